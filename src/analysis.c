@@ -1,0 +1,234 @@
+/* analysis.c - estimates, error bars and relation verdicts.
+ *
+ * Error bars are 1 sigma. With R >= 16 replicas they come from the spread of
+ * the replicas' time averages, which are independent by construction, so no
+ * assumption about autocorrelation enters. With fewer replicas each
+ * replica's window is cut into FDR_NBATCH batches and the batch means are
+ * treated as independent (valid when a batch is much longer than tau_int,
+ * which the output reports). A relation's error comes from the per-unit
+ * difference LHS - RHS, because both sides are strongly correlated. */
+#include "analysis.h"
+#include "fdr.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double fdr_threshold_adjust(double threshold, size_t n)
+{
+    if (n <= 1)
+        return threshold;
+    return gsl_cdf_ugaussian_Qinv(gsl_cdf_ugaussian_Q(threshold) / (double)n);
+}
+
+/* Time average of scalar observable k over error unit u. */
+static double unit_scalar(const fdr_result *r, size_t u, int k)
+{
+    if (r->units_are_replicas) {
+        double s = 0;
+        for (int b = 0; b < FDR_NBATCH; b++)
+            s += r->bsum[(u * FDR_NBATCH + (size_t)b) * FDR_NOBS + k];
+        return s / (double)r->window;
+    }
+    return r->bsum[u * FDR_NOBS + k] / (double)r->bcount[u % FDR_NBATCH];
+}
+
+/* Mean and standard error of x[0..n-1] (independent samples). */
+static fdr_est mean_err(const double *x, size_t n)
+{
+    long double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i];
+    double mean = (double)(s / n);
+    long double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (x[i] - mean) * (long double)(x[i] - mean);
+    fdr_est e = {mean, n > 1 ? sqrt((double)(ss / (n - 1)) / (double)n) : NAN};
+    return e;
+}
+
+/* Integrated autocorrelation time of observable k from within-replica
+ * batch means: Var(batch mean) = 2 tau_int Var(x) / L for batches of L
+ * steps much longer than tau_int. */
+static double tau_int(const fdr_result *r, int k)
+{
+    double vbm = 0, vx = 0;
+    for (size_t rep = 0; rep < r->R; rep++) {
+        double tot = 0, bm[FDR_NBATCH];
+        for (int b = 0; b < FDR_NBATCH; b++) {
+            double s = r->bsum[(rep * FDR_NBATCH + (size_t)b) * FDR_NOBS + k];
+            tot += s;
+            bm[b] = s / (double)r->bcount[b];
+        }
+        double mean = tot / (double)r->window, v = 0;
+        for (int b = 0; b < FDR_NBATCH; b++)
+            v += (bm[b] - mean) * (bm[b] - mean);
+        vbm += v / (FDR_NBATCH - 1);
+        vx += r->sumsq[rep * FDR_NOBS + k] / (double)r->window - mean * mean;
+    }
+    if (!(vx > 0))
+        return NAN;
+    double L = (double)r->window / FDR_NBATCH;
+    return fmax(0.5, L * vbm / (2 * vx));
+}
+
+/* Fills a relation from per-unit values of both sides. */
+static void relation_from_units(fdr_relation *rel, const double *l, const double *rr, double *tmp,
+                                size_t U)
+{
+    rel->lhs = mean_err(l, U);
+    rel->rhs = mean_err(rr, U);
+    for (size_t u = 0; u < U; u++)
+        tmp[u] = l[u] - rr[u];
+    rel->diff = mean_err(tmp, U);
+    rel->z = rel->diff.err > 0 ? rel->diff.val / rel->diff.err : (rel->diff.val == 0 ? 0 : INFINITY);
+}
+
+void fdr_analysis_clear(fdr_analysis *a)
+{
+    free(a->tens);
+    memset(a, 0, sizeof *a);
+}
+
+/* Vector relation <x_i> = 0 for i < d from per-unit sums S (U x d): keeps
+ * the component with the largest |z|. */
+static void zero_vector(fdr_relation *rel, const char *name, const fdr_result *r, const double *S,
+                        double *l, double *zero, double *tmp, double threshold)
+{
+    size_t U = r->units, d = r->d;
+    fdr_relation best = {0};
+    best.z = -1;
+    for (size_t i = 0; i < d; i++) {
+        fdr_relation cur = {0};
+        for (size_t u = 0; u < U; u++)
+            l[u] = S[u * d + i] / (double)r->ucount[u];
+        relation_from_units(&cur, l, zero, tmp, U);
+        if (best.z < 0 || fabs(cur.z) > fabs(best.z)) {
+            best = cur;
+            best.component = (long)i;
+        }
+    }
+    *rel = best;
+    snprintf(rel->name, sizeof rel->name, "%s", name);
+    rel->count = d;
+    rel->rel = NAN;
+    rel->lhs_exact = rel->rhs_exact = 0;
+    rel->threshold = fdr_threshold_adjust(threshold, d);
+    rel->pass = fabs(rel->z) < rel->threshold;
+}
+
+void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr,
+                         double threshold, fdr_relation *out)
+{
+    size_t U = r->units;
+    double *l = fdr_malloc(3 * U * sizeof *l);
+    memset(out, 0, sizeof *out);
+    if (!l) {
+        out->z = NAN;
+        return;
+    }
+    double *rr = l + U, *tmp = rr + U;
+    for (size_t u = 0; u < U; u++) {
+        l[u] = rr[u] = 0;
+        for (int k = 0; k < FDR_NOBS; k++) {
+            double x = unit_scalar(r, u, k);
+            l[u] += cl[k] * x;
+            rr[u] += cr[k] * x;
+        }
+    }
+    relation_from_units(out, l, rr, tmp, U);
+    out->rel = fabs(out->diff.val) / fabs(out->lhs.val);
+    out->threshold = threshold;
+    out->pass = fabs(out->z) < threshold;
+    out->lhs_exact = out->rhs_exact = NAN;
+    out->component = -1;
+    out->count = 1;
+    free(l);
+}
+
+int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a)
+{
+    memset(a, 0, sizeof *a);
+    size_t U = r->units;
+    double *l = fdr_malloc(U * sizeof *l), *rr = fdr_calloc(U, sizeof *rr),
+           *tmp = fdr_malloc(U * sizeof *tmp);
+    a->tens = fdr_calloc(r->ntens ? r->ntens : 1, sizeof *a->tens);
+    if (!l || !rr || !tmp || !a->tens) {
+        free(l);
+        free(rr);
+        free(tmp);
+        return FDR_ENOMEM;
+    }
+    a->error_method = r->units_are_replicas
+                          ? "1 sigma, from the spread of independent replicas"
+                          : "1 sigma, from batch means (16 batches per replica)";
+    double c1 = (1 + m->momentum) / (2 * m->eta_b);
+    static const char *const keys[FDR_NOBS] = {"theta_dot_grad", "v_dot_v", "grad_sq",
+                                               "v_dot_grad", "loss_excess"};
+    static const char *const what[FDR_NOBS] = {
+        "<(theta - c) . grad f>", "<v . v>", "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
+    const double ex[FDR_NOBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
+                                 e->tr.v_dot_grad, e->tr.loss_excess};
+    for (int k = 0; k < FDR_NOBS; k++) {
+        for (size_t u = 0; u < U; u++)
+            l[u] = unit_scalar(r, u, k);
+        a->obs[k].key = keys[k];
+        a->obs[k].what = what[k];
+        a->obs[k].est = mean_err(l, U);
+        a->obs[k].exact = e->available ? ex[k] : NAN;
+        a->obs[k].tau_int = tau_int(r, k);
+    }
+    zero_vector(&a->rel[FDR_REL_FDR0_GRAD], "FDR0.grad", r, r->gsum, l, rr, tmp, m->threshold);
+    zero_vector(&a->rel[FDR_REL_FDR0_V], "FDR0.v", r, r->vsum, l, rr, tmp, m->threshold);
+
+    fdr_relation *f1 = &a->rel[FDR_REL_FDR1];
+    double cl[FDR_NOBS] = {0}, cr[FDR_NOBS] = {0};
+    cl[FDR_OBS_OL] = 1;
+    cr[FDR_OBS_VV] = c1;
+    fdr_scalar_relation(r, cl, cr, m->threshold, f1);
+    snprintf(f1->name, sizeof f1->name, "FDR1");
+    f1->lhs_exact = e->available ? e->tr.theta_dot_grad : NAN;
+    f1->rhs_exact = e->available ? c1 * e->tr.v_dot_v : NAN;
+    a->nrel = 3;
+
+    a->ntens = r->ntens;
+    if (r->ntens) {
+        double c2 = (1 + m->momentum) / m->eta_b;
+        fdr_relation *t = &a->rel[FDR_REL_FDR1_TENSOR];
+        long worst = -1;
+        for (size_t k = 0; k < r->ntens; k++) {
+            fdr_relation *row = &a->tens[k];
+            for (size_t u = 0; u < U; u++) {
+                l[u] = r->tA[u * r->ntens + k] / (double)r->ucount[u];
+                rr[u] = c2 * r->tB[u * r->ntens + k] / (double)r->ucount[u];
+            }
+            relation_from_units(row, l, rr, tmp, U);
+            row->rel = fabs(row->diff.val) / fabs(row->lhs.val);
+            row->lhs_exact = e->ntens ? e->tA[k] : NAN;
+            row->rhs_exact = e->ntens ? c2 * e->tB[k] : NAN;
+            row->component = (long)k;
+            row->count = 1;
+            if (worst < 0 || fabs(row->z) > fabs(a->tens[worst].z))
+                worst = (long)k;
+        }
+        *t = a->tens[worst];
+        snprintf(t->name, sizeof t->name, "FDR1.tensor");
+        t->count = r->ntens;
+        t->threshold = fdr_threshold_adjust(m->threshold, r->ntens);
+        t->pass = fabs(t->z) < t->threshold;
+        for (size_t k = 0; k < r->ntens; k++) {
+            a->tens[k].threshold = t->threshold;
+            a->tens[k].pass = fabs(a->tens[k].z) < t->threshold;
+        }
+        a->nrel = 4;
+    }
+    a->all_pass = 1;
+    for (size_t i = 0; i < a->nrel; i++)
+        a->all_pass &= a->rel[i].pass;
+    free(l);
+    free(rr);
+    free(tmp);
+    return FDR_OK;
+}

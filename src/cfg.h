@@ -1,0 +1,80 @@
+/* cfg.h - model files: INI text with [landscape], [noise], [optimizer]
+ * and [run] sections, plus `--set section.key=value` overrides.
+ *
+ * Every getter marks its key as used and, on a bad value, records an error
+ * naming the file, the line, the section and the key (fdr_error) and returns
+ * FDR_EINVAL. After all parts of the model have read their keys,
+ * fdr_config_check_unused() rejects anything nobody asked for, so a typo is
+ * an error rather than a silently ignored setting. */
+#ifndef FDR_CFG_H
+#define FDR_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fdr_config fdr_config;
+
+/* Parses the INI file at path. NULL (with fdr_error) if it cannot be read or
+ * is malformed. */
+fdr_config *fdr_config_load(const char *path);
+
+/* Parses INI text held in memory; name is used in messages. */
+fdr_config *fdr_config_parse_string(const char *text, const char *name);
+
+void fdr_config_free(fdr_config *c);
+
+/* Applies an override "section.key=value" (as given to --set). */
+int fdr_config_set(fdr_config *c, const char *assignment);
+
+/* The name of the source (file path) used in messages. */
+const char *fdr_config_name(const fdr_config *c);
+
+/* 1 if the key is present (marks nothing). */
+int fdr_config_has(const fdr_config *c, const char *sec, const char *key);
+
+/* Typed getters. A missing key leaves the default in *out (required = 0) or
+ * is an error (required = 1). */
+int fdr_config_string(fdr_config *c, const char *sec, const char *key,
+                      const char *def, const char **out);
+int fdr_config_double(fdr_config *c, const char *sec, const char *key,
+                      double def, double *out);
+int fdr_config_long(fdr_config *c, const char *sec, const char *key,
+                    long def, long *out);
+int fdr_config_required_long(fdr_config *c, const char *sec, const char *key, long *out);
+
+/* A scalar (broadcast to all n entries) or a list of exactly n numbers. A
+ * missing key gives def in every entry. */
+int fdr_config_vector(fdr_config *c, const char *sec, const char *key,
+                      size_t n, double def, double *out);
+
+/* A list of exactly n numbers (n = 0: any length; the count goes to *n_out
+ * and the numbers to a fresh array *out the caller frees). */
+int fdr_config_numbers(fdr_config *c, const char *sec, const char *key,
+                       size_t n, double **out, size_t *n_out);
+
+/* Spectrum syntax shared by Hessians and covariances:
+ *   list h1 ... hn | linear a b | log a b | power h1 p (h_i = h1 / i^p). */
+int fdr_config_spectrum(fdr_config *c, const char *sec, const char *key,
+                        size_t n, double *out);
+
+/* The same syntaxes applied to text that is part of sec.key's value (a
+ * keyword's arguments); errors name sec.key. */
+int fdr_spectrum_parse(const fdr_config *c, const char *sec, const char *key, const char *text,
+                       size_t n, double *out);
+int fdr_numbers_parse(const fdr_config *c, const char *sec, const char *key, const char *text,
+                      double **out, size_t *n_out);
+
+/* Records an error about sec.key at its line and returns FDR_EINVAL. */
+int fdr_config_error(const fdr_config *c, const char *sec, const char *key,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Calls fn for every entry (as resolved after --set), in file order. */
+void fdr_config_foreach(const fdr_config *c,
+                        void (*fn)(const char *sec, const char *key, const char *value, void *ctx),
+                        void *ctx);
+
+/* Errors on the first key that no getter asked for, or an unknown section. */
+int fdr_config_check_unused(const fdr_config *c);
+
+
+#endif

@@ -1,0 +1,434 @@
+/* engine.c - the Monte Carlo loop (see engine.h for the contract). */
+#include "config.h"
+
+#include "engine.h"
+#include "fdr.h"
+#include "rng.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#ifdef HAVE_OPENBLAS
+/* From OpenBLAS; declared here because its cblas.h clashes with GSL's. */
+void openblas_set_num_threads(int num_threads);
+#endif
+
+typedef struct {
+    int on;       /* print progress to stderr */
+    long done;    /* block-steps completed, all threads */
+    double total; /* block-steps in the run */
+    int shown;    /* last percentage printed */
+} progress_state;
+
+typedef struct {
+    size_t first, n; /* replicas [first, first + n) */
+    double *X, *V, *G, *Z, *F, *work, *dx;
+    fdr_rng **rng;
+    double *ts; /* n_rec x FDR_NTS, this block's replica sums */
+    long div_step;
+    size_t div_replica;
+} block;
+
+void fdr_engine_initial(const fdr_model *m, double *theta0)
+{
+    size_t d = m->land->dim;
+    for (size_t i = 0; i < d; i++)
+        theta0[i] = m->init == FDR_INIT_ZERO ? 0.0
+                    : m->land->ref[i] + (m->init == FDR_INIT_OFFSET ? m->init_offset : 0.0);
+}
+
+void fdr_result_free(fdr_result *r)
+{
+    if (!r)
+        return;
+    free(r->bsum);
+    free(r->sumsq);
+    free(r->gsum);
+    free(r->vsum);
+    free(r->tA);
+    free(r->tB);
+    free(r->dirs);
+    free(r->ucount);
+    free(r->rec_step);
+    free(r->ts);
+    free(r);
+}
+
+/* Seeded random unit directions for the tensor FDR1 beyond tensor_full_max. */
+static int make_directions(fdr_result *res, uint64_t seed)
+{
+    size_t d = res->d;
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!g)
+        return fdr_error(FDR_ENOMEM, "out of memory");
+    gsl_rng_set(g, (unsigned long)(seed ^ 0x5eed7e45u));
+    for (size_t k = 0; k < res->ntens; k++) {
+        double *u = res->dirs + k * d, s = 0;
+        for (size_t i = 0; i < d; i++) {
+            u[i] = gsl_ran_gaussian_ziggurat(g, 1.0);
+            s += u[i] * u[i];
+        }
+        for (size_t i = 0; i < d; i++)
+            u[i] /= sqrt(s);
+    }
+    gsl_rng_free(g);
+    return FDR_OK;
+}
+
+static fdr_result *result_alloc(const fdr_model *m)
+{
+    fdr_result *res = fdr_calloc(1, sizeof *res);
+    if (!res)
+        return NULL;
+    size_t R = (size_t)m->replicas, d = m->land->dim;
+    res->R = R;
+    res->d = d;
+    res->steps = m->steps;
+    res->burn_in = m->burn_in;
+    res->window = m->steps - m->burn_in;
+    res->units_are_replicas = R >= 16;
+    res->units = res->units_are_replicas ? R : R * FDR_NBATCH;
+    res->tensor_full = d <= (size_t)m->tensor_full_max;
+    res->ntens = res->tensor_full ? d * (d + 1) / 2 : (size_t)m->tensor_directions;
+    res->n_rec = (size_t)((m->steps + m->record_every - 1) / m->record_every);
+    size_t U = res->units;
+    res->bsum = fdr_calloc(R * FDR_NBATCH * FDR_NOBS, sizeof *res->bsum);
+    res->sumsq = fdr_calloc(R * FDR_NOBS, sizeof *res->sumsq);
+    res->gsum = fdr_calloc(U * d, sizeof *res->gsum);
+    res->vsum = fdr_calloc(U * d, sizeof *res->vsum);
+    res->tA = fdr_calloc(U * res->ntens, sizeof *res->tA);
+    res->tB = fdr_calloc(U * res->ntens, sizeof *res->tB);
+    res->ucount = fdr_calloc(U, sizeof *res->ucount);
+    res->rec_step = fdr_calloc(res->n_rec, sizeof *res->rec_step);
+    res->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *res->ts);
+    if (!res->tensor_full)
+        res->dirs = fdr_calloc(res->ntens * d, sizeof *res->dirs);
+    if (!res->bsum || !res->sumsq || !res->gsum || !res->vsum || !res->tA || !res->tB ||
+        !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
+        (!res->tensor_full && make_directions(res, m->seed) != FDR_OK)) {
+        fdr_result_free(res);
+        return NULL;
+    }
+    for (size_t k = 0; k < res->n_rec; k++)
+        res->rec_step[k] = (long)k * m->record_every;
+    for (long t = m->burn_in; t < m->steps; t++)
+        res->bcount[(t - m->burn_in) * FDR_NBATCH / res->window]++;
+    return res;
+}
+
+static void block_free(block *b)
+{
+    if (b->rng)
+        for (size_t r = 0; r < b->n; r++)
+            fdr_rng_free(b->rng[r]);
+    free(b->rng);
+    free(b->X);
+    free(b->V);
+    free(b->G);
+    free(b->Z);
+    free(b->F);
+    free(b->work);
+    free(b->dx);
+    free(b->ts);
+}
+
+static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_t first,
+                      size_t n, const double *theta0)
+{
+    size_t d = res->d;
+    memset(b, 0, sizeof *b);
+    b->first = first;
+    b->n = n;
+    b->div_step = -1;
+    b->X = fdr_malloc(n * d * sizeof *b->X);
+    b->V = fdr_calloc(n * d, sizeof *b->V);
+    b->G = fdr_malloc(n * d * sizeof *b->G);
+    b->Z = fdr_malloc(n * d * sizeof *b->Z);
+    b->F = fdr_malloc(n * sizeof *b->F);
+    b->work = fdr_malloc(n * d * sizeof *b->work);
+    b->dx = fdr_malloc(d * sizeof *b->dx);
+    b->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *b->ts);
+    b->rng = fdr_calloc(n, sizeof *b->rng);
+    if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->dx || !b->ts || !b->rng)
+        return FDR_ENOMEM;
+    for (size_t r = 0; r < n; r++) {
+        memcpy(b->X + r * d, theta0, d * sizeof *theta0);
+        if (!(b->rng[r] = fdr_rng_alloc(m->seed, first + r)))
+            return FDR_ENOMEM;
+    }
+    return FDR_OK;
+}
+
+/* Tensor FDR1 sums for one replica's pre-update state (dx = theta - c). */
+static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx, const double *g,
+                              const double *v)
+{
+    size_t d = res->d;
+    double *A = res->tA + u * res->ntens, *B = res->tB + u * res->ntens;
+    if (res->tensor_full) {
+        size_t k = 0;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = i; j < d; j++, k++) {
+                A[k] += dx[i] * g[j] + dx[j] * g[i];
+                B[k] += v[i] * v[j];
+            }
+        return;
+    }
+    for (size_t k = 0; k < res->ntens; k++) {
+        const double *dir = res->dirs + k * d;
+        double a = 0, b = 0, c = 0;
+#pragma omp simd reduction(+ : a, b, c)
+        for (size_t i = 0; i < d; i++) {
+            a += dir[i] * dx[i];
+            b += dir[i] * g[i];
+            c += dir[i] * v[i];
+        }
+        A[k] += 2 * a * b;
+        B[k] += c * c;
+    }
+}
+
+/* Adds one replica's scalar observables to its accumulators and, at a
+ * recording step, to the block's time series. Returns 0 if they are not
+ * finite (the run has diverged). */
+static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long rec,
+                          const double *obs)
+{
+    double s = 0;
+    for (int k = 0; k < FDR_NOBS; k++)
+        s += obs[k];
+    if (!isfinite(s))
+        return 0;
+    size_t rg = b->first + r;
+    if (batch >= 0)
+        for (int k = 0; k < FDR_NOBS; k++) {
+            res->bsum[(rg * FDR_NBATCH + (size_t)batch) * FDR_NOBS + k] += obs[k];
+            res->sumsq[rg * FDR_NOBS + k] += obs[k] * obs[k];
+        }
+    if (rec >= 0) {
+        double *row = b->ts + (size_t)rec * FDR_NTS;
+        row[FDR_TS_OL] += obs[FDR_OBS_OL];
+        row[FDR_TS_VV] += obs[FDR_OBS_VV];
+        row[FDR_TS_LOSS] += obs[FDR_OBS_LOSS];
+        row[FDR_TS_GSQ] += obs[FDR_OBS_GSQ];
+    }
+    return 1;
+}
+
+static size_t unit_of(const fdr_result *res, size_t replica, long batch)
+{
+    return res->units_are_replicas ? replica : replica * FDR_NBATCH + (size_t)batch;
+}
+
+/* One step of one replica on a separable quadratic with diagonal Gaussian
+ * noise: observables, FDR0 sums and the update in a single pass. */
+static void fused_step(const fdr_model *m, const fdr_result *res, double *x, double *v,
+                       double *z, double *gs, double *vs, double *obs)
+{
+    size_t d = res->d;
+    const double *h = m->land->hdiag, *s = m->noise->sdiag, *c = m->land->ref;
+    const double mu = m->momentum, eta = m->eta_b;
+    double ol = 0, vv = 0, gsq = 0, vg = 0;
+    if (gs) {
+#pragma omp simd reduction(+ : ol, vv, gsq, vg)
+        for (size_t i = 0; i < d; i++) {
+            double dx = x[i] - c[i], g = h[i] * dx, vi = v[i];
+            ol += dx * g;
+            gsq += g * g;
+            vv += vi * vi;
+            vg += vi * g;
+            gs[i] += g;
+            vs[i] += vi;
+            double vn = mu * vi - eta * (g + s[i] * z[i]);
+            v[i] = vn;
+            x[i] += vn;
+        }
+    } else {
+#pragma omp simd reduction(+ : ol, vv, gsq, vg)
+        for (size_t i = 0; i < d; i++) {
+            double dx = x[i] - c[i], g = h[i] * dx, vi = v[i];
+            ol += dx * g;
+            gsq += g * g;
+            vv += vi * vi;
+            vg += vi * g;
+            double vn = mu * vi - eta * (g + s[i] * z[i]);
+            v[i] = vn;
+            x[i] += vn;
+        }
+    }
+    obs[FDR_OBS_OL] = ol;
+    obs[FDR_OBS_VV] = vv;
+    obs[FDR_OBS_GSQ] = gsq;
+    obs[FDR_OBS_VG] = vg;
+    obs[FDR_OBS_LOSS] = 0.5 * ol; /* c is the exact minimum of this quadratic */
+}
+
+/* Runs every step of one block of replicas. */
+static void run_block(const fdr_model *m, fdr_result *res, block *b, progress_state *p)
+{
+    size_t d = res->d, n = b->n;
+    const double *c = m->land->ref;
+    const double mu = m->momentum, eta = m->eta_b;
+    const int fused = res->fused;
+    for (long t = 0; t < m->steps; t++) {
+        long batch = t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window : -1;
+        long rec = t % m->record_every == 0 ? t / m->record_every : -1;
+        if (!fused)
+            fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
+        for (size_t r = 0; r < n; r++) {
+            double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d, obs[FDR_NOBS];
+            size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
+            if (fused) {
+                if (batch >= 0 && res->ntens) {
+                    const double *h = m->land->hdiag;
+                    for (size_t i = 0; i < d; i++) {
+                        b->dx[i] = x[i] - c[i];
+                        g[i] = h[i] * b->dx[i];
+                    }
+                    tensor_accumulate(res, u, b->dx, g, v);
+                }
+                double *z = b->Z + r * d;
+                fdr_rng_normal(b->rng[r], z, d);
+                fused_step(m, res, x, v, z, batch >= 0 ? res->gsum + u * d : NULL,
+                           batch >= 0 ? res->vsum + u * d : NULL, obs);
+            } else {
+                double ol = 0, vv = 0, gsq = 0, vg = 0;
+                for (size_t i = 0; i < d; i++) {
+                    b->dx[i] = x[i] - c[i];
+                    ol += b->dx[i] * g[i];
+                    vv += v[i] * v[i];
+                    gsq += g[i] * g[i];
+                    vg += v[i] * g[i];
+                }
+                obs[FDR_OBS_OL] = ol;
+                obs[FDR_OBS_VV] = vv;
+                obs[FDR_OBS_GSQ] = gsq;
+                obs[FDR_OBS_VG] = vg;
+                obs[FDR_OBS_LOSS] = b->F[r] - m->land->fref;
+                if (batch >= 0) {
+                    double *gs = res->gsum + u * d, *vs = res->vsum + u * d;
+                    for (size_t i = 0; i < d; i++) {
+                        gs[i] += g[i];
+                        vs[i] += v[i];
+                    }
+                    if (res->ntens)
+                        tensor_accumulate(res, u, b->dx, g, v);
+                }
+            }
+            if (batch >= 0)
+                res->ucount[u]++;
+            if (!record_scalars(res, b, r, batch, rec, obs)) {
+                b->div_step = t;
+                b->div_replica = b->first + r;
+                return;
+            }
+        }
+        if (!fused) {
+            m->noise->type->sample(m->noise->state, n, b->X, b->Z, b->rng, b->work);
+            for (size_t k = 0; k < n * d; k++) {
+                double vn = mu * b->V[k] - eta * (b->G[k] + b->Z[k]);
+                b->V[k] = vn;
+                b->X[k] += vn;
+            }
+        }
+        if (p->on && (t & 1023) == 1023) {
+            long now;
+#pragma omp atomic capture
+            now = p->done += 1024;
+            int pct = (int)(100.0 * (double)now / p->total);
+#ifdef _OPENMP
+            if (omp_get_thread_num() == 0 && pct > p->shown) {
+#else
+            if (pct > p->shown) {
+#endif
+                p->shown = pct;
+                fprintf(stderr, "\rfdrsim: %3d%%", pct);
+                fflush(stderr);
+            }
+        }
+    }
+}
+
+/* Replicas per block: small for the fused path (state stays in L1/L2),
+ * larger for dense Hessians so the BLAS level-3 product is efficient. Never
+ * a function of the thread count, so results do not depend on it. */
+static size_t block_size(const fdr_model *m, int fused)
+{
+    if (fused)
+        return 8;
+    return m->land->H && !m->land->hdiag ? 64 : 16;
+}
+
+int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out)
+{
+    *out = NULL;
+    fdr_result *res = result_alloc(m);
+    if (!res)
+        return FDR_ENOMEM;
+    res->fused = m->land->hdiag && m->noise->sdiag && m->land->ref_is_min;
+    size_t R = res->R, d = res->d, bs = block_size(m, res->fused);
+    size_t nblocks = (R + bs - 1) / bs;
+    block *blocks = fdr_calloc(nblocks, sizeof *blocks);
+    double *theta0 = fdr_malloc(d * sizeof *theta0);
+    int rc = blocks && theta0 ? FDR_OK : FDR_ENOMEM;
+    if (rc == FDR_OK)
+        fdr_engine_initial(m, theta0);
+    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
+        rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
+#ifdef HAVE_OPENBLAS
+    openblas_set_num_threads(1); /* parallelism comes from the replica blocks */
+#endif
+#ifdef _OPENMP
+    if (threads > 0)
+        omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+    progress_state prog = {progress, 0, (double)m->steps * (double)nblocks, -1};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (rc == FDR_OK) {
+#pragma omp parallel
+        {
+#pragma omp for schedule(dynamic, 1) nowait
+            for (size_t k = 0; k < nblocks; k++)
+                run_block(m, res, &blocks[k], &prog);
+        }
+    }
+    if (prog.shown >= 0)
+        fprintf(stderr, "\r              \r");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    long div_step = -1;
+    size_t div_rep = 0;
+    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
+        if (blocks[k].div_step >= 0 && (div_step < 0 || blocks[k].div_step < div_step)) {
+            div_step = blocks[k].div_step;
+            div_rep = blocks[k].div_replica;
+        }
+        for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
+            res->ts[i] += blocks[k].ts[i];
+    }
+    if (rc == FDR_OK && div_step >= 0)
+        rc = fdr_error(FDR_EDIVERGED,
+                       "the run diverged: the state of replica %zu became non-finite at step %ld "
+                       "(lower the learning rate)",
+                       div_rep, div_step);
+    for (size_t k = 0; blocks && k < nblocks; k++)
+        block_free(&blocks[k]);
+    free(blocks);
+    free(theta0);
+    if (rc != FDR_OK) {
+        fdr_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return FDR_OK;
+}

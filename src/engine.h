@@ -1,0 +1,71 @@
+/* engine.h - runs R replicas of heavy-ball SGD for T steps and accumulates
+ * the observables every relation needs.
+ *
+ * Replicas are processed in fixed blocks; each block runs all its steps
+ * before the next (no barrier per step), blocks are spread over OpenMP
+ * threads, and every replica draws from its own stream (seed, replica), so
+ * the result is identical bit for bit for any thread count. All observables
+ * are taken on the pre-update state (theta_t, v_t) with the exact gradient
+ * grad f(theta_t); theta enters centred at the landscape's reference point c
+ * (THEORY.md section 3: any constant centre is exact). */
+#ifndef FDR_ENGINE_H
+#define FDR_ENGINE_H
+
+#include "model.h"
+#include <stddef.h>
+
+/* Scalar observables, per step and replica. */
+enum {
+    FDR_OBS_OL,   /* (theta - c) . grad f                 */
+    FDR_OBS_VV,   /* v . v                                 */
+    FDR_OBS_GSQ,  /* |grad f|^2                            */
+    FDR_OBS_VG,   /* v . grad f                            */
+    FDR_OBS_LOSS, /* f(theta) - f(c)                       */
+    FDR_NOBS
+};
+
+/* Columns of the recorded time series (sums over replicas). */
+enum { FDR_TS_OL, FDR_TS_VV, FDR_TS_LOSS, FDR_TS_GSQ, FDR_NTS };
+
+#define FDR_NBATCH 16 /* batches per replica in the measurement window */
+
+typedef struct {
+    size_t R, d;
+    long steps, burn_in, window;
+    /* Error units: replicas when R >= 16 (independent by construction), else
+     * replica x batch (batch means). Vector accumulators are kept per unit. */
+    size_t units;
+    int units_are_replicas;
+    /* Scalar sums per (replica, batch, observable); steps per batch. */
+    double *bsum;
+    long bcount[FDR_NBATCH];
+    /* Per (replica, observable): sum of squares over the window (tau_int). */
+    double *sumsq;
+    /* Per unit: sums of grad f and of v over the unit's steps (FDR0), and the
+     * tensor FDR1 sums: A = x_i g_j + x_j g_i and B = v_i v_j for the
+     * entries i <= j (ntens = d(d+1)/2), or for random unit directions u:
+     * A = 2 (u.x)(u.g), B = (u.v)^2. */
+    double *gsum, *vsum;
+    size_t ntens;
+    int tensor_full;
+    double *tA, *tB;
+    double *dirs; /* ntens x d directions when !tensor_full */
+    long *ucount; /* steps per unit */
+    /* Time series: n_rec records at steps rec_step[k], replica sums. */
+    size_t n_rec;
+    long *rec_step;
+    double *ts;   /* n_rec x FDR_NTS */
+    double seconds; /* wall time of the stepping loop */
+    int fused;      /* the fused diagonal-quadratic path ran */
+} fdr_result;
+
+/* Runs the model on `threads` threads (0: OpenMP's default). Progress goes
+ * to stderr when progress != 0. Returns FDR_EDIVERGED (with the step and
+ * replica) if the state became non-finite. */
+int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out);
+void fdr_result_free(fdr_result *r);
+
+/* The starting point of every replica (theta_0), length d. */
+void fdr_engine_initial(const fdr_model *m, double *theta0);
+
+#endif

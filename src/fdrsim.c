@@ -1,0 +1,355 @@
+/* fdrsim.c - the command-line interface.
+ *
+ * Exit status: 0 success; 1 a relation failed under --check; 2 bad usage or
+ * input (including an unstable or diverging run), with nothing written;
+ * 3 a run-time failure (memory, files). Only this file calls exit(). */
+#include "config.h"
+
+#include "analysis.h"
+#include "cfg.h"
+#include "engine.h"
+#include "exact.h"
+#include "fdr.h"
+#include "landscape.h"
+#include "model.h"
+#include "noise.h"
+#include "report.h"
+#include "rng.h"
+
+#include <dirent.h>
+#include <gsl/gsl_errno.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+static const char *prog = "fdrsim";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s [COMMAND] [OPTION]...\n"
+            "Monte Carlo reference simulator for the fluctuation-dissipation relations of SGD\n"
+            "(S. Yaida, ICLR 2019, arXiv:1810.00004).\n"
+            "\n"
+            "Commands:\n"
+            "  (none)             run the built-in default experiment (same options as run)\n"
+            "  run MODEL.ini      run a model file\n"
+            "  list               list landscapes, noise laws, optimizers and bundled models\n"
+            "\n"
+            "Options for run:\n"
+            "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
+            "      --seed N             random seed (same as --set run.seed=N)\n"
+            "      --steps N            steps per replica (run.steps)\n"
+            "      --replicas N         independent replicas (run.replicas)\n"
+            "  -j, --threads N          OpenMP threads (default: all cores); results do not\n"
+            "                           depend on it\n"
+            "  -o, --out DIR            output folder (default: MODEL-seedN)\n"
+            "      --check              exit with status 1 if any relation fails\n"
+            "      --plot               render the figures with gnuplot into DIR\n"
+            "  -q, --quiet              print no table and no progress\n"
+            "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n"
+            "\n"
+            "Exit status: 0 success, 1 a relation failed (with --check), 2 bad usage or input\n"
+            "(nothing is written), 3 a run-time failure.\n",
+            prog);
+}
+
+static int fail(int status, int code)
+{
+    fprintf(stderr, "%s: %s\n", prog, fdr_error_message()[0] ? fdr_error_message() : "failed");
+    (void)status;
+    return code;
+}
+
+static int exit_code_for(int status)
+{
+    switch (status) {
+    case FDR_EINVAL:
+    case FDR_EUNSTABLE:
+    case FDR_EDIVERGED:
+        return EXIT_USAGE;
+    default:
+        return EXIT_RUNTIME;
+    }
+}
+
+/* Where the gnuplot scripts are: $FDRSIM_PLOTDIR, the source tree, or the
+ * installed data folder. */
+static const char *plot_dir(void)
+{
+    const char *env = getenv("FDRSIM_PLOTDIR");
+    struct stat st;
+    if (env && *env)
+        return env;
+    if (stat(FDR_SRC_PLOTDIR "/approach.gp", &st) == 0)
+        return FDR_SRC_PLOTDIR;
+    return FDR_PKG_PLOTDIR;
+}
+
+/* Runs gnuplot on one script with dir set to the output folder. */
+static int run_gnuplot(const char *script, const char *outdir)
+{
+    char path[4096], arg[4200];
+    snprintf(path, sizeof path, "%s/%s", plot_dir(), script);
+    snprintf(arg, sizeof arg, "dir='%s'", outdir);
+    if (strchr(outdir, '\''))
+        return fdr_error(FDR_EINVAL, "--plot: the output folder name must not contain a quote");
+    pid_t pid = fork();
+    if (pid < 0)
+        return fdr_error(FDR_EIO, "cannot start gnuplot: %s", strerror(errno));
+    if (pid == 0) {
+        execlp("gnuplot", "gnuplot", "-e", arg, path, (char *)NULL);
+        fprintf(stderr, "%s: cannot run gnuplot: %s (Debian: apt-get install gnuplot-nox)\n", prog,
+                strerror(errno));
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return fdr_error(FDR_EIO, "gnuplot failed on %s", path);
+    return FDR_OK;
+}
+
+/* Where the bundled models are: the source tree, or the installed folder. */
+static const char *model_dir(void)
+{
+    struct stat st;
+    if (stat(FDR_SRC_MODELDIR, &st) == 0)
+        return FDR_SRC_MODELDIR;
+    return FDR_PKG_MODELDIR;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Prints each bundled model with the first comment line of its file. */
+static void list_models(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        printf("  (none found in %s)\n", dir);
+        return;
+    }
+    char *names[512];
+    size_t n = 0;
+    struct dirent *ent;
+    while ((ent = readdir(d)) && n < 512) {
+        size_t len = strlen(ent->d_name);
+        if (len > 4 && strcmp(ent->d_name + len - 4, ".ini") == 0 && (names[n] = strdup(ent->d_name)))
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096], line[256] = "", desc[256] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(line, sizeof line, f) && (line[0] == ';' || line[0] == '#')) {
+            snprintf(desc, sizeof desc, "%s", line + 1 + (line[1] == ' '));
+            desc[strcspn(desc, "\n")] = '\0';
+        }
+        if (f)
+            fclose(f);
+        printf("  %-28s %s\n", path, desc);
+        free(names[i]);
+    }
+}
+
+static int cmd_list(void)
+{
+    printf("Landscapes ([landscape] type):\n");
+    for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++)
+        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+    printf("Noise laws ([noise] type):\n");
+    for (const fdr_noise_type *const *t = fdr_noise_types; *t; t++)
+        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+    printf("Optimizers ([optimizer] type):\n");
+    printf("  %-12s %s\n", "sgd", "heavy-ball SGD with momentum and dampening (paper convention)");
+    printf("Bundled models:\n");
+    list_models(model_dir());
+    return 0;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = fdr_malloc(n);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        strcat(s, argv[i]);
+        if (i + 1 < argc)
+            strcat(s, " ");
+    }
+    return s;
+}
+
+/* The model's display name: the file's base name without ".ini". */
+static void model_name(const char *path, char *buf, size_t n)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(buf, n, "%s", b);
+    size_t len = strlen(buf);
+    if (len > 4 && strcmp(buf + len - 4, ".ini") == 0)
+        buf[len - 4] = '\0';
+}
+
+typedef struct {
+    const char *model_path;
+    const char *out;
+    int threads, check, plot, quiet;
+} run_opts;
+
+static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
+{
+    char name[256];
+    model_name(o->model_path ? o->model_path : "default", name, sizeof name);
+    fdr_model *m = fdr_model_alloc(cfg, name);
+    if (!m)
+        return fail(FDR_EINVAL, exit_code_for(FDR_EINVAL));
+    fdr_exact e;
+    fdr_result *r = NULL;
+    fdr_analysis a = {0};
+    int code = 0;
+    int rc = fdr_exact_compute(m, &e);
+    if (rc == FDR_OK)
+        rc = fdr_engine_run(m, o->threads, !o->quiet && isatty(STDERR_FILENO), &r);
+    if (rc == FDR_OK)
+        rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
+    if (rc == FDR_OK)
+        rc = fdr_analyse(m, r, &e, &a);
+    char outdir[4096];
+    if (o->out)
+        snprintf(outdir, sizeof outdir, "%s", o->out);
+    else
+        snprintf(outdir, sizeof outdir, "%s-seed%llu", name, (unsigned long long)m->seed);
+    fdr_report rep = {command, cfg, m, &e, r, &a};
+    if (rc == FDR_OK && !o->quiet)
+        fdr_report_table(stdout, &rep);
+    if (rc == FDR_OK)
+        rc = fdr_report_write(outdir, &rep);
+    if (rc == FDR_OK && o->plot) {
+        rc = run_gnuplot("approach.gp", outdir);
+        if (rc == FDR_OK)
+            rc = run_gnuplot("relations.gp", outdir);
+    }
+    if (rc == FDR_OK && !o->quiet)
+        printf("output written to %s/\n", outdir);
+    if (rc != FDR_OK)
+        code = fail(rc, exit_code_for(rc));
+    else if (o->check && !a.all_pass)
+        code = EXIT_CHECK_FAILED;
+    fdr_analysis_clear(&a);
+    fdr_result_free(r);
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"set", required_argument, NULL, 's'},      {"seed", required_argument, NULL, 1},
+        {"steps", required_argument, NULL, 2},      {"replicas", required_argument, NULL, 3},
+        {"threads", required_argument, NULL, 'j'},  {"out", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 4},            {"plot", no_argument, NULL, 5},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+    /* Library code checks every GSL status itself; GSL must not abort. */
+    gsl_set_error_handler_off();
+    run_opts o = {0};
+    char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t nsets = 0;
+    char *command = join_args(argc, argv);
+    if (!sets || !command)
+        return fail(FDR_ENOMEM, EXIT_RUNTIME);
+    static char buf[3][64];
+    int c;
+    while ((c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 's':
+            sets[nsets++] = optarg;
+            break;
+        case 1:
+        case 2:
+        case 3:
+            snprintf(buf[c - 1], sizeof buf[c - 1], "run.%s=%s",
+                     c == 1 ? "seed" : c == 2 ? "steps" : "replicas", optarg);
+            sets[nsets++] = buf[c - 1];
+            break;
+        case 'j':
+            o.threads = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || o.threads < 1 || o.threads > 1024) {
+                fprintf(stderr, "%s: --threads %s: expected a number between 1 and 1024\n", prog,
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 4:
+            o.check = 1;
+            break;
+        case 5:
+            o.plot = 1;
+            break;
+        case 'q':
+            o.quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("fdrsim %s\nCBLAS: %s; RNG: %s\n", PACKAGE_VERSION, FDR_BLAS_NAME,
+                   fdr_rng_name());
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    const char *cmd = optind < argc ? argv[optind] : "run";
+    int nargs = argc - optind - (optind < argc);
+    char **args = argv + optind + (optind < argc);
+    int code;
+    if (strcmp(cmd, "list") == 0 && nargs == 0) {
+        code = cmd_list();
+    } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
+        if (optind < argc && nargs == 0) {
+            fprintf(stderr, "%s: run: missing MODEL.ini (try '%s list')\n", prog, prog);
+            code = EXIT_USAGE;
+        } else {
+            o.model_path = nargs ? args[0] : NULL;
+            fdr_config *cfg = o.model_path
+                                  ? fdr_config_load(o.model_path)
+                                  : fdr_config_parse_string(fdr_default_model, "<built-in default>");
+            int rc = cfg ? FDR_OK : FDR_EINVAL;
+            for (size_t i = 0; rc == FDR_OK && i < nsets; i++)
+                rc = fdr_config_set(cfg, sets[i]);
+            code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(rc, EXIT_USAGE);
+            fdr_config_free(cfg);
+        }
+    } else {
+        fprintf(stderr, "%s: unknown command or extra arguments: '%s'\n", prog, cmd);
+        usage(stderr);
+        code = EXIT_USAGE;
+    }
+    free(sets);
+    free(command);
+    return code;
+}

@@ -1,0 +1,256 @@
+/* landscape.c - the landscape registry and what all landscapes share:
+ * weight decay (f + wd/2 |theta|^2) and the reference point. */
+#include "landscape.h"
+#include "fdr.h"
+
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const fdr_landscape_type *const fdr_landscape_types[] = {
+    &fdr_landscape_quadratic,
+    NULL,
+};
+
+const fdr_landscape_type *fdr_landscape_type_find(const char *name)
+{
+    for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++)
+        if (strcmp((*t)->name, name) == 0)
+            return *t;
+    return NULL;
+}
+
+/* Lists the registered names into buf (for "unknown type" messages). */
+static void type_names(char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%s", len ? ", " : "", (*t)->name);
+    }
+}
+
+/* Minimiser of an exactly quadratic landscape: solves H x = H x - grad f(x)
+ * at x = 0, i.e. x* = -H^{-1} grad f(0), if H is positive definite. */
+static int quadratic_minimum(fdr_landscape *l)
+{
+    size_t d = l->dim;
+    double *x0 = fdr_calloc(d, sizeof *x0), *g = fdr_malloc(d * sizeof *g),
+           *Hc = fdr_malloc(d * d * sizeof *Hc);
+    int ok = 0;
+    if (x0 && g && Hc) {
+        fdr_landscape_gradient(l, x0, g);
+        memcpy(Hc, l->H, d * d * sizeof *Hc);
+        gsl_matrix_view m = gsl_matrix_view_array(Hc, d, d);
+        gsl_vector_view b = gsl_vector_view_array(g, d);
+        gsl_error_handler_t *old = gsl_set_error_handler_off();
+        if (gsl_linalg_cholesky_decomp1(&m.matrix) == GSL_SUCCESS) {
+            gsl_linalg_cholesky_svx(&m.matrix, &b.vector);
+            for (size_t i = 0; i < d; i++)
+                l->ref[i] = -g[i];
+            ok = 1;
+        }
+        gsl_set_error_handler(old);
+    }
+    free(x0);
+    free(g);
+    free(Hc);
+    return ok;
+}
+
+fdr_landscape *fdr_landscape_alloc(fdr_config *cfg)
+{
+    const char *tname;
+    long dim;
+    if (fdr_config_string(cfg, "landscape", "type", NULL, &tname) ||
+        fdr_config_required_long(cfg, "landscape", "dim", &dim))
+        return NULL;
+    if (dim <= 0 || dim > 100000) {
+        fdr_config_error(cfg, "landscape", "dim", "must be between 1 and 100000, got %ld", dim);
+        return NULL;
+    }
+    const fdr_landscape_type *type = fdr_landscape_type_find(tname);
+    if (!type) {
+        char names[256];
+        type_names(names, sizeof names);
+        fdr_config_error(cfg, "landscape", "type", "unknown landscape '%s' (known: %s)", tname,
+                         names);
+        return NULL;
+    }
+    fdr_landscape *l = fdr_calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->type = type;
+    l->dim = (size_t)dim;
+    size_t d = l->dim;
+    l->state = fdr_calloc(1, type->size);
+    l->ref = fdr_calloc(d, sizeof *l->ref);
+    if (!l->state || !l->ref) {
+        fdr_landscape_free(l);
+        return NULL;
+    }
+    if (type->init(l->state, cfg, d) != FDR_OK) {
+        free(l->state);
+        l->state = NULL;
+        fdr_landscape_free(l);
+        return NULL;
+    }
+    if (fdr_config_double(cfg, "landscape", "weight_decay", 0.0, &l->weight_decay) != FDR_OK ||
+        (l->weight_decay < 0 &&
+         fdr_config_error(cfg, "landscape", "weight_decay", "must be >= 0, got %g",
+                          l->weight_decay))) {
+        fdr_landscape_free(l);
+        return NULL;
+    }
+    l->ref_is_min = type->centre(l->state, l->ref);
+    l->H = fdr_malloc(d * d * sizeof *l->H);
+    if (!l->H) {
+        fdr_landscape_free(l);
+        return NULL;
+    }
+    if (type->constant_hessian(l->state, l->H)) {
+        for (size_t i = 0; i < d; i++)
+            l->H[i * d + i] += l->weight_decay;
+        l->ref_is_min = quadratic_minimum(l);
+    } else {
+        free(l->H);
+        l->H = NULL;
+        if (l->weight_decay > 0)
+            l->ref_is_min = 0;
+    }
+    double *h = fdr_malloc(d * sizeof *h);
+    if (!h) {
+        fdr_landscape_free(l);
+        return NULL;
+    }
+    if (type->diagonal_hessian && type->diagonal_hessian(l->state, h)) {
+        for (size_t i = 0; i < d; i++)
+            h[i] += l->weight_decay;
+        l->hdiag = h;
+    } else {
+        free(h);
+    }
+    l->fref = fdr_landscape_value(l, l->ref);
+    return l;
+}
+
+void fdr_landscape_free(fdr_landscape *l)
+{
+    if (!l)
+        return;
+    if (l->state) {
+        l->type->free(l->state);
+        free(l->state);
+    }
+    free(l->ref);
+    free(l->H);
+    free(l->hdiag);
+    free(l);
+}
+
+double fdr_landscape_value(const fdr_landscape *l, const double *x)
+{
+    double f;
+    double *g = malloc(l->dim * sizeof *g), *w = malloc(l->dim * sizeof *w);
+    if (!g || !w) {
+        free(g);
+        free(w);
+        return NAN;
+    }
+    fdr_landscape_eval_block(l, 1, x, &f, g, w);
+    free(g);
+    free(w);
+    return f;
+}
+
+void fdr_landscape_gradient(const fdr_landscape *l, const double *x, double *g)
+{
+    double f;
+    double *w = malloc(l->dim * sizeof *w);
+    if (!w) {
+        for (size_t i = 0; i < l->dim; i++)
+            g[i] = NAN;
+        return;
+    }
+    fdr_landscape_eval_block(l, 1, x, &f, g, w);
+    free(w);
+}
+
+void fdr_landscape_hessian(const fdr_landscape *l, const double *x, double *H)
+{
+    l->type->hessian(l->state, x, H);
+    for (size_t i = 0; i < l->dim; i++)
+        H[i * l->dim + i] += l->weight_decay;
+}
+
+void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
+                          double *out)
+{
+    l->type->dderiv(l->state, x, u, K, out);
+    if (l->weight_decay != 0) {
+        double xu = 0, uu = 0;
+        for (size_t i = 0; i < l->dim; i++) {
+            xu += x[i] * u[i];
+            uu += u[i] * u[i];
+        }
+        if (K >= 1)
+            out[0] += l->weight_decay * xu;
+        if (K >= 2)
+            out[1] += l->weight_decay * uu;
+    }
+}
+
+void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X, double *F,
+                              double *G, double *work)
+{
+    l->type->eval_block(l->state, n, X, F, G, work);
+    double wd = l->weight_decay;
+    if (wd == 0)
+        return;
+    size_t d = l->dim;
+    for (size_t r = 0; r < n; r++) {
+        const double *x = X + r * d;
+        double *g = G + r * d, s = 0;
+        for (size_t i = 0; i < d; i++) {
+            g[i] += wd * x[i];
+            s += x[i] * x[i];
+        }
+        if (F)
+            F[r] += 0.5 * wd * s;
+    }
+}
+
+int fdr_random_orthogonal(size_t d, unsigned long seed, double *Q)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_matrix *A = gsl_matrix_alloc(d, d);
+    gsl_vector *tau = gsl_vector_alloc(d);
+    gsl_matrix *R = gsl_matrix_alloc(d, d);
+    int rc = FDR_OK;
+    if (!rng || !A || !tau || !R) {
+        rc = fdr_error(FDR_ENOMEM, "out of memory building a %zu x %zu rotation", d, d);
+    } else {
+        gsl_rng_set(rng, seed);
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++)
+                gsl_matrix_set(A, i, j, gsl_ran_gaussian_ziggurat(rng, 1.0));
+        gsl_linalg_QR_decomp(A, tau);
+        gsl_matrix_view q = gsl_matrix_view_array(Q, d, d);
+        gsl_linalg_QR_unpack(A, tau, &q.matrix, R);
+        /* Multiplying column j by sign(R_jj) makes the distribution Haar. */
+        for (size_t j = 0; j < d; j++)
+            if (gsl_matrix_get(R, j, j) < 0)
+                for (size_t i = 0; i < d; i++)
+                    Q[i * d + j] = -Q[i * d + j];
+    }
+    gsl_matrix_free(R);
+    gsl_vector_free(tau);
+    gsl_matrix_free(A);
+    gsl_rng_free(rng);
+    return rc;
+}

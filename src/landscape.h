@@ -1,0 +1,77 @@
+/* landscape.h - loss functions f: R^d -> R with exact derivatives.
+ *
+ * A landscape type is a GSL-style constant struct: a name, the size of its
+ * private state and function pointers; one implementation per file, all
+ * static except the exported struct fdr_landscape_NAME, listed in the
+ * NULL-terminated registry fdr_landscape_types. The wrapper fdr_landscape
+ * adds what every landscape shares (weight decay, the reference point). */
+#ifndef FDR_LANDSCAPE_H
+#define FDR_LANDSCAPE_H
+
+#include "cfg.h"
+#include <stddef.h>
+
+typedef struct {
+    const char *name;
+    const char *summary; /* one line for `fdrsim list` */
+    size_t size;         /* bytes of private state, zeroed before init */
+    /* Reads and validates this type's keys in [landscape] (dim is known). */
+    int (*init)(void *state, fdr_config *cfg, size_t dim);
+    /* Releases what init allocated (the state itself is freed by the caller). */
+    void (*free)(void *state);
+    /* Values F[r] and gradients G (n x dim, row-major) at the n rows of X.
+     * F may be NULL. work holds n * dim doubles of scratch. */
+    void (*eval_block)(const void *state, size_t n, const double *X, double *F, double *G,
+                       double *work);
+    /* Hessian at x, dim x dim row-major. */
+    void (*hessian)(const void *state, const double *x, double *H);
+    /* Directional derivatives out[k-1] = D^k f(x)[u,...,u] for k = 1..K. */
+    void (*dderiv)(const void *state, const double *x, const double *u, int K, double *out);
+    /* The point theta* the type is built around (its global minimum where
+     * known); returns 1 if it is known to be the global minimum. */
+    int (*centre)(const void *state, double *x);
+    /* If f is exactly quadratic: writes its constant Hessian and returns 1. */
+    int (*constant_hessian)(const void *state, double *H);
+    /* If f is a separable quadratic in the original coordinates: writes the
+     * diagonal of its Hessian and returns 1 (enables the fused fast path). */
+    int (*diagonal_hessian)(const void *state, double *h);
+} fdr_landscape_type;
+
+extern const fdr_landscape_type fdr_landscape_quadratic;
+extern const fdr_landscape_type *const fdr_landscape_types[];
+
+/* A configured landscape: the type, its state, and the shared parts. */
+typedef struct {
+    const fdr_landscape_type *type;
+    void *state;
+    size_t dim;
+    double weight_decay;
+    double *ref;       /* reference point c for the relations: the minimum where known */
+    double fref;       /* f(ref) */
+    int ref_is_min;    /* ref is the exact global minimum (then f - fref is the excess loss) */
+    double *H;         /* constant Hessian (weight decay included) or NULL */
+    double *hdiag;     /* separable quadratic: Hessian diagonal, or NULL */
+} fdr_landscape;
+
+/* Builds the landscape described by [landscape] in cfg. NULL with fdr_error. */
+fdr_landscape *fdr_landscape_alloc(fdr_config *cfg);
+void fdr_landscape_free(fdr_landscape *l);
+
+/* Value, gradient and Hessian at one point, weight decay included. */
+double fdr_landscape_value(const fdr_landscape *l, const double *x);
+void fdr_landscape_gradient(const fdr_landscape *l, const double *x, double *g);
+void fdr_landscape_hessian(const fdr_landscape *l, const double *x, double *H);
+void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
+                          double *out);
+/* Block evaluation, weight decay included (see eval_block). */
+void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X, double *F,
+                              double *G, double *work);
+
+/* Looks a type up by name; NULL if unknown. */
+const fdr_landscape_type *fdr_landscape_type_find(const char *name);
+
+/* Shared helper: a seeded random orthogonal matrix (d x d, row-major),
+ * Haar-distributed (QR of a Gaussian matrix with the sign fix). */
+int fdr_random_orthogonal(size_t d, unsigned long seed, double *Q);
+
+#endif

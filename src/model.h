@@ -1,0 +1,46 @@
+/* model.h - a fully resolved experiment: landscape, noise law, optimizer and
+ * run parameters, read from a model file (or the built-in default) plus
+ * command-line overrides, and validated before anything runs. */
+#ifndef FDR_MODEL_H
+#define FDR_MODEL_H
+
+#include "cfg.h"
+#include "landscape.h"
+#include "noise.h"
+#include <stdint.h>
+
+enum fdr_init { FDR_INIT_ZERO, FDR_INIT_MINIMUM, FDR_INIT_OFFSET };
+
+typedef struct {
+    char *name;   /* model name: the file's base name without .ini, or "default" */
+    char *source; /* the file it came from */
+    fdr_landscape *land;
+    fdr_noise *noise;
+    /* [optimizer]: heavy-ball SGD, paper convention (THEORY.md section 1) */
+    const char *optimizer;
+    double lr, momentum, dampening;
+    double eta_b; /* lr * (1 - dampening) */
+    /* [run] */
+    long replicas, steps, record_every;
+    long burn_in; /* first step of the measurement window */
+    int burn_half; /* the paper's half-running window */
+    uint64_t seed;
+    enum fdr_init init;
+    double init_offset;
+    long tensor_directions; /* random directions for the tensor FDR1 when dim > tensor_full_max */
+    long tensor_full_max;   /* all d(d+1)/2 entries up to this dimension */
+    double threshold;       /* |z| above which a relation fails */
+} fdr_model;
+
+/* The built-in default experiment as INI text. */
+extern const char fdr_default_model[];
+
+/* Builds a model from cfg (which it reads completely and checks for unknown
+ * keys). name is the model's display name. NULL with fdr_error. */
+fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name);
+void fdr_model_free(fdr_model *m);
+
+/* Known optimizer names, NULL-terminated (for `fdrsim list`). */
+extern const char *const fdr_optimizer_names[];
+
+#endif

@@ -1,0 +1,73 @@
+/* noise.h - gradient-noise laws: g = grad f(theta) + xi, E xi = 0,
+ * Cov xi = C(theta), each law knowing its C(theta) exactly.
+ * Types follow the same GSL-style pattern as landscapes (landscape.h). */
+#ifndef FDR_NOISE_H
+#define FDR_NOISE_H
+
+#include "cfg.h"
+#include "landscape.h"
+#include "rng.h"
+#include <stddef.h>
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    size_t size;
+    /* Reads this law's keys in [noise]; the landscape is known (for C = c H^alpha). */
+    int (*init)(void *state, fdr_config *cfg, const fdr_landscape *l);
+    void (*free)(void *state);
+    /* Noise rows Z (n x dim) at the n points X, replica r drawing from rng[r].
+     * work holds n * dim doubles of scratch. */
+    void (*sample)(const void *state, size_t n, const double *X, double *Z, fdr_rng *const *rng,
+                   double *work);
+    /* Exact covariance C(x), dim x dim; returns 1 if it does not depend on x. */
+    int (*covariance)(const void *state, const double *x, double *C);
+    /* If the law is Gaussian with a diagonal covariance: writes the standard
+     * deviations and returns 1 (enables the engine's fused fast path). */
+    int (*diagonal_std)(const void *state, double *s);
+} fdr_noise_type;
+
+extern const fdr_noise_type fdr_noise_gaussian;
+extern const fdr_noise_type *const fdr_noise_types[];
+
+typedef struct {
+    const fdr_noise_type *type;
+    void *state;
+    size_t dim;
+    double *C;    /* the constant covariance, or NULL if it depends on theta */
+    double *sdiag; /* diagonal Gaussian: standard deviations, or NULL */
+} fdr_noise;
+
+fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l);
+void fdr_noise_free(fdr_noise *n);
+const fdr_noise_type *fdr_noise_type_find(const char *name);
+
+/* A covariance specification, shared by every law with a configurable C:
+ * key `covariance` = isotropic s2 | diagonal c1..cd | matrix (d*d numbers) |
+ * spectrum <spectrum> (with covariance_rotation = none | random | hessian) |
+ * hessian c alpha (C = c H^alpha, H the landscape's Hessian at its reference
+ * point). Produces C and a factor S with C = S S^T (S from the symmetric
+ * eigendecomposition, so singular PSD matrices are fine); if C is diagonal,
+ * S is NULL and sdiag holds the standard deviations. Errors (not PSD, wrong
+ * lengths) name the key. */
+typedef struct {
+    size_t d;
+    double *C;     /* d x d */
+    double *S;     /* d x d factor, or NULL when diagonal */
+    double *sdiag; /* diagonal case: sqrt(C_ii); else NULL */
+} fdr_covariance;
+
+int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
+                         const fdr_landscape *l);
+void fdr_covariance_clear(fdr_covariance *cov);
+/* Z = normals * S^T (or scaled by sdiag), rows of n draws; normals are drawn
+ * into work. */
+void fdr_covariance_sample(const fdr_covariance *cov, size_t n, double *Z, fdr_rng *const *rng,
+                           double *work);
+
+/* Symmetric eigendecomposition A = V diag(w) V^T (A d x d row-major,
+ * untouched; V row-major with eigenvectors as columns), eigenvalues in
+ * descending order. */
+int fdr_sym_eigen(size_t d, const double *A, double *w, double *V);
+
+#endif

@@ -1,0 +1,381 @@
+/* report.c - verdict table, JSON summary and gnuplot data files. */
+#include "config.h"
+
+#include "report.h"
+#include "fdr.h"
+#include "rng.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PAPER "S. Yaida, Fluctuation-dissipation relations for stochastic gradient descent, ICLR 2019, arXiv:1810.00004"
+
+int fdr_mkdir_p(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "%s: path too long", dir);
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char keep = *p;
+            *p = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST)
+                return fdr_error(FDR_EIO, "%s: cannot create folder: %s", path, strerror(errno));
+            *p = keep;
+            if (keep == '\0')
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fdr_error(FDR_EIO, "%s: not a folder", dir);
+    return FDR_OK;
+}
+
+int fdr_write_atomic(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
+                     const void *ctx)
+{
+    char tmp[4096], final[4096];
+    if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= (int)sizeof tmp ||
+        snprintf(final, sizeof final, "%s/%s", dir, name) >= (int)sizeof final)
+        return fdr_error(FDR_EINVAL, "%s/%s: path too long", dir, name);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return fdr_error(FDR_EIO, "%s: cannot create a file: %s", dir, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
+    }
+    int rc = writer(f, ctx);
+    if (ferror(f) && rc == FDR_OK)
+        rc = fdr_error(FDR_EIO, "%s: write error", final);
+    if (fclose(f) != 0 && rc == FDR_OK)
+        rc = fdr_error(FDR_EIO, "%s: %s", final, strerror(errno));
+    if (rc == FDR_OK && chmod(tmp, 0644) != 0)
+        rc = fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
+    if (rc == FDR_OK && rename(tmp, final) != 0)
+        rc = fdr_error(FDR_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    if (rc != FDR_OK)
+        unlink(tmp);
+    return rc;
+}
+
+/* ---- verdict table ------------------------------------------------------ */
+
+static void fmt_est(char *buf, size_t n, fdr_est e)
+{
+    snprintf(buf, n, "%.6g +- %.2g", e.val, e.err);
+}
+
+static void fmt_num(char *buf, size_t n, double x)
+{
+    if (isnan(x))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.6g", x);
+}
+
+void fdr_report_table(FILE *f, const fdr_report *rep)
+{
+    const fdr_model *m = rep->m;
+    const fdr_analysis *a = rep->a;
+    const fdr_result *r = rep->r;
+    fprintf(f, "fdrsim %s  model %s  (%s, d = %zu; %s noise; lr %g, momentum %g, dampening %g)\n",
+            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
+            m->lr, m->momentum, m->dampening);
+    fprintf(f, "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g updates/s\n",
+            (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps, r->seconds,
+            (double)r->R * (double)r->d * (double)r->steps / r->seconds);
+    fprintf(f, "errors: %s\n\n", a->error_method);
+    fprintf(f, "%-12s %-26s %-26s %8s %8s %-12s %-12s %s\n", "relation", "LHS", "RHS", "z",
+            "limit", "LHS exact", "RHS exact", "verdict");
+    for (size_t i = 0; i < a->nrel; i++) {
+        const fdr_relation *x = &a->rel[i];
+        char l[64], rr[64], le[32], re[32];
+        fmt_est(l, sizeof l, x->lhs);
+        fmt_est(rr, sizeof rr, x->rhs);
+        fmt_num(le, sizeof le, x->lhs_exact);
+        fmt_num(re, sizeof re, x->rhs_exact);
+        fprintf(f, "%-12s %-26s %-26s %8.2f %8.2f %-12s %-12s %s", x->name, l, rr, x->z,
+                x->threshold, le, re, x->pass ? "PASS" : "FAIL");
+        if (x->count > 1)
+            fprintf(f, "  (worst of %zu %s)", x->count,
+                    i == FDR_REL_FDR1_TENSOR && !r->tensor_full ? "directions" : "entries");
+        fputc('\n', f);
+    }
+    fprintf(f, "\n%-16s %-26s %-12s %7s %8s\n", "observable", "estimate", "exact", "z", "tau_int");
+    for (int k = 0; k < FDR_NOBS; k++) {
+        const fdr_observable *o = &a->obs[k];
+        char est[64], ex[32], z[16];
+        fmt_est(est, sizeof est, o->est);
+        fmt_num(ex, sizeof ex, o->exact);
+        if (isnan(o->exact))
+            snprintf(z, sizeof z, "-");
+        else
+            snprintf(z, sizeof z, "%.2f", (o->est.val - o->exact) / o->est.err);
+        fprintf(f, "%-16s %-26s %-12s %7s %8.3g\n", o->key, est, ex, z, o->tau_int);
+    }
+    if (!rep->e->available)
+        fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
+    fprintf(f, "\n%s: all relations hold within |z| < threshold\n",
+            a->all_pass ? "PASS" : "FAIL");
+}
+
+/* ---- summary.json -------------------------------------------------------- */
+
+static json_t *num(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *est_obj(fdr_est e, double exact)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "value", num(e.val));
+    json_object_set_new(o, "error", num(e.err));
+    json_object_set_new(o, "exact", num(exact));
+    return o;
+}
+
+static void add_setting(const char *sec, const char *key, const char *value, void *ctx)
+{
+    json_t *settings = ctx, *s = json_object_get(settings, sec);
+    if (!s) {
+        s = json_object();
+        json_object_set_new(settings, sec, s);
+    }
+    json_object_set_new(s, key, json_string(value));
+}
+
+static json_t *relation_json(const fdr_relation *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(x->name));
+    json_object_set_new(o, "lhs", num(x->lhs.val));
+    json_object_set_new(o, "lhs_err", num(x->lhs.err));
+    json_object_set_new(o, "rhs", num(x->rhs.val));
+    json_object_set_new(o, "rhs_err", num(x->rhs.err));
+    json_object_set_new(o, "diff", num(x->diff.val));
+    json_object_set_new(o, "diff_err", num(x->diff.err));
+    json_object_set_new(o, "z", num(x->z));
+    json_object_set_new(o, "rel", num(x->rel));
+    json_object_set_new(o, "threshold", num(x->threshold));
+    json_object_set_new(o, "pass", json_boolean(x->pass));
+    json_object_set_new(o, "lhs_exact", num(x->lhs_exact));
+    json_object_set_new(o, "rhs_exact", num(x->rhs_exact));
+    json_object_set_new(o, "components", json_integer((json_int_t)x->count));
+    json_object_set_new(o, "worst_component",
+                        x->count > 1 ? json_integer(x->component) : json_null());
+    return o;
+}
+
+static json_t *summary_json(const fdr_report *rep)
+{
+    const fdr_model *m = rep->m;
+    const fdr_result *r = rep->r;
+    const fdr_analysis *a = rep->a;
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string("fdrsim-summary/1"));
+    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
+    json_object_set_new(root, "paper", json_string(PAPER));
+    json_object_set_new(root, "command", json_string(rep->command));
+    json_object_set_new(root, "seed", json_integer((json_int_t)m->seed));
+    json_object_set_new(root, "rng", json_string(fdr_rng_name()));
+    json_object_set_new(root, "cblas", json_string(FDR_BLAS_NAME));
+
+    json_t *model = json_object();
+    json_object_set_new(model, "name", json_string(m->name));
+    json_object_set_new(model, "source", json_string(m->source));
+    json_t *settings = json_object();
+    fdr_config_foreach(rep->cfg, add_setting, settings);
+    json_object_set_new(model, "settings", settings);
+    json_t *land = json_object();
+    json_object_set_new(land, "type", json_string(m->land->type->name));
+    json_object_set_new(land, "dim", json_integer((json_int_t)m->land->dim));
+    json_object_set_new(land, "weight_decay", json_real(m->land->weight_decay));
+    json_object_set_new(land, "quadratic", json_boolean(m->land->H != NULL));
+    json_object_set_new(land, "reference_is_minimum", json_boolean(m->land->ref_is_min));
+    json_object_set_new(land, "f_reference", num(m->land->fref));
+    json_object_set_new(model, "landscape", land);
+    json_t *noise = json_object();
+    json_object_set_new(noise, "type", json_string(m->noise->type->name));
+    json_object_set_new(noise, "constant_covariance", json_boolean(m->noise->C != NULL));
+    json_object_set_new(noise, "trace_C", num(rep->e->available ? rep->e->tr.tr_C : NAN));
+    json_object_set_new(noise, "trace_HC", num(rep->e->available ? rep->e->tr.tr_HC : NAN));
+    json_object_set_new(model, "noise", noise);
+    json_t *opt = json_object();
+    json_object_set_new(opt, "type", json_string(m->optimizer));
+    json_object_set_new(opt, "lr", json_real(m->lr));
+    json_object_set_new(opt, "momentum", json_real(m->momentum));
+    json_object_set_new(opt, "dampening", json_real(m->dampening));
+    json_object_set_new(opt, "eta_b", json_real(m->eta_b));
+    json_object_set_new(opt, "max_stable_lr", num(rep->e->max_stable_lr));
+    json_object_set_new(model, "optimizer", opt);
+    json_t *run = json_object();
+    json_object_set_new(run, "replicas", json_integer((json_int_t)m->replicas));
+    json_object_set_new(run, "steps", json_integer((json_int_t)m->steps));
+    json_object_set_new(run, "burn_in", json_integer((json_int_t)m->burn_in));
+    json_object_set_new(run, "record_every", json_integer((json_int_t)m->record_every));
+    json_object_set_new(run, "threshold", json_real(m->threshold));
+    json_object_set_new(run, "tensor", json_string(r->tensor_full ? "all entries" : "random directions"));
+    json_object_set_new(run, "tensor_count", json_integer((json_int_t)r->ntens));
+    json_object_set_new(model, "run", run);
+    json_object_set_new(root, "model", model);
+
+    json_t *exact = json_object();
+    json_object_set_new(exact, "available", json_boolean(rep->e->available));
+    json_object_set_new(exact, "reason",
+                        rep->e->available ? json_null() : json_string(rep->e->why_not));
+    json_object_set_new(root, "exact_reference", exact);
+    json_object_set_new(root, "error_bars", json_string(a->error_method));
+
+    json_t *rels = json_array();
+    for (size_t i = 0; i < a->nrel; i++)
+        json_array_append_new(rels, relation_json(&a->rel[i]));
+    json_object_set_new(root, "relations", rels);
+    json_object_set_new(root, "all_pass", json_boolean(a->all_pass));
+
+    json_t *obs = json_object();
+    for (int k = 0; k < FDR_NOBS; k++) {
+        json_t *o = est_obj(a->obs[k].est, a->obs[k].exact);
+        json_object_set_new(o, "tau_int", num(a->obs[k].tau_int));
+        json_object_set_new(o, "definition", json_string(a->obs[k].what));
+        json_object_set_new(obs, a->obs[k].key, o);
+    }
+    json_object_set_new(root, "observables", obs);
+    json_t *timing = json_object();
+    json_object_set_new(timing, "seconds", json_real(r->seconds));
+    json_object_set_new(timing, "updates_per_second",
+                        json_real((double)r->R * (double)r->d * (double)r->steps / r->seconds));
+    json_object_set_new(root, "timing", timing);
+    return root;
+}
+
+static int write_json(FILE *f, const void *ctx)
+{
+    json_t *root = summary_json(ctx);
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) == 0 ? FDR_OK : FDR_EIO;
+    fputc('\n', f);
+    json_decref(root);
+    return rc == FDR_OK ? FDR_OK : fdr_error(FDR_EIO, "summary.json: cannot write");
+}
+
+/* ---- gnuplot data files --------------------------------------------------- */
+
+static void header(FILE *f, const fdr_report *rep, const char *what)
+{
+    fprintf(f, "# fdrsim %s: %s\n", PACKAGE_VERSION, what);
+    fprintf(f, "# model %s (%s), seed %llu\n", rep->m->name, rep->m->source,
+            (unsigned long long)rep->m->seed);
+    fprintf(f, "# command: %s\n", rep->command);
+    fprintf(f, "# relations of %s\n", PAPER);
+}
+
+static int write_timeseries(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_model *m = rep->m;
+    const fdr_result *r = rep->r;
+    double c1 = (1 + m->momentum) / (2 * m->eta_b), R = (double)r->R;
+    header(f, rep, "time series, replica means, every record_every steps");
+    fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
+               "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units: theta_{t+1} = theta_t + "
+               "v_{t+1})\n");
+    fprintf(f, "# *_half: half-running averages over the recorded steps in [step/2, step]\n");
+    fprintf(f, "# exact stationary O_L = O_R: %.10g\n",
+            rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
+    fprintf(f, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq\n");
+    size_t n = r->n_rec;
+    double *cl = fdr_calloc(n + 1, sizeof *cl), *cr = fdr_calloc(n + 1, sizeof *cr);
+    if (!cl || !cr) {
+        free(cl);
+        free(cr);
+        return FDR_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        cl[k + 1] = cl[k] + r->ts[k * FDR_NTS + FDR_TS_OL] / R;
+        cr[k + 1] = cr[k] + c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R;
+    }
+    size_t lo = 0;
+    for (size_t k = 0; k < n; k++) {
+        long step = r->rec_step[k];
+        while (r->rec_step[lo] < step / 2)
+            lo++;
+        double cnt = (double)(k + 1 - lo);
+        fprintf(f, "%ld %.10g %.10g %.10g %.10g %.10g %.10g %.10g\n", step, m->lr,
+                r->ts[k * FDR_NTS + FDR_TS_OL] / R, c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R,
+                (cl[k + 1] - cl[lo]) / cnt, (cr[k + 1] - cr[lo]) / cnt,
+                r->ts[k * FDR_NTS + FDR_TS_LOSS] / R, r->ts[k * FDR_NTS + FDR_TS_GSQ] / R);
+    }
+    free(cl);
+    free(cr);
+    return FDR_OK;
+}
+
+static void relation_row(FILE *f, size_t i, const char *name, const fdr_relation *x)
+{
+    fprintf(f, "%zu %s %.10g %.10g %.10g %.10g %.10g %.10g %.6g %.6g %d %.10g %.10g\n", i, name,
+            x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err, x->z,
+            x->threshold, x->pass, x->lhs_exact, x->rhs_exact);
+}
+
+static int write_relations(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    header(f, rep, "relations, one row each (errors 1 sigma; exact: NaN when unknown)");
+    fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
+               "rhs_exact\n");
+    for (size_t i = 0; i < rep->a->nrel; i++)
+        relation_row(f, i, rep->a->rel[i].name, &rep->a->rel[i]);
+    return FDR_OK;
+}
+
+static int write_tensor(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_result *r = rep->r;
+    header(f, rep,
+           r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i d_j f + x_j d_i f> = "
+                            "(1 + mu) / eta_b <v_i v_j>"
+                          : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.grad f)> = "
+                            "(1 + mu) / eta_b <(u.v)^2>");
+    fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
+               "rhs_exact\n");
+    size_t k = 0;
+    char name[48];
+    if (r->tensor_full) {
+        for (size_t i = 0; i < r->d; i++)
+            for (size_t j = i; j < r->d; j++, k++) {
+                snprintf(name, sizeof name, "(%zu,%zu)", i + 1, j + 1);
+                relation_row(f, k, name, &rep->a->tens[k]);
+            }
+    } else {
+        for (; k < r->ntens; k++) {
+            snprintf(name, sizeof name, "u%zu", k + 1);
+            relation_row(f, k, name, &rep->a->tens[k]);
+        }
+    }
+    return FDR_OK;
+}
+
+int fdr_report_write(const char *dir, const fdr_report *rep)
+{
+    int rc = fdr_mkdir_p(dir);
+    if (rc == FDR_OK)
+        rc = fdr_write_atomic(dir, "timeseries.dat", write_timeseries, rep);
+    if (rc == FDR_OK)
+        rc = fdr_write_atomic(dir, "relations.dat", write_relations, rep);
+    if (rc == FDR_OK && rep->r->ntens)
+        rc = fdr_write_atomic(dir, "tensor.dat", write_tensor, rep);
+    /* The summary goes last: its presence marks a complete output folder. */
+    if (rc == FDR_OK)
+        rc = fdr_write_atomic(dir, "summary.json", write_json, rep);
+    return rc;
+}

@@ -1,0 +1,194 @@
+/* test_cli.c - the fdrsim command end to end: runs, files, JSON, exit
+ * codes, and bad inputs that must exit 2 without writing anything. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Runs fdrsim with args (a shell fragment) in tmpdir; returns its exit
+ * status and leaves stdout/stderr in tmpdir/out.txt and tmpdir/err.txt. */
+static int fdrsim(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmpdir, FDRSIM_BIN, args);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "fdrsim did not exit normally: %s", args);
+    return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int exists(const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    return stat(path, &st) == 0;
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(cli, version_and_help)
+{
+    cr_assert_eq(fdrsim("--version"), 0);
+    cr_assert(strstr(slurp("out.txt"), "fdrsim "));
+    cr_assert_eq(fdrsim("--help"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage:"));
+    cr_assert_eq(fdrsim("--no-such-option"), 2);
+    cr_assert_eq(fdrsim("frobnicate"), 2);
+    cr_assert_eq(fdrsim("run"), 2);
+}
+
+Test(cli, list_names_every_kind)
+{
+    cr_assert_eq(fdrsim("list"), 0);
+    const char *out = slurp("out.txt");
+    cr_assert(strstr(out, "quadratic") && strstr(out, "gaussian") && strstr(out, "sgd"));
+    cr_assert(strstr(out, "default.ini") && strstr(out, "nqm.ini"), "%s", out);
+}
+
+Test(cli, run_writes_every_file_and_a_parsable_summary)
+{
+    cr_assert_eq(fdrsim("run " FDR_TEST_MODELDIR "/isotropic.ini --steps 4000 --out res --check"),
+                 0, "%s", slurp("err.txt"));
+    cr_assert(exists("res/timeseries.dat") && exists("res/relations.dat") &&
+              exists("res/tensor.dat"));
+    char path[512];
+    snprintf(path, sizeof path, "%s/res/summary.json", tmpdir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert_not_null(root, "summary.json: %s (line %d)", err.text, err.line);
+    cr_assert_eq(json_integer_value(json_object_get(root, "seed")), 1);
+    cr_assert(json_is_string(json_object_get(root, "version")));
+    json_t *rels = json_object_get(root, "relations");
+    cr_assert(json_is_array(rels) && json_array_size(rels) == 4);
+    const char *keys[] = {"name", "lhs", "lhs_err", "rhs", "rhs_err", "diff", "diff_err", "z",
+                          "rel", "pass", "lhs_exact", "rhs_exact"};
+    for (size_t i = 0; i < json_array_size(rels); i++)
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+            cr_assert_not_null(json_object_get(json_array_get(rels, i), keys[k]), "%s", keys[k]);
+    json_t *fdr1 = json_array_get(rels, 2);
+    cr_assert_str_eq(json_string_value(json_object_get(fdr1, "name")), "FDR1");
+    cr_assert(json_is_true(json_object_get(fdr1, "pass")));
+    cr_assert(json_is_real(json_object_get(fdr1, "lhs_exact")));
+    json_t *obs = json_object_get(root, "observables");
+    const char *okeys[] = {"theta_dot_grad", "v_dot_v", "grad_sq", "loss_excess"};
+    for (size_t k = 0; k < 4; k++) {
+        json_t *o = json_object_get(obs, okeys[k]);
+        cr_assert(o && json_object_get(o, "value") && json_object_get(o, "error") &&
+                      json_object_get(o, "exact") && json_object_get(o, "tau_int"),
+                  "%s", okeys[k]);
+    }
+    json_decref(root);
+    /* The verdict table names each relation. */
+    const char *out = slurp("out.txt");
+    cr_assert(strstr(out, "FDR1 ") && strstr(out, "FDR0.grad") && strstr(out, "PASS"));
+    /* The time series has its documented columns and one row per record. */
+    const char *ts = slurp("res/timeseries.dat");
+    cr_assert(strstr(ts, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq"));
+}
+
+Test(cli, threads_do_not_change_results)
+{
+    const char *m = FDR_TEST_MODELDIR "/default.ini --steps 3000 --quiet";
+    char a[512], b[512];
+    snprintf(a, sizeof a, "run %s --threads 1 --out one", m);
+    snprintf(b, sizeof b, "run %s --threads 2 --out two", m);
+    cr_assert_eq(fdrsim(a), 0);
+    cr_assert_eq(fdrsim(b), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && cmp -s <(grep -v '^#' one/relations.dat) <(grep -v '^#' two/relations.dat)"
+             " && cmp -s <(grep -v '^#' one/timeseries.dat) <(grep -v '^#' two/timeseries.dat)",
+             tmpdir);
+    char full[1200];
+    snprintf(full, sizeof full, "bash -c \"%s\"", cmd);
+    cr_assert_eq(system(full), 0, "outputs differ between 1 and 2 threads");
+}
+
+Test(cli, check_fails_when_a_relation_fails)
+{
+    /* A threshold of 1e-6 sigma cannot be met: --check must exit 1. */
+    cr_assert_eq(fdrsim("run " FDR_TEST_MODELDIR "/isotropic.ini --steps 2000 --out r "
+                        "--set run.threshold=1e-6 --check --quiet"),
+                 1);
+    cr_assert(exists("r/summary.json"), "results are still written");
+}
+
+/* Bad inputs: exit 2, a message naming file, line and key, no output. */
+static void expect_bad(const char *ini, const char *extra, const char *needle)
+{
+    write_file("bad.ini", ini);
+    char args[512];
+    snprintf(args, sizeof args, "run bad.ini --out out %s", extra);
+    cr_assert_eq(fdrsim(args), 2, "accepted:\n%s", ini);
+    const char *err = slurp("err.txt");
+    cr_assert(strstr(err, needle), "stderr '%s' lacks '%s'", err, needle);
+    cr_assert(!exists("out"), "output written for a bad input");
+}
+
+#define L "[landscape]\ntype = quadratic\ndim = 3\nspectrum = list 1 2 3\n"
+
+Test(cli, bad_inputs_exit_2_without_output)
+{
+    expect_bad(L "[optimizer]\nlr = fast\n", "", "bad.ini:6: [optimizer] lr");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[run]\nsteeps = 10\n", "", "bad.ini:8: [run] steeps");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[extra]\na = 1\n", "", "unknown section [extra]");
+    expect_bad("[landscape]\ntype = quadratic\ndim = 0\n[optimizer]\nlr = 0.1\n", "",
+               "bad.ini:3: [landscape] dim");
+    expect_bad(L "[optimizer]\nlr = -0.1\n", "", "[optimizer] lr: must be > 0");
+    expect_bad(L "[optimizer]\nlr = 0.1\nmomentum = 1.0\n", "", "[optimizer] momentum");
+    expect_bad(L "[optimizer]\nlr = 0.1\ndampening = 2\n", "", "[optimizer] dampening");
+    expect_bad(L "[noise]\ncovariance = matrix 1 0 0 0 -1 0 0 0 1\n[optimizer]\nlr = 0.1\n", "",
+               "not positive semi-definite");
+    expect_bad(L "dim = 4\n[optimizer]\nlr = 0.1\n", "", "bad.ini:5: [landscape] dim: key given twice");
+    expect_bad("[landscape]\ntype = quadratic\ndim = 3\nspectrum = list 1 2\n[optimizer]\nlr = 0.1\n",
+               "", "bad.ini:4: [landscape] spectrum");
+    expect_bad(L "[optimizer]\nlr = 1.5\n", "", "largest stable learning rate");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--set optimizer.lr=x", "[optimizer] lr: 'x' is not a finite number");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--steps 0", "command line (--set or option): [run] steps: must be");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--threads 0", "--threads");
+    cr_assert_eq(fdrsim("run does-not-exist.ini"), 2);
+    cr_assert(strstr(slurp("err.txt"), "does-not-exist.ini: cannot open"));
+}

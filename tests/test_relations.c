@@ -1,0 +1,123 @@
+/* test_relations.c - FDR0 and FDR1 (scalar and tensor) hold on fixed seeds,
+ * agree with the exact Lyapunov values, and a wrong relation is caught.
+ * Tolerances are z-scores against the reported 1-sigma error bars. */
+#include "helpers.h"
+
+#include <math.h>
+
+/* Rotated quadratic, noise covariance not commuting with H, momentum,
+ * dampening and a minimum away from the origin. */
+static const char *noncommuting =
+    "[landscape]\ntype = quadratic\ndim = 6\nspectrum = log 0.3 3\nrotation = random\n"
+    "minimum = 1\n[noise]\ncovariance = spectrum log 2 0.2\ncovariance_rotation = random\n"
+    "[optimizer]\nlr = 0.1\nmomentum = 0.9\ndampening = 0.3\n"
+    "[run]\nreplicas = 64\nsteps = 40000\nseed = 3\n";
+
+static const char *plain_sgd =
+    "[landscape]\ntype = quadratic\ndim = 20\nspectrum = log 0.2 5\n"
+    "[noise]\ncovariance = isotropic 0.5\n[optimizer]\nlr = 0.2\n"
+    "[run]\nreplicas = 32\nsteps = 80000\nseed = 5\n";
+
+static const char *dense_large =
+    "[landscape]\ntype = quadratic\ndim = 80\nspectrum = power 2 1\nrotation = random\n"
+    "[noise]\ncovariance = hessian 1 1\n[optimizer]\nlr = 0.4\nmomentum = 0.5\n"
+    "[run]\nreplicas = 32\nsteps = 6000\nseed = 9\n";
+
+static const char *few_replicas =
+    "[landscape]\ntype = quadratic\ndim = 10\nspectrum = log 0.5 2\n"
+    "[optimizer]\nlr = 0.1\nmomentum = 0.3\n[run]\nreplicas = 4\nsteps = 100000\nseed = 11\n";
+
+static void expect_all_hold(const char *ini)
+{
+    test_run t;
+    test_run_model(&t, ini, 2);
+    for (size_t i = 0; i < t.a.nrel; i++) {
+        const fdr_relation *r = &t.a.rel[i];
+        cr_expect(r->pass, "%s: z = %.2f (threshold %.2f)", r->name, r->z, r->threshold);
+        cr_expect(isfinite(r->z) && r->diff.err > 0, "%s has a finite error bar", r->name);
+    }
+    cr_assert_eq(t.a.nrel, 4, "FDR0.grad, FDR0.v, FDR1, FDR1.tensor");
+    cr_assert(t.e.available);
+    /* Every observable agrees with its exact stationary value. */
+    for (int k = 0; k < FDR_NOBS; k++) {
+        const fdr_observable *o = &t.a.obs[k];
+        double z = (o->est.val - o->exact) / o->est.err;
+        cr_expect(fabs(z) < 4, "%s: %g +- %g, exact %g (z = %.2f)", o->key, o->est.val,
+                  o->est.err, o->exact, z);
+    }
+    /* The exact sides themselves satisfy FDR1 (a check of the solver). */
+    const fdr_relation *f1 = &t.a.rel[FDR_REL_FDR1];
+    cr_assert_float_eq(f1->lhs_exact, f1->rhs_exact, 1e-9 * fabs(f1->lhs_exact));
+    for (size_t k = 0; k < t.a.ntens; k++) {
+        const fdr_relation *e = &t.a.tens[k];
+        cr_assert_float_eq(e->lhs_exact, e->rhs_exact, 1e-9 * (fabs(e->lhs_exact) + 1e-12),
+                           "tensor entry %zu", k);
+        double z = (e->lhs.val - e->lhs_exact) / e->lhs.err;
+        cr_expect(fabs(z) < t.a.rel[FDR_REL_FDR1_TENSOR].threshold,
+                  "tensor entry %zu LHS against exact: z = %.2f", k, z);
+    }
+    test_run_free(&t);
+}
+
+Test(relations, hold_with_momentum_dampening_and_noncommuting_noise, .timeout = 120)
+{
+    expect_all_hold(noncommuting);
+}
+
+Test(relations, hold_for_plain_sgd, .timeout = 120)
+{
+    expect_all_hold(plain_sgd);
+}
+
+Test(relations, hold_with_a_dense_hessian_and_random_directions, .timeout = 120)
+{
+    expect_all_hold(dense_large);
+}
+
+Test(relations, hold_with_batch_means_for_few_replicas, .timeout = 120)
+{
+    expect_all_hold(few_replicas);
+}
+
+/* The twins: the same data checked against a wrong relation must fail. */
+static void expect_wrong_relation_caught(const char *ini, double factor, const char *what)
+{
+    test_run t;
+    test_run_model(&t, ini, 2);
+    double cl[FDR_NOBS] = {0}, cr[FDR_NOBS] = {0};
+    cl[FDR_OBS_OL] = 1;
+    cr[FDR_OBS_VV] = factor * (1 + t.m->momentum) / (2 * t.m->eta_b);
+    fdr_relation right, wrong;
+    cr[FDR_OBS_VV] /= factor;
+    fdr_scalar_relation(t.r, cl, cr, 4.0, &right);
+    cr[FDR_OBS_VV] *= factor;
+    fdr_scalar_relation(t.r, cl, cr, 4.0, &wrong);
+    cr_assert(right.pass, "the right relation holds (z = %.2f)", right.z);
+    cr_assert(!wrong.pass && fabs(wrong.z) > 6, "%s not caught: z = %.2f", what, wrong.z);
+    test_run_free(&t);
+}
+
+Test(relations, dropping_one_plus_mu_is_caught, .timeout = 120)
+{
+    /* (1 + mu) -> 1: a factor 1 / 1.9 on the right-hand side. */
+    expect_wrong_relation_caught(noncommuting, 1 / 1.9, "FDR1 without (1 + mu)");
+}
+
+Test(relations, forgetting_dampening_is_caught, .timeout = 120)
+{
+    /* eta_b -> eta: a factor (1 - nu) = 0.7 on the right-hand side. */
+    expect_wrong_relation_caught(noncommuting, 0.7, "FDR1 with eta instead of eta_b");
+}
+
+Test(relations, a_one_percent_error_is_caught_on_a_long_run, .timeout = 120)
+{
+    expect_wrong_relation_caught(plain_sgd, 1.01, "FDR1 off by 1%");
+}
+
+Test(relations, bonferroni_threshold_grows_with_the_number_of_tests)
+{
+    cr_assert_float_eq(fdr_threshold_adjust(4, 1), 4, 1e-12);
+    double t100 = fdr_threshold_adjust(4, 100);
+    cr_assert(t100 > 4.9 && t100 < 5.1, "%g", t100);
+    cr_assert(fdr_threshold_adjust(4, 10000) > t100);
+}
