@@ -117,6 +117,7 @@ static void zero_vector(fdr_relation *rel, const char *name, const fdr_result *r
     rel->lhs_exact = rel->rhs_exact = 0;
     rel->threshold = fdr_threshold_adjust(threshold, d);
     rel->pass = fabs(rel->z) < rel->threshold;
+    rel->identity = 1;
 }
 
 void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr,
@@ -145,7 +146,88 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
     out->lhs_exact = out->rhs_exact = NAN;
     out->component = -1;
     out->count = 1;
+    out->identity = 1;
     free(l);
+}
+
+fdr_est fdr_scalar_estimate(const fdr_result *r, const double *coef)
+{
+    double zero[FDR_NOBS] = {0};
+    fdr_relation rel;
+    fdr_scalar_relation(r, coef, zero, 1.0, &rel);
+    return rel.lhs;
+}
+
+const fdr_relation *fdr_analysis_find(const fdr_analysis *a, const char *name)
+{
+    for (size_t i = 0; i < a->nrel; i++)
+        if (strcmp(a->rel[i].name, name) == 0)
+            return &a->rel[i];
+    return NULL;
+}
+
+/* FDR2 (THEORY.md section 3): the dissipation against the Taylor terms,
+ * the harmonic truncation, and the two estimators of F2. */
+static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exact *e,
+                         fdr_analysis *a)
+{
+    fdr_fdr2_terms *t = &a->fdr2;
+    int K = m->fdr2_order, deg = m->land->type->degree;
+    double diss[FDR_NOBS] = {0}, c[FDR_NOBS] = {0};
+    diss[FDR_OBS_GSQ] = m->eta_b;
+    diss[FDR_OBS_VG] = -m->momentum;
+    t->measured = 1;
+    t->order = K;
+    t->degree = deg;
+    t->dissipation = fdr_scalar_estimate(r, diss);
+    for (int k = 2; k <= K; k++) {
+        memset(c, 0, sizeof c);
+        c[FDR_OBS_F2 + k - 2] = 1;
+        t->F[k] = fdr_scalar_estimate(r, c);
+    }
+    t->truncation = t->F[K];
+    memset(c, 0, sizeof c);
+    c[FDR_OBS_F2N] = 1;
+    t->F2_noise_averaged = fdr_scalar_estimate(r, c);
+    memset(c, 0, sizeof c);
+    for (int k = 3; k <= K; k++)
+        c[FDR_OBS_F2 + k - 2] = 1;
+    t->anharmonic = fdr_scalar_estimate(r, c);
+    memcpy(c, diss, sizeof c);
+    c[FDR_OBS_F2] = -1;
+    t->residual = fdr_scalar_estimate(r, c);
+    t->dissipation_exact = e->available ? m->eta_b * e->tr.grad_sq - m->momentum * e->tr.v_dot_grad : NAN;
+    t->F2_exact = e->available ? 0.5 * e->tr.v_H_v : NAN;
+    /* The series closes exactly once K reaches the polynomial degree. */
+    int closes = deg > 0 && deg <= K;
+
+    fdr_relation *full = &a->rel[a->nrel++];
+    memset(c, 0, sizeof c);
+    for (int k = 2; k <= K; k++)
+        c[FDR_OBS_F2 + k - 2] = 1;
+    fdr_scalar_relation(r, diss, c, m->threshold, full);
+    snprintf(full->name, sizeof full->name, "FDR2");
+    full->identity = closes;
+    full->lhs_exact = t->dissipation_exact;
+    full->rhs_exact = t->F2_exact;
+
+    fdr_relation *harm = &a->rel[a->nrel++];
+    memset(c, 0, sizeof c);
+    c[FDR_OBS_F2] = 1;
+    fdr_scalar_relation(r, diss, c, m->threshold, harm);
+    snprintf(harm->name, sizeof harm->name, "FDR2.harmonic");
+    harm->identity = deg == 2;
+    harm->lhs_exact = t->dissipation_exact;
+    harm->rhs_exact = t->F2_exact;
+
+    fdr_relation *f2 = &a->rel[a->nrel++];
+    double cl[FDR_NOBS] = {0};
+    cl[FDR_OBS_F2] = 1;
+    memset(c, 0, sizeof c);
+    c[FDR_OBS_F2N] = 1;
+    fdr_scalar_relation(r, cl, c, m->threshold, f2);
+    snprintf(f2->name, sizeof f2->name, "FDR2.F2");
+    f2->lhs_exact = f2->rhs_exact = t->F2_exact;
 }
 
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a)
@@ -165,13 +247,13 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
                           ? "1 sigma, from the spread of independent replicas"
                           : "1 sigma, from batch means (16 batches per replica)";
     double c1 = (1 + m->momentum) / (2 * m->eta_b);
-    static const char *const keys[FDR_NOBS] = {"theta_dot_grad", "v_dot_v", "grad_sq",
+    static const char *const keys[FDR_NSTATE_OBS] = {"theta_dot_grad", "v_dot_v", "grad_sq",
                                                "v_dot_grad", "loss_excess"};
-    static const char *const what[FDR_NOBS] = {
+    static const char *const what[FDR_NSTATE_OBS] = {
         "<(theta - c) . grad f>", "<v . v>", "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
-    const double ex[FDR_NOBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
+    const double ex[FDR_NSTATE_OBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
                                  e->tr.v_dot_grad, e->tr.loss_excess};
-    for (int k = 0; k < FDR_NOBS; k++) {
+    for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         for (size_t u = 0; u < U; u++)
             l[u] = unit_scalar(r, u, k);
         a->obs[k].key = keys[k];
@@ -195,8 +277,8 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
 
     a->ntens = r->ntens;
     if (r->ntens) {
+        fdr_relation *t = &a->rel[a->nrel++];
         double c2 = (1 + m->momentum) / m->eta_b;
-        fdr_relation *t = &a->rel[FDR_REL_FDR1_TENSOR];
         long worst = -1;
         for (size_t k = 0; k < r->ntens; k++) {
             fdr_relation *row = &a->tens[k];
@@ -210,6 +292,7 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
             row->rhs_exact = e->ntens ? c2 * e->tB[k] : NAN;
             row->component = (long)k;
             row->count = 1;
+            row->identity = 1;
             if (worst < 0 || fabs(row->z) > fabs(a->tens[worst].z))
                 worst = (long)k;
         }
@@ -222,11 +305,13 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
             a->tens[k].threshold = t->threshold;
             a->tens[k].pass = fabs(a->tens[k].z) < t->threshold;
         }
-        a->nrel = 4;
     }
+    if (m->fdr2)
+        analyse_fdr2(m, r, e, a);
     a->all_pass = 1;
     for (size_t i = 0; i < a->nrel; i++)
-        a->all_pass &= a->rel[i].pass;
+        if (a->rel[i].identity)
+            a->all_pass &= a->rel[i].pass;
     free(l);
     free(rr);
     free(tmp);

@@ -18,7 +18,13 @@ typedef struct {
     double lhs_exact, rhs_exact; /* NAN when unknown */
     long component;  /* vector/tensor relations: the entry with the largest |z| */
     size_t count;    /* how many entries were tested (1 for scalar relations) */
+    int identity;    /* 1: exact at stationarity (a failure is a failure); 0: an
+                        approximation shown for comparison (the harmonic
+                        truncation off the quadratic, a truncated series) */
 } fdr_relation;
+
+/* The observables of the state reported on their own: FDR_OBS_OL .. LOSS. */
+#define FDR_NSTATE_OBS (FDR_OBS_LOSS + 1)
 
 typedef struct {
     const char *key;  /* theta_dot_grad, v_dot_v, grad_sq, v_dot_grad, loss_excess */
@@ -28,14 +34,28 @@ typedef struct {
     double tau_int; /* integrated autocorrelation time, in steps */
 } fdr_observable;
 
-enum { FDR_REL_FDR0_GRAD, FDR_REL_FDR0_V, FDR_REL_FDR1, FDR_REL_FDR1_TENSOR, FDR_NREL };
+/* The first three relations always stand at these places; the tensor FDR1
+ * and the FDR2 relations follow when measured (see fdr_analysis_find). */
+enum { FDR_REL_FDR0_GRAD, FDR_REL_FDR0_V, FDR_REL_FDR1, FDR_NREL = 8 };
+
+/* The FDR2 decomposition (THEORY.md section 3): dissipation
+ * eta_b <|grad f|^2> - mu <v . grad f> against F_k = <D^k f[v'^k]> / k!. */
+typedef struct {
+    int measured;
+    int order;               /* K */
+    int degree;              /* the landscape's polynomial degree, 0 if none */
+    fdr_est dissipation, F2_noise_averaged, truncation, anharmonic, residual;
+    fdr_est F[FDR_KMAX + 1]; /* F[k] for k = 2 .. K */
+    double dissipation_exact, F2_exact; /* NAN when unknown */
+} fdr_fdr2_terms;
 
 typedef struct {
     fdr_relation rel[FDR_NREL];
     size_t nrel;
-    fdr_observable obs[FDR_NOBS];
+    fdr_observable obs[FDR_NSTATE_OBS];
     size_t ntens;
     fdr_relation *tens; /* every tensor entry (or direction), for tensor.dat */
+    fdr_fdr2_terms fdr2;
     int all_pass;
     const char *error_method; /* how the error bars were obtained */
 } fdr_analysis;
@@ -48,6 +68,12 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
 
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a);
 void fdr_analysis_clear(fdr_analysis *a);
+
+/* The relation called name, or NULL. */
+const fdr_relation *fdr_analysis_find(const fdr_analysis *a, const char *name);
+
+/* Estimate of sum_k coef[k] <O_k> with its 1-sigma error. */
+fdr_est fdr_scalar_estimate(const fdr_result *r, const double *coef);
 
 /* The |z| threshold for the largest of n z-scores that keeps the
  * family-wise false-alarm rate of a single test at threshold (Bonferroni). */

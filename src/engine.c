@@ -5,6 +5,7 @@
 #include "fdr.h"
 #include "rng.h"
 
+#include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -30,6 +31,9 @@ typedef struct {
 typedef struct {
     size_t first, n; /* replicas [first, first + n) */
     double *X, *V, *G, *Z, *F, *work, *dx;
+    double *VW, *HVW; /* FDR2: the rows [v'; w] (2n x d) and their product with H */
+    double *Hx, *Cx;  /* FDR2 off the quadratic: H(theta) and C(theta), d x d */
+    double *obs;      /* n x FDR_NOBS, this step's observables */
     fdr_rng **rng;
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
     long div_step;
@@ -136,6 +140,11 @@ static void block_free(block *b)
     free(b->F);
     free(b->work);
     free(b->dx);
+    free(b->VW);
+    free(b->HVW);
+    free(b->Hx);
+    free(b->Cx);
+    free(b->obs);
     free(b->ts);
 }
 
@@ -156,8 +165,24 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     b->dx = fdr_malloc(d * sizeof *b->dx);
     b->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *b->ts);
     b->rng = fdr_calloc(n, sizeof *b->rng);
-    if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->dx || !b->ts || !b->rng)
+    b->obs = fdr_calloc(n * FDR_NOBS, sizeof *b->obs);
+    if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->dx || !b->ts || !b->rng ||
+        !b->obs)
         return FDR_ENOMEM;
+    if (m->fdr2 && !res->fused) {
+        if (m->land->H) {
+            b->VW = fdr_malloc(2 * n * d * sizeof *b->VW);
+            b->HVW = fdr_malloc(2 * n * d * sizeof *b->HVW);
+            if (!b->VW || !b->HVW)
+                return FDR_ENOMEM;
+        }
+        if (!m->land->H || !m->noise->C) {
+            b->Hx = fdr_malloc(d * d * sizeof *b->Hx);
+            b->Cx = fdr_malloc(d * d * sizeof *b->Cx);
+            if (!b->Hx || !b->Cx)
+                return FDR_ENOMEM;
+        }
+    }
     for (size_t r = 0; r < n; r++) {
         memcpy(b->X + r * d, theta0, d * sizeof *theta0);
         if (!(b->rng[r] = fdr_rng_alloc(m->seed, first + r)))
@@ -228,16 +253,17 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
 }
 
 /* One step of one replica on a separable quadratic with diagonal Gaussian
- * noise: observables, FDR0 sums and the update in a single pass. */
+ * noise: observables, FDR0 sums, FDR2 terms and the update in one pass.
+ * c0 = eta_b^2 Tr(H C) / 2 completes the noise-averaged F2. */
 static void fused_step(const fdr_model *m, const fdr_result *res, double *x, double *v,
-                       double *z, double *gs, double *vs, double *obs)
+                       const double *z, double *gs, double *vs, double c0, double *obs)
 {
     size_t d = res->d;
     const double *h = m->land->hdiag, *s = m->noise->sdiag, *c = m->land->ref;
     const double mu = m->momentum, eta = m->eta_b;
-    double ol = 0, vv = 0, gsq = 0, vg = 0;
+    double ol = 0, vv = 0, gsq = 0, vg = 0, f2 = 0, f2n = 0;
     if (gs) {
-#pragma omp simd reduction(+ : ol, vv, gsq, vg)
+#pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
         for (size_t i = 0; i < d; i++) {
             double dx = x[i] - c[i], g = h[i] * dx, vi = v[i];
             ol += dx * g;
@@ -246,7 +272,9 @@ static void fused_step(const fdr_model *m, const fdr_result *res, double *x, dou
             vg += vi * g;
             gs[i] += g;
             vs[i] += vi;
-            double vn = mu * vi - eta * (g + s[i] * z[i]);
+            double w = mu * vi - eta * g, vn = w - eta * s[i] * z[i];
+            f2n += h[i] * w * w;
+            f2 += h[i] * vn * vn;
             v[i] = vn;
             x[i] += vn;
         }
@@ -268,76 +296,160 @@ static void fused_step(const fdr_model *m, const fdr_result *res, double *x, dou
     obs[FDR_OBS_GSQ] = gsq;
     obs[FDR_OBS_VG] = vg;
     obs[FDR_OBS_LOSS] = 0.5 * ol; /* c is the exact minimum of this quadratic */
+    obs[FDR_OBS_F2N] = 0.5 * f2n + c0;
+    obs[FDR_OBS_F2] = 0.5 * f2;
+    for (int k = 3; k <= FDR_KMAX; k++)
+        obs[FDR_OBS_F2 + k - 2] = 0; /* a quadratic has no higher derivatives */
+}
+
+/* Observables of the pre-update state (theta_t, v_t) that need only the
+ * gradient, plus the FDR0 and tensor sums. */
+static void observe_state(const fdr_model *m, const fdr_result *res, block *b, size_t r,
+                          long batch, size_t u)
+{
+    size_t d = res->d;
+    const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d, *c = m->land->ref;
+    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0;
+    for (size_t i = 0; i < d; i++) {
+        b->dx[i] = x[i] - c[i];
+        ol += b->dx[i] * g[i];
+        vv += v[i] * v[i];
+        gsq += g[i] * g[i];
+        vg += v[i] * g[i];
+    }
+    obs[FDR_OBS_OL] = ol;
+    obs[FDR_OBS_VV] = vv;
+    obs[FDR_OBS_GSQ] = gsq;
+    obs[FDR_OBS_VG] = vg;
+    obs[FDR_OBS_LOSS] = b->F[r] - m->land->fref;
+    if (batch < 0)
+        return;
+    double *gs = res->gsum + u * d, *vs = res->vsum + u * d;
+    for (size_t i = 0; i < d; i++) {
+        gs[i] += g[i];
+        vs[i] += v[i];
+    }
+    if (res->ntens)
+        tensor_accumulate(res, u, b->dx, g, v);
+}
+
+/* eta_b^2 Tr(H C) / 2 at theta (the noise part of the noise-averaged F2),
+ * using the block's d x d scratch where H or C depends on theta. */
+static double noise_f2(const fdr_model *m, block *b, const double *x)
+{
+    size_t d = m->land->dim;
+    const double *H = m->land->H, *C = m->noise->C;
+    if (!H) {
+        fdr_landscape_hessian(m->land, x, b->Hx);
+        H = b->Hx;
+    }
+    if (!C) {
+        m->noise->type->covariance(m->noise->state, x, b->Cx);
+        C = b->Cx;
+    }
+    double t = 0;
+    for (size_t i = 0; i < d * d; i++)
+        t += H[i] * C[i]; /* Tr(H C) = sum_ij H_ij C_ji, both symmetric */
+    return 0.5 * m->eta_b * m->eta_b * t;
+}
+
+/* FDR2 terms of every replica of the block once V holds v' and the first
+ * n rows of VW hold v', the next n hold w = mu v - eta_b grad f (quadratic);
+ * or, off the quadratic, from directional derivatives along v' and w. */
+static void observe_fdr2(const fdr_model *m, block *b, double c0)
+{
+    size_t d = m->land->dim, n = b->n;
+    int K = m->fdr2_order;
+    if (m->land->H) {
+        /* [v'; w] H in one level-3 product: F2 = v'^T H v' / 2, w^T H w / 2. */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(2 * n), (int)d, (int)d, 1.0,
+                    b->VW, (int)d, m->land->H, (int)d, 0.0, b->HVW, (int)d);
+        for (size_t r = 0; r < n; r++) {
+            double *obs = b->obs + r * FDR_NOBS, f2 = 0, f2n = 0;
+            const double *vp = b->VW + r * d, *hvp = b->HVW + r * d;
+            const double *w = b->VW + (n + r) * d, *hw = b->HVW + (n + r) * d;
+            for (size_t i = 0; i < d; i++) {
+                f2 += vp[i] * hvp[i];
+                f2n += w[i] * hw[i];
+            }
+            obs[FDR_OBS_F2] = 0.5 * f2;
+            obs[FDR_OBS_F2N] = 0.5 * f2n + (m->noise->C ? c0 : noise_f2(m, b, b->X + r * d));
+            for (int k = 3; k <= FDR_KMAX; k++)
+                obs[FDR_OBS_F2 + k - 2] = 0;
+        }
+        return;
+    }
+    for (size_t r = 0; r < n; r++) {
+        double *obs = b->obs + r * FDR_NOBS, D[FDR_KMAX], fact = 1;
+        const double *x = b->X + r * d;
+        fdr_landscape_dderiv(m->land, x, b->V + r * d, K, D);
+        for (int k = 2; k <= FDR_KMAX; k++) {
+            fact *= k;
+            obs[FDR_OBS_F2 + k - 2] = k <= K ? D[k - 1] / fact : 0;
+        }
+        /* w = mu v - eta_b grad f, rebuilt from v' = w - eta_b xi. */
+        for (size_t i = 0; i < d; i++)
+            b->dx[i] = b->V[r * d + i] + m->eta_b * b->Z[r * d + i];
+        fdr_landscape_dderiv(m->land, x, b->dx, 2, D);
+        obs[FDR_OBS_F2N] = 0.5 * D[1] + noise_f2(m, b, x);
+    }
 }
 
 /* Runs every step of one block of replicas. */
-static void run_block(const fdr_model *m, fdr_result *res, block *b, progress_state *p)
+static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, progress_state *p)
 {
     size_t d = res->d, n = b->n;
-    const double *c = m->land->ref;
     const double mu = m->momentum, eta = m->eta_b;
-    const int fused = res->fused;
+    const int fused = res->fused, fdr2 = m->fdr2;
     for (long t = 0; t < m->steps; t++) {
         long batch = t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window : -1;
         long rec = t % m->record_every == 0 ? t / m->record_every : -1;
-        if (!fused)
-            fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
-        for (size_t r = 0; r < n; r++) {
-            double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d, obs[FDR_NOBS];
-            size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
-            if (fused) {
+        if (fused) {
+            for (size_t r = 0; r < n; r++) {
+                double *x = b->X + r * d, *v = b->V + r * d, *z = b->Z + r * d;
+                size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
                 if (batch >= 0 && res->ntens) {
-                    const double *h = m->land->hdiag;
+                    const double *h = m->land->hdiag, *c = m->land->ref;
+                    double *g = b->G + r * d;
                     for (size_t i = 0; i < d; i++) {
                         b->dx[i] = x[i] - c[i];
                         g[i] = h[i] * b->dx[i];
                     }
                     tensor_accumulate(res, u, b->dx, g, v);
                 }
-                double *z = b->Z + r * d;
                 fdr_rng_normal(b->rng[r], z, d);
                 fused_step(m, res, x, v, z, batch >= 0 ? res->gsum + u * d : NULL,
-                           batch >= 0 ? res->vsum + u * d : NULL, obs);
-            } else {
-                double ol = 0, vv = 0, gsq = 0, vg = 0;
-                for (size_t i = 0; i < d; i++) {
-                    b->dx[i] = x[i] - c[i];
-                    ol += b->dx[i] * g[i];
-                    vv += v[i] * v[i];
-                    gsq += g[i] * g[i];
-                    vg += v[i] * g[i];
-                }
-                obs[FDR_OBS_OL] = ol;
-                obs[FDR_OBS_VV] = vv;
-                obs[FDR_OBS_GSQ] = gsq;
-                obs[FDR_OBS_VG] = vg;
-                obs[FDR_OBS_LOSS] = b->F[r] - m->land->fref;
-                if (batch >= 0) {
-                    double *gs = res->gsum + u * d, *vs = res->vsum + u * d;
-                    for (size_t i = 0; i < d; i++) {
-                        gs[i] += g[i];
-                        vs[i] += v[i];
-                    }
-                    if (res->ntens)
-                        tensor_accumulate(res, u, b->dx, g, v);
+                           batch >= 0 ? res->vsum + u * d : NULL, c0, b->obs + r * FDR_NOBS);
+            }
+        } else {
+            fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
+            for (size_t r = 0; r < n; r++)
+                observe_state(m, res, b, r, batch,
+                              batch >= 0 ? unit_of(res, b->first + r, batch) : 0);
+            m->noise->type->sample(m->noise->state, n, b->X, b->Z, b->rng, b->work);
+            for (size_t k = 0; k < n * d; k++) {
+                double w = mu * b->V[k] - eta * b->G[k];
+                b->V[k] = w - eta * b->Z[k];
+                if (b->VW) {
+                    b->VW[k] = b->V[k];
+                    b->VW[n * d + k] = w;
                 }
             }
+            if (fdr2)
+                observe_fdr2(m, b, c0);
+        }
+        for (size_t r = 0; r < n; r++) {
             if (batch >= 0)
-                res->ucount[u]++;
-            if (!record_scalars(res, b, r, batch, rec, obs)) {
+                res->ucount[unit_of(res, b->first + r, batch)]++;
+            if (!record_scalars(res, b, r, batch, rec, b->obs + r * FDR_NOBS)) {
                 b->div_step = t;
                 b->div_replica = b->first + r;
                 return;
             }
         }
-        if (!fused) {
-            m->noise->type->sample(m->noise->state, n, b->X, b->Z, b->rng, b->work);
-            for (size_t k = 0; k < n * d; k++) {
-                double vn = mu * b->V[k] - eta * (b->G[k] + b->Z[k]);
-                b->V[k] = vn;
-                b->X[k] += vn;
-            }
-        }
+        if (!fused)
+            for (size_t k = 0; k < n * d; k++)
+                b->X[k] += b->V[k];
         if (p->on && (t & 1023) == 1023) {
             long now;
 #pragma omp atomic capture
@@ -392,6 +504,11 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     (void)threads;
 #endif
     progress_state prog = {progress, 0, (double)m->steps * (double)nblocks, -1};
+    /* eta_b^2 Tr(H C) / 2, the noise part of F2 when neither depends on theta. */
+    double c0 = 0;
+    if (m->land->H && m->noise->C)
+        for (size_t i = 0; i < d * d; i++)
+            c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * m->noise->C[i];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == FDR_OK) {
@@ -399,7 +516,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], &prog);
+                run_block(m, res, &blocks[k], c0, &prog);
         }
     }
     if (prog.shown >= 0)

@@ -14,14 +14,20 @@
 #include "model.h"
 #include <stddef.h>
 
-/* Scalar observables, per step and replica. */
+#define FDR_KMAX FDR_KMAX_ORDER /* highest order of the FDR2 Taylor terms */
+
+/* Scalar observables, per step and replica. The FDR2 terms use the step
+ * v' = v_{t+1} = mu v_t - eta_b g_t taken from (theta_t, v_t). */
 enum {
-    FDR_OBS_OL,   /* (theta - c) . grad f                 */
-    FDR_OBS_VV,   /* v . v                                 */
-    FDR_OBS_GSQ,  /* |grad f|^2                            */
-    FDR_OBS_VG,   /* v . grad f                            */
-    FDR_OBS_LOSS, /* f(theta) - f(c)                       */
-    FDR_NOBS
+    FDR_OBS_OL,   /* (theta - c) . grad f                                  */
+    FDR_OBS_VV,   /* v . v                                                 */
+    FDR_OBS_GSQ,  /* |grad f|^2                                            */
+    FDR_OBS_VG,   /* v . grad f                                            */
+    FDR_OBS_LOSS, /* f(theta) - f(c)                                       */
+    FDR_OBS_F2N,  /* noise-averaged F2: w^T H w / 2 + eta_b^2 Tr(H C) / 2,
+                     w = mu v - eta_b grad f                               */
+    FDR_OBS_F2,   /* F_k = D^k f(theta)[v', ..., v'] / k!, k = 2 .. FDR_KMAX */
+    FDR_NOBS = FDR_OBS_F2 + FDR_KMAX - 1
 };
 
 /* Columns of the recorded time series (sums over replicas). */

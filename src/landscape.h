@@ -15,6 +15,7 @@ typedef struct {
     const char *name;
     const char *summary; /* one line for `fdrsim list` */
     size_t size;         /* bytes of private state, zeroed before init */
+    int degree;          /* polynomial degree (FDR2 closes exactly at it), 0 if not a polynomial */
     /* Reads and validates this type's keys in [landscape] (dim is known). */
     int (*init)(void *state, fdr_config *cfg, size_t dim);
     /* Releases what init allocated (the state itself is freed by the caller). */

@@ -258,10 +258,11 @@ void fdr_lyap_step(fdr_lyap *w, double eta_b, double mu)
 void fdr_lyap_traces_get(const fdr_lyap *w, fdr_lyap_traces *t)
 {
     size_t d = w->d;
-    double hx = 0, vv = 0, h2x = 0, hxv = 0;
+    double hx = 0, vv = 0, h2x = 0, hxv = 0, hvv = 0;
     for (size_t i = 0; i < d; i++) {
         double hi = w->h[i];
         hx += hi * w->xx[i * d + i];
+        hvv += hi * w->vv[i * d + i];
         h2x += hi * hi * w->xx[i * d + i];
         hxv += hi * w->xv[i * d + i];
         vv += w->vv[i * d + i];
@@ -271,6 +272,7 @@ void fdr_lyap_traces_get(const fdr_lyap *w, fdr_lyap_traces *t)
     t->grad_sq = h2x;
     t->v_dot_grad = hxv;
     t->loss_excess = hx / 2;
+    t->v_H_v = hvv;
     t->tr_HC = w->tr_HC;
     t->tr_C = w->tr_C;
 }

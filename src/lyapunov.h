@@ -50,6 +50,7 @@ typedef struct {
     double grad_sq;        /* Tr(H^2 M_tt)          */
     double v_dot_grad;     /* Tr(H M_tv) = <v . grad f> */
     double loss_excess;    /* Tr(H M_tt) / 2        */
+    double v_H_v;          /* Tr(H M_vv) = <v^T H v>; F2 = Tr(H M_vv) / 2 at stationarity */
     double tr_HC;          /* Tr(H C)               */
     double tr_C;           /* Tr(C)                 */
 } fdr_lyap_traces;

@@ -69,7 +69,8 @@ static int read_run(fdr_model *m, fdr_config *cfg)
 {
     int rc;
     long seed;
-    const char *burn, *init;
+    const char *burn, *init, *fdr2;
+    long order;
     if ((rc = fdr_config_long(cfg, "run", "replicas", 64, &m->replicas)) ||
         (rc = fdr_config_long(cfg, "run", "steps", 10000, &m->steps)) ||
         (rc = fdr_config_long(cfg, "run", "record_every", 0, &m->record_every)) ||
@@ -78,8 +79,17 @@ static int read_run(fdr_model *m, fdr_config *cfg)
         (rc = fdr_config_string(cfg, "run", "init", "zero", &init)) ||
         (rc = fdr_config_long(cfg, "run", "tensor_directions", 8, &m->tensor_directions)) ||
         (rc = fdr_config_long(cfg, "run", "tensor_full_max", 50, &m->tensor_full_max)) ||
-        (rc = fdr_config_double(cfg, "run", "threshold", 4.0, &m->threshold)))
+        (rc = fdr_config_double(cfg, "run", "threshold", 4.0, &m->threshold)) ||
+        (rc = fdr_config_string(cfg, "run", "fdr2", "on", &fdr2)) ||
+        (rc = fdr_config_long(cfg, "run", "fdr2_order", 6, &order)))
         return rc;
+    if (strcmp(fdr2, "on") != 0 && strcmp(fdr2, "off") != 0)
+        return fdr_config_error(cfg, "run", "fdr2", "'%s': expected on or off", fdr2);
+    m->fdr2 = strcmp(fdr2, "on") == 0;
+    if (order < 2 || order > FDR_KMAX_ORDER)
+        return fdr_config_error(cfg, "run", "fdr2_order", "must be between 2 and %d, got %ld",
+                                FDR_KMAX_ORDER, order);
+    m->fdr2_order = (int)order;
     if (m->replicas < 2 || m->replicas > 1000000)
         return fdr_config_error(cfg, "run", "replicas",
                                 "must be between 2 and 1000000 (error bars need two), got %ld",

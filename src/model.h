@@ -9,6 +9,8 @@
 #include "noise.h"
 #include <stdint.h>
 
+#define FDR_KMAX_ORDER 8 /* highest Taylor order of FDR2 (engine.h: FDR_KMAX) */
+
 enum fdr_init { FDR_INIT_ZERO, FDR_INIT_MINIMUM, FDR_INIT_OFFSET };
 
 typedef struct {
@@ -30,6 +32,8 @@ typedef struct {
     long tensor_directions; /* random directions for the tensor FDR1 when dim > tensor_full_max */
     long tensor_full_max;   /* all d(d+1)/2 entries up to this dimension */
     double threshold;       /* |z| above which a relation fails */
+    int fdr2;               /* measure the FDR2 terms */
+    int fdr2_order;         /* K: Taylor terms F2 .. FK */
 } fdr_model;
 
 /* The built-in default experiment as INI text. */

@@ -190,6 +190,7 @@ const fdr_landscape_type fdr_landscape_quadratic = {
     .name = "quadratic",
     .summary = "f = 1/2 (x - x*)^T H (x - x*); H from a spectrum (optionally rotated) or a matrix",
     .size = sizeof(quad),
+    .degree = 2,
     .init = quad_init,
     .free = quad_free,
     .eval_block = quad_eval_block,

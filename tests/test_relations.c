@@ -36,10 +36,22 @@ static void expect_all_hold(const char *ini)
         cr_expect(r->pass, "%s: z = %.2f (threshold %.2f)", r->name, r->z, r->threshold);
         cr_expect(isfinite(r->z) && r->diff.err > 0, "%s has a finite error bar", r->name);
     }
-    cr_assert_eq(t.a.nrel, 4, "FDR0.grad, FDR0.v, FDR1, FDR1.tensor");
+    cr_assert_eq(t.a.nrel, 7, "FDR0.grad, FDR0.v, FDR1, FDR1.tensor, FDR2, FDR2.harmonic, FDR2.F2");
+    /* FDR2 terms against their exact values; F3 and beyond vanish exactly. */
+    const fdr_fdr2_terms *f2 = &t.a.fdr2;
+    double zd = (f2->dissipation.val - f2->dissipation_exact) / f2->dissipation.err;
+    double zf = (f2->F[2].val - f2->F2_exact) / f2->F[2].err;
+    double zn = (f2->F2_noise_averaged.val - f2->F2_exact) / f2->F2_noise_averaged.err;
+    cr_expect(fabs(zd) < 4 && fabs(zf) < 4 && fabs(zn) < 4,
+              "FDR2 terms against exact: dissipation z = %.2f, F2 z = %.2f, F2 (noise-averaged) "
+              "z = %.2f",
+              zd, zf, zn);
+    cr_assert_float_eq(f2->dissipation_exact, f2->F2_exact, 1e-9 * f2->F2_exact);
+    for (int k = 3; k <= f2->order; k++)
+        cr_assert_eq(f2->F[k].val, 0.0, "F%d on a quadratic", k);
     cr_assert(t.e.available);
     /* Every observable agrees with its exact stationary value. */
-    for (int k = 0; k < FDR_NOBS; k++) {
+    for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         const fdr_observable *o = &t.a.obs[k];
         double z = (o->est.val - o->exact) / o->est.err;
         cr_expect(fabs(z) < 4, "%s: %g +- %g, exact %g (z = %.2f)", o->key, o->est.val,
@@ -53,7 +65,7 @@ static void expect_all_hold(const char *ini)
         cr_assert_float_eq(e->lhs_exact, e->rhs_exact, 1e-9 * (fabs(e->lhs_exact) + 1e-12),
                            "tensor entry %zu", k);
         double z = (e->lhs.val - e->lhs_exact) / e->lhs.err;
-        cr_expect(fabs(z) < t.a.rel[FDR_REL_FDR1_TENSOR].threshold,
+        cr_expect(fabs(z) < fdr_analysis_find(&t.a, "FDR1.tensor")->threshold,
                   "tensor entry %zu LHS against exact: z = %.2f", k, z);
     }
     test_run_free(&t);
@@ -112,6 +124,22 @@ Test(relations, forgetting_dampening_is_caught, .timeout = 120)
 Test(relations, a_one_percent_error_is_caught_on_a_long_run, .timeout = 120)
 {
     expect_wrong_relation_caught(plain_sgd, 1.01, "FDR1 off by 1%");
+}
+
+Test(relations, fdr2_without_the_momentum_term_is_caught, .timeout = 120)
+{
+    /* Dissipation written as eta_b <|grad f|^2>, forgetting - mu <v . grad f>. */
+    test_run t;
+    test_run_model(&t, noncommuting, 2);
+    double cl[FDR_NOBS] = {0}, cr[FDR_NOBS] = {0};
+    cl[FDR_OBS_GSQ] = t.m->eta_b;
+    cr[FDR_OBS_F2] = 1;
+    fdr_relation wrong;
+    fdr_scalar_relation(t.r, cl, cr, 4.0, &wrong);
+    cr_assert(fdr_analysis_find(&t.a, "FDR2")->pass, "the right FDR2 holds");
+    cr_assert(!wrong.pass && fabs(wrong.z) > 6, "FDR2 without mu <v.grad f> not caught: z = %.2f",
+              wrong.z);
+    test_run_free(&t);
 }
 
 Test(relations, bonferroni_threshold_grows_with_the_number_of_tests)
