@@ -20,6 +20,8 @@
 #include <gsl/gsl_errno.h>
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,9 @@ static void usage(FILE *f)
             "  (none)             run the built-in default experiment (same options as run)\n"
             "  run MODEL.ini      run a model file\n"
             "  list               list landscapes, noise laws, optimizers and bundled models\n"
+            "  landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
+            "                     print value, gradient, Hessian and directional derivatives\n"
+            "                     D^1 f ... D^K f at a point, as JSON (default direction: e_1)\n"
             "\n"
             "Options for run:\n"
             "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
@@ -179,6 +184,79 @@ static int cmd_list(void)
     return 0;
 }
 
+/* Parses "x1,...,xd" into out (exactly d finite numbers). */
+static int parse_point(const char *opt, const char *text, size_t d, double *out)
+{
+    const char *s = text;
+    for (size_t i = 0; i < d; i++) {
+        char *end;
+        out[i] = strtod(s, &end);
+        if (end == s || !isfinite(out[i]) || (i + 1 < d ? *end != ',' : *end != '\0'))
+            return fdr_error(FDR_EINVAL, "%s %s: expected %zu comma-separated finite numbers", opt,
+                             text, d);
+        s = end + 1;
+    }
+    return FDR_OK;
+}
+
+static json_t *json_vector(const double *x, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, isfinite(x[i]) ? json_real(x[i]) : json_null());
+    return a;
+}
+
+/* `fdrsim landscape`: the exact derivatives of a model's landscape at one
+ * point, so a user can check a model definition. */
+static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int order)
+{
+    fdr_landscape *l = fdr_landscape_alloc(cfg);
+    if (!l)
+        return fail(FDR_EINVAL, EXIT_USAGE);
+    size_t d = l->dim;
+    double *x = fdr_malloc(d * sizeof *x), *u = fdr_calloc(d, sizeof *u),
+           *g = fdr_malloc(d * sizeof *g), *H = fdr_malloc(d * d * sizeof *H),
+           *D = fdr_malloc((size_t)order * sizeof *D);
+    int code = 0;
+    if (!x || !u || !g || !H || !D) {
+        code = fail(FDR_ENOMEM, EXIT_RUNTIME);
+    } else if (!at) {
+        fprintf(stderr, "%s: landscape: --at X1,...,Xd is required\n", prog);
+        code = EXIT_USAGE;
+    } else if (parse_point("--at", at, d, x) || (dir && parse_point("--dir", dir, d, u))) {
+        code = fail(FDR_EINVAL, EXIT_USAGE);
+    } else {
+        if (!dir)
+            u[0] = 1;
+        json_t *root = json_object();
+        json_object_set_new(root, "type", json_string(l->type->name));
+        json_object_set_new(root, "dim", json_integer((json_int_t)d));
+        json_object_set_new(root, "at", json_vector(x, d));
+        json_object_set_new(root, "direction", json_vector(u, d));
+        json_object_set_new(root, "value", json_real(fdr_landscape_value(l, x)));
+        fdr_landscape_gradient(l, x, g);
+        json_object_set_new(root, "gradient", json_vector(g, d));
+        fdr_landscape_hessian(l, x, H);
+        json_t *rows = json_array();
+        for (size_t i = 0; i < d; i++)
+            json_array_append_new(rows, json_vector(H + i * d, d));
+        json_object_set_new(root, "hessian", rows);
+        fdr_landscape_dderiv(l, x, u, order, D);
+        json_object_set_new(root, "directional", json_vector(D, (size_t)order));
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        putchar('\n');
+        json_decref(root);
+    }
+    free(x);
+    free(u);
+    free(g);
+    free(H);
+    free(D);
+    fdr_landscape_free(l);
+    return code;
+}
+
 static char *join_args(int argc, char **argv)
 {
     size_t n = 1;
@@ -267,7 +345,11 @@ int main(int argc, char **argv)
         {"threads", required_argument, NULL, 'j'},  {"out", required_argument, NULL, 'o'},
         {"check", no_argument, NULL, 4},            {"plot", no_argument, NULL, 5},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
+        {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
+        {NULL, 0, NULL, 0}};
+    const char *at = NULL, *dir = NULL;
+    int order = 6;
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     run_opts o = {0};
@@ -302,6 +384,20 @@ int main(int argc, char **argv)
         case 'o':
             o.out = optarg;
             break;
+        case 6:
+            at = optarg;
+            break;
+        case 7:
+            dir = optarg;
+            break;
+        case 8:
+            order = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || order < 1 || order > 16) {
+                fprintf(stderr, "%s: --order %s: expected a number between 1 and 16\n", prog,
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 4:
             o.check = 1;
             break;
@@ -329,6 +425,10 @@ int main(int argc, char **argv)
     int code;
     if (strcmp(cmd, "list") == 0 && nargs == 0) {
         code = cmd_list();
+    } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
+        fdr_config *cfg = fdr_config_load(args[0]);
+        code = cfg ? cmd_landscape(cfg, at, dir, order) : fail(FDR_EINVAL, EXIT_USAGE);
+        fdr_config_free(cfg);
     } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
         if (optind < argc && nargs == 0) {
             fprintf(stderr, "%s: run: missing MODEL.ini (try '%s list')\n", prog, prog);

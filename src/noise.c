@@ -308,6 +308,17 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                                 "| matrix ... | spectrum ... | hessian c alpha)",
                                 (int)wl, spec);
     }
+    /* A C that came out diagonal (C = c H^alpha of an unrotated H, say) takes
+     * the cheap per-coordinate sampler and the engine's fused path. */
+    if (!diagonal) {
+        diagonal = 1;
+        for (size_t i = 0; i < d && diagonal; i++)
+            for (size_t j = 0; j < d; j++)
+                if (i != j && cov->C[i * d + j] != 0) {
+                    diagonal = 0;
+                    break;
+                }
+    }
     if (diagonal) {
         cov->sdiag = fdr_malloc(d * sizeof *cov->sdiag);
         if (!cov->sdiag)
