@@ -184,7 +184,10 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
         }
     }
     for (size_t r = 0; r < n; r++) {
-        memcpy(b->X + r * d, theta0, d * sizeof *theta0);
+        /* The fused path keeps theta - c, saving a load and a subtraction per
+         * coordinate and step; c is its exact minimum. */
+        for (size_t i = 0; i < d; i++)
+            b->X[r * d + i] = theta0[i] - (res->fused ? m->land->ref[i] : 0.0);
         if (!(b->rng[r] = fdr_rng_alloc(m->seed, first + r)))
             return FDR_ENOMEM;
     }
@@ -254,18 +257,19 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
 
 /* One step of one replica on a separable quadratic with diagonal Gaussian
  * noise: observables, FDR0 sums, FDR2 terms and the update in one pass.
- * c0 = eta_b^2 Tr(H C) / 2 completes the noise-averaged F2. */
+ * x holds theta - c. c0 = eta_b^2 Tr(H C) / 2 completes the noise-averaged
+ * F2. */
 static void fused_step(const fdr_model *m, const fdr_result *res, double *x, double *v,
                        const double *z, double *gs, double *vs, double c0, double *obs)
 {
     size_t d = res->d;
-    const double *h = m->land->hdiag, *s = m->noise->sdiag, *c = m->land->ref;
+    const double *h = m->land->hdiag, *s = m->noise->sdiag;
     const double mu = m->momentum, eta = m->eta_b;
     double ol = 0, vv = 0, gsq = 0, vg = 0, f2 = 0, f2n = 0;
     if (gs) {
 #pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
         for (size_t i = 0; i < d; i++) {
-            double dx = x[i] - c[i], g = h[i] * dx, vi = v[i];
+            double dx = x[i], g = h[i] * dx, vi = v[i];
             ol += dx * g;
             gsq += g * g;
             vv += vi * vi;
@@ -281,7 +285,7 @@ static void fused_step(const fdr_model *m, const fdr_result *res, double *x, dou
     } else {
 #pragma omp simd reduction(+ : ol, vv, gsq, vg)
         for (size_t i = 0; i < d; i++) {
-            double dx = x[i] - c[i], g = h[i] * dx, vi = v[i];
+            double dx = x[i], g = h[i] * dx, vi = v[i];
             ol += dx * g;
             gsq += g * g;
             vv += vi * vi;
@@ -409,13 +413,11 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, 
                 double *x = b->X + r * d, *v = b->V + r * d, *z = b->Z + r * d;
                 size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
                 if (batch >= 0 && res->ntens) {
-                    const double *h = m->land->hdiag, *c = m->land->ref;
+                    const double *h = m->land->hdiag;
                     double *g = b->G + r * d;
-                    for (size_t i = 0; i < d; i++) {
-                        b->dx[i] = x[i] - c[i];
-                        g[i] = h[i] * b->dx[i];
-                    }
-                    tensor_accumulate(res, u, b->dx, g, v);
+                    for (size_t i = 0; i < d; i++)
+                        g[i] = h[i] * x[i];
+                    tensor_accumulate(res, u, x, g, v);
                 }
                 fdr_rng_normal(b->rng[r], z, d);
                 fused_step(m, res, x, v, z, batch >= 0 ? res->gsum + u * d : NULL,

@@ -323,8 +323,13 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
         cov->sdiag = fdr_malloc(d * sizeof *cov->sdiag);
         if (!cov->sdiag)
             return FDR_ENOMEM;
-        for (size_t i = 0; i < d; i++)
+        for (size_t i = 0; i < d; i++) {
+            if (cov->C[i * d + i] < 0)
+                return fdr_config_error(cfg, sec, "covariance",
+                                        "not positive semi-definite (diagonal entry %zu is %g)",
+                                        i + 1, cov->C[i * d + i]);
             cov->sdiag[i] = sqrt(cov->C[i * d + i]);
+        }
         return FDR_OK;
     }
     return factor(cov, cfg, sec);
