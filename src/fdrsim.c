@@ -67,10 +67,10 @@ static void usage(FILE *f)
             prog);
 }
 
-static int fail(int status, int code)
+/* Prints the recorded error and returns the exit code to use. */
+static int fail(int code)
 {
     fprintf(stderr, "%s: %s\n", prog, fdr_error_message()[0] ? fdr_error_message() : "failed");
-    (void)status;
     return code;
 }
 
@@ -213,19 +213,19 @@ static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int o
 {
     fdr_landscape *l = fdr_landscape_alloc(cfg);
     if (!l)
-        return fail(FDR_EINVAL, EXIT_USAGE);
+        return fail(EXIT_USAGE);
     size_t d = l->dim;
     double *x = fdr_malloc(d * sizeof *x), *u = fdr_calloc(d, sizeof *u),
            *g = fdr_malloc(d * sizeof *g), *H = fdr_malloc(d * d * sizeof *H),
            *D = fdr_malloc((size_t)order * sizeof *D);
     int code = 0;
     if (!x || !u || !g || !H || !D) {
-        code = fail(FDR_ENOMEM, EXIT_RUNTIME);
+        code = fail(EXIT_RUNTIME);
     } else if (!at) {
         fprintf(stderr, "%s: landscape: --at X1,...,Xd is required\n", prog);
         code = EXIT_USAGE;
     } else if (parse_point("--at", at, d, x) || (dir && parse_point("--dir", dir, d, u))) {
-        code = fail(FDR_EINVAL, EXIT_USAGE);
+        code = fail(EXIT_USAGE);
     } else {
         if (!dir)
             u[0] = 1;
@@ -297,7 +297,7 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     model_name(o->model_path ? o->model_path : "default", name, sizeof name);
     fdr_model *m = fdr_model_alloc(cfg, name);
     if (!m)
-        return fail(FDR_EINVAL, exit_code_for(FDR_EINVAL));
+        return fail(EXIT_USAGE);
     fdr_exact e;
     fdr_result *r = NULL;
     fdr_analysis a = {0};
@@ -323,11 +323,13 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
         rc = run_gnuplot("approach.gp", outdir);
         if (rc == FDR_OK)
             rc = run_gnuplot("relations.gp", outdir);
+        if (rc == FDR_OK && r->ntens)
+            rc = run_gnuplot("tensor.gp", outdir);
     }
     if (rc == FDR_OK && !o->quiet)
         printf("output written to %s/\n", outdir);
     if (rc != FDR_OK)
-        code = fail(rc, exit_code_for(rc));
+        code = fail(exit_code_for(rc));
     else if (o->check && !a.all_pass)
         code = EXIT_CHECK_FAILED;
     fdr_analysis_clear(&a);
@@ -353,11 +355,14 @@ int main(int argc, char **argv)
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     run_opts o = {0};
+    int code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
     char *command = join_args(argc, argv);
-    if (!sets || !command)
-        return fail(FDR_ENOMEM, EXIT_RUNTIME);
+    if (!sets || !command) {
+        code = fail(EXIT_RUNTIME);
+        goto done;
+    }
     static char buf[3][64];
     int c;
     while ((c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
@@ -378,7 +383,8 @@ int main(int argc, char **argv)
             if (*end || end == optarg || o.threads < 1 || o.threads > 1024) {
                 fprintf(stderr, "%s: --threads %s: expected a number between 1 and 1024\n", prog,
                         optarg);
-                return EXIT_USAGE;
+                code = EXIT_USAGE;
+                goto done;
             }
             break;
         case 'o':
@@ -395,7 +401,8 @@ int main(int argc, char **argv)
             if (*end || end == optarg || order < 1 || order > 16) {
                 fprintf(stderr, "%s: --order %s: expected a number between 1 and 16\n", prog,
                         optarg);
-                return EXIT_USAGE;
+                code = EXIT_USAGE;
+                goto done;
             }
             break;
         case 4:
@@ -409,25 +416,25 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return 0;
+            goto done;
         case 'V':
             printf("fdrsim %s\nCBLAS: %s; RNG: %s\n", PACKAGE_VERSION, FDR_BLAS_NAME,
                    fdr_rng_name());
-            return 0;
+            goto done;
         default:
             usage(stderr);
-            return EXIT_USAGE;
+            code = EXIT_USAGE;
+            goto done;
         }
     }
     const char *cmd = optind < argc ? argv[optind] : "run";
     int nargs = argc - optind - (optind < argc);
     char **args = argv + optind + (optind < argc);
-    int code;
     if (strcmp(cmd, "list") == 0 && nargs == 0) {
         code = cmd_list();
     } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
         fdr_config *cfg = fdr_config_load(args[0]);
-        code = cfg ? cmd_landscape(cfg, at, dir, order) : fail(FDR_EINVAL, EXIT_USAGE);
+        code = cfg ? cmd_landscape(cfg, at, dir, order) : fail(EXIT_USAGE);
         fdr_config_free(cfg);
     } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
         if (optind < argc && nargs == 0) {
@@ -441,7 +448,7 @@ int main(int argc, char **argv)
             int rc = cfg ? FDR_OK : FDR_EINVAL;
             for (size_t i = 0; rc == FDR_OK && i < nsets; i++)
                 rc = fdr_config_set(cfg, sets[i]);
-            code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(rc, EXIT_USAGE);
+            code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(EXIT_USAGE);
             fdr_config_free(cfg);
         }
     } else {
@@ -449,6 +456,7 @@ int main(int argc, char **argv)
         usage(stderr);
         code = EXIT_USAGE;
     }
+done:
     free(sets);
     free(command);
     return code;

@@ -95,8 +95,6 @@ fdr_landscape *fdr_landscape_alloc(fdr_config *cfg)
         return NULL;
     }
     if (type->init(l->state, cfg, d) != FDR_OK) {
-        free(l->state);
-        l->state = NULL;
         fdr_landscape_free(l);
         return NULL;
     }

@@ -18,7 +18,8 @@ typedef struct {
     int degree;          /* polynomial degree (FDR2 closes exactly at it), 0 if not a polynomial */
     /* Reads and validates this type's keys in [landscape] (dim is known). */
     int (*init)(void *state, fdr_config *cfg, size_t dim);
-    /* Releases what init allocated (the state itself is freed by the caller). */
+    /* Releases what init allocated, also after a failed init (the state
+     * starts zeroed); the state itself is freed by the caller. */
     void (*free)(void *state);
     /* Values F[r] and gradients G (n x dim, row-major) at the n rows of X.
      * F may be NULL. work holds n * dim doubles of scratch. */

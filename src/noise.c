@@ -47,8 +47,7 @@ fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l)
     n->dim = d;
     n->state = fdr_calloc(1, type->size);
     if (!n->state || type->init(n->state, cfg, l) != FDR_OK) {
-        free(n->state);
-        free(n);
+        fdr_noise_free(n);
         return NULL;
     }
     n->C = fdr_malloc(d * d * sizeof *n->C);
@@ -219,9 +218,10 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
         if (diag) {
             for (size_t i = 0; i < d; i++) {
                 if (v[i] < 0) {
+                    rc = fdr_config_error(cfg, sec, "covariance",
+                                          "diagonal entry %zu is negative (%g)", i + 1, v[i]);
                     free(v);
-                    return fdr_config_error(cfg, sec, "covariance",
-                                            "diagonal entry %zu is negative (%g)", i + 1, v[i]);
+                    return rc;
                 }
                 cov->C[i * d + i] = v[i];
             }

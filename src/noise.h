@@ -15,6 +15,7 @@ typedef struct {
     size_t size;
     /* Reads this law's keys in [noise]; the landscape is known (for C = c H^alpha). */
     int (*init)(void *state, fdr_config *cfg, const fdr_landscape *l);
+    /* Releases what init allocated, also after a failed init. */
     void (*free)(void *state);
     /* Noise rows Z (n x dim) at the n points X, replica r drawing from rng[r].
      * work holds n * dim doubles of scratch. */
