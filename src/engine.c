@@ -62,6 +62,7 @@ void fdr_result_free(fdr_result *r)
     free(r->ucount);
     free(r->rec_step);
     free(r->ts);
+    free(r->samples);
     free(r);
 }
 
@@ -114,6 +115,16 @@ static fdr_result *result_alloc(const fdr_model *m)
     res->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *res->ts);
     if (!res->tensor_full)
         res->dirs = fdr_calloc(res->ntens * d, sizeof *res->dirs);
+    if (d == 2) {
+        double want = (double)res->window * (double)R / FDR_MAX_SAMPLES;
+        res->sample_every = want > 1 ? (long)ceil(want) : 1;
+        res->n_samples = (size_t)((res->window + res->sample_every - 1) / res->sample_every);
+        res->samples = fdr_calloc(res->n_samples * R * d, sizeof *res->samples);
+        if (!res->samples) {
+            fdr_result_free(res);
+            return NULL;
+        }
+    }
     if (!res->bsum || !res->sumsq || !res->gsum || !res->vsum || !res->tA || !res->tB ||
         !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
         (!res->tensor_full && make_directions(res, m->seed) != FDR_OK)) {
@@ -248,6 +259,17 @@ static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long 
         row[FDR_TS_GSQ] += obs[FDR_OBS_GSQ];
     }
     return 1;
+}
+
+/* Keeps replica r's theta as stationary sample k. The fused path has
+ * already stepped (and stores theta - c), so its sample is theta_{t+1}: a
+ * draw from the same stationary law. */
+static void record_sample(const fdr_model *m, fdr_result *res, const block *b, size_t r, size_t k)
+{
+    size_t d = res->d;
+    double *out = res->samples + (k * res->R + b->first + r) * d;
+    for (size_t i = 0; i < d; i++)
+        out[i] = b->X[r * d + i] + (res->fused ? m->land->ref[i] : 0.0);
 }
 
 static size_t unit_of(const fdr_result *res, size_t replica, long batch)
@@ -443,6 +465,8 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, 
         for (size_t r = 0; r < n; r++) {
             if (batch >= 0)
                 res->ucount[unit_of(res, b->first + r, batch)]++;
+            if (res->samples && batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
+                record_sample(m, res, b, r, (size_t)((t - m->burn_in) / res->sample_every));
             if (!record_scalars(res, b, r, batch, rec, b->obs + r * FDR_NOBS)) {
                 b->div_step = t;
                 b->div_replica = b->first + r;

@@ -34,6 +34,7 @@ enum {
 enum { FDR_TS_OL, FDR_TS_VV, FDR_TS_LOSS, FDR_TS_GSQ, FDR_NTS };
 
 #define FDR_NBATCH 16 /* batches per replica in the measurement window */
+#define FDR_MAX_SAMPLES 50000 /* stationary theta samples kept for 2-D figures */
 
 typedef struct {
     size_t R, d;
@@ -61,6 +62,11 @@ typedef struct {
     size_t n_rec;
     long *rec_step;
     double *ts;   /* n_rec x FDR_NTS */
+    /* Stationary samples of theta for 2-D landscapes (figures): every
+     * sample_every steps of the window, n_samples x R x d, else NULL. */
+    double *samples;
+    size_t n_samples;
+    long sample_every;
     double seconds; /* wall time of the stepping loop */
     int fused;      /* the fused diagonal-quadratic path ran */
 } fdr_result;

@@ -422,6 +422,132 @@ static int write_tensor(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
+static int write_fdr2(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_fdr2_terms *t = &rep->a->fdr2;
+    header(f, rep, "FDR2 decomposition: dissipation = F2 + F3 + ... (errors 1 sigma)");
+    if (t->degree > 0 && t->degree <= t->order)
+        fprintf(f, "# closes exactly at order %d\n", t->degree);
+    else
+        fprintf(f, "# truncated at order %d (not a polynomial)\n", t->order);
+    fprintf(f, "# term value error exact\n");
+    fprintf(f, "dissipation %.10g %.10g %.10g\n", t->dissipation.val, t->dissipation.err,
+            t->dissipation_exact);
+    fprintf(f, "F2 %.10g %.10g %.10g\n", t->F[2].val, t->F[2].err, t->F2_exact);
+    fprintf(f, "F2_noise_averaged %.10g %.10g %.10g\n", t->F2_noise_averaged.val,
+            t->F2_noise_averaged.err, t->F2_exact);
+    for (int k = 3; k <= t->order; k++)
+        fprintf(f, "F%d %.10g %.10g %.10g\n", k, t->F[k].val, t->F[k].err,
+                t->degree == 2 ? 0.0 : NAN);
+    fprintf(f, "residual %.10g %.10g nan\n", t->residual.val, t->residual.err);
+    fprintf(f, "anharmonic %.10g %.10g nan\n", t->anharmonic.val, t->anharmonic.err);
+    return FDR_OK;
+}
+
+/* ---- 2-D landscapes: the map, the samples and the local minima ------------ */
+
+typedef struct {
+    const fdr_report *rep;
+    double lo[2], hi[2]; /* the plotted box */
+} map2d;
+
+static int write_samples(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ((const map2d *)ctx)->rep;
+    const fdr_result *r = rep->r;
+    header(f, rep, "stationary samples of theta (every replica, every sample_every steps of the window)");
+    fprintf(f, "# sample_every %ld\n# x1 x2\n", r->sample_every);
+    for (size_t k = 0; k < r->n_samples * r->R; k++)
+        fprintf(f, "%.8g %.8g\n", r->samples[2 * k], r->samples[2 * k + 1]);
+    return FDR_OK;
+}
+
+static int write_map(FILE *f, const void *ctx)
+{
+    const map2d *mp = ctx;
+    header(f, mp->rep, "loss on a 101 x 101 grid (gnuplot grid format)");
+    fprintf(f, "# x1 x2 f\n");
+    double x[2];
+    for (int i = 0; i <= 100; i++) {
+        x[0] = mp->lo[0] + (mp->hi[0] - mp->lo[0]) * i / 100.0;
+        for (int j = 0; j <= 100; j++) {
+            x[1] = mp->lo[1] + (mp->hi[1] - mp->lo[1]) * j / 100.0;
+            fprintf(f, "%.8g %.8g %.10g\n", x[0], x[1], fdr_landscape_value(mp->rep->m->land, x));
+        }
+        fputc('\n', f);
+    }
+    return FDR_OK;
+}
+
+/* Local minima in the box: gradient descent with backtracking from a 9 x 9
+ * grid of starts, kept where the gradient vanishes and the Hessian is
+ * positive definite, merged when closer than 1e-6 of the box. */
+static int write_minima(FILE *f, const void *ctx)
+{
+    const map2d *mp = ctx;
+    const fdr_landscape *l = mp->rep->m->land;
+    double found[81][3];
+    int nf = 0;
+    double scale = fmax(mp->hi[0] - mp->lo[0], mp->hi[1] - mp->lo[1]);
+    for (int a = 0; a < 9; a++)
+        for (int b = 0; b < 9; b++) {
+            double x[2] = {mp->lo[0] + (mp->hi[0] - mp->lo[0]) * (a + 0.5) / 9,
+                           mp->lo[1] + (mp->hi[1] - mp->lo[1]) * (b + 0.5) / 9};
+            double g[2], fx = fdr_landscape_value(l, x), step = 0.1 * scale;
+            for (int it = 0; it < 5000 && step > 1e-15 * scale; it++) {
+                fdr_landscape_gradient(l, x, g);
+                double gn = hypot(g[0], g[1]);
+                if (gn < 1e-12)
+                    break;
+                double y[2] = {x[0] - step * g[0] / gn, x[1] - step * g[1] / gn};
+                double fy = fdr_landscape_value(l, y);
+                if (fy < fx) {
+                    x[0] = y[0];
+                    x[1] = y[1];
+                    fx = fy;
+                    step *= 1.5;
+                } else {
+                    step *= 0.5;
+                }
+            }
+            double H[4];
+            fdr_landscape_gradient(l, x, g);
+            fdr_landscape_hessian(l, x, H);
+            if (hypot(g[0], g[1]) > 1e-6 * (1 + fabs(fx)) || H[0] <= 0 ||
+                H[0] * H[3] - H[1] * H[2] <= 0)
+                continue;
+            int dup = 0;
+            for (int k = 0; k < nf && !dup; k++)
+                dup = hypot(found[k][0] - x[0], found[k][1] - x[1]) < 1e-6 * scale;
+            if (!dup) {
+                found[nf][0] = x[0];
+                found[nf][1] = x[1];
+                found[nf++][2] = fx;
+            }
+        }
+    header(f, mp->rep, "local minima found by descent from a 9 x 9 grid of starts");
+    fprintf(f, "# x1 x2 f\n");
+    for (int k = 0; k < nf; k++)
+        fprintf(f, "%.10g %.10g %.10g\n", found[k][0], found[k][1], found[k][2]);
+    return FDR_OK;
+}
+
+/* The plotted box: the samples' range widened by a quarter on each side. */
+static void map_box(const fdr_result *r, map2d *mp)
+{
+    for (int i = 0; i < 2; i++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t k = 0; k < r->n_samples * r->R; k++) {
+            lo = fmin(lo, r->samples[2 * k + i]);
+            hi = fmax(hi, r->samples[2 * k + i]);
+        }
+        double pad = fmax(0.25 * (hi - lo), 1e-3);
+        mp->lo[i] = lo - pad;
+        mp->hi[i] = hi + pad;
+    }
+}
+
 int fdr_report_write(const char *dir, const fdr_report *rep)
 {
     int rc = fdr_mkdir_p(dir);
@@ -431,6 +557,17 @@ int fdr_report_write(const char *dir, const fdr_report *rep)
         rc = fdr_write_atomic(dir, "relations.dat", write_relations, rep);
     if (rc == FDR_OK && rep->r->ntens)
         rc = fdr_write_atomic(dir, "tensor.dat", write_tensor, rep);
+    if (rc == FDR_OK && rep->a->fdr2.measured)
+        rc = fdr_write_atomic(dir, "fdr2.dat", write_fdr2, rep);
+    if (rc == FDR_OK && rep->r->samples) {
+        map2d mp = {rep, {0, 0}, {0, 0}};
+        map_box(rep->r, &mp);
+        rc = fdr_write_atomic(dir, "samples.dat", write_samples, &mp);
+        if (rc == FDR_OK)
+            rc = fdr_write_atomic(dir, "landscape2d.dat", write_map, &mp);
+        if (rc == FDR_OK)
+            rc = fdr_write_atomic(dir, "minima.dat", write_minima, &mp);
+    }
     /* The summary goes last: its presence marks a complete output folder. */
     if (rc == FDR_OK)
         rc = fdr_write_atomic(dir, "summary.json", write_json, rep);
