@@ -14,6 +14,8 @@
 
 const fdr_landscape_type *const fdr_landscape_types[] = {
     &fdr_landscape_quadratic,
+    &fdr_landscape_quartic,
+    &fdr_landscape_gmm,
     NULL,
 };
 

@@ -40,6 +40,8 @@ typedef struct {
 } fdr_landscape_type;
 
 extern const fdr_landscape_type fdr_landscape_quadratic;
+extern const fdr_landscape_type fdr_landscape_quartic;
+extern const fdr_landscape_type fdr_landscape_gmm;
 extern const fdr_landscape_type *const fdr_landscape_types[];
 
 /* A configured landscape: the type, its state, and the shared parts. */

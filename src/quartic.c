@@ -1,0 +1,349 @@
+/* quartic.c - an anharmonic polynomial landscape of degree 4,
+ *
+ *   f = sum_i [h_i x_i^2/2 + kappa_i x_i^3/6 + lambda_i x_i^4/24] + (gamma/8) |x|^4,
+ *   x = R^T (theta - theta*),
+ *
+ * separable in the (optionally randomly rotated) coordinates x, plus an
+ * isotropic coupling. Being a polynomial of degree 4, its FDR2 Taylor series
+ * ends at k = 4 and the loss-stationarity identity closes exactly, while the
+ * cubic and quartic coefficients make the anharmonic terms F3 and F4 non-zero.
+ * h_i < 0 < lambda_i gives a double well.
+ *
+ * Keys in [landscape]: h (one number, a list of dim numbers, or a spectrum
+ * `list | linear | log | power ...`), cubic, quartic (kappa and lambda: one
+ * number or dim numbers, default 0), coupling (gamma, default 0),
+ * rotation = none | random, rotation_seed, minimum (theta*, default 0). */
+#include "fdr.h"
+#include "landscape.h"
+
+#include <ctype.h>
+#include <gsl/gsl_cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    size_t d;
+    double *coef;   /* one allocation holding the three coefficient arrays below */
+    double *h;      /* h_i */
+    double *kappa;  /* kappa_i */
+    double *lambda; /* lambda_i */
+    double gamma;
+    double *V;      /* R^T (row i is the direction of x_i), or NULL without rotation */
+    double *xstar;  /* theta* */
+} quartic;
+
+/* Releases the arrays; after a failed init some are still NULL. */
+static void quartic_free(void *state)
+{
+    quartic *q = state;
+    free(q->coef);
+    free(q->V);
+    free(q->xstar);
+}
+
+/* Returns FDR_OK if f grows without bound in every direction; otherwise
+ * records an error naming the responsible key. Without confinement f is
+ * unbounded below or flat somewhere, and SGD has no stationary state. */
+static int check_confining(const quartic *q, const fdr_config *cfg)
+{
+    size_t d = q->d;
+    if (q->gamma == 0) {
+        /* Separable: each one-dimensional polynomial must confine on its own. */
+        for (size_t i = 0; i < d; i++) {
+            if (q->lambda[i] > 0)
+                continue;
+            if (q->lambda[i] < 0)
+                return fdr_config_error(cfg, "landscape", "quartic",
+                                        "direction %zu: lambda = %g < 0 makes f unbounded below "
+                                        "(give quartic > 0 there, or a coupling that outweighs it)",
+                                        i + 1, q->lambda[i]);
+            if (q->kappa[i] != 0)
+                return fdr_config_error(cfg, "landscape", "cubic",
+                                        "direction %zu: a cubic term (%g) without a quartic term "
+                                        "makes f unbounded below (give quartic > 0 or coupling > 0)",
+                                        i + 1, q->kappa[i]);
+            if (q->h[i] <= 0)
+                return fdr_config_error(cfg, "landscape", "h",
+                                        "direction %zu: h = %g with no quartic term and no "
+                                        "coupling does not confine (give quartic > 0 or "
+                                        "coupling > 0)",
+                                        i + 1, q->h[i]);
+        }
+        return FDR_OK;
+    }
+    /* With a coupling the quartic form Q(x) = (gamma/8)|x|^4 + sum lambda_i
+     * x_i^4/24 decides. On the unit sphere, with y_i = x_i^2 on the simplex,
+     * min sum lambda_i y_i^2 is lambda_min when that is <= 0 (attained at a
+     * vertex; elsewhere lambda_i y_i^2 >= lambda_min y_i since y_i <= 1) and
+     * 1 / sum(1/lambda_i) otherwise. Q must be positive definite; the
+     * borderline case, where confinement would hinge on the lower-order
+     * terms, is rejected as well. */
+    double lmin = q->lambda[0], lmax = 0, inv = 0;
+    for (size_t i = 0; i < d; i++) {
+        lmin = fmin(lmin, q->lambda[i]);
+        lmax = fmax(lmax, fabs(q->lambda[i]));
+    }
+    for (size_t i = 0; lmin > 0 && i < d; i++)
+        inv += 1 / q->lambda[i];
+    double qmin = q->gamma / 8 + (lmin <= 0 ? lmin : 1 / inv) / 24;
+    if (!(qmin > 1e-12 * (fabs(q->gamma) / 8 + lmax / 24)))
+        return fdr_config_error(cfg, "landscape", q->gamma < 0 ? "coupling" : "quartic",
+                                "the quartic part (coupling %g, smallest quartic coefficient %g) "
+                                "is not positive in every direction (its minimum on the unit "
+                                "sphere is %g), so f is unbounded below or does not confine",
+                                q->gamma, lmin, qmin);
+    return FDR_OK;
+}
+
+/* Reads and validates every key into the (zeroed) state; on failure the
+ * wrapper calls quartic_free, which releases whatever was allocated. */
+static int quartic_init(void *state, fdr_config *cfg, size_t d)
+{
+    quartic *q = state;
+    q->d = d;
+    q->coef = fdr_malloc(3 * d * sizeof *q->coef);
+    q->xstar = fdr_malloc(d * sizeof *q->xstar);
+    if (!q->coef || !q->xstar)
+        return FDR_ENOMEM;
+    q->h = q->coef;
+    q->kappa = q->coef + d;
+    q->lambda = q->coef + 2 * d;
+    const char *htext, *rot;
+    long rseed;
+    int rc = fdr_config_string(cfg, "landscape", "h", NULL, &htext);
+    if (rc)
+        return rc;
+    /* A spectrum begins with its keyword; plain numbers never begin with a letter. */
+    if (isalpha((unsigned char)htext[0]))
+        rc = fdr_spectrum_parse(cfg, "landscape", "h", htext, d, q->h);
+    else
+        rc = fdr_config_vector(cfg, "landscape", "h", d, 0.0, q->h);
+    if (rc || (rc = fdr_config_vector(cfg, "landscape", "cubic", d, 0.0, q->kappa)) ||
+        (rc = fdr_config_vector(cfg, "landscape", "quartic", d, 0.0, q->lambda)) ||
+        (rc = fdr_config_double(cfg, "landscape", "coupling", 0.0, &q->gamma)) ||
+        (rc = fdr_config_vector(cfg, "landscape", "minimum", d, 0.0, q->xstar)) ||
+        (rc = fdr_config_string(cfg, "landscape", "rotation", "none", &rot)) ||
+        (rc = fdr_config_long(cfg, "landscape", "rotation_seed", 1, &rseed)) ||
+        (rc = check_confining(q, cfg)))
+        return rc;
+    if (strcmp(rot, "none") == 0)
+        return FDR_OK;
+    if (strcmp(rot, "random") != 0)
+        return fdr_config_error(cfg, "landscape", "rotation", "'%s': expected none or random", rot);
+    double *R = fdr_malloc(d * d * sizeof *R);
+    q->V = fdr_malloc(d * d * sizeof *q->V);
+    if (!R || !q->V) {
+        free(R);
+        return FDR_ENOMEM;
+    }
+    if ((rc = fdr_random_orthogonal(d, (unsigned long)rseed, R)) == FDR_OK)
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++)
+                q->V[i * d + j] = R[j * d + i];
+    free(R);
+    return rc;
+}
+
+/* Returns f at the rotated point x and writes its gradient with respect to
+ * x into g; g may alias x, since g_i depends only on x_i and |x|^2. */
+static double poly_grad(const quartic *q, const double *x, double *g)
+{
+    size_t d = q->d;
+    double A = 0, f = 0;
+    for (size_t i = 0; i < d; i++)
+        A += x[i] * x[i];
+    double c = 0.5 * q->gamma * A; /* grad (gamma/8)|x|^4 = (gamma/2)|x|^2 x */
+    for (size_t i = 0; i < d; i++) {
+        double xi = x[i];
+        f += xi * xi * (q->h[i] / 2 + xi * (q->kappa[i] / 6 + xi * q->lambda[i] / 24));
+        g[i] = xi * (q->h[i] + xi * (q->kappa[i] / 2 + xi * q->lambda[i] / 6)) + c * xi;
+    }
+    return f + 0.125 * q->gamma * A * A;
+}
+
+/* Values and gradients at n points; with a rotation the points are moved to
+ * the x coordinates and the gradients back by two matrix products. */
+static void quartic_eval_block(const void *state, size_t n, const double *X, double *F, double *G,
+                               double *work)
+{
+    const quartic *q = state;
+    size_t d = q->d;
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++)
+            G[r * d + i] = X[r * d + i] - q->xstar[i];
+    if (!q->V) {
+        for (size_t r = 0; r < n; r++) {
+            double f = poly_grad(q, G + r * d, G + r * d);
+            if (F)
+                F[r] = f;
+        }
+        return;
+    }
+    /* Rows are points: x^T = y^T R = y^T V^T, and grad_theta^T = grad_x^T V. */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0, G, (int)d,
+                q->V, (int)d, 0.0, work, (int)d);
+    for (size_t r = 0; r < n; r++) {
+        double f = poly_grad(q, work + r * d, work + r * d);
+        if (F)
+            F[r] = f;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, work,
+                (int)d, q->V, (int)d, 0.0, G, (int)d);
+}
+
+/* Scratch for the rotated coordinates: y = theta - theta*, x = V y and, with
+ * u given, w = V u, in one allocation of 3 d doubles (the caller frees *buf).
+ * Forming y first keeps x accurate when theta is close to a distant theta*.
+ * Returns x (NULL if out of memory); *y and *w point into the same block. */
+static double *rotate_point(const quartic *q, const double *theta, const double *u, double **buf,
+                            double **y, double **w)
+{
+    size_t d = q->d;
+    double *b = *buf = fdr_malloc(3 * d * sizeof *b);
+    if (!b)
+        return NULL;
+    *y = b;
+    *w = b + 2 * d;
+    for (size_t i = 0; i < d; i++)
+        b[i] = theta[i] - q->xstar[i];
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, q->V, (int)d, b, 1, 0.0, b + d,
+                1);
+    if (u)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, q->V, (int)d, u, 1, 0.0,
+                    b + 2 * d, 1);
+    return b + d;
+}
+
+/* Hessian R diag(h + kappa x + lambda x^2/2) R^T + (gamma/2)(|y|^2 I + 2 y y^T),
+ * y = theta - theta*: the coupling is rotation invariant, so it is added in
+ * the original coordinates. The rotated part is one matrix product,
+ * V^T (diag(c) V), its upper triangle then mirrored from the lower so that
+ * H is exactly symmetric. Out of memory: H is NaN. */
+static void quartic_hessian(const void *state, const double *theta, double *H)
+{
+    const quartic *q = state;
+    size_t d = q->d;
+    double *buf = NULL, *y = NULL, *w = NULL, *x = NULL, *W = NULL;
+    if (q->V && (!(x = rotate_point(q, theta, NULL, &buf, &y, &w)) ||
+                 !(W = fdr_malloc(d * d * sizeof *W)))) {
+        for (size_t i = 0; i < d * d; i++)
+            H[i] = NAN;
+        free(buf);
+        return;
+    }
+    if (q->V) {
+        for (size_t i = 0; i < d; i++) {
+            double c = q->h[i] + x[i] * (q->kappa[i] + x[i] * q->lambda[i] / 2);
+            for (size_t j = 0; j < d; j++)
+                W[i * d + j] = c * q->V[i * d + j];
+        }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, q->V,
+                    (int)d, W, (int)d, 0.0, H, (int)d);
+    } else {
+        memset(H, 0, d * d * sizeof *H);
+        for (size_t i = 0; i < d; i++) {
+            double xi = theta[i] - q->xstar[i];
+            H[i * d + i] = q->h[i] + xi * (q->kappa[i] + xi * q->lambda[i] / 2);
+        }
+    }
+    double A = 0;
+    for (size_t i = 0; i < d; i++)
+        A += (theta[i] - q->xstar[i]) * (theta[i] - q->xstar[i]);
+    double g2 = 0.5 * q->gamma;
+    for (size_t a = 0; a < d; a++) {
+        double ya = theta[a] - q->xstar[a];
+        for (size_t b = 0; b <= a; b++)
+            H[a * d + b] += g2 * ((a == b ? A : 0.0) + 2 * ya * (theta[b] - q->xstar[b]));
+        for (size_t b = 0; b < a; b++)
+            H[b * d + a] = H[a * d + b];
+    }
+    free(W);
+    free(buf);
+}
+
+/* D^k f[u^k] exactly: along the line, each separable term is a quartic in s
+ * and the coupling is (gamma/8) q(s)^2 with q = A + 2 B s + C s^2
+ * (A = |y|^2, B = y.u, C = |u|^2), whose derivatives at 0 are 4AB,
+ * 8B^2 + 4AC, 24BC and 24C^2. Orders above 4 vanish. Out of memory: NaN. */
+static void quartic_dderiv(const void *state, const double *theta, const double *u, int K,
+                           double *out)
+{
+    const quartic *q = state;
+    size_t d = q->d;
+    double *buf = NULL, *y = NULL, *w = NULL, *x = NULL;
+    if (q->V && !(x = rotate_point(q, theta, u, &buf, &y, &w))) {
+        for (int k = 0; k < K; k++)
+            out[k] = NAN;
+        return;
+    }
+    double D[4] = {0, 0, 0, 0}, A = 0, B = 0, C = 0;
+    for (size_t i = 0; i < d; i++) {
+        double yi = theta[i] - q->xstar[i];
+        double xi = q->V ? x[i] : yi, wi = q->V ? w[i] : u[i];
+        double h = q->h[i], k = q->kappa[i], l = q->lambda[i], w2 = wi * wi;
+        D[0] += (h * xi + xi * xi * (k / 2 + xi * l / 6)) * wi;
+        D[1] += (h + xi * (k + xi * l / 2)) * w2;
+        D[2] += (k + l * xi) * w2 * wi;
+        D[3] += l * w2 * w2;
+        A += yi * yi;
+        B += yi * u[i];
+        C += u[i] * u[i];
+    }
+    free(buf);
+    double g = q->gamma;
+    D[0] += g * A * B / 2;
+    D[1] += g * (B * B + A * C / 2);
+    D[2] += 3 * g * B * C;
+    D[3] += 3 * g * C * C;
+    for (int k = 1; k <= K; k++)
+        out[k - 1] = k <= 4 ? D[k - 1] : 0.0;
+}
+
+/* Writes theta* and returns 1 iff it is known to be the global minimum.
+ * f(theta*) = 0, so that holds iff f >= 0. Restricted to axis i,
+ * f = x^2 (h/2 + kappa x/6 + L x^2/24) with L = lambda + 3 gamma, which is
+ * non-negative for every x iff h >= 0, L >= 0 and kappa^2 <= 3 h L (the
+ * quadratic factor's discriminant kappa^2/36 - h L/12 is <= 0). For
+ * gamma >= 0, |x|^4 >= sum x_i^4 bounds f below by the sum of these axis
+ * restrictions, so the condition is exact; for gamma < 0, |x|^4 <= d sum x_i^4
+ * gives a sufficient condition with L = lambda + 3 d gamma. */
+static int quartic_centre(const void *state, double *x)
+{
+    const quartic *q = state;
+    size_t d = q->d;
+    memcpy(x, q->xstar, d * sizeof *x);
+    double g = q->gamma >= 0 ? q->gamma : q->gamma * (double)d;
+    for (size_t i = 0; i < d; i++) {
+        double L = q->lambda[i] + 3 * g;
+        if (!(q->h[i] >= 0 && L >= 0 && q->kappa[i] * q->kappa[i] <= 3 * q->h[i] * L))
+            return 0;
+    }
+    return 1;
+}
+
+/* Reports no constant Hessian. Only with every anharmonic coefficient zero
+ * would it be constant, and that landscape is `type = quadratic`, which has
+ * the exact references. */
+static int quartic_constant_hessian(const void *state, double *H)
+{
+    (void)state;
+    (void)H;
+    return 0;
+}
+
+const fdr_landscape_type fdr_landscape_quartic = {
+    .name = "quartic",
+    .summary = "f = sum h x^2/2 + kappa x^3/6 + lambda x^4/24 + gamma |x|^4/8, x = R^T (theta - "
+               "theta*)",
+    .size = sizeof(quartic),
+    .degree = 4,
+    .init = quartic_init,
+    .free = quartic_free,
+    .eval_block = quartic_eval_block,
+    .hessian = quartic_hessian,
+    .dderiv = quartic_dderiv,
+    .centre = quartic_centre,
+    .constant_hessian = quartic_constant_hessian,
+    .diagonal_hessian = NULL,
+};
