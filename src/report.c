@@ -157,6 +157,9 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             snprintf(z, sizeof z, "%.2f", (o->est.val - o->exact) / o->est.err);
         fprintf(f, "%-16s %-26s %-12s %7s %8.3g\n", o->key, est, ex, z, o->tau_int);
     }
+    if (!m->land->ref_is_min)
+        fprintf(f, "(theta is centred, and loss_excess measured, at the landscape's reference "
+                   "point c, which is not known to be its global minimum)\n");
     if (!rep->e->available)
         fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
     fprintf(f, "\n%s: %s\n", a->all_pass ? "PASS" : "FAIL",
