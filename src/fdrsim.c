@@ -325,6 +325,10 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
             rc = run_gnuplot("relations.gp", outdir);
         if (rc == FDR_OK && r->ntens)
             rc = run_gnuplot("tensor.gp", outdir);
+        if (rc == FDR_OK && a.fdr2.measured)
+            rc = run_gnuplot("fdr2.gp", outdir);
+        if (rc == FDR_OK && r->samples)
+            rc = run_gnuplot("landscape2d.gp", outdir);
     }
     if (rc == FDR_OK && !o->quiet)
         printf("output written to %s/\n", outdir);

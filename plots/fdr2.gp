@@ -1,0 +1,389 @@
+# fdr2.gp - the FDR2 decomposition of a run (fdrsim).
+#   gnuplot -e "dir='OUTDIR'" plots/fdr2.gp   ->  OUTDIR/fdr2.png, OUTDIR/fdr2.pdf
+# Reads OUTDIR/fdr2.dat, one row per term (loss stationarity: dissipation = F2 + F3 + ... + FK):
+#   term value error exact
+# rows dissipation, F2, F2_noise_averaged, F3 ... FK, residual (= dissipation - F2) and anharmonic
+# (= F3 + ... + FK); header "# closes exactly at order D" or "# truncated at order K (...)".
+# Left: every term as a bar with its 1-sigma error bar and its exact value (dashed) when finite.
+#   When the non-zero values span more than two decades the axis is log |value|, otherwise linear;
+#   the sign is shown by the fill (solid blue positive, hatched red negative) and the value is
+#   written over each bar.
+#   Terms exactly 0 are written "0" without a bar; terms that are not numbers "n/a".
+# Right: the identity on linear axes: dissipation against F2 and against F2 + ... + FK (top), and
+#   dissipation - F2 against F3 + ... + FK (bottom), with z-scores: against F2 alone from the
+#   residual and its own error, against F2 + ... + FK with the two errors taken as independent.
+# Header and counts are read with POSIX sed/awk; "nan" anywhere never fails.
+
+if (!exists("dir")) dir = "."
+file = dir . "/fdr2.dat"
+q(s) = "'" . s . "'"
+
+model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
+seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
+closes = system("sed -n 's/^# closes exactly at order \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
+truncK = system("sed -n 's/^# truncated at order \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
+isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
+# one line: rows, rows with a non-zero value, rows exactly 0, rows not a number, positive and
+# negative rows; smallest and largest non-zero |value| and |exact|, largest |value| + error;
+# smallest and largest of value -+ error, exact and 0; K; x of the residual and anharmonic bars;
+# then value error exact of dissipation, F2, residual, anharmonic ("nan" when absent) and the
+# sum of the exact F2 ... FK ("nan" unless all are finite)
+stats = system("cat " . q(file) . " 2>/dev/null | awk '" . isnum . "function ab(x) { return x < 0 ? -x : x } " . \
+    "function la(a) { if (!na++ || a < amin) amin = a; if (a > amax) amax = a } " . \
+    "function lu(x) { if (x < lmin) lmin = x; if (x > lmax) lmax = x } " . \
+    "function tr(i) { return ok($i) ? sprintf(\"%.10e\", $i) : \"nan\" } " . \
+    "BEGIN { dv = de = dx = fv = fe = fx = rv = re = rx = av = ae = ax = \"nan\"; xr = xa = -1 } " . \
+    "!/^#/ && NF >= 4 { xp = n++; if ($1 == \"residual\" || $1 == \"anharmonic\") xp += 0.6; " . \
+    "if ($1 == \"residual\") xr = xp; if ($1 == \"anharmonic\") xa = xp; " . \
+    "e = ok($3) ? ab($3) : 0; " . \
+    "if (!ok($2)) nn++; else { v = $2 + 0; lu(v - e); lu(v + e); " . \
+    "if (v == 0) n0++; else { la(ab(v)); if (ab(v) + e > tmax) tmax = ab(v) + e; if (v < 0) nneg++; else npos++ } } " . \
+    "if (ok($4)) { nxa++; x = $4 + 0; lu(x); if (x != 0) { a = ab(x); if (!nx++ || a < xmin) xmin = a; if (a > xmax) xmax = a } } " . \
+    "if ($1 ~ /^F[0-9]+$/) { k = substr($1, 2) + 0; if (k > K) K = k; nf++; if (ok($4)) sx += $4; else sxbad = 1 } " . \
+    "if ($1 == \"dissipation\") { dv = tr(2); de = tr(3); dx = tr(4) } " . \
+    "if ($1 == \"F2\") { fv = tr(2); fe = tr(3); fx = tr(4) } " . \
+    "if ($1 == \"residual\") { rv = tr(2); re = tr(3); rx = tr(4) } " . \
+    "if ($1 == \"anharmonic\") { av = tr(2); ae = tr(3); ax = tr(4) } } " . \
+    "END { if (!nx) xmin = xmax = 0; if (fx == \"nan\") sxbad = 1; " . \
+    "printf \"%d %d %d %d %d %d %.10e %.10e %.10e %.10e %.10e %.10e %.10e %d %.3f %.3f %d %d \", " . \
+    "n, na, n0, nn, npos, nneg, amin, amax, tmax, lmin, lmax, xmin, xmax, K, xr, xa, nx, nxa; " . \
+    "print dv, de, dx, fv, fe, fx, rv, re, rx, av, ae, ax, (nf && !sxbad ? sprintf(\"%.10e\", sx) : \"nan\") }'")
+n = word(stats, 1) + 0
+nnz = word(stats, 2) + 0
+nzero = word(stats, 3) + 0
+nnan = word(stats, 4) + 0
+npos = word(stats, 5) + 0
+nneg = word(stats, 6) + 0
+amin = word(stats, 7) + 0
+amax = word(stats, 8) + 0
+tmax = word(stats, 9) + 0
+lmin = word(stats, 10) + 0
+lmax = word(stats, 11) + 0
+xmin = word(stats, 12) + 0
+xmax = word(stats, 13) + 0
+K = word(stats, 14) + 0
+xres = word(stats, 15) + 0
+xanh = word(stats, 16) + 0
+nxnz = word(stats, 17) + 0               # finite non-zero exact values / all finite exact values
+nxall = word(stats, 18) + 0
+dv = word(stats, 19) + 0; de = word(stats, 20) + 0; dx = word(stats, 21) + 0
+fv = word(stats, 22) + 0; fe = word(stats, 23) + 0; fx = word(stats, 24) + 0
+rv = word(stats, 25) + 0; re = word(stats, 26) + 0; rx = word(stats, 27) + 0
+av = word(stats, 28) + 0; ae = word(stats, 29) + 0; ax = word(stats, 30) + 0
+sx = word(stats, 31) + 0
+if (K < 2) K = (truncK ne "" ? truncK + 0 : 2)
+isfinite(x) = (x == x && abs(x) < 1e300)
+okcol(c) = (valid(c) && isfinite(column(c)))
+err0(x) = (isfinite(x) ? abs(x) : 0)
+
+# names of the sums F2 + ... + FK and F3 + ... + FK
+sumlab = (K > 3 ? sprintf("F_2 + … + F_{%d}", K) : (K == 3 ? "F_2 + F_3" : "F_2 (K = 2)"))
+anhlab = (K > 3 ? sprintf("F_3 + … + F_{%d}", K) : (K == 3 ? "F_3" : "none (K = 2)"))
+anhlab2 = (K > 3 ? sprintf("F_3 + …\n+ F_{%d}", K) : (K == 3 ? "F_3" : "none\n(K = 2)"))
+# x tick labels: ("name" x, ...) with the positions of the awk above
+ticlist = system("awk '!/^#/ && NF >= 4 { xp = n++; t = $1; gsub(/\"/, \"\", t); " . \
+    "if (t == \"residual\" || t == \"anharmonic\") xp += 0.6; " . \
+    "if (t == \"dissipation\") t = \"dissipation\"; " . \
+    "else if (t == \"F2_noise_averaged\") t = \"F_2 (noise-avg.)\"; " . \
+    "else if (t == \"residual\") t = \"dissipation − F_2\"; " . \
+    "else if (t == \"anharmonic\") t = \"" . anhlab . "\"; " . \
+    "else if (t ~ /^F[0-9]+$/) t = \"F_{\" substr(t, 2) \"}\"; " . \
+    "s = s (s == \"\" ? \"\" : \", \") \"\\\"\" t \"\\\" \" xp } END { print \"(\" s \")\" }' " . q(file) . " 2>/dev/null")
+
+# ---- scale of the bar chart ---------------------------------------------------------------------
+# log |value| when the non-zero values span more than two decades (exact values widen the range
+# but do not decide it)
+logy = (nnz >= 2 && amax > 100 * amin)
+fbar = 0.68                                # bars and their error bars stay below this graph fraction
+if (logy) {
+    lo = (xmin > 0 && xmin < amin ? xmin : amin)
+    hi = (xmax > tmax ? xmax : tmax)
+    L0 = floor(log10(lo))
+    if (lo / 10.0 ** L0 < 2) { L0 = L0 - 1 }
+    L1 = log10(hi)
+    ylo = 10.0 ** L0
+    yhi = 10.0 ** (L0 + (L1 - L0) / fbar)
+} else {
+    if (lmax <= lmin) { lmin = lmin - 1; lmax = lmax + 1 }
+    fneg = (nneg > 0 ? 0.17 : 0.04)
+    span = (lmax - lmin) / (fbar - fneg)
+    ylo = lmin - fneg * span
+    yhi = ylo + span
+}
+# a bar from the axis (log) or from 0 (linear) to the value
+ybot(v) = (logy ? ylo : (v < 0 ? v : 0))
+ytop(v) = (logy ? abs(v) : (v < 0 ? 0 : v))
+ymid(v) = (logy ? abs(v) : v)
+# error bar ends (log: clipped at the axis)
+elo(v, e) = (logy ? (abs(v) - e > ylo ? abs(v) - e : ylo) : v - e)
+ehi(v, e) = (logy ? abs(v) + e : v + e)
+# where a bar's label sits: above the error bar, or below it for negative values on a linear axis
+lab_y(v, e) = (logy ? (abs(v) + e) * 10.0 ** (0.012 * (log10(yhi) - L0)) : (v < 0 ? v - e - 0.012 * (yhi - ylo) : v + e + 0.012 * (yhi - ylo)))
+# where "0" and "n/a" sit: just above the axis (log) or at 0 (linear)
+zero_y = (logy ? 10.0 ** (L0 + 0.03 * (log10(yhi) - L0)) : 0)
+# a short value label: 0.0123 or 5.44×10^{-3}
+fmtv(v) = (v == 0 ? "0" : (abs(v) >= 0.01 && abs(v) < 1e4 ? sprintf("%#.3g", v) : \
+           gprintf("%.2t", v) . "×10^{" . gprintf("%T", v) . "}"))
+xpos(c) = column(0) + ((strcol(1) eq "residual" || strcol(1) eq "anharmonic") ? 0.6 : 0)
+xlast = (n > 0 ? n - 1 + (xanh >= 0 || xres >= 0 ? 0.6 : 0) : 1)
+
+# ---- the identity: z-scores ---------------------------------------------------------------------
+# dissipation = F2: the residual carries its own error (correlations included)
+z_h = (isfinite(rv) && isfinite(re) && re > 0 ? rv / re : NaN)
+# dissipation = F2 + ... + FK: residual - anharmonic, errors combined as independent
+sv = fv + (isfinite(av) ? av : 0)
+se = sqrt(err0(fe) ** 2 + err0(ae) ** 2)
+sd = sqrt(err0(re) ** 2 + err0(ae) ** 2)
+z_f = (isfinite(rv) && isfinite(av) && sd > 0 ? (rv - av) / sd : NaN)
+zstr(z) = (isfinite(z) ? sprintf("%+.2f", z) : "n/a")
+
+title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+series = (n == 0 ? "" : closes ne "" ? sprintf("polynomial: closes exactly at order %s", closes) : \
+          (truncK ne "" ? sprintf("not a polynomial: truncated at order %s", truncK) : \
+           sprintf("K = %d", K)))
+
+c_pos = "#1f77b4"; c_neg = "#d62728"; c_negbg = "#f6c6c6"
+c_err = "#303030"; c_ex = "#000000"
+c_d = "#1f77b4"; c_f = "#ff7f0e"; c_s = "#9467bd"; c_a = "#2ca02c"
+# a tick step of 1, 2 or 5 x 10^k giving about nt ticks over a span
+pw(r) = 10.0 ** floor(log10(r))
+nicestep(r) = (r / pw(r) < 1.5 ? 1 : (r / pw(r) < 3.5 ? 2 : (r / pw(r) < 7.5 ? 5 : 10))) * pw(r)
+# a power of ten for the tick labels of a range (0 unless the values are below 0.1 or above 1e4)
+p10(lo, hi) = (abs(lo) > abs(hi) ? abs(lo) : abs(hi))
+pk(lo, hi) = (p10(lo, hi) > 0 ? floor(log10(p10(lo, hi))) : 0)
+kscale(lo, hi) = (pk(lo, hi) <= -2 || pk(lo, hi) >= 4 ? pk(lo, hi) : 0)
+
+do for [ext in "png pdf"] {
+    if (ext eq "png") {
+        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
+        tfont = "Sans,15"; sfont = "Sans,12"; vfont = "Sans,10"
+        psc = 1.0
+    } else {
+        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
+        tfont = "Sans,10.5"; sfont = "Sans,8.5"; vfont = "Sans,7"
+        psc = 0.8
+    }
+    set output dir . "/fdr2." . ext
+    reset
+    set encoding utf8
+    set multiplot
+    set label 91 "FDR2 decomposition" . title_model at screen 0.5, screen 0.965 center \
+        font tfont noenhanced
+    set label 92 "dissipation = F_2 + F_3 + … + F_K  (loss stationarity; arXiv:1810.00004)" . \
+        (series eq "" ? "" : ";  " . series) \
+        at screen 0.5, screen 0.928 center
+
+    # the legend of the bar chart: an empty plot that only draws its key, in one row
+    set lmargin at screen 0.0
+    set rmargin at screen 0.72
+    set tmargin at screen 0.90
+    set bmargin at screen 0.87
+    unset border
+    unset tics
+    set xrange [0:1]
+    set yrange [0:1]
+    set key at screen 0.36, screen 0.885 center center horizontal reverse Left samplen 1.8 maxrows 1 width 1
+    keycmd = "plot NaN notitle"
+    if (npos > 0) {
+        keycmd = keycmd . ", NaN with boxes fs solid 0.85 noborder fc rgb c_pos title 'term > 0'"
+    }
+    if (nneg > 0) {
+        keycmd = keycmd . ", NaN with boxes fs pattern 4 border lc rgb c_neg fc rgb c_neg title 'term < 0'"
+    }
+    if (nnz > 0) {
+        keycmd = keycmd . ", NaN with vectors heads size screen 0.008,90 lw 1.5 lc rgb c_err title '±1σ'"
+    }
+    if ((logy ? nxnz : nxall) > 0) {
+        keycmd = keycmd . ", NaN with lines dt (4,3) lw 2.5 lc rgb c_ex title 'exact value'"
+    }
+    eval keycmd
+    unset key
+    unset label 91
+    unset label 92
+    set border 3
+    set xtics nomirror out
+    set ytics nomirror out
+    set grid ytics lc rgb "#e4e4e4" lw 1
+
+    # -- left: the terms as bars
+    set lmargin at screen 0.085
+    set rmargin at screen 0.635
+    set tmargin at screen 0.84
+    set bmargin at screen 0.17
+    set xrange [-0.6 : xlast + 0.6]
+    set yrange [ylo:yhi]
+    if (logy) {
+        set logscale y
+        set format y "10^{%L}"
+        set ytics 10 ** ceil((log10(yhi) - L0) / 9.0)
+        set mytics (ceil((log10(yhi) - L0) / 9.0) > 1 ? 1 : 10)
+        set ylabel "|term|  (loss units, log scale)"
+    } else {
+        unset logscale y
+        set format y "%g"
+        set ytics autofreq
+        set xzeroaxis lt 1 lc rgb "#808080" lw 1
+        set ylabel "term (loss units)"
+    }
+    if (n > 0) {
+        eval "set xtics " . ticlist . " scale 0 rotate by 30 right"
+        bars = "plot file using (xpos(0)):(okcol(2) && $2 > 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
+               "(ybot($2)):(ytop($2)) with boxxyerror fs solid 0.85 noborder fc rgb c_pos notitle"
+        if (nneg > 0) {
+            bars = bars . ", file using (xpos(0)):(okcol(2) && $2 < 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
+                   "(ybot($2)):(ytop($2)) with boxxyerror fs solid 1.0 noborder fc rgb c_negbg notitle" . \
+                   ", file using (xpos(0)):(okcol(2) && $2 < 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
+                   "(ybot($2)):(ytop($2)) with boxxyerror fs pattern 4 border lc rgb c_neg fc rgb c_neg notitle"
+        }
+        # error bars as flat-headed vectors (yerrorbars would blank a disc around the hidden point)
+        bars = bars . ", file using (xpos(0)):(okcol(2) && $2 != 0 ? elo($2, okcol(3) ? abs($3) : 0) : NaN):(0):" . \
+               "(ehi($2, okcol(3) ? abs($3) : 0) - elo($2, okcol(3) ? abs($3) : 0)) " . \
+               "with vectors heads size screen 0.008,90 lw 1.5 lc rgb c_err notitle"
+        # exact values (log: non-zero ones only), as dashes across the bar
+        bars = bars . ", file using (xpos(0) - 0.42):(okcol(4) && (!logy || $4 != 0) ? ymid($4) : NaN):(0.84):(0) " . \
+               "with vectors nohead dt (4,3) lw 2.5 lc rgb c_ex notitle"
+        # the values, rotated, above (below) each bar; "0" and "n/a" at the axis
+        # (a "with labels" plot whose only point is undefined crashes gnuplot 5.4: each is guarded)
+        if (logy ? nnz > 0 : npos > 0) {
+            bars = bars . ", file using (xpos(0)):(okcol(2) && $2 != 0 && (logy || $2 > 0) ? lab_y($2, okcol(3) ? abs($3) : 0) : NaN):" . \
+                   "(fmtv($2)) with labels rotate by 90 left font vfont tc rgb '#202020' notitle"
+        }
+        if (!logy && nneg > 0) {
+            bars = bars . ", file using (xpos(0)):(okcol(2) && $2 < 0 ? lab_y($2, okcol(3) ? abs($3) : 0) : NaN):" . \
+                   "(fmtv($2)) with labels rotate by 90 right font vfont tc rgb '#202020' notitle"
+        }
+        if (nzero > 0 || nnan > 0) {
+            bars = bars . ", file using (xpos(0)):(zero_y):(okcol(2) ? ($2 == 0 ? '0' : '') : 'n/a') " . \
+                   "with labels font sfont tc rgb '#404040' offset 0, 0.6 notitle"
+        }
+        # the bracket over "dissipation - F2" and "F3 + ... + FK"
+        if (xres >= 0 && xanh >= 0) {
+            xb0 = (xres < xanh ? xres : xanh) - 0.4
+            xb1 = (xres < xanh ? xanh : xres) + 0.4
+            set arrow 1 from first xb0, graph 0.875 to first xb1, graph 0.875 nohead lw 1.5 lc rgb "#505050" front
+            set arrow 2 from first xb0, graph 0.875 to first xb0, graph 0.84 nohead lw 1.5 lc rgb "#505050" front
+            set arrow 3 from first xb1, graph 0.875 to first xb1, graph 0.84 nohead lw 1.5 lc rgb "#505050" front
+            set label 3 sprintf("should agree: z ≈ %s", zstr(z_f)) at first xb1, graph 0.905 right font sfont \
+                tc rgb "#303030" front
+            # and the separator between the terms and the two sums
+            set arrow 4 from first xb0 - 0.1, graph 0 to first xb0 - 0.1, graph 0.81 nohead dt (2,4) lw 1 \
+                lc rgb "#a0a0a0" back
+        }
+        eval bars
+    } else {
+        unset xtics
+        set label 1 "no rows in fdr2.dat" at graph 0.5, graph 0.5 center
+        plot NaN notitle
+        unset label 1
+    }
+    unset label 3
+    unset arrow
+    unset logscale y
+    unset xzeroaxis
+    unset key
+    unset ylabel
+
+    # -- right: the identity on linear axes, each panel on its own scale
+    set label 93 "the identity (linear scale, ±1σ)" at screen 0.84, screen 0.885 center font sfont
+    set xtics norotate center scale 0
+    set ytics autofreq
+    set format y "%g"
+    set mytics default
+    set grid ytics
+    set lmargin at screen 0.74
+    set rmargin at screen 0.975
+    # top: dissipation vs F2 vs F2 + ... + FK
+    lo = 1e300; hi = -1e300
+    r1 = sprintf("%.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e", \
+                 dv - err0(de), dv + err0(de), dx, fv - err0(fe), fv + err0(fe), fx, sv - se, sv + se, sx)
+    do for [w in r1] { v = w + 0; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
+    if (lo > hi) { lo = 0; hi = 1 }
+    if (hi - lo <= 0) { d = (abs(lo) > 0 ? 0.1 * abs(lo) : 1); lo = lo - d; hi = hi + d }
+    pad = 0.15 * (hi - lo); lo = lo - pad; hi = hi + pad
+    ke = kscale(lo, hi); sc = 10.0 ** (-ke)
+    set tmargin at screen 0.79
+    set bmargin at screen 0.545
+    set xrange [-0.6:2.6]
+    set yrange [lo * sc : hi * sc]
+    set ytics nicestep((hi - lo) * sc / 4.0)
+    set xtics ("dissipation" 0, "F_2" 1, sumlab 2)
+    set title "dissipation vs its expansion" font sfont offset 0, -0.6
+    set ylabel (ke != 0 ? sprintf("loss units ×10^{%d}", ke) : "loss units")
+    cmd = "plot NaN notitle"
+    if (isfinite(dv)) {
+        cmd = cmd . sprintf(", '+' using (0):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 7 ps 1.3*psc lw 1.5 lc rgb c_d notitle", dv * sc, err0(de) * sc)
+    }
+    if (isfinite(fv)) {
+        cmd = cmd . sprintf(", '+' using (1):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 5 ps 1.2*psc lw 1.5 lc rgb c_f notitle", fv * sc, err0(fe) * sc)
+    }
+    if (isfinite(sv)) {
+        cmd = cmd . sprintf(", '+' using (2):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 9 ps 1.5*psc lw 1.5 lc rgb c_s notitle", sv * sc, se * sc)
+    }
+    do for [j = 0:2] {
+        xv = (j == 0 ? dx : (j == 1 ? fx : sx))
+        if (isfinite(xv)) {
+            cmd = cmd . sprintf(", '+' using (%g):(%.10g):(0.8):(0) every ::0::0 with vectors nohead dt (4,3) lw 2 lc rgb c_ex notitle", j - 0.4, xv * sc)
+        }
+    }
+    set samples 2
+    if (!isfinite(dv) && !isfinite(fv)) { set label 5 "no data" at graph 0.5, graph 0.5 center }
+    eval cmd
+    unset label 5
+    unset label 93
+
+    # bottom: dissipation - F2 vs F3 + ... + FK, with 0
+    lo = 0; hi = 0
+    r2 = sprintf("%.10e %.10e %.10e %.10e %.10e %.10e", rv - err0(re), rv + err0(re), rx, av - err0(ae), av + err0(ae), ax)
+    do for [w in r2] { v = w + 0; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
+    if (hi - lo <= 0) { lo = -1; hi = 1 }
+    pad = 0.15 * (hi - lo); lo = lo - pad; hi = hi + pad
+    ke = kscale(lo, hi); sc = 10.0 ** (-ke)
+    set tmargin at screen 0.415
+    set bmargin at screen 0.195
+    set xrange [-0.7:1.7]
+    set yrange [lo * sc : hi * sc]
+    set ytics nicestep((hi - lo) * sc / 4.0)
+    set xzeroaxis lt 1 lc rgb "#808080" lw 1
+    set xtics ("dissipation\n− F_2" 0, anhlab2 1)
+    set title "the anharmonic part" font sfont offset 0, -0.6
+    set ylabel (ke != 0 ? sprintf("loss units ×10^{%d}", ke) : "loss units")
+    cmd = "plot NaN notitle"
+    if (isfinite(rv)) {
+        cmd = cmd . sprintf(", '+' using (0):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 7 ps 1.3*psc lw 1.5 lc rgb c_d notitle", rv * sc, err0(re) * sc)
+    }
+    if (isfinite(av)) {
+        cmd = cmd . sprintf(", '+' using (1):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 5 ps 1.2*psc lw 1.5 lc rgb c_a notitle", av * sc, err0(ae) * sc)
+    }
+    if (!isfinite(rv) && !isfinite(av)) { set label 5 "no data" at graph 0.5, graph 0.5 center }
+    do for [j = 0:1] {
+        xv = (j == 0 ? rx : ax)
+        if (isfinite(xv)) {
+            cmd = cmd . sprintf(", '+' using (%g):(%.10g):(0.8):(0) every ::0::0 with vectors nohead dt (4,3) lw 2 lc rgb c_ex notitle", j - 0.4, xv * sc)
+        }
+    }
+    eval cmd
+    unset label 5
+    unset title
+    unset ylabel
+    unset xzeroaxis
+
+    # z-scores under the right panels
+    set label 94 sprintf("dissipation vs F_2:  z = %s", zstr(z_h)) at screen 0.735, screen 0.085 left font sfont
+    set label 95 sprintf("vs %s:  z ≈ %s", sumlab, zstr(z_f)) at screen 0.735, screen 0.05 left font sfont
+    set label 96 "(≈: the two σ's taken as independent)" at screen 0.735, screen 0.018 left font vfont
+    unset border
+    unset tics
+    unset grid
+    set lmargin at screen 0.74
+    set rmargin at screen 0.975
+    set tmargin at screen 0.10
+    set bmargin at screen 0.01
+    set xrange [0:1]
+    set yrange [0:1]
+    plot NaN notitle
+    unset label 94
+    unset label 95
+    unset label 96
+    unset multiplot
+    set output
+}

@@ -1,0 +1,270 @@
+# landscape2d.gp - the landscape of a 2-D model and the stationary samples of SGD (fdrsim).
+#   gnuplot -e "dir='OUTDIR'" plots/landscape2d.gp   ->  OUTDIR/landscape2d.png, OUTDIR/landscape2d.pdf
+# Reads, in OUTDIR:
+#   landscape2d.dat  f on a regular grid: rows "x1 x2 f", a blank line after each x1 block
+#   samples.dat      rows "x1 x2": stationary samples of theta (any number, may be empty)
+#   minima.dat       rows "x1 x2 f": local minima (may be empty)
+# The map shows f - f_min (f_min: smallest f on the grid) in colour on a log scale, with contour
+# lines at 1-2-5 (or 1-3, or whole decades) steps of it; values below the 1 % quantile of
+# f - f_min share the lowest colour, so the far field cannot swamp the basins.  The samples are
+# small translucent points (their density shows), the minima diamonds with their f written.
+# Equal scales on both axes.  Headers and counts are read with POSIX sed/awk; "nan" anywhere and
+# empty or missing files never fail.
+
+if (!exists("dir")) dir = "."
+file = dir . "/landscape2d.dat"
+sfile = dir . "/samples.dat"
+mfile = dir . "/minima.dat"
+q(s) = "'" . s . "'"
+
+hdrs = q(file) . " " . q(sfile) . " " . q(mfile)
+model = system("cat " . hdrs . " 2>/dev/null | sed -n 's/^# model \\([^ ]*\\).*/\\1/p' | head -n 1")
+seed = system("cat " . hdrs . " 2>/dev/null | sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' | head -n 1")
+isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
+# grid, read twice: points with finite x1 x2; finite f; f not finite; smallest and largest f and
+# where f is smallest; the extent; then the 1 % quantile of f - f_min (a histogram of
+# log10(f - f_min) in steps of 0.01 over the 16 decades below the largest value)
+gstats = system("cat " . q(file) . " 2>/dev/null | awk '" . isnum . \
+    "!/^#/ && NF >= 3 && ok($1) && ok($2) { x = $1 + 0; y = $2 + 0; " . \
+    "if (!np++) { x0 = x1 = x; y0 = y1 = y } if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; " . \
+    "if (ok($3)) { f = $3 + 0; v[++nf] = f; if (nf == 1 || f < fmin) { fmin = f; ax = x; ay = y } if (nf == 1 || f > fmax) fmax = f } else nn++ } " . \
+    "END { r = fmax - fmin; q = 0; if (nf > 0 && r > 0) { lo = log(r) / log(10) - 16; " . \
+    "for (i = 1; i <= nf; i++) { d = v[i] - fmin; if (d > 0) { b = int((log(d) / log(10) - lo) * 100); if (b < 0) b = 0; h[b]++ } else nz++ } " . \
+    "want = 0.01 * nf; c = nz; for (b = 0; b <= 1600 && c < want; b++) c += h[b]; q = 10 ^ (lo + b / 100) } " . \
+    "printf \"%d %d %d %.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e\\n\", np, nf, nn, fmin, fmax, x0, x1, y0, y1, ax, ay, q }'")
+np = word(gstats, 1) + 0
+nf = word(gstats, 2) + 0
+nnf = word(gstats, 3) + 0
+fmin = word(gstats, 4) + 0
+fmax = word(gstats, 5) + 0
+gx0 = word(gstats, 6) + 0; gx1 = word(gstats, 7) + 0
+gy0 = word(gstats, 8) + 0; gy1 = word(gstats, 9) + 0
+argx = word(gstats, 10) + 0; argy = word(gstats, 11) + 0
+qlow = word(gstats, 12) + 0
+have_grid = (np >= 4 && gx1 > gx0 && gy1 > gy0)
+have_f = (have_grid && nf >= 4)
+# samples: finite rows, their extent, and how many fall outside the grid
+sstats = system("cat " . q(sfile) . " 2>/dev/null | awk -v gx0=" . sprintf("%.10e", gx0) . " -v gx1=" . sprintf("%.10e", gx1) . \
+    " -v gy0=" . sprintf("%.10e", gy0) . " -v gy1=" . sprintf("%.10e", gy1) . " -v g=" . have_grid . " '" . isnum . \
+    "!/^#/ && NF >= 2 && ok($1) && ok($2) { x = $1 + 0; y = $2 + 0; " . \
+    "if (!n++) { x0 = x1 = x; y0 = y1 = y } if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; " . \
+    "if (g && (x < gx0 || x > gx1 || y < gy0 || y > gy1)) out++ } " . \
+    "END { printf \"%d %d %.10e %.10e %.10e %.10e\\n\", n, out, x0, x1, y0, y1 }'")
+ns = word(sstats, 1) + 0
+nsout = word(sstats, 2) + 0
+# minima: finite rows and their extent
+mstats = system("cat " . q(mfile) . " 2>/dev/null | awk '" . isnum . \
+    "!/^#/ && NF >= 2 && ok($1) && ok($2) { x = $1 + 0; y = $2 + 0; " . \
+    "if (!n++) { x0 = x1 = x; y0 = y1 = y } if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y } " . \
+    "END { printf \"%d %.10e %.10e %.10e %.10e\\n\", n, x0, x1, y0, y1 }'")
+nm = word(mstats, 1) + 0
+
+# ---- the map's extent: the grid, else the samples and minima, padded ----------------------------
+if (have_grid) {
+    X0 = gx0; X1 = gx1; Y0 = gy0; Y1 = gy1
+} else {
+    if (ns > 0) {
+        X0 = word(sstats, 3) + 0; X1 = word(sstats, 4) + 0; Y0 = word(sstats, 5) + 0; Y1 = word(sstats, 6) + 0
+        if (nm > 0) {
+            X0 = (word(mstats, 2) + 0 < X0 ? word(mstats, 2) + 0 : X0); X1 = (word(mstats, 3) + 0 > X1 ? word(mstats, 3) + 0 : X1)
+            Y0 = (word(mstats, 4) + 0 < Y0 ? word(mstats, 4) + 0 : Y0); Y1 = (word(mstats, 5) + 0 > Y1 ? word(mstats, 5) + 0 : Y1)
+        }
+    } else {
+        if (nm > 0) {
+            X0 = word(mstats, 2) + 0; X1 = word(mstats, 3) + 0; Y0 = word(mstats, 4) + 0; Y1 = word(mstats, 5) + 0
+        } else {
+            X0 = -1; X1 = 1; Y0 = -1; Y1 = 1
+        }
+    }
+    pad = 0.05 * ((X1 - X0) > (Y1 - Y0) ? (X1 - X0) : (Y1 - Y0))
+    if (pad <= 0) { pad = 1 }
+    X0 = X0 - pad; X1 = X1 + pad; Y0 = Y0 - pad; Y1 = Y1 + pad
+}
+
+# ---- layout -------------------------------------------------------------------------------------
+# equal scales: the largest box of the data's aspect inside the free area (screen fractions of
+# a 3:2 canvas), centred together with the colour box on its right
+ax0 = 0.09; ax1 = 0.84; ay0 = 0.11; ay1 = 0.835
+wpx = (ax1 - ax0) * 1.5; hpx = (ay1 - ay0)
+sxy = (wpx / (X1 - X0) < hpx / (Y1 - Y0) ? wpx / (X1 - X0) : hpx / (Y1 - Y0))
+pw = (X1 - X0) * sxy / 1.5; ph = (Y1 - Y0) * sxy
+px0 = ax0 + (ax1 - ax0 - pw) / 2; py0 = ay0 + (ay1 - ay0 - ph) / 2
+
+# data units per pixel of the 1200 x 800 png (the pdf has the same proportions)
+dpx(p) = p / (sxy * 800.0)
+
+# minima labels go right of the marker, or left of it within 130 px of the right edge.  A "with
+# labels" plot whose only point is undefined crashes gnuplot 5.4, so each is drawn only if used.
+xmid = sprintf("%.10e", X1 - dpx(130)) + 0   # as awk sees it: both sides agree on every minimum
+mside = system("cat " . q(mfile) . " 2>/dev/null | awk -v m=" . sprintf("%.10e", xmid) . " '" . isnum . \
+    "!/^#/ && NF >= 2 && ok($1) && ok($2) { if ($1 + 0 < m + 0) l++; else r++ } END { print l + 0, r + 0 }'")
+nml = word(mside, 1) + 0
+nmr = word(mside, 2) + 0
+
+# ---- colour scale and contour levels of f - f_min -----------------------------------------------
+drange = fmax - fmin
+cbhi = (drange > 0 ? drange : 1)
+cblo = (qlow > 0 ? qlow : cbhi * 1e-6)
+if (cblo >= cbhi) { cblo = cbhi / 10.0 }
+decades = log10(cbhi / cblo)
+# 1-2-5 steps over up to 4 decades, 1-3 up to 8, whole decades up to 14, else every other decade
+mant = (decades <= 4 ? "1 2 5" : (decades <= 8 ? "1 3" : "1"))
+dstep = (decades > 14 ? 2 : 1)
+levels = ""
+do for [k = floor(log10(cblo)) : ceil(log10(cbhi)) : dstep] {
+    do for [m in mant] {
+        lv = (m + 0) * 10.0 ** k
+        if (lv > cblo * 1.0001 && lv < cbhi * 0.9999) { levels = levels . (levels eq "" ? "" : ",") . sprintf("%.6e", lv) }
+    }
+}
+nlev = (levels eq "" ? 0 : 1)
+do for [i = 1 : strlen(levels)] { if (levels[i:i] eq ",") { nlev = nlev + 1 } }
+dcol(c) = (okcol(c) ? (column(c) - fmin > cblo ? column(c) - fmin : cblo) : NaN)
+isfinite(x) = (x == x && abs(x) < 1e300)
+okcol(c) = (valid(c) && isfinite(column(c)))
+
+# contour lines, computed once into a datablock (no terminal output)
+if (have_f && nlev > 0) {
+    set contour base
+    unset surface
+    set view map
+    eval "set cntrparam levels discrete " . levels
+    set table $contours
+    splot file using 1:2:(okcol(3) ? $3 - fmin : NaN) with lines notitle
+    unset table
+    unset contour
+    set surface
+}
+have_cont = 0
+if (have_f && nlev > 0) {              # any contour point at all (a flat f has none)
+    do for [i = 1 : |$contours|] {
+        if (!have_cont && strlen($contours[i]) > 1 && $contours[i][1:1] ne "#") { have_cont = 1 }
+    }
+}
+
+title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+sub1 = (have_f ? sprintf("colour and contours: f − f_{min} (log scale);  f_{min} = %.5g at θ = (%.3g, %.3g) on the grid", \
+                         fmin, argx, argy) . (drange == 0 ? " (f is constant)" : "") . (nnf > 0 ? sprintf(" (%d point%s not finite: blank)", nnf, nnf == 1 ? "" : "s") : "") \
+               : "no landscape (landscape2d.dat is empty or missing)")
+# samples: smaller and more transparent the more there are (alpha in the top byte: 00 opaque)
+s_ps = (ns > 20000 ? 0.25 : (ns > 2000 ? 0.35 : (ns > 200 ? 0.5 : 0.7)))
+s_alpha = (ns > 20000 ? 0xC0 : (ns > 2000 ? 0xA0 : (ns > 200 ? 0x70 : 0x30)))
+c_srgb = (have_f ? "FFFFFF" : "1F3F7F")   # white over the map, dark blue on a blank background
+c_cont = "#70000000"
+c_min = "#ff2a2a"
+
+do for [ext in "png pdf"] {
+    if (ext eq "png") {
+        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
+        tfont = "Sans,15"; sfont = "Sans,12"
+        psc = 1.0; spsc = 1.0
+        c_samp = sprintf("#%02X%s", s_alpha, c_srgb)
+    } else {
+        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
+        tfont = "Sans,10.5"; sfont = "Sans,8.5"
+        psc = 0.8; spsc = 0.45             # pdf points carry the thicker outline: smaller, fainter
+        c_samp = sprintf("#%02X%s", (s_alpha + 0x20 < 0xF0 ? s_alpha + 0x20 : 0xF0), c_srgb)
+    }
+    set output dir . "/landscape2d." . ext
+    reset
+    set encoding utf8
+    set label 91 "Landscape and stationary samples" . title_model at screen 0.5, screen 0.965 center \
+        font tfont noenhanced
+    set label 92 sub1 at screen 0.5, screen 0.928 center
+
+    # the colour box: f - f_min, log scale
+    set palette defined (0 '#440154', 1 '#482878', 2 '#3e4989', 3 '#31688e', 4 '#26828e', \
+                         5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')
+    set logscale cb
+    set cbrange [cblo:cbhi]
+    set format cb (cblo < 1e-3 || cbhi > 1e4 ? "10^{%L}" : "%g")
+    set cblabel "f − f_{min}  (log scale)" offset 0.5, 0
+
+    # the legend: an empty full-width plot that only draws its key, in one row above the map
+    set multiplot
+    set lmargin at screen 0.05
+    set rmargin at screen 0.95
+    set tmargin at screen 0.90
+    set bmargin at screen 0.86
+    ky = (py0 + ph + 0.045 < 0.88 ? py0 + ph + 0.045 : 0.88)
+    set key at screen 0.5, screen ky center center horizontal reverse Left samplen 1.5 maxrows 1 width 0
+    unset border
+    unset tics
+    unset xlabel
+    unset ylabel
+    unset colorbox
+    set xrange [0:1]
+    set yrange [0:1]
+    keycmd = "plot NaN notitle"
+    if (ns > 0) {
+        keycmd = keycmd . ", NaN with points pt 7 ps 1.0*psc lc rgb '#808080' " . \
+                 "title sprintf('samples of θ (%d)', ns)"
+    }
+    if (have_cont) {
+        keycmd = keycmd . ", NaN with lines lw 1.2 lc rgb '#404040' title 'contours of f'"
+    }
+    if (nm > 0) {
+        keycmd = keycmd . ", NaN with points pt 13 ps 1.6*psc lc rgb c_min title sprintf('local minim%s (%d)', nm == 1 ? 'um' : 'a', nm)"
+    }
+    eval keycmd
+    unset key
+    unset label 91
+    unset label 92
+
+    # the map
+    set lmargin at screen px0
+    set rmargin at screen px0 + pw
+    set bmargin at screen py0
+    set tmargin at screen py0 + ph
+    set xrange [X0:X1]
+    set yrange [Y0:Y1]
+    set xlabel "θ_1"
+    set ylabel "θ_2" norotate offset 1, 0
+    set border 15 lw 1
+    set xtics out nomirror
+    set ytics out nomirror
+    set mxtics
+    set mytics
+    set cbtics out nomirror
+    if (have_f) {
+        set colorbox user origin screen px0 + pw + 0.02, screen py0 size screen 0.018, screen ph
+    }
+    set style textbox opaque fc rgb "#ffffff" noborder margins 1.5, 1.5
+    # minima labels: right of the marker (left of it near the right edge), below it near the top edge
+    mly(c) = column(c) + (column(c) > Y1 - dpx(40) ? -dpx(17) : dpx(17))
+
+    cmd = "plot NaN notitle"
+    if (have_f) {
+        cmd = cmd . ", file using 1:2:(dcol(3)) with image notitle"
+    }
+    if (ns > 0) {
+        cmd = cmd . ", sfile using 1:2 with points pt 7 ps s_ps*spsc lc rgb c_samp notitle"
+    }
+    if (have_cont) {
+        cmd = cmd . ", $contours using 1:2 with lines lw 0.8 lc rgb c_cont notitle"
+    }
+    if (nm > 0) {
+        mlab = "(sprintf('f = %s', okcol(3) ? gprintf('%.4g', $3) : 'n/a'))"
+        cmd = cmd . ", mfile using 1:2 with points pt 13 ps 2.2*psc lc rgb c_min notitle" . \
+              ", mfile using 1:2 with points pt 12 ps 2.2*psc lw 1.5 lc rgb '#000000' notitle"
+        if (nml > 0) {
+            cmd = cmd . ", mfile using ($1 < xmid ? $1 + dpx(13) : NaN):(mly(2)):" . mlab . \
+                  " with labels left boxed font sfont tc rgb '#000000' notitle"
+        }
+        if (nmr > 0) {
+            cmd = cmd . ", mfile using ($1 >= xmid ? $1 - dpx(13) : NaN):(mly(2)):" . mlab . \
+                  " with labels right boxed font sfont tc rgb '#000000' notitle"
+        }
+    }
+    if (nsout > 0) {
+        set label 2 sprintf("%d sample%s off the map", nsout, nsout == 1 ? "" : "s") at screen 0.985, screen 0.02 right font sfont
+    }
+    if (!have_f && ns == 0 && nm == 0) {
+        set label 1 "no landscape, samples or minima" at graph 0.5, graph 0.5 center
+    }
+    eval cmd
+    unset label 1
+    unset label 2
+    unset multiplot
+    set output
+}
