@@ -308,6 +308,11 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     }
     if (m->fdr2)
         analyse_fdr2(m, r, e, a);
+    /* A law that breaks the step-to-step independence of the noise makes
+     * every relation an approximation. */
+    if (m->noise->caveat)
+        for (size_t i = 0; i < a->nrel; i++)
+            a->rel[i].identity = 0;
     a->all_pass = 1;
     for (size_t i = 0; i < a->nrel; i++)
         if (a->rel[i].identity)

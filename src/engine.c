@@ -369,6 +369,8 @@ static double noise_f2(const fdr_model *m, block *b, const double *x)
         fdr_landscape_hessian(m->land, x, b->Hx);
         H = b->Hx;
     }
+    if (!C && m->noise->type->trace_hc)
+        return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
     if (!C) {
         m->noise->type->covariance(m->noise->state, x, b->Cx);
         C = b->Cx;
@@ -450,7 +452,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, 
             for (size_t r = 0; r < n; r++)
                 observe_state(m, res, b, r, batch,
                               batch >= 0 ? unit_of(res, b->first + r, batch) : 0);
-            m->noise->type->sample(m->noise->state, n, b->X, b->Z, b->rng, b->work);
+            m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
             for (size_t k = 0; k < n * d; k++) {
                 double w = mu * b->V[k] - eta * b->G[k];
                 b->V[k] = w - eta * b->Z[k];

@@ -20,10 +20,12 @@ static void gauss_free(void *state)
     fdr_covariance_clear(&g->cov);
 }
 
-static void gauss_sample(const void *state, size_t n, const double *X, double *Z,
+static void gauss_sample(void *state, size_t n, size_t first, long t, const double *X, double *Z,
                          fdr_rng *const *rng, double *work)
 {
     const gauss *g = state;
+    (void)first;
+    (void)t;
     (void)X;
     fdr_covariance_sample(&g->cov, n, Z, rng, work);
 }

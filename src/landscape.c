@@ -16,6 +16,7 @@ const fdr_landscape_type *const fdr_landscape_types[] = {
     &fdr_landscape_quadratic,
     &fdr_landscape_quartic,
     &fdr_landscape_gmm,
+    &fdr_landscape_regression,
     NULL,
 };
 

@@ -42,6 +42,7 @@ typedef struct {
 extern const fdr_landscape_type fdr_landscape_quadratic;
 extern const fdr_landscape_type fdr_landscape_quartic;
 extern const fdr_landscape_type fdr_landscape_gmm;
+extern const fdr_landscape_type fdr_landscape_regression;
 extern const fdr_landscape_type *const fdr_landscape_types[];
 
 /* A configured landscape: the type, its state, and the shared parts. */
@@ -73,6 +74,11 @@ void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X,
 
 /* Looks a type up by name; NULL if unknown. */
 const fdr_landscape_type *fdr_landscape_type_find(const char *name);
+
+/* If l is a `regression` landscape: its data set (N x dim features X and
+ * targets y, owned by l), returning 1; else 0. Per-sample losses for
+ * minibatch noise. */
+int fdr_regression_data(const fdr_landscape *l, const double **X, const double **y, size_t *N);
 
 /* Shared helper: a seeded random orthogonal matrix (d x d, row-major),
  * Haar-distributed (QR of a Gaussian matrix with the sign fix). */

@@ -149,7 +149,9 @@ fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
     m->source = dupstr(fdr_config_name(cfg));
     if (!m->name || !m->source || !(m->land = fdr_landscape_alloc(cfg)) ||
         !(m->noise = fdr_noise_alloc(cfg, m->land)) || read_optimizer(m, cfg) ||
-        read_run(m, cfg) || fdr_config_check_unused(cfg)) {
+        read_run(m, cfg) || fdr_config_check_unused(cfg) ||
+        (m->noise->type->prepare &&
+         m->noise->type->prepare(m->noise->state, (size_t)m->replicas) != FDR_OK)) {
         fdr_model_free(m);
         return NULL;
     }

@@ -13,6 +13,7 @@
 
 const fdr_noise_type *const fdr_noise_types[] = {
     &fdr_noise_gaussian,
+    &fdr_noise_minibatch,
     NULL,
 };
 
@@ -60,6 +61,7 @@ fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l)
         free(n->C);
         n->C = NULL;
     }
+    n->caveat = type->caveat ? type->caveat(n->state) : NULL;
     if (!type->diagonal_std || !type->diagonal_std(n->state, n->sdiag)) {
         free(n->sdiag);
         n->sdiag = NULL;
@@ -113,7 +115,7 @@ void fdr_covariance_clear(fdr_covariance *cov)
 
 /* Builds S = V diag(sqrt w) from C's eigendecomposition; rejects a C that is
  * not positive semi-definite (an eigenvalue below -1e-10 of the largest). */
-static int factor(fdr_covariance *cov, fdr_config *cfg, const char *sec)
+static int factor(fdr_covariance *cov, fdr_config *cfg, const char *sec, const char *key)
 {
     size_t d = cov->d;
     double *w = fdr_malloc(d * sizeof *w);
@@ -124,7 +126,7 @@ static int factor(fdr_covariance *cov, fdr_config *cfg, const char *sec)
     }
     int rc = fdr_sym_eigen(d, cov->C, w, cov->S);
     if (rc == FDR_OK && w[d - 1] < -1e-10 * fmax(fabs(w[0]), 1e-300))
-        rc = fdr_config_error(cfg, sec, "covariance",
+        rc = fdr_config_error(cfg, sec, key,
                               "not positive semi-definite (smallest eigenvalue %g, largest %g)",
                               w[d - 1], w[0]);
     if (rc == FDR_OK)
@@ -148,7 +150,7 @@ static void compose(size_t d, const double *V, const double *c, double *C)
 }
 
 /* C = c H^alpha for the landscape's Hessian at its reference point. */
-static int hessian_power(fdr_covariance *cov, fdr_config *cfg, const char *sec,
+static int hessian_power(fdr_covariance *cov, fdr_config *cfg, const char *sec, const char *key,
                          const fdr_landscape *l, double c, double alpha)
 {
     size_t d = cov->d;
@@ -160,7 +162,7 @@ static int hessian_power(fdr_covariance *cov, fdr_config *cfg, const char *sec,
         rc = fdr_sym_eigen(d, H, w, V);
     }
     if (rc == FDR_OK && w[d - 1] < 0 && alpha != floor(alpha))
-        rc = fdr_config_error(cfg, sec, "covariance",
+        rc = fdr_config_error(cfg, sec, key,
                               "'hessian c alpha' with a non-integer alpha needs a positive "
                               "semi-definite Hessian (smallest eigenvalue %g)",
                               w[d - 1]);
@@ -178,14 +180,19 @@ static int hessian_power(fdr_covariance *cov, fdr_config *cfg, const char *sec,
 int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                          const fdr_landscape *l)
 {
-    size_t d = l->dim;
+    return fdr_covariance_parse_key(cov, cfg, sec, "covariance", l->dim, l);
+}
+
+int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
+                             const char *key, size_t d, const fdr_landscape *l)
+{
     memset(cov, 0, sizeof *cov);
     cov->d = d;
     cov->C = fdr_calloc(d * d, sizeof *cov->C);
     if (!cov->C)
         return FDR_ENOMEM;
     const char *spec;
-    int rc = fdr_config_string(cfg, sec, "covariance", "isotropic 1", &spec);
+    int rc = fdr_config_string(cfg, sec, key, "isotropic 1", &spec);
     if (rc)
         return rc;
     size_t wl = strcspn(spec, " \t");
@@ -197,7 +204,7 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
         while (isspace((unsigned char)*end))
             end++;
         if (end == rest || *end || !isfinite(s2) || s2 < 0)
-            return fdr_config_error(cfg, sec, "covariance",
+            return fdr_config_error(cfg, sec, key,
                                     "'isotropic s2' needs one number >= 0 (the variance)");
         for (size_t i = 0; i < d; i++)
             cov->C[i * d + i] = s2;
@@ -208,17 +215,17 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
         size_t want = diag ? d : d * d;
         double *v;
         size_t m;
-        if ((rc = fdr_numbers_parse(cfg, sec, "covariance", rest, &v, &m)))
+        if ((rc = fdr_numbers_parse(cfg, sec, key, rest, &v, &m)))
             return rc;
         if (m != want) {
             free(v);
-            return fdr_config_error(cfg, sec, "covariance", "'%s' needs %zu numbers, got %zu",
+            return fdr_config_error(cfg, sec, key, "'%s' needs %zu numbers, got %zu",
                                     diag ? "diagonal" : "matrix", want, m);
         }
         if (diag) {
             for (size_t i = 0; i < d; i++) {
                 if (v[i] < 0) {
-                    rc = fdr_config_error(cfg, sec, "covariance",
+                    rc = fdr_config_error(cfg, sec, key,
                                           "diagonal entry %zu is negative (%g)", i + 1, v[i]);
                     free(v);
                     return rc;
@@ -234,7 +241,7 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                 for (size_t j = 0; j < d; j++) {
                     if (fabs(v[i * d + j] - v[j * d + i]) > 1e-12 * scale) {
                         free(v);
-                        return fdr_config_error(cfg, sec, "covariance",
+                        return fdr_config_error(cfg, sec, key,
                                                 "matrix not symmetric at (%zu,%zu)", i + 1, j + 1);
                     }
                     cov->C[i * d + j] = 0.5 * (v[i * d + j] + v[j * d + i]);
@@ -249,16 +256,18 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
             free(V);
             return FDR_ENOMEM;
         }
-        rc = fdr_spectrum_parse(cfg, sec, "covariance", rest, d, c);
+        rc = fdr_spectrum_parse(cfg, sec, key, rest, d, c);
         const char *rot = "none";
         long rseed = 2;
+        char rotkey[64];
+        snprintf(rotkey, sizeof rotkey, "%s_rotation", key);
         if (rc == FDR_OK)
-            rc = fdr_config_string(cfg, sec, "covariance_rotation", "none", &rot);
+            rc = fdr_config_string(cfg, sec, rotkey, "none", &rot);
         if (rc == FDR_OK)
             rc = fdr_config_long(cfg, sec, "rotation_seed", 2, &rseed);
         for (size_t i = 0; rc == FDR_OK && i < d; i++)
             if (c[i] < 0)
-                rc = fdr_config_error(cfg, sec, "covariance", "spectrum entry %zu is negative (%g)",
+                rc = fdr_config_error(cfg, sec, key, "spectrum entry %zu is negative (%g)",
                                       i + 1, c[i]);
         if (rc == FDR_OK) {
             if (strcmp(rot, "none") == 0) {
@@ -269,6 +278,8 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                 rc = fdr_random_orthogonal(d, (unsigned long)rseed, V);
                 if (rc == FDR_OK)
                     compose(d, V, c, cov->C);
+            } else if (strcmp(rot, "hessian") == 0 && !l) {
+                rc = fdr_config_error(cfg, sec, key, "there is no Hessian to align with here");
             } else if (strcmp(rot, "hessian") == 0) {
                 double *H = fdr_malloc(d * d * sizeof *H), *w = fdr_malloc(d * sizeof *w);
                 rc = (H && w) ? FDR_OK : FDR_ENOMEM;
@@ -281,8 +292,8 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                 free(H);
                 free(w);
             } else {
-                rc = fdr_config_error(cfg, sec, "covariance_rotation",
-                                      "'%s': expected none, random or hessian", rot);
+                rc = fdr_config_error(cfg, sec, rotkey, "'%s': expected none, random or hessian",
+                                      rot);
             }
         }
         free(c);
@@ -298,12 +309,14 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
         while (isspace((unsigned char)*end))
             end++;
         if (end == s2 || *end || !isfinite(p[0]) || !isfinite(p[1]) || p[0] < 0)
-            return fdr_config_error(cfg, sec, "covariance",
+            return fdr_config_error(cfg, sec, key,
                                     "'hessian c alpha' needs c >= 0 and an exponent alpha");
-        if ((rc = hessian_power(cov, cfg, sec, l, p[0], p[1])))
+        if (!l)
+            return fdr_config_error(cfg, sec, key, "'hessian c alpha' is not available here");
+        if ((rc = hessian_power(cov, cfg, sec, key, l, p[0], p[1])))
             return rc;
     } else {
-        return fdr_config_error(cfg, sec, "covariance",
+        return fdr_config_error(cfg, sec, key,
                                 "'%.*s' is not a covariance (use: isotropic s2 | diagonal c1 ... "
                                 "| matrix ... | spectrum ... | hessian c alpha)",
                                 (int)wl, spec);
@@ -325,14 +338,14 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
             return FDR_ENOMEM;
         for (size_t i = 0; i < d; i++) {
             if (cov->C[i * d + i] < 0)
-                return fdr_config_error(cfg, sec, "covariance",
+                return fdr_config_error(cfg, sec, key,
                                         "not positive semi-definite (diagonal entry %zu is %g)",
                                         i + 1, cov->C[i * d + i]);
             cov->sdiag[i] = sqrt(cov->C[i * d + i]);
         }
         return FDR_OK;
     }
-    return factor(cov, cfg, sec);
+    return factor(cov, cfg, sec, key);
 }
 
 void fdr_covariance_sample(const fdr_covariance *cov, size_t n, double *Z, fdr_rng *const *rng,

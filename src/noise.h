@@ -17,18 +17,30 @@ typedef struct {
     int (*init)(void *state, fdr_config *cfg, const fdr_landscape *l);
     /* Releases what init allocated, also after a failed init. */
     void (*free)(void *state);
-    /* Noise rows Z (n x dim) at the n points X, replica r drawing from rng[r].
-     * work holds n * dim doubles of scratch. */
-    void (*sample)(const void *state, size_t n, const double *X, double *Z, fdr_rng *const *rng,
-                   double *work);
+    /* Noise rows Z (n x dim) for replicas first .. first + n - 1 at step t,
+     * at the points X, replica first + r drawing from rng[r]. work holds
+     * n * dim doubles of scratch. A law may keep per-replica state (an epoch's
+     * permutation, say) in its state: a replica is only ever sampled by one
+     * thread at a time. */
+    void (*sample)(void *state, size_t n, size_t first, long t, const double *X, double *Z,
+                   fdr_rng *const *rng, double *work);
     /* Exact covariance C(x), dim x dim; returns 1 if it does not depend on x. */
     int (*covariance)(const void *state, const double *x, double *C);
+    /* Optional: Tr(H C(x)) for a symmetric H, cheaper than forming C(x)
+     * (the noise part of FDR2's noise-averaged F2, every step). */
+    double (*trace_hc)(const void *state, const double *x, const double *H);
+    /* Optional: called once before a run of R replicas (per-replica state). */
+    int (*prepare)(void *state, size_t replicas);
+    /* Optional: why the relations hold only approximately under this law
+     * as configured, or NULL when they are exact. */
+    const char *(*caveat)(const void *state);
     /* If the law is Gaussian with a diagonal covariance: writes the standard
      * deviations and returns 1 (enables the engine's fused fast path). */
     int (*diagonal_std)(const void *state, double *s);
 } fdr_noise_type;
 
 extern const fdr_noise_type fdr_noise_gaussian;
+extern const fdr_noise_type fdr_noise_minibatch;
 extern const fdr_noise_type *const fdr_noise_types[];
 
 typedef struct {
@@ -37,6 +49,7 @@ typedef struct {
     size_t dim;
     double *C;    /* the constant covariance, or NULL if it depends on theta */
     double *sdiag; /* diagonal Gaussian: standard deviations, or NULL */
+    const char *caveat; /* why the relations are only approximate, or NULL */
 } fdr_noise;
 
 fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l);
@@ -60,6 +73,10 @@ typedef struct {
 
 int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                          const fdr_landscape *l);
+/* The same for another key of the same syntax (default: isotropic 1), in
+ * dimension d; l may be NULL where no Hessian can be referred to. */
+int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
+                             const char *key, size_t d, const fdr_landscape *l);
 void fdr_covariance_clear(fdr_covariance *cov);
 /* Z = normals * S^T (or scaled by sdiag), rows of n draws; normals are drawn
  * into work. */

@@ -122,7 +122,10 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     fprintf(f, "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g updates/s\n",
             (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps, r->seconds,
             (double)r->R * (double)r->d * (double)r->steps / r->seconds);
-    fprintf(f, "errors: %s\n\n", a->error_method);
+    fprintf(f, "errors: %s\n", a->error_method);
+    if (m->noise->caveat)
+        fprintf(f, "note: %s\n", m->noise->caveat);
+    fputc('\n', f);
     fprintf(f, "%-13s %-26s %-26s %8s %6s %-12s %-12s %s\n", "relation", "LHS", "RHS", "z",
             "limit", "LHS exact", "RHS exact", "verdict");
     for (size_t i = 0; i < a->nrel; i++) {
@@ -247,6 +250,8 @@ static json_t *summary_json(const fdr_report *rep)
     json_t *noise = json_object();
     json_object_set_new(noise, "type", json_string(m->noise->type->name));
     json_object_set_new(noise, "constant_covariance", json_boolean(m->noise->C != NULL));
+    json_object_set_new(noise, "approximate",
+                        m->noise->caveat ? json_string(m->noise->caveat) : json_null());
     json_object_set_new(noise, "trace_C", num(rep->e->available ? rep->e->tr.tr_C : NAN));
     json_object_set_new(noise, "trace_HC", num(rep->e->available ? rep->e->tr.tr_HC : NAN));
     json_object_set_new(model, "noise", noise);

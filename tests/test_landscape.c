@@ -135,8 +135,8 @@ static void check_covariance(const char *ini, size_t n)
            *S = calloc(d * d, sizeof *S), *x = calloc(d, sizeof *x);
     cr_assert(rng && Z && work && S && x);
     cr_assert_not_null(m->noise->C);
-    for (size_t t = 0; t < n; t++) {
-        m->noise->type->sample(m->noise->state, 1, x, Z, &rng, work);
+    for (long t = 0; t < (long)n; t++) {
+        m->noise->type->sample(m->noise->state, 1, 0, t, x, Z, &rng, work);
         for (size_t i = 0; i < d; i++)
             for (size_t j = 0; j < d; j++)
                 S[i * d + j] += Z[i] * Z[j];
