@@ -288,6 +288,8 @@ static void fused_step(const fdr_model *m, const fdr_result *res, double *x, dou
     const double *h = m->land->hdiag, *s = m->noise->sdiag;
     const double mu = m->momentum, eta = m->eta_b;
     double ol = 0, vv = 0, gsq = 0, vg = 0, f2 = 0, f2n = 0;
+    /* Two loops rather than one with flags: burn-in skips the accumulators,
+     * and the measuring loop stays branch-free so it vectorises. */
     if (gs) {
 #pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
         for (size_t i = 0; i < d; i++) {

@@ -144,7 +144,7 @@ static void list_models(const char *dir)
         printf("  (none found in %s)\n", dir);
         return;
     }
-    char *names[512];
+    char *names[512] = {0};
     size_t n = 0;
     struct dirent *ent;
     while ((ent = readdir(d)) && n < 512) {

@@ -226,6 +226,28 @@ void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X,
     }
 }
 
+int fdr_landscape_rotation(fdr_config *cfg, size_t d, double **Q)
+{
+    const char *rot;
+    long seed;
+    int rc;
+    *Q = NULL;
+    if ((rc = fdr_config_string(cfg, "landscape", "rotation", "none", &rot)) ||
+        (rc = fdr_config_long(cfg, "landscape", "rotation_seed", 1, &seed)))
+        return rc;
+    if (strcmp(rot, "none") == 0)
+        return FDR_OK;
+    if (strcmp(rot, "random") != 0)
+        return fdr_config_error(cfg, "landscape", "rotation", "'%s': expected none or random", rot);
+    if (!(*Q = fdr_malloc(d * d * sizeof **Q)))
+        return FDR_ENOMEM;
+    if ((rc = fdr_random_orthogonal(d, (unsigned long)seed, *Q))) {
+        free(*Q);
+        *Q = NULL;
+    }
+    return rc;
+}
+
 int fdr_random_orthogonal(size_t d, unsigned long seed, double *Q)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);

@@ -80,6 +80,11 @@ const fdr_landscape_type *fdr_landscape_type_find(const char *name);
  * minibatch noise. */
 int fdr_regression_data(const fdr_landscape *l, const double **X, const double **y, size_t *N);
 
+/* Reads [landscape] rotation = none | random and rotation_seed: *Q is NULL
+ * for none, else a fresh seeded Haar-random orthogonal matrix (d x d, the
+ * caller frees it). */
+int fdr_landscape_rotation(fdr_config *cfg, size_t d, double **Q);
+
 /* Shared helper: a seeded random orthogonal matrix (d x d, row-major),
  * Haar-distributed (QR of a Gaussian matrix with the sign fix). */
 int fdr_random_orthogonal(size_t d, unsigned long seed, double *Q);

@@ -53,24 +53,12 @@ static int quad_init(void *state, fdr_config *cfg, size_t d)
         return FDR_ENOMEM;
     if ((rc = fdr_config_spectrum(cfg, "landscape", "spectrum", d, q->h)))
         return rc;
-    const char *rot;
-    long rseed;
-    if ((rc = fdr_config_string(cfg, "landscape", "rotation", "none", &rot)) ||
-        (rc = fdr_config_long(cfg, "landscape", "rotation_seed", 1, &rseed)))
+    double *Q;
+    if ((rc = fdr_landscape_rotation(cfg, d, &Q)) || !Q)
         return rc;
-    if (strcmp(rot, "none") == 0)
-        return FDR_OK;
-    if (strcmp(rot, "random") != 0)
-        return fdr_config_error(cfg, "landscape", "rotation", "'%s': expected none or random", rot);
-    double *Q = fdr_malloc(d * d * sizeof *Q);
-    q->H = fdr_malloc(d * d * sizeof *q->H);
-    if (!Q || !q->H) {
+    if (!(q->H = fdr_malloc(d * d * sizeof *q->H))) {
         free(Q);
         return FDR_ENOMEM;
-    }
-    if ((rc = fdr_random_orthogonal(d, (unsigned long)rseed, Q))) {
-        free(Q);
-        return rc;
     }
     /* H = Q diag(h) Q^T, symmetrised exactly. */
     for (size_t i = 0; i < d; i++)

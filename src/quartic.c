@@ -109,8 +109,7 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
     q->h = q->coef;
     q->kappa = q->coef + d;
     q->lambda = q->coef + 2 * d;
-    const char *htext, *rot;
-    long rseed;
+    const char *htext;
     int rc = fdr_config_string(cfg, "landscape", "h", NULL, &htext);
     if (rc)
         return rc;
@@ -123,26 +122,20 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
         (rc = fdr_config_vector(cfg, "landscape", "quartic", d, 0.0, q->lambda)) ||
         (rc = fdr_config_double(cfg, "landscape", "coupling", 0.0, &q->gamma)) ||
         (rc = fdr_config_vector(cfg, "landscape", "minimum", d, 0.0, q->xstar)) ||
-        (rc = fdr_config_string(cfg, "landscape", "rotation", "none", &rot)) ||
-        (rc = fdr_config_long(cfg, "landscape", "rotation_seed", 1, &rseed)) ||
         (rc = check_confining(q, cfg)))
         return rc;
-    if (strcmp(rot, "none") == 0)
-        return FDR_OK;
-    if (strcmp(rot, "random") != 0)
-        return fdr_config_error(cfg, "landscape", "rotation", "'%s': expected none or random", rot);
-    double *R = fdr_malloc(d * d * sizeof *R);
-    q->V = fdr_malloc(d * d * sizeof *q->V);
-    if (!R || !q->V) {
+    double *R;
+    if ((rc = fdr_landscape_rotation(cfg, d, &R)) || !R)
+        return rc;
+    if (!(q->V = fdr_malloc(d * d * sizeof *q->V))) {
         free(R);
         return FDR_ENOMEM;
     }
-    if ((rc = fdr_random_orthogonal(d, (unsigned long)rseed, R)) == FDR_OK)
-        for (size_t i = 0; i < d; i++)
-            for (size_t j = 0; j < d; j++)
-                q->V[i * d + j] = R[j * d + i];
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            q->V[i * d + j] = R[j * d + i];
     free(R);
-    return rc;
+    return FDR_OK;
 }
 
 /* Returns f at the rotated point x and writes its gradient with respect to
