@@ -16,10 +16,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef HAVE_OPENBLAS
-/* From OpenBLAS; declared here because its cblas.h clashes with GSL's. */
-void openblas_set_num_threads(int num_threads);
-#endif
 
 typedef struct {
     int on;       /* print progress to stderr */
@@ -524,9 +520,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         fdr_engine_initial(m, theta0);
     for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
-#ifdef HAVE_OPENBLAS
-    openblas_set_num_threads(1); /* parallelism comes from the replica blocks */
-#endif
+    fdr_blas_serial(); /* parallelism comes from the replica blocks */
 #ifdef _OPENMP
     if (threads > 0)
         omp_set_num_threads(threads);

@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "cfg.h"
+#include "check.h"
 #include "engine.h"
 #include "exact.h"
 #include "fdr.h"
@@ -15,6 +16,7 @@
 #include "noise.h"
 #include "report.h"
 #include "rng.h"
+#include "sweep.h"
 
 #include <dirent.h>
 #include <gsl/gsl_errno.h>
@@ -47,6 +49,13 @@ static void usage(FILE *f)
             "  landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
             "                     print value, gradient, Hessian and directional derivatives\n"
             "                     D^1 f ... D^K f at a point, as JSON (default direction: e_1)\n"
+            "  sweep MODEL.ini --lr A:B:N[:log]\n"
+            "                     run a model over a grid of learning rates, fit G(eta) and grade\n"
+            "                     the Hessian, curvature and anharmonicity estimators\n"
+            "                     ('fdrsim sweep --help')\n"
+            "  check RESULT.json --baseline BASELINE.json\n"
+            "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
+            "                     any quantity moved ('fdrsim check --help')\n"
             "\n"
             "Options for run:\n"
             "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
@@ -354,10 +363,15 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
         {NULL, 0, NULL, 0}};
-    const char *at = NULL, *dir = NULL;
-    int order = 6;
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
+    fdr_blas_serial();
+    if (argc > 1 && strcmp(argv[1], "sweep") == 0)
+        return fdr_cli_sweep(argc - 1, argv + 1, run_gnuplot);
+    if (argc > 1 && strcmp(argv[1], "check") == 0)
+        return fdr_cli_check(argc - 1, argv + 1);
+    const char *at = NULL, *dir = NULL;
+    int order = 6;
     run_opts o = {0};
     int code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);

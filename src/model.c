@@ -1,4 +1,6 @@
 /* model.c - reads and validates a whole experiment. */
+#include "config.h"
+
 #include "model.h"
 #include "fdr.h"
 
@@ -26,6 +28,18 @@ const char fdr_default_model[] =
     "seed = 1\n";
 
 const char *const fdr_optimizer_names[] = {"sgd", NULL};
+
+#ifdef HAVE_OPENBLAS
+/* From OpenBLAS; declared here because its cblas.h clashes with GSL's. */
+void openblas_set_num_threads(int num_threads);
+#endif
+
+void fdr_blas_serial(void)
+{
+#ifdef HAVE_OPENBLAS
+    openblas_set_num_threads(1);
+#endif
+}
 
 static char *dupstr(const char *s)
 {
@@ -142,6 +156,7 @@ static int read_run(fdr_model *m, fdr_config *cfg)
 
 fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
 {
+    fdr_blas_serial();
     fdr_model *m = fdr_calloc(1, sizeof *m);
     if (!m)
         return NULL;

@@ -44,6 +44,12 @@ extern const char fdr_default_model[];
 fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name);
 void fdr_model_free(fdr_model *m);
 
+/* Makes the CBLAS run on one thread. fdrsim's parallelism is over
+ * replicas, and the rounding of a threaded BLAS depends on its thread
+ * count, which would leak into the last bits of every result. Called before
+ * a model is built and before every run; idempotent. */
+void fdr_blas_serial(void);
+
 /* Known optimizer names, NULL-terminated (for `fdrsim list`). */
 extern const char *const fdr_optimizer_names[];
 

@@ -1,0 +1,147 @@
+# sweep.gp - G(eta) over learning rates, the paper's Fig. 3 where the truth is known (fdrsim).
+#   gnuplot -e "dir='OUTDIR'" plots/sweep.gp   ->  OUTDIR/sweep.png, OUTDIR/sweep.pdf
+# Reads OUTDIR/sweep.dat (written by `fdrsim sweep`): index 0 one row per learning rate
+#   lr G G_err G_exact G_harmonic ... anharmonic(21) anharmonic_err anharmonic_terms
+#   anharmonic_terms_err hessian(25) hessian_err hessian_exact ...
+# and index 1 the curves: lr G_fit a1_lr a1_exact_lr G_curve hessian_fit hessian_curve.
+# Top panel: G(eta) = (1 - nu)<|grad f|^2> - (mu/eta)<v.grad f> with 1-sigma error bars, the
+#   weighted fit a1 eta + a2 eta^2 + a3 eta^3, the harmonic line a1 eta (fitted) and its exact
+#   eta -> 0 slope, and the exact curve (Lyapunov) on a quadratic, or the harmonic approximation
+#   at the minimum elsewhere (S. Yaida, arXiv:1810.00004, Fig. 3).
+# Middle panel: the Hessian-magnitude estimator 2 G/eta (times (1 - mu^2)/(1 - nu)^2), whose
+#   eta -> 0 limit is Tr(H* C*): the departure of G from linear, magnified.
+# Bottom panel: the anharmonic part G - F2/eta with error bars against (F3 + F4 + ...)/eta,
+#   equal by FDR2 (zero on a quadratic).
+# The header is read with POSIX sed/awk; values "nan" are skipped, never an error.
+
+if (!exists("dir")) dir = "."
+file = dir . "/sweep.dat"
+q(s) = "'" . s . "'"
+num = "awk 'NR == 1 { if ($1 ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/) x = $1 } " . \
+      "END { print (x == \"\" ? \"nan\" : x) }'"
+
+# ---- what the header says ----------------------------------------------------------------------
+model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
+seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
+curve = system("sed -n 's/^# curve: *//p' " . q(file) . " | head -n 1")
+a1 = system("sed -n 's/^# a1 = \\([^ ]*\\) .*/\\1/p' " . q(file) . " | " . num) + 0
+a1err = system("sed -n 's/^# a1 = [^ ]* +- \\([^ ]*\\) .*/\\1/p' " . q(file) . " | " . num) + 0
+a1ex = system("sed -n 's/^# a1 = .*exact eta -> 0 limit \\([^;]*\\);.*/\\1/p' " . q(file) . " | " . num) + 0
+trhc = system("sed -n 's/^# Tr(H\\* C\\*) = *//p' " . q(file) . " | " . num) + 0
+# rows of index 0; rows with a finite anharmonic part
+counts = system("awk 'BEGIN { b = 0 } /^$/ { if (n) b = 1 } !/^#/ && NF >= 30 && !b { n++; " . \
+                "if ($21 ~ /^[-+]?[0-9.]/) na++ } END { print n + 0, na + 0 }' " . q(file))
+npts = word(counts, 1) + 0
+# sign of the anharmonic part at the largest lr: the bottom key goes where the data are not
+anhlast = system("awk '!/^#/ && NF >= 30 && $1 > m && $21 ~ /^[-+]?[0-9.]/ { m = $1; a = $21 } " . \
+                 "END { print a + 0 }' " . q(file)) + 0
+lrmax = system("awk '!/^#/ && NF >= 30 && $1 > m { m = $1 } END { print m + 0 }' " . q(file)) + 0
+nanh = word(counts, 2) + 0
+
+isfinite(x) = (x == x && abs(x) < 1e300)
+have_a1 = isfinite(a1)
+have_a1ex = isfinite(a1ex)
+have_trhc = isfinite(trhc)
+have_curve = (curve eq "exact" || curve eq "harmonic approximation")
+curve_title = (curve eq "exact" ? "exact G(η) (Lyapunov)" : "harmonic approximation at the minimum")
+curve_title2 = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
+title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . " + p·1000003)"))
+
+# ---- style -------------------------------------------------------------------------------------
+c_pts = "#1f77b4"; c_fit = "#9ecae1"; c_harm = "#d62728"; c_lim = "#7f7f7f"; c_ex = "#000000"
+c_anh = "#2ca02c"; c_terms = "#ff7f0e"
+fin(c) = (valid(c) && isfinite(column(c)) ? column(c) : NaN)
+
+do for [ext in "png pdf"] {
+    if (ext eq "png") {
+        set terminal pngcairo size 1200,1000 enhanced font "Sans,13" linewidth 1
+        tfont = "Sans,15"
+    } else {
+        set terminal pdfcairo size 10in,8.333in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
+        tfont = "Sans,10.5"
+    }
+    set output dir . "/sweep." . ext
+    reset
+    set encoding utf8
+    set multiplot
+    set label 91 "G(η) over learning rates" . title_model at screen 0.535, screen 0.972 center \
+        font tfont noenhanced
+    set label 92 "G(η) = (1 - ν)<|∇f|²> - (μ/η)<v·∇f> = a1 η + a2 η² + a3 η³,   " . \
+        "a1 → (1 - ν)²/(1 - μ²) Tr(H* C*)/2   (errors 1σ)" at screen 0.535, screen 0.94 center \
+        noenhanced
+    set lmargin at screen 0.105
+    set rmargin at screen 0.97
+    set grid xtics ytics lc rgb "#dddddd" lw 1
+    set border 3 lw 1
+    set tics nomirror out
+    set ytics format "%g"
+    if (lrmax > 0) { set xrange [0:1.04 * lrmax] } else { set xrange [0:*] }
+
+    if (npts == 0) {
+        set label 1 "no data in sweep.dat" at graph 0.5, graph 0.5 center
+        set xrange [0:1]
+        set yrange [0:1]
+        plot NaN notitle
+    } else {
+        # -- top panel: G(eta)
+        set tmargin at screen 0.90
+        set bmargin at screen 0.52
+        set format x ""
+        set ylabel "G(η) (loss units per unit η)"
+        set key top left Left reverse samplen 2.5 spacing 1.15 box lc rgb "#bbbbbb" opaque
+        plot file index 1 using 1:(fin(5)) with lines lw 2.5 lc rgb c_ex \
+                 title (have_curve ? curve_title : ""), \
+             file index 1 using 1:(fin(4)) with lines lw 1.5 dt (2,4) lc rgb c_lim \
+                 title (have_a1ex ? sprintf("exact η → 0 line, slope %.4g", a1ex) : ""), \
+             file index 1 using 1:(fin(3)) with lines lw 2 dt (8,5) lc rgb c_harm \
+                 title (have_a1 ? sprintf("fitted harmonic line a_1 η, a_1 = %.4g ± %.2g", a1, a1err) : ""), \
+             file index 1 using 1:(fin(2)) with lines lw 1.5 lc rgb c_fit title "fit a_1 η + a_2 η^2 + a_3 η^3", \
+             file index 0 using 1:(fin(2)):(fin(3)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_pts \
+                 title "G(η), simulated"
+        unset label 91
+        unset label 92
+
+        # -- middle panel: Hessian magnitude 2 G / eta
+        set tmargin at screen 0.50
+        set bmargin at screen 0.31
+        set ylabel "2G/η · (1-μ^2)/(1-ν)^2"
+        set offsets 0, 0, graph 0.08, graph 0.08
+        set key top left Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
+        plot file index 1 using 1:(column(1) > 0 ? fin(7) : NaN) with lines lw 2.5 lc rgb c_ex \
+                 title (have_curve ? curve_title2 : ""), \
+             (have_trhc ? trhc : NaN) with lines lw 1.5 dt (2,4) lc rgb c_lim \
+                 title (have_trhc ? sprintf("limit Tr(H^* C^*) = %.4g", trhc) : ""), \
+             file index 1 using 1:(fin(6)) with lines lw 1.5 lc rgb c_fit title "from the fit of G", \
+             file index 0 using 1:(fin(25)):(fin(26)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_pts \
+                 title "Hessian-magnitude estimator"
+
+        # -- bottom panel: anharmonic part
+        set tmargin at screen 0.29
+        set bmargin at screen 0.08
+        set format x "%g"
+        set xlabel "learning rate η"
+        set ylabel "G - F_2/η"
+        # room for the key on the side the anharmonic part does not grow towards
+        if (anhlast > 0) {
+            set offsets 0, 0, graph 0.05, graph 0.45
+            set key bottom right Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
+        } else {
+            set offsets 0, 0, graph 0.45, graph 0.05
+            set key top right Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
+        }
+        if (nanh > 0) {
+            plot 0 with lines lw 1 lc rgb c_lim notitle, \
+                 file index 0 using 1:(fin(23)):(fin(24)) with yerrorbars pt 5 ps 0.9 lw 1.5 lc rgb c_terms \
+                     title "(F_3 + F_4 + ...)/η, exact derivatives", \
+                 file index 0 using 1:(fin(21)):(fin(22)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_anh \
+                     title "anharmonic part G - F_2/η"
+        } else {
+            unset key
+            set label 2 "FDR2 terms not measured (run.fdr2 = off)" at graph 0.5, graph 0.5 center
+            set yrange [-1:1]
+            plot NaN notitle
+        }
+    }
+    unset multiplot
+    set output
+}

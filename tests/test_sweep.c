@@ -1,0 +1,370 @@
+/* test_sweep.c - sweeps over learning rates and the estimators of THEORY.md
+ * section 4: the eta -> 0 limits (with momentum and dampening) against the
+ * Lyapunov solution, the weighted fits, the intercept and curvature against
+ * their exact values, the anharmonic part on the quartic, thread-count
+ * invariance, and the files `fdrsim sweep` writes. Statistical tolerances are
+ * z-scores against the reported 1-sigma errors. */
+#include "helpers.h"
+#include "estimators.h"
+#include "sweep.h"
+
+#include <gsl/gsl_cdf.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A quadratic whose Hessian and noise covariance do not commute, with a
+ * minimum away from the origin; exact values come from the Lyapunov solution. */
+#define NONCOMMUTING                                                                              \
+    "[landscape]\ntype = quadratic\ndim = 4\nspectrum = log 0.3 3\nrotation = random\n"          \
+    "rotation_seed = 7\nminimum = 1\n[noise]\ncovariance = spectrum log 2 0.2\n"                 \
+    "covariance_rotation = random\nrotation_seed = 11\n[optimizer]\nlr = 0.1\n"
+
+static fdr_sweep *sweep(const char *ini, const double *lr, size_t n, int threads)
+{
+    fdr_sweep_spec spec = {NULL, ini, "test", NULL, 0, lr, n, threads, 0};
+    fdr_sweep *s = NULL;
+    fdr_error_clear();
+    cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
+    return s;
+}
+
+static const fdr_estimator *find_est(const fdr_sweep *s, const char *name)
+{
+    for (size_t i = 0; i < s->fit.nest; i++)
+        if (strcmp(s->fit.est[i].name, name) == 0 && isnan(s->fit.est[i].lr))
+            return &s->fit.est[i];
+    cr_assert_fail("no fitted estimator %s", name);
+    return NULL;
+}
+
+/* Relative distance of x from y. */
+static double rel(double x, double y)
+{
+    return fabs(x - y) / fabs(y);
+}
+
+Test(estimators, limits_with_momentum_and_dampening_match_lyapunov)
+{
+    static const double mu[] = {0, 0.5, 0.9}, nu[] = {0, 0.2, 0.3};
+    for (int k = 0; k < 3; k++) {
+        char ini[1024];
+        snprintf(ini, sizeof ini, NONCOMMUTING "momentum = %g\ndampening = %g\n", mu[k], nu[k]);
+        fdr_model *m = test_model(ini);
+        fdr_limits lim;
+        cr_assert_eq(fdr_limits_compute(m, &lim), FDR_OK);
+        cr_assert(lim.available && lim.exact && lim.harmonic);
+        /* Every estimator approaches its limit linearly in eta: the distance
+         * shrinks tenfold with eta, and is small at eta = 1e-5. */
+        double dev[2][3];
+        for (int j = 0; j < 2; j++) {
+            double eta = j ? 1e-5 : 1e-4;
+            fdr_harmonic_values hv;
+            fdr_harmonic_at(&lim, eta, &hv);
+            double kh = 2 * (1 - mu[k] * mu[k]) / ((1 - nu[k]) * (1 - nu[k]));
+            dev[j][0] = rel(kh * hv.G / eta, fdr_limit_hessian(&lim));
+            dev[j][1] = rel((1 + mu[k]) / (1 - nu[k]) * hv.G / hv.theta_dot_grad,
+                            fdr_limit_curvature(&lim));
+            dev[j][2] = rel(hv.loss_excess, fdr_limit_noise_ball(&lim, eta));
+        }
+        for (int i = 0; i < 3; i++) {
+            cr_expect(dev[1][i] < 1e-3, "mu %g nu %g estimator %d: %g from its limit", mu[k],
+                      nu[k], i, dev[1][i]);
+            double ratio = dev[0][i] / dev[1][i];
+            cr_expect(ratio > 8 && ratio < 12, "mu %g nu %g estimator %d: distance ratio %g",
+                      mu[k], nu[k], i, ratio);
+        }
+        cr_expect_float_eq(fdr_limit_intercept(&lim) * 2 * (1 - mu[k] * mu[k]) /
+                               ((1 - nu[k]) * (1 - nu[k])),
+                           fdr_limit_hessian(&lim), 1e-12 * fdr_limit_hessian(&lim));
+        fdr_limits_clear(&lim);
+        fdr_model_free(m);
+    }
+}
+
+Test(estimators, weighted_fit_recovers_a_polynomial_and_its_covariance)
+{
+    static const double x[] = {0.1, 0.2, 0.35, 0.5, 0.8, 1.1};
+    static const int pw[] = {1, 2, 3};
+    double y[6], err[6];
+    for (int i = 0; i < 6; i++) {
+        y[i] = x[i] * (2 + x[i] * (-3 + 0.5 * x[i]));
+        err[i] = 0.01 * (1 + i);
+    }
+    fdr_fit f;
+    cr_assert_eq(fdr_fit_poly(6, x, y, err, 3, pw, &f), FDR_OK);
+    cr_expect_float_eq(f.c[0], 2.0, 1e-9);
+    cr_expect_float_eq(f.c[1], -3.0, 1e-9);
+    cr_expect_float_eq(f.c[2], 0.5, 1e-9);
+    cr_expect_lt(f.chisq, 1e-15);
+    cr_expect_eq(f.dof, 3);
+    /* c = L y, and L W^-1 L^T is the covariance. */
+    for (size_t j = 0; j < 3; j++) {
+        cr_expect_float_eq(fdr_fit_apply(&f, j, y), f.c[j], 1e-9);
+        cr_expect_float_eq(fdr_fit_apply_err(&f, j, err), sqrt(f.cov[j][j]),
+                           1e-9 * sqrt(f.cov[j][j]));
+    }
+    fdr_fit_clear(&f);
+    err[2] = 0;
+    fdr_error_clear();
+    cr_expect_eq(fdr_fit_poly(6, x, y, err, 3, pw, &f), FDR_EINVAL);
+    cr_expect(strstr(fdr_error_message(), "point 3"), "%s", fdr_error_message());
+    cr_expect_eq(fdr_fit_poly(2, x, y, err, 3, pw, &f), FDR_EINVAL);
+}
+
+Test(sweep, learning_rate_grids)
+{
+    double *lr;
+    size_t n;
+    cr_assert_eq(fdr_lr_grid_parse("0.01:0.1:3", &lr, &n), FDR_OK);
+    cr_assert_eq(n, 3);
+    cr_expect_float_eq(lr[1], 0.055, 1e-15);
+    cr_expect_eq(lr[2], 0.1);
+    free(lr);
+    cr_assert_eq(fdr_lr_grid_parse("0.01:1:3:log", &lr, &n), FDR_OK);
+    cr_expect_float_eq(lr[1], 0.1, 1e-15);
+    free(lr);
+    cr_assert_eq(fdr_lr_grid_parse("0.01,0.02,0.05", &lr, &n), FDR_OK);
+    cr_expect(n == 3 && lr[2] == 0.05);
+    free(lr);
+    static const char *const bad[] = {"0.1:0.01:4", "0:0.1:4", "0.01:0.1:2", "0.01:0.1",
+                                      "0.01:0.1:4:cubic", "0.02,0.01", "0.01,,0.02", "x", "-1,1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fdr_error_clear();
+        cr_expect_eq(fdr_lr_grid_parse(bad[i], &lr, &n), FDR_EINVAL, "%s accepted", bad[i]);
+        cr_expect(strstr(fdr_error_message(), "--lr"), "%s: %s", bad[i], fdr_error_message());
+    }
+}
+
+/* Every point against the exact stationary values, and the fit against the
+ * eta -> 0 limits. The grid keeps the fit's own truncation bias (exact data
+ * pushed through the same fit) well below its error, which the test checks
+ * first: otherwise a failure would not mean what it says. */
+static void expect_exact(const char *ini, const double *lr, size_t n)
+{
+    fdr_sweep *s = sweep(ini, lr, n, 2);
+    cr_assert(s->lim.exact);
+    /* Per point: G, <theta . grad f>, <f> - f* and the curvature against the
+     * exact finite-lr values; chi^2 over the points. */
+    double chi2[4] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const fdr_point *p = &s->pts[i];
+        double z[4] = {(p->G.val - p->G_exact) / p->G.err,
+                       (p->theta_dot_grad.val - p->theta_dot_grad_exact) / p->theta_dot_grad.err,
+                       (p->loss_excess.val - p->loss_excess_exact) / p->loss_excess.err,
+                       (p->curvature.val - p->curvature_exact) / p->curvature.err};
+        for (int k = 0; k < 4; k++)
+            chi2[k] += z[k] * z[k];
+        cr_expect(fabs(p->anharmonic.val) < 4 * p->anharmonic.err,
+                  "lr %g: a quadratic has no anharmonic part: %g +- %g", p->lr, p->anharmonic.val,
+                  p->anharmonic.err);
+    }
+    double chi2max = gsl_cdf_chisq_Qinv(1e-4, (double)n);
+    static const char *const what[] = {"G", "<theta . grad f>", "<f> - f*", "curvature"};
+    for (int k = 0; k < 4; k++)
+        cr_expect_lt(chi2[k], chi2max, "%s against exact over %zu points: chi^2 = %.1f", what[k],
+                     n, chi2[k]);
+    const fdr_estimator *a1 = find_est(s, "intercept_a1"), *k0 = find_est(s, "curvature_limit");
+    cr_assert(fabs(a1->exact_finite - a1->exact) < 0.3 * a1->est.err,
+              "test design: the fit's truncation bias %g must be small against its error %g",
+              a1->exact_finite - a1->exact, a1->est.err);
+    cr_expect(fabs(a1->z) < 3, "a1 = %g +- %g, exact Tr(H* C*)/2 factor: %g (z = %.2f)",
+              a1->est.val, a1->est.err, a1->exact, a1->z);
+    cr_assert(fabs(k0->exact_finite - k0->exact) < 0.3 * k0->est.err,
+              "test design: curvature truncation bias %g, error %g", k0->exact_finite - k0->exact,
+              k0->est.err);
+    cr_expect(fabs(k0->z) < 3, "curvature limit %g +- %g, exact Tr(H* C*)/Tr(C*) = %g (z = %.2f)",
+              k0->est.val, k0->est.err, k0->exact, k0->z);
+    /* The fit's chi^2 is consistent with its degrees of freedom. */
+    cr_expect_lt(s->fit.G.chisq, gsl_cdf_chisq_Qinv(1e-4, (double)s->fit.G.dof), "chi^2 %g",
+                 s->fit.G.chisq);
+    fdr_sweep_free(s);
+}
+
+Test(sweep, intercept_recovers_the_trace_on_a_noncommuting_quadratic, .timeout = 120)
+{
+    static const double lr[] = {0.01, 0.017, 0.029, 0.05, 0.087, 0.15};
+    expect_exact(NONCOMMUTING "[run]\nreplicas = 64\nsteps = 20000\nseed = 4\n", lr, 6);
+}
+
+Test(sweep, momentum_and_dampening_factors_hold_in_simulation, .timeout = 120)
+{
+    static const double lr[] = {0.01, 0.017, 0.029, 0.05, 0.087, 0.15};
+    expect_exact(NONCOMMUTING "momentum = 0.5\ndampening = 0.2\n"
+                              "[run]\nreplicas = 64\nsteps = 20000\nseed = 6\n",
+                 lr, 6);
+}
+
+/* The anharmonic part G - F2/eta of the quartic: detected, with the sign
+ * and size of the exact Taylor terms (F3 + F4)/eta, point by point and in
+ * the fitted coefficients. */
+Test(sweep, anharmonic_part_is_detected_on_the_quartic, .timeout = 120)
+{
+    if (!fdr_landscape_type_find("quartic"))
+        cr_skip_test("the quartic landscape is not registered in this build");
+    static const double lr[] = {0.05, 0.09, 0.13, 0.17, 0.21, 0.25};
+    fdr_sweep *s = sweep("[landscape]\ntype = quartic\ndim = 2\nh = 1 2\ncubic = 1.5 1\n"
+                         "quartic = 3 2\ncoupling = 0.5\nrotation = random\nrotation_seed = 3\n"
+                         "minimum = 0.5 -0.5\n[noise]\ncovariance = isotropic 1\n"
+                         "[optimizer]\nlr = 0.1\n[run]\nreplicas = 32\nsteps = 20000\nseed = 2\n",
+                         lr, 6, 2);
+    cr_assert(s->lim.available && !s->lim.exact);
+    double thr = fdr_threshold_adjust(4, 6);
+    for (size_t i = 0; i < 6; i++) {
+        const fdr_point *p = &s->pts[i];
+        cr_expect(fabs(p->anharmonic_diff.val) < thr * p->anharmonic_diff.err,
+                  "lr %g: G - F2/eta = %g, (F3 + F4)/eta = %g, difference %g +- %g", p->lr,
+                  p->anharmonic.val, p->anharmonic_terms.val, p->anharmonic_diff.val,
+                  p->anharmonic_diff.err);
+    }
+    const fdr_point *top = &s->pts[5];
+    cr_expect(fabs(top->anharmonic.val) > 5 * top->anharmonic.err,
+              "detected at lr %g: %g +- %g", top->lr, top->anharmonic.val, top->anharmonic.err);
+    cr_expect(top->anharmonic.val * top->anharmonic_terms.val > 0, "same sign as (F3 + F4)/eta");
+    const fdr_estimator *b3 = find_est(s, "anharmonic_b3"), *b2 = find_est(s, "anharmonic_b2");
+    cr_expect(fabs(b3->est.val) > 4 * b3->est.err, "b3 = %g +- %g is detected", b3->est.val,
+              b3->est.err);
+    cr_expect(b3->est.val * b3->exact > 0, "b3 = %g has the sign of the terms' %g",
+              b3->est.val, b3->exact);
+    cr_expect(fabs(b3->z) < 4 && fabs(b2->z) < 4,
+              "fitted against the terms: b2 %g vs %g (z = %.2f), b3 %g vs %g (z = %.2f)",
+              b2->est.val, b2->exact, b2->z, b3->est.val, b3->exact, b3->z);
+    fdr_sweep_free(s);
+}
+
+/* Every number of every point, compared bit for bit. */
+static void expect_same_point(const fdr_point *a, const fdr_point *b)
+{
+    const fdr_est *ea[] = {&a->G, &a->theta_dot_grad, &a->loss_excess, &a->anharmonic,
+                           &a->anharmonic_terms, &a->anharmonic_diff, &a->hessian, &a->curvature};
+    const fdr_est *eb[] = {&b->G, &b->theta_dot_grad, &b->loss_excess, &b->anharmonic,
+                           &b->anharmonic_terms, &b->anharmonic_diff, &b->hessian, &b->curvature};
+    for (size_t k = 0; k < sizeof ea / sizeof *ea; k++)
+        cr_expect(memcmp(ea[k], eb[k], sizeof *ea[k]) == 0, "lr %g: estimate %zu differs", a->lr,
+                  k);
+    cr_expect(memcmp(a->F, b->F, sizeof a->F) == 0, "lr %g: FDR2 terms differ", a->lr);
+    cr_expect_eq(a->seed, b->seed);
+}
+
+Test(sweep, identical_for_any_thread_count, .timeout = 120)
+{
+    static const double lr[] = {0.05, 0.1, 0.2, 0.3};
+    const char *ini = NONCOMMUTING "[run]\nreplicas = 16\nsteps = 3000\nseed = 9\n";
+    fdr_sweep *one = sweep(ini, lr, 4, 1);
+    for (int threads = 2; threads <= 3; threads++) {
+        fdr_sweep *many = sweep(ini, lr, 4, threads);
+        for (size_t i = 0; i < 4; i++)
+            expect_same_point(&one->pts[i], &many->pts[i]);
+        cr_expect(memcmp(one->fit.G.c, many->fit.G.c, sizeof one->fit.G.c) == 0);
+        fdr_sweep_free(many);
+    }
+    /* The points are independent runs: their seeds differ by the stride. */
+    cr_expect_eq(one->pts[3].seed - one->pts[0].seed, 3u * FDR_SWEEP_SEED_STRIDE);
+    fdr_sweep_free(one);
+}
+
+/* ---- the command -------------------------------------------------------------- */
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-sweep-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Runs fdr_cli_sweep on args (NULL-terminated) with stdout and stderr
+ * silenced; returns its exit status. */
+static int cli(const char *const *args)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = (char *)"sweep";
+    while (*args)
+        argv[argc++] = (char *)*args++;
+    argv[argc] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    FILE *out = freopen("/dev/null", "w", stdout), *err = freopen("/dev/null", "w", stderr);
+    cr_assert(out && err);
+    return fdr_cli_sweep(argc, argv, NULL);
+}
+
+static int exists(const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    return stat(path, &st) == 0;
+}
+
+TestSuite(sweep_cli, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(sweep_cli, writes_the_documented_files_and_keys)
+{
+    char model[512], out[512];
+    snprintf(model, sizeof model, "%s/m.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    FILE *f = fopen(model, "w");
+    cr_assert_not_null(f);
+    fputs(NONCOMMUTING "[run]\nreplicas = 16\nsteps = 2000\n", f);
+    fclose(f);
+    const char *args[] = {model, "--lr", "0.02:0.2:4:log", "--seed", "3", "-o", out, "-q", NULL};
+    cr_assert_eq(cli(args), 0);
+    cr_assert(exists("out/sweep.dat") && exists("out/estimators.dat"));
+    char path[600];
+    snprintf(path, sizeof path, "%s/sweep.json", out);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    cr_assert_not_null(root, "%s", jerr.text);
+    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "fdrsim-sweep/1");
+    json_t *pts = json_object_get(root, "points");
+    cr_assert_eq(json_array_size(pts), 4);
+    static const char *const pkeys[] = {"lr", "G", "G_err", "G_exact", "theta_dot_grad",
+                                        "theta_dot_grad_err", "F2", "F2_err", "F3", "F3_err",
+                                        "F4", "F4_err", "F2_exact", "anharmonic"};
+    for (size_t k = 0; k < sizeof pkeys / sizeof *pkeys; k++)
+        cr_expect(json_is_number(json_object_get(json_array_get(pts, 0), pkeys[k])),
+                  "points[0].%s", pkeys[k]);
+    json_t *fit = json_object_get(root, "fit");
+    static const char *const fkeys[] = {"a1", "a1_err", "a1_exact", "a2", "a2_err", "a3",
+                                        "a3_err", "curvature", "curvature_err",
+                                        "curvature_exact"};
+    for (size_t k = 0; k < sizeof fkeys / sizeof *fkeys; k++)
+        cr_expect(json_is_number(json_object_get(fit, fkeys[k])), "fit.%s", fkeys[k]);
+    cr_expect_gt(json_array_size(json_object_get(root, "estimators")), 4);
+    cr_expect_eq(json_integer_value(json_object_get(root, "seed")), 3);
+    json_decref(root);
+}
+
+Test(sweep_cli, bad_input_exits_2_without_output)
+{
+    char model[512], out[512];
+    snprintf(model, sizeof model, "%s/m.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/out", tmpdir);
+    FILE *f = fopen(model, "w");
+    cr_assert_not_null(f);
+    fputs(NONCOMMUTING "[run]\nreplicas = 16\nsteps = 2000\n", f);
+    fclose(f);
+    const char *unstable[] = {model, "--lr", "0.1:1:3", "-o", out, NULL};
+    cr_expect_eq(cli(unstable), 2, "lr above the largest stable one");
+    const char *badgrid[] = {model, "--lr", "0.1:0.01:3", "-o", out, NULL};
+    cr_expect_eq(cli(badgrid), 2);
+    const char *badset[] = {model, "--set", "optimizer.nonsense=1", "-o", out, NULL};
+    cr_expect_eq(cli(badset), 2);
+    const char *nomodel[] = {"-o", out, NULL};
+    cr_expect_eq(cli(nomodel), 2);
+    const char *missing[] = {"/nonexistent/model.ini", "-o", out, NULL};
+    cr_expect_eq(cli(missing), 2);
+    cr_expect(!exists("out"), "nothing is written on bad input");
+}
