@@ -14,6 +14,12 @@
 const fdr_noise_type *const fdr_noise_types[] = {
     &fdr_noise_gaussian,
     &fdr_noise_minibatch,
+    &fdr_noise_student_t,
+    &fdr_noise_laplace,
+    &fdr_noise_uniform,
+    &fdr_noise_rademacher,
+    &fdr_noise_skewed,
+    &fdr_noise_state,
     NULL,
 };
 

@@ -41,6 +41,12 @@ typedef struct {
 
 extern const fdr_noise_type fdr_noise_gaussian;
 extern const fdr_noise_type fdr_noise_minibatch;
+extern const fdr_noise_type fdr_noise_student_t;
+extern const fdr_noise_type fdr_noise_laplace;
+extern const fdr_noise_type fdr_noise_uniform;
+extern const fdr_noise_type fdr_noise_rademacher;
+extern const fdr_noise_type fdr_noise_skewed;
+extern const fdr_noise_type fdr_noise_state;
 extern const fdr_noise_type *const fdr_noise_types[];
 
 typedef struct {
@@ -51,6 +57,16 @@ typedef struct {
     double *sdiag; /* diagonal Gaussian: standard deviations, or NULL */
     const char *caveat; /* why the relations are only approximate, or NULL */
 } fdr_noise;
+
+/* Third and fourth moments of the noise along u at theta = x:
+ * *m3 = E[(u.xi)^3], *m4 = E[(u.xi)^4]. For the laws of independent draws
+ * xi = S z (noise_iid.c), m3 = E z^3 sum_j (u.s_j)^3 and
+ * m4 = 3 (u^T C u)^2 + (E z^4 - 3) sum_j (u.s_j)^4, s_j the columns of S;
+ * for the laws that are Gaussian given theta, 0 and 3 (u^T C(x) u)^2.
+ * Returns FDR_EINVAL (recording no message), the unknown moment NAN, where a
+ * moment is infinite (Student-t with dof <= 4) or has no closed form. */
+int fdr_noise_moments(const fdr_noise *n, const double *x, const double *u, double *m3,
+                      double *m4);
 
 fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l);
 void fdr_noise_free(fdr_noise *n);
