@@ -111,15 +111,14 @@ static fdr_result *result_alloc(const fdr_model *m)
     res->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *res->ts);
     if (!res->tensor_full)
         res->dirs = fdr_calloc(res->ntens * d, sizeof *res->dirs);
-    if (d == 2) {
-        double want = (double)res->window * (double)R / FDR_MAX_SAMPLES;
-        res->sample_every = want > 1 ? (long)ceil(want) : 1;
-        res->n_samples = (size_t)((res->window + res->sample_every - 1) / res->sample_every);
-        res->samples = fdr_calloc(res->n_samples * R * d, sizeof *res->samples);
-        if (!res->samples) {
-            fdr_result_free(res);
-            return NULL;
-        }
+    double want = (double)res->window * (double)R / FDR_MAX_SAMPLES;
+    res->sample_every = want > 1 ? (long)ceil(want) : 1;
+    res->n_samples = (size_t)((res->window + res->sample_every - 1) / res->sample_every);
+    res->sample_dim = d < 2 ? d : 2;
+    res->samples = fdr_calloc(res->n_samples * R * res->sample_dim, sizeof *res->samples);
+    if (!res->samples) {
+        fdr_result_free(res);
+        return NULL;
     }
     if (!res->bsum || !res->sumsq || !res->gsum || !res->vsum || !res->tA || !res->tB ||
         !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
@@ -262,9 +261,9 @@ static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long 
  * draw from the same stationary law. */
 static void record_sample(const fdr_model *m, fdr_result *res, const block *b, size_t r, size_t k)
 {
-    size_t d = res->d;
-    double *out = res->samples + (k * res->R + b->first + r) * d;
-    for (size_t i = 0; i < d; i++)
+    size_t d = res->d, sd = res->sample_dim;
+    double *out = res->samples + (k * res->R + b->first + r) * sd;
+    for (size_t i = 0; i < sd; i++)
         out[i] = b->X[r * d + i] + (res->fused ? m->land->ref[i] : 0.0);
 }
 
@@ -465,7 +464,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, 
         for (size_t r = 0; r < n; r++) {
             if (batch >= 0)
                 res->ucount[unit_of(res, b->first + r, batch)]++;
-            if (res->samples && batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
+            if (batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
                 record_sample(m, res, b, r, (size_t)((t - m->burn_in) / res->sample_every));
             if (!record_scalars(res, b, r, batch, rec, b->obs + r * FDR_NOBS)) {
                 b->div_step = t;

@@ -34,7 +34,7 @@ enum {
 enum { FDR_TS_OL, FDR_TS_VV, FDR_TS_LOSS, FDR_TS_GSQ, FDR_NTS };
 
 #define FDR_NBATCH 16 /* batches per replica in the measurement window */
-#define FDR_MAX_SAMPLES 50000 /* stationary theta samples kept for 2-D figures */
+#define FDR_MAX_SAMPLES 50000 /* stationary theta samples kept for the figures */
 
 typedef struct {
     size_t R, d;
@@ -62,10 +62,11 @@ typedef struct {
     size_t n_rec;
     long *rec_step;
     double *ts;   /* n_rec x FDR_NTS */
-    /* Stationary samples of theta for 2-D landscapes (figures): every
-     * sample_every steps of the window, n_samples x R x d, else NULL. */
+    /* Stationary samples of the first sample_dim = min(d, 2) coordinates of
+     * theta (figures: a marginal histogram, the 2-D map), every
+     * sample_every steps of the window: n_samples x R x sample_dim. */
     double *samples;
-    size_t n_samples;
+    size_t n_samples, sample_dim;
     long sample_every;
     double seconds; /* wall time of the stepping loop */
     int fused;      /* the fused diagonal-quadratic path ran */

@@ -336,7 +336,9 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
             rc = run_gnuplot("tensor.gp", outdir);
         if (rc == FDR_OK && a.fdr2.measured)
             rc = run_gnuplot("fdr2.gp", outdir);
-        if (rc == FDR_OK && r->samples)
+        if (rc == FDR_OK)
+            rc = run_gnuplot("histogram.gp", outdir);
+        if (rc == FDR_OK && r->d == 2)
             rc = run_gnuplot("landscape2d.gp", outdir);
     }
     if (rc == FDR_OK && !o->quiet)

@@ -541,6 +541,47 @@ static int write_minima(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
+/* The stationary marginal of theta_1 in 81 bins, against the exact Gaussian
+ * marginal where the Lyapunov solution gives its variance. */
+static int write_histogram(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_result *r = rep->r;
+    size_t n = r->n_samples * r->R, sd = r->sample_dim;
+    double lo = INFINITY, hi = -INFINITY, var = NAN;
+    for (size_t k = 0; k < n; k++) {
+        lo = fmin(lo, r->samples[k * sd]);
+        hi = fmax(hi, r->samples[k * sd]);
+    }
+    if (rep->e->w) {
+        size_t d = r->d;
+        double *Mtt = fdr_malloc(d * d * sizeof *Mtt);
+        if (!Mtt)
+            return FDR_ENOMEM;
+        if (fdr_lyap_blocks(rep->e->w, Mtt, NULL, NULL) == FDR_OK)
+            var = Mtt[0];
+        free(Mtt);
+    }
+    enum { NBIN = 81 };
+    long count[NBIN] = {0};
+    double width = (hi - lo) / NBIN;
+    if (!(width > 0))
+        width = 1e-12;
+    for (size_t k = 0; k < n; k++) {
+        long b = (long)((r->samples[k * sd] - lo) / width);
+        count[b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b]++;
+    }
+    header(f, rep, "stationary marginal of theta_1 (every replica, every sample_every steps)");
+    fprintf(f, "# noise %s\n# coordinate 1\n# samples %zu\n", rep->m->noise->type->name, n);
+    fprintf(f, "# exact mean %.10g\n# exact variance %.10g\n",
+            rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN, var); /* + 0.0: no "-0" */
+    fprintf(f, "# x density count\n");
+    for (int b = 0; b < NBIN; b++)
+        fprintf(f, "%.8g %.8g %ld\n", lo + (b + 0.5) * width,
+                (double)count[b] / ((double)n * width), count[b]);
+    return FDR_OK;
+}
+
 /* The plotted box: the samples' range widened by a quarter on each side. */
 static void map_box(const fdr_result *r, map2d *mp)
 {
@@ -567,7 +608,9 @@ int fdr_report_write(const char *dir, const fdr_report *rep)
         rc = fdr_write_atomic(dir, "tensor.dat", write_tensor, rep);
     if (rc == FDR_OK && rep->a->fdr2.measured)
         rc = fdr_write_atomic(dir, "fdr2.dat", write_fdr2, rep);
-    if (rc == FDR_OK && rep->r->samples) {
+    if (rc == FDR_OK)
+        rc = fdr_write_atomic(dir, "histogram.dat", write_histogram, rep);
+    if (rc == FDR_OK && rep->r->sample_dim == 2 && rep->r->d == 2) {
         map2d mp = {rep, {0, 0}, {0, 0}};
         map_box(rep->r, &mp);
         rc = fdr_write_atomic(dir, "samples.dat", write_samples, &mp);
