@@ -16,6 +16,7 @@
 #include "noise.h"
 #include "report.h"
 #include "rng.h"
+#include "schedule.h"
 #include "sweep.h"
 
 #include <dirent.h>
@@ -53,6 +54,9 @@ static void usage(FILE *f)
             "                     run a model over a grid of learning rates, fit G(eta) and grade\n"
             "                     the Hessian, curvature and anharmonicity estimators\n"
             "                     ('fdrsim sweep --help')\n"
+            "  schedule MODEL.ini [--mode replica|ensemble] [--X X] [--Y Y] ...\n"
+            "                     the FDR learning-rate quencher against preset schedules, with\n"
+            "                     exact expected-loss curves ('fdrsim schedule --help')\n"
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
             "                     any quantity moved ('fdrsim check --help')\n"
@@ -372,6 +376,8 @@ int main(int argc, char **argv)
         return fdr_cli_sweep(argc - 1, argv + 1, run_gnuplot);
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return fdr_cli_check(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "schedule") == 0)
+        return fdr_cli_schedule(argc - 1, argv + 1, run_gnuplot);
     const char *at = NULL, *dir = NULL;
     int order = 6;
     run_opts o = {0};
