@@ -551,3 +551,12 @@ void fdr_config_foreach(const fdr_config *c,
     for (size_t i = 0; i < c->n; i++)
         fn(c->e[i].sec, c->e[i].key, c->e[i].value, ctx);
 }
+
+void fdr_config_display_name(const char *path, char *buf, size_t n)
+{
+    const char *b = strrchr(path, '/');
+    snprintf(buf, n, "%s", b ? b + 1 : path);
+    size_t len = strlen(buf);
+    if (len > 4 && strcmp(buf + len - 4, ".ini") == 0)
+        buf[len - 4] = '\0';
+}

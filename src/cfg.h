@@ -73,6 +73,9 @@ void fdr_config_foreach(const fdr_config *c,
                         void (*fn)(const char *sec, const char *key, const char *value, void *ctx),
                         void *ctx);
 
+/* A model's display name: the base name of path without ".ini". */
+void fdr_config_display_name(const char *path, char *buf, size_t n);
+
 /* Errors on the first key that no getter asked for, or an unknown section. */
 int fdr_config_check_unused(const fdr_config *c);
 

@@ -270,34 +270,6 @@ static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int o
     return code;
 }
 
-static char *join_args(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *s = fdr_malloc(n);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        strcat(s, argv[i]);
-        if (i + 1 < argc)
-            strcat(s, " ");
-    }
-    return s;
-}
-
-/* The model's display name: the file's base name without ".ini". */
-static void model_name(const char *path, char *buf, size_t n)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    snprintf(buf, n, "%s", b);
-    size_t len = strlen(buf);
-    if (len > 4 && strcmp(buf + len - 4, ".ini") == 0)
-        buf[len - 4] = '\0';
-}
-
 typedef struct {
     const char *model_path;
     const char *out;
@@ -307,7 +279,7 @@ typedef struct {
 static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
 {
     char name[256];
-    model_name(o->model_path ? o->model_path : "default", name, sizeof name);
+    fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
     fdr_model *m = fdr_model_alloc(cfg, name);
     if (!m)
         return fail(EXIT_USAGE);
@@ -384,7 +356,7 @@ int main(int argc, char **argv)
     int code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
-    char *command = join_args(argc, argv);
+    char *command = fdr_command_line("fdrsim", argc - 1, argv + 1);
     if (!sets || !command) {
         code = fail(EXIT_RUNTIME);
         goto done;

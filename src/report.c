@@ -196,6 +196,29 @@ static void add_setting(const char *sec, const char *key, const char *value, voi
     json_object_set_new(s, key, json_string(value));
 }
 
+json_t *fdr_settings_json(const fdr_config *cfg)
+{
+    json_t *settings = json_object();
+    fdr_config_foreach(cfg, add_setting, settings);
+    return settings;
+}
+
+char *fdr_command_line(const char *prog, int argc, char **argv)
+{
+    size_t n = strlen(prog) + 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = fdr_malloc(n);
+    if (!s)
+        return NULL;
+    strcpy(s, prog);
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
 static json_t *relation_json(const fdr_relation *x)
 {
     json_t *o = json_object();
@@ -236,9 +259,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_t *model = json_object();
     json_object_set_new(model, "name", json_string(m->name));
     json_object_set_new(model, "source", json_string(m->source));
-    json_t *settings = json_object();
-    fdr_config_foreach(rep->cfg, add_setting, settings);
-    json_object_set_new(model, "settings", settings);
+    json_object_set_new(model, "settings", fdr_settings_json(rep->cfg));
     json_t *land = json_object();
     json_object_set_new(land, "type", json_string(m->land->type->name));
     json_object_set_new(land, "dim", json_integer((json_int_t)m->land->dim));

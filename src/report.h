@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "cfg.h"
+#include <jansson.h>
 #include <stdio.h>
 
 typedef struct {
@@ -28,6 +29,14 @@ int fdr_report_write(const char *dir, const fdr_report *rep);
  * is renamed to name only if everything succeeded. */
 int fdr_write_atomic(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
                      const void *ctx);
+
+/* "prog arg1 arg2 ..." in a fresh string (for file headers); NULL with
+ * fdr_error if out of memory. */
+char *fdr_command_line(const char *prog, int argc, char **argv);
+
+/* The model's settings as given (after --set), grouped by section: the
+ * "settings" object of summary.json and sweep.json. */
+json_t *fdr_settings_json(const fdr_config *cfg);
 
 /* Creates a directory and its parents (like mkdir -p). */
 int fdr_mkdir_p(const char *dir);

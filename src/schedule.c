@@ -1322,33 +1322,6 @@ static int parse_compare(const char *text, fdr_sched_opts *o)
     }
 }
 
-/* "fdrsim" and the arguments, for file headers. */
-static char *command_line(int argc, char **argv)
-{
-    size_t n = sizeof "fdrsim";
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *s = fdr_malloc(n);
-    if (!s)
-        return NULL;
-    strcpy(s, "fdrsim");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-/* The model's display name: the file's base name without ".ini". */
-static void model_name(const char *path, char *buf, size_t n)
-{
-    const char *b = strrchr(path, '/');
-    snprintf(buf, n, "%s", b ? b + 1 : path);
-    size_t len = strlen(buf);
-    if (len > 4 && strcmp(buf + len - 4, ".ini") == 0)
-        buf[len - 4] = '\0';
-}
-
 /* Prints the settings and one line per schedule. */
 static void print_table(FILE *f, const fdr_model *m, const fdr_sched_opts *o,
                         const fdr_sched_result *r)
@@ -1457,7 +1430,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     const char *out = NULL, *run_keys[3] = {NULL, NULL, NULL};
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
-    char *command = command_line(argc, argv);
+    char *command = fdr_command_line("fdrsim", argc, argv);
     if (!sets || !command) {
         free(sets);
         free(command);
@@ -1564,7 +1537,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
         }
     char name[256];
     if (rc == FDR_OK) {
-        model_name(argv[optind], name, sizeof name);
+        fdr_config_display_name(argv[optind], name, sizeof name);
         if (!(m = fdr_model_alloc(cfg, name)))
             rc = FDR_EINVAL;
     }

@@ -450,28 +450,16 @@ static void put_exact(json_t *o, const char *name, double x)
     json_object_set_new(o, key, num(x));
 }
 
-/* Adds one model setting to the settings object, grouped by section. */
-static void add_setting(const char *sec, const char *key, const char *value, void *ctx)
-{
-    json_t *settings = ctx, *s = json_object_get(settings, sec);
-    if (!s) {
-        s = json_object();
-        json_object_set_new(settings, sec, s);
-    }
-    json_object_set_new(s, key, json_string(value));
-}
-
 /* The model block, as in summary.json: settings (what `fdrsim check` compares),
  * landscape, noise, optimizer and run length. */
 static json_t *model_json(const fdr_sweep *s)
 {
     const fdr_model *m = s->m;
-    json_t *model = json_object(), *settings = json_object(), *land = json_object(),
-           *noise = json_object(), *opt = json_object(), *run = json_object();
+    json_t *model = json_object(), *land = json_object(), *noise = json_object(),
+           *opt = json_object(), *run = json_object();
     json_object_set_new(model, "name", json_string(m->name));
     json_object_set_new(model, "source", json_string(m->source));
-    fdr_config_foreach(s->cfg, add_setting, settings);
-    json_object_set_new(model, "settings", settings);
+    json_object_set_new(model, "settings", fdr_settings_json(s->cfg));
     json_object_set_new(land, "type", json_string(m->land->type->name));
     json_object_set_new(land, "dim", json_integer((json_int_t)m->land->dim));
     json_object_set_new(land, "reference_is_minimum", json_boolean(m->land->ref_is_min));
@@ -732,33 +720,6 @@ static void sweep_usage(FILE *f)
             FDR_SWEEP_SEED_STRIDE);
 }
 
-/* The model's display name: the file's base name without ".ini". */
-static void display_name(const char *path, char *buf, size_t n)
-{
-    const char *b = strrchr(path, '/');
-    snprintf(buf, n, "%s", b ? b + 1 : path);
-    size_t len = strlen(buf);
-    if (len > 4 && strcmp(buf + len - 4, ".ini") == 0)
-        buf[len - 4] = '\0';
-}
-
-/* "fdrsim sweep ARGS..." for the file headers. */
-static char *command_line(int argc, char **argv)
-{
-    size_t len = sizeof "fdrsim";
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = fdr_malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "fdrsim");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 /* The exit status for a failure: 2 for the user's input (including an unstable or
  * diverging run), 3 for anything else. */
 static int exit_code(int status)
@@ -798,7 +759,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     int threads = 0, do_plot = 0, quiet = 0, code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     char(*own)[96] = calloc((size_t)argc + 1, sizeof *own); /* sets made from options */
-    char *command = command_line(argc, argv);
+    char *command = fdr_command_line("fdrsim", argc, argv);
     double *lr = NULL;
     fdr_sweep *s = NULL;
     size_t nsets = 0, nlr = 0;
@@ -872,7 +833,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         goto done;
     }
     char name[256], outdir[4096];
-    display_name(argv[optind], name, sizeof name);
+    fdr_config_display_name(argv[optind], name, sizeof name);
     fdr_sweep_spec spec = {argv[optind], NULL, name, sets, nsets, NULL, 0, threads,
                            !quiet && isatty(STDERR_FILENO)};
     int rc = grid ? fdr_lr_grid_parse(grid, &lr, &nlr) : default_grid(&spec, &lr, &nlr);
