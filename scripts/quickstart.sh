@@ -47,5 +47,5 @@ if [ "$mode" = check ]; then
     make -j"$jobs" check
 else
     ./fdrsim --out "$top/fdrsim-default" --plot
-    echo "quickstart: figures in $top/fdrsim-default/ (approach.png, relations.png, tensor.png)"
+    echo "quickstart: results and figures (*.png, *.pdf) in $top/fdrsim-default/"
 fi
