@@ -151,7 +151,26 @@ void fdr_landscape_free(fdr_landscape *l)
     free(l->ref);
     free(l->H);
     free(l->hdiag);
+    free(l->shifts);
     free(l);
+}
+
+int fdr_landscape_average(fdr_landscape *l, const double *c, size_t N)
+{
+    size_t d = l->dim;
+    if (!(l->shifts = fdr_malloc(N * d * sizeof *l->shifts)))
+        return FDR_ENOMEM;
+    memcpy(l->shifts, c, N * d * sizeof *c);
+    l->nshift = N;
+    l->ref_is_min = 0;
+    l->fref = fdr_landscape_value(l, l->ref);
+    return isfinite(l->fref) ? FDR_OK : fdr_error(FDR_ENOMEM, "out of memory");
+}
+
+/* Scratch for the shifted-copies mean: y, g (d each) and w (d). */
+static double *shift_scratch(const fdr_landscape *l, size_t extra)
+{
+    return malloc((3 * l->dim + extra) * sizeof(double));
 }
 
 double fdr_landscape_value(const fdr_landscape *l, const double *x)
@@ -184,15 +203,47 @@ void fdr_landscape_gradient(const fdr_landscape *l, const double *x, double *g)
 
 void fdr_landscape_hessian(const fdr_landscape *l, const double *x, double *H)
 {
-    l->type->hessian(l->state, x, H);
-    for (size_t i = 0; i < l->dim; i++)
-        H[i * l->dim + i] += l->weight_decay;
+    size_t d = l->dim;
+    if (l->shifts) {
+        double *y = shift_scratch(l, d * d), *Ha = y ? y + 3 * d : NULL;
+        memset(H, 0, d * d * sizeof *H);
+        for (size_t a = 0; y && a < l->nshift; a++) {
+            for (size_t i = 0; i < d; i++)
+                y[i] = x[i] - l->shifts[a * d + i];
+            l->type->hessian(l->state, y, Ha);
+            for (size_t i = 0; i < d * d; i++)
+                H[i] += Ha[i] / (double)l->nshift;
+        }
+        if (!y)
+            for (size_t i = 0; i < d * d; i++)
+                H[i] = NAN;
+        free(y);
+    } else {
+        l->type->hessian(l->state, x, H);
+    }
+    for (size_t i = 0; i < d; i++)
+        H[i * d + i] += l->weight_decay;
 }
 
 void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
                           double *out)
 {
-    l->type->dderiv(l->state, x, u, K, out);
+    if (l->shifts) {
+        size_t d = l->dim;
+        double *y = shift_scratch(l, (size_t)K), *Da = y ? y + 3 * d : NULL;
+        for (int k = 0; k < K; k++)
+            out[k] = y ? 0.0 : NAN;
+        for (size_t a = 0; y && a < l->nshift; a++) {
+            for (size_t i = 0; i < d; i++)
+                y[i] = x[i] - l->shifts[a * d + i];
+            l->type->dderiv(l->state, y, u, K, Da);
+            for (int k = 0; k < K; k++)
+                out[k] += Da[k] / (double)l->nshift;
+        }
+        free(y);
+    } else {
+        l->type->dderiv(l->state, x, u, K, out);
+    }
     if (l->weight_decay != 0) {
         double xu = 0, uu = 0;
         for (size_t i = 0; i < l->dim; i++) {
@@ -206,10 +257,37 @@ void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double 
     }
 }
 
+/* The mean over the shifted copies at the n points (allocates its scratch:
+ * this path costs N evaluations per point anyway). */
+static void eval_shifted(const fdr_landscape *l, size_t n, const double *X, double *F, double *G)
+{
+    size_t d = l->dim;
+    double *y = shift_scratch(l, 0), *g = y ? y + d : NULL, *w = y ? y + 2 * d : NULL;
+    for (size_t r = 0; r < n; r++) {
+        double *gr = G + r * d, fr = 0;
+        memset(gr, 0, d * sizeof *gr);
+        for (size_t a = 0; y && a < l->nshift; a++) {
+            double fa;
+            for (size_t i = 0; i < d; i++)
+                y[i] = X[r * d + i] - l->shifts[a * d + i];
+            l->type->eval_block(l->state, 1, y, &fa, g, w);
+            fr += fa / (double)l->nshift;
+            for (size_t i = 0; i < d; i++)
+                gr[i] += g[i] / (double)l->nshift;
+        }
+        if (F)
+            F[r] = y ? fr : NAN;
+    }
+    free(y);
+}
+
 void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X, double *F,
                               double *G, double *work)
 {
-    l->type->eval_block(l->state, n, X, F, G, work);
+    if (l->shifts)
+        eval_shifted(l, n, X, F, G);
+    else
+        l->type->eval_block(l->state, n, X, F, G, work);
     double wd = l->weight_decay;
     if (wd == 0)
         return;

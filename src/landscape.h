@@ -56,6 +56,10 @@ typedef struct {
     int ref_is_min;    /* ref is the exact global minimum (then f - fref is the excess loss) */
     double *H;         /* constant Hessian (weight decay included) or NULL */
     double *hdiag;     /* separable quadratic: Hessian diagonal, or NULL */
+    /* A data set of shifted copies: f(theta) = (1/N) sum_a f_type(theta - c_a)
+     * (minibatch noise on a non-quadratic landscape), or NULL. */
+    double *shifts;
+    size_t nshift;
 } fdr_landscape;
 
 /* Builds the landscape described by [landscape] in cfg. NULL with fdr_error. */
@@ -71,6 +75,11 @@ void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double 
 /* Block evaluation, weight decay included (see eval_block). */
 void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X, double *F,
                               double *G, double *work);
+
+/* Turns l into the mean of N shifted copies of itself, c_a the rows of c
+ * (N x dim, copied); its reference point stays, but is no longer known to
+ * be the minimum. */
+int fdr_landscape_average(fdr_landscape *l, const double *c, size_t N);
 
 /* Looks a type up by name; NULL if unknown. */
 const fdr_landscape_type *fdr_landscape_type_find(const char *name);

@@ -4,9 +4,12 @@
  * gradient of a batch of B distinct samples, so xi = g_batch - grad F and
  * C(theta) = (1/B - 1/N) Cov_a[grad f_a(theta)] (1/(N-1) normalisation;
  * THEORY.md section 5). Per-sample losses are either shifted copies
- * f(theta - c_a) of an exactly quadratic landscape (then C is constant and
- * the Lyapunov reference applies) or the samples of a `regression`
- * landscape (C depends on theta). Batches are drawn independently at every
+ * f(theta - c_a) of the configured landscape or the samples of a
+ * `regression` landscape (C depends on theta). On an exactly quadratic
+ * landscape the mean of the centred copies is the landscape itself and C is
+ * constant, so the Lyapunov reference applies; on any other landscape the
+ * model's loss becomes the mean of the copies (fdr_landscape_average) and
+ * every per-sample gradient is evaluated. Batches are drawn independently at every
  * step (the exact theory) or by epoch shuffling, which correlates the steps
  * of an epoch and makes every relation approximate. */
 #include "fdr.h"
@@ -20,8 +23,15 @@ typedef struct {
     size_t d, N, B, R;
     int epoch;
     double factor;      /* 1/B - 1/N */
-    /* shifted copies: rows H c_a of the centred shifts, and the constant C */
+    /* shifted copies of a quadratic: rows H c_a of the centred shifts, and
+     * the constant C */
     double *hc, *C;
+    /* shifted copies of any other landscape: the centred shifts, the
+     * landscape (whose type gives the per-sample gradients) and per-replica
+     * scratch of 3 d doubles */
+    double *c;
+    const fdr_landscape *l;
+    double *scratch;
     /* regression: the landscape's data and Hessian, and for Tr(H C(theta)):
      * M = sum_a q_a x_a x_a^T, m = sum_a q_a y_a x_a, k = sum_a q_a y_a^2
      * with q_a = x_a^T H x_a */
@@ -64,10 +74,6 @@ static int mb_init(void *state, fdr_config *cfg, const fdr_landscape *l)
         if ((rc = fdr_config_required_long(cfg, "noise", "samples", &N)) ||
             (rc = fdr_config_long(cfg, "noise", "data_seed", 1, &seed)))
             return rc;
-        if (!l->H)
-            return fdr_config_error(cfg, "noise", "per_sample",
-                                    "'shifted' copies need an exactly quadratic landscape (their "
-                                    "mean is then the landscape itself)");
         if (N < 2 || N > 10000000)
             return fdr_config_error(cfg, "noise", "samples", "must be between 2 and 1e7, got %ld",
                                     N);
@@ -86,18 +92,30 @@ static int mb_init(void *state, fdr_config *cfg, const fdr_landscape *l)
         for (size_t a = 0; rc == FDR_OK && a < s->N; a++)
             for (size_t i = 0; i < d; i++)
                 mean[i] += c[a * d + i] / (double)s->N;
-        /* Centred shifts: the mean of the per-sample losses is exactly f. */
+        /* Centred shifts: on a quadratic the mean of the per-sample losses
+         * is exactly f. */
         for (size_t a = 0; rc == FDR_OK && a < s->N; a++)
+            for (size_t i = 0; i < d; i++)
+                c[a * d + i] -= mean[i];
+        for (size_t a = 0; rc == FDR_OK && l->H && a < s->N; a++)
             for (size_t i = 0; i < d; i++) {
                 double h = 0;
                 for (size_t j = 0; j < d; j++)
-                    h += l->H[i * d + j] * (c[a * d + j] - mean[j]);
+                    h += l->H[i * d + j] * c[a * d + j];
                 s->hc[a * d + i] = h;
             }
         fdr_covariance_clear(&spread);
         fdr_rng_free(rng);
-        free(c);
         free(mean);
+        if (rc == FDR_OK && !l->H) {
+            free(s->hc);
+            free(s->C);
+            s->hc = s->C = NULL;
+            s->c = c;
+            s->l = l;
+        } else {
+            free(c);
+        }
         if (rc)
             return rc;
     } else {
@@ -111,6 +129,8 @@ static int mb_init(void *state, fdr_config *cfg, const fdr_landscape *l)
     s->B = (size_t)B;
     s->factor = 1.0 / (double)s->B - 1.0 / (double)s->N;
     size_t N = s->N;
+    if (s->c)
+        return FDR_OK;
     if (s->hc) {
         /* C = (1/B - 1/N) (1/(N-1)) sum_a (H c_a)(H c_a)^T, the shifts centred. */
         for (size_t a = 0; a < N; a++)
@@ -155,6 +175,8 @@ static void mb_free(void *state)
     free(s->M);
     free(s->m);
     free(s->perm);
+    free(s->c);
+    free(s->scratch);
 }
 
 static int mb_prepare(void *state, size_t replicas)
@@ -165,6 +187,11 @@ static int mb_prepare(void *state, size_t replicas)
     s->perm = fdr_malloc(replicas * s->N * sizeof *s->perm);
     if (!s->perm)
         return FDR_ENOMEM;
+    if (s->c) {
+        free(s->scratch);
+        if (!(s->scratch = fdr_malloc(replicas * 3 * s->d * sizeof *s->scratch)))
+            return FDR_ENOMEM;
+    }
     for (size_t r = 0; r < replicas; r++)
         for (size_t a = 0; a < s->N; a++)
             s->perm[r * s->N + a] = a;
@@ -201,6 +228,17 @@ static const size_t *batch_of(minibatch *s, size_t r, long t, fdr_rng *rng)
     return p + k * B;
 }
 
+/* The gradient of shifted copy a at x: grad f(x - c_a), from the
+ * landscape's own type (weight decay cancels in every difference). */
+static void copy_gradient(const minibatch *s, size_t a, const double *x, double *y, double *g,
+                          double *w)
+{
+    double f;
+    for (size_t i = 0; i < s->d; i++)
+        y[i] = x[i] - s->c[a * s->d + i];
+    s->l->type->eval_block(s->l->state, 1, y, &f, g, w);
+}
+
 static void mb_sample(void *state, size_t n, size_t first, long t, const double *X, double *Z,
                       fdr_rng *const *rng, double *work)
 {
@@ -212,7 +250,20 @@ static void mb_sample(void *state, size_t n, size_t first, long t, const double 
         double *z = Z + r * d;
         const double *x = X + r * d;
         memset(z, 0, d * sizeof *z);
-        if (s->hc) {
+        if (s->c) {
+            double *y = s->scratch + (first + r) * 3 * d, *g = y + d, *w = y + 2 * d;
+            for (size_t k = 0; k < s->B; k++) {
+                copy_gradient(s, idx[k], x, y, g, w);
+                for (size_t i = 0; i < d; i++)
+                    z[i] += g[i];
+            }
+            /* minus B times the mean over every copy */
+            for (size_t a = 0; a < s->N; a++) {
+                copy_gradient(s, a, x, y, g, w);
+                for (size_t i = 0; i < d; i++)
+                    z[i] -= (double)s->B / (double)s->N * g[i];
+            }
+        } else if (s->hc) {
             /* grad f_a = grad f - H c_a, and the c_a are centred. */
             for (size_t k = 0; k < s->B; k++)
                 for (size_t i = 0; i < d; i++)
@@ -239,6 +290,52 @@ static void mb_sample(void *state, size_t n, size_t first, long t, const double 
     }
 }
 
+/* Every copy's gradient at x, minus their mean, into G (N x d); scratch
+ * y, g, w of d doubles each. */
+static void copy_deviations(const minibatch *s, const double *x, double *G, double *y, double *w)
+{
+    size_t d = s->d, N = s->N;
+    double *mean = y + d;
+    for (size_t a = 0; a < N; a++)
+        copy_gradient(s, a, x, y, G + a * d, w);
+    memset(mean, 0, d * sizeof *mean);
+    for (size_t a = 0; a < N; a++)
+        for (size_t i = 0; i < d; i++)
+            mean[i] += G[a * d + i] / (double)N;
+    for (size_t a = 0; a < N; a++)
+        for (size_t i = 0; i < d; i++)
+            G[a * d + i] -= mean[i];
+}
+
+/* C(x) or, with H, Tr(H C(x)) for shifted copies of a non-quadratic
+ * landscape: O(N) gradient evaluations. Returns NAN if out of memory. */
+static double copies_second_moment(const minibatch *s, const double *x, double *C,
+                                   const double *H)
+{
+    size_t d = s->d, N = s->N;
+    double *G = malloc((N * d + 3 * d) * sizeof *G), t = 0;
+    if (!G)
+        return NAN;
+    copy_deviations(s, x, G, G + N * d, G + N * d + 2 * d);
+    if (C)
+        memset(C, 0, d * d * sizeof *C);
+    for (size_t a = 0; a < N; a++) {
+        const double *ga = G + a * d;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++) {
+                if (C)
+                    C[i * d + j] += ga[i] * ga[j];
+                if (H)
+                    t += ga[i] * H[i * d + j] * ga[j];
+            }
+    }
+    double scale = s->factor / (double)(N - 1);
+    for (size_t i = 0; C && i < d * d; i++)
+        C[i] *= scale;
+    free(G);
+    return t * scale;
+}
+
 static int mb_covariance(const void *state, const double *x, double *C)
 {
     const minibatch *s = state;
@@ -246,6 +343,12 @@ static int mb_covariance(const void *state, const double *x, double *C)
     if (s->C) {
         memcpy(C, s->C, d * d * sizeof *C);
         return 1;
+    }
+    if (s->c) {
+        if (isnan(copies_second_moment(s, x, C, NULL)))
+            for (size_t i = 0; i < d * d; i++)
+                C[i] = NAN;
+        return 0;
     }
     double *gbar = calloc(d, sizeof *gbar), *ga = malloc(d * sizeof *ga);
     memset(C, 0, d * d * sizeof *C);
@@ -282,7 +385,8 @@ static int mb_covariance(const void *state, const double *x, double *C)
 /* Tr(H C(theta)) in O(d^2): with r_a = x_a . theta - y_a and g = H theta - b,
  * sum_a (g_a - g)^T H (g_a - g) = sum_a q_a r_a^2 - N g^T H g, and
  * sum_a q_a r_a^2 = theta^T M theta - 2 m . theta + k. H is the landscape's
- * own constant Hessian (the argument equals it). */
+ * own constant Hessian (the argument equals it). Shifted copies use H as
+ * given. */
 static double mb_trace_hc(const void *state, const double *x, const double *H)
 {
     const minibatch *s = state;
@@ -293,6 +397,8 @@ static double mb_trace_hc(const void *state, const double *x, const double *H)
             t += H[i] * s->C[i];
         return t;
     }
+    if (s->c)
+        return copies_second_moment(s, x, NULL, H);
     double quad = s->k, gHg = 0;
     for (size_t i = 0; i < d; i++) {
         double Mx = 0, g = -s->bvec[i];
@@ -334,3 +440,15 @@ const fdr_noise_type fdr_noise_minibatch = {
     .prepare = mb_prepare,
     .caveat = mb_caveat,
 };
+
+int fdr_minibatch_shifts(const fdr_noise *n, const double **c, size_t *N)
+{
+    if (n->type != &fdr_noise_minibatch)
+        return 0;
+    const minibatch *s = n->state;
+    if (!s->c)
+        return 0;
+    *c = s->c;
+    *N = s->N;
+    return 1;
+}

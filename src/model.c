@@ -162,8 +162,13 @@ fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
         return NULL;
     m->name = dupstr(name);
     m->source = dupstr(fdr_config_name(cfg));
+    const double *shifts;
+    size_t nshift;
     if (!m->name || !m->source || !(m->land = fdr_landscape_alloc(cfg)) ||
-        !(m->noise = fdr_noise_alloc(cfg, m->land)) || read_optimizer(m, cfg) ||
+        !(m->noise = fdr_noise_alloc(cfg, m->land)) ||
+        (fdr_minibatch_shifts(m->noise, &shifts, &nshift) &&
+         fdr_landscape_average(m->land, shifts, nshift) != FDR_OK) ||
+        read_optimizer(m, cfg) ||
         read_run(m, cfg) || fdr_config_check_unused(cfg) ||
         (m->noise->type->prepare &&
          m->noise->type->prepare(m->noise->state, (size_t)m->replicas) != FDR_OK)) {

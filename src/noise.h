@@ -69,6 +69,11 @@ int fdr_noise_moments(const fdr_noise *n, const double *x, const double *u, doub
                       double *m4);
 
 fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l);
+
+/* If n is minibatch noise over shifted copies of a non-quadratic landscape:
+ * the centred shifts (N x dim, owned by n) and 1, so the model can make its
+ * loss the mean of the copies (fdr_landscape_average); else 0. */
+int fdr_minibatch_shifts(const fdr_noise *n, const double **c, size_t *N);
 void fdr_noise_free(fdr_noise *n);
 const fdr_noise_type *fdr_noise_type_find(const char *name);
 

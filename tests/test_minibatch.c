@@ -13,6 +13,9 @@
 #define SHIFTED(B)                                                                                \
     "[landscape]\ntype = quadratic\ndim = 4\nspectrum = log 0.5 2\nrotation = random\n"          \
     "[noise]\ntype = minibatch\nsamples = 200\nbatch = " #B "\nspread = isotropic 1\n"
+#define QUARTIC_COPIES                                                                            \
+    "[landscape]\ntype = quartic\ndim = 2\nh = 1 0.5\ncubic = 1.5 0\nquartic = 3 1\n"          \
+    "[noise]\ntype = minibatch\nsamples = 50\nbatch = 5\nspread = isotropic 1\n"
 #define REGRESSION(B)                                                                             \
     "[landscape]\ntype = regression\ndim = 4\nsamples = 1000\nfeatures = spectrum log 0.5 2\n"   \
     "label_noise = 0.5\n[noise]\ntype = minibatch\nbatch = " #B "\n"
@@ -26,11 +29,13 @@ static void check_noise_covariance(const char *ini, const double *x)
     size_t d = m->land->dim;
     const size_t n = 100000;
     fdr_rng *rng = fdr_rng_alloc(11, 0);
-    double *Z = malloc(d * sizeof *Z), *C = malloc(d * d * sizeof *C),
+    double *Z = malloc(d * sizeof *Z), *C = malloc(d * d * sizeof *C), *H = malloc(d * d * sizeof *H),
            *S1 = calloc(d, sizeof *S1), *S2 = calloc(d * d, sizeof *S2),
            *S4 = calloc(d * d, sizeof *S4);
-    cr_assert(rng && Z && C && S1 && S2 && S4);
+    cr_assert(rng && Z && C && H && S1 && S2 && S4);
+    cr_assert_eq(m->noise->type->prepare(m->noise->state, 1), FDR_OK);
     m->noise->type->covariance(m->noise->state, x, C);
+    fdr_landscape_hessian(m->land, x, H);
     for (long t = 0; t < (long)n; t++) {
         m->noise->type->sample(m->noise->state, 1, 0, t, x, Z, &rng, NULL);
         for (size_t i = 0; i < d; i++) {
@@ -55,11 +60,12 @@ static void check_noise_covariance(const char *ini, const double *x)
     /* Tr(H C) by the law's shortcut against the trace of C itself. */
     double t = 0;
     for (size_t k = 0; k < d * d; k++)
-        t += m->land->H[k] * C[k];
-    double fast = m->noise->type->trace_hc(m->noise->state, x, m->land->H);
+        t += H[k] * C[k];
+    double fast = m->noise->type->trace_hc(m->noise->state, x, H);
     cr_assert_float_eq(fast, t, 1e-10 * fabs(t), "Tr(H C): %g against %g", fast, t);
     free(Z);
     free(C);
+    free(H);
     free(S1);
     free(S2);
     free(S4);
@@ -75,6 +81,34 @@ Test(minibatch, covariance_is_the_finite_population_formula, .timeout = 120)
     check_noise_covariance(REGRESSION(10) "[optimizer]\nlr = 0.1\n", x0);
     check_noise_covariance(REGRESSION(10) "[optimizer]\nlr = 0.1\n", x1);
     check_noise_covariance(REGRESSION(100) "[optimizer]\nlr = 0.1\n", x1);
+    const double q[2] = {0.3, -0.4};
+    check_noise_covariance(QUARTIC_COPIES "[optimizer]\nlr = 0.1\n", q);
+}
+
+/* On a non-quadratic landscape the loss is the mean of the shifted copies:
+ * its gradient and Hessian match finite differences of that mean. */
+Test(minibatch, copies_of_a_quartic_average_into_the_loss)
+{
+    fdr_model *m = test_model(QUARTIC_COPIES "[optimizer]\nlr = 0.1\n");
+    cr_assert_eq(m->land->nshift, 50);
+    cr_assert(!m->land->ref_is_min);
+    const double x[2] = {0.3, -0.4}, h = 1e-5;
+    double g[2], H[4], xp[2], gp[2], gm[2];
+    fdr_landscape_gradient(m->land, x, g);
+    fdr_landscape_hessian(m->land, x, H);
+    for (int i = 0; i < 2; i++) {
+        memcpy(xp, x, sizeof xp);
+        xp[i] = x[i] + h;
+        double fp = fdr_landscape_value(m->land, xp);
+        fdr_landscape_gradient(m->land, xp, gp);
+        xp[i] = x[i] - h;
+        double fm = fdr_landscape_value(m->land, xp);
+        fdr_landscape_gradient(m->land, xp, gm);
+        cr_assert_float_eq(g[i], (fp - fm) / (2 * h), 1e-7 * (1 + fabs(g[i])));
+        for (int j = 0; j < 2; j++)
+            cr_assert_float_eq(H[j * 2 + i], (gp[j] - gm[j]) / (2 * h), 1e-7 * (1 + fabs(H[j * 2 + i])));
+    }
+    fdr_model_free(m);
 }
 
 Test(minibatch, full_batch_has_no_noise)
@@ -116,6 +150,8 @@ Test(minibatch, relations_hold_with_independent_batches, .timeout = 120)
     /* Regression: C depends on theta, no exact reference. */
     expect_relations_hold(REGRESSION(10) RUN, 0);
     expect_relations_hold(REGRESSION(100) RUN, 0);
+    /* Shifted copies of a quartic: the loss is their mean. */
+    expect_relations_hold(QUARTIC_COPIES RUN, 0);
 }
 
 /* Epoch shuffling is offered and labelled approximate; the deviation it
@@ -149,7 +185,8 @@ Test(minibatch, bad_input_is_rejected)
                       "type = minibatch\nsamples = 10\nbatch = 0\n[optimizer]\nlr = 0.1\n");
     cr_assert(msg && strstr(msg, "[noise] batch"), "%s", msg ? msg : "(accepted)");
     msg = test_reject("[landscape]\ntype = quartic\ndim = 1\nh = 1\nquartic = 1\n[noise]\n"
-                      "type = minibatch\nsamples = 10\nbatch = 2\n[optimizer]\nlr = 0.1\n");
+                      "type = minibatch\nsamples = 10\nbatch = 2\nper_sample = sideways\n"
+                      "[optimizer]\nlr = 0.1\n");
     cr_assert(msg && strstr(msg, "[noise] per_sample"), "%s", msg ? msg : "(accepted)");
     msg = test_reject("[landscape]\ntype = quadratic\ndim = 2\nspectrum = list 1 2\n[noise]\n"
                       "type = minibatch\nper_sample = regression\nbatch = 2\n[optimizer]\nlr = 0.1\n");
