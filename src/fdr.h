@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The paper whose relations fdrsim checks, cited in every output. */
+#define FDR_PAPER                                                                                  \
+    "S. Yaida, Fluctuation-dissipation relations for stochastic gradient descent, ICLR 2019, "     \
+    "arXiv:1810.00004"
+
 /* Status codes. Zero is success, negative is failure. Library code returns
  * them and never exits; the CLI maps FDR_EINVAL to exit status 2. */
 enum fdr_status {

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PAPER "S. Yaida, Fluctuation-dissipation relations for stochastic gradient descent, ICLR 2019, arXiv:1810.00004"
 
 int fdr_mkdir_p(const char *dir)
 {
@@ -172,17 +171,30 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
 
 /* ---- summary.json -------------------------------------------------------- */
 
-static json_t *num(double x)
+json_t *fdr_json_number(double x)
 {
     return isfinite(x) ? json_real(x) : json_null();
 }
 
+json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string(schema));
+    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
+    json_object_set_new(root, "paper", json_string(FDR_PAPER));
+    json_object_set_new(root, "command", json_string(command));
+    json_object_set_new(root, "seed", json_integer((json_int_t)seed));
+    json_object_set_new(root, "rng", json_string(fdr_rng_name()));
+    return root;
+}
+
+
 static json_t *est_obj(fdr_est e, double exact)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "value", num(e.val));
-    json_object_set_new(o, "error", num(e.err));
-    json_object_set_new(o, "exact", num(exact));
+    json_object_set_new(o, "value", fdr_json_number(e.val));
+    json_object_set_new(o, "error", fdr_json_number(e.err));
+    json_object_set_new(o, "exact", fdr_json_number(exact));
     return o;
 }
 
@@ -223,19 +235,19 @@ static json_t *relation_json(const fdr_relation *x)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(x->name));
-    json_object_set_new(o, "lhs", num(x->lhs.val));
-    json_object_set_new(o, "lhs_err", num(x->lhs.err));
-    json_object_set_new(o, "rhs", num(x->rhs.val));
-    json_object_set_new(o, "rhs_err", num(x->rhs.err));
-    json_object_set_new(o, "diff", num(x->diff.val));
-    json_object_set_new(o, "diff_err", num(x->diff.err));
-    json_object_set_new(o, "z", num(x->z));
-    json_object_set_new(o, "rel", num(x->rel));
-    json_object_set_new(o, "threshold", num(x->threshold));
+    json_object_set_new(o, "lhs", fdr_json_number(x->lhs.val));
+    json_object_set_new(o, "lhs_err", fdr_json_number(x->lhs.err));
+    json_object_set_new(o, "rhs", fdr_json_number(x->rhs.val));
+    json_object_set_new(o, "rhs_err", fdr_json_number(x->rhs.err));
+    json_object_set_new(o, "diff", fdr_json_number(x->diff.val));
+    json_object_set_new(o, "diff_err", fdr_json_number(x->diff.err));
+    json_object_set_new(o, "z", fdr_json_number(x->z));
+    json_object_set_new(o, "rel", fdr_json_number(x->rel));
+    json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
     json_object_set_new(o, "pass", json_boolean(x->pass));
     json_object_set_new(o, "identity", json_boolean(x->identity));
-    json_object_set_new(o, "lhs_exact", num(x->lhs_exact));
-    json_object_set_new(o, "rhs_exact", num(x->rhs_exact));
+    json_object_set_new(o, "lhs_exact", fdr_json_number(x->lhs_exact));
+    json_object_set_new(o, "rhs_exact", fdr_json_number(x->rhs_exact));
     json_object_set_new(o, "components", json_integer((json_int_t)x->count));
     json_object_set_new(o, "worst_component",
                         x->count > 1 ? json_integer(x->component) : json_null());
@@ -247,13 +259,7 @@ static json_t *summary_json(const fdr_report *rep)
     const fdr_model *m = rep->m;
     const fdr_result *r = rep->r;
     const fdr_analysis *a = rep->a;
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string("fdrsim-summary/1"));
-    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
-    json_object_set_new(root, "paper", json_string(PAPER));
-    json_object_set_new(root, "command", json_string(rep->command));
-    json_object_set_new(root, "seed", json_integer((json_int_t)m->seed));
-    json_object_set_new(root, "rng", json_string(fdr_rng_name()));
+    json_t *root = fdr_json_header("fdrsim-summary/1", rep->command, m->seed);
     json_object_set_new(root, "cblas", json_string(FDR_BLAS_NAME));
 
     json_t *model = json_object();
@@ -266,15 +272,16 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(land, "weight_decay", json_real(m->land->weight_decay));
     json_object_set_new(land, "quadratic", json_boolean(m->land->H != NULL));
     json_object_set_new(land, "reference_is_minimum", json_boolean(m->land->ref_is_min));
-    json_object_set_new(land, "f_reference", num(m->land->fref));
+    json_object_set_new(land, "f_reference", fdr_json_number(m->land->fref));
     json_object_set_new(model, "landscape", land);
     json_t *noise = json_object();
     json_object_set_new(noise, "type", json_string(m->noise->type->name));
     json_object_set_new(noise, "constant_covariance", json_boolean(m->noise->C != NULL));
     json_object_set_new(noise, "approximate",
                         m->noise->caveat ? json_string(m->noise->caveat) : json_null());
-    json_object_set_new(noise, "trace_C", num(rep->e->available ? rep->e->tr.tr_C : NAN));
-    json_object_set_new(noise, "trace_HC", num(rep->e->available ? rep->e->tr.tr_HC : NAN));
+    int ex = rep->e->available;
+    json_object_set_new(noise, "trace_C", fdr_json_number(ex ? rep->e->tr.tr_C : NAN));
+    json_object_set_new(noise, "trace_HC", fdr_json_number(ex ? rep->e->tr.tr_HC : NAN));
     json_object_set_new(model, "noise", noise);
     json_t *opt = json_object();
     json_object_set_new(opt, "type", json_string(m->optimizer));
@@ -282,7 +289,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(opt, "momentum", json_real(m->momentum));
     json_object_set_new(opt, "dampening", json_real(m->dampening));
     json_object_set_new(opt, "eta_b", json_real(m->eta_b));
-    json_object_set_new(opt, "max_stable_lr", num(rep->e->max_stable_lr));
+    json_object_set_new(opt, "max_stable_lr", fdr_json_number(rep->e->max_stable_lr));
     json_object_set_new(model, "optimizer", opt);
     json_t *run = json_object();
     json_object_set_new(run, "replicas", json_integer((json_int_t)m->replicas));
@@ -290,7 +297,8 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(run, "burn_in", json_integer((json_int_t)m->burn_in));
     json_object_set_new(run, "record_every", json_integer((json_int_t)m->record_every));
     json_object_set_new(run, "threshold", json_real(m->threshold));
-    json_object_set_new(run, "tensor", json_string(r->tensor_full ? "all entries" : "random directions"));
+    json_object_set_new(run, "tensor",
+                        json_string(r->tensor_full ? "all entries" : "random directions"));
     json_object_set_new(run, "tensor_count", json_integer((json_int_t)r->ntens));
     json_object_set_new(model, "run", run);
     json_object_set_new(root, "model", model);
@@ -311,7 +319,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_t *obs = json_object();
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         json_t *o = est_obj(a->obs[k].est, a->obs[k].exact);
-        json_object_set_new(o, "tau_int", num(a->obs[k].tau_int));
+        json_object_set_new(o, "tau_int", fdr_json_number(a->obs[k].tau_int));
         json_object_set_new(o, "definition", json_string(a->obs[k].what));
         json_object_set_new(obs, a->obs[k].key, o);
     }
@@ -361,7 +369,7 @@ static void header(FILE *f, const fdr_report *rep, const char *what)
     fprintf(f, "# model %s (%s), seed %llu\n", rep->m->name, rep->m->source,
             (unsigned long long)rep->m->seed);
     fprintf(f, "# command: %s\n", rep->command);
-    fprintf(f, "# relations of %s\n", PAPER);
+    fprintf(f, "# relations of %s\n", FDR_PAPER);
 }
 
 static int write_timeseries(FILE *f, const void *ctx)
@@ -485,7 +493,8 @@ static int write_samples(FILE *f, const void *ctx)
 {
     const fdr_report *rep = ((const map2d *)ctx)->rep;
     const fdr_result *r = rep->r;
-    header(f, rep, "stationary samples of theta (every replica, every sample_every steps of the window)");
+    header(f, rep,
+           "stationary samples of theta (every replica, every sample_every steps of the window)");
     fprintf(f, "# sample_every %ld\n# x1 x2\n", r->sample_every);
     for (size_t k = 0; k < r->n_samples * r->R; k++)
         fprintf(f, "%.8g %.8g\n", r->samples[2 * k], r->samples[2 * k + 1]);

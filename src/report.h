@@ -38,6 +38,13 @@ char *fdr_command_line(const char *prog, int argc, char **argv);
  * "settings" object of summary.json and sweep.json. */
 json_t *fdr_settings_json(const fdr_config *cfg);
 
+/* A JSON number, or null for NAN and infinities (JSON has neither). */
+json_t *fdr_json_number(double x);
+
+/* A fresh JSON object opening every fdrsim output: schema, version, paper,
+ * command, seed and rng. */
+json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed);
+
 /* Creates a directory and its parents (like mkdir -p). */
 int fdr_mkdir_p(const char *dir);
 

@@ -20,9 +20,6 @@
 #include <omp.h>
 #endif
 
-#define PAPER                                                                                      \
-    "S. Yaida, Fluctuation-dissipation relations for stochastic gradient descent, ICLR 2019, "     \
-    "arXiv:1810.00004"
 #define MAX_GROUPS 64 /* replica groups: blocks of the run and units of the bootstrap */
 
 static const char *const kind_name[FDR_SCHED_NKINDS] = {"fdr", "constant", "step", "inverse"};
@@ -911,7 +908,7 @@ static int write_dat(FILE *f, const void *ctx)
     fprintf(f, "# model %s (%s), seed %llu, %zu replicas x %ld steps\n", m->name, m->source,
             (unsigned long long)m->seed, r->R, r->steps);
     fprintf(f, "# command: %s\n", p->command);
-    fprintf(f, "# quencher of %s\n", PAPER);
+    fprintf(f, "# quencher of %s\n", FDR_PAPER);
     fprintf(f, "# quencher: mode %s, X %g, Y %g, t_adaptive %ld, lr floor %g\n", mode_name(o->mode),
             o->X, o->Y, o->t_adaptive, o->lr_min);
     fprintf(f, "# O_L = theta . g (noisy gradient, theta not centred, as published), "
@@ -954,18 +951,13 @@ static int write_dat(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* A JSON number, or null for a non-finite value. */
-static json_t *num(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
 
 /* {value, error} of an estimate. */
 static json_t *est_json(fdr_est e)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "value", num(e.val));
-    json_object_set_new(o, "error", num(e.err));
+    json_object_set_new(o, "value", fdr_json_number(e.val));
+    json_object_set_new(o, "error", fdr_json_number(e.err));
     return o;
 }
 
@@ -1002,12 +994,13 @@ static json_t *quench_spread(const fdr_sched_curve *s, size_t R)
         json_t *o = json_object();
         json_object_set_new(o, "quench", json_integer((json_int_t)(k + 1)));
         json_object_set_new(o, "replicas", json_integer((json_int_t)n));
-        json_object_set_new(o, "mean", num(mean));
-        json_object_set_new(o, "sd", num(sd));
-        json_object_set_new(o, "error", num(sd / sqrt((double)n)));
+        json_object_set_new(o, "mean", fdr_json_number(mean));
+        json_object_set_new(o, "sd", fdr_json_number(sd));
+        json_object_set_new(o, "error", fdr_json_number(sd / sqrt((double)n)));
         json_object_set_new(o, "min", json_integer(t[0]));
         json_object_set_new(
-            o, "median", num(n % 2 ? (double)t[n / 2] : 0.5 * (double)(t[n / 2 - 1] + t[n / 2])));
+            o, "median",
+            fdr_json_number(n % 2 ? (double)t[n / 2] : 0.5 * (double)(t[n / 2 - 1] + t[n / 2])));
         json_object_set_new(o, "max", json_integer(t[n - 1]));
         json_array_append_new(list, o);
     }
@@ -1054,9 +1047,9 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
     json_object_set_new(js, "description", json_string(what));
     json_object_set_new(js, "lr_initial", json_real(p->m->lr));
     json_t *lr = json_object();
-    json_object_set_new(lr, "mean", num(s->lr[last]));
-    json_object_set_new(lr, "min", num(s->lr_lo[last]));
-    json_object_set_new(lr, "max", num(s->lr_hi[last]));
+    json_object_set_new(lr, "mean", fdr_json_number(s->lr[last]));
+    json_object_set_new(lr, "min", fdr_json_number(s->lr_lo[last]));
+    json_object_set_new(lr, "max", fdr_json_number(s->lr_hi[last]));
     json_object_set_new(js, "lr_final", lr);
     if (s->kind == FDR_SCHED_STEP) {
         json_t *a = json_array();
@@ -1076,7 +1069,7 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
                 json_object_set_new(e, "step", json_integer(s->q[0][j].step));
                 json_object_set_new(e, "lr_before", json_real(s->q[0][j].lr_before));
                 json_object_set_new(e, "lr_after", json_real(s->q[0][j].lr_after));
-                json_object_set_new(e, "ratio", num(s->q[0][j].ratio));
+                json_object_set_new(e, "ratio", fdr_json_number(s->q[0][j].ratio));
                 json_array_append_new(ev, e);
             }
             json_object_set_new(js, "quenches", ev);
@@ -1098,7 +1091,7 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
         }
     }
     json_object_set_new(js, "final_excess_loss", est_json(s->final_loss));
-    json_object_set_new(js, "exact_final_excess_loss", num(s->exact_final_loss));
+    json_object_set_new(js, "exact_final_excess_loss", fdr_json_number(s->exact_final_loss));
     json_t *tt = est_json(s->time_to_target);
     json_object_set_new(tt, "reached", json_boolean(!isnan(s->time_to_target.val)));
     json_object_set_new(js, "time_to_target", tt);
@@ -1112,13 +1105,7 @@ static int write_json(FILE *f, const void *ctx)
     const fdr_model *m = p->m;
     const fdr_sched_opts *o = p->o;
     const fdr_sched_result *r = p->r;
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string("fdrsim-schedule/1"));
-    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
-    json_object_set_new(root, "paper", json_string(PAPER));
-    json_object_set_new(root, "command", json_string(p->command));
-    json_object_set_new(root, "seed", json_integer((json_int_t)m->seed));
-    json_object_set_new(root, "rng", json_string(fdr_rng_name()));
+    json_t *root = fdr_json_header("fdrsim-schedule/1", p->command, m->seed);
     json_t *model = json_object();
     json_object_set_new(model, "name", json_string(m->name));
     json_object_set_new(model, "source", json_string(m->source));
@@ -1153,14 +1140,15 @@ static int write_json(FILE *f, const void *ctx)
     json_t *ex = json_object();
     json_object_set_new(ex, "available", json_boolean(r->exact_available));
     json_object_set_new(ex, "reason", r->why_not ? json_string(r->why_not) : json_null());
-    json_object_set_new(ex, "stationary_excess_loss_at_initial_lr", num(r->stationary_loss));
+    json_object_set_new(ex, "stationary_excess_loss_at_initial_lr",
+                        fdr_json_number(r->stationary_loss));
     json_object_set_new(root, "exact_reference", ex);
     json_t *fs = json_object();
-    json_object_set_new(fs, "value", num(r->fstar));
+    json_object_set_new(fs, "value", fdr_json_number(r->fstar));
     json_object_set_new(fs, "how", json_string(r->fstar_how));
     json_object_set_new(root, "f_star", fs);
     json_t *tg = json_object();
-    json_object_set_new(tg, "value", num(r->target));
+    json_object_set_new(tg, "value", fdr_json_number(r->target));
     json_object_set_new(tg, "how", json_string(r->target_how));
     json_object_set_new(root, "target", tg);
     json_object_set_new(root, "error_bars",

@@ -19,9 +19,6 @@
 #include <omp.h>
 #endif
 
-#define PAPER                                                                                     \
-    "S. Yaida, Fluctuation-dissipation relations for stochastic gradient descent, ICLR 2019, "   \
-    "arXiv:1810.00004"
 
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
@@ -333,7 +330,7 @@ static void header(FILE *f, const writer_ctx *w, const char *what)
     fprintf(f, "# model %s (%s), seed %llu + p x %u for point p\n", w->s->m->name,
             w->s->m->source, (unsigned long long)w->s->seed, FDR_SWEEP_SEED_STRIDE);
     fprintf(f, "# command: %s\n", w->command);
-    fprintf(f, "# relations of %s\n", PAPER);
+    fprintf(f, "# relations of %s\n", FDR_PAPER);
 }
 
 /* One column of a data file (gnuplot reads nan as missing). */
@@ -427,19 +424,14 @@ static int write_estimators(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* A JSON number, or null for NAN and infinities (JSON has neither). */
-static json_t *num(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
 
 /* Sets name and name_err on o. */
 static void put_est(json_t *o, const char *name, fdr_est e)
 {
     char key[64];
-    json_object_set_new(o, name, num(e.val));
+    json_object_set_new(o, name, fdr_json_number(e.val));
     snprintf(key, sizeof key, "%s_err", name);
-    json_object_set_new(o, key, num(e.err));
+    json_object_set_new(o, key, fdr_json_number(e.err));
 }
 
 /* Sets name_exact on o. */
@@ -447,7 +439,7 @@ static void put_exact(json_t *o, const char *name, double x)
 {
     char key[64];
     snprintf(key, sizeof key, "%s_exact", name);
-    json_object_set_new(o, key, num(x));
+    json_object_set_new(o, key, fdr_json_number(x));
 }
 
 /* The model block, as in summary.json: settings (what `fdrsim check` compares),
@@ -465,8 +457,8 @@ static json_t *model_json(const fdr_sweep *s)
     json_object_set_new(land, "reference_is_minimum", json_boolean(m->land->ref_is_min));
     json_object_set_new(model, "landscape", land);
     json_object_set_new(noise, "type", json_string(m->noise->type->name));
-    json_object_set_new(noise, "trace_C", num(s->lim.tr_C));
-    json_object_set_new(noise, "trace_HC", num(s->lim.tr_HC));
+    json_object_set_new(noise, "trace_C", fdr_json_number(s->lim.tr_C));
+    json_object_set_new(noise, "trace_HC", fdr_json_number(s->lim.tr_HC));
     json_object_set_new(model, "noise", noise);
     json_object_set_new(opt, "type", json_string(m->optimizer));
     json_object_set_new(opt, "momentum", json_real(m->momentum));
@@ -487,7 +479,7 @@ static json_t *point_json(const fdr_point *p)
     json_object_set_new(o, "seed", json_integer((json_int_t)p->seed));
     put_est(o, "G", p->G);
     put_exact(o, "G", p->G_exact);
-    json_object_set_new(o, "G_harmonic", num(p->G_harmonic));
+    json_object_set_new(o, "G_harmonic", fdr_json_number(p->G_harmonic));
     put_est(o, "theta_dot_grad", p->theta_dot_grad);
     put_exact(o, "theta_dot_grad", p->theta_dot_grad_exact);
     put_est(o, "loss_excess", p->loss_excess);
@@ -520,20 +512,20 @@ static json_t *fit_json(const fdr_sweep_fit *fit)
         put_est(o, name, (fdr_est){fit->G.c[j], sqrt(fit->G.cov[j][j])});
         json_t *row = json_array();
         for (size_t k = 0; k < 3; k++)
-            json_array_append_new(row, num(fit->G.cov[j][k]));
+            json_array_append_new(row, fdr_json_number(fit->G.cov[j][k]));
         json_array_append_new(cov, row);
     }
     put_exact(o, "a1", fit->a1_exact);
-    json_object_set_new(o, "a1_exact_finite", num(fit->a1_exact_finite));
+    json_object_set_new(o, "a1_exact_finite", fdr_json_number(fit->a1_exact_finite));
     json_object_set_new(o, "cov", cov);
-    json_object_set_new(o, "chisq", num(fit->G.chisq));
+    json_object_set_new(o, "chisq", fdr_json_number(fit->G.chisq));
     json_object_set_new(o, "dof", json_integer(fit->G.dof));
     put_est(o, "curvature", (fdr_est){fit->curv.c[0], sqrt(fit->curv.cov[0][0])});
     put_exact(o, "curvature", fit->curvature_exact);
-    json_object_set_new(o, "curvature_exact_finite", num(fit->curvature_exact_finite));
+    json_object_set_new(o, "curvature_exact_finite", fdr_json_number(fit->curvature_exact_finite));
     put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], sqrt(fit->curv.cov[1][1])});
     put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], sqrt(fit->curv.cov[2][2])});
-    json_object_set_new(o, "curvature_chisq", num(fit->curv.chisq));
+    json_object_set_new(o, "curvature_chisq", fdr_json_number(fit->curv.chisq));
     if (fit->have_anh) {
         for (size_t j = 0; j < 2; j++) {
             char name[24];
@@ -544,7 +536,7 @@ static json_t *fit_json(const fdr_sweep_fit *fit)
             snprintf(name, sizeof name, "b%zu_diff", j + 2);
             put_est(o, name, fit->b_diff[j]);
         }
-        json_object_set_new(o, "anharmonic_chisq", num(fit->anh.chisq));
+        json_object_set_new(o, "anharmonic_chisq", fdr_json_number(fit->anh.chisq));
     }
     return o;
 }
@@ -555,17 +547,17 @@ static json_t *estimator_json(const fdr_estimator *e)
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "definition", json_string(e->what));
-    json_object_set_new(o, "lr", num(e->lr));
-    json_object_set_new(o, "estimate", num(e->est.val));
-    json_object_set_new(o, "error", num(e->est.err));
-    json_object_set_new(o, "exact", num(e->exact));
-    json_object_set_new(o, "exact_err", num(e->exact_err));
-    json_object_set_new(o, "bias", num(e->bias));
-    json_object_set_new(o, "bias_err", num(e->bias_err));
-    json_object_set_new(o, "z", num(e->z));
-    json_object_set_new(o, "exact_finite", num(e->exact_finite));
-    json_object_set_new(o, "bias_finite", num(e->bias_finite));
-    json_object_set_new(o, "z_finite", num(e->z_finite));
+    json_object_set_new(o, "lr", fdr_json_number(e->lr));
+    json_object_set_new(o, "estimate", fdr_json_number(e->est.val));
+    json_object_set_new(o, "error", fdr_json_number(e->est.err));
+    json_object_set_new(o, "exact", fdr_json_number(e->exact));
+    json_object_set_new(o, "exact_err", fdr_json_number(e->exact_err));
+    json_object_set_new(o, "bias", fdr_json_number(e->bias));
+    json_object_set_new(o, "bias_err", fdr_json_number(e->bias_err));
+    json_object_set_new(o, "z", fdr_json_number(e->z));
+    json_object_set_new(o, "exact_finite", fdr_json_number(e->exact_finite));
+    json_object_set_new(o, "bias_finite", fdr_json_number(e->bias_finite));
+    json_object_set_new(o, "z_finite", fdr_json_number(e->z_finite));
     return o;
 }
 
@@ -574,14 +566,8 @@ static int write_json(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
     const fdr_sweep *s = w->s;
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string("fdrsim-sweep/1"));
-    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
-    json_object_set_new(root, "paper", json_string(PAPER));
-    json_object_set_new(root, "command", json_string(w->command));
-    json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
+    json_t *root = fdr_json_header("fdrsim-sweep/1", w->command, s->seed);
     json_object_set_new(root, "seed_stride", json_integer(FDR_SWEEP_SEED_STRIDE));
-    json_object_set_new(root, "rng", json_string(fdr_rng_name()));
     json_object_set_new(root, "model", model_json(s));
     json_t *ref = json_object();
     json_object_set_new(ref, "limits", json_boolean(s->lim.available));
