@@ -20,10 +20,10 @@ typedef struct {
 } fdr_exact;
 
 /* Checks stability (FDR_EUNSTABLE, with the largest stable lr, if the exact
- * dynamics has no stationary state) and computes the exact values. dirs are
- * the engine's tensor directions (NULL when all entries are checked). */
+ * dynamics has no stationary state) and computes the exact values. */
 int fdr_exact_compute(const fdr_model *m, fdr_exact *e);
-/* Fills the tensor entries once the engine's directions are known. */
+/* Fills the tensor entries once the engine's directions are known: all
+ * entries i <= j when full, else the ntens rows of dirs (ntens x dim). */
 int fdr_exact_tensor(const fdr_model *m, fdr_exact *e, int full, size_t ntens, const double *dirs);
 void fdr_exact_clear(fdr_exact *e);
 
