@@ -46,7 +46,8 @@ typedef struct {
     double err;
 } fdr_est;
 
-/* malloc/calloc that record FDR_ENOMEM on failure (and return NULL). */
+/* malloc/calloc that return 64-byte aligned blocks (release with free) and
+ * record FDR_ENOMEM on failure (and return NULL). */
 void *fdr_malloc(size_t n);
 void *fdr_calloc(size_t count, size_t size);
 
