@@ -272,57 +272,125 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
     return res->units_are_replicas ? replica : replica * FDR_NBATCH + (size_t)batch;
 }
 
-/* One step of one replica on a separable quadratic with diagonal Gaussian
- * noise: observables, FDR0 sums, FDR2 terms and the update in one pass.
- * x holds theta - c. c0 = eta_b^2 Tr(H C) / 2 completes the noise-averaged
- * F2. */
-static void fused_step(const fdr_model *m, const fdr_result *res, double *x, double *v,
-                       const double *z, double *gs, double *vs, double c0, double *obs)
+/* a * b + c, in one fused multiply-add where the hardware has it. The
+ * build compiles with -ffp-contract=off (implied by -std=c11, and needed
+ * by rng.c's bit-exact sampler), so the hot loops ask for it by name. */
+#ifdef __FP_FAST_FMA
+#define FMA(a, b, c) __builtin_fma((a), (b), (c))
+#else
+#define FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* The loop of fused_step, once per combination of what is measured (gs
+ * NULL in burn-in; F2 terms only when FDR2 is on): forced inline so that
+ * each combination compiles to its own branch-free, vectorised loop.
+ * nes = -eta_b times the noise standard deviations. */
+static inline __attribute__((always_inline)) void
+fused_loop(size_t n, double mu, double eta, const double *restrict h, const double *restrict nes,
+           const double *restrict z, double *restrict x, double *restrict v, double *restrict gs,
+           int fdr2, double acc[6])
 {
-    size_t d = res->d;
-    const double *h = m->land->hdiag, *s = m->noise->sdiag;
-    const double mu = m->momentum, eta = m->eta_b;
     double ol = 0, vv = 0, gsq = 0, vg = 0, f2 = 0, f2n = 0;
-    /* Two loops rather than one with flags: burn-in skips the accumulators,
-     * and the measuring loop stays branch-free so it vectorises. */
-    if (gs) {
-#pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
-        for (size_t i = 0; i < d; i++) {
+    if (!gs) {
+#pragma omp simd reduction(+ : ol, vv, gsq, vg)
+        for (size_t i = 0; i < n; i++) {
             double dx = x[i], g = h[i] * dx, vi = v[i];
-            ol += dx * g;
-            gsq += g * g;
-            vv += vi * vi;
-            vg += vi * g;
-            gs[i] += g;
-            vs[i] += vi;
-            double w = mu * vi - eta * g, vn = w - eta * s[i] * z[i];
-            f2n += h[i] * w * w;
-            f2 += h[i] * vn * vn;
+            ol = FMA(dx, g, ol);
+            gsq = FMA(g, g, gsq);
+            vv = FMA(vi, vi, vv);
+            vg = FMA(vi, g, vg);
+            double vn = FMA(mu, vi, FMA(-eta, g, nes[i] * z[i]));
             v[i] = vn;
-            x[i] += vn;
+            x[i] = dx + vn;
+        }
+    } else if (!fdr2) {
+#pragma omp simd reduction(+ : ol, vv, gsq, vg)
+        for (size_t i = 0; i < n; i++) {
+            double dx = x[i], g = h[i] * dx, vi = v[i];
+            ol = FMA(dx, g, ol);
+            gsq = FMA(g, g, gsq);
+            vv = FMA(vi, vi, vv);
+            vg = FMA(vi, g, vg);
+            gs[i] += g;
+            double vn = FMA(mu, vi, FMA(-eta, g, nes[i] * z[i]));
+            v[i] = vn;
+            x[i] = dx + vn;
         }
     } else {
-#pragma omp simd reduction(+ : ol, vv, gsq, vg)
-        for (size_t i = 0; i < d; i++) {
+#pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
+        for (size_t i = 0; i < n; i++) {
             double dx = x[i], g = h[i] * dx, vi = v[i];
-            ol += dx * g;
-            gsq += g * g;
-            vv += vi * vi;
-            vg += vi * g;
-            double vn = mu * vi - eta * (g + s[i] * z[i]);
+            ol = FMA(dx, g, ol);
+            gsq = FMA(g, g, gsq);
+            vv = FMA(vi, vi, vv);
+            vg = FMA(vi, g, vg);
+            gs[i] += g;
+            double w = FMA(mu, vi, -eta * g), vn = FMA(nes[i], z[i], w);
+            double hw = h[i] * w, hv = h[i] * vn;
+            f2n = FMA(hw, w, f2n);
+            f2 = FMA(hv, vn, f2);
             v[i] = vn;
-            x[i] += vn;
+            x[i] = dx + vn;
         }
     }
-    obs[FDR_OBS_OL] = ol;
-    obs[FDR_OBS_VV] = vv;
-    obs[FDR_OBS_GSQ] = gsq;
-    obs[FDR_OBS_VG] = vg;
-    obs[FDR_OBS_LOSS] = 0.5 * ol; /* c is the exact minimum of this quadratic */
-    obs[FDR_OBS_F2N] = 0.5 * f2n + c0;
-    obs[FDR_OBS_F2] = 0.5 * f2;
+    acc[0] += ol;
+    acc[1] += vv;
+    acc[2] += gsq;
+    acc[3] += vg;
+    acc[4] += f2;
+    acc[5] += f2n;
+}
+
+/* One step of one replica on a separable quadratic with diagonal Gaussian
+ * noise: observables, the FDR0.grad sum, FDR2 terms and the update in one
+ * pass over the d deviates drawn into z. x holds theta - c; gs is NULL
+ * during burn-in; nes = -eta_b times the noise standard deviations; c0 =
+ * eta_b^2 Tr(H C) / 2 completes the noise-averaged F2. */
+static void fused_step(const fdr_model *m, const fdr_result *res, const double *nes, fdr_rng *rng,
+                       double *z, double *x, double *v, double *gs, double c0, double *obs)
+{
+    size_t d = res->d;
+    const double *h = m->land->hdiag;
+    const double mu = m->momentum, eta = m->eta_b;
+    double acc[6] = {0};
+    fdr_rng_normal(rng, z, d);
+    if (!gs)
+        fused_loop(d, mu, eta, h, nes, z, x, v, NULL, 0, acc);
+    else if (!m->fdr2)
+        fused_loop(d, mu, eta, h, nes, z, x, v, gs, 0, acc);
+    else
+        fused_loop(d, mu, eta, h, nes, z, x, v, gs, 1, acc);
+    obs[FDR_OBS_OL] = acc[0];
+    obs[FDR_OBS_VV] = acc[1];
+    obs[FDR_OBS_GSQ] = acc[2];
+    obs[FDR_OBS_VG] = acc[3];
+    obs[FDR_OBS_LOSS] = 0.5 * acc[0]; /* c is the exact minimum of this quadratic */
+    obs[FDR_OBS_F2N] = m->fdr2 ? 0.5 * acc[5] + c0 : 0;
+    obs[FDR_OBS_F2] = 0.5 * acc[4];
     for (int k = 3; k <= FDR_KMAX; k++)
         obs[FDR_OBS_F2 + k - 2] = 0; /* a quadratic has no higher derivatives */
+}
+
+/* The fused path's FDR0.v sum, by telescoping: the update theta_{t+1} =
+ * theta_t + v_{t+1} makes the sum of v_t over the steps a..b of a unit
+ * theta_b - theta_{a-1}, so it costs two passes per unit instead of one
+ * per step. Called before the update of step t with x = theta_t - c. */
+static void fused_vsum(const fdr_model *m, const fdr_result *res, long t, long batch, double *vs,
+                       const double *x, const double *v)
+{
+    size_t d = res->d;
+    long w = res->window, t0 = t - m->burn_in;
+    int first = t0 == 0, last = t == m->steps - 1;
+    if (!res->units_are_replicas) {
+        first = first || (t0 - 1) * FDR_NBATCH / w != batch;
+        last = last || (t0 + 1) * FDR_NBATCH / w != batch;
+    }
+    if (first)
+        for (size_t i = 0; i < d; i++)
+            vs[i] -= x[i] - v[i]; /* theta_{a-1} = theta_a - v_a */
+    if (last)
+        for (size_t i = 0; i < d; i++)
+            vs[i] += x[i];
 }
 
 /* Observables of the pre-update state (theta_t, v_t) that need only the
@@ -421,7 +489,8 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0)
 }
 
 /* Runs every step of one block of replicas. */
-static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, progress_state *p)
+static void run_block(const fdr_model *m, fdr_result *res, block *b, const double *nes, double c0,
+                      progress_state *p)
 {
     size_t d = res->d, n = b->n;
     const double mu = m->momentum, eta = m->eta_b;
@@ -431,7 +500,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, 
         long rec = t % m->record_every == 0 ? t / m->record_every : -1;
         if (fused) {
             for (size_t r = 0; r < n; r++) {
-                double *x = b->X + r * d, *v = b->V + r * d, *z = b->Z + r * d;
+                double *x = b->X + r * d, *v = b->V + r * d;
                 size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
                 if (batch >= 0 && res->ntens) {
                     const double *h = m->land->hdiag;
@@ -440,9 +509,10 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, double c0, 
                         g[i] = h[i] * x[i];
                     tensor_accumulate(res, u, x, g, v);
                 }
-                fdr_rng_normal(b->rng[r], z, d);
-                fused_step(m, res, x, v, z, batch >= 0 ? res->gsum + u * d : NULL,
-                           batch >= 0 ? res->vsum + u * d : NULL, c0, b->obs + r * FDR_NOBS);
+                if (batch >= 0)
+                    fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
+                fused_step(m, res, nes, b->rng[r], b->Z, x, v, batch >= 0 ? res->gsum + u * d : NULL, c0,
+                           b->obs + r * FDR_NOBS);
             }
         } else {
             fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
@@ -514,9 +584,13 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     size_t nblocks = (R + bs - 1) / bs;
     block *blocks = fdr_calloc(nblocks, sizeof *blocks);
     double *theta0 = fdr_malloc(d * sizeof *theta0);
-    int rc = blocks && theta0 ? FDR_OK : FDR_ENOMEM;
+    /* The fused path's noise amplitudes, negated: -eta_b sigma_i. */
+    double *nes = res->fused ? fdr_malloc(d * sizeof *nes) : NULL;
+    int rc = blocks && theta0 && (nes || !res->fused) ? FDR_OK : FDR_ENOMEM;
     if (rc == FDR_OK)
         fdr_engine_initial(m, theta0);
+    for (size_t i = 0; nes && i < d; i++)
+        nes[i] = -m->eta_b * m->noise->sdiag[i];
     for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
     fdr_blas_serial(); /* parallelism comes from the replica blocks */
@@ -539,7 +613,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], c0, &prog);
+                run_block(m, res, &blocks[k], nes, c0, &prog);
         }
     }
     if (prog.shown >= 0)
@@ -565,6 +639,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         block_free(&blocks[k]);
     free(blocks);
     free(theta0);
+    free(nes);
     if (rc != FDR_OK) {
         fdr_result_free(res);
         return rc;
