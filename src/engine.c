@@ -175,7 +175,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->dx || !b->ts || !b->rng ||
         !b->obs)
         return FDR_ENOMEM;
-    if (m->fdr2 && !res->fused) {
+    if (m->fdr2 && !(res->fused && m->land->hdiag)) {
         if (m->land->H) {
             b->VW = fdr_malloc(2 * n * d * sizeof *b->VW);
             b->HVW = fdr_malloc(2 * n * d * sizeof *b->HVW);
@@ -281,57 +281,41 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
 #define FMA(a, b, c) ((a) * (b) + (c))
 #endif
 
-/* The loop of fused_step, once per combination of what is measured (gs
- * NULL in burn-in; F2 terms only when FDR2 is on): forced inline so that
- * each combination compiles to its own branch-free, vectorised loop.
+/* The loop of fused_step, compiled once per combination of its flags:
+ * forced inline so that each becomes its own branch-free, vectorised loop.
+ * The gradient is h x (separable: gin NULL) or read from gin (dense H, one
+ * level-3 product per block beforehand). gs is NULL in burn-in. With FDR2
+ * on, a separable step sums the two F2 terms itself; a dense one stores
+ * v' and w = mu v - eta_b grad f in vp and w for a second product.
  * nes = -eta_b times the noise standard deviations. */
 static inline __attribute__((always_inline)) void
-fused_loop(size_t n, double mu, double eta, const double *restrict h, const double *restrict nes,
-           const double *restrict z, double *restrict x, double *restrict v, double *restrict gs,
-           int fdr2, double acc[6])
+fused_loop(size_t n, double mu, double eta, const double *restrict h, const double *restrict gin,
+           const double *restrict nes, const double *restrict z, double *restrict x,
+           double *restrict v, double *restrict gs, int f2sums, double *restrict vp,
+           double *restrict wout, double acc[6])
 {
     double ol = 0, vv = 0, gsq = 0, vg = 0, f2 = 0, f2n = 0;
-    if (!gs) {
-#pragma omp simd reduction(+ : ol, vv, gsq, vg)
-        for (size_t i = 0; i < n; i++) {
-            double dx = x[i], g = h[i] * dx, vi = v[i];
-            ol = FMA(dx, g, ol);
-            gsq = FMA(g, g, gsq);
-            vv = FMA(vi, vi, vv);
-            vg = FMA(vi, g, vg);
-            double vn = FMA(mu, vi, FMA(-eta, g, nes[i] * z[i]));
-            v[i] = vn;
-            x[i] = dx + vn;
-        }
-    } else if (!fdr2) {
-#pragma omp simd reduction(+ : ol, vv, gsq, vg)
-        for (size_t i = 0; i < n; i++) {
-            double dx = x[i], g = h[i] * dx, vi = v[i];
-            ol = FMA(dx, g, ol);
-            gsq = FMA(g, g, gsq);
-            vv = FMA(vi, vi, vv);
-            vg = FMA(vi, g, vg);
-            gs[i] += g;
-            double vn = FMA(mu, vi, FMA(-eta, g, nes[i] * z[i]));
-            v[i] = vn;
-            x[i] = dx + vn;
-        }
-    } else {
 #pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
-        for (size_t i = 0; i < n; i++) {
-            double dx = x[i], g = h[i] * dx, vi = v[i];
-            ol = FMA(dx, g, ol);
-            gsq = FMA(g, g, gsq);
-            vv = FMA(vi, vi, vv);
-            vg = FMA(vi, g, vg);
+    for (size_t i = 0; i < n; i++) {
+        double dx = x[i], g = gin ? gin[i] : h[i] * dx, vi = v[i];
+        ol = FMA(dx, g, ol);
+        gsq = FMA(g, g, gsq);
+        vv = FMA(vi, vi, vv);
+        vg = FMA(vi, g, vg);
+        if (gs)
             gs[i] += g;
-            double w = FMA(mu, vi, -eta * g), vn = FMA(nes[i], z[i], w);
+        double w = FMA(mu, vi, -eta * g), vn = FMA(nes[i], z[i], w);
+        if (f2sums) {
             double hw = h[i] * w, hv = h[i] * vn;
             f2n = FMA(hw, w, f2n);
             f2 = FMA(hv, vn, f2);
-            v[i] = vn;
-            x[i] = dx + vn;
         }
+        if (vp) {
+            vp[i] = vn;
+            wout[i] = w;
+        }
+        v[i] = vn;
+        x[i] = dx + vn;
     }
     acc[0] += ol;
     acc[1] += vv;
@@ -341,31 +325,45 @@ fused_loop(size_t n, double mu, double eta, const double *restrict h, const doub
     acc[5] += f2n;
 }
 
-/* One step of one replica on a separable quadratic with diagonal Gaussian
- * noise: observables, the FDR0.grad sum, FDR2 terms and the update in one
- * pass over the d deviates drawn into z. x holds theta - c; gs is NULL
- * during burn-in; nes = -eta_b times the noise standard deviations; c0 =
- * eta_b^2 Tr(H C) / 2 completes the noise-averaged F2. */
+/* One step of one replica of a quadratic with diagonal Gaussian noise:
+ * observables, the FDR0.grad sum, the update and the FDR2 terms (or, dense,
+ * their inputs vp and w) in one pass over the d deviates drawn into z.
+ * x holds theta - c; g is the gradient from the block's product (dense) or
+ * NULL (separable); gs is NULL during burn-in; nes = -eta_b times the noise
+ * standard deviations; c0 = eta_b^2 Tr(H C) / 2 completes the
+ * noise-averaged F2. */
 static void fused_step(const fdr_model *m, const fdr_result *res, const double *nes, fdr_rng *rng,
-                       double *z, double *x, double *v, double *gs, double c0, double *obs)
+                       double *z, double *x, double *v, const double *g, double *gs, double *vp,
+                       double *w, double c0, double *obs)
 {
     size_t d = res->d;
     const double *h = m->land->hdiag;
     const double mu = m->momentum, eta = m->eta_b;
+    const int fdr2 = m->fdr2;
     double acc[6] = {0};
     fdr_rng_normal(rng, z, d);
-    if (!gs)
-        fused_loop(d, mu, eta, h, nes, z, x, v, NULL, 0, acc);
-    else if (!m->fdr2)
-        fused_loop(d, mu, eta, h, nes, z, x, v, gs, 0, acc);
+    if (g && vp && gs)
+        fused_loop(d, mu, eta, h, g, nes, z, x, v, gs, 0, vp, w, acc);
+    else if (g && vp)
+        fused_loop(d, mu, eta, h, g, nes, z, x, v, NULL, 0, vp, w, acc);
+    else if (g && gs)
+        fused_loop(d, mu, eta, h, g, nes, z, x, v, gs, 0, NULL, NULL, acc);
+    else if (g)
+        fused_loop(d, mu, eta, h, g, nes, z, x, v, NULL, 0, NULL, NULL, acc);
+    else if (fdr2 && gs)
+        fused_loop(d, mu, eta, h, NULL, nes, z, x, v, gs, 1, NULL, NULL, acc);
+    else if (gs)
+        fused_loop(d, mu, eta, h, NULL, nes, z, x, v, gs, 0, NULL, NULL, acc);
     else
-        fused_loop(d, mu, eta, h, nes, z, x, v, gs, 1, acc);
+        fused_loop(d, mu, eta, h, NULL, nes, z, x, v, NULL, 0, NULL, NULL, acc);
     obs[FDR_OBS_OL] = acc[0];
     obs[FDR_OBS_VV] = acc[1];
     obs[FDR_OBS_GSQ] = acc[2];
     obs[FDR_OBS_VG] = acc[3];
     obs[FDR_OBS_LOSS] = 0.5 * acc[0]; /* c is the exact minimum of this quadratic */
-    obs[FDR_OBS_F2N] = m->fdr2 ? 0.5 * acc[5] + c0 : 0;
+    if (g)
+        return; /* observe_fdr2 completes the dense step's F2 terms */
+    obs[FDR_OBS_F2N] = fdr2 ? 0.5 * acc[5] + c0 : 0;
     obs[FDR_OBS_F2] = 0.5 * acc[4];
     for (int k = 3; k <= FDR_KMAX; k++)
         obs[FDR_OBS_F2 + k - 2] = 0; /* a quadratic has no higher derivatives */
@@ -494,26 +492,30 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const doubl
 {
     size_t d = res->d, n = b->n;
     const double mu = m->momentum, eta = m->eta_b;
-    const int fused = res->fused, fdr2 = m->fdr2;
+    const int fused = res->fused, fdr2 = m->fdr2, dense = !m->land->hdiag;
     for (long t = 0; t < m->steps; t++) {
         long batch = t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window : -1;
         long rec = t % m->record_every == 0 ? t / m->record_every : -1;
         if (fused) {
+            if (dense) /* G = (X - c) H: every replica's gradient in one product */
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0,
+                            b->X, (int)d, m->land->H, (int)d, 0.0, b->G, (int)d);
             for (size_t r = 0; r < n; r++) {
-                double *x = b->X + r * d, *v = b->V + r * d;
+                double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
                 size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
                 if (batch >= 0 && res->ntens) {
-                    const double *h = m->land->hdiag;
-                    double *g = b->G + r * d;
-                    for (size_t i = 0; i < d; i++)
-                        g[i] = h[i] * x[i];
+                    for (size_t i = 0; !dense && i < d; i++)
+                        g[i] = m->land->hdiag[i] * x[i];
                     tensor_accumulate(res, u, x, g, v);
                 }
                 if (batch >= 0)
                     fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
-                fused_step(m, res, nes, b->rng[r], b->Z, x, v, batch >= 0 ? res->gsum + u * d : NULL, c0,
-                           b->obs + r * FDR_NOBS);
+                fused_step(m, res, nes, b->rng[r], b->Z, x, v, dense ? g : NULL,
+                           batch >= 0 ? res->gsum + u * d : NULL, b->VW ? b->VW + r * d : NULL,
+                           b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
             }
+            if (dense && fdr2)
+                observe_fdr2(m, b, c0);
         } else {
             fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
             for (size_t r = 0; r < n; r++)
@@ -563,12 +565,13 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const doubl
     }
 }
 
-/* Replicas per block: small for the fused path (state stays in L1/L2),
- * larger for dense Hessians so the BLAS level-3 product is efficient. Never
- * a function of the thread count, so results do not depend on it. */
+/* Replicas per block: small for the separable fused path (state stays in
+ * L1/L2), larger for dense Hessians so the BLAS level-3 product is
+ * efficient. Never a function of the thread count, so results do not
+ * depend on it. */
 static size_t block_size(const fdr_model *m, int fused)
 {
-    if (fused)
+    if (fused && m->land->hdiag)
         return 8;
     return m->land->H && !m->land->hdiag ? 64 : 16;
 }
@@ -579,7 +582,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     fdr_result *res = result_alloc(m);
     if (!res)
         return FDR_ENOMEM;
-    res->fused = m->land->hdiag && m->noise->sdiag && m->land->ref_is_min;
+    res->fused = (m->land->hdiag || m->land->H) && m->noise->sdiag && m->land->ref_is_min;
     size_t R = res->R, d = res->d, bs = block_size(m, res->fused);
     size_t nblocks = (R + bs - 1) / bs;
     block *blocks = fdr_calloc(nblocks, sizeof *blocks);

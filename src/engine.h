@@ -69,7 +69,7 @@ typedef struct {
     size_t n_samples, sample_dim;
     long sample_every;
     double seconds; /* wall time of the stepping loop */
-    int fused;      /* the fused diagonal-quadratic path ran */
+    int fused;      /* the fused quadratic path ran (constant H, diagonal Gaussian noise) */
 } fdr_result;
 
 /* Runs the model on `threads` threads (0: OpenMP's default). Progress goes

@@ -40,6 +40,10 @@ Test(engine, fused_path_is_identical_for_any_thread_count)
     fdr_result_free(r);
     fdr_model_free(m);
     threads_do_not_matter(ini);
+    /* dense H: the fused path with one product per block of replicas */
+    threads_do_not_matter("[landscape]\ntype = quadratic\ndim = 20\nspectrum = log 0.1 3\n"
+                          "rotation = random\n[optimizer]\nlr = 0.1\nmomentum = 0.5\n"
+                          "[run]\nreplicas = 150\nsteps = 500\n");
 }
 
 Test(engine, dense_path_is_identical_for_any_thread_count)
@@ -66,7 +70,7 @@ static void expect_close(const double *a, const double *b, size_t n, double floo
     }
 }
 
-/* The fused diagonal path (one pass, FDR0.v telescoped) against the
+/* The fused quadratic path (one pass, FDR0.v telescoped) against the
  * generic path on the same streams: the two differ only by rounding. */
 static void fused_matches_generic(const char *ini)
 {
@@ -74,10 +78,10 @@ static void fused_matches_generic(const char *ini)
     fdr_result *f, *g;
     cr_assert_eq(fdr_engine_run(m, 1, 0, &f), FDR_OK);
     cr_assert(f->fused);
-    double *hdiag = m->land->hdiag;
-    m->land->hdiag = NULL; /* hides the separable structure from the engine */
+    double *sdiag = m->noise->sdiag;
+    m->noise->sdiag = NULL; /* hides the diagonal noise from the engine */
     cr_assert_eq(fdr_engine_run(m, 1, 0, &g), FDR_OK);
-    m->land->hdiag = hdiag;
+    m->noise->sdiag = sdiag;
     cr_assert(!g->fused);
     size_t nd = f->units * f->d;
     double gmax = 0, vmax = 0;
@@ -107,6 +111,15 @@ Test(engine, fused_path_matches_generic_path)
     fused_matches_generic("[landscape]\ntype = quadratic\ndim = 7\nspectrum = log 0.2 4\n"
                           "[optimizer]\nlr = 0.05\nmomentum = 0.8\n[run]\nreplicas = 20\n"
                           "steps = 600\nburn_in = 100\nfdr2 = off\n");
+    /* dense H: the gradient from one product per block, F2 from a second */
+    fused_matches_generic("[landscape]\ntype = quadratic\ndim = 9\nspectrum = log 0.2 4\n"
+                          "rotation = random\nminimum = 0.5\n[noise]\ncovariance = isotropic 2\n"
+                          "[optimizer]\nlr = 0.05\nmomentum = 0.8\n[run]\nreplicas = 70\n"
+                          "steps = 500\ninit = 1\ntensor_full_max = 0\ntensor_directions = 3\n");
+    fused_matches_generic("[landscape]\ntype = quadratic\ndim = 9\nspectrum = log 0.2 4\n"
+                          "rotation = random\n[noise]\ncovariance = isotropic 2\n"
+                          "[optimizer]\nlr = 0.05\nmomentum = 0.8\n[run]\nreplicas = 5\n"
+                          "steps = 500\nfdr2 = off\n");
 }
 
 Test(engine, seeds_give_different_streams)
