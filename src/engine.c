@@ -287,12 +287,13 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
  * level-3 product per block beforehand). gs is NULL in burn-in. With FDR2
  * on, a separable step sums the two F2 terms itself; a dense one stores
  * v' and w = mu v - eta_b grad f in vp and w for a second product.
- * nes = -eta_b times the noise standard deviations. */
+ * nes = -eta_b times the noise standard deviations; with iso they are all
+ * equal to ns, which saves streaming them. */
 static inline __attribute__((always_inline)) void
 fused_loop(size_t n, double mu, double eta, const double *restrict h, const double *restrict gin,
-           const double *restrict nes, const double *restrict z, double *restrict x,
-           double *restrict v, double *restrict gs, int f2sums, double *restrict vp,
-           double *restrict wout, double acc[6])
+           const double *restrict nes, int iso, double ns, const double *restrict z,
+           double *restrict x, double *restrict v, double *restrict gs, int f2sums,
+           double *restrict vp, double *restrict wout, double acc[6])
 {
     double ol = 0, vv = 0, gsq = 0, vg = 0, f2 = 0, f2n = 0;
 #pragma omp simd reduction(+ : ol, vv, gsq, vg, f2, f2n)
@@ -304,7 +305,7 @@ fused_loop(size_t n, double mu, double eta, const double *restrict h, const doub
         vg = FMA(vi, g, vg);
         if (gs)
             gs[i] += g;
-        double w = FMA(mu, vi, -eta * g), vn = FMA(nes[i], z[i], w);
+        double w = FMA(mu, vi, -eta * g), vn = FMA(iso ? ns : nes[i], z[i], w);
         if (f2sums) {
             double hw = h[i] * w, hv = h[i] * vn;
             f2n = FMA(hw, w, f2n);
@@ -330,11 +331,11 @@ fused_loop(size_t n, double mu, double eta, const double *restrict h, const doub
  * their inputs vp and w) in one pass over the d deviates drawn into z.
  * x holds theta - c; g is the gradient from the block's product (dense) or
  * NULL (separable); gs is NULL during burn-in; nes = -eta_b times the noise
- * standard deviations; c0 = eta_b^2 Tr(H C) / 2 completes the
+ * standard deviations, iso says they are all equal; c0 = eta_b^2 Tr(H C) / 2 completes the
  * noise-averaged F2. */
-static void fused_step(const fdr_model *m, const fdr_result *res, const double *nes, fdr_rng *rng,
-                       double *z, double *x, double *v, const double *g, double *gs, double *vp,
-                       double *w, double c0, double *obs)
+static void fused_step(const fdr_model *m, const fdr_result *res, const double *nes, int iso,
+                       fdr_rng *rng, double *z, double *x, double *v, const double *g, double *gs,
+                       double *vp, double *w, double c0, double *obs)
 {
     size_t d = res->d;
     const double *h = m->land->hdiag;
@@ -343,19 +344,25 @@ static void fused_step(const fdr_model *m, const fdr_result *res, const double *
     double acc[6] = {0};
     fdr_rng_normal(rng, z, d);
     if (g && vp && gs)
-        fused_loop(d, mu, eta, h, g, nes, z, x, v, gs, 0, vp, w, acc);
+        fused_loop(d, mu, eta, h, g, nes, 0, 0, z, x, v, gs, 0, vp, w, acc);
     else if (g && vp)
-        fused_loop(d, mu, eta, h, g, nes, z, x, v, NULL, 0, vp, w, acc);
+        fused_loop(d, mu, eta, h, g, nes, 0, 0, z, x, v, NULL, 0, vp, w, acc);
     else if (g && gs)
-        fused_loop(d, mu, eta, h, g, nes, z, x, v, gs, 0, NULL, NULL, acc);
+        fused_loop(d, mu, eta, h, g, nes, 0, 0, z, x, v, gs, 0, NULL, NULL, acc);
     else if (g)
-        fused_loop(d, mu, eta, h, g, nes, z, x, v, NULL, 0, NULL, NULL, acc);
+        fused_loop(d, mu, eta, h, g, nes, 0, 0, z, x, v, NULL, 0, NULL, NULL, acc);
+    else if (iso && fdr2 && gs)
+        fused_loop(d, mu, eta, h, NULL, nes, 1, nes[0], z, x, v, gs, 1, NULL, NULL, acc);
+    else if (iso && gs)
+        fused_loop(d, mu, eta, h, NULL, nes, 1, nes[0], z, x, v, gs, 0, NULL, NULL, acc);
+    else if (iso)
+        fused_loop(d, mu, eta, h, NULL, nes, 1, nes[0], z, x, v, NULL, 0, NULL, NULL, acc);
     else if (fdr2 && gs)
-        fused_loop(d, mu, eta, h, NULL, nes, z, x, v, gs, 1, NULL, NULL, acc);
+        fused_loop(d, mu, eta, h, NULL, nes, 0, 0, z, x, v, gs, 1, NULL, NULL, acc);
     else if (gs)
-        fused_loop(d, mu, eta, h, NULL, nes, z, x, v, gs, 0, NULL, NULL, acc);
+        fused_loop(d, mu, eta, h, NULL, nes, 0, 0, z, x, v, gs, 0, NULL, NULL, acc);
     else
-        fused_loop(d, mu, eta, h, NULL, nes, z, x, v, NULL, 0, NULL, NULL, acc);
+        fused_loop(d, mu, eta, h, NULL, nes, 0, 0, z, x, v, NULL, 0, NULL, NULL, acc);
     obs[FDR_OBS_OL] = acc[0];
     obs[FDR_OBS_VV] = acc[1];
     obs[FDR_OBS_GSQ] = acc[2];
@@ -487,8 +494,8 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0)
 }
 
 /* Runs every step of one block of replicas. */
-static void run_block(const fdr_model *m, fdr_result *res, block *b, const double *nes, double c0,
-                      progress_state *p)
+static void run_block(const fdr_model *m, fdr_result *res, block *b, const double *nes, int iso,
+                      double c0, progress_state *p)
 {
     size_t d = res->d, n = b->n;
     const double mu = m->momentum, eta = m->eta_b;
@@ -510,7 +517,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const doubl
                 }
                 if (batch >= 0)
                     fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
-                fused_step(m, res, nes, b->rng[r], b->Z, x, v, dense ? g : NULL,
+                fused_step(m, res, nes, iso, b->rng[r], b->Z, x, v, dense ? g : NULL,
                            batch >= 0 ? res->gsum + u * d : NULL, b->VW ? b->VW + r * d : NULL,
                            b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
             }
@@ -592,8 +599,11 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     int rc = blocks && theta0 && (nes || !res->fused) ? FDR_OK : FDR_ENOMEM;
     if (rc == FDR_OK)
         fdr_engine_initial(m, theta0);
-    for (size_t i = 0; nes && i < d; i++)
+    int iso = 1; /* the same amplitude for every coordinate */
+    for (size_t i = 0; nes && i < d; i++) {
         nes[i] = -m->eta_b * m->noise->sdiag[i];
+        iso = iso && nes[i] == nes[0];
+    }
     for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
     fdr_blas_serial(); /* parallelism comes from the replica blocks */
@@ -616,7 +626,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], nes, c0, &prog);
+                run_block(m, res, &blocks[k], nes, iso, c0, &prog);
         }
     }
     if (prog.shown >= 0)
