@@ -10,6 +10,7 @@
 #   BENCH_REPS  repetitions of every measurement      (default 5)
 #   PYTHON      Python with numpy                     (default /usr/bin/python3, else python3)
 #   RNG_SPEED   generator benchmark binary            (default ./bench/rng_speed or ./rng_speed)
+#   BENCH_CPU   core for the one-thread runs          (default: the first this shell may use)
 #
 # Every repetition runs fdrsim and numpy back to back (order alternating between repetitions), so
 # that machine drift affects both; the ratios quoted are medians of the per-repetition ratios.
@@ -36,6 +37,16 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-bench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
+# Every one-thread measurement (fdrsim, numpy, the generator) runs on the same core: the cores of
+# a shared virtual machine can differ in speed by a quarter or more, and a ratio of two runs on
+# different cores would measure the cores. taskset is part of util-linux.
+pin=""
+if command -v taskset >/dev/null 2>&1; then
+    core=${BENCH_CPU:-$(taskset -pc $$ 2>/dev/null | sed 's/.*: *//; s/[-,].*//')}
+    case $core in '' | *[!0-9]*) echo "run.sh: BENCH_CPU must be a core number" >&2; exit 2 ;; esac
+    pin="taskset -c $core"
+fi
+
 # ---- helpers ------------------------------------------------------------------------------------
 
 # now: wall clock in seconds with sub-second resolution.
@@ -58,12 +69,6 @@ median() {
 # fmt X: 3 significant digits, "-" for nan/empty.
 fmt() {
     awk -v x="$1" 'BEGIN { if (x == "" || x == "nan") print "-"; else printf "%.3g\n", x }'
-}
-
-# ratio A B: A / B, or nan.
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "nan" || b == "nan" || b + 0 == 0)
-        print "nan"; else printf "%.6g\n", a / b }'
 }
 
 # summary_field DIR KEY: numbers from DIR/summary.json.
@@ -101,28 +106,32 @@ else:
     fi
 }
 
-# run_fdrsim TAG MODEL THREADS: one fdrsim run; appends loop updates/s to $tmp/TAG.ups and
-# whole-process updates/s to $tmp/TAG.wall.
+# run_fdrsim TAG MODEL THREADS [OPTION...]: one fdrsim run; appends loop updates/s to
+# $tmp/TAG.ups and whole-process updates/s to $tmp/TAG.wall.
 run_fdrsim() {
-    out="$tmp/out-$1"
+    tag=$1 model=$2 threads=$3
+    shift 3
+    out="$tmp/out-$tag"
     rm -rf "$out"
     t0=$(now)
-    if ! "$FDRSIM" run "$2" --threads "$3" --quiet --out "$out" >"$tmp/$1.log" 2>&1; then
-        echo "  fdrsim run $2 --threads $3 failed:" >&2
-        sed 's/^/    /' "$tmp/$1.log" >&2
+    p=$pin
+    [ "$threads" = 1 ] || p=""
+    if ! $p "$FDRSIM" run "$model" --threads "$threads" --quiet --out "$out" "$@" >"$tmp/$tag.log" 2>&1; then
+        echo "  fdrsim run $model --threads $threads $* failed:" >&2
+        sed 's/^/    /' "$tmp/$tag.log" >&2
         fdrsim_failed=yes
-        echo nan >>"$tmp/$1.ups"
-        echo nan >>"$tmp/$1.wall"
+        echo nan >>"$tmp/$tag.ups"
+        echo nan >>"$tmp/$tag.wall"
         return 1
     fi
     t1=$(now)
     ups=$(summary_field "$out" ups)
     work=$(summary_field "$out" work)
-    [ -f "$tmp/$1.info" ] || summary_field "$out" info >"$tmp/$1.info"
-    echo "$ups" >>"$tmp/$1.ups"
+    [ -f "$tmp/$tag.info" ] || summary_field "$out" info >"$tmp/$tag.info"
+    echo "$ups" >>"$tmp/$tag.ups"
     awk -v w="$work" -v a="$t0" -v b="$t1" 'BEGIN { if (w == "nan" || b <= a) print "nan";
-        else printf "%.6g\n", w / (b - a) }' >>"$tmp/$1.wall"
-    printf '  %-22s loop %s updates/s, whole process %s s  %s\n' "fdrsim $1" "$(fmt "$ups")" \
+        else printf "%.6g\n", w / (b - a) }' >>"$tmp/$tag.wall"
+    printf '  %-22s loop %s updates/s, whole process %s s  %s\n' "fdrsim $tag" "$(fmt "$ups")" \
         "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" "$(summary_field "$out" fdr1)"
 }
 
@@ -131,7 +140,7 @@ run_numpy() {
     tag=$1 py=$2 work=$3
     shift 3
     t0=$(now)
-    if ! OPENBLAS_NUM_THREADS=1 "$PYTHON" "$SRCDIR/bench/$py" "$@" >"$tmp/$tag.log" 2>&1; then
+    if ! OPENBLAS_NUM_THREADS=1 $pin "$PYTHON" "$SRCDIR/bench/$py" "$@" >"$tmp/$tag.log" 2>&1; then
         echo "  numpy $py failed:" >&2
         sed 's/^/    /' "$tmp/$tag.log" >&2
         echo nan >>"$tmp/$tag.ups"
@@ -198,6 +207,11 @@ for m in bench-diag bench-dense; do
     fi
 done
 echo "fdrsim: $FDRSIM   models: $SRCDIR/models"
+if [ -n "$pin" ]; then
+    echo "one-thread runs pinned to core $core ($pin); the 2-thread runs are not pinned"
+else
+    echo "note: taskset not found: one-thread runs are not pinned, and ratios may compare different cores"
+fi
 if [ "$have_numpy" = yes ]; then
     echo "numpy: $("$PYTHON" -c 'import numpy, sys; print("numpy %s, Python %s" % (numpy.__version__, sys.version.split()[0]))') ($PYTHON)"
 else
@@ -226,19 +240,14 @@ while [ "$i" -le "$REPS" ]; do
         if [ "$who" = fdrsim ] && [ "$fdrsim_ok" = yes ]; then
             run_fdrsim diag1 "$SRCDIR/models/bench-diag.ini" 1
             run_fdrsim diag2 "$SRCDIR/models/bench-diag.ini" 2
+            run_fdrsim diag1f "$SRCDIR/models/bench-diag.ini" 1 --set run.fdr2=on
         elif [ "$who" = numpy ] && [ "$have_numpy" = yes ]; then
             run_numpy npdiag numpy_diag.py "$diag_work" tuned 2000 256 1000
         fi
     done
-    for who in $order; do
-        if [ "$who" = fdrsim ] && [ "$fdrsim_ok" = yes ]; then
-            run_fdrsim dense1 "$SRCDIR/models/bench-dense.ini" 1
-        elif [ "$who" = numpy ] && [ "$have_numpy" = yes ]; then
-            run_numpy npdense numpy_dense.py "$dense_work" tuned 2000 256 500
-        fi
-    done
+    # the generator right after the diagonal runs it is compared with
     if [ -n "$rng_bin" ]; then
-        if "$rng_bin" >"$tmp/rng.log" 2>&1; then
+        if $pin "$rng_bin" >"$tmp/rng.log" 2>&1; then
             # the first normals/s line is fdrsim's own generator; later ones (GSL) are context
             line=$(grep 'normals/s' "$tmp/rng.log" | head -n 1)
             r=$(rng_rate "$line")
@@ -251,13 +260,20 @@ while [ "$i" -le "$REPS" ]; do
             echo nan >>"$tmp/rng.ups"
         fi
     fi
+    for who in $order; do
+        if [ "$who" = fdrsim ] && [ "$fdrsim_ok" = yes ]; then
+            run_fdrsim dense1 "$SRCDIR/models/bench-dense.ini" 1
+        elif [ "$who" = numpy ] && [ "$have_numpy" = yes ]; then
+            run_numpy npdense numpy_dense.py "$dense_work" tuned 2000 256 500
+        fi
+    done
     i=$((i + 1))
 done
 echo
 
 # ---- table --------------------------------------------------------------------------------------
 
-for t in diag1 diag2 dense1 npdiag npdense rng; do
+for t in diag1 diag2 diag1f dense1 npdiag npdense rng; do
     for k in ups wall; do
         [ -f "$tmp/$t.$k" ] || : >"$tmp/$t.$k"
     done
@@ -269,6 +285,10 @@ paired diag2 npdiag wall "$tmp/rw_diag2"
 paired dense1 npdense ups "$tmp/r_dense1"
 paired dense1 npdense wall "$tmp/rw_dense1"
 paired diag2 diag1 ups "$tmp/r_scale"
+paired diag1 rng ups "$tmp/r_gen"
+paired diag1f npdiag ups "$tmp/r_diag1f"
+paired diag1f npdiag wall "$tmp/rw_diag1f"
+paired diag1f rng ups "$tmp/r_genf"
 
 m_diag1=$(median "$tmp/diag1.ups")
 m_diag2=$(median "$tmp/diag2.ups")
@@ -283,7 +303,11 @@ rw_diag1=$(median "$tmp/rw_diag1")
 rw_diag2=$(median "$tmp/rw_diag2")
 rw_dense1=$(median "$tmp/rw_dense1")
 r_scale=$(median "$tmp/r_scale")
-r_gen=$(ratio "$m_diag1" "$m_rng")
+r_gen=$(median "$tmp/r_gen")
+m_diag1f=$(median "$tmp/diag1f.ups")
+r_diag1f=$(median "$tmp/r_diag1f")
+rw_diag1f=$(median "$tmp/rw_diag1f")
+r_genf=$(median "$tmp/r_genf")
 
 echo "medians of $REPS; updates/s = replicas * dim * steps / time of the stepping loop;"
 echo "ratio = median over repetitions of (fdrsim / numpy) in the same repetition;"
@@ -293,6 +317,8 @@ printf '%-36s %12s %12s %8s %8s %10s\n' "diagonal d=1000 R=256, 1 thread" "$(fmt
     "$(fmt "$m_npdiag")" "$(fmt "$r_diag1")" "$(fmt "$rw_diag1")" ""
 printf '%-36s %12s %12s %8s %8s %10s\n' "diagonal d=1000 R=256, 2 threads" "$(fmt "$m_diag2")" \
     "$(fmt "$m_npdiag")" "$(fmt "$r_diag2")" "$(fmt "$rw_diag2")" "$(fmt "$r_scale")"
+printf '%-36s %12s %12s %8s %8s %10s\n' "same, 1 thread, FDR2 terms on" "$(fmt "$m_diag1f")" \
+    "$(fmt "$m_npdiag")" "$(fmt "$r_diag1f")" "$(fmt "$rw_diag1f")" ""
 printf '%-36s %12s %12s %8s %8s %10s\n' "dense d=500 R=256, 1 thread" "$(fmt "$m_dense1")" \
     "$(fmt "$m_npdense")" "$(fmt "$r_dense1")" "$(fmt "$rw_dense1")" ""
 if [ -n "$rng_bin" ]; then
@@ -328,6 +354,8 @@ target "diagonal, 1 thread / tuned numpy" "$r_diag1" 5 x
 target "diagonal, 1 thread / generator alone" "$r_gen" 0.8 ""
 target "dense, 1 thread / tuned numpy" "$r_dense1" 1.3 x
 target "diagonal, 2 threads / 1 thread" "$r_scale" 1.7 x
+echo "for information (the numpy programs do not compute FDR2's terms):"
+printf '  %-44s %8s\n' "diagonal with FDR2 on, 1 thread / generator" "$(fmt "$r_genf")"
 
 if [ "$fdrsim_ok" = no ] || [ "$fdrsim_failed" = yes ]; then
     echo
