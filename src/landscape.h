@@ -32,10 +32,13 @@ typedef struct {
     /* The point theta* the type is built around (its global minimum where
      * known); returns 1 if it is known to be the global minimum. */
     int (*centre)(const void *state, double *x);
-    /* If f is exactly quadratic: writes its constant Hessian and returns 1. */
+    /* If f is exactly quadratic: writes its constant Hessian and returns 1
+     * (with diagonal Gaussian noise, the engine's fused path then takes all
+     * gradients of a block of replicas from one matrix product). */
     int (*constant_hessian)(const void *state, double *H);
     /* If f is a separable quadratic in the original coordinates: writes the
-     * diagonal of its Hessian and returns 1 (enables the fused fast path). */
+     * diagonal of its Hessian and returns 1 (the fused path then needs no
+     * product at all). */
     int (*diagonal_hessian)(const void *state, double *h);
 } fdr_landscape_type;
 
