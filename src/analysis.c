@@ -74,6 +74,43 @@ static double tau_int(const fdr_result *r, int k)
     return fmax(0.5, L * vbm / (2 * vx));
 }
 
+/* Mean of quantity k (FDR_NSTATE_OBS: FDR1's difference, c1 its factor)
+ * over batches [b0, b1) of replica rep. */
+static double half_mean(const fdr_result *r, size_t rep, int k, double c1, int b0, int b1)
+{
+    double s = 0;
+    long n = 0;
+    for (int b = b0; b < b1; b++) {
+        const double *x = r->bsum + (rep * FDR_NBATCH + (size_t)b) * FDR_NOBS;
+        s += k < FDR_NSTATE_OBS ? x[k] : x[FDR_OBS_OL] - c1 * x[FDR_OBS_VV];
+        n += r->bcount[b];
+    }
+    return s / (double)n;
+}
+
+/* The drift test of fdr_stationarity. */
+static void stationarity(const fdr_model *m, const fdr_result *r, const char *const *keys,
+                         double *delta, fdr_stationarity *st)
+{
+    memset(st, 0, sizeof *st);
+    double c1 = (1 + m->momentum) / (2 * m->eta_b);
+    st->threshold = gsl_cdf_tdist_Qinv(gsl_cdf_ugaussian_Q(m->threshold) / FDR_NSTAT_QTY,
+                                       (double)(r->R - 1));
+    for (int k = 0; k < FDR_NSTAT_QTY; k++) {
+        for (size_t rep = 0; rep < r->R; rep++)
+            delta[rep] = half_mean(r, rep, k, c1, FDR_NBATCH / 2, FDR_NBATCH) -
+                         half_mean(r, rep, k, c1, 0, FDR_NBATCH / 2);
+        fdr_est d = mean_err(delta, r->R);
+        double z = d.err > 0 ? d.val / d.err : (d.val == 0 ? 0 : INFINITY);
+        if (!st->worst || fabs(z) > fabs(st->z)) {
+            st->worst = keys[k];
+            st->drift = d;
+            st->z = z;
+        }
+    }
+    st->pass = fabs(st->z) < st->threshold;
+}
+
 /* Fills a relation from per-unit values of both sides. */
 static void relation_from_units(fdr_relation *rel, const double *l, const double *rr, double *tmp,
                                 size_t U)
@@ -247,8 +284,8 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
                           ? "1 sigma, from the spread of independent replicas"
                           : "1 sigma, from batch means (16 batches per replica)";
     double c1 = (1 + m->momentum) / (2 * m->eta_b);
-    static const char *const keys[FDR_NSTATE_OBS] = {"theta_dot_grad", "v_dot_v", "grad_sq",
-                                               "v_dot_grad", "loss_excess"};
+    static const char *const keys[FDR_NSTAT_QTY] = {
+        "theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad", "loss_excess", "fdr1_difference"};
     static const char *const what[FDR_NSTATE_OBS] = {
         "<(theta - c) . grad f>", "<v . v>", "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
     const double ex[FDR_NSTATE_OBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
@@ -262,6 +299,7 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
         a->obs[k].exact = e->available ? ex[k] : NAN;
         a->obs[k].tau_int = tau_int(r, k);
     }
+    stationarity(m, r, keys, tmp, &a->stationarity);
     zero_vector(&a->rel[FDR_REL_FDR0_GRAD], "FDR0.grad", r, r->gsum, l, rr, tmp, m->threshold);
     zero_vector(&a->rel[FDR_REL_FDR0_V], "FDR0.v", r, r->vsum, l, rr, tmp, m->threshold);
 

@@ -49,6 +49,23 @@ typedef struct {
     double dissipation_exact, F2_exact; /* NAN when unknown */
 } fdr_fdr2_terms;
 
+/* Quantities the stationarity check follows: the state observables and
+ * FDR1's difference <theta . grad f> - (1 + mu)/(2 eta_b) <v . v>. */
+#define FDR_NSTAT_QTY (FDR_NSTATE_OBS + 1)
+
+/* Stationarity of the measurement window (THEORY.md section 9): the drift
+ * of each quantity from the window's first half to its second, per
+ * replica (independent streams; a model has two or more), so that a
+ * transient left in the window shows as a significant difference. */
+typedef struct {
+    const char *worst; /* the quantity with the largest |z| */
+    fdr_est drift;     /* its second-half mean minus its first-half mean */
+    double z;
+    double threshold; /* |z| limit: Bonferroni over the quantities, Student t
+                         with R - 1 degrees of freedom */
+    int pass;
+} fdr_stationarity;
+
 typedef struct {
     fdr_relation rel[FDR_NREL];
     size_t nrel;
@@ -56,6 +73,7 @@ typedef struct {
     size_t ntens;
     fdr_relation *tens; /* every tensor entry (or direction), for tensor.dat */
     fdr_fdr2_terms fdr2;
+    fdr_stationarity stationarity; /* a diagnostic: not part of all_pass */
     int all_pass;
     const char *error_method; /* how the error bars were obtained */
 } fdr_analysis;

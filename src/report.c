@@ -162,6 +162,16 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     if (!m->land->ref_is_min)
         fprintf(f, "(theta is centred, and loss_excess measured, at the landscape's reference "
                    "point c, which is not known to be its global minimum)\n");
+    const fdr_stationarity *st = &a->stationarity;
+    if (st->pass)
+        fprintf(f, "\nstationarity: no drift between the halves of the window (largest: %s, "
+                   "z = %.2f, limit %.2f)\n",
+                st->worst, st->z, st->threshold);
+    else
+        fprintf(f, "\nstationarity: WARNING: %s drifts by %.4g +- %.2g from the first half of the "
+                   "window to the second (z = %.2f, limit %.2f): the run may not have been "
+                   "stationary; lengthen burn_in or steps\n",
+                st->worst, st->drift.val, st->drift.err, st->z, st->threshold);
     if (!rep->e->available)
         fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
     fprintf(f, "\n%s: %s\n", a->all_pass ? "PASS" : "FAIL",
@@ -324,6 +334,16 @@ static json_t *summary_json(const fdr_report *rep)
         json_object_set_new(obs, a->obs[k].key, o);
     }
     json_object_set_new(root, "observables", obs);
+    const fdr_stationarity *st = &a->stationarity;
+    json_t *stj = json_object();
+    json_object_set_new(stj, "test", json_string("drift between the halves of the window"));
+    json_object_set_new(stj, "quantity", json_string(st->worst));
+    json_object_set_new(stj, "drift", fdr_json_number(st->drift.val));
+    json_object_set_new(stj, "drift_err", fdr_json_number(st->drift.err));
+    json_object_set_new(stj, "z", fdr_json_number(st->z));
+    json_object_set_new(stj, "limit", fdr_json_number(st->threshold));
+    json_object_set_new(stj, "pass", json_boolean(st->pass));
+    json_object_set_new(root, "stationarity", stj);
     if (a->fdr2.measured) {
         const fdr_fdr2_terms *t = &a->fdr2;
         json_t *terms = json_object();

@@ -121,10 +121,16 @@ Test(cli, run_writes_every_file_and_a_parsable_summary)
                       json_object_get(o, "exact") && json_object_get(o, "tau_int"),
                   "%s", okeys[k]);
     }
+    json_t *st = json_object_get(root, "stationarity");
+    const char *skeys[] = {"test", "quantity", "drift", "drift_err", "z", "limit"};
+    for (size_t k = 0; k < sizeof skeys / sizeof *skeys; k++)
+        cr_assert_not_null(json_object_get(st, skeys[k]), "stationarity.%s", skeys[k]);
+    cr_assert(json_is_boolean(json_object_get(st, "pass")));
     json_decref(root);
-    /* The verdict table names each relation. */
+    /* The verdict table names each relation and gives the stationarity check. */
     const char *out = slurp("out.txt");
     cr_assert(strstr(out, "FDR1 ") && strstr(out, "FDR0.grad") && strstr(out, "PASS"));
+    cr_assert(strstr(out, "stationarity: "));
     /* The time series has its documented columns and one row per record. */
     const char *ts = slurp("res/timeseries.dat");
     cr_assert(strstr(ts, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq"));

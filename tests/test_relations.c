@@ -149,3 +149,37 @@ Test(relations, bonferroni_threshold_grows_with_the_number_of_tests)
     cr_assert(t100 > 4.9 && t100 < 5.1, "%g", t100);
     cr_assert(fdr_threshold_adjust(4, 10000) > t100);
 }
+
+/* The stationarity check and its twin: the same model measured after a long
+ * burn-in shows no drift between the window's halves; measured from step 0,
+ * while theta still relaxes from 3 along a slow direction (h = 0.02, about
+ * 500 steps per e-fold), it is flagged. */
+static const char *relaxing = "[landscape]\ntype = quadratic\ndim = 4\nspectrum = list 0.02 0.1 1 2\n"
+                              "[optimizer]\nlr = 0.1\nmomentum = 0.5\n[run]\nreplicas = 32\n"
+                              "init = 3\nsteps = %d\nburn_in = %d\n";
+
+Test(relations, a_stationary_window_shows_no_drift, .timeout = 120)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini, relaxing, 14000, 10000);
+    test_run t;
+    test_run_model(&t, ini, 2);
+    const fdr_stationarity *st = &t.a.stationarity;
+    /* Student t with 31 degrees of freedom is wider than the normal limit */
+    cr_assert_gt(st->threshold, fdr_threshold_adjust(t.m->threshold, FDR_NSTAT_QTY));
+    cr_assert(st->pass, "%s drifts, z = %g (limit %g)", st->worst, st->z, st->threshold);
+    cr_assert_lt(fabs(st->z), st->threshold);
+    test_run_free(&t);
+}
+
+Test(relations, a_transient_in_the_window_is_flagged, .timeout = 120)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini, relaxing, 4000, 0);
+    test_run t;
+    test_run_model(&t, ini, 2);
+    const fdr_stationarity *st = &t.a.stationarity;
+    cr_assert_not(st->pass, "%s: z = %g (limit %g)", st->worst, st->z, st->threshold);
+    cr_assert_gt(fabs(st->z), st->threshold);
+    test_run_free(&t);
+}
