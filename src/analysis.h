@@ -32,6 +32,8 @@ typedef struct {
     fdr_est est;
     double exact;   /* NAN when unknown */
     double tau_int; /* integrated autocorrelation time, in steps */
+    int tau_resolved; /* 0: the batches are shorter than 20 tau_int, so the
+                         batch-means estimate is biased low: a lower bound */
 } fdr_observable;
 
 /* The first three relations always stand at these places; the tensor FDR1
@@ -76,6 +78,7 @@ typedef struct {
     fdr_stationarity stationarity; /* a diagnostic: not part of all_pass */
     int all_pass;
     const char *error_method; /* how the error bars were obtained */
+    int errors_suspect;       /* batch-means errors with batches too short for tau_int */
 } fdr_analysis;
 
 /* A scalar relation sum_k cl[k] <O_k> = sum_k cr[k] <O_k> over the engine's

@@ -157,8 +157,20 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             snprintf(z, sizeof z, "-");
         else
             snprintf(z, sizeof z, "%.2f", (o->est.val - o->exact) / o->est.err);
-        fprintf(f, "%-16s %-26s %-12s %7s %8.3g\n", o->key, est, ex, z, o->tau_int);
+        char tau[16];
+        snprintf(tau, sizeof tau, "%s%.3g", o->tau_resolved ? "" : ">", o->tau_int);
+        fprintf(f, "%-16s %-26s %-12s %7s %8s\n", o->key, est, ex, z, tau);
     }
+    for (int k = 0; k < FDR_NSTATE_OBS; k++)
+        if (!a->obs[k].tau_resolved) {
+            fprintf(f, "(>: batches of %ld steps are shorter than 20 tau_int, so tau_int is only "
+                       "bounded from below%s)\n",
+                    r->window / FDR_NBATCH,
+                    a->errors_suspect ? "; the batch-means error bars are then too small: use 16 "
+                                        "replicas or more, or a longer window"
+                                      : "; the error bars, from replicas, do not depend on it");
+            break;
+        }
     if (!m->land->ref_is_min)
         fprintf(f, "(theta is centred, and loss_excess measured, at the landscape's reference "
                    "point c, which is not known to be its global minimum)\n");
@@ -319,6 +331,7 @@ static json_t *summary_json(const fdr_report *rep)
                         rep->e->available ? json_null() : json_string(rep->e->why_not));
     json_object_set_new(root, "exact_reference", exact);
     json_object_set_new(root, "error_bars", json_string(a->error_method));
+    json_object_set_new(root, "error_bars_suspect", json_boolean(a->errors_suspect));
 
     json_t *rels = json_array();
     for (size_t i = 0; i < a->nrel; i++)
@@ -330,6 +343,7 @@ static json_t *summary_json(const fdr_report *rep)
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         json_t *o = est_obj(a->obs[k].est, a->obs[k].exact);
         json_object_set_new(o, "tau_int", fdr_json_number(a->obs[k].tau_int));
+        json_object_set_new(o, "tau_int_resolved", json_boolean(a->obs[k].tau_resolved));
         json_object_set_new(o, "definition", json_string(a->obs[k].what));
         json_object_set_new(obs, a->obs[k].key, o);
     }

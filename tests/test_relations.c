@@ -183,3 +183,74 @@ Test(relations, a_transient_in_the_window_is_flagged, .timeout = 120)
     cr_assert_gt(fabs(st->z), st->threshold);
     test_run_free(&t);
 }
+
+/* tau_int is a lower bound, and batch-means errors are suspect, when the
+ * batches are not much longer than tau_int: theta . grad f relaxes over
+ * 1/(lr h) = 200 steps, batches of 4 replicas x 4000 steps are 125 steps
+ * long. The same model with batches of 5000 steps resolves it. */
+static const char *slow_mode = "[landscape]\ntype = quadratic\ndim = 2\nspectrum = list 0.05 1\n"
+                               "[optimizer]\nlr = 0.1\n[run]\nreplicas = 4\nsteps = %d\n";
+
+Test(relations, short_batches_bound_tau_int_from_below, .timeout = 120)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini, slow_mode, 4000);
+    test_run t;
+    test_run_model(&t, ini, 2);
+    const fdr_observable *o = &t.a.obs[FDR_OBS_OL];
+    cr_assert_not(o->tau_resolved, "tau_int = %g from batches of 125 steps", o->tau_int);
+    cr_assert(t.a.errors_suspect);
+    test_run_free(&t);
+}
+
+/* tau_int of theta . grad f = sum_i h_i theta_i^2 for plain SGD on a
+ * diagonal quadratic with isotropic unit noise: each theta_i is an AR(1)
+ * with a_i = 1 - lr h_i and variance s_i = lr / (h_i (2 - lr h_i)), so
+ * theta_i^2 has autocovariance 2 s_i^2 a_i^(2k) and tau_int
+ * (1 + a_i^2) / (2 (1 - a_i^2)); the sum weights them by h_i^2 s_i^2. */
+static double tau_exact(double lr, const double *h, int d)
+{
+    double num = 0, den = 0;
+    for (int i = 0; i < d; i++) {
+        double a2 = (1 - lr * h[i]) * (1 - lr * h[i]), s = lr / (h[i] * (2 - lr * h[i]));
+        double w = h[i] * h[i] * s * s;
+        num += w * (1 + a2) / (2 * (1 - a2));
+        den += w;
+    }
+    return num / den;
+}
+
+Test(relations, long_batches_resolve_tau_int, .timeout = 120)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini, slow_mode, 160000);
+    test_run t;
+    test_run_model(&t, ini, 2);
+    const fdr_observable *o = &t.a.obs[FDR_OBS_OL];
+    cr_assert(o->tau_resolved, "tau_int = %g from batches of 5000 steps", o->tau_int);
+    cr_assert_not(t.a.errors_suspect);
+    const double h[2] = {0.05, 1};
+    double tau = tau_exact(0.1, h, 2); /* 49.9 steps */
+    /* The estimate is a pooled variance of 4 x 16 batch means, 60 degrees
+     * of freedom: relative standard error sqrt(2 / 60). */
+    double err = sqrt(2.0 / (4 * (FDR_NBATCH - 1))) * tau;
+    cr_assert_lt(fabs(o->tau_int - tau) / err, 4, "tau_int = %g, exact %g +- %g", o->tau_int, tau,
+                 err);
+    test_run_free(&t);
+}
+
+Test(relations, short_batches_underestimate_tau_int, .timeout = 120)
+{
+    /* the twin: batches of 125 steps give an estimate far below the exact
+     * value, which is why it is reported as a lower bound */
+    char ini[512];
+    snprintf(ini, sizeof ini, slow_mode, 4000);
+    test_run t;
+    test_run_model(&t, ini, 2);
+    const double h[2] = {0.05, 1};
+    double tau = tau_exact(0.1, h, 2);
+    double err = sqrt(2.0 / (4 * (FDR_NBATCH - 1))) * tau;
+    cr_assert_gt((tau - t.a.obs[FDR_OBS_OL].tau_int) / err, 2, "tau_int = %g, exact %g",
+                 t.a.obs[FDR_OBS_OL].tau_int, tau);
+    test_run_free(&t);
+}
