@@ -5,6 +5,7 @@
  * |z| < 5: a correct generator fails one of them with probability 6e-7 per
  * seed, while a biased sampler moves z far beyond 5 at these sizes. */
 #include "rng.h"
+#include "rng_kernel.h"
 
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
@@ -309,4 +310,45 @@ Test(rng, normals_match_reference)
                   "normal %zu: got %.17g, reference %.17Lg", i, x[i], want);
     }
     fdr_rng_free(r);
+}
+
+/* Every kernel built in (SSE2 or native, AVX2, AVX-512) that this CPU can
+ * run draws the same bits as the last, always-supported one: a stream does
+ * not depend on the machine. */
+Test(rng, kernels_agree_bit_for_bit)
+{
+    enum { N = 3 * 128 + 77, W = 150 };
+    const fdr_rng_kernel *const *list;
+    size_t nk = fdr_rng_kernels(&list);
+    cr_assert_geq(nk, 1);
+    cr_assert(list[nk - 1]->supported(), "the last kernel must run everywhere");
+    fdr_rng *ref = new_stream(UINT64_C(0x9e3779b97f4a7c15), 77);
+    cr_assert(fdr_rng_use_kernel(ref, nk - 1));
+    double xr[N], ur[W];
+    uint64_t wr[W];
+    fdr_rng_normal(ref, xr, N);
+    fdr_rng_uniform(ref, ur, W);
+    for (size_t i = 0; i < W; i++)
+        wr[i] = fdr_rng_u64(ref);
+    size_t tested = 0;
+    for (size_t k = 0; k < nk; k++) {
+        fdr_rng *r = new_stream(UINT64_C(0x9e3779b97f4a7c15), 77);
+        if (!fdr_rng_use_kernel(r, k)) {
+            cr_assert_not(list[k]->supported());
+            fdr_rng_free(r);
+            continue;
+        }
+        double x[N], u[W];
+        fdr_rng_normal(r, x, N);
+        fdr_rng_uniform(r, u, W);
+        for (size_t i = 0; i < W; i++)
+            cr_assert_eq(fdr_rng_u64(r), wr[i], "%s: word %zu", list[k]->name(), i);
+        cr_assert_eq(memcmp(x, xr, sizeof x), 0, "%s: normals differ", list[k]->name());
+        cr_assert_eq(memcmp(u, ur, sizeof u), 0, "%s: uniforms differ", list[k]->name());
+        fdr_rng_free(r);
+        tested++;
+    }
+    cr_log_info("%zu of %zu generator kernels run on this CPU and agree", tested, nk);
+    cr_assert_geq(tested, 1);
+    fdr_rng_free(ref);
 }
