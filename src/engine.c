@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,20 @@ static int make_directions(fdr_result *res, uint64_t seed)
     return FDR_OK;
 }
 
+/* count x size zero bytes on a cache line, for the arrays the fused loop
+ * streams (fdr_calloc is only as aligned as calloc). */
+static void *zeroed(size_t count, size_t size)
+{
+    if (count && size > SIZE_MAX / count) {
+        fdr_error(FDR_ENOMEM, "out of memory (asked for %zu x %zu bytes)", count, size);
+        return NULL;
+    }
+    void *p = fdr_malloc(count * size);
+    if (p)
+        memset(p, 0, count * size);
+    return p;
+}
+
 static fdr_result *result_alloc(const fdr_model *m)
 {
     fdr_result *res = fdr_calloc(1, sizeof *res);
@@ -102,8 +117,8 @@ static fdr_result *result_alloc(const fdr_model *m)
     size_t U = res->units;
     res->bsum = fdr_calloc(R * FDR_NBATCH * FDR_NOBS, sizeof *res->bsum);
     res->sumsq = fdr_calloc(R * FDR_NOBS, sizeof *res->sumsq);
-    res->gsum = fdr_calloc(U * d, sizeof *res->gsum);
-    res->vsum = fdr_calloc(U * d, sizeof *res->vsum);
+    res->gsum = zeroed(U * d, sizeof *res->gsum);
+    res->vsum = zeroed(U * d, sizeof *res->vsum);
     res->tA = fdr_calloc(U * res->ntens, sizeof *res->tA);
     res->tB = fdr_calloc(U * res->ntens, sizeof *res->tB);
     res->ucount = fdr_calloc(U, sizeof *res->ucount);
@@ -163,7 +178,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     b->n = n;
     b->div_step = -1;
     b->X = fdr_malloc(n * d * sizeof *b->X);
-    b->V = fdr_calloc(n * d, sizeof *b->V);
+    b->V = zeroed(n * d, sizeof *b->V);
     b->G = fdr_malloc(n * d * sizeof *b->G);
     b->Z = fdr_malloc(n * d * sizeof *b->Z);
     b->F = fdr_malloc(n * sizeof *b->F);

@@ -46,8 +46,9 @@ typedef struct {
     double err;
 } fdr_est;
 
-/* malloc/calloc that return 64-byte aligned blocks (release with free) and
- * record FDR_ENOMEM on failure (and return NULL). */
+/* malloc and calloc that record FDR_ENOMEM on failure (and return NULL);
+ * fdr_malloc's blocks are 64-byte aligned, fdr_calloc's only as calloc's.
+ * Release both with free. */
 void *fdr_malloc(size_t n);
 void *fdr_calloc(size_t count, size_t size);
 
