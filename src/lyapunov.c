@@ -40,6 +40,7 @@ struct fdr_lyap {
     double *z;            /* 2d scratch for fdr_lyap_set_initial             */
     double hmin, hmax;
     double tr_HC, tr_C;
+    int identity; /* H is diagonal: U = I, and the rotations are copies */
 };
 
 /* Returns 1 if every one of the n entries of a is finite, else 0. */
@@ -56,6 +57,24 @@ static int all_finite(size_t n, const double *a)
 static int diagonalise(fdr_lyap *w, const double *H)
 {
     size_t d = w->d;
+    /* A diagonal H is its own eigendecomposition: saves the O(d^3)
+     * rotations of C and of the moments (a second or so at d = 1000). */
+    w->identity = 1;
+    for (size_t i = 1; i < d && w->identity; i++)
+        for (size_t j = 0; j < i; j++)
+            if (H[i * d + j] != 0) {
+                w->identity = 0;
+                break;
+            }
+    if (w->identity) {
+        for (size_t k = 0; k < d * d; k++)
+            w->U[k] = 0;
+        for (size_t i = 0; i < d; i++) {
+            w->h[i] = H[i * d + i];
+            w->U[i * d + i] = 1;
+        }
+        return FDR_OK;
+    }
     /* gsl_eigen_symmv overwrites its input, so it works on a copy. */
     double *a = fdr_malloc(d * d * sizeof *a);
     if (!a)
@@ -128,13 +147,18 @@ fdr_lyap *fdr_lyap_alloc(size_t d, const double *H, const double *C)
         return NULL;
     }
     int n = (int)d;
-    /* C' = U^T (C U), with C U held in xx until the moment is cleared. */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, C, n, w->U, n, 0.0,
-                w->xx, n);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, n, 1.0, w->U, n, w->xx, n, 0.0,
-                w->Cr, n);
-    for (size_t k = 0; k < dd; k++)
-        w->xx[k] = 0;
+    if (w->identity) {
+        for (size_t k = 0; k < dd; k++)
+            w->Cr[k] = C[k];
+    } else {
+        /* C' = U^T (C U), with C U held in xx until the moment is cleared. */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, C, n, w->U, n, 0.0,
+                    w->xx, n);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, n, 1.0, w->U, n, w->xx, n,
+                    0.0, w->Cr, n);
+        for (size_t k = 0; k < dd; k++)
+            w->xx[k] = 0;
+    }
     /* The solver reads one triangle of C': averaging keeps the rounding of
      * the rotation (or a slightly asymmetric C) from favouring either. */
     symmetrise(d, w->Cr);
@@ -278,8 +302,15 @@ void fdr_lyap_traces_get(const fdr_lyap *w, fdr_lyap_traces *t)
 }
 
 /* Writes U Mp U^T into out, using tmp (d x d) as scratch. */
-static void rotate_back(size_t d, const double *U, const double *Mp, double *tmp, double *out)
+static void rotate_back(const fdr_lyap *w, const double *Mp, double *tmp, double *out)
 {
+    size_t d = w->d;
+    const double *U = w->U;
+    if (w->identity) {
+        for (size_t k = 0; k < d * d; k++)
+            out[k] = Mp[k];
+        return;
+    }
     int n = (int)d;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, U, n, Mp, n, 0.0, tmp,
                 n);
@@ -299,13 +330,13 @@ int fdr_lyap_blocks(const fdr_lyap *w, double *Mtt, double *Mtv, double *Mvv)
     if (!tmp)
         return FDR_ENOMEM;
     if (Mtt) {
-        rotate_back(d, w->U, w->xx, tmp, Mtt);
+        rotate_back(w, w->xx, tmp, Mtt);
         symmetrise(d, Mtt);
     }
     if (Mtv)
-        rotate_back(d, w->U, w->xv, tmp, Mtv);
+        rotate_back(w, w->xv, tmp, Mtv);
     if (Mvv) {
-        rotate_back(d, w->U, w->vv, tmp, Mvv);
+        rotate_back(w, w->vv, tmp, Mvv);
         symmetrise(d, Mvv);
     }
     free(tmp);

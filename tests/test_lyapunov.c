@@ -152,8 +152,9 @@ static void full_from_blocks(const fdr_lyap *w, size_t d, double *M)
 
 /* A non-commuting pair: H with eigenvalues fracs * 2 (1 + mu) / eta (the
  * last d - 5 spread between them), C with eigenvalues 0.3 .. 1.7, rotated by
- * independent dense random rotations. */
-static void noncommuting(size_t d, double eta, double mu, double *H, double *C)
+ * independent dense random rotations (H stays diagonal with diagonal_h, the
+ * solver's shortcut). */
+static void noncommuting_h(size_t d, double eta, double mu, int diagonal_h, double *H, double *C)
 {
     double *h = zeros(d), *c = zeros(d);
     for (size_t i = 0; i < d; i++) {
@@ -161,10 +162,22 @@ static void noncommuting(size_t d, double eta, double mu, double *H, double *C)
         h[i] = f * 2 * (1 + mu) / eta;
         c[i] = 0.3 + 1.4 * (double)i / (double)d;
     }
-    rotated(d, h, d, 11, H);
+    if (diagonal_h) {
+        for (size_t k = 0; k < d * d; k++)
+            H[k] = 0;
+        for (size_t i = 0; i < d; i++)
+            H[i * d + i] = h[i];
+    } else {
+        rotated(d, h, d, 11, H);
+    }
     rotated(d, c, d, 23, C);
     free(h);
     free(c);
+}
+
+static void noncommuting(size_t d, double eta, double mu, double *H, double *C)
+{
+    noncommuting_h(d, eta, mu, 0, H, C);
 }
 
 Test(lyapunov, alloc_rejects_bad_input_and_starts_at_zero)
@@ -291,14 +304,15 @@ Test(lyapunov, matches_brute_force_iteration)
     check_brute_force(0.1, -0.3);
 }
 
-Test(lyapunov, residual_noncommuting_d50)
+/* S = A S A^T + Q in the original basis, from the solver's blocks. */
+static void residual_check(int diagonal_h)
 {
     enum { d = 50, n = 2 * d };
     double *H = zeros(d * d), *C = zeros(d * d), *A = zeros(n * n), *Q = zeros(n * n),
            *S = zeros(n * n), *R = zeros(n * n), *tmp = zeros(n * n);
     for (size_t p = 0; p < NPARAMS; p++) {
         double eta = params[p].eta, mu = params[p].mu;
-        noncommuting(d, eta, mu, H, C);
+        noncommuting_h(d, eta, mu, diagonal_h, H, C);
         full_AQ(d, H, C, eta, mu, A, Q);
         fdr_lyap *w = fdr_lyap_alloc(d, H, C);
         cr_assert_not_null(w);
@@ -324,6 +338,16 @@ Test(lyapunov, residual_noncommuting_d50)
     free(S);
     free(R);
     free(tmp);
+}
+
+Test(lyapunov, residual_noncommuting_d50)
+{
+    residual_check(0);
+}
+
+Test(lyapunov, residual_diagonal_hessian_dense_noise_d50)
+{
+    residual_check(1);
 }
 
 Test(lyapunov, step_matches_brute_force)
