@@ -346,8 +346,8 @@ fused_loop(size_t n, double mu, double eta, const double *restrict h, const doub
  * their inputs vp and w) in one pass over the d deviates drawn into z.
  * x holds theta - c; g is the gradient from the block's product (dense) or
  * NULL (separable); gs is NULL during burn-in; nes = -eta_b times the noise
- * standard deviations, iso says they are all equal; c0 = eta_b^2 Tr(H C) / 2 completes the
- * noise-averaged F2. */
+ * standard deviations, iso says they are all equal; c0 = eta_b^2 Tr(H C) / 2
+ * completes the noise-averaged F2. */
 static void fused_step(const fdr_model *m, const fdr_result *res, const double *nes, int iso,
                        fdr_rng *rng, double *z, double *x, double *v, const double *g, double *gs,
                        double *vp, double *w, double c0, double *obs)
