@@ -129,6 +129,18 @@ Test(engine, fused_path_matches_generic_path)
                           "rotation = random\n[noise]\ncovariance = isotropic 2\n"
                           "[optimizer]\nlr = 0.05\nmomentum = 0.8\n[run]\nreplicas = 5\n"
                           "steps = 500\nfdr2 = off\n");
+    /* weight decay and a minimum away from 0: the fused path centres at the
+     * exact minimum of the regularised loss; a least-squares loss is a
+     * quadratic too, whose loss_excess the fused path takes as ol / 2 */
+    fused_matches_generic("[landscape]\ntype = quadratic\ndim = 9\nspectrum = log 0.2 4\n"
+                          "rotation = random\nminimum = 0.5\nweight_decay = 0.3\n"
+                          "[optimizer]\nlr = 0.05\nmomentum = 0.8\n[run]\nreplicas = 40\n"
+                          "steps = 500\ninit = 1\n");
+    fused_matches_generic("[landscape]\ntype = regression\ndim = 6\nsamples = 40\n"
+                          "features = spectrum log 2 0.3\nfeatures_rotation = random\n"
+                          "label_noise = 0.5\ntrue_theta = 1\nweight_decay = 0.05\n"
+                          "[noise]\ncovariance = isotropic 0.2\n[optimizer]\nlr = 0.1\n"
+                          "momentum = 0.5\n[run]\nreplicas = 20\nsteps = 600\n");
 }
 
 Test(engine, seeds_give_different_streams)
