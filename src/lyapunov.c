@@ -40,7 +40,8 @@ struct fdr_lyap {
     double *z;            /* 2d scratch for fdr_lyap_set_initial             */
     double hmin, hmax;
     double tr_HC, tr_C;
-    int identity; /* H is diagonal: U = I, and the rotations are copies */
+    int identity;    /* H is diagonal: U = I, and the rotations are copies */
+    int traces_only; /* only the pairs (i, i) of the kept moment are current */
 };
 
 /* Returns 1 if every one of the n entries of a is finite, else 0. */
@@ -219,6 +220,7 @@ int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu)
                          "for momentum %g: the largest stable eta (1 - dampening) is %.6g",
                          eta_b, mu, fdr_lyap_max_stable_lr(w, mu, 0));
     size_t d = w->d;
+    w->traces_only = 0;
     double omu = 1 - mu, opmu = 1 + mu;
     for (size_t i = 0; i < d; i++) {
         double a = eta_b * w->h[i];
@@ -240,6 +242,7 @@ int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu)
 void fdr_lyap_set_initial(fdr_lyap *w, const double *dtheta0, const double *v0)
 {
     size_t d = w->d;
+    w->traces_only = 0;
     int n = (int)d;
     double *x = w->z, *v = w->z + d;
     cblas_dgemv(CblasRowMajor, CblasTrans, n, n, 1.0, w->U, n, dtheta0, 1, 0.0, x, 1);
@@ -255,25 +258,39 @@ void fdr_lyap_set_initial(fdr_lyap *w, const double *dtheta0, const double *v0)
 /* Replaces the kept moment M by A M A^T + Q, one 2x2 block per pair i <= j
  * (the block of (j, i) is its transpose). There is no stability check: a
  * transient is meaningful for any parameters. */
-void fdr_lyap_step(fdr_lyap *w, double eta_b, double mu)
+/* M_ij <- A_i M_ij A_j^T + Q_ij for the pair (i, j), i <= j. */
+static void step_pair(fdr_lyap *w, size_t i, size_t j, double eta_b, double mu)
 {
-    size_t d = w->d;
-    for (size_t i = 0; i < d; i++) {
-        double a = eta_b * w->h[i];
-        for (size_t j = i; j < d; j++) {
-            double b = eta_b * w->h[j];
-            size_t ij = i * d + j, ji = j * d + i;
-            double X = w->xx[ij], P = w->xv[ij], R = w->xv[ji], V = w->vv[ij];
-            double q = eta_b * eta_b * w->Cr[ij];
-            /* L = A_i M_ij, then M_ij <- L A_j^T + q [[1, 1], [1, 1]]. */
-            double lxx = (1 - a) * X + mu * R, lxv = (1 - a) * P + mu * V;
-            double lvx = -a * X + mu * R, lvv = -a * P + mu * V;
-            w->xx[ij] = w->xx[ji] = (1 - b) * lxx + mu * lxv + q;
-            w->xv[ij] = -b * lxx + mu * lxv + q;
-            w->xv[ji] = (1 - b) * lvx + mu * lvv + q;
-            w->vv[ij] = w->vv[ji] = -b * lvx + mu * lvv + q;
-        }
-    }
+    size_t d = w->d, ij = i * d + j, ji = j * d + i;
+    double a = eta_b * w->h[i], b = eta_b * w->h[j];
+    double X = w->xx[ij], P = w->xv[ij], R = w->xv[ji], V = w->vv[ij];
+    double q = eta_b * eta_b * w->Cr[ij];
+    /* L = A_i M_ij, then M_ij <- L A_j^T + q [[1, 1], [1, 1]]. */
+    double lxx = (1 - a) * X + mu * R, lxv = (1 - a) * P + mu * V;
+    double lvx = -a * X + mu * R, lvv = -a * P + mu * V;
+    w->xx[ij] = w->xx[ji] = (1 - b) * lxx + mu * lxv + q;
+    w->xv[ij] = -b * lxx + mu * lxv + q;
+    w->xv[ji] = (1 - b) * lvx + mu * lvv + q;
+    w->vv[ij] = w->vv[ji] = -b * lvx + mu * lvv + q;
+}
+
+int fdr_lyap_step(fdr_lyap *w, double eta_b, double mu)
+{
+    if (w->traces_only)
+        return fdr_error(FDR_EINVAL, "the kept moment was advanced for its traces only");
+    for (size_t i = 0; i < w->d; i++)
+        for (size_t j = i; j < w->d; j++)
+            step_pair(w, i, j, eta_b, mu);
+    return FDR_OK;
+}
+
+void fdr_lyap_step_traces(fdr_lyap *w, double eta_b, double mu)
+{
+    /* In H's eigenbasis each pair evolves on its own, and the traces read
+     * only the pairs (i, i). */
+    for (size_t i = 0; i < w->d; i++)
+        step_pair(w, i, i, eta_b, mu);
+    w->traces_only = 1;
 }
 
 /* Fills t with traces of the kept moment, each a sum over the diagonal in
@@ -325,6 +342,8 @@ int fdr_lyap_blocks(const fdr_lyap *w, double *Mtt, double *Mtv, double *Mvv)
 {
     if (!Mtt && !Mtv && !Mvv)
         return FDR_OK;
+    if (w->traces_only)
+        return fdr_error(FDR_EINVAL, "the kept moment was advanced for its traces only");
     size_t d = w->d;
     double *tmp = fdr_malloc(d * d * sizeof *tmp);
     if (!tmp)

@@ -38,8 +38,15 @@ int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu);
  * z0 = (theta0 - theta*, v0), given in the original basis (length d each). */
 void fdr_lyap_set_initial(fdr_lyap *w, const double *dtheta0, const double *v0);
 
-/* Advances the internally kept second moment one step: M <- A M A^T + Q. */
-void fdr_lyap_step(fdr_lyap *w, double eta_b, double mu);
+/* Advances the internally kept second moment one step: M <- A M A^T + Q.
+ * FDR_EINVAL after fdr_lyap_step_traces (see there). */
+int fdr_lyap_step(fdr_lyap *w, double eta_b, double mu);
+
+/* The same step for what fdr_lyap_traces_get reads only, in O(d) instead of
+ * O(d^2). The rest of the moment is then stale: fdr_lyap_step and
+ * fdr_lyap_blocks refuse with FDR_EINVAL until fdr_lyap_set_initial or
+ * fdr_lyap_stationary sets it again. */
+void fdr_lyap_step_traces(fdr_lyap *w, double eta_b, double mu);
 
 /* Exact traces of the kept moment (stationary solution or propagated one):
  * Tr(H M_tt) = <(theta-theta*) . grad f>, Tr M_vv = <v.v>,
@@ -58,7 +65,8 @@ void fdr_lyap_traces_get(const fdr_lyap *w, fdr_lyap_traces *t);
 
 /* The kept moment's blocks in the original basis, d x d row-major each
  * (any pointer may be NULL): M_tt = <dtheta dtheta^T>, M_tv = <dtheta v^T>,
- * M_vv = <v v^T>. */
+ * M_vv = <v v^T>. FDR_ENOMEM without scratch memory; FDR_EINVAL after
+ * fdr_lyap_step_traces. */
 int fdr_lyap_blocks(const fdr_lyap *w, double *Mtt, double *Mtv, double *Mvv);
 
 #endif

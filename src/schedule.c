@@ -375,9 +375,10 @@ static void ensemble_check(const run_ctx *c, size_t R, long next, fdr_quench *q,
 
 /* Exact <f> - f* and <O_L>/<O_R> at every recorded step along the lr
  * sequence of schedule s, from theta0 with v = 0: the second moment goes
- * through M <- A M A^T + Q (fdr_lyap_step) with each step's lr. <O_L> =
- * <theta . grad f> = Tr(H M_tt) + theta* . grad f(<theta>), where <theta>
- * follows the noiseless iteration (the gradient is linear). */
+ * through M <- A M A^T + Q with each step's lr (fdr_lyap_step_traces: the
+ * traces are all it needs). <O_L> = <theta . grad f> = Tr(H M_tt) +
+ * theta* . grad f(<theta>), where <theta> follows the noiseless iteration
+ * (the gradient is linear). */
 static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
                        const fdr_sched_result *res, fdr_sched_curve *s, const double *theta0)
 {
@@ -417,7 +418,7 @@ static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
                 tr.v_dot_v > 0 ? ol / ((1 + mu) / (2 * lr * omnu) * tr.v_dot_v) : NAN;
             j++;
         }
-        fdr_lyap_step(w, lr * omnu, mu);
+        fdr_lyap_step_traces(w, lr * omnu, mu);
         for (size_t i = 0; !centred && i < d; i++) {
             vm[i] = mu * vm[i] - lr * omnu * gm[i];
             xm[i] += vm[i];

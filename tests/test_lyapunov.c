@@ -369,7 +369,7 @@ Test(lyapunov, step_matches_brute_force)
         double peak = maxabs(n * n, M);
         cr_assert(maxdiff(n * n, S, M) <= 1e-14 * peak, "set_initial");
         for (int t = 1; t <= 30; t++) {
-            fdr_lyap_step(w, eta, mu);
+            cr_assert_eq(fdr_lyap_step(w, eta, mu), FDR_OK);
             full_step(n, A, Q, M, tmp);
             full_from_blocks(w, d, S);
             /* Rounding errors are absolute, inherited from the largest moment
@@ -402,7 +402,7 @@ Test(lyapunov, steps_converge_to_stationary)
         fdr_lyap_traces ts, t;
         fdr_lyap_traces_get(w, &ts);
         /* The stationary moment is a fixed point of one step. */
-        fdr_lyap_step(w, eta, mu);
+        cr_assert_eq(fdr_lyap_step(w, eta, mu), FDR_OK);
         fdr_lyap_traces_get(w, &t);
         cr_assert(fabs(t.theta_dot_grad - ts.theta_dot_grad) <= 1e-14 * ts.theta_dot_grad);
         cr_assert(fabs(t.v_dot_v - ts.v_dot_v) <= 1e-14 * ts.v_dot_v);
@@ -410,7 +410,7 @@ Test(lyapunov, steps_converge_to_stationary)
          * rho^2 <= 0.93 here: 2000 steps leave nothing above rounding. */
         fdr_lyap_set_initial(w, theta0, v0);
         for (int s = 0; s < 2000; s++)
-            fdr_lyap_step(w, eta, mu);
+            cr_assert_eq(fdr_lyap_step(w, eta, mu), FDR_OK);
         fdr_lyap_traces_get(w, &t);
         cr_assert(fabs(t.theta_dot_grad - ts.theta_dot_grad) <= 1e-12 * ts.theta_dot_grad,
                   "eta %g mu %g: %.17g vs %.17g", eta, mu, t.theta_dot_grad, ts.theta_dot_grad);
@@ -423,6 +423,45 @@ Test(lyapunov, steps_converge_to_stationary)
     free(C);
     free(theta0);
     free(v0);
+}
+
+/* Stepping only what the traces read gives the traces of the full step,
+ * along a varying learning rate from a deterministic start; the stale rest
+ * is refused until the moment is set again. */
+Test(lyapunov, traces_only_step_matches_full_step)
+{
+    enum { d = 20 };
+    double H[d * d], C[d * d], x0[d], v0[d];
+    noncommuting(d, 0.1, 0.6, H, C);
+    for (size_t i = 0; i < d; i++) {
+        x0[i] = 1.0 - 0.1 * (double)i;
+        v0[i] = 0.05 * (double)(i % 3);
+    }
+    fdr_lyap *full = fdr_lyap_alloc(d, H, C), *fast = fdr_lyap_alloc(d, H, C);
+    cr_assert(full && fast);
+    fdr_lyap_set_initial(full, x0, v0);
+    fdr_lyap_set_initial(fast, x0, v0);
+    for (int s = 0; s < 300; s++) {
+        double eta = 0.1 / (1 + 0.01 * s);
+        cr_assert_eq(fdr_lyap_step(full, eta, 0.6), FDR_OK);
+        fdr_lyap_step_traces(fast, eta, 0.6);
+        fdr_lyap_traces a, b;
+        fdr_lyap_traces_get(full, &a);
+        fdr_lyap_traces_get(fast, &b);
+        cr_assert_eq(a.theta_dot_grad, b.theta_dot_grad, "step %d", s);
+        cr_assert_eq(a.v_dot_v, b.v_dot_v, "step %d", s);
+        cr_assert_eq(a.grad_sq, b.grad_sq, "step %d", s);
+        cr_assert_eq(a.v_dot_grad, b.v_dot_grad, "step %d", s);
+        cr_assert_eq(a.v_H_v, b.v_H_v, "step %d", s);
+    }
+    double M[d * d];
+    cr_assert_eq(fdr_lyap_blocks(fast, M, NULL, NULL), FDR_EINVAL);
+    cr_assert_eq(fdr_lyap_step(fast, 0.1, 0.6), FDR_EINVAL);
+    fdr_lyap_set_initial(fast, x0, v0);
+    cr_assert_eq(fdr_lyap_step(fast, 0.1, 0.6), FDR_OK);
+    cr_assert_eq(fdr_lyap_blocks(fast, M, NULL, NULL), FDR_OK);
+    fdr_lyap_free(full);
+    fdr_lyap_free(fast);
 }
 
 Test(lyapunov, traces_match_blocks)

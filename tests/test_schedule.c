@@ -82,7 +82,7 @@ static void exact_along(const fdr_model *m, const fdr_sched_curve *s, double *ra
         fdr_lyap_traces_get(w, &tr);
         ratio[t] = tr.theta_dot_grad / ((1 + mu) / (2 * lr) * tr.v_dot_v);
         loss[t] = tr.loss_excess;
-        fdr_lyap_step(w, lr, mu);
+        cr_assert_eq(fdr_lyap_step(w, lr, mu), FDR_OK);
     }
     fdr_lyap_free(w);
 }
