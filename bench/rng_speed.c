@@ -56,7 +56,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: rng_speed [n>0 [calls>0]]\n");
         return 2;
     }
-    double *buf = fdr_malloc(n * sizeof *buf); /* cache-line aligned, as in the simulator */
+    double *buf = fdr_malloc_aligned(n * sizeof *buf); /* as the simulator's buffers */
     fdr_rng *r = fdr_rng_alloc(12345, 0);
     gsl_rng *g = gsl_rng_alloc(gsl_rng_taus2);
     if (!buf || !r || !g) {

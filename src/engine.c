@@ -85,14 +85,14 @@ static int make_directions(fdr_result *res, uint64_t seed)
 }
 
 /* count x size zero bytes on a cache line, for the arrays the fused loop
- * streams (fdr_calloc is only as aligned as calloc). */
+ * streams. */
 static void *zeroed(size_t count, size_t size)
 {
     if (count && size > SIZE_MAX / count) {
         fdr_error(FDR_ENOMEM, "out of memory (asked for %zu x %zu bytes)", count, size);
         return NULL;
     }
-    void *p = fdr_malloc(count * size);
+    void *p = fdr_malloc_aligned(count * size);
     if (p)
         memset(p, 0, count * size);
     return p;
@@ -177,10 +177,10 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     b->first = first;
     b->n = n;
     b->div_step = -1;
-    b->X = fdr_malloc(n * d * sizeof *b->X);
+    b->X = fdr_malloc_aligned(n * d * sizeof *b->X);
     b->V = zeroed(n * d, sizeof *b->V);
-    b->G = fdr_malloc(n * d * sizeof *b->G);
-    b->Z = fdr_malloc(n * d * sizeof *b->Z);
+    b->G = fdr_malloc_aligned(n * d * sizeof *b->G);
+    b->Z = fdr_malloc_aligned(n * d * sizeof *b->Z);
     b->F = fdr_malloc(n * sizeof *b->F);
     b->work = fdr_malloc(n * d * sizeof *b->work);
     b->dx = fdr_malloc(d * sizeof *b->dx);
@@ -192,7 +192,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
         return FDR_ENOMEM;
     if (m->fdr2 && !(res->fused && m->land->hdiag)) {
         if (m->land->H) {
-            b->VW = fdr_malloc(2 * n * d * sizeof *b->VW);
+            b->VW = fdr_malloc_aligned(2 * n * d * sizeof *b->VW);
             b->HVW = fdr_malloc(2 * n * d * sizeof *b->HVW);
             if (!b->VW || !b->HVW)
                 return FDR_ENOMEM;
@@ -287,6 +287,15 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
     return res->units_are_replicas ? replica : replica * FDR_NBATCH + (size_t)batch;
 }
 
+/* What the fused path reads at every step besides the state, on cache
+ * lines: the Hessian diagonal (separable case) and -eta_b times the noise
+ * standard deviations. */
+typedef struct {
+    double *h;   /* NULL for a dense H */
+    double *nes; /* d entries */
+    int iso;     /* all of nes are equal: the loop reads nes[0] only */
+} fused_coef;
+
 /* a * b + c, in one fused multiply-add where the hardware has it. The
  * build compiles with -ffp-contract=off (implied by -std=c11, and needed
  * by rng.c's bit-exact sampler), so the hot loops ask for it by name. */
@@ -345,15 +354,15 @@ fused_loop(size_t n, double mu, double eta, const double *restrict h, const doub
  * observables, the FDR0.grad sum, the update and the FDR2 terms (or, dense,
  * their inputs vp and w) in one pass over the d deviates drawn into z.
  * x holds theta - c; g is the gradient from the block's product (dense) or
- * NULL (separable); gs is NULL during burn-in; nes = -eta_b times the noise
- * standard deviations, iso says they are all equal; c0 = eta_b^2 Tr(H C) / 2
+ * NULL (separable); gs is NULL during burn-in; c0 = eta_b^2 Tr(H C) / 2
  * completes the noise-averaged F2. */
-static void fused_step(const fdr_model *m, const fdr_result *res, const double *nes, int iso,
+static void fused_step(const fdr_model *m, const fdr_result *res, const fused_coef *fc,
                        fdr_rng *rng, double *z, double *x, double *v, const double *g, double *gs,
                        double *vp, double *w, double c0, double *obs)
 {
     size_t d = res->d;
-    const double *h = m->land->hdiag;
+    const double *h = fc->h, *nes = fc->nes;
+    const int iso = fc->iso;
     const double mu = m->momentum, eta = m->eta_b;
     const int fdr2 = m->fdr2;
     double acc[6] = {0};
@@ -509,7 +518,7 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0)
 }
 
 /* Runs every step of one block of replicas. */
-static void run_block(const fdr_model *m, fdr_result *res, block *b, const double *nes, int iso,
+static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused_coef *fc,
                       double c0, progress_state *p)
 {
     size_t d = res->d, n = b->n;
@@ -527,12 +536,12 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const doubl
                 size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
                 if (batch >= 0 && res->ntens) {
                     for (size_t i = 0; !dense && i < d; i++)
-                        g[i] = m->land->hdiag[i] * x[i];
+                        g[i] = fc->h[i] * x[i];
                     tensor_accumulate(res, u, x, g, v);
                 }
                 if (batch >= 0)
                     fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
-                fused_step(m, res, nes, iso, b->rng[r], b->Z, x, v, dense ? g : NULL,
+                fused_step(m, res, fc, b->rng[r], b->Z, x, v, dense ? g : NULL,
                            batch >= 0 ? res->gsum + u * d : NULL, b->VW ? b->VW + r * d : NULL,
                            b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
             }
@@ -609,15 +618,22 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     size_t nblocks = (R + bs - 1) / bs;
     block *blocks = fdr_calloc(nblocks, sizeof *blocks);
     double *theta0 = fdr_malloc(d * sizeof *theta0);
-    /* The fused path's noise amplitudes, negated: -eta_b sigma_i. */
-    double *nes = res->fused ? fdr_malloc(d * sizeof *nes) : NULL;
-    int rc = blocks && theta0 && (nes || !res->fused) ? FDR_OK : FDR_ENOMEM;
+    fused_coef fc = {NULL, NULL, 1};
+    if (res->fused) {
+        fc.nes = fdr_malloc_aligned(d * sizeof *fc.nes);
+        if (m->land->hdiag)
+            fc.h = fdr_malloc_aligned(d * sizeof *fc.h);
+    }
+    int rc = blocks && theta0 && (fc.nes || !res->fused) && (fc.h || !res->fused || !m->land->hdiag)
+                 ? FDR_OK
+                 : FDR_ENOMEM;
     if (rc == FDR_OK)
         fdr_engine_initial(m, theta0);
-    int iso = 1; /* the same amplitude for every coordinate */
-    for (size_t i = 0; nes && i < d; i++) {
-        nes[i] = -m->eta_b * m->noise->sdiag[i];
-        iso = iso && nes[i] == nes[0];
+    for (size_t i = 0; rc == FDR_OK && res->fused && i < d; i++) {
+        fc.nes[i] = -m->eta_b * m->noise->sdiag[i];
+        fc.iso = fc.iso && fc.nes[i] == fc.nes[0];
+        if (fc.h)
+            fc.h[i] = m->land->hdiag[i];
     }
     for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
@@ -641,7 +657,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], nes, iso, c0, &prog);
+                run_block(m, res, &blocks[k], &fc, c0, &prog);
         }
     }
     if (prog.shown >= 0)
@@ -667,7 +683,8 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         block_free(&blocks[k]);
     free(blocks);
     free(theta0);
-    free(nes);
+    free(fc.nes);
+    free(fc.h);
     if (rc != FDR_OK) {
         fdr_result_free(res);
         return rc;

@@ -29,23 +29,31 @@ void fdr_error_clear(void)
     last_message[0] = '\0';
 }
 
-/* fdr_malloc's blocks start on a cache line: the engine's state arrays are
- * read with full-width vector loads, which cost twice as much when they
- * straddle two lines (malloc aligns to 16 bytes only). */
-enum { ALIGN = 64 };
-
 void *fdr_malloc(size_t n)
 {
-    size_t size = n ? n : 1;
-    void *p = size <= SIZE_MAX - (ALIGN - 1) ? aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN)
-                                             : NULL;
+    void *p = malloc(n ? n : 1);
     if (!p)
         fdr_error(FDR_ENOMEM, "out of memory (asked for %zu bytes)", n);
     return p;
 }
 
-/* calloc itself, not fdr_malloc and memset: large blocks then come as fresh
- * zero pages, touched only where they are used. */
+/* A cache line: the engine reads its state arrays with full-width vector
+ * loads, which cost twice as much when they straddle two lines (malloc
+ * aligns to 16 bytes). Only for those arrays: aligned_alloc is slower than
+ * malloc, which matters to the landscapes' per-call scratch. */
+enum { ALIGN = 64 };
+
+void *fdr_malloc_aligned(size_t n)
+{
+    size_t size = n ? n : 1; /* aligned_alloc wants a multiple of the alignment */
+    void *p = size <= SIZE_MAX - (ALIGN - 1)
+                  ? aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN)
+                  : NULL;
+    if (!p)
+        fdr_error(FDR_ENOMEM, "out of memory (asked for %zu bytes)", n);
+    return p;
+}
+
 void *fdr_calloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);

@@ -46,10 +46,11 @@ typedef struct {
     double err;
 } fdr_est;
 
-/* malloc and calloc that record FDR_ENOMEM on failure (and return NULL);
- * fdr_malloc's blocks are 64-byte aligned, fdr_calloc's only as calloc's.
- * Release both with free. */
+/* malloc and calloc that record FDR_ENOMEM on failure (and return NULL),
+ * and a malloc whose blocks start on a 64-byte cache line (for arrays read
+ * with full-width vector loads). Release all three with free. */
 void *fdr_malloc(size_t n);
 void *fdr_calloc(size_t count, size_t size);
+void *fdr_malloc_aligned(size_t n);
 
 #endif
