@@ -184,25 +184,6 @@ Test(relations, a_transient_in_the_window_is_flagged, .timeout = 120)
     test_run_free(&t);
 }
 
-/* tau_int is a lower bound, and batch-means errors are suspect, when the
- * batches are not much longer than tau_int: theta . grad f relaxes over
- * 1/(lr h) = 200 steps, batches of 4 replicas x 4000 steps are 125 steps
- * long. The same model with batches of 5000 steps resolves it. */
-static const char *slow_mode = "[landscape]\ntype = quadratic\ndim = 2\nspectrum = list 0.05 1\n"
-                               "[optimizer]\nlr = 0.1\n[run]\nreplicas = 4\nsteps = %d\n";
-
-Test(relations, short_batches_bound_tau_int_from_below, .timeout = 120)
-{
-    char ini[512];
-    snprintf(ini, sizeof ini, slow_mode, 4000);
-    test_run t;
-    test_run_model(&t, ini, 2);
-    const fdr_observable *o = &t.a.obs[FDR_OBS_OL];
-    cr_assert_not(o->tau_resolved, "tau_int = %g from batches of 125 steps", o->tau_int);
-    cr_assert(t.a.errors_suspect);
-    test_run_free(&t);
-}
-
 /* tau_int of theta . grad f = sum_i h_i theta_i^2 for plain SGD on a
  * diagonal quadratic with isotropic unit noise: each theta_i is an AR(1)
  * with a_i = 1 - lr h_i and variance s_i = lr / (h_i (2 - lr h_i)), so
@@ -220,37 +201,49 @@ static double tau_exact(double lr, const double *h, int d)
     return num / den;
 }
 
-Test(relations, long_batches_resolve_tau_int, .timeout = 120)
+/* A slow mode: theta . grad f relaxes over 1/(lr h) = 200 steps, and its
+ * exact tau_int is 49.9 steps. Runs it for the given number of steps; 4
+ * replicas, so the batches are steps / 16 long and the errors come from
+ * batch means. *tau is the exact tau_int, *err the 1-sigma error of its
+ * estimate (a pooled variance of 4 x 16 batch means: 60 degrees of
+ * freedom, relative error sqrt(2 / 60)). */
+static void run_slow_mode(test_run *t, int steps, double *tau, double *err)
 {
+    static const double h[2] = {0.05, 1};
     char ini[512];
-    snprintf(ini, sizeof ini, slow_mode, 160000);
+    snprintf(ini, sizeof ini,
+             "[landscape]\ntype = quadratic\ndim = 2\nspectrum = list %g %g\n"
+             "[optimizer]\nlr = 0.1\n[run]\nreplicas = 4\nsteps = %d\n",
+             h[0], h[1], steps);
+    test_run_model(t, ini, 2);
+    *tau = tau_exact(0.1, h, 2);
+    *err = sqrt(2.0 / (4 * (FDR_NBATCH - 1))) * *tau;
+}
+
+/* Batches of 125 steps give an estimate far below the exact value: it is
+ * reported as a lower bound, and the batch-means errors as suspect. */
+Test(relations, short_batches_bound_tau_int_from_below, .timeout = 120)
+{
     test_run t;
-    test_run_model(&t, ini, 2);
+    double tau, err;
+    run_slow_mode(&t, 4000, &tau, &err);
     const fdr_observable *o = &t.a.obs[FDR_OBS_OL];
-    cr_assert(o->tau_resolved, "tau_int = %g from batches of 5000 steps", o->tau_int);
-    cr_assert_not(t.a.errors_suspect);
-    const double h[2] = {0.05, 1};
-    double tau = tau_exact(0.1, h, 2); /* 49.9 steps */
-    /* The estimate is a pooled variance of 4 x 16 batch means, 60 degrees
-     * of freedom: relative standard error sqrt(2 / 60). */
-    double err = sqrt(2.0 / (4 * (FDR_NBATCH - 1))) * tau;
-    cr_assert_lt(fabs(o->tau_int - tau) / err, 4, "tau_int = %g, exact %g +- %g", o->tau_int, tau,
-                 err);
+    cr_assert_not(o->tau_resolved, "tau_int = %g from batches of 125 steps", o->tau_int);
+    cr_assert(t.a.errors_suspect);
+    cr_assert_gt((tau - o->tau_int) / err, 2, "tau_int = %g, exact %g", o->tau_int, tau);
     test_run_free(&t);
 }
 
-Test(relations, short_batches_underestimate_tau_int, .timeout = 120)
+/* The twin: batches of 5000 steps resolve it, within 4 sigma. */
+Test(relations, long_batches_resolve_tau_int, .timeout = 120)
 {
-    /* the twin: batches of 125 steps give an estimate far below the exact
-     * value, which is why it is reported as a lower bound */
-    char ini[512];
-    snprintf(ini, sizeof ini, slow_mode, 4000);
     test_run t;
-    test_run_model(&t, ini, 2);
-    const double h[2] = {0.05, 1};
-    double tau = tau_exact(0.1, h, 2);
-    double err = sqrt(2.0 / (4 * (FDR_NBATCH - 1))) * tau;
-    cr_assert_gt((tau - t.a.obs[FDR_OBS_OL].tau_int) / err, 2, "tau_int = %g, exact %g",
-                 t.a.obs[FDR_OBS_OL].tau_int, tau);
+    double tau, err;
+    run_slow_mode(&t, 160000, &tau, &err);
+    const fdr_observable *o = &t.a.obs[FDR_OBS_OL];
+    cr_assert(o->tau_resolved, "tau_int = %g from batches of 5000 steps", o->tau_int);
+    cr_assert_not(t.a.errors_suspect);
+    cr_assert_lt(fabs(o->tau_int - tau) / err, 4, "tau_int = %g, exact %g +- %g", o->tau_int, tau,
+                 err);
     test_run_free(&t);
 }
