@@ -49,11 +49,6 @@ static fdr_est mean_err(const double *x, size_t n)
     return e;
 }
 
-/* Batches at least this many tau_int long resolve tau_int: the batch-means
- * estimate is biased low by a few times tau_int / L for batches of L steps
- * (about 5-10% here), and so are batch-means error bars. */
-#define TAU_RESOLVED 20
-
 /* Integrated autocorrelation time of observable k from within-replica
  * batch means: Var(batch mean) = 2 tau_int Var(x) / L for batches of L
  * steps much longer than tau_int. */
@@ -303,7 +298,8 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
         a->obs[k].est = mean_err(l, U);
         a->obs[k].exact = e->available ? ex[k] : NAN;
         a->obs[k].tau_int = tau_int(r, k);
-        a->obs[k].tau_resolved = (double)r->window / FDR_NBATCH >= TAU_RESOLVED * a->obs[k].tau_int;
+        a->obs[k].tau_resolved =
+            (double)r->window / FDR_NBATCH >= FDR_TAU_RESOLVED * a->obs[k].tau_int;
         if (!r->units_are_replicas && !a->obs[k].tau_resolved)
             a->errors_suspect = 1;
     }

@@ -23,6 +23,11 @@ typedef struct {
                         truncation off the quadratic, a truncated series) */
 } fdr_relation;
 
+/* Batches at least this many tau_int long resolve tau_int: the batch-means
+ * estimate is biased low by a few times tau_int / L for batches of L steps
+ * (about 5-10% here), and so are batch-means error bars. */
+#define FDR_TAU_RESOLVED 20
+
 /* The observables of the state reported on their own: FDR_OBS_OL .. LOSS. */
 #define FDR_NSTATE_OBS (FDR_OBS_LOSS + 1)
 
@@ -32,8 +37,9 @@ typedef struct {
     fdr_est est;
     double exact;   /* NAN when unknown */
     double tau_int; /* integrated autocorrelation time, in steps */
-    int tau_resolved; /* 0: the batches are shorter than 20 tau_int, so the
-                         batch-means estimate is biased low: a lower bound */
+    int tau_resolved; /* 0: the batches are shorter than FDR_TAU_RESOLVED
+                         tau_int, so the batch-means estimate is biased
+                         low: a lower bound */
 } fdr_observable;
 
 /* The first three relations always stand at these places; the tensor FDR1

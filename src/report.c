@@ -163,9 +163,9 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     }
     for (int k = 0; k < FDR_NSTATE_OBS; k++)
         if (!a->obs[k].tau_resolved) {
-            fprintf(f, "(>: batches of %ld steps are shorter than 20 tau_int, so tau_int is only "
+            fprintf(f, "(>: batches of %ld steps are shorter than %d tau_int, so tau_int is only "
                        "bounded from below%s)\n",
-                    r->window / FDR_NBATCH,
+                    r->window / FDR_NBATCH, FDR_TAU_RESOLVED,
                     a->errors_suspect ? "; the batch-means error bars are then too small: use 16 "
                                         "replicas or more, or a longer window"
                                       : "; the error bars, from replicas, do not depend on it");
