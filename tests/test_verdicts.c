@@ -226,7 +226,7 @@ Test(verdicts, an_error_bar_of_zero_is_no_verdict)
     "covariances = isotropic 0.5\n[noise]\ncovariance = isotropic 1\n[optimizer]\nlr = 1.002\n" \
     "[run]\nreplicas = 16\nsteps = 20000\nseed = 1\n"
 
-Test(verdicts, slow_divergence_exits_2_naming_step_and_replica)
+Test(verdicts, slow_divergence_exits_2_naming_step_and_replica, .timeout = 240)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/slow.ini", tmpdir);
@@ -245,6 +245,14 @@ Test(verdicts, slow_divergence_exits_2_naming_step_and_replica)
     cr_expect(strstr(err, "divergence limit") && strstr(err, "slow.ini"), "%s", err);
     struct stat st;
     snprintf(path, sizeof path, "%s/out", tmpdir);
+    cr_expect_neq(stat(path, &st), 0, "nothing is written");
+    /* The schedules step the state themselves: the constant one diverges. */
+    cr_assert_eq(fdrsim("schedule slow.ini -o sched"), 2, "%s", slurp("out.txt"));
+    err = slurp("err.txt");
+    cr_expect(strstr(err, "replica ") && strstr(err, " at step ") &&
+                  strstr(err, "divergence limit"),
+              "%s", err);
+    snprintf(path, sizeof path, "%s/sched", tmpdir);
     cr_expect_neq(stat(path, &st), 0, "nothing is written");
 }
 
