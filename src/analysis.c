@@ -6,7 +6,11 @@
  * replica's window is cut into FDR_NBATCH batches and the batch means are
  * treated as independent (valid when a batch is much longer than tau_int,
  * which the output reports). A relation's error comes from the per-unit
- * difference LHS - RHS, because both sides are strongly correlated. */
+ * difference LHS - RHS, because both sides are strongly correlated; without
+ * a finite, positive error the relation has no verdict (FDR_UNRESOLVED).
+ * Means and errors are computed in units of a power of two near the largest
+ * value, so that any scale of noise that the doubles can hold gives the
+ * same z-scores. */
 #include "analysis.h"
 #include "fdr.h"
 

@@ -185,8 +185,8 @@ static fdr_result *result_alloc(const fdr_model *m)
         fdr_result_free(res);
         return NULL;
     }
-    if (!res->bsum || !res->sumsq || !res->squnit || !res->gsum || !res->vsum || !res->tA || !res->tB ||
-        !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
+    if (!res->bsum || !res->sumsq || !res->squnit || !res->gsum || !res->vsum || !res->tA ||
+        !res->tB || !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
         (!res->tensor_full && make_directions(res, m->seed) != FDR_OK)) {
         fdr_result_free(res);
         return NULL;
