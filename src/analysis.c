@@ -156,13 +156,27 @@ static void judge(fdr_relation *rel, double threshold)
     rel->pass = rel->verdict == FDR_PASS;
 }
 
-/* 1 if entry a of a vector or tensor relation is worse than b: unresolved
- * before resolved, then the larger |z|. */
+/* How bad an entry of a vector or tensor relation is before its |z|: 2 if
+ * unresolved, 1 if resolved, 0 if frozen - both sides exactly 0 with no
+ * error (a coordinate that neither the start nor the noise moves), which
+ * holds trivially and says nothing about the others. */
+static int badness(const fdr_relation *a)
+{
+    if (resolved(a))
+        return 1;
+    int frozen = a->lhs.val == 0 && a->lhs.err == 0 && a->rhs.val == 0 && a->rhs.err == 0;
+    return frozen ? 0 : 2;
+}
+
+/* 1 if entry a is worse than b: unresolved before resolved before frozen,
+ * then the larger |z|. The relation takes its worst entry's verdict, so it
+ * is unresolved if any entry is (or every entry is frozen). */
 static int worse(const fdr_relation *a, const fdr_relation *b)
 {
-    if (resolved(a) != resolved(b))
-        return !resolved(a);
-    return resolved(a) && fabs(a->z) > fabs(b->z);
+    int ra = badness(a), rb = badness(b);
+    if (ra != rb)
+        return ra > rb;
+    return ra == 1 && fabs(a->z) > fabs(b->z);
 }
 
 const char *fdr_verdict_name(fdr_verdict v)

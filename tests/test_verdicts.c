@@ -323,3 +323,24 @@ Test(verdicts, fdr0_reports_its_worst_component)
     }
     test_run_free(&t);
 }
+
+/* A coordinate that neither the start nor the noise moves (singular noise
+ * on a diagonal quadratic) holds FDR0 and the tensor FDR1 exactly, 0 = 0:
+ * it leaves the verdict to the coordinates that move instead of making the
+ * whole relation unresolved. */
+Test(verdicts, a_frozen_coordinate_does_not_unresolve_a_vector_relation)
+{
+    test_run t;
+    test_run_model(&t,
+                   "[landscape]\ntype = quadratic\ndim = 2\nspectrum = list 1 2\n"
+                   "[noise]\ncovariance = diagonal 1 0\n[optimizer]\nlr = 0.1\n"
+                   "[run]\nreplicas = 32\nsteps = 4000\nseed = 1\n",
+                   1);
+    for (size_t i = 0; i < t.a.nrel; i++) {
+        const fdr_relation *r = &t.a.rel[i];
+        cr_expect_neq(r->verdict, FDR_UNRESOLVED, "%s", r->name);
+        cr_expect(r->diff.err > 0, "%s: the reported entry moves", r->name);
+    }
+    cr_expect_eq(t.a.unresolved, 0);
+    test_run_free(&t);
+}
