@@ -139,6 +139,7 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             snprintf(z, sizeof z, "-");
         else
             snprintf(z, sizeof z, "%.2f", x->z);
+        /* [identity][fdr_verdict] */
         static const char *const words[2][3] = {{"unresolved", "holds", "violated"},
                                                 {"UNRESOLVED", "PASS", "FAIL"}};
         nfail += x->identity && x->verdict == FDR_FAIL;
