@@ -6,7 +6,11 @@
  * replica's window is cut into FDR_NBATCH batches and the batch means are
  * treated as independent (valid when a batch is much longer than tau_int,
  * which the output reports). A relation's error comes from the per-unit
- * difference LHS - RHS, because both sides are strongly correlated. */
+ * difference LHS - RHS, because both sides are strongly correlated; without
+ * a finite, positive error the relation has no verdict (FDR_UNRESOLVED).
+ * Means and errors are computed in units of a power of two near the largest
+ * value, so that any scale of noise that the doubles can hold gives the
+ * same z-scores. */
 #include "analysis.h"
 #include "fdr.h"
 
@@ -35,40 +39,52 @@ static double unit_scalar(const fdr_result *r, size_t u, int k)
     return r->bsum[u * FDR_NOBS + k] / (double)r->bcount[u % FDR_NBATCH];
 }
 
-/* Mean and standard error of x[0..n-1] (independent samples). */
+/* Mean and standard error of x[0..n-1] (independent samples), computed in
+ * units of the largest |x| so that the sum of squares neither overflows
+ * (values near 1e300) nor underflows (near 1e-300). */
 static fdr_est mean_err(const double *x, size_t n)
 {
-    long double s = 0;
+    double big = 0;
     for (size_t i = 0; i < n; i++)
-        s += x[i];
-    double mean = (double)(s / n);
+        big = fmax(big, fabs(x[i]));
+    double s = fdr_unit_scale(big);
+    long double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += x[i] * s;
+    double mean = (double)(sum / n);
     long double ss = 0;
     for (size_t i = 0; i < n; i++)
-        ss += (x[i] - mean) * (long double)(x[i] - mean);
-    fdr_est e = {mean, n > 1 ? sqrt((double)(ss / (n - 1)) / (double)n) : NAN};
+        ss += (x[i] * s - mean) * (long double)(x[i] * s - mean);
+    fdr_est e = {mean / s, n > 1 ? sqrt((double)(ss / (n - 1)) / (double)n) / s : NAN};
     return e;
 }
 
 /* Integrated autocorrelation time of observable k from within-replica
  * batch means: Var(batch mean) = 2 tau_int Var(x) / L for batches of L
- * steps much longer than tau_int. */
+ * steps much longer than tau_int. Each replica's sums of squares are in
+ * its own unit (engine.h, squnit); both variances are summed in the unit of
+ * the largest replica, so neither overflows nor underflows. NAN if the
+ * observable does not fluctuate. */
 static double tau_int(const fdr_result *r, int k)
 {
-    double vbm = 0, vx = 0;
+    double vbm = 0, vx = 0, uc = INFINITY;
+    for (size_t rep = 0; rep < r->R; rep++)
+        uc = fmin(uc, r->squnit[rep * FDR_NOBS + k]);
     for (size_t rep = 0; rep < r->R; rep++) {
+        double u = r->squnit[rep * FDR_NOBS + k], f = uc / u;
         double tot = 0, bm[FDR_NBATCH];
         for (int b = 0; b < FDR_NBATCH; b++) {
-            double s = r->bsum[(rep * FDR_NBATCH + (size_t)b) * FDR_NOBS + k];
+            double s = r->bsum[(rep * FDR_NBATCH + (size_t)b) * FDR_NOBS + k] * u;
             tot += s;
             bm[b] = s / (double)r->bcount[b];
         }
         double mean = tot / (double)r->window, v = 0;
         for (int b = 0; b < FDR_NBATCH; b++)
             v += (bm[b] - mean) * (bm[b] - mean);
-        vbm += v / (FDR_NBATCH - 1);
-        vx += r->sumsq[rep * FDR_NOBS + k] / (double)r->window - mean * mean;
+        vbm += f * f * (v / (FDR_NBATCH - 1));
+        vx += f * f * (r->sumsq[rep * FDR_NOBS + k] / (double)r->window - mean * mean);
     }
-    if (!(vx > 0))
+    if (!(vx > 0) || !isfinite(vx))
         return NAN;
     double L = (double)r->window / FDR_NBATCH;
     return fmax(0.5, L * vbm / (2 * vx));
@@ -111,6 +127,13 @@ static void stationarity(const fdr_model *m, const fdr_result *r, const char *co
     st->pass = fabs(st->z) < st->threshold;
 }
 
+/* 1 if the relation's difference has a finite value and a finite, positive
+ * error bar: only then does its z-score decide a verdict. */
+static int resolved(const fdr_relation *rel)
+{
+    return isfinite(rel->diff.val) && isfinite(rel->diff.err) && rel->diff.err > 0;
+}
+
 /* Fills a relation from per-unit values of both sides. */
 static void relation_from_units(fdr_relation *rel, const double *l, const double *rr, double *tmp,
                                 size_t U)
@@ -120,7 +143,45 @@ static void relation_from_units(fdr_relation *rel, const double *l, const double
     for (size_t u = 0; u < U; u++)
         tmp[u] = l[u] - rr[u];
     rel->diff = mean_err(tmp, U);
-    rel->z = rel->diff.err > 0 ? rel->diff.val / rel->diff.err : (rel->diff.val == 0 ? 0 : INFINITY);
+    rel->z = resolved(rel) ? rel->diff.val / rel->diff.err : NAN;
+}
+
+/* Sets the threshold and the verdict from z. */
+static void judge(fdr_relation *rel, double threshold)
+{
+    rel->threshold = threshold;
+    rel->verdict = !resolved(rel) ? FDR_UNRESOLVED
+                   : fabs(rel->z) < threshold ? FDR_PASS
+                                              : FDR_FAIL;
+    rel->pass = rel->verdict == FDR_PASS;
+}
+
+/* How bad an entry of a vector or tensor relation is before its |z|: 2 if
+ * unresolved, 1 if resolved, 0 if frozen - both sides exactly 0 with no
+ * error (a coordinate that neither the start nor the noise moves), which
+ * holds trivially and says nothing about the others. */
+static int badness(const fdr_relation *a)
+{
+    if (resolved(a))
+        return 1;
+    int frozen = a->lhs.val == 0 && a->lhs.err == 0 && a->rhs.val == 0 && a->rhs.err == 0;
+    return frozen ? 0 : 2;
+}
+
+/* 1 if entry a is worse than b: unresolved before resolved before frozen,
+ * then the larger |z|. The relation takes its worst entry's verdict, so it
+ * is unresolved if any entry is (or every entry is frozen). */
+static int worse(const fdr_relation *a, const fdr_relation *b)
+{
+    int ra = badness(a), rb = badness(b);
+    if (ra != rb)
+        return ra > rb;
+    return ra == 1 && fabs(a->z) > fabs(b->z);
+}
+
+const char *fdr_verdict_name(fdr_verdict v)
+{
+    return v == FDR_PASS ? "pass" : v == FDR_FAIL ? "fail" : "unresolved";
 }
 
 void fdr_analysis_clear(fdr_analysis *a)
@@ -136,13 +197,12 @@ static void zero_vector(fdr_relation *rel, const char *name, const fdr_result *r
 {
     size_t U = r->units, d = r->d;
     fdr_relation best = {0};
-    best.z = -1;
     for (size_t i = 0; i < d; i++) {
         fdr_relation cur = {0};
         for (size_t u = 0; u < U; u++)
             l[u] = S[u * d + i] / (double)r->ucount[u];
         relation_from_units(&cur, l, zero, tmp, U);
-        if (best.z < 0 || fabs(cur.z) > fabs(best.z)) {
+        if (i == 0 || worse(&cur, &best)) {
             best = cur;
             best.component = (long)i;
         }
@@ -152,8 +212,7 @@ static void zero_vector(fdr_relation *rel, const char *name, const fdr_result *r
     rel->count = d;
     rel->rel = NAN;
     rel->lhs_exact = rel->rhs_exact = 0;
-    rel->threshold = fdr_threshold_adjust(threshold, d);
-    rel->pass = fabs(rel->z) < rel->threshold;
+    judge(rel, fdr_threshold_adjust(threshold, d));
     rel->identity = 1;
 }
 
@@ -178,8 +237,7 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
     }
     relation_from_units(out, l, rr, tmp, U);
     out->rel = fabs(out->diff.val) / fabs(out->lhs.val);
-    out->threshold = threshold;
-    out->pass = fabs(out->z) < threshold;
+    judge(out, threshold);
     out->lhs_exact = out->rhs_exact = NAN;
     out->component = -1;
     out->count = 1;
@@ -299,7 +357,7 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
         a->obs[k].exact = e->available ? ex[k] : NAN;
         a->obs[k].tau_int = tau_int(r, k);
         a->obs[k].tau_resolved =
-            (double)r->window / FDR_NBATCH >= FDR_TAU_RESOLVED * a->obs[k].tau_int;
+            !((double)r->window / FDR_NBATCH < FDR_TAU_RESOLVED * a->obs[k].tau_int);
         if (!r->units_are_replicas && !a->obs[k].tau_resolved)
             a->errors_suspect = 1;
     }
@@ -335,18 +393,15 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
             row->component = (long)k;
             row->count = 1;
             row->identity = 1;
-            if (worst < 0 || fabs(row->z) > fabs(a->tens[worst].z))
+            if (worst < 0 || worse(row, &a->tens[worst]))
                 worst = (long)k;
         }
         *t = a->tens[worst];
         snprintf(t->name, sizeof t->name, "FDR1.tensor");
         t->count = r->ntens;
-        t->threshold = fdr_threshold_adjust(m->threshold, r->ntens);
-        t->pass = fabs(t->z) < t->threshold;
-        for (size_t k = 0; k < r->ntens; k++) {
-            a->tens[k].threshold = t->threshold;
-            a->tens[k].pass = fabs(a->tens[k].z) < t->threshold;
-        }
+        judge(t, fdr_threshold_adjust(m->threshold, r->ntens));
+        for (size_t k = 0; k < r->ntens; k++)
+            judge(&a->tens[k], t->threshold);
     }
     if (m->fdr2)
         analyse_fdr2(m, r, e, a);
@@ -357,8 +412,10 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
             a->rel[i].identity = 0;
     a->all_pass = 1;
     for (size_t i = 0; i < a->nrel; i++)
-        if (a->rel[i].identity)
+        if (a->rel[i].identity) {
             a->all_pass &= a->rel[i].pass;
+            a->unresolved += a->rel[i].verdict == FDR_UNRESOLVED;
+        }
     free(l);
     free(rr);
     free(tmp);

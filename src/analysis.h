@@ -8,13 +8,19 @@
 #include "exact.h"
 #include "fdr.h"
 
+/* A relation's verdict. A z-score means something only when the error bar
+ * of LHS - RHS is finite and positive; without one (zero noise, a sum that
+ * overflowed) the relation is UNRESOLVED: it neither passes nor fails. */
+typedef enum { FDR_UNRESOLVED, FDR_PASS, FDR_FAIL } fdr_verdict; /* zeroed: unresolved */
+
 typedef struct {
     char name[32];
     fdr_est lhs, rhs, diff; /* diff = lhs - rhs, its error from per-unit differences */
-    double z;               /* diff / diff_err */
+    double z;               /* diff / diff_err (NAN when unresolved) */
     double rel;             /* |diff| / |lhs| (NAN for relations whose sides vanish) */
     double threshold;       /* |z| above which it fails (multiple-comparison adjusted) */
-    int pass;
+    fdr_verdict verdict;
+    int pass;               /* verdict == FDR_PASS */
     double lhs_exact, rhs_exact; /* NAN when unknown */
     long component;  /* vector/tensor relations: the entry with the largest |z| */
     size_t count;    /* how many entries were tested (1 for scalar relations) */
@@ -36,10 +42,11 @@ typedef struct {
     const char *what; /* a short description with its formula */
     fdr_est est;
     double exact;   /* NAN when unknown */
-    double tau_int; /* integrated autocorrelation time, in steps */
+    double tau_int; /* integrated autocorrelation time, in steps; NAN if the
+                       observable does not fluctuate */
     int tau_resolved; /* 0: the batches are shorter than FDR_TAU_RESOLVED
                          tau_int, so the batch-means estimate is biased
-                         low: a lower bound */
+                         low: a lower bound (1 when tau_int is NAN) */
 } fdr_observable;
 
 /* The first three relations always stand at these places; the tensor FDR1
@@ -82,7 +89,8 @@ typedef struct {
     fdr_relation *tens; /* every tensor entry (or direction), for tensor.dat */
     fdr_fdr2_terms fdr2;
     fdr_stationarity stationarity; /* a diagnostic: not part of all_pass */
-    int all_pass;
+    int all_pass;      /* every identity has the verdict FDR_PASS */
+    size_t unresolved; /* identities with the verdict FDR_UNRESOLVED */
     const char *error_method; /* how the error bars were obtained */
     int errors_suspect;       /* batch-means errors with batches too short for tau_int */
 } fdr_analysis;
@@ -95,6 +103,9 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
 
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a);
 void fdr_analysis_clear(fdr_analysis *a);
+
+/* "pass", "fail" or "unresolved" (summary.json's spelling). */
+const char *fdr_verdict_name(fdr_verdict v);
 
 /* The relation called name, or NULL. */
 const fdr_relation *fdr_analysis_find(const fdr_analysis *a, const char *name);

@@ -186,6 +186,14 @@ static const json_t *find_named(const json_t *list, const char *name)
     return NULL;
 }
 
+/* 1 if relation o of a summary has the verdict "unresolved" (summaries
+ * older than that verdict always had one). */
+static int unresolved(const json_t *o)
+{
+    const char *v = json_string_value(json_object_get(o, "verdict"));
+    return v && strcmp(v, "unresolved") == 0;
+}
+
 /* Relations by name: the sides and the difference of scalar relations, their
  * exact sides, and the verdict of every relation. */
 static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
@@ -219,16 +227,20 @@ static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
                 snprintf(name2, sizeof name2, "%s.%s", q, key);
                 rc = compare_exact(c, name2, number(b, key), number(r, key));
             }
-            if (rc == FDR_OK && json_is_true(json_object_get(b, "pass")) &&
-                json_is_false(json_object_get(r, "pass")) &&
-                json_is_true(json_object_get(r, "identity"))) {
+            /* A verdict lost is a regression: a pass that fails now, or any
+             * verdict that is unresolved now (no error bar to judge by). */
+            int fails = json_is_true(json_object_get(b, "pass")) &&
+                        json_is_false(json_object_get(r, "pass"));
+            int lost = unresolved(r) && !unresolved(b);
+            if (rc == FDR_OK && (fails || lost) && json_is_true(json_object_get(r, "identity"))) {
                 fdr_check_item *it = add_item(c, q);
                 if (!it)
                     return fdr_error(FDR_ENOMEM, "out of memory");
                 it->base = it->res = it->base_err = it->res_err = NAN;
                 it->z = number(r, "z");
                 it->moved = 1;
-                it->why = "passed in the baseline, fails now";
+                it->why = fails ? "passed in the baseline, fails now"
+                                : "had a verdict in the baseline, unresolved now";
             }
         }
         if (rc != FDR_OK)

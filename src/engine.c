@@ -35,6 +35,7 @@ typedef struct {
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
     long div_step;
     size_t div_replica;
+    double div_vv; /* |v|^2 of the diverged replica; NAN if not finite */
 } block;
 
 void fdr_engine_initial(const fdr_model *m, double *theta0)
@@ -45,12 +46,60 @@ void fdr_engine_initial(const fdr_model *m, double *theta0)
                     : m->land->ref[i] + (m->init == FDR_INIT_OFFSET ? m->init_offset : 0.0);
 }
 
+double fdr_unit_scale(double x)
+{
+    if (!isfinite(x) || x == 0)
+        return 1;
+    int e = ilogb(x);
+    return ldexp(1.0, e > 1000 ? -1000 : e < -1000 ? 1000 : -e);
+}
+
+int fdr_divergence_limit(const fdr_model *m, double *limit)
+{
+    const fdr_landscape *l = m->land;
+    const fdr_noise *nz = m->noise;
+    size_t d = l->dim;
+    int need_c = !nz->C && !nz->sdiag;
+    double *x = fdr_malloc(d * sizeof *x), *g = fdr_malloc(d * sizeof *g);
+    double *C = need_c ? fdr_malloc(d * d * sizeof *C) : NULL;
+    if (!x || !g || (need_c && !C)) {
+        free(x);
+        free(g);
+        free(C);
+        return fdr_error(FDR_ENOMEM, "out of memory");
+    }
+    double trc = 0, gsq = 0;
+    if (nz->sdiag) {
+        for (size_t i = 0; i < d; i++)
+            trc += nz->sdiag[i] * nz->sdiag[i];
+    } else {
+        if (need_c)
+            nz->type->covariance(nz->state, l->ref, C);
+        const double *c = need_c ? C : nz->C;
+        for (size_t i = 0; i < d; i++)
+            trc += c[i * d + i];
+    }
+    fdr_engine_initial(m, x);
+    fdr_landscape_gradient(l, x, g);
+    for (size_t i = 0; i < d; i++)
+        gsq += g[i] * g[i];
+    double omu = 1 - m->momentum;
+    double noise = m->eta_b * trc / omu;
+    double start = m->eta_b * gsq / (omu * omu) + fabs(fdr_landscape_value(l, x) - l->fref);
+    *limit = FDR_DIVERGENCE_FACTOR * fmax(fmax(noise, start), fabs(l->fref));
+    free(x);
+    free(g);
+    free(C);
+    return FDR_OK;
+}
+
 void fdr_result_free(fdr_result *r)
 {
     if (!r)
         return;
     free(r->bsum);
     free(r->sumsq);
+    free(r->squnit);
     free(r->gsum);
     free(r->vsum);
     free(r->tA);
@@ -117,6 +166,7 @@ static fdr_result *result_alloc(const fdr_model *m)
     size_t U = res->units;
     res->bsum = fdr_calloc(R * FDR_NBATCH * FDR_NOBS, sizeof *res->bsum);
     res->sumsq = fdr_calloc(R * FDR_NOBS, sizeof *res->sumsq);
+    res->squnit = fdr_calloc(R * FDR_NOBS, sizeof *res->squnit);
     res->gsum = zeroed(U * d, sizeof *res->gsum);
     res->vsum = zeroed(U * d, sizeof *res->vsum);
     res->tA = fdr_calloc(U * res->ntens, sizeof *res->tA);
@@ -135,8 +185,8 @@ static fdr_result *result_alloc(const fdr_model *m)
         fdr_result_free(res);
         return NULL;
     }
-    if (!res->bsum || !res->sumsq || !res->gsum || !res->vsum || !res->tA || !res->tB ||
-        !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
+    if (!res->bsum || !res->sumsq || !res->squnit || !res->gsum || !res->vsum || !res->tA ||
+        !res->tB || !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
         (!res->tensor_full && make_directions(res, m->seed) != FDR_OK)) {
         fdr_result_free(res);
         return NULL;
@@ -246,21 +296,29 @@ static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx,
 
 /* Adds one replica's scalar observables to its accumulators and, at a
  * recording step, to the block's time series. Returns 0 if they are not
- * finite (the run has diverged). */
+ * finite or |v|^2 is beyond the divergence limit (the run has diverged). */
 static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long rec,
                           const double *obs)
 {
     double s = 0;
     for (int k = 0; k < FDR_NOBS; k++)
         s += obs[k];
-    if (!isfinite(s))
+    if (!isfinite(s) || obs[FDR_OBS_VV] > res->vv_limit) {
+        b->div_vv = isfinite(s) ? obs[FDR_OBS_VV] : NAN;
         return 0;
+    }
     size_t rg = b->first + r;
-    if (batch >= 0)
+    if (batch >= 0) {
+        double *unit = res->squnit + rg * FDR_NOBS;
+        if (unit[0] == 0) /* the window's first step: the units of the squares */
+            for (int k = 0; k < FDR_NOBS; k++)
+                unit[k] = fdr_unit_scale(obs[k]);
         for (int k = 0; k < FDR_NOBS; k++) {
+            double x = obs[k] * unit[k];
             res->bsum[(rg * FDR_NBATCH + (size_t)batch) * FDR_NOBS + k] += obs[k];
-            res->sumsq[rg * FDR_NOBS + k] += obs[k] * obs[k];
+            res->sumsq[rg * FDR_NOBS + k] += x * x;
         }
+    }
     if (rec >= 0) {
         double *row = b->ts + (size_t)rec * FDR_NTS;
         row[FDR_TS_OL] += obs[FDR_OBS_OL];
@@ -629,6 +687,10 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
                  : FDR_ENOMEM;
     if (rc == FDR_OK)
         fdr_engine_initial(m, theta0);
+    double limit = INFINITY;
+    if (rc == FDR_OK)
+        rc = fdr_divergence_limit(m, &limit);
+    res->vv_limit = limit * 2 * m->eta_b / (1 + m->momentum);
     for (size_t i = 0; rc == FDR_OK && res->fused && i < d; i++) {
         fc.nes[i] = -m->eta_b * m->noise->sdiag[i];
         fc.iso = fc.iso && fc.nes[i] == fc.nes[0];
@@ -666,19 +728,27 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     long div_step = -1;
     size_t div_rep = 0;
+    double div_vv = 0;
     for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
         if (blocks[k].div_step >= 0 && (div_step < 0 || blocks[k].div_step < div_step)) {
             div_step = blocks[k].div_step;
             div_rep = blocks[k].div_replica;
+            div_vv = blocks[k].div_vv;
         }
         for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
             res->ts[i] += blocks[k].ts[i];
     }
-    if (rc == FDR_OK && div_step >= 0)
+    if (rc == FDR_OK && div_step >= 0 && !(div_vv > res->vv_limit))
         rc = fdr_error(FDR_EDIVERGED,
-                       "the run diverged: the state of replica %zu became non-finite at step %ld "
-                       "(lower the learning rate)",
-                       div_rep, div_step);
+                       "%s: the run diverged: the state of replica %zu became non-finite at step "
+                       "%ld (lower optimizer.lr)",
+                       m->source, div_rep, div_step);
+    else if (rc == FDR_OK && div_step >= 0)
+        rc = fdr_error(FDR_EDIVERGED,
+                       "%s: the run diverged: |v|^2 of replica %zu reached %.3g at step %ld, "
+                       "beyond the divergence limit %.3g (2^100 times the energy scale of the "
+                       "noise, the start and the landscape; lower optimizer.lr)",
+                       m->source, div_rep, div_vv, div_step, res->vv_limit);
     for (size_t k = 0; blocks && k < nblocks; k++)
         block_free(&blocks[k]);
     free(blocks);

@@ -46,8 +46,13 @@ typedef struct {
     /* Scalar sums per (replica, batch, observable); steps per batch. */
     double *bsum;
     long bcount[FDR_NBATCH];
-    /* Per (replica, observable): sum of squares over the window (tau_int). */
-    double *sumsq;
+    /* Per (replica, observable): sum of squares over the window (tau_int),
+     * of the values times squnit, a power of two set by the replica's first
+     * value in the window (fdr_unit_scale), so that the squares neither
+     * overflow nor underflow whatever the scale of the noise. */
+    double *sumsq, *squnit;
+    /* |v|^2 above which a replica has diverged (fdr_divergence_limit). */
+    double vv_limit;
     /* Per unit: sums of grad f and of v over the unit's steps (FDR0), and the
      * tensor FDR1 sums: A = x_i g_j + x_j g_i and B = v_i v_j for the
      * entries i <= j (ntens = d(d+1)/2), or for random unit directions u:
@@ -74,11 +79,32 @@ typedef struct {
 
 /* Runs the model on `threads` threads (0: OpenMP's default). Progress goes
  * to stderr when progress != 0. Returns FDR_EDIVERGED (with the step and
- * replica) if the state became non-finite. */
+ * replica) if the state became non-finite or its kinetic energy passed
+ * fdr_divergence_limit. */
 int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out);
 void fdr_result_free(fdr_result *r);
 
 /* The starting point of every replica (theta_0), length d. */
 void fdr_engine_initial(const fdr_model *m, double *theta0);
+
+/* The factor between a diverged state's kinetic energy and the model's own
+ * energy scale (README, "How the relations are computed"): far beyond any
+ * excursion of a stationary run, heavy-tailed noise included, and far
+ * below overflow for every scale that leaves room for it. */
+#define FDR_DIVERGENCE_FACTOR 0x1p100
+
+/* The kinetic energy (1 + mu) / (2 eta_b) |v|^2 above which a replica has
+ * diverged: FDR_DIVERGENCE_FACTOR times the largest of the noise's scale
+ * eta_b Tr C(c) / (1 - mu), the start's eta_b |grad f(theta_0)|^2 /
+ * (1 - mu)^2 + |f(theta_0) - f(c)|, and the landscape's |f(c)|. FDR_ENOMEM
+ * if out of memory. */
+int fdr_divergence_limit(const fdr_model *m, double *limit);
+
+/* 2^-e for the exponent e of |x| (1 for zero and non-finite x), kept within
+ * the range of normal numbers, so that x times it is of order one. Scaling
+ * by a power of two is exact: a computation done in these units and scaled
+ * back gives the same bits as one done directly, wherever the direct one
+ * neither overflows nor underflows. */
+double fdr_unit_scale(double x);
 
 #endif

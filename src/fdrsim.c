@@ -1,8 +1,9 @@
 /* fdrsim.c - the command-line interface.
  *
- * Exit status: 0 success; 1 a relation failed under --check; 2 bad usage or
- * input (including an unstable or diverging run), with nothing written;
- * 3 a run-time failure (memory, files). Only this file calls exit(). */
+ * Exit status: 0 success; 1 a relation failed or is unresolved under
+ * --check; 2 bad usage or input (including an unstable or diverging run),
+ * with nothing written; 3 a run-time failure (memory, files). Only this file
+ * calls exit(). */
 #include "config.h"
 
 #include "analysis.h"
@@ -69,7 +70,8 @@ static void usage(FILE *f)
             "  -j, --threads N          OpenMP threads (default: all cores); results do not\n"
             "                           depend on it\n"
             "  -o, --out DIR            output folder (default: MODEL-seedN)\n"
-            "      --check              exit with status 1 if any relation fails\n"
+            "      --check              exit with status 1 if any relation fails or is\n"
+            "                           unresolved (no finite, positive error bar)\n"
             "      --plot               render the figures with gnuplot into DIR\n"
             "  -q, --quiet              print no table and no progress\n"
             "  -h, --help               show this help and exit\n"

@@ -127,16 +127,24 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     fputc('\n', f);
     fprintf(f, "%-13s %-26s %-26s %8s %6s %-12s %-12s %s\n", "relation", "LHS", "RHS", "z",
             "limit", "LHS exact", "RHS exact", "verdict");
+    size_t nfail = 0;
     for (size_t i = 0; i < a->nrel; i++) {
         const fdr_relation *x = &a->rel[i];
-        char l[64], rr[64], le[32], re[32];
+        char l[64], rr[64], le[32], re[32], z[16];
         fmt_est(l, sizeof l, x->lhs);
         fmt_est(rr, sizeof rr, x->rhs);
         fmt_num(le, sizeof le, x->lhs_exact);
         fmt_num(re, sizeof re, x->rhs_exact);
-        fprintf(f, "%-13s %-26s %-26s %8.2f %6.2f %-12s %-12s %s", x->name, l, rr, x->z,
-                x->threshold, le, re,
-                x->identity ? (x->pass ? "PASS" : "FAIL") : (x->pass ? "holds" : "violated"));
+        if (x->verdict == FDR_UNRESOLVED)
+            snprintf(z, sizeof z, "-");
+        else
+            snprintf(z, sizeof z, "%.2f", x->z);
+        /* [identity][fdr_verdict] */
+        static const char *const words[2][3] = {{"unresolved", "holds", "violated"},
+                                                {"UNRESOLVED", "PASS", "FAIL"}};
+        nfail += x->identity && x->verdict == FDR_FAIL;
+        fprintf(f, "%-13s %-26s %-26s %8s %6.2f %-12s %-12s %s", x->name, l, rr, z, x->threshold,
+                le, re, words[x->identity != 0][x->verdict]);
         if (x->count > 1)
             fprintf(f, "  (worst of %zu %s)", x->count,
                     strcmp(x->name, "FDR1.tensor") == 0 && !r->tensor_full ? "directions"
@@ -145,6 +153,13 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             fprintf(f, "  (approximation, not an identity here)");
         fputc('\n', f);
     }
+    for (size_t i = 0; i < a->nrel; i++)
+        if (a->rel[i].verdict == FDR_UNRESOLVED) {
+            fprintf(f, "(unresolved: the error bar of LHS - RHS is not a finite, positive number "
+                       "- the noise is zero, or the values are beyond the range of doubles - so "
+                       "z decides nothing: neither a pass nor a failure)\n");
+            break;
+        }
     if (a->fdr2.measured)
         fdr2_table(f, &a->fdr2);
     fprintf(f, "\n%-16s %-26s %-12s %7s %8s\n", "observable", "estimate", "exact", "z", "tau_int");
@@ -153,12 +168,15 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
         char est[64], ex[32], z[16];
         fmt_est(est, sizeof est, o->est);
         fmt_num(ex, sizeof ex, o->exact);
-        if (isnan(o->exact))
+        if (isnan(o->exact) || !(o->est.err > 0) || !isfinite(o->est.err))
             snprintf(z, sizeof z, "-");
         else
             snprintf(z, sizeof z, "%.2f", (o->est.val - o->exact) / o->est.err);
         char tau[16];
-        snprintf(tau, sizeof tau, "%s%.3g", o->tau_resolved ? "" : ">", o->tau_int);
+        if (isnan(o->tau_int))
+            snprintf(tau, sizeof tau, "-");
+        else
+            snprintf(tau, sizeof tau, "%s%.3g", o->tau_resolved ? "" : ">", o->tau_int);
         fprintf(f, "%-16s %-26s %-12s %7s %8s\n", o->key, est, ex, z, tau);
     }
     for (int k = 0; k < FDR_NSTATE_OBS; k++)
@@ -186,9 +204,15 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
                 st->worst, st->drift.val, st->drift.err, st->z, st->threshold);
     if (!rep->e->available)
         fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
-    fprintf(f, "\n%s: %s\n", a->all_pass ? "PASS" : "FAIL",
-            a->all_pass ? "every exact relation holds within |z| < limit"
-                        : "an exact relation is violated beyond |z| = limit");
+    if (a->all_pass)
+        fprintf(f, "\nPASS: every exact relation holds within |z| < limit\n");
+    else if (nfail)
+        fprintf(f, "\nFAIL: an exact relation is violated beyond |z| = limit%s\n",
+                a->unresolved ? " (and one or more are unresolved)" : "");
+    else
+        fprintf(f, "\nUNRESOLVED: %zu exact relation%s no finite, positive error bar, so no "
+                   "verdict; none is violated\n",
+                a->unresolved, a->unresolved == 1 ? " has" : "s have");
 }
 
 /* ---- summary.json -------------------------------------------------------- */
@@ -266,7 +290,9 @@ static json_t *relation_json(const fdr_relation *x)
     json_object_set_new(o, "z", fdr_json_number(x->z));
     json_object_set_new(o, "rel", fdr_json_number(x->rel));
     json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
-    json_object_set_new(o, "pass", json_boolean(x->pass));
+    json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
+    json_object_set_new(o, "pass",
+                        x->verdict == FDR_UNRESOLVED ? json_null() : json_boolean(x->pass));
     json_object_set_new(o, "identity", json_boolean(x->identity));
     json_object_set_new(o, "lhs_exact", fdr_json_number(x->lhs_exact));
     json_object_set_new(o, "rhs_exact", fdr_json_number(x->rhs_exact));
@@ -338,6 +364,7 @@ static json_t *summary_json(const fdr_report *rep)
         json_array_append_new(rels, relation_json(&a->rel[i]));
     json_object_set_new(root, "relations", rels);
     json_object_set_new(root, "all_pass", json_boolean(a->all_pass));
+    json_object_set_new(root, "unresolved", json_integer((json_int_t)a->unresolved));
 
     json_t *obs = json_object();
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {

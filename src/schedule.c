@@ -122,6 +122,7 @@ typedef struct {
     size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
     tracker *tr; /* R trackers (fdr), else NULL */
     double c1;   /* O_R = c1 / lr |v|^2, c1 = (1 + mu) / (2 (1 - nu)) */
+    double div_limit; /* O_R of a diverged replica (fdr_divergence_limit) */
 } run_ctx;
 
 /* The lr of a preset schedule at step t (all start from lr0). */
@@ -192,7 +193,8 @@ static void replica_check(const run_ctx *c, tracker *k, long next)
 
 /* Step t of every replica of the block: observables of the pre-update state
  * (recorded if t is a recorded step), then, if update, the update and the
- * quencher's bookkeeping. Returns 0 if a state became non-finite. */
+ * quencher's bookkeeping. Returns 0 if a state became non-finite or its
+ * O_R passed the divergence limit. */
 static int step_block(const run_ctx *c, block *b, long t, int update)
 {
     const fdr_model *m = c->m;
@@ -225,7 +227,7 @@ static int step_block(const run_ctx *c, block *b, long t, int update)
             }
         }
         double orr = c->c1 / lr * vv;
-        if (!isfinite(ol + orr)) {
+        if (!isfinite(ol + orr) || orr > c->div_limit) {
             b->div_step = t;
             b->div_replica = b->first + r;
             return 0;
@@ -584,6 +586,8 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     run_ctx c = {.m = m, .o = o, .kind = kind, .res = res, .T = o->t_adaptive};
     c.cap = (size_t)(m->steps / c.T) + 2;
     c.c1 = (1 + m->momentum) / (2 * (1 - m->dampening));
+    if ((rc = fdr_divergence_limit(m, &c.div_limit)) != FDR_OK)
+        return rc;
     int ensemble = kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE;
     size_t qcap = (size_t)(m->steps / o->t_adaptive) + 1;
     if (kind == FDR_SCHED_FDR) {
@@ -624,9 +628,10 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
             }
         if (div_step >= 0)
             rc = fdr_error(FDR_EDIVERGED,
-                           "schedule %s: the state of replica %zu became non-finite at step %ld "
-                           "(lower the learning rate)",
-                           s->name, div_rep, div_step);
+                           "%s: schedule %s: replica %zu diverged at step %ld: its state became "
+                           "non-finite or its O_R passed the divergence limit %.3g (lower "
+                           "optimizer.lr)",
+                           m->source, s->name, div_rep, div_step, c.div_limit);
         t = t1;
         if (rc == FDR_OK && ensemble && !c.tr[0].frozen && c.tr[0].n % c.T == 0 && t < m->steps)
             ensemble_check(&c, R, t, s->q[0], &s->nq[0]);
@@ -635,9 +640,10 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     for (size_t g = 0; rc == FDR_OK && g < G; g++)
         if (!step_block(&c, &blocks[g], m->steps, 0))
             rc = fdr_error(FDR_EDIVERGED,
-                           "schedule %s: the final state of replica %zu is "
-                           "not finite (lower the learning rate)",
-                           s->name, blocks[g].div_replica);
+                           "%s: schedule %s: the final state of replica %zu diverged: it is "
+                           "not finite or its O_R passed the divergence limit %.3g (lower "
+                           "optimizer.lr)",
+                           m->source, s->name, blocks[g].div_replica, c.div_limit);
     if (rc == FDR_OK) {
         merge_blocks(res, s, blocks);
         if (kind == FDR_SCHED_FDR && !ensemble)

@@ -11,9 +11,9 @@
  * is computed alongside and must fail: it is sd / sqrt(R W) over all R W
  * samples of the measurement window, with the per-sample variance
  * Var x = sum x^2 / (R W) - mean^2 from the engine's accumulators (sumsq per
- * replica, bsum per replica and batch). Autocorrelation inflates the true
- * variance of the mean by 2 tau_int, so the naive interval is about
- * sqrt(2 tau_int) ~ 14 times too short. */
+ * replica, in its units squnit; bsum per replica and batch). Autocorrelation
+ * inflates the true variance of the mean by 2 tau_int, so the naive interval
+ * is about sqrt(2 tau_int) ~ 14 times too short. */
 #include "helpers.h"
 #include "estimators.h"
 
@@ -37,7 +37,8 @@ static double naive_error(const fdr_result *r, int k)
     for (size_t rep = 0; rep < r->R; rep++) {
         for (int b = 0; b < FDR_NBATCH; b++)
             s1 += r->bsum[(rep * FDR_NBATCH + (size_t)b) * FDR_NOBS + k];
-        s2 += r->sumsq[rep * FDR_NOBS + k];
+        double u = r->squnit[rep * FDR_NOBS + k];
+        s2 += r->sumsq[rep * FDR_NOBS + k] / (u * u);
     }
     long double n = (long double)r->R * (long double)r->window, mean = s1 / n;
     return sqrt((double)((s2 / n - mean * mean) / n));

@@ -206,6 +206,34 @@ Test(check, a_failing_relation_a_changed_exact_value_and_a_lost_quantity_regress
                  slurp("out.txt"));
 }
 
+/* A relation that had a verdict in the baseline and is unresolved in the
+ * result (no error bar: its z decides nothing) regresses; the same summary
+ * against itself does not. */
+Test(check, a_relation_unresolved_now_regresses)
+{
+    run_summary(MODEL, 1, "a");
+    json_t *j = load("a/summary.json");
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(j, "relations"), i, r)
+    {
+        if (strcmp(json_string_value(json_object_get(r, "name")), "FDR1") != 0)
+            continue;
+        json_object_set_new(r, "verdict", json_string("unresolved"));
+        json_object_set_new(r, "pass", json_null());
+        json_object_set_new(r, "z", json_null());
+        json_object_set_new(r, "diff_err", json_null());
+    }
+    save(j, "unresolved.json");
+    cr_expect_eq(check(path("unresolved.json"), path("a/summary.json"), NULL), 1, "%s",
+                 slurp("out.txt"));
+    cr_expect(strstr(slurp("out.txt"), "relations.FDR1") &&
+                  strstr(slurp("out.txt"), "unresolved now"),
+              "%s", slurp("out.txt"));
+    cr_expect_eq(check(path("unresolved.json"), path("unresolved.json"), NULL), 0, "%s",
+                 slurp("out.txt"));
+}
+
 Test(check, bad_input_exits_2_with_a_clear_message)
 {
     run_summary(MODEL, 1, "a");
