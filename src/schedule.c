@@ -911,8 +911,8 @@ static int write_dat(FILE *f, const void *ctx)
             (unsigned long long)m->seed, r->R, r->steps);
     fprintf(f, "# command: %s\n", p->command);
     fprintf(f, "# quencher of %s\n", FDR_PAPER);
-    fprintf(f, "# quencher: mode %s, X %.17g, Y %.17g, t_adaptive %ld, lr floor %.17g\n", mode_name(o->mode),
-            o->X, o->Y, o->t_adaptive, o->lr_min);
+    fprintf(f, "# quencher: mode %s, X %.17g, Y %.17g, t_adaptive %ld, lr floor %.17g\n",
+            mode_name(o->mode), o->X, o->Y, o->t_adaptive, o->lr_min);
     fprintf(f, "# O_L = theta . g (noisy gradient, theta not centred, as published), "
                "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units)\n");
     fprintf(f, "# f* %.17g: %s\n", r->fstar, r->fstar_how);
@@ -934,8 +934,8 @@ static int write_dat(FILE *f, const void *ctx)
         fprintf(f, "# step lr lr_lo lr_hi loss_excess loss_err ratio ratio_err exact_loss "
                    "exact_ratio\n");
         for (size_t k = 0; k < r->n_rec; k++)
-            fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", r->rec_step[k],
-                    s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k], s->loss_err[k], s->ratio[k],
+            fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
+                    r->rec_step[k], s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k], s->loss_err[k], s->ratio[k],
                     s->ratio_err[k], s->exact_loss[k], s->exact_ratio[k]);
         fprintf(f, "\n\n");
     }

@@ -153,7 +153,8 @@ int fdr_sched_write(const char *dir, const fdr_model *m, const fdr_sched_opts *o
 
 /* `fdrsim schedule MODEL [OPTION]...`: argv[0] is "schedule". plot(script,
  * dir) renders a gnuplot script into dir for --plot, and plot(script, NULL)
- * checks that it could, before the run (NULL makes --plot an error). Returns the exit status: 0 success, 2 bad usage or input (nothing
+ * checks that it could, before the run (NULL makes --plot an error).
+ * Returns the exit status: 0 success, 2 bad usage or input (nothing
  * written), 3 a run-time failure. */
 int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, const char *dir));
 
