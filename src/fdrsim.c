@@ -2,7 +2,8 @@
  *
  * Exit status: 0 success; 1 a relation failed under --check; 2 bad usage or
  * input (including an unstable or diverging run), with nothing written;
- * 3 a run-time failure (memory, files). Only this file calls exit(). */
+ * 3 a run-time failure (memory, files, standard output). Only this file
+ * calls exit(). */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "config.h"
 
@@ -321,18 +322,24 @@ typedef struct {
     int threads, check, plot, quiet;
 } run_opts;
 
-/* The figures of a run, and whether each applies to it. */
-static const char *const run_scripts[] = {"approach.gp", "relations.gp", "tensor.gp",
-                                          "fdr2.gp",     "histogram.gp", "landscape2d.gp"};
+/* The figures of a run; which of them apply is known only after it. */
+typedef enum { FIG_ALWAYS, FIG_TENSOR, FIG_FDR2, FIG_2D } figure_when;
+static const struct {
+    const char *script;
+    figure_when when;
+} run_figures[] = {{"approach.gp", FIG_ALWAYS}, {"relations.gp", FIG_ALWAYS},
+                   {"tensor.gp", FIG_TENSOR},   {"fdr2.gp", FIG_FDR2},
+                   {"histogram.gp", FIG_ALWAYS}, {"landscape2d.gp", FIG_2D}};
+enum { NFIGURES = sizeof run_figures / sizeof *run_figures };
 
-static int script_applies(size_t k, const fdr_result *r, const fdr_analysis *a)
+static int figure_applies(figure_when when, const fdr_result *r, const fdr_analysis *a)
 {
-    switch (k) {
-    case 2:
+    switch (when) {
+    case FIG_TENSOR:
         return r->ntens > 0;
-    case 3:
+    case FIG_FDR2:
         return a->fdr2.measured;
-    case 5:
+    case FIG_2D:
         return r->d == 2;
     default:
         return 1;
@@ -350,10 +357,9 @@ static int run_fill(const char *dir, const void *ctx)
 {
     const run_output *o = ctx;
     int rc = fdr_report_files(dir, o->rep);
-    for (size_t k = 0; rc == FDR_OK && o->plot && k < sizeof run_scripts / sizeof *run_scripts;
-         k++)
-        if (script_applies(k, o->rep->r, o->rep->a))
-            rc = run_gnuplot(run_scripts[k], dir);
+    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
+        if (figure_applies(run_figures[k].when, o->rep->r, o->rep->a))
+            rc = run_gnuplot(run_figures[k].script, dir);
     return rc;
 }
 
@@ -376,9 +382,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
     if (rc == FDR_OK)
         rc = fdr_outdir_check(outdir);
-    for (size_t k = 0; rc == FDR_OK && o->plot && k < sizeof run_scripts / sizeof *run_scripts;
-         k++)
-        rc = run_gnuplot(run_scripts[k], NULL);
+    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
+        rc = run_gnuplot(run_figures[k].script, NULL);
     if (rc == FDR_OK)
         rc = fdr_exact_compute(m, &e);
     if (rc == FDR_OK)
@@ -406,8 +411,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     return code;
 }
 
-/* A write error on standard output (a full disk, a closed pipe) is a
- * run-time failure like any other: exit 3 unless a worse status stands. */
+/* A write error on standard output (a full disk, /dev/full) is a run-time
+ * failure like any other: exit 3 unless a worse status stands. */
 static int finish(int code)
 {
     int err = fflush(stdout) != 0 ? errno : 0;

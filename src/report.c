@@ -113,9 +113,9 @@ static int target_of(const char *dir, target *t)
     size_t n = strlen(dir);
     if (n == 0)
         return fdr_error(FDR_EINVAL, "the output folder name is empty");
-    if (n >= sizeof t->path)
-        return fdr_error(FDR_EINVAL, "output folder: path of %zu characters; the limit is %zu", n,
-                         sizeof t->path - 1);
+    if (n > FDR_OUTDIR_MAX)
+        return fdr_error(FDR_EINVAL, "output folder: a path of %zu characters; the limit is %d",
+                         n, FDR_OUTDIR_MAX);
     memcpy(t->path, dir, n + 1);
     while (n > 1 && t->path[n - 1] == '/')
         t->path[--n] = '\0';
@@ -125,7 +125,9 @@ static int target_of(const char *dir, target *t)
         if (!real)
             return fdr_error(FDR_EINVAL, "%s: a symbolic link that leads nowhere: %s", dir,
                              strerror(errno));
-        int fits = snprintf(t->path, sizeof t->path, "%s", real) < (int)sizeof t->path;
+        int fits = strlen(real) <= FDR_OUTDIR_MAX;
+        if (fits)
+            snprintf(t->path, sizeof t->path, "%s", real);
         free(real);
         if (!fits)
             return fdr_error(FDR_EINVAL, "%s: the folder it links to has too long a path", dir);

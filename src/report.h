@@ -31,9 +31,11 @@ int fdr_report_files(const char *dir, const fdr_report *rep);
  * fdr_outdir_write. */
 int fdr_report_write(const char *dir, const fdr_report *rep);
 
-/* Longest output path, and longest name of the output folder itself (the
- * temporary sibling adds its suffix to the name). */
+/* Room for a path, the longest output folder path (the temporary sibling
+ * and the files in it need the rest of PATH_MAX), and the longest name of
+ * the output folder itself (the temporary sibling adds to the name). */
 #define FDR_PATH_MAX 4096
+#define FDR_OUTDIR_MAX (FDR_PATH_MAX - 96)
 #define FDR_NAME_MAX 200
 
 /* Every number in an output file is printed with 17 significant digits
