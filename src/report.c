@@ -267,15 +267,16 @@ static void remove_stale(const target *t)
     closedir(d);
 }
 
-/* fsync on a folder, so that the entries made in it reach the disk. */
+/* fsync on a folder, so that the entries made in it reach the disk:
+ * 0, or the errno of the failure. */
 static int sync_folder(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return fdr_error(FDR_EIO, "%s: %s", path, strerror(errno));
-    int rc = fsync(fd) == 0 ? FDR_OK : fdr_error(FDR_EIO, "%s: %s", path, strerror(errno));
+        return errno;
+    int err = fsync(fd) == 0 ? 0 : errno;
     close(fd);
-    return rc;
+    return err;
 }
 
 /* Puts the complete folder tmp in the place of t->path. Where the system
@@ -357,8 +358,9 @@ int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *c
         rc = fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
     if (rc == FDR_OK)
         rc = fill(tmp, ctx);
-    if (rc == FDR_OK)
-        rc = sync_folder(tmp);
+    int err = rc == FDR_OK ? sync_folder(tmp) : 0;
+    if (err)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", tmp, strerror(err));
     if (rc == FDR_OK)
         rc = swap_in(tmp, &t, old, sizeof old);
     if (rc != FDR_OK) {
@@ -368,7 +370,10 @@ int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *c
     }
     if (old[0])
         remove_folder(old);
-    return sync_folder(t.parent);
+    /* The new run is in place; a failure here could only undo the rename
+     * in a crash of the machine, which leaves the earlier run, complete. */
+    sync_folder(t.parent);
+    return FDR_OK;
 }
 
 /* ---- verdict table ------------------------------------------------------ */
