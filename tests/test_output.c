@@ -261,7 +261,7 @@ Test(output, kill_9_leaves_the_old_or_the_new_complete_run)
     double wrote = run_and_kill(BIG " -o X", -1);
     cr_assert_eq(sh("$F " GMM " -o X"), 0, "%s", slurp("err.txt"));
     int old = 0, new = 0;
-    enum { TRIALS = 12 };
+    enum { TRIALS = 8 };
     for (int i = 0; i < TRIALS; i++) {
         run_and_kill(BIG " -o X", 1.2 * wrote * i / (TRIALS - 1));
         char *cmd = summary_command("X");
