@@ -2,8 +2,9 @@
  *
  * Exit status: 0 success; 1 a relation failed or is unresolved under
  * --check; 2 bad usage or input (including an unstable or diverging run),
- * with nothing written; 3 a run-time failure (memory, files). Only this file
- * calls exit(). */
+ * with nothing written; 3 a run-time failure (memory, files, standard
+ * output). Only this file calls exit(). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "config.h"
 
 #include "analysis.h"
@@ -114,26 +115,70 @@ static const char *plot_dir(void)
     return FDR_PKG_PLOTDIR;
 }
 
-/* Runs gnuplot on one script with dir set to the output folder. */
-static int run_gnuplot(const char *script, const char *outdir)
+/* Whether gnuplot is an executable file in a folder of $PATH (where execlp
+ * will look for it). */
+static int have_gnuplot(void)
 {
-    char path[4096], arg[4200];
-    snprintf(path, sizeof path, "%s/%s", plot_dir(), script);
-    snprintf(arg, sizeof arg, "dir='%s'", outdir);
-    if (strchr(outdir, '\''))
-        return fdr_error(FDR_EINVAL, "--plot: the output folder name must not contain a quote");
+    const char *p = getenv("PATH");
+    if (!p || !*p)
+        p = "/usr/bin:/bin";
+    for (;;) {
+        size_t n = strcspn(p, ":");
+        char path[FDR_PATH_MAX];
+        if (snprintf(path, sizeof path, "%.*s/gnuplot", (int)(n ? n : 1), n ? p : ".") <
+                (int)sizeof path &&
+            access(path, X_OK) == 0)
+            return 1;
+        if (!p[n])
+            return 0;
+        p += n + 1;
+    }
+}
+
+/* Renders one gnuplot script into the folder dir, or, with dir NULL, checks
+ * that it could (the script and gnuplot are there), so that --plot fails
+ * before a run, not after. gnuplot runs inside dir and is told dir='.':
+ * the scripts quote the path for the shell and for gnuplot, which no
+ * quoting survives for every name, and "." needs none. */
+static int run_gnuplot(const char *script, const char *dir)
+{
+    char path[FDR_PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", plot_dir(), script) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "--plot: %s/%s: path too long", plot_dir(), script);
+    char *abs = realpath(path, NULL); /* gnuplot runs in another folder */
+    if (!abs || access(abs, R_OK) != 0) {
+        int err = errno;
+        free(abs);
+        return fdr_error(FDR_EINVAL,
+                         "--plot: %s: %s (FDRSIM_PLOTDIR names the folder of the scripts)", path,
+                         strerror(err));
+    }
+    if (!dir) {
+        free(abs);
+        return have_gnuplot() ? FDR_OK
+                              : fdr_error(FDR_EINVAL, "--plot: gnuplot is not installed "
+                                                      "(Debian: apt-get install gnuplot-nox)");
+    }
+    fflush(NULL); /* nothing buffered is written twice by the child */
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        free(abs);
         return fdr_error(FDR_EIO, "cannot start gnuplot: %s", strerror(errno));
+    }
     if (pid == 0) {
-        execlp("gnuplot", "gnuplot", "-e", arg, path, (char *)NULL);
+        if (chdir(dir) != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+            _exit(126);
+        }
+        execlp("gnuplot", "gnuplot", "-e", "dir='.'", abs, (char *)NULL);
         fprintf(stderr, "%s: cannot run gnuplot: %s (Debian: apt-get install gnuplot-nox)\n", prog,
                 strerror(errno));
         _exit(127);
     }
+    free(abs);
     int st;
     if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return fdr_error(FDR_EIO, "gnuplot failed on %s", path);
+        return fdr_error(FDR_EIO, "gnuplot failed on %s/%s", plot_dir(), script);
     return FDR_OK;
 }
 
@@ -259,7 +304,7 @@ static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int o
         json_object_set_new(root, "hessian", rows);
         fdr_landscape_dderiv(l, x, u, order, D);
         json_object_set_new(root, "directional", json_vector(D, (size_t)order));
-        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        json_dumpf(root, stdout, FDR_JSON_FLAGS);
         putchar('\n');
         json_decref(root);
     }
@@ -278,6 +323,47 @@ typedef struct {
     int threads, check, plot, quiet;
 } run_opts;
 
+/* The figures of a run; which of them apply is known only after it. */
+typedef enum { FIG_ALWAYS, FIG_TENSOR, FIG_FDR2, FIG_2D } figure_when;
+static const struct {
+    const char *script;
+    figure_when when;
+} run_figures[] = {{"approach.gp", FIG_ALWAYS}, {"relations.gp", FIG_ALWAYS},
+                   {"tensor.gp", FIG_TENSOR},   {"fdr2.gp", FIG_FDR2},
+                   {"histogram.gp", FIG_ALWAYS}, {"landscape2d.gp", FIG_2D}};
+enum { NFIGURES = sizeof run_figures / sizeof *run_figures };
+
+static int figure_applies(figure_when when, const fdr_result *r, const fdr_analysis *a)
+{
+    switch (when) {
+    case FIG_TENSOR:
+        return r->ntens > 0;
+    case FIG_FDR2:
+        return a->fdr2.measured;
+    case FIG_2D:
+        return r->d == 2;
+    default:
+        return 1;
+    }
+}
+
+typedef struct {
+    const fdr_report *rep;
+    int plot;
+} run_output;
+
+/* Writes a run's files, and its figures with --plot, into dir (the fresh
+ * temporary folder of fdr_outdir_write). */
+static int run_fill(const char *dir, const void *ctx)
+{
+    const run_output *o = ctx;
+    int rc = fdr_report_files(dir, o->rep);
+    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
+        if (figure_applies(run_figures[k].when, o->rep->r, o->rep->a))
+            rc = run_gnuplot(run_figures[k].script, dir);
+    return rc;
+}
+
 static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
 {
     char name[256];
@@ -285,40 +371,34 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     fdr_model *m = fdr_model_alloc(cfg, name);
     if (!m)
         return fail(EXIT_USAGE);
-    fdr_exact e;
+    fdr_exact e = {0};
     fdr_result *r = NULL;
     fdr_analysis a = {0};
-    int code = 0;
-    int rc = fdr_exact_compute(m, &e);
+    int code = 0, rc = FDR_OK;
+    /* Everything about the output is checked before the run. */
+    char outdir[FDR_PATH_MAX];
+    if ((o->out ? snprintf(outdir, sizeof outdir, "%s", o->out)
+                : snprintf(outdir, sizeof outdir, "%s-seed%llu", name,
+                           (unsigned long long)m->seed)) >= (int)sizeof outdir)
+        rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
+    if (rc == FDR_OK)
+        rc = fdr_outdir_check(outdir);
+    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
+        rc = run_gnuplot(run_figures[k].script, NULL);
+    if (rc == FDR_OK)
+        rc = fdr_exact_compute(m, &e);
     if (rc == FDR_OK)
         rc = fdr_engine_run(m, o->threads, !o->quiet && isatty(STDERR_FILENO), &r);
     if (rc == FDR_OK)
         rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
     if (rc == FDR_OK)
         rc = fdr_analyse(m, r, &e, &a);
-    char outdir[4096];
-    if (o->out)
-        snprintf(outdir, sizeof outdir, "%s", o->out);
-    else
-        snprintf(outdir, sizeof outdir, "%s-seed%llu", name, (unsigned long long)m->seed);
     fdr_report rep = {command, cfg, m, &e, r, &a};
     if (rc == FDR_OK && !o->quiet)
         fdr_report_table(stdout, &rep);
+    run_output out = {&rep, o->plot};
     if (rc == FDR_OK)
-        rc = fdr_report_write(outdir, &rep);
-    if (rc == FDR_OK && o->plot) {
-        rc = run_gnuplot("approach.gp", outdir);
-        if (rc == FDR_OK)
-            rc = run_gnuplot("relations.gp", outdir);
-        if (rc == FDR_OK && r->ntens)
-            rc = run_gnuplot("tensor.gp", outdir);
-        if (rc == FDR_OK && a.fdr2.measured)
-            rc = run_gnuplot("fdr2.gp", outdir);
-        if (rc == FDR_OK)
-            rc = run_gnuplot("histogram.gp", outdir);
-        if (rc == FDR_OK && r->d == 2)
-            rc = run_gnuplot("landscape2d.gp", outdir);
-    }
+        rc = fdr_outdir_write(outdir, run_fill, &out);
     if (rc == FDR_OK && !o->quiet)
         printf("output written to %s/\n", outdir);
     if (rc != FDR_OK)
@@ -330,6 +410,17 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     fdr_exact_clear(&e);
     fdr_model_free(m);
     return code;
+}
+
+/* A write error on standard output (a full disk, /dev/full) is a run-time
+ * failure like any other: exit 3 unless a worse status stands. */
+static int finish(int code)
+{
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (!ferror(stdout))
+        return code;
+    fprintf(stderr, "%s: standard output: %s\n", prog, err ? strerror(err) : "write error");
+    return code == 0 || code == EXIT_CHECK_FAILED ? EXIT_RUNTIME : code;
 }
 
 int main(int argc, char **argv)
@@ -347,11 +438,11 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     fdr_blas_serial();
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
-        return fdr_cli_sweep(argc - 1, argv + 1, run_gnuplot);
+        return finish(fdr_cli_sweep(argc - 1, argv + 1, run_gnuplot));
     if (argc > 1 && strcmp(argv[1], "check") == 0)
-        return fdr_cli_check(argc - 1, argv + 1);
+        return finish(fdr_cli_check(argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "schedule") == 0)
-        return fdr_cli_schedule(argc - 1, argv + 1, run_gnuplot);
+        return finish(fdr_cli_schedule(argc - 1, argv + 1, run_gnuplot));
     const char *at = NULL, *dir = NULL;
     int order = 6;
     run_opts o = {0};
@@ -459,5 +550,5 @@ int main(int argc, char **argv)
 done:
     free(sets);
     free(command);
-    return code;
+    return finish(code);
 }

@@ -1,22 +1,28 @@
 /* report.c - verdict table, JSON summary and gnuplot data files. */
+#define _GNU_SOURCE /* fopencookie, renameat2 */
 #include "config.h"
 
 #include "report.h"
 #include "fdr.h"
 #include "rng.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 
 int fdr_mkdir_p(const char *dir)
 {
-    char path[4096];
+    char path[FDR_PATH_MAX];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
         return fdr_error(FDR_EINVAL, "%s: path too long", dir);
     for (char *p = path + 1;; p++) {
@@ -36,34 +42,338 @@ int fdr_mkdir_p(const char *dir)
     return FDR_OK;
 }
 
-int fdr_write_atomic(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
+/* ---- writing one file ------------------------------------------------------ */
+
+/* The file descriptor behind a FILE made by fopencookie, with the first
+ * write error: stdio keeps only a flag, and errno is long overwritten by
+ * the time a writer returns, so this is how a message can say why. */
+typedef struct {
+    int fd;
+    int err;
+} sink;
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    sink *s = cookie;
+    size_t done = 0;
+    while (done < n && !s->err) {
+        ssize_t k = write(s->fd, buf + done, n - done);
+        if (k > 0)
+            done += (size_t)k;
+        else if (k < 0 && errno != EINTR)
+            s->err = errno;
+        else if (k == 0)
+            s->err = EIO;
+    }
+    return s->err ? 0 : (ssize_t)n; /* fopencookie: 0 is its error return */
+}
+
+int fdr_write_file(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
+                   const void *ctx)
+{
+    char path[FDR_PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "%s/%s: path too long", dir, name);
+    sink s = {open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), 0};
+    if (s.fd < 0)
+        return fdr_error(FDR_EIO, "%s: cannot create: %s", path, strerror(errno));
+    FILE *f = fopencookie(&s, "w", (cookie_io_functions_t){NULL, sink_write, NULL, NULL});
+    if (!f) {
+        int err = errno;
+        close(s.fd);
+        return fdr_error(FDR_EIO, "%s: %s", path, strerror(err));
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
+    int rc = writer(f, ctx);
+    fclose(f); /* flushes through sink_write, which records any error */
+    if (s.err) {
+        fdr_error_clear(); /* the writer's own message, if any, knows no cause */
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", path, strerror(s.err));
+    }
+    if (rc == FDR_OK && fsync(s.fd) != 0)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", path, strerror(errno));
+    if (close(s.fd) != 0 && rc == FDR_OK)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", path, strerror(errno));
+    return rc;
+}
+
+/* ---- the output folder, replaced as one unit ---------------------------------- */
+
+/* The summaries that mark a folder as an fdrsim output (one per command). */
+static const char *const marker[] = {"summary.json", "sweep.json", "schedule.json"};
+
+/* An output folder split for the swap: path (symbolic links resolved, so
+ * that the swap happens where the files are), its parent and its name. */
+typedef struct {
+    char path[FDR_PATH_MAX], parent[FDR_PATH_MAX], base[FDR_NAME_MAX + 1];
+} target;
+
+static int target_of(const char *dir, target *t)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return fdr_error(FDR_EINVAL, "the output folder name is empty");
+    if (n > FDR_OUTDIR_MAX)
+        return fdr_error(FDR_EINVAL, "output folder: a path of %zu characters; the limit is %d",
+                         n, FDR_OUTDIR_MAX);
+    memcpy(t->path, dir, n + 1);
+    while (n > 1 && t->path[n - 1] == '/')
+        t->path[--n] = '\0';
+    struct stat st;
+    if (lstat(t->path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(t->path, NULL);
+        if (!real)
+            return fdr_error(FDR_EINVAL, "%s: a symbolic link that leads nowhere: %s", dir,
+                             strerror(errno));
+        int fits = strlen(real) <= FDR_OUTDIR_MAX;
+        if (fits)
+            snprintf(t->path, sizeof t->path, "%s", real);
+        free(real);
+        if (!fits)
+            return fdr_error(FDR_EINVAL, "%s: the folder it links to has too long a path", dir);
+    }
+    char *slash = strrchr(t->path, '/');
+    const char *base = slash ? slash + 1 : t->path;
+    if (strcmp(base, "") == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return fdr_error(FDR_EINVAL,
+                         "%s: cannot be an output folder, which fdrsim replaces as a whole: name "
+                         "a folder of its own",
+                         dir);
+    if (strlen(base) > FDR_NAME_MAX)
+        return fdr_error(FDR_EINVAL, "%s: the folder's name is longer than %d characters", dir,
+                         FDR_NAME_MAX);
+    snprintf(t->base, sizeof t->base, "%s", base);
+    if (!slash)
+        snprintf(t->parent, sizeof t->parent, ".");
+    else if (slash == t->path)
+        snprintf(t->parent, sizeof t->parent, "/");
+    else
+        snprintf(t->parent, sizeof t->parent, "%.*s", (int)(slash - t->path), t->path);
+    return FDR_OK;
+}
+
+/* The nearest folder on the way to path that exists must be a writable
+ * folder (fdr_mkdir_p creates the rest). */
+static int check_parent(const char *dir, const char *parent)
+{
+    char p[FDR_PATH_MAX];
+    snprintf(p, sizeof p, "%s", parent);
+    struct stat st;
+    while (stat(p, &st) != 0) {
+        if (errno != ENOENT)
+            return fdr_error(errno == ENOTDIR ? FDR_EINVAL : FDR_EIO, "%s: %s", p,
+                             strerror(errno));
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            snprintf(p, sizeof p, ".");
+        else if (slash == p)
+            p[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    if (!S_ISDIR(st.st_mode))
+        return fdr_error(FDR_EINVAL, "%s: not a folder (on the way to the output folder %s)", p,
+                         dir);
+    if (access(p, W_OK | X_OK) != 0)
+        return fdr_error(FDR_EIO, "%s: cannot write the output folder %s there: %s", p, dir,
+                         strerror(errno));
+    return FDR_OK;
+}
+
+int fdr_outdir_check(const char *dir)
+{
+    target t;
+    int rc = target_of(dir, &t);
+    if (rc != FDR_OK)
+        return rc;
+    struct stat st;
+    if (stat(t.path, &st) != 0) {
+        if (errno != ENOENT)
+            return fdr_error(errno == ENOTDIR ? FDR_EINVAL : FDR_EIO, "%s: %s", dir,
+                             strerror(errno));
+        return check_parent(dir, t.parent);
+    }
+    if (!S_ISDIR(st.st_mode))
+        return fdr_error(FDR_EINVAL, "%s: exists and is not a folder", dir);
+    DIR *d = opendir(t.path);
+    if (!d)
+        return fdr_error(FDR_EIO, "%s: %s", dir, strerror(errno));
+    int ours = 0, entries = 0;
+    char sub[NAME_MAX + 1] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        entries++;
+        for (size_t k = 0; k < sizeof marker / sizeof *marker; k++)
+            ours |= strcmp(e->d_name, marker[k]) == 0;
+        struct stat es;
+        if (!sub[0] && fstatat(dirfd(d), e->d_name, &es, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(es.st_mode))
+            snprintf(sub, sizeof sub, "%s", e->d_name);
+    }
+    closedir(d);
+    if (entries && !ours)
+        return fdr_error(FDR_EINVAL,
+                         "%s: a folder that is not an fdrsim output (it has no summary.json, "
+                         "sweep.json or schedule.json); fdrsim replaces its output folder as a "
+                         "whole, so choose another --out or empty it",
+                         dir);
+    if (sub[0])
+        return fdr_error(FDR_EINVAL,
+                         "%s: holds the folder %s, which fdrsim did not write; fdrsim replaces "
+                         "its output folder as a whole, so choose another --out or move it",
+                         dir, sub);
+    return check_parent(dir, t.parent);
+}
+
+/* Removes a folder that holds only files (ours: a temporary or a replaced
+ * run). Anything else in it stays, and so does the folder. */
+static void remove_folder(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(path);
+}
+
+/* Removes the temporaries of earlier runs into the same folder whose
+ * process is gone (killed, or the machine stopped): ".BASE.fdrsim-PID-*". */
+static void remove_stale(const target *t)
+{
+    char prefix[FDR_NAME_MAX + 16];
+    int np = snprintf(prefix, sizeof prefix, ".%s.fdrsim-", t->base);
+    DIR *d = opendir(t->parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, (size_t)np) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + np, &end, 10);
+        if (end == e->d_name + np || *end != '-' || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[FDR_PATH_MAX * 2];
+        snprintf(path, sizeof path, "%s/%s", t->parent, e->d_name);
+        remove_folder(path);
+    }
+    closedir(d);
+}
+
+/* fsync on a folder, so that the entries made in it reach the disk:
+ * 0, or the errno of the failure. */
+static int sync_folder(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = fsync(fd) == 0 ? 0 : errno;
+    close(fd);
+    return err;
+}
+
+/* Puts the complete folder tmp in the place of t->path. Where the system
+ * can, one renameat2(RENAME_EXCHANGE) swaps the two at once; otherwise the
+ * old folder is renamed aside first, which leaves an instant in which
+ * t->path does not exist (README.md, "Output"). On return, *old names what
+ * must be removed (the earlier run), or is "" if there was none. */
+static int swap_in(const char *tmp, const target *t, char *old, size_t nold)
+{
+    struct stat st;
+    old[0] = '\0';
+    if (lstat(t->path, &st) != 0) {
+        if (rename(tmp, t->path) != 0)
+            return fdr_error(FDR_EIO, "%s: cannot rename the new folder into place: %s", t->path,
+                             strerror(errno));
+        return FDR_OK;
+    }
+#ifdef RENAME_EXCHANGE
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, t->path, RENAME_EXCHANGE) == 0) {
+        snprintf(old, nold, "%s", tmp);
+        return FDR_OK;
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return fdr_error(FDR_EIO, "%s: cannot swap the new folder into place: %s", t->path,
+                         strerror(errno));
+#endif
+    if (snprintf(old, nold, "%s.old", tmp) >= (int)nold)
+        return fdr_error(FDR_EINVAL, "%s: path too long", tmp);
+    if (rename(t->path, old) != 0) {
+        int err = errno;
+        old[0] = '\0';
+        return fdr_error(FDR_EIO, "%s: cannot move the earlier run aside: %s", t->path,
+                         strerror(err));
+    }
+    if (rename(tmp, t->path) != 0) {
+        int err = errno;
+        if (rename(old, t->path) == 0)
+            old[0] = '\0';
+        return fdr_error(FDR_EIO, "%s: cannot rename the new folder into place: %s", t->path,
+                         strerror(err));
+    }
+    return FDR_OK;
+}
+
+/* Rewrites the recorded message so that it names the final folder, not the
+ * temporary one the user never asked for. */
+static void name_final(const char *tmp, const char *dir)
+{
+    const char *msg = fdr_error_message();
+    size_t n = strlen(tmp);
+    if (strncmp(msg, tmp, n) != 0)
+        return;
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", msg + n);
+    fdr_error_clear();
+    fdr_error(FDR_EIO, "%s%s (%s is unchanged)", dir, copy, dir);
+}
+
+int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *ctx),
                      const void *ctx)
 {
-    char tmp[4096], final[4096];
-    if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= (int)sizeof tmp ||
-        snprintf(final, sizeof final, "%s/%s", dir, name) >= (int)sizeof final)
-        return fdr_error(FDR_EINVAL, "%s/%s: path too long", dir, name);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return fdr_error(FDR_EIO, "%s: cannot create a file: %s", dir, strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
-    }
-    int rc = writer(f, ctx);
-    if (ferror(f) && rc == FDR_OK)
-        rc = fdr_error(FDR_EIO, "%s: write error", final);
-    if (fclose(f) != 0 && rc == FDR_OK)
-        rc = fdr_error(FDR_EIO, "%s: %s", final, strerror(errno));
-    if (rc == FDR_OK && chmod(tmp, 0644) != 0)
-        rc = fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
-    if (rc == FDR_OK && rename(tmp, final) != 0)
-        rc = fdr_error(FDR_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    target t;
+    int rc = fdr_outdir_check(dir);
+    if (rc == FDR_OK)
+        rc = target_of(dir, &t);
+    if (rc == FDR_OK)
+        rc = fdr_mkdir_p(t.parent);
     if (rc != FDR_OK)
-        unlink(tmp);
-    return rc;
+        return rc;
+    remove_stale(&t);
+    char tmp[FDR_PATH_MAX * 2], old[FDR_PATH_MAX * 2 + 8];
+    snprintf(tmp, sizeof tmp, "%s/.%s.fdrsim-%ld-XXXXXX", t.parent, t.base, (long)getpid());
+    if (!mkdtemp(tmp))
+        return fdr_error(FDR_EIO, "%s: cannot create a folder in %s: %s", dir, t.parent,
+                         strerror(errno));
+    mode_t mask = umask(0); /* mkdtemp makes 0700; a plain mkdir would honour the umask */
+    umask(mask);
+    if (chmod(tmp, 0777 & ~mask) != 0)
+        rc = fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
+    if (rc == FDR_OK)
+        rc = fill(tmp, ctx);
+    int err = rc == FDR_OK ? sync_folder(tmp) : 0;
+    if (err)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", tmp, strerror(err));
+    if (rc == FDR_OK)
+        rc = swap_in(tmp, &t, old, sizeof old);
+    if (rc != FDR_OK) {
+        name_final(tmp, dir);
+        remove_folder(tmp);
+        return rc;
+    }
+    if (old[0])
+        remove_folder(old);
+    /* The new run is in place; a failure here could only undo the rename
+     * in a crash of the machine, which leaves the earlier run, complete. */
+    sync_folder(t.parent);
+    return FDR_OK;
 }
 
 /* ---- verdict table ------------------------------------------------------ */
@@ -416,7 +726,7 @@ static json_t *summary_json(const fdr_report *rep)
 static int write_json(FILE *f, const void *ctx)
 {
     json_t *root = summary_json(ctx);
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) == 0 ? FDR_OK : FDR_EIO;
+    int rc = json_dumpf(root, f, FDR_JSON_FLAGS) == 0 ? FDR_OK : FDR_EIO;
     fputc('\n', f);
     json_decref(root);
     return rc == FDR_OK ? FDR_OK : fdr_error(FDR_EIO, "summary.json: cannot write");
@@ -444,7 +754,7 @@ static int write_timeseries(FILE *f, const void *ctx)
                "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units: theta_{t+1} = theta_t + "
                "v_{t+1})\n");
     fprintf(f, "# *_half: half-running averages over the recorded steps in [step/2, step]\n");
-    fprintf(f, "# exact stationary O_L = O_R: %.10g\n",
+    fprintf(f, "# exact stationary O_L = O_R: %.17g\n",
             rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
     fprintf(f, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq\n");
     size_t n = r->n_rec;
@@ -464,7 +774,7 @@ static int write_timeseries(FILE *f, const void *ctx)
         while (r->rec_step[lo] < step / 2)
             lo++;
         double cnt = (double)(k + 1 - lo);
-        fprintf(f, "%ld %.10g %.10g %.10g %.10g %.10g %.10g %.10g\n", step, m->lr,
+        fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", step, m->lr,
                 r->ts[k * FDR_NTS + FDR_TS_OL] / R, c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R,
                 (cl[k + 1] - cl[lo]) / cnt, (cr[k + 1] - cr[lo]) / cnt,
                 r->ts[k * FDR_NTS + FDR_TS_LOSS] / R, r->ts[k * FDR_NTS + FDR_TS_GSQ] / R);
@@ -476,7 +786,7 @@ static int write_timeseries(FILE *f, const void *ctx)
 
 static void relation_row(FILE *f, size_t i, const char *name, const fdr_relation *x)
 {
-    fprintf(f, "%zu %s %.10g %.10g %.10g %.10g %.10g %.10g %.6g %.6g %d %.10g %.10g\n", i, name,
+    fprintf(f, "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g\n", i, name,
             x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err, x->z,
             x->threshold, x->pass, x->lhs_exact, x->rhs_exact);
 }
@@ -530,16 +840,16 @@ static int write_fdr2(FILE *f, const void *ctx)
     else
         fprintf(f, "# truncated at order %d (not a polynomial)\n", t->order);
     fprintf(f, "# term value error exact\n");
-    fprintf(f, "dissipation %.10g %.10g %.10g\n", t->dissipation.val, t->dissipation.err,
+    fprintf(f, "dissipation %.17g %.17g %.17g\n", t->dissipation.val, t->dissipation.err,
             t->dissipation_exact);
-    fprintf(f, "F2 %.10g %.10g %.10g\n", t->F[2].val, t->F[2].err, t->F2_exact);
-    fprintf(f, "F2_noise_averaged %.10g %.10g %.10g\n", t->F2_noise_averaged.val,
+    fprintf(f, "F2 %.17g %.17g %.17g\n", t->F[2].val, t->F[2].err, t->F2_exact);
+    fprintf(f, "F2_noise_averaged %.17g %.17g %.17g\n", t->F2_noise_averaged.val,
             t->F2_noise_averaged.err, t->F2_exact);
     for (int k = 3; k <= t->order; k++)
-        fprintf(f, "F%d %.10g %.10g %.10g\n", k, t->F[k].val, t->F[k].err,
+        fprintf(f, "F%d %.17g %.17g %.17g\n", k, t->F[k].val, t->F[k].err,
                 t->degree == 2 ? 0.0 : NAN);
-    fprintf(f, "residual %.10g %.10g nan\n", t->residual.val, t->residual.err);
-    fprintf(f, "anharmonic %.10g %.10g nan\n", t->anharmonic.val, t->anharmonic.err);
+    fprintf(f, "residual %.17g %.17g nan\n", t->residual.val, t->residual.err);
+    fprintf(f, "anharmonic %.17g %.17g nan\n", t->anharmonic.val, t->anharmonic.err);
     return FDR_OK;
 }
 
@@ -558,7 +868,7 @@ static int write_samples(FILE *f, const void *ctx)
            "stationary samples of theta (every replica, every sample_every steps of the window)");
     fprintf(f, "# sample_every %ld\n# x1 x2\n", r->sample_every);
     for (size_t k = 0; k < r->n_samples * r->R; k++)
-        fprintf(f, "%.8g %.8g\n", r->samples[2 * k], r->samples[2 * k + 1]);
+        fprintf(f, "%.17g %.17g\n", r->samples[2 * k], r->samples[2 * k + 1]);
     return FDR_OK;
 }
 
@@ -572,7 +882,7 @@ static int write_map(FILE *f, const void *ctx)
         x[0] = mp->lo[0] + (mp->hi[0] - mp->lo[0]) * i / 100.0;
         for (int j = 0; j <= 100; j++) {
             x[1] = mp->lo[1] + (mp->hi[1] - mp->lo[1]) * j / 100.0;
-            fprintf(f, "%.8g %.8g %.10g\n", x[0], x[1], fdr_landscape_value(mp->rep->m->land, x));
+            fprintf(f, "%.17g %.17g %.17g\n", x[0], x[1], fdr_landscape_value(mp->rep->m->land, x));
         }
         fputc('\n', f);
     }
@@ -628,7 +938,7 @@ static int write_minima(FILE *f, const void *ctx)
     header(f, mp->rep, "local minima found by descent from a 9 x 9 grid of starts");
     fprintf(f, "# x1 x2 f\n");
     for (int k = 0; k < nf; k++)
-        fprintf(f, "%.10g %.10g %.10g\n", found[k][0], found[k][1], found[k][2]);
+        fprintf(f, "%.17g %.17g %.17g\n", found[k][0], found[k][1], found[k][2]);
     return FDR_OK;
 }
 
@@ -664,11 +974,11 @@ static int write_histogram(FILE *f, const void *ctx)
     }
     header(f, rep, "stationary marginal of theta_1 (every replica, every sample_every steps)");
     fprintf(f, "# noise %s\n# coordinate 1\n# samples %zu\n", rep->m->noise->type->name, n);
-    fprintf(f, "# exact mean %.10g\n# exact variance %.10g\n",
+    fprintf(f, "# exact mean %.17g\n# exact variance %.17g\n",
             rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN, var); /* + 0.0: no "-0" */
     fprintf(f, "# x density count\n");
     for (int b = 0; b < NBIN; b++)
-        fprintf(f, "%.8g %.8g %ld\n", lo + (b + 0.5) * width,
+        fprintf(f, "%.17g %.17g %ld\n", lo + (b + 0.5) * width,
                 (double)count[b] / ((double)n * width), count[b]);
     return FDR_OK;
 }
@@ -688,30 +998,37 @@ static void map_box(const fdr_result *r, map2d *mp)
     }
 }
 
-int fdr_report_write(const char *dir, const fdr_report *rep)
+int fdr_report_files(const char *dir, const fdr_report *rep)
 {
-    int rc = fdr_mkdir_p(dir);
+    int rc = fdr_write_file(dir, "timeseries.dat", write_timeseries, rep);
     if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "timeseries.dat", write_timeseries, rep);
-    if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "relations.dat", write_relations, rep);
+        rc = fdr_write_file(dir, "relations.dat", write_relations, rep);
     if (rc == FDR_OK && rep->r->ntens)
-        rc = fdr_write_atomic(dir, "tensor.dat", write_tensor, rep);
+        rc = fdr_write_file(dir, "tensor.dat", write_tensor, rep);
     if (rc == FDR_OK && rep->a->fdr2.measured)
-        rc = fdr_write_atomic(dir, "fdr2.dat", write_fdr2, rep);
+        rc = fdr_write_file(dir, "fdr2.dat", write_fdr2, rep);
     if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "histogram.dat", write_histogram, rep);
+        rc = fdr_write_file(dir, "histogram.dat", write_histogram, rep);
     if (rc == FDR_OK && rep->r->sample_dim == 2 && rep->r->d == 2) {
         map2d mp = {rep, {0, 0}, {0, 0}};
         map_box(rep->r, &mp);
-        rc = fdr_write_atomic(dir, "samples.dat", write_samples, &mp);
+        rc = fdr_write_file(dir, "samples.dat", write_samples, &mp);
         if (rc == FDR_OK)
-            rc = fdr_write_atomic(dir, "landscape2d.dat", write_map, &mp);
+            rc = fdr_write_file(dir, "landscape2d.dat", write_map, &mp);
         if (rc == FDR_OK)
-            rc = fdr_write_atomic(dir, "minima.dat", write_minima, &mp);
+            rc = fdr_write_file(dir, "minima.dat", write_minima, &mp);
     }
-    /* The summary goes last: its presence marks a complete output folder. */
     if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "summary.json", write_json, rep);
+        rc = fdr_write_file(dir, "summary.json", write_json, rep);
     return rc;
+}
+
+static int report_fill(const char *tmp, const void *ctx)
+{
+    return fdr_report_files(tmp, ctx);
+}
+
+int fdr_report_write(const char *dir, const fdr_report *rep)
+{
+    return fdr_outdir_write(dir, report_fill, rep);
 }

@@ -1,7 +1,8 @@
 /* report.h - what a run leaves behind: the verdict table on stdout and, in
  * the output folder, summary.json, timeseries.dat, relations.dat and
- * tensor.dat. Every file is written to a temporary name in the same folder
- * and renamed into place, so a reader never sees a partial file. */
+ * tensor.dat. An output folder is built complete in a temporary sibling
+ * folder and then swapped in as one unit, so a reader finds the whole
+ * earlier run or the whole new one, never a mix (README.md, "Output"). */
 #ifndef FDR_REPORT_H
 #define FDR_REPORT_H
 
@@ -22,13 +23,47 @@ typedef struct {
 /* Prints the verdict table. */
 void fdr_report_table(FILE *f, const fdr_report *rep);
 
-/* Creates dir if needed and writes every output file into it. */
+/* Writes every output file of a run into dir, a fresh folder (the
+ * temporary one of fdr_outdir_write). */
+int fdr_report_files(const char *dir, const fdr_report *rep);
+
+/* Makes dir the run's complete output folder: fdr_report_files through
+ * fdr_outdir_write. */
 int fdr_report_write(const char *dir, const fdr_report *rep);
 
-/* Writes dir/name atomically: writer fills a temporary file in dir, which
- * is renamed to name only if everything succeeded. */
-int fdr_write_atomic(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
+/* Room for a path, the longest output folder path (the temporary sibling
+ * and the files in it need the rest of PATH_MAX), and the longest name of
+ * the output folder itself (the temporary sibling adds to the name). */
+#define FDR_PATH_MAX 4096
+#define FDR_OUTDIR_MAX (FDR_PATH_MAX - 96)
+#define FDR_NAME_MAX 200
+
+/* Every number in an output file is printed with 17 significant digits
+ * (DBL_DECIMAL_DIG), so that reading it back gives the same double: "%.17g"
+ * in the .dat files, these flags for the JSON ones. */
+#define FDR_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(17))
+
+/* Checks, before a run, that dir can become an output folder: FDR_EINVAL
+ * if the path is too long, names "." or "..", passes through something
+ * that is not a folder, or names an existing folder that is not fdrsim's
+ * (non-empty without summary.json, sweep.json or schedule.json, or holding
+ * a subfolder); FDR_EIO if the folder it would go in cannot be written. */
+int fdr_outdir_check(const char *dir);
+
+/* Replaces dir as one unit: checks it (fdr_outdir_check), creates its
+ * parents, removes the temporaries of dead earlier runs into dir, has fill
+ * write the complete output into a fresh sibling folder, syncs it to disk
+ * and swaps it in for dir, then removes the earlier run. If anything fails,
+ * dir is left as it was, the temporary folder is removed and the recorded
+ * message names the file (under dir) and the cause. */
+int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *ctx),
                      const void *ctx);
+
+/* Creates dir/name (which must not exist), has writer fill it and syncs it
+ * to disk. A write error (disk full, quota, ...) is FDR_EIO with a message
+ * naming the file and the cause. */
+int fdr_write_file(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
+                   const void *ctx);
 
 /* "prog arg1 arg2 ..." in a fresh string (for file headers); NULL with
  * fdr_error if out of memory. */

@@ -873,6 +873,7 @@ typedef struct {
     const fdr_sched_opts *o;
     const fdr_sched_result *r;
     const char *command;
+    int (*plot)(const char *script, const char *dir); /* NULL: no figure */
 } sched_report;
 
 /* The option spelling of a mode. */
@@ -916,12 +917,12 @@ static int write_dat(FILE *f, const void *ctx)
             (unsigned long long)m->seed, r->R, r->steps);
     fprintf(f, "# command: %s\n", p->command);
     fprintf(f, "# quencher of %s\n", FDR_PAPER);
-    fprintf(f, "# quencher: mode %s, X %g, Y %g, t_adaptive %ld, lr floor %g\n", mode_name(o->mode),
-            o->X, o->Y, o->t_adaptive, o->lr_min);
+    fprintf(f, "# quencher: mode %s, X %.17g, Y %.17g, t_adaptive %ld, lr floor %.17g\n",
+            mode_name(o->mode), o->X, o->Y, o->t_adaptive, o->lr_min);
     fprintf(f, "# O_L = theta . g (noisy gradient, theta not centred, as published), "
                "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units)\n");
-    fprintf(f, "# f* %.10g: %s\n", r->fstar, r->fstar_how);
-    fprintf(f, "# target excess loss: %.10g (%s)\n", r->target, r->target_how);
+    fprintf(f, "# f* %.17g: %s\n", r->fstar, r->fstar_how);
+    fprintf(f, "# target excess loss: %.17g (%s)\n", r->target, r->target_how);
     fprintf(f, "# exact curves: %s\n",
             r->exact_available ? "yes (second-moment recursion along each lr sequence)"
                                : r->why_not);
@@ -939,8 +940,8 @@ static int write_dat(FILE *f, const void *ctx)
         fprintf(f, "# step lr lr_lo lr_hi loss_excess loss_err ratio ratio_err exact_loss "
                    "exact_ratio\n");
         for (size_t k = 0; k < r->n_rec; k++)
-            fprintf(f, "%ld %.10g %.10g %.10g %.10g %.6g %.10g %.6g %.10g %.10g\n", r->rec_step[k],
-                    s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k], s->loss_err[k], s->ratio[k],
+            fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
+                    r->rec_step[k], s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k], s->loss_err[k], s->ratio[k],
                     s->ratio_err[k], s->exact_loss[k], s->exact_ratio[k]);
         fprintf(f, "\n\n");
     }
@@ -951,7 +952,7 @@ static int write_dat(FILE *f, const void *ctx)
     for (size_t k = 0; k < q->nlists; k++)
         for (size_t j = 0; j < q->nq[k]; j++) {
             const fdr_quench *e = &q->q[k][j];
-            fprintf(f, "%ld %ld %.10g %.10g %.10g %.10g\n",
+            fprintf(f, "%ld %ld %.17g %.17g %.17g %.17g\n",
                     o->mode == FDR_SCHED_ENSEMBLE ? -1L : (long)k, e->step, e->lr_before,
                     e->lr_after, e->ratio, curve_at(r, q->loss, e->step));
         }
@@ -1168,24 +1169,31 @@ static int write_json(FILE *f, const void *ctx)
         json_array_append_new(list, schedule_json(p, &r->s[i]));
     json_object_set_new(root, "schedules", list);
     json_object_set_new(root, "seconds", json_real(r->seconds));
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    int rc = json_dumpf(root, f, FDR_JSON_FLAGS);
     fputc('\n', f);
     json_decref(root);
     return rc == 0 ? FDR_OK : fdr_error(FDR_EIO, "schedule.json: cannot write");
 }
 
-/* Writes both files atomically, schedule.json last so that its presence
- * marks a complete folder. */
-int fdr_sched_write(const char *dir, const fdr_model *m, const fdr_sched_opts *o,
-                    const fdr_sched_result *r, const char *command)
+/* Writes both files, and the figure if asked, into dir (a fresh folder:
+ * fdr_outdir_write's temporary one). */
+static int sched_fill(const char *dir, const void *ctx)
 {
-    sched_report p = {m, o, r, command};
-    int rc = fdr_mkdir_p(dir);
+    const sched_report *p = ctx;
+    int rc = fdr_write_file(dir, "schedule.dat", write_dat, p);
     if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "schedule.dat", write_dat, &p);
-    if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "schedule.json", write_json, &p);
+        rc = fdr_write_file(dir, "schedule.json", write_json, p);
+    if (rc == FDR_OK && p->plot)
+        rc = p->plot("schedule.gp", dir);
     return rc;
+}
+
+int fdr_sched_write(const char *dir, const fdr_model *m, const fdr_sched_opts *o,
+                    const fdr_sched_result *r, const char *command,
+                    int (*plot)(const char *script, const char *dir))
+{
+    sched_report p = {m, o, r, command, plot};
+    return fdr_outdir_write(dir, sched_fill, &p);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -1542,21 +1550,22 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
         memcpy(o.step_at, def.step_at, sizeof o.step_at);
         o.n_step_at = def.n_step_at;
     }
+    /* Everything about the output is checked before the run. */
+    char outdir[FDR_PATH_MAX];
+    if (rc == FDR_OK && (out ? snprintf(outdir, sizeof outdir, "%s", out)
+                             : snprintf(outdir, sizeof outdir, "%s-schedule-seed%llu", name,
+                                        (unsigned long long)m->seed)) >= (int)sizeof outdir)
+        rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
+    if (rc == FDR_OK)
+        rc = fdr_outdir_check(outdir);
+    if (rc == FDR_OK && want_plot)
+        rc = plot("schedule.gp", NULL);
     if (rc == FDR_OK)
         rc = fdr_sched_run(m, &o, &res);
-    char outdir[4096];
-    if (rc == FDR_OK) {
-        if (out)
-            snprintf(outdir, sizeof outdir, "%s", out);
-        else
-            snprintf(outdir, sizeof outdir, "%s-schedule-seed%llu", name,
-                     (unsigned long long)m->seed);
-        if (!quiet)
-            print_table(stdout, m, &o, res);
-        rc = fdr_sched_write(outdir, m, &o, res, command);
-    }
-    if (rc == FDR_OK && want_plot)
-        rc = plot("schedule.gp", outdir);
+    if (rc == FDR_OK && !quiet)
+        print_table(stdout, m, &o, res);
+    if (rc == FDR_OK)
+        rc = fdr_sched_write(outdir, m, &o, res, command, want_plot ? plot : NULL);
     if (rc == FDR_OK && !quiet)
         printf("output written to %s/\n", outdir);
     int code = rc == FDR_OK ? 0 : fail(rc);

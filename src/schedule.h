@@ -144,14 +144,17 @@ typedef struct {
 int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result **out);
 void fdr_sched_result_free(fdr_sched_result *r);
 
-/* Creates dir if needed and writes schedule.dat and schedule.json into it
- * (each atomically; schedule.json last). command goes into the headers. */
+/* Makes dir the complete output folder (schedule.dat, schedule.json and, if
+ * plot is not NULL, the figure plot renders), replacing any earlier one as
+ * one unit (fdr_outdir_write). command goes into the headers. */
 int fdr_sched_write(const char *dir, const fdr_model *m, const fdr_sched_opts *o,
-                    const fdr_sched_result *r, const char *command);
+                    const fdr_sched_result *r, const char *command,
+                    int (*plot)(const char *script, const char *dir));
 
 /* `fdrsim schedule MODEL [OPTION]...`: argv[0] is "schedule". plot(script,
- * dir) renders a gnuplot script into dir for --plot (NULL makes --plot an
- * error). Returns the exit status: 0 success, 2 bad usage or input (nothing
+ * dir) renders a gnuplot script into dir for --plot, and plot(script, NULL)
+ * checks that it could, before the run (NULL makes --plot an error).
+ * Returns the exit status: 0 success, 2 bad usage or input (nothing
  * written), 3 a run-time failure. */
 int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, const char *dir));
 

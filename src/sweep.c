@@ -322,6 +322,7 @@ void fdr_sweep_table(FILE *f, const fdr_sweep *s)
 typedef struct {
     const fdr_sweep *s;
     const char *command;
+    int (*plot)(const char *script, const char *dir); /* NULL: no figure */
 } writer_ctx;
 
 static void header(FILE *f, const writer_ctx *w, const char *what)
@@ -336,7 +337,7 @@ static void header(FILE *f, const writer_ctx *w, const char *what)
 /* One column of a data file (gnuplot reads nan as missing). */
 static void col(FILE *f, double x)
 {
-    fprintf(f, " %.10g", x);
+    fprintf(f, " %.17g", x);
 }
 
 /* sweep.dat: index 0 one row per learning rate, index 1 the curves of the figure. */
@@ -348,14 +349,14 @@ static int write_dat(FILE *f, const void *ctx)
     const fdr_model *m = s->m;
     double kh = 2 * (1 - m->momentum * m->momentum) / ((1 - m->dampening) * (1 - m->dampening));
     header(f, w, "G(eta) over learning rates, with the fits (errors 1 sigma; nan: unknown)");
-    fprintf(f, "# G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; momentum %g, "
-               "dampening %g\n",
+    fprintf(f, "# G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; momentum %.17g, "
+               "dampening %.17g\n",
             m->momentum, m->dampening);
     fprintf(f, "# curve: %s\n",
             s->lim.exact ? "exact" : s->lim.harmonic ? "harmonic approximation" : "none");
-    fprintf(f, "# a1 = %.10g +- %.3g (fit); exact eta -> 0 limit %.10g; hessian factor %.10g\n",
+    fprintf(f, "# a1 = %.17g +- %.17g (fit); exact eta -> 0 limit %.17g; hessian factor %.17g\n",
             fit->G.c[0], sqrt(fit->G.cov[0][0]), fit->a1_exact, kh);
-    fprintf(f, "# Tr(H* C*) = %.10g\n", fdr_limit_hessian(&s->lim));
+    fprintf(f, "# Tr(H* C*) = %.17g\n", fdr_limit_hessian(&s->lim));
     fprintf(f, "# index 0, one row per learning rate:\n");
     fprintf(f, "# lr G G_err G_exact G_harmonic theta_dot_grad theta_dot_grad_err "
                "theta_dot_grad_exact loss_excess loss_excess_err loss_excess_exact F2 F2_err "
@@ -364,7 +365,7 @@ static int write_dat(FILE *f, const void *ctx)
                "curvature curvature_err curvature_exact\n");
     for (size_t i = 0; i < s->n; i++) {
         const fdr_point *p = &s->pts[i];
-        fprintf(f, "%.10g", p->lr);
+        fprintf(f, "%.17g", p->lr);
         double v[] = {p->G.val, p->G.err, p->G_exact, p->G_harmonic, p->theta_dot_grad.val,
                       p->theta_dot_grad.err, p->theta_dot_grad_exact, p->loss_excess.val,
                       p->loss_excess.err, p->loss_excess_exact};
@@ -388,7 +389,7 @@ static int write_dat(FILE *f, const void *ctx)
     for (int k = 0; k < FDR_SWEEP_CURVE; k++) {
         double lr = s->curve_lr[k];
         double gfit = lr * (fit->G.c[0] + lr * (fit->G.c[1] + lr * fit->G.c[2]));
-        fprintf(f, "%.10g", lr);
+        fprintf(f, "%.17g", lr);
         col(f, gfit);
         col(f, fit->G.c[0] * lr);
         col(f, fit->a1_exact * lr);
@@ -589,24 +590,32 @@ static int write_json(FILE *f, const void *ctx)
     json_t *timing = json_object();
     json_object_set_new(timing, "seconds", json_real(s->seconds));
     json_object_set_new(root, "timing", timing);
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) == 0 ? FDR_OK : FDR_EIO;
+    int rc = json_dumpf(root, f, FDR_JSON_FLAGS) == 0 ? FDR_OK : FDR_EIO;
     fputc('\n', f);
     json_decref(root);
     return rc == FDR_OK ? FDR_OK : fdr_error(FDR_EIO, "sweep.json: cannot write");
 }
 
-int fdr_sweep_write(const char *dir, const fdr_sweep *s, const char *command)
+/* Writes the sweep's files, and its figure if asked, into dir (a fresh
+ * folder: fdr_outdir_write's temporary one). */
+static int sweep_fill(const char *dir, const void *ctx)
 {
-    writer_ctx w = {s, command};
-    int rc = fdr_mkdir_p(dir);
+    const writer_ctx *w = ctx;
+    int rc = fdr_write_file(dir, "sweep.dat", write_dat, w);
     if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "sweep.dat", write_dat, &w);
+        rc = fdr_write_file(dir, "estimators.dat", write_estimators, w);
     if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "estimators.dat", write_estimators, &w);
-    /* The summary goes last: its presence marks a complete output folder. */
-    if (rc == FDR_OK)
-        rc = fdr_write_atomic(dir, "sweep.json", write_json, &w);
+        rc = fdr_write_file(dir, "sweep.json", write_json, w);
+    if (rc == FDR_OK && w->plot)
+        rc = w->plot("sweep.gp", dir);
     return rc;
+}
+
+int fdr_sweep_write(const char *dir, const fdr_sweep *s, const char *command,
+                    int (*plot)(const char *script, const char *dir))
+{
+    writer_ctx w = {s, command, plot};
+    return fdr_outdir_write(dir, sweep_fill, &w);
 }
 
 /* ---- the command line ----------------------------------------------------------- */
@@ -715,18 +724,19 @@ static int exit_code(int status)
                : EXIT_RUNTIME;
 }
 
-/* The default grid: 8 log-spaced values from lr/10 to the model's lr. */
-static int default_grid(const fdr_sweep_spec *spec, double **lr, size_t *n)
+/* The model's seed, and its learning rate for the default grid (8
+ * log-spaced values from lr/10 to lr), before anything runs. */
+static int model_defaults(const fdr_sweep_spec *spec, uint64_t *seed, double *lr)
 {
     fdr_config *c = load_config(spec);
     fdr_model *m = c ? fdr_model_alloc(c, spec->name) : NULL;
     fdr_config_free(c);
     if (!m)
         return FDR_EINVAL;
-    char grid[96];
-    snprintf(grid, sizeof grid, "%.17g:%.17g:8:log", m->lr / 10, m->lr);
+    *seed = m->seed;
+    *lr = m->lr;
     fdr_model_free(m);
-    return fdr_lr_grid_parse(grid, lr, n);
+    return FDR_OK;
 }
 
 int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const char *dir))
@@ -818,27 +828,37 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         code = EXIT_USAGE;
         goto done;
     }
-    char name[256], outdir[4096];
+    char name[256], outdir[FDR_PATH_MAX];
     fdr_config_display_name(argv[optind], name, sizeof name);
     fdr_sweep_spec spec = {argv[optind], NULL, name, sets, nsets, NULL, 0, threads,
                            !quiet && isatty(STDERR_FILENO)};
-    int rc = grid ? fdr_lr_grid_parse(grid, &lr, &nlr) : default_grid(&spec, &lr, &nlr);
+    uint64_t seed = 0;
+    double model_lr = 0;
+    int rc = grid && out ? FDR_OK : model_defaults(&spec, &seed, &model_lr);
+    if (rc == FDR_OK && grid) {
+        rc = fdr_lr_grid_parse(grid, &lr, &nlr);
+    } else if (rc == FDR_OK) {
+        char def[96];
+        snprintf(def, sizeof def, "%.17g:%.17g:8:log", model_lr / 10, model_lr);
+        rc = fdr_lr_grid_parse(def, &lr, &nlr);
+    }
     spec.lr = lr;
     spec.n = nlr;
+    /* Everything about the output is checked before the sweep runs. */
+    if (rc == FDR_OK && (out ? snprintf(outdir, sizeof outdir, "%s", out)
+                             : snprintf(outdir, sizeof outdir, "%s-sweep-seed%llu", name,
+                                        (unsigned long long)seed)) >= (int)sizeof outdir)
+        rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
+    if (rc == FDR_OK)
+        rc = fdr_outdir_check(outdir);
+    if (rc == FDR_OK && do_plot)
+        rc = plot("sweep.gp", NULL);
     if (rc == FDR_OK)
         rc = fdr_sweep_run(&spec, &s);
-    if (rc == FDR_OK) {
-        if (out)
-            snprintf(outdir, sizeof outdir, "%s", out);
-        else
-            snprintf(outdir, sizeof outdir, "%s-sweep-seed%llu", name,
-                     (unsigned long long)s->seed);
-        if (!quiet)
-            fdr_sweep_table(stdout, s);
-        rc = fdr_sweep_write(outdir, s, command);
-    }
-    if (rc == FDR_OK && do_plot)
-        rc = plot("sweep.gp", outdir);
+    if (rc == FDR_OK && !quiet)
+        fdr_sweep_table(stdout, s);
+    if (rc == FDR_OK)
+        rc = fdr_sweep_write(outdir, s, command, do_plot ? plot : NULL);
     if (rc == FDR_OK && !quiet)
         printf("output written to %s/\n", outdir);
     if (rc != FDR_OK) {

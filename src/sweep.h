@@ -61,9 +61,12 @@ void fdr_sweep_free(fdr_sweep *s);
 /* Prints the per-point table, the fit and the graded estimators. */
 void fdr_sweep_table(FILE *f, const fdr_sweep *s);
 
-/* Creates dir if needed and writes sweep.dat, estimators.dat and, last,
- * sweep.json into it, each atomically. command goes into the headers. */
-int fdr_sweep_write(const char *dir, const fdr_sweep *s, const char *command);
+/* Makes dir the sweep's complete output folder (sweep.dat, estimators.dat,
+ * sweep.json and, if plot is not NULL, the figure plot renders), replacing
+ * any earlier one as one unit (fdr_outdir_write). command goes into the
+ * headers. */
+int fdr_sweep_write(const char *dir, const fdr_sweep *s, const char *command,
+                    int (*plot)(const char *script, const char *dir));
 
 /* Parses a learning-rate grid: "A:B:N" (N values from A to B, evenly
  * spaced), "A:B:N:log" (evenly spaced in log), or "x1,x2,..." (increasing).
@@ -71,7 +74,8 @@ int fdr_sweep_write(const char *dir, const fdr_sweep *s, const char *command);
 int fdr_lr_grid_parse(const char *text, double **lr, size_t *n);
 
 /* `fdrsim sweep MODEL.ini [options]`: argv[0] is the subcommand's name.
- * plot(script, dir) renders a gnuplot script into dir (the CLI's helper;
+ * plot(script, dir) renders a gnuplot script into dir, and plot(script,
+ * NULL) checks that it could, before the sweep runs (the CLI's helper;
  * NULL makes --plot an error). Returns the exit status: 0 success, 2 bad
  * usage or input (nothing written), 3 a run-time failure. */
 int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const char *dir));

@@ -282,7 +282,7 @@ Test(check, sweeps_compare_points_and_fits)
     fdr_sweep *s;
     fdr_error_clear();
     cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
-    cr_assert_eq(fdr_sweep_write(path("s"), s, "test_check"), FDR_OK);
+    cr_assert_eq(fdr_sweep_write(path("s"), s, "test_check", NULL), FDR_OK);
     fdr_sweep_free(s);
     cr_expect_eq(check(path("s/sweep.json"), path("s/sweep.json"), NULL), 0, "%s",
                  slurp("out.txt"));
