@@ -411,8 +411,10 @@ int fdr_check_compare(const json_t *result, const char *res_name, const json_t *
 static json_t *load(const char *path)
 {
     json_error_t err;
-    json_t *j = json_load_file(path, 0, &err);
-    if (!j)
+    json_t *j = json_load_file(path, FDR_CHECK_JSON_FLAGS, &err);
+    if (!j && err.line < 1) /* not opened or not read: jansson gives no position */
+        fdr_error(FDR_EINVAL, "%s", err.text);
+    else if (!j)
         fdr_error(FDR_EINVAL, "%s:%d:%d: %s", path, err.line, err.column, err.text);
     else if (!json_is_object(j)) {
         json_decref(j);

@@ -54,6 +54,10 @@ typedef struct {
 int fdr_check_compare(const json_t *result, const char *res_name, const json_t *baseline,
                       const char *base_name, double tolerance, fdr_check *out);
 
+/* How fdr_check_files parses JSON (jansson's flags): a key given twice in
+ * one object is malformed, not silently the last one. */
+#define FDR_CHECK_JSON_FLAGS JSON_REJECT_DUPLICATES
+
 /* Loads both files and compares them; malformed JSON is FDR_EINVAL with
  * jansson's line and column. */
 int fdr_check_files(const char *result, const char *baseline, double tolerance, fdr_check *out);

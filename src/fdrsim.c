@@ -361,10 +361,11 @@ int main(int argc, char **argv)
         code = fail(EXIT_RUNTIME);
         goto done;
     }
-    static char buf[3][64];
+    static char buf[3][96];
     int c;
     while ((c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
-        char *end;
+        const char *key = c == 1 ? "seed" : c == 2 ? "steps" : "replicas";
+        long lv;
         switch (c) {
         case 's':
             sets[nsets++] = optarg;
@@ -372,20 +373,30 @@ int main(int argc, char **argv)
         case 1:
         case 2:
         case 3:
-            snprintf(buf[c - 1], sizeof buf[c - 1], "run.%s=%s",
-                     c == 1 ? "seed" : c == 2 ? "steps" : "replicas", optarg);
+            if (snprintf(buf[c - 1], sizeof buf[c - 1], "run.%s=%s", key, optarg) >=
+                (int)sizeof buf[c - 1]) {
+                fprintf(stderr, "%s: --%s %.40s...: too long for a number\n", prog, key, optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
             sets[nsets++] = buf[c - 1];
             break;
         case 'j':
-            o.threads = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || o.threads < 1 || o.threads > 1024) {
+            if (fdr_parse_long(optarg, 1, 1024, &lv) != FDR_OK) {
                 fprintf(stderr, "%s: --threads %s: expected a number between 1 and 1024\n", prog,
                         optarg);
                 code = EXIT_USAGE;
                 goto done;
             }
+            o.threads = (int)lv;
             break;
         case 'o':
+            if (strlen(optarg) >= FDR_PATH_MAX) {
+                fprintf(stderr, "%s: -o %.40s...: longer than %d characters\n", prog, optarg,
+                        FDR_PATH_MAX - 1);
+                code = EXIT_USAGE;
+                goto done;
+            }
             o.out = optarg;
             break;
         case 6:
@@ -395,13 +406,13 @@ int main(int argc, char **argv)
             dir = optarg;
             break;
         case 8:
-            order = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || order < 1 || order > 16) {
+            if (fdr_parse_long(optarg, 1, 16, &lv) != FDR_OK) {
                 fprintf(stderr, "%s: --order %s: expected a number between 1 and 16\n", prog,
                         optarg);
                 code = EXIT_USAGE;
                 goto done;
             }
+            order = (int)lv;
             break;
         case 4:
             o.check = 1;
