@@ -72,6 +72,7 @@ static size_t hash(const char *sec, const char *key)
     return (size_t)h;
 }
 
+/* The entry of sec.key, or NULL: one probe of the index on average. */
 static entry *find(const fdr_config *c, const char *sec, const char *key)
 {
     if (!c->nslot)
@@ -96,6 +97,8 @@ static void index_entry(fdr_config *c, size_t i)
     c->slot[h] = i + 1;
 }
 
+/* Appends sec.key = value (from line; 0: the command line) and indexes it,
+ * growing the index to keep it at most half full. */
 static int add(fdr_config *c, const char *sec, const char *key, const char *value, int line)
 {
     if (c->n == c->cap) {
@@ -260,14 +263,14 @@ fdr_config *fdr_config_parse_string(const char *text, const char *name)
     return c;
 }
 
-/* Records that the model file at path exceeds the cap. */
-static int too_large(const char *path)
+/* Records that the file at path holds more than limit bytes. */
+static int too_large(const char *path, size_t limit, const char *what)
 {
-    return fdr_error(FDR_EINVAL, "%s: larger than the %d bytes (%d MiB) a model file may have",
-                     path, FDR_CONFIG_MAX_BYTES, FDR_CONFIG_MAX_BYTES >> 20);
+    return fdr_error(FDR_EINVAL, "%s: larger than the %zu bytes (%zu MiB) %s may have", path,
+                     limit, limit >> 20, what);
 }
 
-fdr_config *fdr_config_load(const char *path)
+char *fdr_read_file(const char *path, size_t limit, const char *what, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -275,19 +278,19 @@ fdr_config *fdr_config_load(const char *path)
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > FDR_CONFIG_MAX_BYTES) {
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > limit) {
         fclose(f);
-        too_large(path);
+        too_large(path, limit, what);
         return NULL;
     }
     /* Reading one byte more than the cap tells a file at the cap from a longer
      * stream (a pipe, /dev/zero), which is refused when that byte arrives. */
-    size_t limit = (size_t)FDR_CONFIG_MAX_BYTES + 1, cap = 4096, n = 0, got;
+    size_t cap = 4096, n = 0, got;
     char *buf = fdr_malloc(cap + 1);
-    while (buf && n < limit && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    while (buf && n <= limit && (got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap && cap < limit) {
-            cap = 2 * cap < limit ? 2 * cap : limit;
+        if (n == cap && cap <= limit) {
+            cap = 2 * cap < limit + 1 ? 2 * cap : limit + 1;
             char *b = realloc(buf, cap + 1);
             if (!b) {
                 free(buf);
@@ -298,20 +301,32 @@ fdr_config *fdr_config_load(const char *path)
     }
     int err = ferror(f) ? errno : 0;
     fclose(f);
-    if (!buf)
-        return NULL;
-    if (err || n == limit || memchr(buf, '\0', n)) {
+    if (buf && (err || n > limit)) {
         if (err)
             fdr_error(FDR_EIO, "%s: read error: %s", path, strerror(err));
-        else if (n == limit)
-            too_large(path);
         else
-            fdr_error(FDR_EINVAL, "%s: not a text file (it holds a NUL byte)", path);
+            too_large(path, limit, what);
         free(buf);
-        return NULL;
+        buf = NULL;
     }
-    buf[n] = '\0';
-    fdr_config *c = fdr_config_parse_string(buf, path);
+    if (buf) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+fdr_config *fdr_config_load(const char *path)
+{
+    size_t n;
+    char *buf = fdr_read_file(path, FDR_CONFIG_MAX_BYTES, "a model file", &n);
+    if (!buf)
+        return NULL;
+    fdr_config *c = NULL;
+    if (memchr(buf, '\0', n))
+        fdr_error(FDR_EINVAL, "%s: not a text file (it holds a NUL byte)", path);
+    else
+        c = fdr_config_parse_string(buf, path);
     free(buf);
     return c;
 }

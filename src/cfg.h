@@ -16,12 +16,19 @@ typedef struct fdr_config fdr_config;
 
 /* The largest model file fdr_config_load reads (8 MiB: a dense Hessian of
  * d = 500 at 17 digits fits; larger models use a spectrum and a rotation). */
-#define FDR_CONFIG_MAX_BYTES (8 << 20)
+#define FDR_CONFIG_MAX_BYTES ((size_t)8 << 20)
 
 /* Parses the INI file at path. NULL (with fdr_error) if it cannot be read, is
  * larger than FDR_CONFIG_MAX_BYTES (also a pipe or a device: reading stops
  * there) or is malformed. Time and memory grow linearly with the file. */
 fdr_config *fdr_config_load(const char *path);
+
+/* Reads the file at path (a regular file, a pipe, a device) into a fresh
+ * buffer with a NUL after its len bytes. NULL with fdr_error when it cannot be
+ * opened or read (FDR_EIO) or holds more than limit bytes (FDR_EINVAL: "PATH:
+ * larger than ... WHAT may have"), which a regular file's size tells at once
+ * and a stream when byte limit + 1 arrives. */
+char *fdr_read_file(const char *path, size_t limit, const char *what, size_t *len);
 
 /* Parses INI text held in memory; name is used in messages. */
 fdr_config *fdr_config_parse_string(const char *text, const char *name);

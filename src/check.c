@@ -1,6 +1,7 @@
 /* check.c - statistical comparison of two fdrsim summaries (see check.h). */
 #include "check.h"
 #include "analysis.h"
+#include "cfg.h"
 #include "fdr.h"
 
 #include <getopt.h>
@@ -406,15 +407,18 @@ int fdr_check_compare(const json_t *result, const char *res_name, const json_t *
     return FDR_OK;
 }
 
-/* Parses a JSON file into an object; NULL with a message giving jansson's line
- * and column when it is malformed. */
+/* Parses a JSON file into an object; NULL with a message naming the file, and
+ * giving jansson's line and column when it is malformed. */
 static json_t *load(const char *path)
 {
+    size_t n;
+    char *text = fdr_read_file(path, FDR_CHECK_MAX_BYTES, "a summary", &n);
+    if (!text)
+        return NULL;
     json_error_t err;
-    json_t *j = json_load_file(path, FDR_CHECK_JSON_FLAGS, &err);
-    if (!j && err.line < 1) /* not opened or not read: jansson gives no position */
-        fdr_error(FDR_EINVAL, "%s", err.text);
-    else if (!j)
+    json_t *j = json_loadb(text, n, FDR_CHECK_JSON_FLAGS, &err);
+    free(text);
+    if (!j)
         fdr_error(FDR_EINVAL, "%s:%d:%d: %s", path, err.line, err.column, err.text);
     else if (!json_is_object(j)) {
         json_decref(j);
