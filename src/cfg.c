@@ -144,6 +144,9 @@ static int add(fdr_config *c, const char *sec, const char *key, const char *valu
 static int check_header(fdr_config *c, const char *line)
 {
     const char *s = line;
+    if (c->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3; /* inih skips a UTF-8 byte-order mark */
+    line = s;
     while (isspace((unsigned char)*s))
         s++;
     /* inih reads an indented line after a key as a continuation of its value */

@@ -139,6 +139,7 @@ Test(cfg, rejects_text_after_a_section_header)
                   "bad.ini:7: text after the section header [run]: 'replicas = 1'");
     expect_reject(BASE_LANDSCAPE BASE_OPT "[run]]] x\n", "bad.ini:7: text after the section header");
     expect_reject("  [landscape] x\ntype = quadratic\n", "bad.ini:1: text after the section header");
+    expect_reject("\xEF\xBB\xBF[landscape] x\n", "bad.ini:1: text after the section header");
     /* a comment after the header is fine, and so is a continuation line with brackets */
     fdr_model *m = test_model(BASE_LANDSCAPE "[optimizer] ; step size\nlr = 0.1\n[run]   # x\n"
                                              "steps = 64\n");
