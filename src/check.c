@@ -173,23 +173,30 @@ static int same_model(const json_t *r, const char *rn, const json_t *b, const ch
 
 /* ---- run summaries ----------------------------------------------------------- */
 
-/* The object of list whose "name" is name, or NULL. */
-static const json_t *find_named(const json_t *list, const char *name)
+/* An index of the objects of list by their "name" (the first of equal names),
+ * so that matching two lists takes time linear in their length; NULL when out
+ * of memory. */
+static json_t *index_by_name(const json_t *list)
 {
+    json_t *idx = json_object();
     size_t i;
-    const json_t *x;
+    json_t *x;
     json_array_foreach((json_t *)list, i, x)
     {
         const char *n = json_string_value(json_object_get(x, "name"));
-        if (n && strcmp(n, name) == 0)
-            return x;
+        if (idx && n && !json_object_get(idx, n) && json_object_set(idx, n, x) != 0) {
+            json_decref(idx);
+            idx = NULL;
+        }
     }
-    return NULL;
+    return idx;
 }
 
 /* Relations by name: the sides and the difference of scalar relations, their
- * exact sides, and the verdict of every relation. */
-static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
+ * exact sides, and the verdict of every relation; ri and bi index the result's
+ * list rl and the baseline's list bl by name. */
+static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, const json_t *bl,
+                           const json_t *bi)
 {
     static const char *const sides[] = {"lhs", "rhs", "diff"};
     size_t i;
@@ -201,7 +208,7 @@ static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
         if (!name)
             continue;
         snprintf(q, sizeof q, "relations.%s", name);
-        const json_t *r = find_named(rl, name);
+        const json_t *r = json_object_get(ri, name);
         int rc = FDR_OK;
         if (!r) {
             rc = missing(c, q);
@@ -238,9 +245,19 @@ static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
     json_array_foreach((json_t *)rl, i, b)
     {
         const char *name = json_string_value(json_object_get(b, "name"));
-        c->only_in_result += name && !find_named(bl, name);
+        c->only_in_result += name && !json_object_get(bi, name);
     }
     return FDR_OK;
+}
+
+/* compare_indexed on the lists of relations of a result (rl) and a baseline (bl). */
+static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
+{
+    json_t *ri = index_by_name(rl), *bi = index_by_name(bl);
+    int rc = ri && bi ? compare_indexed(c, rl, ri, bl, bi) : fdr_error(FDR_ENOMEM, "out of memory");
+    json_decref(ri);
+    json_decref(bi);
+    return rc;
 }
 
 /* Objects of {value, error, exact} estimates keyed by name (observables,
