@@ -212,11 +212,12 @@ Test(cfg, whole_numbers_of_options_detect_overflow)
     cr_assert_eq(v, LONG_MIN);
 }
 
-/* Seconds since an arbitrary start. */
+/* CPU seconds of this process: unlike the wall clock, this does not grow with
+ * the load of a shared machine. */
 static double now(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -247,7 +248,7 @@ Test(cfg, parsing_time_is_linear_in_the_number_of_keys, .timeout = 60)
         cr_assert_eq(v, i);
     }
     double t = now() - t0;
-    cr_assert(t < 2.0, "100000 keys took %.2f s", t);
+    cr_assert(t < 2.0, "100000 keys took %.2f s of CPU time", t);
     fdr_config_free(c);
     free(text);
 }
@@ -272,7 +273,7 @@ Test(cfg, parsing_time_is_linear_in_the_length_of_a_value, .timeout = 60)
     double t = now() - t0;
     cr_assert_eq(m, 1 + (size_t)NLINES * PER_LINE);
     cr_assert_eq(v[m - 1], NLINES - 1);
-    cr_assert(t < 2.0, "a value of %d lines took %.2f s", NLINES, t);
+    cr_assert(t < 2.0, "a value of %d lines took %.2f s of CPU time", NLINES, t);
     free(v);
     fdr_config_free(c);
     free(text);
