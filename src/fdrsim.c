@@ -197,14 +197,17 @@ static int cmd_list(void)
     return 0;
 }
 
-/* Parses "x1,...,xd" into out (exactly d finite numbers). */
+/* Parses "x1,...,xd" into out (exactly d finite numbers; subnormals are
+ * numbers, a nonzero number that rounds to zero is not). */
 static int parse_point(const char *opt, const char *text, size_t d, double *out)
 {
     const char *s = text;
     for (size_t i = 0; i < d; i++) {
         char *end;
+        errno = 0;
         out[i] = strtod(s, &end);
-        if (end == s || !isfinite(out[i]) || (i + 1 < d ? *end != ',' : *end != '\0'))
+        if (end == s || !isfinite(out[i]) || (errno == ERANGE && out[i] == 0) ||
+            (i + 1 < d ? *end != ',' : *end != '\0'))
             return fdr_error(FDR_EINVAL, "%s %s: expected %zu comma-separated finite numbers", opt,
                              text, d);
         s = end + 1;

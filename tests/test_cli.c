@@ -313,6 +313,10 @@ Test(cli, subnormal_numbers_are_numbers)
 {
     write_file("tiny.ini", L "weight_decay = 1e-320\n[optimizer]\nlr = 0.1\n[run]\nsteps = 64\n");
     cr_assert_eq(fdrsim("run tiny.ini --quiet --out tiny"), 0, "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("landscape tiny.ini --at 1e-320,0,0"), 0, "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("landscape tiny.ini --at 1e-400,0,0"), 2);
+    cr_assert(strstr(slurp("err.txt"), "--at 1e-400,0,0: expected 3 comma-separated finite"),
+              "%s", slurp("err.txt"));
     expect_bad(L "weight_decay = 1e-400\n[optimizer]\nlr = 0.1\n", "",
                "bad.ini:5: [landscape] weight_decay: '1e-400' is too small");
 }
