@@ -2,20 +2,26 @@
  *
  * inih is fed through our own line reader so that we know the line number
  * of every key (Debian's build does not pass it to the handler) and can
- * refuse over-long lines instead of letting inih split them silently. Long
- * values (a d x d matrix) continue on indented lines, which inih hands us as
- * repeated keys; the reader tells continuation lines from duplicates. */
+ * refuse over-long lines instead of letting inih split them silently, and
+ * text after a section header, which inih drops. Long values (a d x d
+ * matrix) continue on indented lines, which inih hands us as repeated keys;
+ * the reader tells continuation lines from duplicates.
+ *
+ * Keys are found through a hash table, so that reading a file costs time in
+ * proportion to its size whatever the number of keys. */
 #include "cfg.h"
 #include "fdr.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_LINE 199 /* Debian's inih reads at most INI_MAX_LINE = 200 bytes */
 
@@ -23,7 +29,8 @@ static const char *const known_sections[] = {"landscape", "noise", "optimizer", 
 
 typedef struct {
     char *sec, *key, *value;
-    int line;  /* 0: given on the command line */
+    size_t len, room; /* strlen(value) and its allocation, for continuation lines */
+    int line;         /* 0: given on the command line */
     int used;
 } entry;
 
@@ -31,11 +38,14 @@ struct fdr_config {
     char *name;
     entry *e;
     size_t n, cap;
+    size_t *slot;  /* open-addressing index: 0 empty, else 1 + the entry's index */
+    size_t nslot;  /* a power of two, at least twice n */
     /* parsing state */
     const char *text;
     size_t pos;
     int line;
     int continuation; /* the current line began with white space */
+    int after_key;    /* a key was read since the last section header (inih's prev_name) */
     int status;
 };
 
@@ -48,14 +58,47 @@ static char *dupstr(const char *s)
     return p;
 }
 
-static entry *find(const fdr_config *c, const char *sec, const char *key)
+/* FNV-1a over "sec\0key". */
+static size_t hash(const char *sec, const char *key)
 {
-    for (size_t i = c->n; i-- > 0;)
-        if (strcmp(c->e[i].sec, sec) == 0 && strcmp(c->e[i].key, key) == 0)
-            return &c->e[i];
-    return NULL;
+    uint64_t h = 14695981039346656037u;
+    for (const char *p = sec;; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+        if (!*p)
+            break;
+    }
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    return (size_t)h;
 }
 
+/* The entry of sec.key, or NULL: one probe of the index on average. */
+static entry *find(const fdr_config *c, const char *sec, const char *key)
+{
+    if (!c->nslot)
+        return NULL;
+    size_t mask = c->nslot - 1;
+    for (size_t h = hash(sec, key) & mask;; h = (h + 1) & mask) {
+        size_t i = c->slot[h];
+        if (!i)
+            return NULL;
+        entry *e = &c->e[i - 1];
+        if (strcmp(e->sec, sec) == 0 && strcmp(e->key, key) == 0)
+            return e;
+    }
+}
+
+/* Enters entry i into the index, which has a free slot. */
+static void index_entry(fdr_config *c, size_t i)
+{
+    size_t mask = c->nslot - 1, h = hash(c->e[i].sec, c->e[i].key) & mask;
+    while (c->slot[h])
+        h = (h + 1) & mask;
+    c->slot[h] = i + 1;
+}
+
+/* Appends sec.key = value (from line; 0: the command line) and indexes it,
+ * growing the index to keep it at most half full. */
 static int add(fdr_config *c, const char *sec, const char *key, const char *value, int line)
 {
     if (c->n == c->cap) {
@@ -66,10 +109,23 @@ static int add(fdr_config *c, const char *sec, const char *key, const char *valu
         c->e = e;
         c->cap = cap;
     }
+    if (2 * (c->n + 1) > c->nslot) {
+        size_t nslot = c->nslot ? 2 * c->nslot : 64;
+        size_t *slot = calloc(nslot, sizeof *slot);
+        if (!slot)
+            return fdr_error(FDR_ENOMEM, "out of memory reading %s", c->name);
+        free(c->slot);
+        c->slot = slot;
+        c->nslot = nslot;
+        for (size_t i = 0; i < c->n; i++)
+            index_entry(c, i);
+    }
     entry *e = &c->e[c->n];
     e->sec = dupstr(sec);
     e->key = dupstr(key);
     e->value = dupstr(value);
+    e->len = strlen(value);
+    e->room = e->len + 1;
     e->line = line;
     e->used = 0;
     if (!e->sec || !e->key || !e->value) {
@@ -78,7 +134,36 @@ static int add(fdr_config *c, const char *sec, const char *key, const char *valu
         free(e->value);
         return FDR_ENOMEM;
     }
-    c->n++;
+    index_entry(c, c->n++);
+    return FDR_OK;
+}
+
+/* Refuses a section header followed by anything but a comment, which inih
+ * would drop without a word ("[run] steps = 10", "[run]] x"). line is the
+ * line as read, first the white space inih skips. */
+static int check_header(fdr_config *c, const char *line)
+{
+    const char *s = line;
+    if (c->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3; /* inih skips a UTF-8 byte-order mark */
+    line = s;
+    while (isspace((unsigned char)*s))
+        s++;
+    /* inih reads an indented line after a key as a continuation of its value */
+    if (*s != '[' || (s > line && c->after_key))
+        return FDR_OK;
+    c->after_key = 0;
+    const char *close = strchr(s, ']');
+    if (!close)
+        return FDR_OK; /* inih reports the unclosed header */
+    const char *rest = close + 1;
+    while (isspace((unsigned char)*rest))
+        rest++;
+    if (*rest && *rest != ';' && *rest != '#')
+        return c->status = fdr_error(FDR_EINVAL,
+                                     "%s:%d: text after the section header %.*s: '%s' (put "
+                                     "each key = value on a line of its own)",
+                                     c->name, c->line, (int)(close + 1 - s), s, rest);
     return FDR_OK;
 }
 
@@ -102,7 +187,7 @@ static char *reader(char *buf, int size, void *stream)
     buf[len] = '\0';
     c->continuation = len > 0 && (s[0] == ' ' || s[0] == '\t');
     c->pos += len + (s[len] == '\n');
-    return buf;
+    return check_header(c, buf) == FDR_OK ? buf : NULL;
 }
 
 static int is_known_section(const char *sec)
@@ -123,17 +208,24 @@ static int handler(void *user, const char *sec, const char *key, const char *val
                               c->name, c->line, sec);
         return 0;
     }
+    c->after_key = 1;
     entry *e = find(c, sec, key);
     if (e && c->continuation && e == &c->e[c->n - 1]) {
-        size_t a = strlen(e->value), b = strlen(value);
-        char *v = realloc(e->value, a + b + 2);
-        if (!v) {
-            c->status = fdr_error(FDR_ENOMEM, "out of memory reading %s", c->name);
-            return 0;
+        size_t b = strlen(value);
+        if (e->len + b + 2 > e->room) {
+            /* grow geometrically: a value of many lines is copied O(1) times */
+            size_t room = 2 * (e->len + b + 2);
+            char *v = realloc(e->value, room);
+            if (!v) {
+                c->status = fdr_error(FDR_ENOMEM, "out of memory reading %s", c->name);
+                return 0;
+            }
+            e->value = v;
+            e->room = room;
         }
-        v[a] = ' ';
-        memcpy(v + a + 1, value, b + 1);
-        e->value = v;
+        e->value[e->len] = ' ';
+        memcpy(e->value + e->len + 1, value, b + 1);
+        e->len += b + 1;
         return 1;
     }
     if (e) {
@@ -174,42 +266,70 @@ fdr_config *fdr_config_parse_string(const char *text, const char *name)
     return c;
 }
 
-fdr_config *fdr_config_load(const char *path)
+/* Records that the file at path holds more than limit bytes. */
+static int too_large(const char *path, size_t limit, const char *what)
+{
+    return fdr_error(FDR_EINVAL, "%s: larger than the %zu bytes (%zu MiB) %s may have", path,
+                     limit, limit >> 20, what);
+}
+
+char *fdr_read_file(const char *path, size_t limit, const char *what, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         fdr_error(FDR_EIO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 4096, n = 0;
-    char *buf = fdr_malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            char *b = realloc(buf, cap *= 2);
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > limit) {
+        fclose(f);
+        too_large(path, limit, what);
+        return NULL;
+    }
+    /* Reading one byte more than the cap tells a file at the cap from a longer
+     * stream (a pipe, /dev/zero), which is refused when that byte arrives. */
+    size_t cap = 4096, n = 0, got;
+    char *buf = fdr_malloc(cap + 1);
+    while (buf && n <= limit && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap && cap <= limit) {
+            cap = 2 * cap < limit + 1 ? 2 * cap : limit + 1;
+            char *b = realloc(buf, cap + 1);
             if (!b) {
                 free(buf);
-                buf = NULL;
                 fdr_error(FDR_ENOMEM, "%s: out of memory", path);
-                break;
             }
             buf = b;
         }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
     }
-    int bad = ferror(f);
+    int err = ferror(f) ? errno : 0;
     fclose(f);
+    if (buf && (err || n > limit)) {
+        if (err)
+            fdr_error(FDR_EIO, "%s: read error: %s", path, strerror(err));
+        else
+            too_large(path, limit, what);
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+fdr_config *fdr_config_load(const char *path)
+{
+    size_t n;
+    char *buf = fdr_read_file(path, FDR_CONFIG_MAX_BYTES, "a model file", &n);
     if (!buf)
         return NULL;
-    if (bad || memchr(buf, '\0', n)) {
-        free(buf);
-        fdr_error(FDR_EIO, "%s: %s", path, bad ? "read error" : "not a text file");
-        return NULL;
-    }
-    buf[n] = '\0';
-    fdr_config *c = fdr_config_parse_string(buf, path);
+    fdr_config *c = NULL;
+    if (memchr(buf, '\0', n))
+        fdr_error(FDR_EINVAL, "%s: not a text file (it holds a NUL byte)", path);
+    else
+        c = fdr_config_parse_string(buf, path);
     free(buf);
     return c;
 }
@@ -224,6 +344,7 @@ void fdr_config_free(fdr_config *c)
         free(c->e[i].value);
     }
     free(c->e);
+    free(c->slot);
     free(c->name);
     free(c);
 }
@@ -262,6 +383,8 @@ int fdr_config_set(fdr_config *c, const char *assignment)
             return FDR_ENOMEM;
         free(e->value);
         e->value = v;
+        e->len = strlen(v);
+        e->room = e->len + 1;
         e->line = 0;
         return FDR_OK;
     }
@@ -329,14 +452,20 @@ int fdr_config_string(fdr_config *c, const char *sec, const char *key, const cha
     return FDR_OK;
 }
 
-/* Parses one finite number starting at s; *end points past it. */
+#define UNDERFLOW "is too small for a double (nonzero numbers start near 4.9e-324)"
+
+/* Parses one finite number starting at s; *end points past it. Returns 0, -1
+ * for no finite number, 1 for a nonzero number that rounds to zero. strtod's
+ * ERANGE flags every underflow, but subnormals (1e-320) are finite numbers. */
 static int number(const char *s, double *x, const char **end)
 {
     char *p;
     errno = 0;
     *x = strtod(s, &p);
-    if (p == s || errno == ERANGE || !isfinite(*x))
+    if (p == s || !isfinite(*x))
         return -1;
+    if (errno == ERANGE && *x == 0)
+        return 1;
     *end = p;
     return 0;
 }
@@ -349,8 +478,9 @@ int fdr_config_double(fdr_config *c, const char *sec, const char *key, double de
         return FDR_OK;
     }
     const char *end;
-    if (number(e->value, out, &end) != 0)
-        return errat(c, e, "'%s' is not a finite number", e->value);
+    int bad = number(e->value, out, &end);
+    if (bad)
+        return errat(c, e, bad > 0 ? "'%s' " UNDERFLOW : "'%s' is not a finite number", e->value);
     while (isspace((unsigned char)*end))
         end++;
     if (*end)
@@ -368,6 +498,30 @@ static int parse_long(const fdr_config *c, const entry *e, long *out)
     if (p == e->value || *p || errno == ERANGE)
         return errat(c, e, "'%s' is not an integer", e->value);
     *out = v;
+    return FDR_OK;
+}
+
+int fdr_config_uint64(fdr_config *c, const char *sec, const char *key, uint64_t def,
+                      uint64_t *out)
+{
+    entry *e = use(c, sec, key);
+    if (!e) {
+        *out = def;
+        return FDR_OK;
+    }
+    const char *s = e->value;
+    while (isspace((unsigned char)*s))
+        s++;
+    char *p = (char *)s;
+    unsigned long long v = 0;
+    errno = 0;
+    if (isdigit((unsigned char)*s)) /* strtoull would wrap "-1" around to UINT64_MAX */
+        v = strtoull(s, &p, 10);
+    while (isspace((unsigned char)*p))
+        p++;
+    if (p == s || *p || errno == ERANGE)
+        return errat(c, e, "'%s' is not a whole number from 0 to %" PRIu64, e->value, UINT64_MAX);
+    *out = (uint64_t)v;
     return FDR_OK;
 }
 
@@ -404,10 +558,14 @@ static int parse_list(const fdr_config *c, const entry *e, const char *s, double
             break;
         const char *end;
         double x;
-        if (number(s, &x, &end) != 0 || (*end && !isspace((unsigned char)*end) && *end != ',')) {
+        int bad = number(s, &x, &end);
+        if (bad || (*end && !isspace((unsigned char)*end) && *end != ',')) {
             size_t len = strcspn(s, " \t,");
             free(v);
-            return errat(c, e, "'%.*s' (entry %zu) is not a finite number", (int)len, s, n + 1);
+            return errat(c, e,
+                         bad > 0 ? "'%.*s' (entry %zu) " UNDERFLOW
+                                 : "'%.*s' (entry %zu) is not a finite number",
+                         (int)len, s, n + 1);
         }
         if (n == cap) {
             double *w = realloc(v, (cap *= 2) * sizeof *w);
@@ -473,7 +631,7 @@ int fdr_spectrum_parse(const fdr_config *c, const char *sec, const char *key, co
                        size_t n, double *out)
 {
     const entry *e = find(c, sec, key);
-    entry fallback = {(char *)sec, (char *)key, (char *)text, 0, 1};
+    entry fallback = {.sec = (char *)sec, .key = (char *)key, .value = (char *)text, .used = 1};
     if (!e)
         e = &fallback;
     while (isspace((unsigned char)*text))
@@ -531,7 +689,7 @@ int fdr_numbers_parse(const fdr_config *c, const char *sec, const char *key, con
                       double **out, size_t *n_out)
 {
     const entry *e = find(c, sec, key);
-    entry fallback = {(char *)sec, (char *)key, (char *)text, 0, 1};
+    entry fallback = {.sec = (char *)sec, .key = (char *)key, .value = (char *)text, .used = 1};
     return parse_list(c, e ? e : &fallback, text, out, n_out);
 }
 
@@ -550,6 +708,18 @@ void fdr_config_foreach(const fdr_config *c,
 {
     for (size_t i = 0; i < c->n; i++)
         fn(c->e[i].sec, c->e[i].key, c->e[i].value, ctx);
+}
+
+int fdr_parse_long(const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || errno == ERANGE || isspace((unsigned char)*text) || v < lo ||
+        v > hi)
+        return FDR_EINVAL;
+    *out = v;
+    return FDR_OK;
 }
 
 void fdr_config_display_name(const char *path, char *buf, size_t n)

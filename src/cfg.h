@@ -14,9 +14,21 @@
 
 typedef struct fdr_config fdr_config;
 
-/* Parses the INI file at path. NULL (with fdr_error) if it cannot be read or
- * is malformed. */
+/* The largest model file fdr_config_load reads (8 MiB: a dense Hessian of
+ * d = 500 at 17 digits fits; larger models use a spectrum and a rotation). */
+#define FDR_CONFIG_MAX_BYTES ((size_t)8 << 20)
+
+/* Parses the INI file at path. NULL (with fdr_error) if it cannot be read, is
+ * larger than FDR_CONFIG_MAX_BYTES (also a pipe or a device: reading stops
+ * there) or is malformed. Time and memory grow linearly with the file. */
 fdr_config *fdr_config_load(const char *path);
+
+/* Reads the file at path (a regular file, a pipe, a device) into a fresh
+ * buffer with a NUL after its len bytes. NULL with fdr_error when it cannot be
+ * opened or read (FDR_EIO) or holds more than limit bytes (FDR_EINVAL: "PATH:
+ * larger than ... WHAT may have"), which a regular file's size tells at once
+ * and a stream when byte limit + 1 arrives. */
+char *fdr_read_file(const char *path, size_t limit, const char *what, size_t *len);
 
 /* Parses INI text held in memory; name is used in messages. */
 fdr_config *fdr_config_parse_string(const char *text, const char *name);
@@ -40,6 +52,9 @@ int fdr_config_double(fdr_config *c, const char *sec, const char *key,
                       double def, double *out);
 int fdr_config_long(fdr_config *c, const char *sec, const char *key,
                     long def, long *out);
+/* A whole number from 0 to UINT64_MAX (a seed). */
+int fdr_config_uint64(fdr_config *c, const char *sec, const char *key, uint64_t def,
+                      uint64_t *out);
 int fdr_config_required_long(fdr_config *c, const char *sec, const char *key, long *out);
 
 /* A scalar (broadcast to all n entries) or a list of exactly n numbers. A
@@ -72,6 +87,15 @@ int fdr_config_error(const fdr_config *c, const char *sec, const char *key,
 void fdr_config_foreach(const fdr_config *c,
                         void (*fn)(const char *sec, const char *key, const char *value, void *ctx),
                         void *ctx);
+
+/* The longest path the command line takes for an output folder, with its
+ * terminating NUL (Linux's PATH_MAX); longer ones are refused, not cut. */
+#define FDR_PATH_MAX 4096
+
+/* Parses all of text as a whole number from lo to hi (white space, other
+ * characters and overflow refused): FDR_OK, or FDR_EINVAL recording nothing,
+ * for the caller's message names the option. */
+int fdr_parse_long(const char *text, long lo, long hi, long *out);
 
 /* A model's display name: the base name of path without ".ini". */
 void fdr_config_display_name(const char *path, char *buf, size_t n);

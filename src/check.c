@@ -1,6 +1,7 @@
 /* check.c - statistical comparison of two fdrsim summaries (see check.h). */
 #include "check.h"
 #include "analysis.h"
+#include "cfg.h"
 #include "fdr.h"
 
 #include <getopt.h>
@@ -172,18 +173,23 @@ static int same_model(const json_t *r, const char *rn, const json_t *b, const ch
 
 /* ---- run summaries ----------------------------------------------------------- */
 
-/* The object of list whose "name" is name, or NULL. */
-static const json_t *find_named(const json_t *list, const char *name)
+/* An index of the objects of list by their "name" (the first of equal names),
+ * so that matching two lists takes time linear in their length; NULL when out
+ * of memory. */
+static json_t *index_by_name(const json_t *list)
 {
+    json_t *idx = json_object();
     size_t i;
-    const json_t *x;
+    json_t *x;
     json_array_foreach((json_t *)list, i, x)
     {
         const char *n = json_string_value(json_object_get(x, "name"));
-        if (n && strcmp(n, name) == 0)
-            return x;
+        if (idx && n && !json_object_get(idx, n) && json_object_set(idx, n, x) != 0) {
+            json_decref(idx);
+            idx = NULL;
+        }
     }
-    return NULL;
+    return idx;
 }
 
 /* 1 if relation o of a summary has the verdict "unresolved" (summaries
@@ -195,8 +201,10 @@ static int unresolved(const json_t *o)
 }
 
 /* Relations by name: the sides and the difference of scalar relations, their
- * exact sides, and the verdict of every relation. */
-static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
+ * exact sides, and the verdict of every relation; ri and bi index the result's
+ * list rl and the baseline's list bl by name. */
+static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, const json_t *bl,
+                           const json_t *bi)
 {
     static const char *const sides[] = {"lhs", "rhs", "diff"};
     size_t i;
@@ -208,7 +216,7 @@ static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
         if (!name)
             continue;
         snprintf(q, sizeof q, "relations.%s", name);
-        const json_t *r = find_named(rl, name);
+        const json_t *r = json_object_get(ri, name);
         int rc = FDR_OK;
         if (!r) {
             rc = missing(c, q);
@@ -249,9 +257,19 @@ static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
     json_array_foreach((json_t *)rl, i, b)
     {
         const char *name = json_string_value(json_object_get(b, "name"));
-        c->only_in_result += name && !find_named(bl, name);
+        c->only_in_result += name && !json_object_get(bi, name);
     }
     return FDR_OK;
+}
+
+/* compare_indexed on the lists of relations of a result (rl) and a baseline (bl). */
+static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
+{
+    json_t *ri = index_by_name(rl), *bi = index_by_name(bl);
+    int rc = ri && bi ? compare_indexed(c, rl, ri, bl, bi) : fdr_error(FDR_ENOMEM, "out of memory");
+    json_decref(ri);
+    json_decref(bi);
+    return rc;
 }
 
 /* Objects of {value, error, exact} estimates keyed by name (observables,
@@ -418,12 +436,17 @@ int fdr_check_compare(const json_t *result, const char *res_name, const json_t *
     return FDR_OK;
 }
 
-/* Parses a JSON file into an object; NULL with a message giving jansson's line
- * and column when it is malformed. */
+/* Parses a JSON file into an object; NULL with a message naming the file, and
+ * giving jansson's line and column when it is malformed. */
 static json_t *load(const char *path)
 {
+    size_t n;
+    char *text = fdr_read_file(path, FDR_CHECK_MAX_BYTES, "a summary", &n);
+    if (!text)
+        return NULL;
     json_error_t err;
-    json_t *j = json_load_file(path, 0, &err);
+    json_t *j = json_loadb(text, n, FDR_CHECK_JSON_FLAGS, &err);
+    free(text);
     if (!j)
         fdr_error(FDR_EINVAL, "%s:%d:%d: %s", path, err.line, err.column, err.text);
     else if (!json_is_object(j)) {

@@ -54,6 +54,14 @@ typedef struct {
 int fdr_check_compare(const json_t *result, const char *res_name, const json_t *baseline,
                       const char *base_name, double tolerance, fdr_check *out);
 
+/* How fdr_check_files parses JSON (jansson's flags): a key given twice in
+ * one object is malformed, not silently the last one. */
+#define FDR_CHECK_JSON_FLAGS JSON_REJECT_DUPLICATES
+
+/* The largest file fdr_check_files reads (64 MiB; a summary holds its model's
+ * settings, at most FDR_CONFIG_MAX_BYTES, and a few hundred numbers). */
+#define FDR_CHECK_MAX_BYTES ((size_t)64 << 20)
+
 /* Loads both files and compares them; malformed JSON is FDR_EINVAL with
  * jansson's line and column. */
 int fdr_check_files(const char *result, const char *baseline, double tolerance, fdr_check *out);

@@ -244,14 +244,17 @@ static int cmd_list(void)
     return 0;
 }
 
-/* Parses "x1,...,xd" into out (exactly d finite numbers). */
+/* Parses "x1,...,xd" into out (exactly d finite numbers; subnormals are
+ * numbers, a nonzero number that rounds to zero is not). */
 static int parse_point(const char *opt, const char *text, size_t d, double *out)
 {
     const char *s = text;
     for (size_t i = 0; i < d; i++) {
         char *end;
+        errno = 0;
         out[i] = strtod(s, &end);
-        if (end == s || !isfinite(out[i]) || (i + 1 < d ? *end != ',' : *end != '\0'))
+        if (end == s || !isfinite(out[i]) || (errno == ERANGE && out[i] == 0) ||
+            (i + 1 < d ? *end != ',' : *end != '\0'))
             return fdr_error(FDR_EINVAL, "%s %s: expected %zu comma-separated finite numbers", opt,
                              text, d);
         s = end + 1;
@@ -454,10 +457,11 @@ int main(int argc, char **argv)
         code = fail(EXIT_RUNTIME);
         goto done;
     }
-    static char buf[3][64];
+    static char buf[3][96];
     int c;
     while ((c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
-        char *end;
+        const char *key = c == 1 ? "seed" : c == 2 ? "steps" : "replicas";
+        long lv;
         switch (c) {
         case 's':
             sets[nsets++] = optarg;
@@ -465,20 +469,30 @@ int main(int argc, char **argv)
         case 1:
         case 2:
         case 3:
-            snprintf(buf[c - 1], sizeof buf[c - 1], "run.%s=%s",
-                     c == 1 ? "seed" : c == 2 ? "steps" : "replicas", optarg);
+            if (snprintf(buf[c - 1], sizeof buf[c - 1], "run.%s=%s", key, optarg) >=
+                (int)sizeof buf[c - 1]) {
+                fprintf(stderr, "%s: --%s %.40s...: too long for a number\n", prog, key, optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
             sets[nsets++] = buf[c - 1];
             break;
         case 'j':
-            o.threads = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || o.threads < 1 || o.threads > 1024) {
+            if (fdr_parse_long(optarg, 1, 1024, &lv) != FDR_OK) {
                 fprintf(stderr, "%s: --threads %s: expected a number between 1 and 1024\n", prog,
                         optarg);
                 code = EXIT_USAGE;
                 goto done;
             }
+            o.threads = (int)lv;
             break;
         case 'o':
+            if (strlen(optarg) >= FDR_PATH_MAX) {
+                fprintf(stderr, "%s: -o %.40s...: longer than %d characters\n", prog, optarg,
+                        FDR_PATH_MAX - 1);
+                code = EXIT_USAGE;
+                goto done;
+            }
             o.out = optarg;
             break;
         case 6:
@@ -488,13 +502,13 @@ int main(int argc, char **argv)
             dir = optarg;
             break;
         case 8:
-            order = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || order < 1 || order > 16) {
+            if (fdr_parse_long(optarg, 1, 16, &lv) != FDR_OK) {
                 fprintf(stderr, "%s: --order %s: expected a number between 1 and 16\n", prog,
                         optarg);
                 code = EXIT_USAGE;
                 goto done;
             }
+            order = (int)lv;
             break;
         case 4:
             o.check = 1;

@@ -82,13 +82,12 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
 static int read_run(fdr_model *m, fdr_config *cfg)
 {
     int rc;
-    long seed;
     const char *burn, *init, *fdr2;
     long order;
     if ((rc = fdr_config_long(cfg, "run", "replicas", 64, &m->replicas)) ||
         (rc = fdr_config_long(cfg, "run", "steps", 10000, &m->steps)) ||
         (rc = fdr_config_long(cfg, "run", "record_every", 0, &m->record_every)) ||
-        (rc = fdr_config_long(cfg, "run", "seed", 1, &seed)) ||
+        (rc = fdr_config_uint64(cfg, "run", "seed", 1, &m->seed)) ||
         (rc = fdr_config_string(cfg, "run", "burn_in", "half", &burn)) ||
         (rc = fdr_config_string(cfg, "run", "init", "zero", &init)) ||
         (rc = fdr_config_long(cfg, "run", "tensor_directions", 8, &m->tensor_directions)) ||
@@ -111,9 +110,6 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     if (m->steps < 32 || m->steps > 1000000000L)
         return fdr_config_error(cfg, "run", "steps", "must be between 32 and 1e9, got %ld",
                                 m->steps);
-    if (seed < 0)
-        return fdr_config_error(cfg, "run", "seed", "must be >= 0, got %ld", seed);
-    m->seed = (uint64_t)seed;
     if (m->record_every == 0)
         m->record_every = m->steps > 2000 ? m->steps / 1000 : 1;
     if (m->record_every < 0 || m->record_every > m->steps)

@@ -8,9 +8,11 @@
 #include "report.h"
 #include "rng.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1262,23 +1264,24 @@ static int fail(int status)
                : EXIT_RUNTIME;
 }
 
-/* Parses a finite number given to option opt. */
+/* Parses a finite number given to option opt (a subnormal is one; a number
+ * that rounds to zero is not). */
 static int parse_double(const char *opt, const char *text, double *out)
 {
     char *end;
+    errno = 0;
     *out = strtod(text, &end);
-    if (end == text || *end || !isfinite(*out))
+    if (end == text || *end || !isfinite(*out) || (errno == ERANGE && *out == 0))
         return fdr_error(FDR_EINVAL, "%s %s: expected a finite number", opt, text);
     return FDR_OK;
 }
 
-/* Parses a whole number given to option opt. */
+/* Parses a whole number given to option opt; overflow is an error. */
 static int parse_long(const char *opt, const char *text, long *out)
 {
-    char *end;
-    *out = strtol(text, &end, 10);
-    if (end == text || *end)
-        return fdr_error(FDR_EINVAL, "%s %s: expected a whole number", opt, text);
+    if (fdr_parse_long(text, LONG_MIN, LONG_MAX, out) != FDR_OK)
+        return fdr_error(FDR_EINVAL, "%s %s: expected a whole number from %ld to %ld", opt, text,
+                         LONG_MIN, LONG_MAX);
     return FDR_OK;
 }
 
@@ -1289,8 +1292,9 @@ static int parse_step_at(const char *text, fdr_sched_opts *o)
     size_t cap = sizeof o->step_at / sizeof *o->step_at;
     for (o->n_step_at = 0;; s++) {
         char *end;
+        errno = 0;
         long t = strtol(s, &end, 10);
-        if (end == s || (*end != ',' && *end) || o->n_step_at == cap)
+        if (end == s || (*end != ',' && *end) || errno == ERANGE || o->n_step_at == cap)
             return fdr_error(FDR_EINVAL, "--step-at %s: expected up to %zu comma-separated steps",
                              text, cap);
         o->step_at[o->n_step_at++] = t;
@@ -1497,6 +1501,9 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
             break;
         case 'o':
             out = optarg;
+            if (strlen(out) >= FDR_PATH_MAX)
+                rc = fdr_error(FDR_EINVAL, "-o %.40s...: longer than %d characters", out,
+                               FDR_PATH_MAX - 1);
             break;
         case 'q':
             quiet = 1;
@@ -1534,9 +1541,13 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     static const char *const run_key[3] = {"seed", "steps", "replicas"};
     for (int i = 0; rc == FDR_OK && i < 3; i++)
         if (run_keys[i]) {
-            char buf[256];
-            snprintf(buf, sizeof buf, "run.%s=%s", run_key[i], run_keys[i]);
-            rc = fdr_config_set(cfg, buf);
+            char buf[96];
+            if (snprintf(buf, sizeof buf, "run.%s=%s", run_key[i], run_keys[i]) >=
+                (int)sizeof buf)
+                rc = fdr_error(FDR_EINVAL, "--%s %.40s...: too long for a number", run_key[i],
+                               run_keys[i]);
+            else
+                rc = fdr_config_set(cfg, buf);
         }
     char name[256];
     if (rc == FDR_OK) {

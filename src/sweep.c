@@ -767,7 +767,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "s:j:o:qh", longopts, NULL)) != -1) {
-        char *end;
+        long lv;
         switch (c) {
         case 1:
             grid = optarg;
@@ -780,7 +780,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
                          c == 2 ? "optimizer.momentum" : c == 3 ? "run.seed"
                                                        : c == 4 ? "run.steps" : "run.replicas",
                          optarg) >= (int)sizeof own[nsets]) {
-                fprintf(stderr, "fdrsim sweep: %s: value too long\n", optarg);
+                fprintf(stderr, "fdrsim sweep: %.50s...: value too long\n", own[nsets]);
                 code = EXIT_USAGE;
                 goto done;
             }
@@ -791,15 +791,21 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
             sets[nsets++] = optarg;
             break;
         case 'j':
-            threads = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || threads < 1 || threads > 1024) {
+            if (fdr_parse_long(optarg, 1, 1024, &lv) != FDR_OK) {
                 fprintf(stderr, "fdrsim sweep: --threads %s: expected a number between 1 and "
                                 "1024\n", optarg);
                 code = EXIT_USAGE;
                 goto done;
             }
+            threads = (int)lv;
             break;
         case 'o':
+            if (strlen(optarg) >= FDR_PATH_MAX) {
+                fprintf(stderr, "fdrsim sweep: -o %.40s...: longer than %d characters\n", optarg,
+                        FDR_PATH_MAX - 1);
+                code = EXIT_USAGE;
+                goto done;
+            }
             out = optarg;
             break;
         case 6:

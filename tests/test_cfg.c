@@ -2,8 +2,12 @@
  * error naming the file, line and key. */
 #include "helpers.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BASE_LANDSCAPE "[landscape]\ntype = quadratic\ndim = 3\nspectrum = list 1 2 3\n"
 #define BASE_OPT "[optimizer]\nlr = 0.1\n"
@@ -126,4 +130,151 @@ Test(cfg, rejects_overlong_lines)
     char ini[600];
     snprintf(ini, sizeof ini, "[landscape]\ntype = quadratic\ndim = 3\nspectrum = list 1 2 3 %0250d\n", 0);
     expect_reject(ini, "bad.ini:4: line longer than");
+}
+
+Test(cfg, rejects_text_after_a_section_header)
+{
+    /* inih drops what follows the ']'; a key written there would vanish */
+    expect_reject(BASE_LANDSCAPE BASE_OPT "[run] replicas = 1\n",
+                  "bad.ini:7: text after the section header [run]: 'replicas = 1'");
+    expect_reject(BASE_LANDSCAPE BASE_OPT "[run]]] x\n", "bad.ini:7: text after the section header");
+    expect_reject("  [landscape] x\ntype = quadratic\n", "bad.ini:1: text after the section header");
+    expect_reject("\xEF\xBB\xBF[landscape] x\n", "bad.ini:1: text after the section header");
+    /* a comment after the header is fine, and so is a continuation line with brackets */
+    fdr_model *m = test_model(BASE_LANDSCAPE "[optimizer] ; step size\nlr = 0.1\n[run]   # x\n"
+                                             "steps = 64\n");
+    cr_assert_eq(m->steps, 64);
+    fdr_model_free(m);
+    fdr_config *c = fdr_config_parse_string("[run]\nnote = a\n  [b] c\n", "t.ini");
+    cr_assert_not_null(c, "%s", fdr_error_message());
+    const char *s;
+    cr_assert_eq(fdr_config_string(c, "run", "note", NULL, &s), FDR_OK);
+    cr_assert_str_eq(s, "a [b] c");
+    fdr_config_free(c);
+}
+
+Test(cfg, accepts_subnormal_numbers)
+{
+    fdr_config *c = fdr_config_parse_string("[landscape]\nw = 1e-320\nv = 1e-310 -4.9e-324\n"
+                                            "u = 1e-400\nx = 1e309\ny = nan\nz = 2 -1e-999\n",
+                                            "t.ini");
+    cr_assert_not_null(c);
+    double w, *v;
+    size_t n;
+    cr_assert_eq(fdr_config_double(c, "landscape", "w", 0, &w), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(w, 1e-320);
+    cr_assert_eq(fdr_config_numbers(c, "landscape", "v", 2, &v, &n), FDR_OK);
+    cr_assert(v[0] == 1e-310 && v[1] == -4.9e-324);
+    free(v);
+    /* a nonzero number that rounds to zero, infinities and NaN are not numbers of the model */
+    fdr_error_clear();
+    cr_assert_eq(fdr_config_double(c, "landscape", "u", 0, &w), FDR_EINVAL);
+    cr_assert(strstr(fdr_error_message(), "t.ini:4: [landscape] u: '1e-400' is too small"), "%s",
+              fdr_error_message());
+    fdr_error_clear();
+    cr_assert_eq(fdr_config_double(c, "landscape", "x", 0, &w), FDR_EINVAL);
+    cr_assert(strstr(fdr_error_message(), "not a finite number"));
+    cr_assert_eq(fdr_config_double(c, "landscape", "y", 0, &w), FDR_EINVAL);
+    fdr_error_clear();
+    cr_assert_eq(fdr_config_numbers(c, "landscape", "z", 2, &v, &n), FDR_EINVAL);
+    cr_assert(strstr(fdr_error_message(), "'-1e-999' (entry 2) is too small"), "%s",
+              fdr_error_message());
+    fdr_config_free(c);
+    fdr_model *m = test_model(BASE_LANDSCAPE "weight_decay = 1e-320\n" BASE_OPT);
+    cr_assert_eq(m->land->weight_decay, 1e-320);
+    fdr_model_free(m);
+}
+
+Test(cfg, seed_takes_the_full_uint64_range)
+{
+    fdr_model *m = test_model(BASE_LANDSCAPE BASE_OPT "[run]\nseed = 18446744073709551615\n");
+    cr_assert_eq(m->seed, UINT64_MAX);
+    fdr_model_free(m);
+    m = test_model(BASE_LANDSCAPE BASE_OPT "[run]\nseed = 0\n");
+    cr_assert_eq(m->seed, 0);
+    fdr_model_free(m);
+    expect_reject(BASE_LANDSCAPE BASE_OPT "[run]\nseed = 18446744073709551616\n",
+                  "bad.ini:8: [run] seed: '18446744073709551616' is not a whole number from 0 to "
+                  "18446744073709551615");
+    expect_reject(BASE_LANDSCAPE BASE_OPT "[run]\nseed = -1\n", "[run] seed: '-1' is not");
+    expect_reject(BASE_LANDSCAPE BASE_OPT "[run]\nseed = 12x\n", "[run] seed: '12x' is not");
+}
+
+Test(cfg, whole_numbers_of_options_detect_overflow)
+{
+    long v = 7;
+    cr_assert_eq(fdr_parse_long("99999999999999999999", LONG_MIN, LONG_MAX, &v), FDR_EINVAL);
+    cr_assert_eq(fdr_parse_long("4294967297", 1, 1024, &v), FDR_EINVAL);
+    cr_assert_eq(fdr_parse_long("12 ", 1, 1024, &v), FDR_EINVAL);
+    cr_assert_eq(fdr_parse_long("", 1, 1024, &v), FDR_EINVAL);
+    cr_assert_eq(v, 7);
+    cr_assert_eq(fdr_parse_long("-9223372036854775808", LONG_MIN, LONG_MAX, &v), FDR_OK);
+    cr_assert_eq(v, LONG_MIN);
+}
+
+/* CPU seconds of this process: unlike the wall clock, this does not grow with
+ * the load of a shared machine. */
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+Test(cfg, parsing_time_is_linear_in_the_number_of_keys, .timeout = 60)
+{
+    /* 100,000 keys took 23-52 s with a linear search per key; a table takes
+     * well under 0.1 s. 2 s leaves room for slow and sanitizer builds. */
+    enum { NKEYS = 100000 };
+    size_t cap = 32 * (size_t)NKEYS, n = 0;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    n += (size_t)snprintf(text + n, cap - n, BASE_LANDSCAPE BASE_OPT "[run]\n");
+    for (int i = 0; i < NKEYS; i++)
+        n += (size_t)snprintf(text + n, cap - n, "key%d = %d\n", i, i);
+    double t0 = now();
+    fdr_error_clear();
+    fdr_config *c = fdr_config_parse_string(text, "many.ini");
+    cr_assert_not_null(c, "%s", fdr_error_message());
+    /* as `fdrsim run` does: every getter of the model, then the unused-key check */
+    cr_assert_null(fdr_model_alloc(c, "many"));
+    cr_assert(strstr(fdr_error_message(), "many.ini:8: [run] key0: unknown key"), "%s",
+              fdr_error_message());
+    long v = 0;
+    for (int i = 0; i < NKEYS; i += 7) {
+        char key[32];
+        snprintf(key, sizeof key, "key%d", i);
+        cr_assert_eq(fdr_config_long(c, "run", key, -1, &v), FDR_OK);
+        cr_assert_eq(v, i);
+    }
+    double t = now() - t0;
+    cr_assert(t < 2.0, "100000 keys took %.2f s of CPU time", t);
+    fdr_config_free(c);
+    free(text);
+}
+
+Test(cfg, parsing_time_is_linear_in_the_length_of_a_value, .timeout = 60)
+{
+    /* A value continued over 20,000 lines (2 MB): the old reader measured the
+     * whole value again for every line, 20 GB of work. */
+    enum { NLINES = 20000, PER_LINE = 10 };
+    size_t cap = (size_t)NLINES * 128, n = 0;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    n += (size_t)snprintf(text + n, cap - n, "[landscape]\nlist = 0\n");
+    for (int i = 0; i < NLINES; i++)
+        n += (size_t)snprintf(text + n, cap - n, "  1.5 2.5 3.5 4.5 5.5 6.5 7.5 8.5 9.5 %d\n", i);
+    double t0 = now();
+    fdr_config *c = fdr_config_parse_string(text, "long.ini");
+    cr_assert_not_null(c, "%s", fdr_error_message());
+    double *v;
+    size_t m;
+    cr_assert_eq(fdr_config_numbers(c, "landscape", "list", 0, &v, &m), FDR_OK);
+    double t = now() - t0;
+    cr_assert_eq(m, 1 + (size_t)NLINES * PER_LINE);
+    cr_assert_eq(v[m - 1], NLINES - 1);
+    cr_assert(t < 2.0, "a value of %d lines took %.2f s of CPU time", NLINES, t);
+    free(v);
+    fdr_config_free(c);
+    free(text);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@ TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
  * status and leaves stdout/stderr in tmpdir/out.txt and tmpdir/err.txt. */
 static int fdrsim(const char *args)
 {
-    char cmd[4096];
+    char cmd[16384];
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmpdir, FDRSIM_BIN, args);
     int st = system(cmd);
     cr_assert(WIFEXITED(st), "fdrsim did not exit normally: %s", args);
@@ -198,4 +199,173 @@ Test(cli, bad_inputs_exit_2_without_output)
     expect_bad(L "[optimizer]\nlr = 0.1\n", "--threads 0", "--threads");
     cr_assert_eq(fdrsim("run does-not-exist.ini"), 2);
     cr_assert(strstr(slurp("err.txt"), "does-not-exist.ini: cannot open"));
+}
+
+/* CPU seconds used by the finished child processes (fdrsim and its shell):
+ * unlike the wall clock, this does not grow with the load of a shared machine. */
+static double now(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_CHILDREN, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+Test(cli, oversized_model_files_are_refused_at_once)
+{
+    /* /dev/zero was read until memory ran out; a pipe has no size to check */
+    const char *runs[] = {"run /dev/zero --out out",
+                          "run big.ini --out out",
+                          "run /dev/stdin --out out < big.ini",
+                          "sweep big.ini --out out",
+                          "schedule /dev/zero --out out",
+                          "landscape /dev/zero --at 0"};
+    const char *names[] = {"/dev/zero", "big.ini", "/dev/stdin", "big.ini", "/dev/zero",
+                           "/dev/zero"};
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.ini", tmpdir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < (9 << 20) / 64; i++)
+        fputs("; a comment line of sixty-four bytes, to make the file big....\n", f);
+    cr_assert_eq(fclose(f), 0);
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        double t0 = now();
+        cr_assert_eq(fdrsim(runs[i]), 2, "%s", runs[i]);
+        double t = now() - t0;
+        const char *err = slurp("err.txt");
+        char want[128];
+        snprintf(want, sizeof want, "%s: larger than the 8388608 bytes (8 MiB)", names[i]);
+        cr_assert(strstr(err, want), "%s: stderr '%s' lacks '%s'", runs[i], err, want);
+        cr_assert(t < 5.0, "%s took %.1f s of CPU time", runs[i], t);
+        cr_assert(!exists("out"), "%s wrote output", runs[i]);
+    }
+}
+
+Test(cli, many_keys_are_read_in_linear_time)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/many.ini", tmpdir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(L "[optimizer]\nlr = 0.1\n[run]\n", f);
+    for (int i = 0; i < 100000; i++)
+        fprintf(f, "key%d = %d\n", i, i);
+    cr_assert_eq(fclose(f), 0);
+    double t0 = now();
+    cr_assert_eq(fdrsim("run many.ini --out out"), 2);
+    double t = now() - t0;
+    cr_assert(strstr(slurp("err.txt"), "many.ini:8: [run] key0: unknown key"), "%s",
+              slurp("err.txt"));
+    cr_assert(t < 5.0, "100000 keys took %.1f s of CPU time (23 s before the hash table)", t);
+    cr_assert(!exists("out"));
+}
+
+Test(cli, section_headers_with_trailing_text_exit_2)
+{
+    expect_bad(L "[optimizer]\nlr = 0.1\n[run] replicas = 1\n", "",
+               "bad.ini:7: text after the section header [run]: 'replicas = 1'");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[run]]] x\n", "",
+               "bad.ini:7: text after the section header [run]: ']] x'");
+}
+
+Test(cli, numbers_are_neither_truncated_nor_wrapped)
+{
+    /* 65 characters were cut to 64, and what remained was the value used */
+    char args[8192];
+    const char *opts[] = {"--seed", "--steps", "--replicas"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "%s 1%0100d", opts[i], 0);
+        expect_bad(L "[optimizer]\nlr = 0.1\n", args, "too long for a number");
+    }
+    /* -o: 5000 characters were cut to 4095 after 2048 folders were made */
+    char deep[5001];
+    for (int i = 0; i < 2500; i++)
+        memcpy(deep + 2 * i, "d/", 2);
+    deep[5000] = '\0';
+    write_file("bad.ini", L "[optimizer]\nlr = 0.1\n[run]\nsteps = 64\nreplicas = 2\n");
+    const char *cmds[] = {"run", "sweep", "schedule"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "%s bad.ini --out %s", cmds[i], deep);
+        cr_assert_eq(fdrsim(args), 2, "%s", cmds[i]);
+        cr_assert(strstr(slurp("err.txt"), "longer than 4095 characters"), "%s",
+                  slurp("err.txt"));
+        cr_assert(!exists("d"), "%s made folders before the path was refused", cmds[i]);
+    }
+    /* values past the type's range are errors, not LONG_MAX or a wrapped int */
+    cr_assert_eq(fdrsim("schedule " FDR_TEST_MODELDIR "/schedule-nqm.ini --t-adaptive "
+                        "99999999999999999999 --out out"),
+                 2);
+    cr_assert(strstr(slurp("err.txt"), "--t-adaptive 99999999999999999999: expected a whole"),
+              "%s", slurp("err.txt"));
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--threads 4294967297", "--threads 4294967297");
+    cr_assert_eq(fdrsim("sweep bad.ini --threads 4294967297 --out out"), 2);
+    cr_assert(!exists("out"));
+    /* the whole uint64 range of seeds */
+    cr_assert_eq(fdrsim("run bad.ini --seed 18446744073709551615 --quiet --out big"), 0, "%s",
+                 slurp("err.txt"));
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--seed 18446744073709551616",
+               "[run] seed: '18446744073709551616' is not a whole number from 0 to "
+               "18446744073709551615");
+}
+
+Test(cli, subnormal_numbers_are_numbers)
+{
+    write_file("tiny.ini", L "weight_decay = 1e-320\n[optimizer]\nlr = 0.1\n[run]\nsteps = 64\n");
+    cr_assert_eq(fdrsim("run tiny.ini --quiet --out tiny"), 0, "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("landscape tiny.ini --at 1e-320,0,0"), 0, "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("landscape tiny.ini --at 1e-400,0,0"), 2);
+    cr_assert(strstr(slurp("err.txt"), "--at 1e-400,0,0: expected 3 comma-separated finite"),
+              "%s", slurp("err.txt"));
+    expect_bad(L "weight_decay = 1e-400\n[optimizer]\nlr = 0.1\n", "",
+               "bad.ini:5: [landscape] weight_decay: '1e-400' is too small");
+}
+
+Test(cli, check_names_unreadable_and_malformed_json)
+{
+    cr_assert_eq(fdrsim("check nothere.json --baseline nothere.json"), 2);
+    const char *err = slurp("err.txt");
+    cr_assert(strstr(err, "fdrsim check: nothere.json: cannot open: No such file"), "%s", err);
+    /* JSON read from a stream had no bound: a valid array that goes on for
+     * ever took memory until the system ran out */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && (echo '['; yes 1, | head -c 70000000) | '%s' check /dev/stdin "
+             "--baseline x.json >out.txt 2>err.txt",
+             tmpdir, FDRSIM_BIN);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d", st);
+    cr_assert(strstr(slurp("err.txt"), "/dev/stdin: larger than the 67108864 bytes (64 MiB) a "
+                                       "summary may have"),
+              "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("check /dev/zero --baseline /dev/zero"), 2);
+    cr_assert(strstr(slurp("err.txt"), "/dev/zero: larger than"), "%s", slurp("err.txt"));
+    /* a key given twice was silently the last one */
+    write_file("dup.json", "{\"schema\": \"fdrsim-summary/1\", \"schema\": \"fdrsim-sweep/1\"}\n");
+    cr_assert_eq(fdrsim("check dup.json --baseline dup.json"), 2);
+    cr_assert(strstr(slurp("err.txt"), "dup.json:1:"), "%s", slurp("err.txt"));
+    cr_assert(strstr(slurp("err.txt"), "duplicate object key"), "%s", slurp("err.txt"));
+}
+
+Test(cli, check_matches_relations_in_linear_time)
+{
+    /* Each relation of the baseline was looked up by a walk through the
+     * result's list: 50,000 relations (2.5 MB) took more than 2 minutes. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/many.json", tmpdir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("{\"schema\": \"fdrsim-summary/1\", \"model\": {\"name\": \"m\", \"landscape\": "
+          "{\"type\": \"quadratic\", \"dim\": 1}, \"settings\": {}}, \"relations\": [",
+          f);
+    for (int i = 0; i < 50000; i++)
+        fprintf(f, "%s{\"name\": \"R%d\", \"components\": 1, \"lhs\": %d, \"lhs_err\": 1}",
+                i ? ", " : "", i, i);
+    fputs("]}\n", f);
+    cr_assert_eq(fclose(f), 0);
+    double t0 = now();
+    cr_assert_eq(fdrsim("check many.json --baseline many.json"), 0, "%s", slurp("err.txt"));
+    double t = now() - t0;
+    cr_assert(strstr(slurp("out.txt"), "compared 50000 estimates"), "%.300s", slurp("out.txt"));
+    cr_assert(t < 10.0, "50000 relations took %.1f s of CPU time", t);
 }
