@@ -29,7 +29,9 @@ typedef struct {
     size_t first, n; /* replicas [first, first + n) */
     double *X, *V, *G, *Z, *F, *work, *dx;
     double *VW, *HVW; /* FDR2: the rows [v'; w] (2n x d) and their product with H */
-    double *Hx, *Cx;  /* FDR2 off the quadratic: H(theta) and C(theta), d x d */
+    double *DU, *D, *T; /* FDR2 off the quadratic: the rows v'_r, w_r interleaved (2n x d),
+                           their derivatives (2n x fdr2_order) and Tr(H(theta_r) C) (n) */
+    double *Hx, *Cx;  /* FDR2, C(theta) with neither a trace nor a scale form: d x d */
     double *obs;      /* n x FDR_NOBS, this step's observables */
     fdr_rng **rng;
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
@@ -163,6 +165,9 @@ static void block_free(block *b)
     free(b->dx);
     free(b->VW);
     free(b->HVW);
+    free(b->DU);
+    free(b->D);
+    free(b->T);
     free(b->Hx);
     free(b->Cx);
     free(b->obs);
@@ -182,7 +187,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     b->G = fdr_malloc_aligned(n * d * sizeof *b->G);
     b->Z = fdr_malloc_aligned(n * d * sizeof *b->Z);
     b->F = fdr_malloc(n * sizeof *b->F);
-    b->work = fdr_malloc(n * d * sizeof *b->work);
+    b->work = fdr_malloc(fdr_landscape_work_size(m->land, n, 2) * sizeof *b->work);
     b->dx = fdr_malloc(d * sizeof *b->dx);
     b->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *b->ts);
     b->rng = fdr_calloc(n, sizeof *b->rng);
@@ -197,7 +202,15 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
             if (!b->VW || !b->HVW)
                 return FDR_ENOMEM;
         }
-        if (!m->land->H || !m->noise->C) {
+        if (!m->land->H) {
+            b->DU = fdr_malloc(2 * n * d * sizeof *b->DU);
+            b->D = fdr_malloc(2 * n * (size_t)m->fdr2_order * sizeof *b->D);
+            b->T = fdr_malloc(n * sizeof *b->T);
+            if (!b->DU || !b->D || !b->T)
+                return FDR_ENOMEM;
+        }
+        const fdr_noise_type *nt = m->noise->type;
+        if (!m->noise->C && !nt->covariance_scale && (m->land->H ? !nt->trace_hc : 1)) {
             b->Hx = fdr_malloc(d * d * sizeof *b->Hx);
             b->Cx = fdr_malloc(d * d * sizeof *b->Cx);
             if (!b->Hx || !b->Cx)
@@ -453,22 +466,25 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b, s
         tensor_accumulate(res, u, b->dx, g, v);
 }
 
-/* eta_b^2 Tr(H C) / 2 at theta (the noise part of the noise-averaged F2),
- * using the block's d x d scratch where H or C depends on theta. */
+/* eta_b^2 Tr(H C(theta)) / 2 at theta for a covariance that depends on
+ * theta, where the landscape's prepared traces cannot serve: with a
+ * constant H from the noise law's trace_hc, else (shifted copies of an
+ * anharmonic landscape under minibatch noise) from H(theta) and C(theta)
+ * formed in the block's d x d scratch. */
 static double noise_f2(const fdr_model *m, block *b, const double *x)
 {
     size_t d = m->land->dim;
-    const double *H = m->land->H, *C = m->noise->C;
+    const double *H = m->land->H, *C;
+    if (H && m->noise->type->trace_hc)
+        return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
     if (!H) {
         fdr_landscape_hessian(m->land, x, b->Hx);
         H = b->Hx;
     }
-    if (!C && m->noise->type->trace_hc)
+    if (m->noise->type->trace_hc)
         return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
-    if (!C) {
-        m->noise->type->covariance(m->noise->state, x, b->Cx);
-        C = b->Cx;
-    }
+    m->noise->type->covariance(m->noise->state, x, b->Cx);
+    C = b->Cx;
     double t = 0;
     for (size_t i = 0; i < d * d; i++)
         t += H[i] * C[i]; /* Tr(H C) = sum_ij H_ij C_ji, both symmetric */
@@ -477,8 +493,10 @@ static double noise_f2(const fdr_model *m, block *b, const double *x)
 
 /* FDR2 terms of every replica of the block once V holds v' and the first
  * n rows of VW hold v', the next n hold w = mu v - eta_b grad f (quadratic);
- * or, off the quadratic, from directional derivatives along v' and w. */
-static void observe_fdr2(const fdr_model *m, block *b, double c0)
+ * or, off the quadratic, from the landscape's block derivatives along v'
+ * and w and its traces Tr(H(theta) C) for the prepared tc (NULL when C
+ * depends on theta in a way only noise_f2 handles). */
+static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trace *tc)
 {
     size_t d = m->land->dim, n = b->n;
     int K = m->fdr2_order;
@@ -501,25 +519,34 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0)
         }
         return;
     }
+    /* w = mu v - eta_b grad f, rebuilt from v' = w - eta_b xi. */
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++) {
+            b->DU[2 * r * d + i] = b->V[r * d + i];
+            b->DU[(2 * r + 1) * d + i] = b->V[r * d + i] + m->eta_b * b->Z[r * d + i];
+        }
+    fdr_landscape_derivs_block(m->land, n, b->X, 2, b->DU, K, b->D, tc, tc ? b->T : NULL,
+                               b->work);
+    const double e2 = 0.5 * m->eta_b * m->eta_b;
+    const fdr_noise_type *nt = m->noise->type;
     for (size_t r = 0; r < n; r++) {
-        double *obs = b->obs + r * FDR_NOBS, D[FDR_KMAX], fact = 1;
-        const double *x = b->X + r * d;
-        fdr_landscape_dderiv(m->land, x, b->V + r * d, K, D);
+        double *obs = b->obs + r * FDR_NOBS, fact = 1;
+        const double *x = b->X + r * d, *Dv = b->D + 2 * r * (size_t)K, *Dw = Dv + K;
         for (int k = 2; k <= FDR_KMAX; k++) {
             fact *= k;
-            obs[FDR_OBS_F2 + k - 2] = k <= K ? D[k - 1] / fact : 0;
+            obs[FDR_OBS_F2 + k - 2] = k <= K ? Dv[k - 1] / fact : 0;
         }
-        /* w = mu v - eta_b grad f, rebuilt from v' = w - eta_b xi. */
-        for (size_t i = 0; i < d; i++)
-            b->dx[i] = b->V[r * d + i] + m->eta_b * b->Z[r * d + i];
-        fdr_landscape_dderiv(m->land, x, b->dx, 2, D);
-        obs[FDR_OBS_F2N] = 0.5 * D[1] + noise_f2(m, b, x);
+        const double *C0;
+        double noise = !tc           ? noise_f2(m, b, x)
+                       : m->noise->C ? e2 * b->T[r]
+                                     : e2 * b->T[r] * nt->covariance_scale(m->noise->state, x, &C0);
+        obs[FDR_OBS_F2N] = 0.5 * Dw[1] + noise;
     }
 }
 
 /* Runs every step of one block of replicas. */
 static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused_coef *fc,
-                      double c0, progress_state *p)
+                      double c0, const fdr_trace *tc, progress_state *p)
 {
     size_t d = res->d, n = b->n;
     const double mu = m->momentum, eta = m->eta_b;
@@ -546,7 +573,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                            b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
             }
             if (dense && fdr2)
-                observe_fdr2(m, b, c0);
+                observe_fdr2(m, b, c0, NULL);
         } else {
             fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
             for (size_t r = 0; r < n; r++)
@@ -561,8 +588,10 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                     b->VW[n * d + k] = w;
                 }
             }
-            if (fdr2)
-                observe_fdr2(m, b, c0);
+            /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
+             * they cost most, they stay zero there (obs starts zeroed). */
+            if (fdr2 && (batch >= 0 || m->land->H))
+                observe_fdr2(m, b, c0, tc);
         }
         for (size_t r = 0; r < n; r++) {
             if (batch >= 0)
@@ -597,14 +626,16 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
 }
 
 /* Replicas per block: small for the separable fused path (state stays in
- * L1/L2), larger for dense Hessians so the BLAS level-3 product is
- * efficient. Never a function of the thread count, so results do not
- * depend on it. */
+ * L1/L2), larger for dense Hessians and off the quadratic (the landscape's
+ * block products) so the BLAS level-3 products are efficient. Never a
+ * function of the thread count, so results do not depend on it. */
 static size_t block_size(const fdr_model *m, int fused)
 {
     if (fused && m->land->hdiag)
         return 8;
-    return m->land->H && !m->land->hdiag ? 64 : 16;
+    if (m->land->H && !m->land->hdiag)
+        return 64;
+    return m->land->H ? 16 : 32;
 }
 
 int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out)
@@ -650,6 +681,17 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     if (m->land->H && m->noise->C)
         for (size_t i = 0; i < d * d; i++)
             c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * m->noise->C[i];
+    /* Off the quadratic, the landscape prepares Tr(H(theta) C) once for a
+     * constant C, or for C0 when C(theta) = a(theta) C0. */
+    fdr_trace tc = {0};
+    int have_tc = 0;
+    if (rc == FDR_OK && m->fdr2 && !m->land->H) {
+        const double *C = m->noise->C;
+        if (!C && m->noise->type->covariance_scale)
+            m->noise->type->covariance_scale(m->noise->state, theta0, &C);
+        if (C && (rc = fdr_trace_init(&tc, m->land, C)) == FDR_OK)
+            have_tc = 1;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == FDR_OK) {
@@ -657,7 +699,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], &fc, c0, &prog);
+                run_block(m, res, &blocks[k], &fc, c0, have_tc ? &tc : NULL, &prog);
         }
     }
     if (prog.shown >= 0)
@@ -682,6 +724,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     for (size_t k = 0; blocks && k < nblocks; k++)
         block_free(&blocks[k]);
     free(blocks);
+    fdr_trace_clear(&tc);
     free(theta0);
     free(fc.nes);
     free(fc.h);

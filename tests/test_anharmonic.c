@@ -176,7 +176,9 @@ static void check_block(const model_case *mc)
     fdr_model *m = test_model(mc->ini);
     const fdr_landscape *l = m->land;
     size_t d = l->dim;
-    double X[N * DMAX], F[N], G[N * DMAX], G2[N * DMAX], work[N * DMAX], g[DMAX];
+    double X[N * DMAX], F[N], G[N * DMAX], G2[N * DMAX], g[DMAX];
+    double *work = malloc(fdr_landscape_work_size(l, N, 0) * sizeof *work);
+    cr_assert_not_null(work);
     for (int p = 0; p < N; p++)
         test_point(l, p, mc->ell * (1 + 0.3 * p), X + p * d);
     fdr_landscape_eval_block(l, N, X, F, G, work);
@@ -192,6 +194,7 @@ static void check_block(const model_case *mc)
             cr_assert_eq(G2[p * d + i], G[p * d + i], "%s\nwithout values", mc->ini);
         }
     }
+    free(work);
     fdr_model_free(m);
 }
 
