@@ -824,3 +824,24 @@ Test(gmm, rejects_malformed_input)
                                      "covariances = isotropic 1; matrix 2 1 1 2\n" OPT));
     cr_assert_null(test_reject(GHEAD "dim = 1\ncomponents = 2\nweights = 1 0\nmeans = 0; 1\n" OPT));
 }
+
+/* The last ';'-separated group of means has no ';' after it: reading it
+ * must not step past the string (src/gmm.c once formed NULL + 1 there,
+ * undefined behaviour that clang's sanitizer aborts on). Every group's
+ * numbers land in their component. */
+Test(gmm, means_in_groups_are_read_to_the_last_one)
+{
+    fdr_model *m = test_model("[landscape]\ntype = gmm\ndim = 2\ncomponents = 3\n"
+                              "means = 0 1; 2 3; 4 5\ncovariances = isotropic 1\n" OPT);
+    /* equal weights and covariances: the value at each mean is symmetric in
+     * the three components, so check f against its closed form there */
+    for (int k = 0; k < 3; k++) {
+        double x[2] = {2.0 * k, 2.0 * k + 1}, s = 0;
+        for (int j = 0; j < 3; j++) {
+            double dx = x[0] - 2.0 * j, dy = x[1] - (2.0 * j + 1);
+            s += exp(-0.5 * (dx * dx + dy * dy)) / (3 * 2 * PI);
+        }
+        cr_assert_float_eq(fdr_landscape_value(m->land, x), -log(s), 1e-13, "mean %d", k);
+    }
+    fdr_model_free(m);
+}

@@ -195,3 +195,94 @@ Test(engine, first_record_is_the_initial_state)
     cr_assert_eq(t.r->ts[FDR_TS_VV], 0.0);
     test_run_free(&t);
 }
+
+/* The allocation counter: this test program is linked with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
+ * (Makefile.am), so every allocation the library makes passes through
+ * here, sanitizers or not (the real functions are whatever the process
+ * resolves malloc to, ASan's included). Allocations inside shared
+ * libraries (BLAS, OpenMP) are not seen. */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n);
+static size_t allocations;
+void *__wrap_malloc(size_t n)
+{
+    allocations++;
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t count, size_t size)
+{
+    allocations++;
+    return __real_calloc(count, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    allocations++;
+    return __real_realloc(p, n);
+}
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+    allocations++;
+    return __real_aligned_alloc(align, n);
+}
+
+/* Allocations made by one run of ini (one thread) for the given steps. */
+static size_t run_allocations(const char *ini, long steps)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[run]\nreplicas = 40\nsteps = %ld\n", ini, steps);
+    fdr_model *m = test_model(text);
+    fdr_result *r;
+    size_t before = allocations;
+    cr_assert_eq(fdr_engine_run(m, 1, 0, &r), FDR_OK, "%s", fdr_error_message());
+    size_t n = allocations - before;
+    cr_assert(!r->fused, "%s\nthis test is about the generic path", ini);
+    fdr_result_free(r);
+    fdr_model_free(m);
+    return n;
+}
+
+/* The stepping loop allocates nothing: a run of 4 times the steps makes
+ * exactly as many allocations (set-up only), for every landscape type on
+ * the generic path with the FDR2 terms on, with a constant covariance and
+ * with one of the form a(theta) C0. The counter is checked to see the
+ * library's allocations at all. */
+Test(engine, generic_path_allocates_nothing_per_step)
+{
+    static const char *const inis[] = {
+        "[landscape]\ntype = quartic\ndim = 7\nh = log 0.5 2\ncubic = 0.5\nquartic = 2\n"
+        "coupling = 0.3\nrotation = random\n[noise]\ncovariance = spectrum log 0.5 1.5\n"
+        "covariance_rotation = random\n[optimizer]\nlr = 0.1\n",
+        "[landscape]\ntype = quartic\ndim = 2\nh = -1 1\nquartic = 3 0\n[noise]\ntype = state\n"
+        "s0 = 1\ns1 = 1\ncovariance = isotropic 2\n[optimizer]\nlr = 0.1\n",
+        "[landscape]\ntype = gmm\ndim = 3\ncomponents = 2\nmeans = 0 0 0; 1 -1 0.5\n"
+        "covariances = matrix 1 0.3 0.1 0.3 0.8 -0.2 0.1 -0.2 0.6; isotropic 0.5\n"
+        "weight_decay = 0.05\n[noise]\ntype = student_t\ndof = 8\n[optimizer]\nlr = 0.05\n",
+        "[landscape]\ntype = quadratic\ndim = 5\nspectrum = log 0.5 2\nrotation = random\n"
+        "[noise]\ntype = laplace\n[optimizer]\nlr = 0.1\n",
+        "[landscape]\ntype = regression\ndim = 4\nsamples = 50\n[noise]\ntype = minibatch\n"
+        "batch = 10\n[optimizer]\nlr = 0.1\n",
+    };
+    for (size_t k = 0; k < sizeof inis / sizeof inis[0]; k++) {
+        size_t a = run_allocations(inis[k], 400), b = run_allocations(inis[k], 1600);
+        cr_assert(a > 0, "%s\nthe counter sees no allocation", inis[k]);
+        cr_assert_eq(a, b, "%s\n%zu allocations for 400 steps, %zu for 1600", inis[k], a, b);
+    }
+}
+
+Test(engine, anharmonic_generic_path_is_identical_for_any_thread_count)
+{
+    threads_do_not_matter("[landscape]\ntype = quartic\ndim = 12\nh = log 0.5 2\ncubic = 1.5\n"
+                          "quartic = 3\ncoupling = 0.5\nrotation = random\n[optimizer]\nlr = 0.1\n"
+                          "[run]\nreplicas = 70\nsteps = 400\n");
+    threads_do_not_matter("[landscape]\ntype = gmm\ndim = 3\ncomponents = 2\n"
+                          "means = 0 0 0; 1 -1 0.5\ncovariances = matrix 1 0.3 0.1 0.3 0.8 -0.2 "
+                          "0.1 -0.2 0.6; isotropic 0.5\n[noise]\ncovariance = isotropic 4\n"
+                          "[optimizer]\nlr = 0.05\n[run]\nreplicas = 70\nsteps = 400\n");
+}
