@@ -442,10 +442,11 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b, s
 {
     size_t d = res->d;
     const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d, *c = m->land->ref;
-    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0;
+    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx;
+#pragma omp simd reduction(+ : ol, vv, gsq, vg)
     for (size_t i = 0; i < d; i++) {
-        b->dx[i] = x[i] - c[i];
-        ol += b->dx[i] * g[i];
+        dx[i] = x[i] - c[i];
+        ol += dx[i] * g[i];
         vv += v[i] * v[i];
         gsq += g[i] * g[i];
         vg += v[i] * g[i];

@@ -24,10 +24,13 @@
 
 typedef struct {
     size_t d;
-    double *coef;   /* one allocation holding the three coefficient arrays below */
+    double *coef;   /* one allocation holding the coefficient arrays below */
     double *h;      /* h_i */
     double *kappa;  /* kappa_i */
     double *lambda; /* lambda_i */
+    /* h/2, kappa/6, lambda/24, kappa/2, lambda/6, lambda/2: the divisions of
+     * the inner loops done once (the same roundings, so the same results) */
+    double *h2, *k6, *l24, *k2, *l6, *l2;
     double gamma;
     double *V;      /* R^T (row i is the direction of x_i), or NULL without rotation */
     double *xstar;  /* theta* */
@@ -102,13 +105,19 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
 {
     quartic *q = state;
     q->d = d;
-    q->coef = fdr_malloc(3 * d * sizeof *q->coef);
+    q->coef = fdr_malloc(9 * d * sizeof *q->coef);
     q->xstar = fdr_malloc(d * sizeof *q->xstar);
     if (!q->coef || !q->xstar)
         return FDR_ENOMEM;
     q->h = q->coef;
     q->kappa = q->coef + d;
     q->lambda = q->coef + 2 * d;
+    q->h2 = q->coef + 3 * d;
+    q->k6 = q->coef + 4 * d;
+    q->l24 = q->coef + 5 * d;
+    q->k2 = q->coef + 6 * d;
+    q->l6 = q->coef + 7 * d;
+    q->l2 = q->coef + 8 * d;
     const char *htext;
     int rc = fdr_config_string(cfg, "landscape", "h", NULL, &htext);
     if (rc)
@@ -124,6 +133,14 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
         (rc = fdr_config_vector(cfg, "landscape", "minimum", d, 0.0, q->xstar)) ||
         (rc = check_confining(q, cfg)))
         return rc;
+    for (size_t i = 0; i < d; i++) {
+        q->h2[i] = q->h[i] / 2;
+        q->k6[i] = q->kappa[i] / 6;
+        q->l24[i] = q->lambda[i] / 24;
+        q->k2[i] = q->kappa[i] / 2;
+        q->l6[i] = q->lambda[i] / 6;
+        q->l2[i] = q->lambda[i] / 2;
+    }
     double *R;
     if ((rc = fdr_landscape_rotation(cfg, d, &R)) || !R)
         return rc;
@@ -144,13 +161,16 @@ static double poly_grad(const quartic *q, const double *x, double *g)
 {
     size_t d = q->d;
     double A = 0, f = 0;
+#pragma omp simd reduction(+ : A)
     for (size_t i = 0; i < d; i++)
         A += x[i] * x[i];
     double c = 0.5 * q->gamma * A; /* grad (gamma/8)|x|^4 = (gamma/2)|x|^2 x */
+    const double *h = q->h, *h2 = q->h2, *k6 = q->k6, *l24 = q->l24, *k2 = q->k2, *l6 = q->l6;
+#pragma omp simd reduction(+ : f)
     for (size_t i = 0; i < d; i++) {
         double xi = x[i];
-        f += xi * xi * (q->h[i] / 2 + xi * (q->kappa[i] / 6 + xi * q->lambda[i] / 24));
-        g[i] = xi * (q->h[i] + xi * (q->kappa[i] / 2 + xi * q->lambda[i] / 6)) + c * xi;
+        f += xi * xi * (h2[i] + xi * (k6[i] + xi * l24[i]));
+        g[i] = xi * (h[i] + xi * (k2[i] + xi * l6[i])) + c * xi;
     }
     return f + 0.125 * q->gamma * A * A;
 }
@@ -275,22 +295,29 @@ static void quartic_derivs_block(const void *state, size_t n, const double *X, s
                     (int)d, tc->C, (int)d, 0.0, YC, (int)d);
     for (size_t r = 0; r < n; r++) {
         const double *y = S + r * d, *x = Rw + r * d;
+        const double *hh = q->h, *kk = q->kappa, *ll = q->lambda, *k2 = q->k2, *l6 = q->l6,
+                     *l2 = q->l2;
         double A = 0;
+#pragma omp simd reduction(+ : A)
         for (size_t i = 0; i < d; i++)
             A += y[i] * y[i];
         for (size_t j = 0; j < m; j++) {
             const double *u = S + (n + r * m + j) * d, *w = Rw + (n + r * m + j) * d;
-            double E[4] = {0, 0, 0, 0}, B = 0, C = 0;
+            double E[4], e0 = 0, e1 = 0, e2 = 0, e3 = 0, B = 0, C = 0;
+#pragma omp simd reduction(+ : e0, e1, e2, e3, B, C)
             for (size_t i = 0; i < d; i++) {
-                double xi = x[i], wi = w[i], h = q->h[i], k = q->kappa[i], l = q->lambda[i],
-                       w2 = wi * wi;
-                E[0] += (h * xi + xi * xi * (k / 2 + xi * l / 6)) * wi;
-                E[1] += (h + xi * (k + xi * l / 2)) * w2;
-                E[2] += (k + l * xi) * w2 * wi;
-                E[3] += l * w2 * w2;
+                double xi = x[i], wi = w[i], h = hh[i], k = kk[i], l = ll[i], w2 = wi * wi;
+                e0 += (h * xi + xi * xi * (k2[i] + xi * l6[i])) * wi;
+                e1 += (h + xi * (k + xi * l2[i])) * w2;
+                e2 += (k + l * xi) * w2 * wi;
+                e3 += l * w2 * w2;
                 B += y[i] * u[i];
                 C += u[i] * u[i];
             }
+            E[0] = e0;
+            E[1] = e1;
+            E[2] = e2;
+            E[3] = e3;
             E[0] += g * A * B / 2;
             E[1] += g * (B * B + A * C / 2);
             E[2] += 3 * g * B * C;
@@ -302,8 +329,10 @@ static void quartic_derivs_block(const void *state, size_t n, const double *X, s
         if (!T)
             continue;
         double t = 0, yCy = 0;
+        const double *pre = tc->pre;
+#pragma omp simd reduction(+ : t)
         for (size_t i = 0; i < d; i++)
-            t += (q->h[i] + x[i] * (q->kappa[i] + x[i] * q->lambda[i] / 2)) * tc->pre[i];
+            t += (hh[i] + x[i] * (kk[i] + x[i] * l2[i])) * pre[i];
         for (size_t i = 0; g != 0 && i < d; i++)
             yCy += y[i] * (tc->diagonal ? tc->C[i * d + i] * y[i] : YC[r * d + i]);
         T[r] = t + 0.5 * g * (A * tc->trace + 2 * yCy);
