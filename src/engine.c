@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
     size_t first, n; /* replicas [first, first + n) */
     double *X, *V, *G, *Z, *F, *work, *dx;
+    double *Zf; /* stepping in a frame: the noise rows in the frame (n x d), or NULL */
     double *VW, *HVW; /* FDR2: the rows [v'; w] (2n x d) and their product with H */
     double *DU, *D, *T; /* FDR2 off the quadratic: the rows v'_r, w_r interleaved (2n x d),
                            their derivatives (2n x fdr2_order) and Tr(H(theta_r) C) (n) */
@@ -38,6 +39,20 @@ typedef struct {
     long div_step;
     size_t div_replica;
 } block;
+
+/* Stepping in a landscape's frame x = V (theta - o) (fdr_landscape.frame):
+ * its f0 needs no rotation, so a replica step costs one product, the noise
+ * into the frame. Every scalar observable is invariant; the reference
+ * point and the tensor directions are moved into the frame once, the FDR0
+ * sums back out of it at the end, the samples one coordinate at a time. */
+typedef struct {
+    const void *f0;     /* the type's state for f0 */
+    const double *V, *o;
+    double *c;          /* V (ref - o) */
+    double *dirs;       /* the tensor directions in the frame (ntens x d), or NULL */
+    double *C;          /* V C V^T */
+    fdr_trace tc;       /* C prepared for f0's traces */
+} frame_run;
 
 void fdr_engine_initial(const fdr_model *m, double *theta0)
 {
@@ -160,6 +175,7 @@ static void block_free(block *b)
     free(b->V);
     free(b->G);
     free(b->Z);
+    free(b->Zf);
     free(b->F);
     free(b->work);
     free(b->dx);
@@ -229,8 +245,8 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
 }
 
 /* Tensor FDR1 sums for one replica's pre-update state (dx = theta - c). */
-static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx, const double *g,
-                              const double *v)
+static void tensor_accumulate(const fdr_result *res, const double *dirs, size_t u,
+                              const double *dx, const double *g, const double *v)
 {
     size_t d = res->d;
     double *A = res->tA + u * res->ntens, *B = res->tB + u * res->ntens;
@@ -244,7 +260,7 @@ static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx,
         return;
     }
     for (size_t k = 0; k < res->ntens; k++) {
-        const double *dir = res->dirs + k * d;
+        const double *dir = dirs + k * d;
         double a = 0, b = 0, c = 0;
 #pragma omp simd reduction(+ : a, b, c)
         for (size_t i = 0; i < d; i++) {
@@ -287,12 +303,22 @@ static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long 
 /* Keeps replica r's theta as stationary sample k. The fused path has
  * already stepped (and stores theta - c), so its sample is theta_{t+1}: a
  * draw from the same stationary law. */
-static void record_sample(const fdr_model *m, fdr_result *res, const block *b, size_t r, size_t k)
+static void record_sample(const fdr_model *m, fdr_result *res, const block *b,
+                          const frame_run *fr, size_t r, size_t k)
 {
     size_t d = res->d, sd = res->sample_dim;
     double *out = res->samples + (k * res->R + b->first + r) * sd;
-    for (size_t i = 0; i < sd; i++)
-        out[i] = b->X[r * d + i] + (res->fused ? m->land->ref[i] : 0.0);
+    const double *x = b->X + r * d;
+    for (size_t i = 0; i < sd; i++) {
+        if (!fr) {
+            out[i] = x[i] + (res->fused ? m->land->ref[i] : 0.0);
+            continue;
+        }
+        double y = 0; /* theta - o = V^T x */
+        for (size_t j = 0; j < d; j++)
+            y += fr->V[j * d + i] * x[j];
+        out[i] = fr->o[i] + y;
+    }
 }
 
 static size_t unit_of(const fdr_result *res, size_t replica, long batch)
@@ -437,11 +463,12 @@ static void fused_vsum(const fdr_model *m, const fdr_result *res, long t, long b
 
 /* Observables of the pre-update state (theta_t, v_t) that need only the
  * gradient, plus the FDR0 and tensor sums. */
-static void observe_state(const fdr_model *m, const fdr_result *res, block *b, size_t r,
-                          long batch, size_t u)
+static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
+                          const frame_run *fr, size_t r, long batch, size_t u)
 {
     size_t d = res->d;
-    const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d, *c = m->land->ref;
+    const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
+    const double *c = fr ? fr->c : m->land->ref;
     double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx;
 #pragma omp simd reduction(+ : ol, vv, gsq, vg)
     for (size_t i = 0; i < d; i++) {
@@ -464,7 +491,7 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b, s
         vs[i] += v[i];
     }
     if (res->ntens)
-        tensor_accumulate(res, u, b->dx, g, v);
+        tensor_accumulate(res, fr ? fr->dirs : res->dirs, u, b->dx, g, v);
 }
 
 /* eta_b^2 Tr(H C(theta)) / 2 at theta for a covariance that depends on
@@ -497,7 +524,8 @@ static double noise_f2(const fdr_model *m, block *b, const double *x)
  * or, off the quadratic, from the landscape's block derivatives along v'
  * and w and its traces Tr(H(theta) C) for the prepared tc (NULL when C
  * depends on theta in a way only noise_f2 handles). */
-static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trace *tc)
+static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trace *tc,
+                         const frame_run *fr, const double *Z)
 {
     size_t d = m->land->dim, n = b->n;
     int K = m->fdr2_order;
@@ -524,10 +552,13 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
     for (size_t r = 0; r < n; r++)
         for (size_t i = 0; i < d; i++) {
             b->DU[2 * r * d + i] = b->V[r * d + i];
-            b->DU[(2 * r + 1) * d + i] = b->V[r * d + i] + m->eta_b * b->Z[r * d + i];
+            b->DU[(2 * r + 1) * d + i] = b->V[r * d + i] + m->eta_b * Z[r * d + i];
         }
-    fdr_landscape_derivs_block(m->land, n, b->X, 2, b->DU, K, b->D, tc, tc ? b->T : NULL,
-                               b->work);
+    if (fr)
+        m->land->type->derivs_block(fr->f0, n, b->X, 2, b->DU, K, b->D, &fr->tc, b->T, b->work);
+    else
+        fdr_landscape_derivs_block(m->land, n, b->X, 2, b->DU, K, b->D, tc, tc ? b->T : NULL,
+                                   b->work);
     const double e2 = 0.5 * m->eta_b * m->eta_b;
     const fdr_noise_type *nt = m->noise->type;
     for (size_t r = 0; r < n; r++) {
@@ -538,7 +569,7 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
             obs[FDR_OBS_F2 + k - 2] = k <= K ? Dv[k - 1] / fact : 0;
         }
         const double *C0;
-        double noise = !tc           ? noise_f2(m, b, x)
+        double noise = !tc && !fr    ? noise_f2(m, b, x)
                        : m->noise->C ? e2 * b->T[r]
                                      : e2 * b->T[r] * nt->covariance_scale(m->noise->state, x, &C0);
         obs[FDR_OBS_F2N] = 0.5 * Dw[1] + noise;
@@ -547,7 +578,7 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
 
 /* Runs every step of one block of replicas. */
 static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused_coef *fc,
-                      double c0, const fdr_trace *tc, progress_state *p)
+                      double c0, const fdr_trace *tc, const frame_run *fr, progress_state *p)
 {
     size_t d = res->d, n = b->n;
     const double mu = m->momentum, eta = m->eta_b;
@@ -565,7 +596,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                 if (batch >= 0 && res->ntens) {
                     for (size_t i = 0; !dense && i < d; i++)
                         g[i] = fc->h[i] * x[i];
-                    tensor_accumulate(res, u, x, g, v);
+                    tensor_accumulate(res, res->dirs, u, x, g, v);
                 }
                 if (batch >= 0)
                     fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
@@ -574,16 +605,26 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                            b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
             }
             if (dense && fdr2)
-                observe_fdr2(m, b, c0, NULL);
+                observe_fdr2(m, b, c0, NULL, NULL, b->Z);
         } else {
-            fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
+            if (fr)
+                m->land->type->eval_block(fr->f0, n, b->X, b->F, b->G, b->work);
+            else
+                fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
             for (size_t r = 0; r < n; r++)
-                observe_state(m, res, b, r, batch,
+                observe_state(m, res, b, fr, r, batch,
                               batch >= 0 ? unit_of(res, b->first + r, batch) : 0);
+            /* a law with a constant covariance draws without looking at the point */
             m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
+            const double *Z = b->Z;
+            if (fr) { /* rows: (V z)^T = z^T V^T */
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0,
+                            b->Z, (int)d, fr->V, (int)d, 0.0, b->Zf, (int)d);
+                Z = b->Zf;
+            }
             for (size_t k = 0; k < n * d; k++) {
                 double w = mu * b->V[k] - eta * b->G[k];
-                b->V[k] = w - eta * b->Z[k];
+                b->V[k] = w - eta * Z[k];
                 if (b->VW) {
                     b->VW[k] = b->V[k];
                     b->VW[n * d + k] = w;
@@ -592,13 +633,13 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
             /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
              * they cost most, they stay zero there (obs starts zeroed). */
             if (fdr2 && (batch >= 0 || m->land->H))
-                observe_fdr2(m, b, c0, tc);
+                observe_fdr2(m, b, c0, tc, fr, Z);
         }
         for (size_t r = 0; r < n; r++) {
             if (batch >= 0)
                 res->ucount[unit_of(res, b->first + r, batch)]++;
             if (batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
-                record_sample(m, res, b, r, (size_t)((t - m->burn_in) / res->sample_every));
+                record_sample(m, res, b, fr, r, (size_t)((t - m->burn_in) / res->sample_every));
             if (!record_scalars(res, b, r, batch, rec, b->obs + r * FDR_NOBS)) {
                 b->div_step = t;
                 b->div_replica = b->first + r;
@@ -639,6 +680,76 @@ static size_t block_size(const fdr_model *m, int fused)
     return m->land->H ? 16 : 32;
 }
 
+static void frame_clear(frame_run *fr)
+{
+    free(fr->c);
+    free(fr->dirs);
+    free(fr->C);
+    fdr_trace_clear(&fr->tc);
+}
+
+/* Moves what the run needs into the landscape's frame: the reference
+ * point, the tensor directions (rows dir V^T), the covariance V C V^T and
+ * its traces, and theta0 itself (in place). */
+static int frame_init(frame_run *fr, const fdr_model *m, const fdr_result *res, double *theta0)
+{
+    const fdr_landscape *l = m->land;
+    size_t d = l->dim, nt = res->ntens;
+    fr->f0 = l->frame;
+    fr->V = l->frame_V;
+    fr->o = l->frame_o;
+    double *y = fdr_malloc(2 * d * sizeof *y), *W = fdr_malloc(d * d * sizeof *W);
+    fr->c = fdr_malloc(d * sizeof *fr->c);
+    fr->C = fdr_malloc(d * d * sizeof *fr->C);
+    if (nt)
+        fr->dirs = fdr_malloc(nt * d * sizeof *fr->dirs);
+    int rc = y && W && fr->c && fr->C && (fr->dirs || !nt) ? FDR_OK : FDR_ENOMEM;
+    if (rc == FDR_OK) {
+        for (size_t i = 0; i < d; i++) {
+            y[i] = l->ref[i] - fr->o[i];
+            y[d + i] = theta0[i] - fr->o[i];
+        }
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, fr->V, (int)d, y, 1, 0.0,
+                    fr->c, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, fr->V, (int)d, y + d, 1,
+                    0.0, theta0, 1);
+        if (nt)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)d, (int)d, 1.0,
+                        res->dirs, (int)d, fr->V, (int)d, 0.0, fr->dirs, (int)d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, fr->V,
+                    (int)d, m->noise->C, (int)d, 0.0, W, (int)d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d, (int)d, (int)d, 1.0, W,
+                    (int)d, fr->V, (int)d, 0.0, fr->C, (int)d);
+        /* exactly symmetric, as the original is */
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < i; j++)
+                fr->C[j * d + i] = fr->C[i * d + j] =
+                    0.5 * (fr->C[i * d + j] + fr->C[j * d + i]);
+        rc = fdr_trace_init_type(&fr->tc, l->type, fr->f0, d, fr->C);
+    }
+    free(y);
+    free(W);
+    return rc;
+}
+
+/* Rotates the units' FDR0 sums (rows, U x d) out of the frame:
+ * theta-space vectors are V^T x, as rows x^T V. */
+static int frame_finish(const frame_run *fr, fdr_result *res)
+{
+    size_t U = res->units, d = res->d;
+    double *tmp = fdr_malloc(U * d * sizeof *tmp);
+    if (!tmp)
+        return FDR_ENOMEM;
+    double *sums[2] = {res->gsum, res->vsum};
+    for (int k = 0; k < 2; k++) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)U, (int)d, (int)d, 1.0,
+                    sums[k], (int)d, fr->V, (int)d, 0.0, tmp, (int)d);
+        memcpy(sums[k], tmp, U * d * sizeof *tmp);
+    }
+    free(tmp);
+    return FDR_OK;
+}
+
 int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out)
 {
     *out = NULL;
@@ -667,8 +778,20 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         if (fc.h)
             fc.h[i] = m->land->hdiag[i];
     }
-    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
+    /* Off the quadratic, a landscape with a frame is stepped in it when the
+     * noise covariance is constant (the law then draws independently of the
+     * point) and the tensor FDR1 is not the full matrix (which would have to
+     * be rotated back). */
+    frame_run frs = {0};
+    const frame_run *fr = NULL;
+    if (rc == FDR_OK && !res->fused && m->land->frame && m->noise->C && !res->tensor_full &&
+        (rc = frame_init(&frs, m, res, theta0)) == FDR_OK)
+        fr = &frs;
+    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
+        if (rc == FDR_OK && fr && !(blocks[k].Zf = fdr_malloc(blocks[k].n * d * sizeof(double))))
+            rc = FDR_ENOMEM;
+    }
     fdr_blas_serial(); /* parallelism comes from the replica blocks */
 #ifdef _OPENMP
     if (threads > 0)
@@ -686,7 +809,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
      * constant C, or for C0 when C(theta) = a(theta) C0. */
     fdr_trace tc = {0};
     int have_tc = 0;
-    if (rc == FDR_OK && m->fdr2 && !m->land->H) {
+    if (rc == FDR_OK && m->fdr2 && !m->land->H && !fr) {
         const double *C = m->noise->C;
         if (!C && m->noise->type->covariance_scale)
             m->noise->type->covariance_scale(m->noise->state, theta0, &C);
@@ -700,7 +823,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], &fc, c0, have_tc ? &tc : NULL, &prog);
+                run_block(m, res, &blocks[k], &fc, c0, have_tc ? &tc : NULL, fr, &prog);
         }
     }
     if (prog.shown >= 0)
@@ -717,6 +840,8 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
             res->ts[i] += blocks[k].ts[i];
     }
+    if (rc == FDR_OK && div_step < 0 && fr)
+        rc = frame_finish(fr, res);
     if (rc == FDR_OK && div_step >= 0)
         rc = fdr_error(FDR_EDIVERGED,
                        "the run diverged: the state of replica %zu became non-finite at step %ld "
@@ -726,6 +851,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         block_free(&blocks[k]);
     free(blocks);
     fdr_trace_clear(&tc);
+    frame_clear(&frs);
     free(theta0);
     free(fc.nes);
     free(fc.h);

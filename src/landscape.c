@@ -137,6 +137,8 @@ fdr_landscape *fdr_landscape_alloc(fdr_config *cfg)
         free(h);
     }
     l->fref = fdr_landscape_value(l, l->ref);
+    if (type->frame && l->weight_decay == 0)
+        l->frame = type->frame(l->state, &l->frame_V, &l->frame_o);
     return l;
 }
 
@@ -163,6 +165,7 @@ int fdr_landscape_average(fdr_landscape *l, const double *c, size_t N)
     memcpy(l->shifts, c, N * d * sizeof *c);
     l->nshift = N;
     l->ref_is_min = 0;
+    l->frame = NULL;
     l->fref = fdr_landscape_value(l, l->ref);
     return isfinite(l->fref) ? FDR_OK : fdr_error(FDR_ENOMEM, "out of memory");
 }
@@ -342,7 +345,12 @@ void fdr_landscape_derivs_block(const fdr_landscape *l, size_t n, const double *
 
 int fdr_trace_init(fdr_trace *tc, const fdr_landscape *l, const double *C)
 {
-    size_t d = l->dim;
+    return fdr_trace_init_type(tc, l->type, l->state, l->dim, C);
+}
+
+int fdr_trace_init_type(fdr_trace *tc, const fdr_landscape_type *type, const void *state,
+                        size_t d, const double *C)
+{
     tc->C = C;
     tc->pre = NULL;
     tc->trace = 0;
@@ -352,7 +360,7 @@ int fdr_trace_init(fdr_trace *tc, const fdr_landscape *l, const double *C)
         for (size_t j = 0; j < d; j++)
             tc->diagonal = tc->diagonal && (i == j || C[i * d + j] == 0);
     }
-    return l->type->trace_prepare(l->state, tc);
+    return type->trace_prepare(state, tc);
 }
 
 void fdr_trace_clear(fdr_trace *tc)

@@ -51,6 +51,11 @@ typedef struct {
     /* Precomputes into tc->pre (allocating it) what derivs_block needs from
      * tc->C, e.g. the rotated covariance's diagonal; a status. */
     int (*trace_prepare)(const void *state, fdr_trace *tc);
+    /* Optional: if f(theta) = f0(V (theta - o)) with V orthogonal and f0 this
+     * type's landscape for the state returned (cheaper: no rotation), returns
+     * that state and points *V (dim x dim, row-major) and *o at V and o;
+     * else NULL. The engine then steps in the coordinates x = V (theta - o). */
+    const void *(*frame)(const void *state, const double **V, const double **o);
     /* Hessian at x, dim x dim row-major (set-up, reports and the CLI; the
      * engine does without it). */
     void (*hessian)(const void *state, const double *x, double *H);
@@ -88,6 +93,11 @@ typedef struct {
      * (minibatch noise on a non-quadratic landscape), or NULL. */
     double *shifts;
     size_t nshift;
+    /* f(theta) = f0(V (theta - o)), f0 the type's landscape for state
+     * frame (see the type's frame): set only without weight decay and
+     * shifts, which the frame would not carry; else frame is NULL. */
+    const void *frame;
+    const double *frame_V, *frame_o;
 } fdr_landscape;
 
 /* Builds the landscape described by [landscape] in cfg. NULL with fdr_error. */
@@ -118,6 +128,9 @@ void fdr_landscape_derivs_block(const fdr_landscape *l, size_t n, const double *
 /* Prepares C (dim x dim, symmetric, kept by the caller) for Tr(H(theta) C)
  * on l; release with fdr_trace_clear. A status. */
 int fdr_trace_init(fdr_trace *tc, const fdr_landscape *l, const double *C);
+/* The same for a type's own state (a frame's f0) in dimension d. */
+int fdr_trace_init_type(fdr_trace *tc, const fdr_landscape_type *type, const void *state,
+                        size_t d, const double *C);
 void fdr_trace_clear(fdr_trace *tc);
 
 /* Turns l into the mean of N shifted copies of itself, c_a the rows of c

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
+typedef struct quartic {
     size_t d;
     double *coef;   /* one allocation holding the coefficient arrays below */
     double *h;      /* h_i */
@@ -34,6 +34,9 @@ typedef struct {
     double gamma;
     double *V;      /* R^T (row i is the direction of x_i), or NULL without rotation */
     double *xstar;  /* theta* */
+    /* with a rotation: the same quartic without it and with theta* = 0 (its
+     * coefficient arrays are this one's), the landscape of the frame */
+    struct quartic *inner;
 } quartic;
 
 /* Releases the arrays; after a failed init some are still NULL. */
@@ -43,6 +46,9 @@ static void quartic_free(void *state)
     free(q->coef);
     free(q->V);
     free(q->xstar);
+    if (q->inner)
+        free(q->inner->xstar);
+    free(q->inner);
 }
 
 /* Returns FDR_OK if f grows without bound in every direction; otherwise
@@ -152,6 +158,13 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
         for (size_t j = 0; j < d; j++)
             q->V[i * d + j] = R[j * d + i];
     free(R);
+    if (!(q->inner = fdr_malloc(sizeof *q->inner)))
+        return FDR_ENOMEM;
+    *q->inner = *q;
+    q->inner->V = NULL;
+    q->inner->inner = NULL;
+    if (!(q->inner->xstar = fdr_calloc(d, sizeof *q->inner->xstar)))
+        return FDR_ENOMEM;
     return FDR_OK;
 }
 
@@ -371,6 +384,17 @@ static int quartic_trace_prepare(const void *state, fdr_trace *tc)
     return FDR_OK;
 }
 
+/* A rotated quartic is the unrotated one in x = R^T (theta - theta*). */
+static const void *quartic_frame(const void *state, const double **V, const double **o)
+{
+    const quartic *q = state;
+    if (!q->V)
+        return NULL;
+    *V = q->V;
+    *o = q->xstar;
+    return q->inner;
+}
+
 /* Writes theta* and returns 1 iff it is known to be the global minimum.
  * f(theta*) = 0, so that holds iff f >= 0. Restricted to axis i,
  * f = x^2 (h/2 + kappa x/6 + L x^2/24) with L = lambda + 3 gamma, which is
@@ -415,6 +439,7 @@ const fdr_landscape_type fdr_landscape_quartic = {
     .eval_block = quartic_eval_block,
     .derivs_block = quartic_derivs_block,
     .trace_prepare = quartic_trace_prepare,
+    .frame = quartic_frame,
     .hessian = quartic_hessian,
     .centre = quartic_centre,
     .constant_hessian = quartic_constant_hessian,
