@@ -250,8 +250,8 @@ static size_t run_allocations(const char *ini, long steps)
 
 /* The stepping loop allocates nothing: a run of 4 times the steps makes
  * exactly as many allocations (set-up only), for every landscape type on
- * the generic path with the FDR2 terms on, with a constant covariance and
- * with one of the form a(theta) C0. The counter is checked to see the
+ * the generic path with the FDR2 terms on (a rotated quartic also in its
+ * frame), with a constant covariance and with one of the form a(theta) C0. The counter is checked to see the
  * library's allocations at all. */
 Test(engine, generic_path_allocates_nothing_per_step)
 {
@@ -259,6 +259,9 @@ Test(engine, generic_path_allocates_nothing_per_step)
         "[landscape]\ntype = quartic\ndim = 7\nh = log 0.5 2\ncubic = 0.5\nquartic = 2\n"
         "coupling = 0.3\nrotation = random\n[noise]\ncovariance = spectrum log 0.5 1.5\n"
         "covariance_rotation = random\n[optimizer]\nlr = 0.1\n",
+        /* d > tensor_full_max: stepped in its frame */
+        "[landscape]\ntype = quartic\ndim = 60\nh = log 0.5 2\ncubic = 0.5\nquartic = 2\n"
+        "rotation = random\n[optimizer]\nlr = 0.1\n",
         "[landscape]\ntype = quartic\ndim = 2\nh = -1 1\nquartic = 3 0\n[noise]\ntype = state\n"
         "s0 = 1\ns1 = 1\ncovariance = isotropic 2\n[optimizer]\nlr = 0.1\n",
         "[landscape]\ntype = gmm\ndim = 3\ncomponents = 2\nmeans = 0 0 0; 1 -1 0.5\n"
