@@ -57,7 +57,8 @@ typedef struct {
      * else NULL. The engine then steps in the coordinates x = V (theta - o). */
     const void *(*frame)(const void *state, const double **V, const double **o);
     /* Hessian at x, dim x dim row-major (set-up, reports and the CLI; the
-     * engine does without it). */
+     * engine needs it only for minibatch noise over shifted copies of an
+     * anharmonic landscape, whose C(theta) has no prepared form). */
     void (*hessian)(const void *state, const double *x, double *H);
     /* The point theta* the type is built around (its global minimum where
      * known); returns 1 if it is known to be the global minimum. */
