@@ -298,18 +298,19 @@ i=1
 while [ "$i" -le "$REPS" ]; do
     echo "anharmonic repetition $i of $REPS (FDR2 terms on, one thread)"
     if [ $((i % 2)) -eq 1 ]; then order="fdrsim numpy"; else order="numpy fdrsim"; fi
-    echo "$anh_workloads" | while read -r tag model d R T py arg; do
+    # (wl, not tag: run_fdrsim and run_numpy set tag)
+    echo "$anh_workloads" | while read -r wl model d R T py arg; do
         for who in $order; do
             if [ "$who" = fdrsim ] && [ "$fdrsim_ok" = yes ]; then
                 set -- --set "landscape.dim=$d" --set "run.replicas=$R" --set "run.steps=$T"
                 # the GMM files fix their dimension (the means): no landscape.dim
                 case $model in bench-gmm-*) set -- --set "run.replicas=$R" --set "run.steps=$T" ;; esac
-                run_fdrsim "$tag" "$SRCDIR/models/$model.ini" 1 "$@"
+                run_fdrsim "$wl" "$SRCDIR/models/$model.ini" 1 "$@"
             elif [ "$who" = numpy ] && [ "$have_numpy" = yes ]; then
                 if [ "$arg" = - ]; then
-                    run_numpy "np$tag" "$py" $((d * R * T)) "$d" "$R" "$T" 1
+                    run_numpy "np$wl" "$py" $((d * R * T)) "$d" "$R" "$T" 1
                 else
-                    run_numpy "np$tag" "$py" $((d * R * T)) "$d" "$R" "$T" 1 "$arg"
+                    run_numpy "np$wl" "$py" $((d * R * T)) "$d" "$R" "$T" 1 "$arg"
                 fi
             fi
         done
