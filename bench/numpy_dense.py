@@ -4,7 +4,7 @@ Heavy-ball SGD on f = 0.5 x^T H x with a dense Hessian H = Q diag(logspace(-1,1,
 (Q: 4 random Householder reflections), R replicas as the rows of one matrix, so the gradient
 of all replicas is one matrix product (BLAS dgemm; numpy's BLAS is whatever libblas.so.3 the
 dynamic loader picks - OpenBLAS on Debian when installed).
-Based on, and credited to, the project's baseline /work/shared/baselines/sgd_dense.py; the
+Based on, and credited to, the project's baseline sgd_dense.py; the
 'naive' mode is that code unchanged, 'tuned' (the default, the figure fdrsim is compared with)
 is the same work in place on preallocated buffers, as in sgd_diag.py's tuned variant.
 

@@ -1,7 +1,7 @@
 """numpy reference for fdrsim's diagonal benchmark (models/bench-diag.ini).
 
 Heavy-ball SGD on f = 0.5 sum_i h_i x_i^2, h = logspace(-1, 1, d), R replicas vectorized.
-Copied, with credit, from the project's baseline /work/shared/baselines/sgd_diag.py
+Copied, with credit, from the project's baseline sgd_diag.py
 ("what a researcher would write instead"); the logic, the work and the printed observables are
 unchanged, so the two stay comparable.
 

@@ -11,6 +11,8 @@
 #   PYTHON      Python with numpy                     (default /usr/bin/python3, else python3)
 #   RNG_SPEED   generator benchmark binary            (default ./bench/rng_speed or ./rng_speed)
 #   BENCH_CPU   core for the one-thread runs          (default: the first this shell may use)
+#   BENCH_ONLY  "quadratic" or "anharmonic": run only that half (default: both)
+#   BENCH_PLOT  where the anharmonic cost figure goes  (default ./bench-cost.png; needs gnuplot)
 #
 # Every repetition runs fdrsim and numpy back to back (order alternating between repetitions), so
 # that machine drift affects both; the ratios quoted are medians of the per-repetition ratios.
@@ -23,6 +25,9 @@ script_dir=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=${SRCDIR:-$(dirname "$script_dir")}
 FDRSIM=${FDRSIM:-./fdrsim}
 REPS=${BENCH_REPS:-5}
+ONLY=${BENCH_ONLY:-}
+case $ONLY in '' | quadratic | anharmonic) ;; *) echo "run.sh: BENCH_ONLY must be quadratic or anharmonic" >&2; exit 2 ;; esac
+PLOT=${BENCH_PLOT:-./bench-cost.png}
 case $REPS in '' | *[!0-9]* | 0) echo "run.sh: BENCH_REPS must be a positive integer" >&2; exit 2 ;; esac
 
 if [ -z "${PYTHON:-}" ]; then
@@ -200,7 +205,8 @@ if [ ! -x "$FDRSIM" ]; then
     echo "note: fdrsim binary '$FDRSIM' not found (run from the build directory or set FDRSIM=)"
     fdrsim_ok=no
 fi
-for m in bench-diag bench-dense; do
+for m in bench-diag bench-dense bench-quartic-rotated bench-quartic-separable bench-gmm-d10 \
+    bench-gmm-d50 bench-gmm-d100; do
     if [ ! -f "$SRCDIR/models/$m.ini" ]; then
         echo "note: $SRCDIR/models/$m.ini not found (set SRCDIR=)"
         fdrsim_ok=no
@@ -232,6 +238,7 @@ echo
 diag_work=$((2000 * 256 * 1000))
 dense_work=$((2000 * 256 * 500))
 i=1
+[ "$ONLY" = anharmonic ] && i=$((REPS + 1))
 while [ "$i" -le "$REPS" ]; do
     echo "repetition $i of $REPS"
     # alternate which program goes first, so a slow start or a warming machine hits both
@@ -271,6 +278,46 @@ while [ "$i" -le "$REPS" ]; do
 done
 echo
 
+
+# ---- anharmonic landscapes ----------------------------------------------------------------------
+# WORKLOADS: tag, fdrsim model, d, R, steps, numpy script, its extra argument. Steps are chosen so
+# that each numpy run takes about a second on the development VM.
+anh_workloads="qr100r32 bench-quartic-rotated 100 32 2000 numpy_quartic.py rotated
+qr300r32 bench-quartic-rotated 300 32 800 numpy_quartic.py rotated
+qr1000r32 bench-quartic-rotated 1000 32 100 numpy_quartic.py rotated
+qr100r256 bench-quartic-rotated 100 256 400 numpy_quartic.py rotated
+qr300r256 bench-quartic-rotated 300 256 150 numpy_quartic.py rotated
+qr1000r256 bench-quartic-rotated 1000 256 40 numpy_quartic.py rotated
+qs100r32 bench-quartic-separable 100 32 2000 numpy_quartic.py separable
+qs1000r32 bench-quartic-separable 1000 32 400 numpy_quartic.py separable
+g10r32 bench-gmm-d10 10 32 4000 numpy_gmm.py -
+g50r32 bench-gmm-d50 50 32 4000 numpy_gmm.py -
+g100r32 bench-gmm-d100 100 32 1000 numpy_gmm.py -"
+i=1
+[ "$ONLY" = quadratic ] && i=$((REPS + 1))
+while [ "$i" -le "$REPS" ]; do
+    echo "anharmonic repetition $i of $REPS (FDR2 terms on, one thread)"
+    if [ $((i % 2)) -eq 1 ]; then order="fdrsim numpy"; else order="numpy fdrsim"; fi
+    # (wl, not tag: run_fdrsim and run_numpy set tag)
+    echo "$anh_workloads" | while read -r wl model d R T py arg; do
+        for who in $order; do
+            if [ "$who" = fdrsim ] && [ "$fdrsim_ok" = yes ]; then
+                set -- --set "landscape.dim=$d" --set "run.replicas=$R" --set "run.steps=$T"
+                # the GMM files fix their dimension (the means): no landscape.dim
+                case $model in bench-gmm-*) set -- --set "run.replicas=$R" --set "run.steps=$T" ;; esac
+                run_fdrsim "$wl" "$SRCDIR/models/$model.ini" 1 "$@"
+            elif [ "$who" = numpy ] && [ "$have_numpy" = yes ]; then
+                if [ "$arg" = - ]; then
+                    run_numpy "np$wl" "$py" $((d * R * T)) "$d" "$R" "$T" 1
+                else
+                    run_numpy "np$wl" "$py" $((d * R * T)) "$d" "$R" "$T" 1 "$arg"
+                fi
+            fi
+        done
+    done
+    i=$((i + 1))
+done
+echo
 # ---- table --------------------------------------------------------------------------------------
 
 for t in diag1 diag2 diag1f dense1 npdiag npdense rng; do
@@ -335,6 +382,55 @@ if [ "$fdrsim_ok" = yes ]; then
 fi
 echo
 
+
+if [ "$ONLY" != quadratic ]; then
+    echo "anharmonic landscapes, FDR2 terms on (F2, F3, F4 and the noise-averaged F2), 1 thread:"
+    printf '%-36s %12s %12s %8s %8s\n' workload "fdrsim upd/s" "numpy upd/s" ratio whole
+    : >"$tmp/cost.dat"
+    echo "$anh_workloads" | while read -r tag model d R T py arg; do
+        for k in ups wall; do
+            [ -f "$tmp/$tag.$k" ] || : >"$tmp/$tag.$k"
+            [ -f "$tmp/np$tag.$k" ] || : >"$tmp/np$tag.$k"
+        done
+        paired "$tag" "np$tag" ups "$tmp/r_$tag"
+        paired "$tag" "np$tag" wall "$tmp/rw_$tag"
+        mf=$(median "$tmp/$tag.ups")
+        mn=$(median "$tmp/np$tag.ups")
+        echo "$(median "$tmp/r_$tag")" >"$tmp/m_$tag"
+        case $tag in qr*r32) fam=1 ;; qr*r256) fam=2 ;; qs*) fam=3 ;; *) fam=4 ;; esac
+        echo "$fam $d $mf $mn" >>"$tmp/cost.dat"
+        case $model in
+        bench-quartic-rotated) name="quartic rotated d=$d R=$R" ;;
+        bench-quartic-separable) name="quartic separable d=$d R=$R" ;;
+        *) name="gmm K=3 d=$d R=$R" ;;
+        esac
+        printf '%-36s %12s %12s %8s %8s\n' "$name" "$(fmt "$mf")" "$(fmt "$mn")" \
+            "$(fmt "$(median "$tmp/r_$tag")")" "$(fmt "$(median "$tmp/rw_$tag")")"
+    done
+    # slopes of log(seconds per update) against log d, per family, least squares
+    echo "slopes of log(cost per update) against log d (0: cost per step O(R d), 1: O(R d^2)):"
+    for fam in 1 2 3 4; do
+        case $fam in 1) name="quartic rotated, R=32" ;; 2) name="quartic rotated, R=256" ;;
+            3) name="quartic separable, R=32" ;; 4) name="gmm K=3, R=32" ;; esac
+        awk -v f="$fam" -v name="$name" '$1 == f && $3 != "nan" && $4 != "nan" {
+            x = log($2); n++; sx += x; sxx += x * x
+            y = -log($3); sy += y; sxy += x * y; z = -log($4); sz += z; sxz += x * z }
+            END { if (n < 2) { printf "  %-28s -\n", name; exit }
+                  den = n * sxx - sx * sx
+                  printf "  %-28s fdrsim %5.2f   numpy %5.2f\n", name, (n * sxy - sx * sy) / den,
+                         (n * sxz - sx * sz) / den }' "$tmp/cost.dat"
+    done
+    if command -v gnuplot >/dev/null 2>&1 && [ -s "$tmp/cost.dat" ]; then
+        if gnuplot -e "datafile='$tmp/cost.dat'; outfile='$PLOT'" "$SRCDIR/bench/cost.gp" 2>"$tmp/gp.log"; then
+            echo "figure: $PLOT (cost per coordinate update against d; bench/cost.gp)"
+        else
+            echo "note: gnuplot failed: $(head -n 3 "$tmp/gp.log")"
+        fi
+    else
+        echo "note: no gnuplot: the cost figure is not drawn"
+    fi
+    echo
+fi
 # target NAME VALUE LIMIT UNIT
 target() {
     v=$2
@@ -354,6 +450,15 @@ target "diagonal, 1 thread / tuned numpy" "$r_diag1" 5 x
 target "diagonal, 1 thread / generator alone" "$r_gen" 0.8 ""
 target "dense, 1 thread / tuned numpy" "$r_dense1" 1.3 x
 target "diagonal, 2 threads / 1 thread" "$r_scale" 1.7 x
+for tag in qr100r32 qr300r32 qr1000r32 qr100r256 qr300r256 qr1000r256; do
+    target "quartic rotated $tag / numpy" "$(cat "$tmp/m_$tag" 2>/dev/null)" 1.5 x
+done
+for tag in qs100r32 qs1000r32; do
+    target "quartic separable $tag / numpy" "$(cat "$tmp/m_$tag" 2>/dev/null)" 4 x
+done
+for tag in g10r32 g50r32 g100r32; do
+    target "gmm $tag / numpy" "$(cat "$tmp/m_$tag" 2>/dev/null)" 1.5 x
+done
 echo "for information (the numpy programs do not compute FDR2's terms):"
 printf '  %-44s %8s\n' "diagonal with FDR2 on, 1 thread / generator" "$(fmt "$r_genf")"
 

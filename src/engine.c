@@ -28,8 +28,11 @@ typedef struct {
 typedef struct {
     size_t first, n; /* replicas [first, first + n) */
     double *X, *V, *G, *Z, *F, *work, *dx;
+    double *Zf; /* stepping in a frame: the noise rows in the frame (n x d), or NULL */
     double *VW, *HVW; /* FDR2: the rows [v'; w] (2n x d) and their product with H */
-    double *Hx, *Cx;  /* FDR2 off the quadratic: H(theta) and C(theta), d x d */
+    double *DU, *D, *T; /* FDR2 off the quadratic: the rows v'_r, w_r interleaved (2n x d),
+                           their derivatives (2n x fdr2_order) and Tr(H(theta_r) C) (n) */
+    double *Hx, *Cx;  /* FDR2, C(theta) with neither a trace nor a scale form: d x d */
     double *obs;      /* n x FDR_NOBS, this step's observables */
     fdr_rng **rng;
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
@@ -37,6 +40,20 @@ typedef struct {
     size_t div_replica;
     double div_vv; /* |v|^2 of the diverged replica; NAN if not finite */
 } block;
+
+/* Stepping in a landscape's frame x = V (theta - o) (fdr_landscape.frame):
+ * its f0 needs no rotation, so a replica step costs one product, the noise
+ * into the frame. Every scalar observable is invariant; the reference
+ * point and the tensor directions are moved into the frame once, the FDR0
+ * sums back out of it at the end, the samples one coordinate at a time. */
+typedef struct {
+    const void *f0;     /* the type's state for f0 */
+    const double *V, *o;
+    double *c;          /* V (ref - o) */
+    double *dirs;       /* the tensor directions in the frame (ntens x d), or NULL */
+    double *C;          /* V C V^T */
+    fdr_trace tc;       /* C prepared for f0's traces */
+} frame_run;
 
 void fdr_engine_initial(const fdr_model *m, double *theta0)
 {
@@ -208,11 +225,15 @@ static void block_free(block *b)
     free(b->V);
     free(b->G);
     free(b->Z);
+    free(b->Zf);
     free(b->F);
     free(b->work);
     free(b->dx);
     free(b->VW);
     free(b->HVW);
+    free(b->DU);
+    free(b->D);
+    free(b->T);
     free(b->Hx);
     free(b->Cx);
     free(b->obs);
@@ -232,7 +253,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     b->G = fdr_malloc_aligned(n * d * sizeof *b->G);
     b->Z = fdr_malloc_aligned(n * d * sizeof *b->Z);
     b->F = fdr_malloc(n * sizeof *b->F);
-    b->work = fdr_malloc(n * d * sizeof *b->work);
+    b->work = fdr_malloc(fdr_landscape_work_size(m->land, n, 2) * sizeof *b->work);
     b->dx = fdr_malloc(d * sizeof *b->dx);
     b->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *b->ts);
     b->rng = fdr_calloc(n, sizeof *b->rng);
@@ -247,7 +268,15 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
             if (!b->VW || !b->HVW)
                 return FDR_ENOMEM;
         }
-        if (!m->land->H || !m->noise->C) {
+        if (!m->land->H) {
+            b->DU = fdr_malloc(2 * n * d * sizeof *b->DU);
+            b->D = fdr_malloc(2 * n * (size_t)m->fdr2_order * sizeof *b->D);
+            b->T = fdr_malloc(n * sizeof *b->T);
+            if (!b->DU || !b->D || !b->T)
+                return FDR_ENOMEM;
+        }
+        const fdr_noise_type *nt = m->noise->type;
+        if (!m->noise->C && !nt->covariance_scale && (m->land->H ? !nt->trace_hc : 1)) {
             b->Hx = fdr_malloc(d * d * sizeof *b->Hx);
             b->Cx = fdr_malloc(d * d * sizeof *b->Cx);
             if (!b->Hx || !b->Cx)
@@ -266,8 +295,8 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
 }
 
 /* Tensor FDR1 sums for one replica's pre-update state (dx = theta - c). */
-static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx, const double *g,
-                              const double *v)
+static void tensor_accumulate(const fdr_result *res, const double *dirs, size_t u,
+                              const double *dx, const double *g, const double *v)
 {
     size_t d = res->d;
     double *A = res->tA + u * res->ntens, *B = res->tB + u * res->ntens;
@@ -281,7 +310,7 @@ static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx,
         return;
     }
     for (size_t k = 0; k < res->ntens; k++) {
-        const double *dir = res->dirs + k * d;
+        const double *dir = dirs + k * d;
         double a = 0, b = 0, c = 0;
 #pragma omp simd reduction(+ : a, b, c)
         for (size_t i = 0; i < d; i++) {
@@ -332,12 +361,22 @@ static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long 
 /* Keeps replica r's theta as stationary sample k. The fused path has
  * already stepped (and stores theta - c), so its sample is theta_{t+1}: a
  * draw from the same stationary law. */
-static void record_sample(const fdr_model *m, fdr_result *res, const block *b, size_t r, size_t k)
+static void record_sample(const fdr_model *m, fdr_result *res, const block *b,
+                          const frame_run *fr, size_t r, size_t k)
 {
     size_t d = res->d, sd = res->sample_dim;
     double *out = res->samples + (k * res->R + b->first + r) * sd;
-    for (size_t i = 0; i < sd; i++)
-        out[i] = b->X[r * d + i] + (res->fused ? m->land->ref[i] : 0.0);
+    const double *x = b->X + r * d;
+    for (size_t i = 0; i < sd; i++) {
+        if (!fr) {
+            out[i] = x[i] + (res->fused ? m->land->ref[i] : 0.0);
+            continue;
+        }
+        double y = 0; /* theta - o = V^T x */
+        for (size_t j = 0; j < d; j++)
+            y += fr->V[j * d + i] * x[j];
+        out[i] = fr->o[i] + y;
+    }
 }
 
 static size_t unit_of(const fdr_result *res, size_t replica, long batch)
@@ -482,15 +521,17 @@ static void fused_vsum(const fdr_model *m, const fdr_result *res, long t, long b
 
 /* Observables of the pre-update state (theta_t, v_t) that need only the
  * gradient, plus the FDR0 and tensor sums. */
-static void observe_state(const fdr_model *m, const fdr_result *res, block *b, size_t r,
-                          long batch, size_t u)
+static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
+                          const frame_run *fr, size_t r, long batch, size_t u)
 {
     size_t d = res->d;
-    const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d, *c = m->land->ref;
-    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0;
+    const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
+    const double *c = fr ? fr->c : m->land->ref;
+    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx;
+#pragma omp simd reduction(+ : ol, vv, gsq, vg)
     for (size_t i = 0; i < d; i++) {
-        b->dx[i] = x[i] - c[i];
-        ol += b->dx[i] * g[i];
+        dx[i] = x[i] - c[i];
+        ol += dx[i] * g[i];
         vv += v[i] * v[i];
         gsq += g[i] * g[i];
         vg += v[i] * g[i];
@@ -508,25 +549,28 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b, s
         vs[i] += v[i];
     }
     if (res->ntens)
-        tensor_accumulate(res, u, b->dx, g, v);
+        tensor_accumulate(res, fr ? fr->dirs : res->dirs, u, b->dx, g, v);
 }
 
-/* eta_b^2 Tr(H C) / 2 at theta (the noise part of the noise-averaged F2),
- * using the block's d x d scratch where H or C depends on theta. */
+/* eta_b^2 Tr(H C(theta)) / 2 at theta for a covariance that depends on
+ * theta, where the landscape's prepared traces cannot serve: with a
+ * constant H from the noise law's trace_hc, else (shifted copies of an
+ * anharmonic landscape under minibatch noise) from H(theta) and C(theta)
+ * formed in the block's d x d scratch. */
 static double noise_f2(const fdr_model *m, block *b, const double *x)
 {
     size_t d = m->land->dim;
-    const double *H = m->land->H, *C = m->noise->C;
+    const double *H = m->land->H, *C;
+    if (H && m->noise->type->trace_hc)
+        return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
     if (!H) {
         fdr_landscape_hessian(m->land, x, b->Hx);
         H = b->Hx;
     }
-    if (!C && m->noise->type->trace_hc)
+    if (m->noise->type->trace_hc)
         return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
-    if (!C) {
-        m->noise->type->covariance(m->noise->state, x, b->Cx);
-        C = b->Cx;
-    }
+    m->noise->type->covariance(m->noise->state, x, b->Cx);
+    C = b->Cx;
     double t = 0;
     for (size_t i = 0; i < d * d; i++)
         t += H[i] * C[i]; /* Tr(H C) = sum_ij H_ij C_ji, both symmetric */
@@ -535,8 +579,11 @@ static double noise_f2(const fdr_model *m, block *b, const double *x)
 
 /* FDR2 terms of every replica of the block once V holds v' and the first
  * n rows of VW hold v', the next n hold w = mu v - eta_b grad f (quadratic);
- * or, off the quadratic, from directional derivatives along v' and w. */
-static void observe_fdr2(const fdr_model *m, block *b, double c0)
+ * or, off the quadratic, from the landscape's block derivatives along v'
+ * and w and its traces Tr(H(theta) C) for the prepared tc (NULL when C
+ * depends on theta in a way only noise_f2 handles). */
+static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trace *tc,
+                         const frame_run *fr, const double *Z)
 {
     size_t d = m->land->dim, n = b->n;
     int K = m->fdr2_order;
@@ -559,25 +606,37 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0)
         }
         return;
     }
+    /* w = mu v - eta_b grad f, rebuilt from v' = w - eta_b xi. */
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++) {
+            b->DU[2 * r * d + i] = b->V[r * d + i];
+            b->DU[(2 * r + 1) * d + i] = b->V[r * d + i] + m->eta_b * Z[r * d + i];
+        }
+    if (fr)
+        m->land->type->derivs_block(fr->f0, n, b->X, 2, b->DU, K, b->D, &fr->tc, b->T, b->work);
+    else
+        fdr_landscape_derivs_block(m->land, n, b->X, 2, b->DU, K, b->D, tc, tc ? b->T : NULL,
+                                   b->work);
+    const double e2 = 0.5 * m->eta_b * m->eta_b;
+    const fdr_noise_type *nt = m->noise->type;
     for (size_t r = 0; r < n; r++) {
-        double *obs = b->obs + r * FDR_NOBS, D[FDR_KMAX], fact = 1;
-        const double *x = b->X + r * d;
-        fdr_landscape_dderiv(m->land, x, b->V + r * d, K, D);
+        double *obs = b->obs + r * FDR_NOBS, fact = 1;
+        const double *x = b->X + r * d, *Dv = b->D + 2 * r * (size_t)K, *Dw = Dv + K;
         for (int k = 2; k <= FDR_KMAX; k++) {
             fact *= k;
-            obs[FDR_OBS_F2 + k - 2] = k <= K ? D[k - 1] / fact : 0;
+            obs[FDR_OBS_F2 + k - 2] = k <= K ? Dv[k - 1] / fact : 0;
         }
-        /* w = mu v - eta_b grad f, rebuilt from v' = w - eta_b xi. */
-        for (size_t i = 0; i < d; i++)
-            b->dx[i] = b->V[r * d + i] + m->eta_b * b->Z[r * d + i];
-        fdr_landscape_dderiv(m->land, x, b->dx, 2, D);
-        obs[FDR_OBS_F2N] = 0.5 * D[1] + noise_f2(m, b, x);
+        const double *C0;
+        double noise = !tc && !fr    ? noise_f2(m, b, x)
+                       : m->noise->C ? e2 * b->T[r]
+                                     : e2 * b->T[r] * nt->covariance_scale(m->noise->state, x, &C0);
+        obs[FDR_OBS_F2N] = 0.5 * Dw[1] + noise;
     }
 }
 
 /* Runs every step of one block of replicas. */
 static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused_coef *fc,
-                      double c0, progress_state *p)
+                      double c0, const fdr_trace *tc, const frame_run *fr, progress_state *p)
 {
     size_t d = res->d, n = b->n;
     const double mu = m->momentum, eta = m->eta_b;
@@ -595,7 +654,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                 if (batch >= 0 && res->ntens) {
                     for (size_t i = 0; !dense && i < d; i++)
                         g[i] = fc->h[i] * x[i];
-                    tensor_accumulate(res, u, x, g, v);
+                    tensor_accumulate(res, res->dirs, u, x, g, v);
                 }
                 if (batch >= 0)
                     fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
@@ -604,29 +663,41 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                            b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
             }
             if (dense && fdr2)
-                observe_fdr2(m, b, c0);
+                observe_fdr2(m, b, c0, NULL, NULL, b->Z);
         } else {
-            fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
+            if (fr)
+                m->land->type->eval_block(fr->f0, n, b->X, b->F, b->G, b->work);
+            else
+                fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
             for (size_t r = 0; r < n; r++)
-                observe_state(m, res, b, r, batch,
+                observe_state(m, res, b, fr, r, batch,
                               batch >= 0 ? unit_of(res, b->first + r, batch) : 0);
+            /* a law with a constant covariance draws without looking at the point */
             m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
+            const double *Z = b->Z;
+            if (fr) { /* rows: (V z)^T = z^T V^T */
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0,
+                            b->Z, (int)d, fr->V, (int)d, 0.0, b->Zf, (int)d);
+                Z = b->Zf;
+            }
             for (size_t k = 0; k < n * d; k++) {
                 double w = mu * b->V[k] - eta * b->G[k];
-                b->V[k] = w - eta * b->Z[k];
+                b->V[k] = w - eta * Z[k];
                 if (b->VW) {
                     b->VW[k] = b->V[k];
                     b->VW[n * d + k] = w;
                 }
             }
-            if (fdr2)
-                observe_fdr2(m, b, c0);
+            /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
+             * they cost most, they stay zero there (obs starts zeroed). */
+            if (fdr2 && (batch >= 0 || m->land->H))
+                observe_fdr2(m, b, c0, tc, fr, Z);
         }
         for (size_t r = 0; r < n; r++) {
             if (batch >= 0)
                 res->ucount[unit_of(res, b->first + r, batch)]++;
             if (batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
-                record_sample(m, res, b, r, (size_t)((t - m->burn_in) / res->sample_every));
+                record_sample(m, res, b, fr, r, (size_t)((t - m->burn_in) / res->sample_every));
             if (!record_scalars(res, b, r, batch, rec, b->obs + r * FDR_NOBS)) {
                 b->div_step = t;
                 b->div_replica = b->first + r;
@@ -655,14 +726,86 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
 }
 
 /* Replicas per block: small for the separable fused path (state stays in
- * L1/L2), larger for dense Hessians so the BLAS level-3 product is
- * efficient. Never a function of the thread count, so results do not
- * depend on it. */
+ * L1/L2), larger for dense Hessians and off the quadratic (the landscape's
+ * block products) so the BLAS level-3 products are efficient. Never a
+ * function of the thread count, so results do not depend on it. */
 static size_t block_size(const fdr_model *m, int fused)
 {
     if (fused && m->land->hdiag)
         return 8;
-    return m->land->H && !m->land->hdiag ? 64 : 16;
+    if (m->land->H && !m->land->hdiag)
+        return 64;
+    return m->land->H ? 16 : 32;
+}
+
+static void frame_clear(frame_run *fr)
+{
+    free(fr->c);
+    free(fr->dirs);
+    free(fr->C);
+    fdr_trace_clear(&fr->tc);
+}
+
+/* Moves what the run needs into the landscape's frame: the reference
+ * point, the tensor directions (rows dir V^T), the covariance V C V^T and
+ * its traces, and theta0 itself (in place). */
+static int frame_init(frame_run *fr, const fdr_model *m, const fdr_result *res, double *theta0)
+{
+    const fdr_landscape *l = m->land;
+    size_t d = l->dim, nt = res->ntens;
+    fr->f0 = l->frame;
+    fr->V = l->frame_V;
+    fr->o = l->frame_o;
+    double *y = fdr_malloc(2 * d * sizeof *y), *W = fdr_malloc(d * d * sizeof *W);
+    fr->c = fdr_malloc(d * sizeof *fr->c);
+    fr->C = fdr_malloc(d * d * sizeof *fr->C);
+    if (nt)
+        fr->dirs = fdr_malloc(nt * d * sizeof *fr->dirs);
+    int rc = y && W && fr->c && fr->C && (fr->dirs || !nt) ? FDR_OK : FDR_ENOMEM;
+    if (rc == FDR_OK) {
+        for (size_t i = 0; i < d; i++) {
+            y[i] = l->ref[i] - fr->o[i];
+            y[d + i] = theta0[i] - fr->o[i];
+        }
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, fr->V, (int)d, y, 1, 0.0,
+                    fr->c, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, fr->V, (int)d, y + d, 1,
+                    0.0, theta0, 1);
+        if (nt)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)d, (int)d, 1.0,
+                        res->dirs, (int)d, fr->V, (int)d, 0.0, fr->dirs, (int)d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, fr->V,
+                    (int)d, m->noise->C, (int)d, 0.0, W, (int)d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d, (int)d, (int)d, 1.0, W,
+                    (int)d, fr->V, (int)d, 0.0, fr->C, (int)d);
+        /* exactly symmetric, as the original is */
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < i; j++)
+                fr->C[j * d + i] = fr->C[i * d + j] =
+                    0.5 * (fr->C[i * d + j] + fr->C[j * d + i]);
+        rc = fdr_trace_init_type(&fr->tc, l->type, fr->f0, d, fr->C);
+    }
+    free(y);
+    free(W);
+    return rc;
+}
+
+/* Rotates the units' FDR0 sums (rows, U x d) out of the frame:
+ * theta-space vectors are V^T x, as rows x^T V. */
+static int frame_finish(const frame_run *fr, fdr_result *res)
+{
+    size_t U = res->units, d = res->d;
+    double *tmp = fdr_malloc(U * d * sizeof *tmp);
+    if (!tmp)
+        return FDR_ENOMEM;
+    double *sums[2] = {res->gsum, res->vsum};
+    for (int k = 0; k < 2; k++) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)U, (int)d, (int)d, 1.0,
+                    sums[k], (int)d, fr->V, (int)d, 0.0, tmp, (int)d);
+        memcpy(sums[k], tmp, U * d * sizeof *tmp);
+    }
+    free(tmp);
+    return FDR_OK;
 }
 
 int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out)
@@ -697,8 +840,20 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         if (fc.h)
             fc.h[i] = m->land->hdiag[i];
     }
-    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++)
+    /* Off the quadratic, a landscape with a frame is stepped in it when the
+     * noise covariance is constant (the law then draws independently of the
+     * point) and the tensor FDR1 is not the full matrix (which would have to
+     * be rotated back). */
+    frame_run frs = {0};
+    const frame_run *fr = NULL;
+    if (rc == FDR_OK && !res->fused && m->land->frame && m->noise->C && !res->tensor_full &&
+        (rc = frame_init(&frs, m, res, theta0)) == FDR_OK)
+        fr = &frs;
+    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
+        if (rc == FDR_OK && fr && !(blocks[k].Zf = fdr_malloc(blocks[k].n * d * sizeof(double))))
+            rc = FDR_ENOMEM;
+    }
     fdr_blas_serial(); /* parallelism comes from the replica blocks */
 #ifdef _OPENMP
     if (threads > 0)
@@ -712,6 +867,17 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     if (m->land->H && m->noise->C)
         for (size_t i = 0; i < d * d; i++)
             c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * m->noise->C[i];
+    /* Off the quadratic, the landscape prepares Tr(H(theta) C) once for a
+     * constant C, or for C0 when C(theta) = a(theta) C0. */
+    fdr_trace tc = {0};
+    int have_tc = 0;
+    if (rc == FDR_OK && m->fdr2 && !m->land->H && !fr) {
+        const double *C = m->noise->C;
+        if (!C && m->noise->type->covariance_scale)
+            m->noise->type->covariance_scale(m->noise->state, theta0, &C);
+        if (C && (rc = fdr_trace_init(&tc, m->land, C)) == FDR_OK)
+            have_tc = 1;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == FDR_OK) {
@@ -719,7 +885,7 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         {
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], &fc, c0, &prog);
+                run_block(m, res, &blocks[k], &fc, c0, have_tc ? &tc : NULL, fr, &prog);
         }
     }
     if (prog.shown >= 0)
@@ -738,6 +904,8 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
         for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
             res->ts[i] += blocks[k].ts[i];
     }
+    if (rc == FDR_OK && div_step < 0 && fr)
+        rc = frame_finish(fr, res);
     if (rc == FDR_OK && div_step >= 0 && !(div_vv > res->vv_limit))
         rc = fdr_error(FDR_EDIVERGED,
                        "%s: the run diverged: the state of replica %zu became non-finite at step "
@@ -752,6 +920,8 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     for (size_t k = 0; blocks && k < nblocks; k++)
         block_free(&blocks[k]);
     free(blocks);
+    fdr_trace_clear(&tc);
+    frame_clear(&frs);
     free(theta0);
     free(fc.nes);
     free(fc.h);

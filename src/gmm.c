@@ -22,6 +22,7 @@
 #include "noise.h"
 
 #include <ctype.h>
+#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,8 @@ static int read_means(fdr_config *cfg, size_t d, size_t K, double *means)
             rc = fdr_config_error(cfg, "landscape", "means",
                                   "component %zu: expected %zu numbers (dim), got %zu", k + 1, d, m);
         free(v);
-        piece = end + 1;
+        if (end) /* the last group has no ';' after it */
+            piece = end + 1;
     }
     free(buf);
     return rc;
@@ -327,74 +329,112 @@ static int gmm_init(void *state, fdr_config *cfg, size_t d)
     return rc;
 }
 
-/* Returns l = log(w N(x)) for component c. With v non-NULL also writes
- * v = P (x - m); with u non-NULL writes *a = -u^T P (x - m) and
- * *b = u^T P u, the line coefficients of l(x + s u) = l + a s - b s^2/2.
- * P (x - m) is formed from the difference, not as P x - P m, to keep its
- * precision near the mean. */
-static double component_eval(const component *c, size_t d, const double *x, double *v,
-                             const double *u, double *a, double *b)
+/* Returns l = log(w N(x)) for component c and writes v = P (x - m),
+ * formed from the difference, not as P x - P m, to keep its precision near
+ * the mean. */
+static double component_eval(const component *c, size_t d, const double *x, double *v)
 {
-    double q = 0, ua = 0, ub = 0;
+    double q = 0;
     for (size_t i = 0; i < d; i++) {
-        double pd = 0, pu = 0;
+        double pd = 0;
         if (c->pdiag) {
             pd = c->pdiag[i] * (x[i] - c->mean[i]);
-            if (u)
-                pu = c->pdiag[i] * u[i];
         } else {
             const double *row = c->P + i * d;
             for (size_t j = 0; j < d; j++)
                 pd += row[j] * (x[j] - c->mean[j]);
-            for (size_t j = 0; u && j < d; j++)
-                pu += row[j] * u[j];
         }
         q += (x[i] - c->mean[i]) * pd;
-        if (v)
-            v[i] = pd;
-        if (u) {
-            ua -= u[i] * pd;
-            ub += u[i] * pu;
-        }
-    }
-    if (u) {
-        *a = ua;
-        *b = ub;
+        v[i] = pd;
     }
     return c->lognorm - 0.5 * q;
 }
 
+/* Rows times the component's precision, PY = Y P (n x d): one level-3
+ * product for a full precision, a scaling for a diagonal one. */
+static void times_precision(const component *c, size_t d, size_t n, const double *Y, double *PY)
+{
+    if (c->P) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, Y,
+                    (int)d, c->P, (int)d, 0.0, PY, (int)d);
+        return;
+    }
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++)
+            PY[r * d + i] = c->pdiag[i] * Y[r * d + i];
+}
+
+/* The rows of X minus the component's mean, into Y. */
+static void component_rows(const component *c, size_t d, size_t n, const double *X, double *Y)
+{
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++)
+            Y[r * d + i] = X[r * d + i] - c->mean[i];
+}
+
+/* l = log(w N(x)) from y = x - m and py = P y. */
+static double log_weight(const component *c, size_t d, const double *y, const double *py)
+{
+    double q = 0;
+    for (size_t i = 0; i < d; i++)
+        q += y[i] * py[i];
+    return c->lognorm - 0.5 * q;
+}
+
+/* Doubles of scratch: per component P (x - m) for every point, the points
+ * minus a mean, the directions times a precision, the same per component
+ * times C (traces), the log-weights, the line coefficients a and b and the
+ * moments and cumulants of one line. */
+static size_t gmm_work_size(const void *state, size_t n, size_t m)
+{
+    const gmm *g = state;
+    size_t d = g->d, K = g->K;
+    size_t derivs = (2 * n * K + n + n * m) * d + n * K + 2 * n * m * K + 2 * (FDR_DERIV_KMAX + 2);
+    size_t eval = 2 * n * d + 2 * n;
+    return derivs > eval ? derivs : eval;
+}
+
 /* f = -log sum_k exp(l_k) and grad f = sum_k r_k P_k (theta - m_k), with
- * responsibilities r_k = exp(l_k - LSE). The log-sum-exp is accumulated in
- * one pass (running maximum, rescaling the partial sums when it grows), so
- * no per-component storage is needed; work holds P_k (theta - m_k). */
+ * responsibilities r_k = exp(l_k - LSE). Component by component over the
+ * whole block (one product each), the log-sum-exp of every row
+ * accumulated in one pass (running maximum, rescaling the partial sums
+ * when it grows). */
 static void gmm_eval_block(const void *state, size_t n, const double *X, double *F, double *G,
                            double *work)
 {
     const gmm *g = state;
     size_t d = g->d;
+    double *Y = work, *PY = Y + n * d, *M = PY + n * d, *S = M + n;
+    memset(G, 0, n * d * sizeof *G);
     for (size_t r = 0; r < n; r++) {
-        const double *x = X + r * d;
-        double *grad = G + r * d, *v = work + r * d, M = -INFINITY, S = 0;
-        memset(grad, 0, d * sizeof *grad);
-        for (size_t k = 0; k < g->K; k++) {
-            double l = component_eval(&g->c[k], d, x, v, NULL, NULL, NULL);
-            if (l > M) {
-                double s = exp(M - l);
-                S *= s;
+        M[r] = -INFINITY;
+        S[r] = 0;
+    }
+    for (size_t k = 0; k < g->K; k++) {
+        const component *c = &g->c[k];
+        component_rows(c, d, n, X, Y);
+        times_precision(c, d, n, Y, PY);
+        for (size_t r = 0; r < n; r++) {
+            double *grad = G + r * d, *v = PY + r * d;
+            double l = log_weight(c, d, Y + r * d, v);
+            if (l > M[r]) {
+                double sc = exp(M[r] - l);
+                S[r] *= sc;
                 for (size_t i = 0; i < d; i++)
-                    grad[i] *= s;
-                M = l;
+                    grad[i] *= sc;
+                M[r] = l;
             }
-            double e = exp(l - M);
-            S += e;
+            double e = exp(l - M[r]);
+            S[r] += e;
             for (size_t i = 0; i < d; i++)
                 grad[i] += e * v[i];
         }
+    }
+    for (size_t r = 0; r < n; r++) {
         for (size_t i = 0; i < d; i++)
-            grad[i] /= S;
+            G[r * d + i] /= S[r];
         if (F)
-            F[r] = -(M + log(S));
+            F[r] = -(M[r] + log(S[r]));
     }
 }
 
@@ -426,7 +466,7 @@ static void gmm_hessian(const void *state, const double *x, double *H)
     }
     double *r = v + K * d, *grad = r + K;
     for (size_t k = 0; k < K; k++)
-        r[k] = component_eval(&g->c[k], d, x, v + k * d, NULL, NULL, NULL);
+        r[k] = component_eval(&g->c[k], d, x, v + k * d);
     responsibilities(K, r);
     memset(grad, 0, d * sizeof *grad);
     for (size_t k = 0; k < K; k++)
@@ -451,30 +491,22 @@ static void gmm_hessian(const void *state, const double *x, double *H)
     free(v);
 }
 
-/* D^n f[u^n] for n = 1..K (THEORY section 6). Along the line each component
- * is exp(l_k + a_k s - b_k s^2/2), whose n-th derivative is itself times a
- * Hermite-like polynomial h_n (h_{n+1} = a h_n - n b h_{n-1}); mixing with
- * the responsibilities gives the moments m_n = p^(n)/p, and the cumulants
+/* D^n f[u^n] for n = 1..K (the project's theory notes, section 6) along one
+ * line, from the responsibilities r and the line coefficients a, b of the
+ * nc components: l_k(x + s u) = l_k + a_k s - b_k s^2/2 with a_k = -u^T P_k
+ * (x - m_k) and b_k = u^T P_k u. Each component is exp(l_k + a_k s -
+ * b_k s^2/2), whose n-th derivative is itself times a Hermite-like
+ * polynomial h_n (h_{n+1} = a h_n - n b h_{n-1}); mixing with the
+ * responsibilities gives the moments m_n = p^(n)/p, and the cumulants
  * kappa_n = m_n - sum_{j<n} binom(n-1, j-1) kappa_j m_{n-j} are the
  * derivatives of log p. The cumulants of order >= 2 do not change when every
  * a_k is shifted by the same constant, so the a_k are centred on their mean
  * kappa_1 first: far from the components a_k ~ |theta|/s^2 is large and the
- * raw moments ~ a^n would cancel catastrophically. */
-static void gmm_dderiv(const void *state, const double *x, const double *u, int K, double *out)
+ * raw moments ~ a^n would cancel catastrophically. m and kap hold K + 2. */
+static void line_cumulants(size_t nc, const double *r, const double *a, const double *b, int K,
+                           double *out, double *m, double *kap)
 {
-    const gmm *g = state;
-    size_t d = g->d, nc = g->K, order = K > 0 ? (size_t)K : 0;
-    /* m and kap hold orders 0..max(order, 1) */
-    double *r = fdr_malloc((3 * nc + 2 * (order + 2)) * sizeof *r);
-    if (!r) {
-        for (size_t n = 0; n < order; n++)
-            out[n] = NAN;
-        return;
-    }
-    double *a = r + nc, *b = a + nc, *m = b + nc, *kap = m + order + 2;
-    for (size_t k = 0; k < nc; k++)
-        r[k] = component_eval(&g->c[k], d, x, NULL, u, &a[k], &b[k]);
-    responsibilities(nc, r);
+    size_t order = (size_t)K;
     double k1 = 0;
     for (size_t k = 0; k < nc; k++)
         k1 += r[k] * a[k];
@@ -502,7 +534,97 @@ static void gmm_dderiv(const void *state, const double *x, const double *u, int 
     /* 0 - kappa rather than -kappa: a vanishing cumulant gives +0, not -0 */
     for (size_t n = 1; n <= order; n++)
         out[n - 1] = 0.0 - (n == 1 ? k1 : kap[n]);
-    free(r);
+}
+
+/* Directional derivatives by the cumulant recursion (line_cumulants) and
+ * Tr(H C) with H = sum_k r_k P_k - sum_k r_k (v_k - g)(v_k - g)^T
+ * (gmm_hessian): Tr(H C) = sum_k r_k (Tr(P_k C) - (v_k - g)^T C (v_k - g)),
+ * the Tr(P_k C) precomputed. Per component the points and the directions
+ * each take one product with P_k, and the traces one product with C over
+ * every point and component. */
+static void gmm_derivs_block(const void *state, size_t n, const double *X, size_t m,
+                             const double *U, int K, double *D, const fdr_trace *tc, double *T,
+                             double *work)
+{
+    const gmm *g = state;
+    size_t d = g->d, nc = g->K, nm = n * m;
+    double *PY = work, *CV = PY + n * nc * d, *Y = CV + n * nc * d, *PU = Y + n * d;
+    double *l = PU + nm * d, *a = l + n * nc, *b = a + nm * nc, *mom = b + nm * nc,
+           *kap = mom + FDR_DERIV_KMAX + 2;
+    for (size_t k = 0; k < nc; k++) {
+        const component *c = &g->c[k];
+        double *pyk = PY + k * n * d;
+        component_rows(c, d, n, X, Y);
+        times_precision(c, d, n, Y, pyk);
+        if (nm)
+            times_precision(c, d, nm, U, PU);
+        for (size_t r = 0; r < n; r++) {
+            l[r * nc + k] = log_weight(c, d, Y + r * d, pyk + r * d);
+            for (size_t j = 0; j < m; j++) {
+                const double *u = U + (r * m + j) * d, *pu = PU + (r * m + j) * d;
+                double ua = 0, ub = 0;
+                for (size_t i = 0; i < d; i++) {
+                    ua -= u[i] * pyk[r * d + i];
+                    ub += u[i] * pu[i];
+                }
+                a[(r * m + j) * nc + k] = ua;
+                b[(r * m + j) * nc + k] = ub;
+            }
+        }
+    }
+    for (size_t r = 0; r < n; r++) {
+        double *resp = l + r * nc; /* the log-weights become the responsibilities */
+        responsibilities(nc, resp);
+        for (size_t j = 0; j < m; j++)
+            line_cumulants(nc, resp, a + (r * m + j) * nc, b + (r * m + j) * nc, K,
+                           D + (r * m + j) * (size_t)K, mom, kap);
+        if (!T)
+            continue;
+        /* v_k - g in place of v_k (Y is free again: it holds g) */
+        double *grad = Y;
+        memset(grad, 0, d * sizeof *grad);
+        for (size_t k = 0; k < nc; k++)
+            for (size_t i = 0; i < d; i++)
+                grad[i] += resp[k] * PY[(k * n + r) * d + i];
+        for (size_t k = 0; k < nc; k++)
+            for (size_t i = 0; i < d; i++)
+                PY[(k * n + r) * d + i] -= grad[i];
+    }
+    if (!T)
+        return;
+    if (!tc->diagonal)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * nc), (int)d, (int)d, 1.0,
+                    PY, (int)d, tc->C, (int)d, 0.0, CV, (int)d);
+    for (size_t r = 0; r < n; r++) {
+        double t = 0;
+        for (size_t k = 0; k < nc; k++) {
+            const double *dv = PY + (k * n + r) * d, *cv = CV + (k * n + r) * d;
+            double q = 0;
+            for (size_t i = 0; i < d; i++)
+                q += dv[i] * (tc->diagonal ? tc->C[i * d + i] * dv[i] : cv[i]);
+            t += l[r * nc + k] * (tc->pre[k] - q);
+        }
+        T[r] = t;
+    }
+}
+
+/* Tr(P_k C) for every component, once. */
+static int gmm_trace_prepare(const void *state, fdr_trace *tc)
+{
+    const gmm *g = state;
+    size_t d = g->d;
+    if (!(tc->pre = fdr_malloc(g->K * sizeof *tc->pre)))
+        return FDR_ENOMEM;
+    for (size_t k = 0; k < g->K; k++) {
+        const component *c = &g->c[k];
+        double t = 0;
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++)
+                t += c->pdiag ? (i == j ? c->pdiag[i] * tc->C[i * d + i] : 0.0)
+                              : c->P[i * d + j] * tc->C[j * d + i];
+        tc->pre[k] = t;
+    }
+    return FDR_OK;
 }
 
 /* Writes the mean of the tallest component (largest w_k N_k(m_k)) and
@@ -541,9 +663,11 @@ const fdr_landscape_type fdr_landscape_gmm = {
     .degree = 0,
     .init = gmm_init,
     .free = gmm_free,
+    .work_size = gmm_work_size,
     .eval_block = gmm_eval_block,
+    .derivs_block = gmm_derivs_block,
+    .trace_prepare = gmm_trace_prepare,
     .hessian = gmm_hessian,
-    .dderiv = gmm_dderiv,
     .centre = gmm_centre,
     .constant_hessian = gmm_constant_hessian,
     .diagonal_hessian = NULL,

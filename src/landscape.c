@@ -137,6 +137,8 @@ fdr_landscape *fdr_landscape_alloc(fdr_config *cfg)
         free(h);
     }
     l->fref = fdr_landscape_value(l, l->ref);
+    if (type->frame && l->weight_decay == 0)
+        l->frame = type->frame(l->state, &l->frame_V, &l->frame_o);
     return l;
 }
 
@@ -163,20 +165,29 @@ int fdr_landscape_average(fdr_landscape *l, const double *c, size_t N)
     memcpy(l->shifts, c, N * d * sizeof *c);
     l->nshift = N;
     l->ref_is_min = 0;
+    l->frame = NULL;
     l->fref = fdr_landscape_value(l, l->ref);
     return isfinite(l->fref) ? FDR_OK : fdr_error(FDR_ENOMEM, "out of memory");
 }
 
-/* Scratch for the shifted-copies mean: y, g (d each) and w (d). */
-static double *shift_scratch(const fdr_landscape *l, size_t extra)
+/* Scratch of the shifted-copies mean on top of the type's: the shifted
+ * points, one copy's gradients or derivatives, values or traces. */
+static size_t shift_extra(const fdr_landscape *l, size_t n, size_t m)
 {
-    return malloc((3 * l->dim + extra) * sizeof(double));
+    size_t d = l->dim, per = n * d > n * m * FDR_DERIV_KMAX ? n * d : n * m * FDR_DERIV_KMAX;
+    return l->shifts ? n * d + per + n : 0;
+}
+
+size_t fdr_landscape_work_size(const fdr_landscape *l, size_t n, size_t m)
+{
+    size_t t = l->type->work_size(l->state, n, m);
+    return (t > n * l->dim ? t : n * l->dim) + shift_extra(l, n, m);
 }
 
 double fdr_landscape_value(const fdr_landscape *l, const double *x)
 {
     double f;
-    double *g = malloc(l->dim * sizeof *g), *w = malloc(l->dim * sizeof *w);
+    double *g = malloc(l->dim * sizeof *g), *w = malloc(fdr_landscape_work_size(l, 1, 0) * sizeof *w);
     if (!g || !w) {
         free(g);
         free(w);
@@ -190,14 +201,13 @@ double fdr_landscape_value(const fdr_landscape *l, const double *x)
 
 void fdr_landscape_gradient(const fdr_landscape *l, const double *x, double *g)
 {
-    double f;
-    double *w = malloc(l->dim * sizeof *w);
+    double *w = malloc(fdr_landscape_work_size(l, 1, 0) * sizeof *w);
     if (!w) {
         for (size_t i = 0; i < l->dim; i++)
             g[i] = NAN;
         return;
     }
-    fdr_landscape_eval_block(l, 1, x, &f, g, w);
+    fdr_landscape_eval_block(l, 1, x, NULL, g, w);
     free(w);
 }
 
@@ -205,7 +215,7 @@ void fdr_landscape_hessian(const fdr_landscape *l, const double *x, double *H)
 {
     size_t d = l->dim;
     if (l->shifts) {
-        double *y = shift_scratch(l, d * d), *Ha = y ? y + 3 * d : NULL;
+        double *y = malloc((d + d * d) * sizeof *y), *Ha = y ? y + d : NULL;
         memset(H, 0, d * d * sizeof *H);
         for (size_t a = 0; y && a < l->nshift; a++) {
             for (size_t i = 0; i < d; i++)
@@ -225,67 +235,53 @@ void fdr_landscape_hessian(const fdr_landscape *l, const double *x, double *H)
         H[i * d + i] += l->weight_decay;
 }
 
-void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
-                          double *out)
+int fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
+                         double *out)
 {
-    if (l->shifts) {
-        size_t d = l->dim;
-        double *y = shift_scratch(l, (size_t)K), *Da = y ? y + 3 * d : NULL;
-        for (int k = 0; k < K; k++)
-            out[k] = y ? 0.0 : NAN;
-        for (size_t a = 0; y && a < l->nshift; a++) {
-            for (size_t i = 0; i < d; i++)
-                y[i] = x[i] - l->shifts[a * d + i];
-            l->type->dderiv(l->state, y, u, K, Da);
-            for (int k = 0; k < K; k++)
-                out[k] += Da[k] / (double)l->nshift;
-        }
-        free(y);
-    } else {
-        l->type->dderiv(l->state, x, u, K, out);
-    }
-    if (l->weight_decay != 0) {
-        double xu = 0, uu = 0;
-        for (size_t i = 0; i < l->dim; i++) {
-            xu += x[i] * u[i];
-            uu += u[i] * u[i];
-        }
-        if (K >= 1)
-            out[0] += l->weight_decay * xu;
-        if (K >= 2)
-            out[1] += l->weight_decay * uu;
-    }
+    double *w = fdr_malloc(fdr_landscape_work_size(l, 1, 1) * sizeof *w);
+    if (!w)
+        return FDR_ENOMEM;
+    fdr_landscape_derivs_block(l, 1, x, 1, u, K, out, NULL, NULL, w);
+    free(w);
+    return FDR_OK;
 }
 
-/* The mean over the shifted copies at the n points (allocates its scratch:
- * this path costs N evaluations per point anyway). */
-static void eval_shifted(const fdr_landscape *l, size_t n, const double *X, double *F, double *G)
+/* The rows of X minus shift a, into Y. */
+static void shift_rows(const fdr_landscape *l, size_t a, size_t n, const double *X, double *Y)
 {
     size_t d = l->dim;
-    double *y = shift_scratch(l, 0), *g = y ? y + d : NULL, *w = y ? y + 2 * d : NULL;
-    for (size_t r = 0; r < n; r++) {
-        double *gr = G + r * d, fr = 0;
-        memset(gr, 0, d * sizeof *gr);
-        for (size_t a = 0; y && a < l->nshift; a++) {
-            double fa;
-            for (size_t i = 0; i < d; i++)
-                y[i] = X[r * d + i] - l->shifts[a * d + i];
-            l->type->eval_block(l->state, 1, y, &fa, g, w);
-            fr += fa / (double)l->nshift;
-            for (size_t i = 0; i < d; i++)
-                gr[i] += g[i] / (double)l->nshift;
-        }
-        if (F)
-            F[r] = y ? fr : NAN;
+    const double *c = l->shifts + a * d;
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++)
+            Y[r * d + i] = X[r * d + i] - c[i];
+}
+
+/* The mean over the shifted copies at the n points, one block evaluation
+ * of the type per copy; work as fdr_landscape_work_size. */
+static void eval_shifted(const fdr_landscape *l, size_t n, const double *X, double *F, double *G,
+                         double *work)
+{
+    size_t d = l->dim, N = l->nshift;
+    double *Y = work, *Ga = Y + n * d, *Fa = work + shift_extra(l, n, 0) - n,
+           *tw = work + shift_extra(l, n, 0);
+    memset(G, 0, n * d * sizeof *G);
+    for (size_t r = 0; F && r < n; r++)
+        F[r] = 0;
+    for (size_t a = 0; a < N; a++) {
+        shift_rows(l, a, n, X, Y);
+        l->type->eval_block(l->state, n, Y, Fa, Ga, tw);
+        for (size_t k = 0; k < n * d; k++)
+            G[k] += Ga[k] / (double)N;
+        for (size_t r = 0; F && r < n; r++)
+            F[r] += Fa[r] / (double)N;
     }
-    free(y);
 }
 
 void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X, double *F,
                               double *G, double *work)
 {
     if (l->shifts)
-        eval_shifted(l, n, X, F, G);
+        eval_shifted(l, n, X, F, G, work);
     else
         l->type->eval_block(l->state, n, X, F, G, work);
     double wd = l->weight_decay;
@@ -302,6 +298,75 @@ void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X,
         if (F)
             F[r] += 0.5 * wd * s;
     }
+}
+
+void fdr_landscape_derivs_block(const fdr_landscape *l, size_t n, const double *X, size_t m,
+                                const double *U, int K, double *D, const fdr_trace *tc, double *T,
+                                double *work)
+{
+    size_t d = l->dim, nd = n * m * (size_t)K;
+    if (l->shifts) {
+        size_t N = l->nshift, extra = shift_extra(l, n, m);
+        double *Y = work, *Da = Y + n * d, *Ta = work + extra - n, *tw = work + extra;
+        memset(D, 0, nd * sizeof *D);
+        for (size_t r = 0; T && r < n; r++)
+            T[r] = 0;
+        for (size_t a = 0; a < N; a++) {
+            shift_rows(l, a, n, X, Y);
+            l->type->derivs_block(l->state, n, Y, m, U, K, Da, tc, T ? Ta : NULL, tw);
+            for (size_t k = 0; k < nd; k++)
+                D[k] += Da[k] / (double)N;
+            for (size_t r = 0; T && r < n; r++)
+                T[r] += Ta[r] / (double)N;
+        }
+    } else {
+        l->type->derivs_block(l->state, n, X, m, U, K, D, tc, T, work);
+    }
+    double wd = l->weight_decay;
+    if (wd == 0)
+        return;
+    for (size_t r = 0; r < n; r++) {
+        const double *x = X + r * d;
+        for (size_t j = 0; j < m; j++) {
+            const double *u = U + (r * m + j) * d;
+            double *out = D + (r * m + j) * (size_t)K, xu = 0, uu = 0;
+            for (size_t i = 0; i < d; i++) {
+                xu += x[i] * u[i];
+                uu += u[i] * u[i];
+            }
+            out[0] += wd * xu;
+            if (K >= 2)
+                out[1] += wd * uu;
+        }
+        if (T)
+            T[r] += wd * tc->trace;
+    }
+}
+
+int fdr_trace_init(fdr_trace *tc, const fdr_landscape *l, const double *C)
+{
+    return fdr_trace_init_type(tc, l->type, l->state, l->dim, C);
+}
+
+int fdr_trace_init_type(fdr_trace *tc, const fdr_landscape_type *type, const void *state,
+                        size_t d, const double *C)
+{
+    tc->C = C;
+    tc->pre = NULL;
+    tc->trace = 0;
+    tc->diagonal = 1;
+    for (size_t i = 0; i < d; i++) {
+        tc->trace += C[i * d + i];
+        for (size_t j = 0; j < d; j++)
+            tc->diagonal = tc->diagonal && (i == j || C[i * d + j] == 0);
+    }
+    return type->trace_prepare(state, tc);
+}
+
+void fdr_trace_clear(fdr_trace *tc)
+{
+    free(tc->pre);
+    tc->pre = NULL;
 }
 
 int fdr_landscape_rotation(fdr_config *cfg, size_t d, double **Q)

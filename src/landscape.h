@@ -11,6 +11,19 @@
 #include "cfg.h"
 #include <stddef.h>
 
+/* The highest derivative order derivs_block is asked for. */
+#define FDR_DERIV_KMAX 16
+
+/* A constant symmetric covariance C prepared for the traces Tr(H(theta) C)
+ * of one landscape (fdr_trace_init): the noise part of FDR2's
+ * noise-averaged F2, every replica and step. */
+typedef struct {
+    const double *C; /* dim x dim, the caller's, alive as long as the trace */
+    int diagonal;    /* C is diagonal: the types skip their d x d products with it */
+    double trace;    /* Tr C */
+    double *pre;     /* what the type precomputes from C (trace_prepare), or NULL */
+} fdr_trace;
+
 typedef struct {
     const char *name;
     const char *summary; /* one line for `fdrsim list` */
@@ -21,14 +34,32 @@ typedef struct {
     /* Releases what init allocated, also after a failed init (the state
      * starts zeroed); the state itself is freed by the caller. */
     void (*free)(void *state);
+    /* Doubles of scratch that eval_block and derivs_block need for n points
+     * with m directions each (at least n * dim). */
+    size_t (*work_size)(const void *state, size_t n, size_t m);
     /* Values F[r] and gradients G (n x dim, row-major) at the n rows of X.
-     * F may be NULL. work holds n * dim doubles of scratch. */
+     * F may be NULL. work holds work_size(n, 0) doubles of scratch. */
     void (*eval_block)(const void *state, size_t n, const double *X, double *F, double *G,
                        double *work);
-    /* Hessian at x, dim x dim row-major. */
+    /* Directional derivatives at the n rows x_r of X along m directions
+     * each: D[(r m + j) K + k - 1] = D^k f(x_r)[u^k] for u row r m + j of U
+     * (n m x dim) and k = 1..K <= FDR_DERIV_KMAX. With tc non-NULL also T[r] = Tr(H(x_r) C)
+     * for the prepared C, without forming H. work holds work_size(n, m)
+     * doubles. Dense work is one level-3 product over the whole block. */
+    void (*derivs_block)(const void *state, size_t n, const double *X, size_t m, const double *U,
+                         int K, double *D, const fdr_trace *tc, double *T, double *work);
+    /* Precomputes into tc->pre (allocating it) what derivs_block needs from
+     * tc->C, e.g. the rotated covariance's diagonal; a status. */
+    int (*trace_prepare)(const void *state, fdr_trace *tc);
+    /* Optional: if f(theta) = f0(V (theta - o)) with V orthogonal and f0 this
+     * type's landscape for the state returned (cheaper: no rotation), returns
+     * that state and points *V (dim x dim, row-major) and *o at V and o;
+     * else NULL. The engine then steps in the coordinates x = V (theta - o). */
+    const void *(*frame)(const void *state, const double **V, const double **o);
+    /* Hessian at x, dim x dim row-major (set-up, reports and the CLI; the
+     * engine needs it only for minibatch noise over shifted copies of an
+     * anharmonic landscape, whose C(theta) has no prepared form). */
     void (*hessian)(const void *state, const double *x, double *H);
-    /* Directional derivatives out[k-1] = D^k f(x)[u,...,u] for k = 1..K. */
-    void (*dderiv)(const void *state, const double *x, const double *u, int K, double *out);
     /* The point theta* the type is built around (its global minimum where
      * known); returns 1 if it is known to be the global minimum. */
     int (*centre)(const void *state, double *x);
@@ -63,21 +94,45 @@ typedef struct {
      * (minibatch noise on a non-quadratic landscape), or NULL. */
     double *shifts;
     size_t nshift;
+    /* f(theta) = f0(V (theta - o)), f0 the type's landscape for state
+     * frame (see the type's frame): set only without weight decay and
+     * shifts, which the frame would not carry; else frame is NULL. */
+    const void *frame;
+    const double *frame_V, *frame_o;
 } fdr_landscape;
 
 /* Builds the landscape described by [landscape] in cfg. NULL with fdr_error. */
 fdr_landscape *fdr_landscape_alloc(fdr_config *cfg);
 void fdr_landscape_free(fdr_landscape *l);
 
-/* Value, gradient and Hessian at one point, weight decay included. */
+/* Value, gradient and Hessian at one point, weight decay included (they
+ * allocate their scratch: set-up, reports and the CLI; NAN if out of
+ * memory). */
 double fdr_landscape_value(const fdr_landscape *l, const double *x);
 void fdr_landscape_gradient(const fdr_landscape *l, const double *x, double *g);
 void fdr_landscape_hessian(const fdr_landscape *l, const double *x, double *H);
-void fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
-                          double *out);
-/* Block evaluation, weight decay included (see eval_block). */
+/* out[k-1] = D^k f(x)[u^k], k = 1..K, at one point; a status. */
+int fdr_landscape_dderiv(const fdr_landscape *l, const double *x, const double *u, int K,
+                         double *out);
+/* Doubles of scratch the block functions below need for n points with m
+ * directions each. */
+size_t fdr_landscape_work_size(const fdr_landscape *l, size_t n, size_t m);
+/* Block evaluation, weight decay included (see eval_block); work holds
+ * fdr_landscape_work_size(l, n, 0) doubles. */
 void fdr_landscape_eval_block(const fdr_landscape *l, size_t n, const double *X, double *F,
                               double *G, double *work);
+/* Block derivatives, weight decay included (see derivs_block); work holds
+ * fdr_landscape_work_size(l, n, m) doubles. No allocation. */
+void fdr_landscape_derivs_block(const fdr_landscape *l, size_t n, const double *X, size_t m,
+                                const double *U, int K, double *D, const fdr_trace *tc, double *T,
+                                double *work);
+/* Prepares C (dim x dim, symmetric, kept by the caller) for Tr(H(theta) C)
+ * on l; release with fdr_trace_clear. A status. */
+int fdr_trace_init(fdr_trace *tc, const fdr_landscape *l, const double *C);
+/* The same for a type's own state (a frame's f0) in dimension d. */
+int fdr_trace_init_type(fdr_trace *tc, const fdr_landscape_type *type, const void *state,
+                        size_t d, const double *C);
+void fdr_trace_clear(fdr_trace *tc);
 
 /* Turns l into the mean of N shifted copies of itself, c_a the rows of c
  * (N x dim, copied); its reference point stays, but is no longer known to

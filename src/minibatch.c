@@ -28,10 +28,11 @@ typedef struct {
     double *hc, *C;
     /* shifted copies of any other landscape: the centred shifts, the
      * landscape (whose type gives the per-sample gradients) and per-replica
-     * scratch of 3 d doubles */
+     * scratch of stride = 2 d + the type's work_size(1, 0) doubles */
     double *c;
     const fdr_landscape *l;
     double *scratch;
+    size_t stride;
     /* regression: the landscape's data and Hessian, and for Tr(H C(theta)):
      * M = sum_a q_a x_a x_a^T, m = sum_a q_a y_a x_a, k = sum_a q_a y_a^2
      * with q_a = x_a^T H x_a */
@@ -113,6 +114,7 @@ static int mb_init(void *state, fdr_config *cfg, const fdr_landscape *l)
             s->hc = s->C = NULL;
             s->c = c;
             s->l = l;
+            s->stride = 2 * d + l->type->work_size(l->state, 1, 0);
         } else {
             free(c);
         }
@@ -189,7 +191,7 @@ static int mb_prepare(void *state, size_t replicas)
         return FDR_ENOMEM;
     if (s->c) {
         free(s->scratch);
-        if (!(s->scratch = fdr_malloc(replicas * 3 * s->d * sizeof *s->scratch)))
+        if (!(s->scratch = fdr_malloc(replicas * s->stride * sizeof *s->scratch)))
             return FDR_ENOMEM;
     }
     for (size_t r = 0; r < replicas; r++)
@@ -251,7 +253,7 @@ static void mb_sample(void *state, size_t n, size_t first, long t, const double 
         const double *x = X + r * d;
         memset(z, 0, d * sizeof *z);
         if (s->c) {
-            double *y = s->scratch + (first + r) * 3 * d, *g = y + d, *w = y + 2 * d;
+            double *y = s->scratch + (first + r) * s->stride, *g = y + d, *w = y + 2 * d;
             for (size_t k = 0; k < s->B; k++) {
                 copy_gradient(s, idx[k], x, y, g, w);
                 for (size_t i = 0; i < d; i++)
@@ -291,7 +293,7 @@ static void mb_sample(void *state, size_t n, size_t first, long t, const double 
 }
 
 /* Every copy's gradient at x, minus their mean, into G (N x d); scratch
- * y, g, w of d doubles each. */
+ * y and the mean (d doubles each) and w (the type's work). */
 static void copy_deviations(const minibatch *s, const double *x, double *G, double *y, double *w)
 {
     size_t d = s->d, N = s->N;
@@ -313,7 +315,7 @@ static double copies_second_moment(const minibatch *s, const double *x, double *
                                    const double *H)
 {
     size_t d = s->d, N = s->N;
-    double *G = malloc((N * d + 3 * d) * sizeof *G), t = 0;
+    double *G = malloc((N * d + s->stride) * sizeof *G), t = 0;
     if (!G)
         return NAN;
     copy_deviations(s, x, G, G + N * d, G + N * d + 2 * d);

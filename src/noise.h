@@ -29,6 +29,10 @@ typedef struct {
     /* Optional: Tr(H C(x)) for a symmetric H, cheaper than forming C(x)
      * (the noise part of FDR2's noise-averaged F2, every step). */
     double (*trace_hc)(const void *state, const double *x, const double *H);
+    /* Optional: C(x) = a(x) C0 with C0 constant: returns a(x) and points *C0
+     * at C0 (the engine then prepares Tr(H(theta) C0) once with the
+     * landscape and scales it at every step). */
+    double (*covariance_scale)(const void *state, const double *x, const double **C0);
     /* Optional: called once before a run of R replicas (per-replica state). */
     int (*prepare)(void *state, size_t replicas);
     /* Optional: why the relations hold only approximately under this law

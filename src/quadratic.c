@@ -136,24 +136,61 @@ static void quad_hessian(const void *state, const double *x, double *H)
     quad_constant_hessian(state, H);
 }
 
-static void quad_dderiv(const void *state, const double *x, const double *u, int K, double *out)
+/* Doubles of scratch: the points minus x* and the directions times H. */
+static size_t quad_work_size(const void *state, size_t n, size_t m)
+{
+    const quad *q = state;
+    return (n + n * m) * q->d;
+}
+
+/* The directions times H (one product over the block; a scaling when H is
+ * diagonal) give grad f . u = (x - x*)^T H u and u^T H u; higher orders
+ * vanish, and Tr(H C) is a constant (trace_prepare). */
+static void quad_derivs_block(const void *state, size_t n, const double *X, size_t m,
+                              const double *U, int K, double *D, const fdr_trace *tc, double *T,
+                              double *work)
+{
+    const quad *q = state;
+    size_t d = q->d, nm = n * m;
+    double *HU = work;
+    if (q->h) {
+        for (size_t k = 0; k < nm; k++)
+            for (size_t i = 0; i < d; i++)
+                HU[k * d + i] = q->h[i] * U[k * d + i];
+    } else if (nm) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nm, (int)d, (int)d, 1.0, U,
+                    (int)d, q->H, (int)d, 0.0, HU, (int)d);
+    }
+    for (size_t r = 0; r < n; r++) {
+        const double *x = X + r * d;
+        for (size_t j = 0; j < m; j++) {
+            const double *u = U + (r * m + j) * d, *hu = HU + (r * m + j) * d;
+            double d1 = 0, d2 = 0, *out = D + (r * m + j) * (size_t)K;
+            for (size_t i = 0; i < d; i++) {
+                d1 += hu[i] * (x[i] - q->xstar[i]);
+                d2 += hu[i] * u[i];
+            }
+            for (int k = 1; k <= K; k++)
+                out[k - 1] = k == 1 ? d1 : k == 2 ? d2 : 0.0;
+        }
+        if (T)
+            T[r] = tc->pre[0];
+    }
+}
+
+/* Tr(H C), once: H does not depend on the point. */
+static int quad_trace_prepare(const void *state, fdr_trace *tc)
 {
     const quad *q = state;
     size_t d = q->d;
-    double d1 = 0, d2 = 0;
-    for (size_t i = 0; i < d; i++) {
-        double Hu = 0, dx = x[i] - q->xstar[i];
-        if (q->h) {
-            Hu = q->h[i] * u[i];
-        } else {
-            for (size_t j = 0; j < d; j++)
-                Hu += q->H[i * d + j] * u[j];
-        }
-        d1 += Hu * dx; /* grad f . u = (x - x*)^T H u */
-        d2 += Hu * u[i];
-    }
-    for (int k = 1; k <= K; k++)
-        out[k - 1] = k == 1 ? d1 : k == 2 ? d2 : 0.0;
+    if (!(tc->pre = fdr_malloc(sizeof *tc->pre)))
+        return FDR_ENOMEM;
+    double t = 0;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            t += q->h ? (i == j ? q->h[i] * tc->C[i * d + i] : 0.0) : q->H[i * d + j] * tc->C[j * d + i];
+    tc->pre[0] = t;
+    return FDR_OK;
 }
 
 /* Whether x* is the minimum depends on H being positive definite, which the
@@ -181,9 +218,11 @@ const fdr_landscape_type fdr_landscape_quadratic = {
     .degree = 2,
     .init = quad_init,
     .free = quad_free,
+    .work_size = quad_work_size,
     .eval_block = quad_eval_block,
+    .derivs_block = quad_derivs_block,
+    .trace_prepare = quad_trace_prepare,
     .hessian = quad_hessian,
-    .dderiv = quad_dderiv,
     .centre = quad_centre,
     .constant_hessian = quad_constant_hessian,
     .diagonal_hessian = quad_diagonal_hessian,

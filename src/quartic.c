@@ -22,15 +22,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
+typedef struct quartic {
     size_t d;
-    double *coef;   /* one allocation holding the three coefficient arrays below */
+    double *coef;   /* one allocation holding the coefficient arrays below */
     double *h;      /* h_i */
     double *kappa;  /* kappa_i */
     double *lambda; /* lambda_i */
+    /* h/2, kappa/6, lambda/24, kappa/2, lambda/6, lambda/2: the divisions of
+     * the inner loops done once (the same roundings, so the same results) */
+    double *h2, *k6, *l24, *k2, *l6, *l2;
     double gamma;
     double *V;      /* R^T (row i is the direction of x_i), or NULL without rotation */
     double *xstar;  /* theta* */
+    /* with a rotation: the same quartic without it and with theta* = 0 (its
+     * coefficient arrays are this one's), the landscape of the frame */
+    struct quartic *inner;
 } quartic;
 
 /* Releases the arrays; after a failed init some are still NULL. */
@@ -40,6 +46,9 @@ static void quartic_free(void *state)
     free(q->coef);
     free(q->V);
     free(q->xstar);
+    if (q->inner)
+        free(q->inner->xstar);
+    free(q->inner);
 }
 
 /* Returns FDR_OK if f grows without bound in every direction; otherwise
@@ -102,13 +111,19 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
 {
     quartic *q = state;
     q->d = d;
-    q->coef = fdr_malloc(3 * d * sizeof *q->coef);
+    q->coef = fdr_malloc(9 * d * sizeof *q->coef);
     q->xstar = fdr_malloc(d * sizeof *q->xstar);
     if (!q->coef || !q->xstar)
         return FDR_ENOMEM;
     q->h = q->coef;
     q->kappa = q->coef + d;
     q->lambda = q->coef + 2 * d;
+    q->h2 = q->coef + 3 * d;
+    q->k6 = q->coef + 4 * d;
+    q->l24 = q->coef + 5 * d;
+    q->k2 = q->coef + 6 * d;
+    q->l6 = q->coef + 7 * d;
+    q->l2 = q->coef + 8 * d;
     const char *htext;
     int rc = fdr_config_string(cfg, "landscape", "h", NULL, &htext);
     if (rc)
@@ -124,6 +139,14 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
         (rc = fdr_config_vector(cfg, "landscape", "minimum", d, 0.0, q->xstar)) ||
         (rc = check_confining(q, cfg)))
         return rc;
+    for (size_t i = 0; i < d; i++) {
+        q->h2[i] = q->h[i] / 2;
+        q->k6[i] = q->kappa[i] / 6;
+        q->l24[i] = q->lambda[i] / 24;
+        q->k2[i] = q->kappa[i] / 2;
+        q->l6[i] = q->lambda[i] / 6;
+        q->l2[i] = q->lambda[i] / 2;
+    }
     double *R;
     if ((rc = fdr_landscape_rotation(cfg, d, &R)) || !R)
         return rc;
@@ -135,6 +158,13 @@ static int quartic_init(void *state, fdr_config *cfg, size_t d)
         for (size_t j = 0; j < d; j++)
             q->V[i * d + j] = R[j * d + i];
     free(R);
+    if (!(q->inner = fdr_malloc(sizeof *q->inner)))
+        return FDR_ENOMEM;
+    *q->inner = *q;
+    q->inner->V = NULL;
+    q->inner->inner = NULL;
+    if (!(q->inner->xstar = fdr_calloc(d, sizeof *q->inner->xstar)))
+        return FDR_ENOMEM;
     return FDR_OK;
 }
 
@@ -144,13 +174,16 @@ static double poly_grad(const quartic *q, const double *x, double *g)
 {
     size_t d = q->d;
     double A = 0, f = 0;
+#pragma omp simd reduction(+ : A)
     for (size_t i = 0; i < d; i++)
         A += x[i] * x[i];
     double c = 0.5 * q->gamma * A; /* grad (gamma/8)|x|^4 = (gamma/2)|x|^2 x */
+    const double *h = q->h, *h2 = q->h2, *k6 = q->k6, *l24 = q->l24, *k2 = q->k2, *l6 = q->l6;
+#pragma omp simd reduction(+ : f)
     for (size_t i = 0; i < d; i++) {
         double xi = x[i];
-        f += xi * xi * (q->h[i] / 2 + xi * (q->kappa[i] / 6 + xi * q->lambda[i] / 24));
-        g[i] = xi * (q->h[i] + xi * (q->kappa[i] / 2 + xi * q->lambda[i] / 6)) + c * xi;
+        f += xi * xi * (h2[i] + xi * (k6[i] + xi * l24[i]));
+        g[i] = xi * (h[i] + xi * (k2[i] + xi * l6[i])) + c * xi;
     }
     return f + 0.125 * q->gamma * A * A;
 }
@@ -185,27 +218,12 @@ static void quartic_eval_block(const void *state, size_t n, const double *X, dou
                 (int)d, q->V, (int)d, 0.0, G, (int)d);
 }
 
-/* Scratch for the rotated coordinates: y = theta - theta*, x = V y and, with
- * u given, w = V u, in one allocation of 3 d doubles (the caller frees *buf).
- * Forming y first keeps x accurate when theta is close to a distant theta*.
- * Returns x (NULL if out of memory); *y and *w point into the same block. */
-static double *rotate_point(const quartic *q, const double *theta, const double *u, double **buf,
-                            double **y, double **w)
+/* Doubles of scratch: the shifted points and directions stacked, their
+ * rotated images, and the shifted points times C. */
+static size_t quartic_work_size(const void *state, size_t n, size_t m)
 {
-    size_t d = q->d;
-    double *b = *buf = fdr_malloc(3 * d * sizeof *b);
-    if (!b)
-        return NULL;
-    *y = b;
-    *w = b + 2 * d;
-    for (size_t i = 0; i < d; i++)
-        b[i] = theta[i] - q->xstar[i];
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, q->V, (int)d, b, 1, 0.0, b + d,
-                1);
-    if (u)
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, q->V, (int)d, u, 1, 0.0,
-                    b + 2 * d, 1);
-    return b + d;
+    const quartic *q = state;
+    return (2 * (n + n * m) + n) * q->d;
 }
 
 /* Hessian R diag(h + kappa x + lambda x^2/2) R^T + (gamma/2)(|y|^2 I + 2 y y^T),
@@ -217,15 +235,21 @@ static void quartic_hessian(const void *state, const double *theta, double *H)
 {
     const quartic *q = state;
     size_t d = q->d;
-    double *buf = NULL, *y = NULL, *w = NULL, *x = NULL, *W = NULL;
-    if (q->V && (!(x = rotate_point(q, theta, NULL, &buf, &y, &w)) ||
-                 !(W = fdr_malloc(d * d * sizeof *W)))) {
+    double *y = NULL, *W = NULL;
+    if (q->V && (!(y = fdr_malloc(2 * d * sizeof *y)) || !(W = fdr_malloc(d * d * sizeof *W)))) {
         for (size_t i = 0; i < d * d; i++)
             H[i] = NAN;
-        free(buf);
+        free(y);
         return;
     }
     if (q->V) {
+        /* x = V y, formed from y = theta - theta* to stay accurate when theta
+         * is close to a distant theta*. */
+        double *x = y + d;
+        for (size_t i = 0; i < d; i++)
+            y[i] = theta[i] - q->xstar[i];
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, q->V, (int)d, y, 1, 0.0, x,
+                    1);
         for (size_t i = 0; i < d; i++) {
             double c = q->h[i] + x[i] * (q->kappa[i] + x[i] * q->lambda[i] / 2);
             for (size_t j = 0; j < d; j++)
@@ -252,45 +276,123 @@ static void quartic_hessian(const void *state, const double *theta, double *H)
             H[b * d + a] = H[a * d + b];
     }
     free(W);
-    free(buf);
+    free(y);
 }
 
 /* D^k f[u^k] exactly: along the line, each separable term is a quartic in s
  * and the coupling is (gamma/8) q(s)^2 with q = A + 2 B s + C s^2
  * (A = |y|^2, B = y.u, C = |u|^2), whose derivatives at 0 are 4AB,
- * 8B^2 + 4AC, 24BC and 24C^2. Orders above 4 vanish. Out of memory: NaN. */
-static void quartic_dderiv(const void *state, const double *theta, const double *u, int K,
-                           double *out)
+ * 8B^2 + 4AC, 24BC and 24C^2. Orders above 4 vanish. The points
+ * y = theta - theta* and the directions are rotated together, in one
+ * product. Tr(H C) = sum_i c_i(x) (R^T C R)_ii + (gamma/2)(|y|^2 Tr C +
+ * 2 y^T C y), with c_i = h_i + kappa_i x_i + lambda_i x_i^2/2 and the
+ * diagonal of the rotated covariance from trace_prepare. */
+static void quartic_derivs_block(const void *state, size_t n, const double *X, size_t m,
+                                 const double *U, int K, double *D, const fdr_trace *tc,
+                                 double *T, double *work)
+{
+    const quartic *q = state;
+    size_t d = q->d, rows = n + n * m;
+    double *S = work, *Rw = q->V ? work + rows * d : S, *YC = work + 2 * rows * d;
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < d; i++)
+            S[r * d + i] = X[r * d + i] - q->xstar[i];
+    if (m)
+        memcpy(S + n * d, U, n * m * d * sizeof *S);
+    if (q->V) /* rows are vectors: (V y)^T = y^T V^T */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)d, (int)d, 1.0, S,
+                    (int)d, q->V, (int)d, 0.0, Rw, (int)d);
+    const double g = q->gamma;
+    if (T && g != 0 && !tc->diagonal)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, S,
+                    (int)d, tc->C, (int)d, 0.0, YC, (int)d);
+    for (size_t r = 0; r < n; r++) {
+        const double *y = S + r * d, *x = Rw + r * d;
+        const double *hh = q->h, *kk = q->kappa, *ll = q->lambda, *k2 = q->k2, *l6 = q->l6,
+                     *l2 = q->l2;
+        double A = 0;
+#pragma omp simd reduction(+ : A)
+        for (size_t i = 0; i < d; i++)
+            A += y[i] * y[i];
+        for (size_t j = 0; j < m; j++) {
+            const double *u = S + (n + r * m + j) * d, *w = Rw + (n + r * m + j) * d;
+            double E[4], e0 = 0, e1 = 0, e2 = 0, e3 = 0, B = 0, C = 0;
+#pragma omp simd reduction(+ : e0, e1, e2, e3, B, C)
+            for (size_t i = 0; i < d; i++) {
+                double xi = x[i], wi = w[i], h = hh[i], k = kk[i], l = ll[i], w2 = wi * wi;
+                e0 += (h * xi + xi * xi * (k2[i] + xi * l6[i])) * wi;
+                e1 += (h + xi * (k + xi * l2[i])) * w2;
+                e2 += (k + l * xi) * w2 * wi;
+                e3 += l * w2 * w2;
+                B += y[i] * u[i];
+                C += u[i] * u[i];
+            }
+            E[0] = e0;
+            E[1] = e1;
+            E[2] = e2;
+            E[3] = e3;
+            E[0] += g * A * B / 2;
+            E[1] += g * (B * B + A * C / 2);
+            E[2] += 3 * g * B * C;
+            E[3] += 3 * g * C * C;
+            double *out = D + (r * m + j) * (size_t)K;
+            for (int k = 1; k <= K; k++)
+                out[k - 1] = k <= 4 ? E[k - 1] : 0.0;
+        }
+        if (!T)
+            continue;
+        double t = 0, yCy = 0;
+        const double *pre = tc->pre;
+#pragma omp simd reduction(+ : t)
+        for (size_t i = 0; i < d; i++)
+            t += (hh[i] + x[i] * (kk[i] + x[i] * l2[i])) * pre[i];
+        for (size_t i = 0; g != 0 && i < d; i++)
+            yCy += y[i] * (tc->diagonal ? tc->C[i * d + i] * y[i] : YC[r * d + i]);
+        T[r] = t + 0.5 * g * (A * tc->trace + 2 * yCy);
+    }
+}
+
+/* The diagonal of R^T C R (V C V^T, V = R^T), once: O(d^3), or O(d^2) for
+ * a diagonal C. */
+static int quartic_trace_prepare(const void *state, fdr_trace *tc)
 {
     const quartic *q = state;
     size_t d = q->d;
-    double *buf = NULL, *y = NULL, *w = NULL, *x = NULL;
-    if (q->V && !(x = rotate_point(q, theta, u, &buf, &y, &w))) {
-        for (int k = 0; k < K; k++)
-            out[k] = NAN;
-        return;
+    const double *C = tc->C;
+    double *p = tc->pre = fdr_malloc(d * sizeof *p);
+    if (!p)
+        return FDR_ENOMEM;
+    if (!q->V || tc->diagonal) {
+        for (size_t i = 0; i < d; i++) {
+            p[i] = q->V ? 0 : C[i * d + i];
+            for (size_t j = 0; q->V && j < d; j++)
+                p[i] += q->V[i * d + j] * q->V[i * d + j] * C[j * d + j];
+        }
+        return FDR_OK;
     }
-    double D[4] = {0, 0, 0, 0}, A = 0, B = 0, C = 0;
+    double *W = fdr_malloc(d * d * sizeof *W);
+    if (!W)
+        return FDR_ENOMEM;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, q->V,
+                (int)d, C, (int)d, 0.0, W, (int)d);
     for (size_t i = 0; i < d; i++) {
-        double yi = theta[i] - q->xstar[i];
-        double xi = q->V ? x[i] : yi, wi = q->V ? w[i] : u[i];
-        double h = q->h[i], k = q->kappa[i], l = q->lambda[i], w2 = wi * wi;
-        D[0] += (h * xi + xi * xi * (k / 2 + xi * l / 6)) * wi;
-        D[1] += (h + xi * (k + xi * l / 2)) * w2;
-        D[2] += (k + l * xi) * w2 * wi;
-        D[3] += l * w2 * w2;
-        A += yi * yi;
-        B += yi * u[i];
-        C += u[i] * u[i];
+        p[i] = 0;
+        for (size_t j = 0; j < d; j++)
+            p[i] += W[i * d + j] * q->V[i * d + j];
     }
-    free(buf);
-    double g = q->gamma;
-    D[0] += g * A * B / 2;
-    D[1] += g * (B * B + A * C / 2);
-    D[2] += 3 * g * B * C;
-    D[3] += 3 * g * C * C;
-    for (int k = 1; k <= K; k++)
-        out[k - 1] = k <= 4 ? D[k - 1] : 0.0;
+    free(W);
+    return FDR_OK;
+}
+
+/* A rotated quartic is the unrotated one in x = R^T (theta - theta*). */
+static const void *quartic_frame(const void *state, const double **V, const double **o)
+{
+    const quartic *q = state;
+    if (!q->V)
+        return NULL;
+    *V = q->V;
+    *o = q->xstar;
+    return q->inner;
 }
 
 /* Writes theta* and returns 1 iff it is known to be the global minimum.
@@ -333,9 +435,12 @@ const fdr_landscape_type fdr_landscape_quartic = {
     .degree = 4,
     .init = quartic_init,
     .free = quartic_free,
+    .work_size = quartic_work_size,
     .eval_block = quartic_eval_block,
+    .derivs_block = quartic_derivs_block,
+    .trace_prepare = quartic_trace_prepare,
+    .frame = quartic_frame,
     .hessian = quartic_hessian,
-    .dderiv = quartic_dderiv,
     .centre = quartic_centre,
     .constant_hessian = quartic_constant_hessian,
     .diagonal_hessian = NULL,

@@ -130,20 +130,54 @@ static void reg_hessian(const void *state, const double *x, double *H)
     reg_constant_hessian(state, H);
 }
 
-static void reg_dderiv(const void *state, const double *x, const double *u, int K, double *out)
+/* Doubles of scratch: the directions times H. */
+static size_t reg_work_size(const void *state, size_t n, size_t m)
+{
+    const regression *g = state;
+    return (n + n * m) * g->d;
+}
+
+/* grad f . u = (H x - b) . u and u^T H u from one product of the
+ * directions with H; higher orders vanish, and Tr(H C) is a constant. */
+static void reg_derivs_block(const void *state, size_t n, const double *X, size_t m,
+                             const double *U, int K, double *D, const fdr_trace *tc, double *T,
+                             double *work)
+{
+    const regression *g = state;
+    size_t d = g->d, nm = n * m;
+    double *HU = work;
+    if (nm)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nm, (int)d, (int)d, 1.0, U,
+                    (int)d, g->H, (int)d, 0.0, HU, (int)d);
+    for (size_t r = 0; r < n; r++) {
+        const double *x = X + r * d;
+        for (size_t j = 0; j < m; j++) {
+            const double *u = U + (r * m + j) * d, *hu = HU + (r * m + j) * d;
+            double d1 = 0, d2 = 0, *out = D + (r * m + j) * (size_t)K;
+            for (size_t i = 0; i < d; i++) {
+                d1 += (hu[i] * x[i]) - g->b[i] * u[i];
+                d2 += hu[i] * u[i];
+            }
+            for (int k = 1; k <= K; k++)
+                out[k - 1] = k == 1 ? d1 : k == 2 ? d2 : 0.0;
+        }
+        if (T)
+            T[r] = tc->pre[0];
+    }
+}
+
+/* Tr(H C), once: H does not depend on the point. */
+static int reg_trace_prepare(const void *state, fdr_trace *tc)
 {
     const regression *g = state;
     size_t d = g->d;
-    double d1 = 0, d2 = 0;
-    for (size_t i = 0; i < d; i++) {
-        double Hu = 0;
-        for (size_t j = 0; j < d; j++)
-            Hu += g->H[i * d + j] * u[j];
-        d1 += (Hu * x[i]) - g->b[i] * u[i]; /* (H x - b) . u */
-        d2 += Hu * u[i];
-    }
-    for (int k = 1; k <= K; k++)
-        out[k - 1] = k == 1 ? d1 : k == 2 ? d2 : 0.0;
+    if (!(tc->pre = fdr_malloc(sizeof *tc->pre)))
+        return FDR_ENOMEM;
+    double t = 0;
+    for (size_t i = 0; i < d * d; i++)
+        t += g->H[i] * tc->C[i]; /* Tr(H C) = sum_ij H_ij C_ji, both symmetric */
+    tc->pre[0] = t;
+    return FDR_OK;
 }
 
 /* The least-squares solution is found by the wrapper (a Cholesky solve of
@@ -162,9 +196,11 @@ const fdr_landscape_type fdr_landscape_regression = {
     .degree = 2,
     .init = reg_init,
     .free = reg_free,
+    .work_size = reg_work_size,
     .eval_block = reg_eval_block,
+    .derivs_block = reg_derivs_block,
+    .trace_prepare = reg_trace_prepare,
     .hessian = reg_hessian,
-    .dderiv = reg_dderiv,
     .centre = reg_centre,
     .constant_hessian = reg_constant_hessian,
     .diagonal_hessian = NULL,

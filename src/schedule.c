@@ -298,7 +298,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_sched_result *res,
     b->G = fdr_malloc(n * d * sizeof *b->G);
     b->Z = fdr_malloc(n * d * sizeof *b->Z);
     b->F = fdr_malloc(n * sizeof *b->F);
-    b->work = fdr_malloc(n * d * sizeof *b->work);
+    b->work = fdr_malloc(fdr_landscape_work_size(m->land, n, 0) * sizeof *b->work);
     b->rng = fdr_calloc(n, sizeof *b->rng);
     b->acc = fdr_calloc(res->n_rec * NACC, sizeof *b->acc);
     if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->rng || !b->acc)

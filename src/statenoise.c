@@ -113,6 +113,15 @@ static double state_trace_hc(const void *state, const double *x, const double *H
     return factor_at(s, x) * t;
 }
 
+/* C(x) = factor(x) C0: lets a landscape whose Hessian depends on the point
+ * prepare Tr(H C0) once. */
+static double state_covariance_scale(const void *state, const double *x, const double **C0)
+{
+    const statenoise *s = state;
+    *C0 = s->cov.C;
+    return factor_at(s, x);
+}
+
 /* diagonal_std stays NULL: the engine's fused path draws constant-covariance
  * normals itself and would bypass the scaling by the factor at theta. */
 const fdr_noise_type fdr_noise_state = {
@@ -124,4 +133,5 @@ const fdr_noise_type fdr_noise_state = {
     .sample = state_sample,
     .covariance = state_covariance,
     .trace_hc = state_trace_hc,
+    .covariance_scale = state_covariance_scale,
 };

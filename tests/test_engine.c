@@ -195,3 +195,151 @@ Test(engine, first_record_is_the_initial_state)
     cr_assert_eq(t.r->ts[FDR_TS_VV], 0.0);
     test_run_free(&t);
 }
+
+/* The allocation counter: this test program is linked with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
+ * (Makefile.am), so every allocation the library makes passes through
+ * here, sanitizers or not (the real functions are whatever the process
+ * resolves malloc to, ASan's included). Allocations inside shared
+ * libraries (BLAS, OpenMP) are not seen. */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n);
+static size_t allocations;
+void *__wrap_malloc(size_t n)
+{
+    allocations++;
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t count, size_t size)
+{
+    allocations++;
+    return __real_calloc(count, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    allocations++;
+    return __real_realloc(p, n);
+}
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+    allocations++;
+    return __real_aligned_alloc(align, n);
+}
+
+/* Allocations made by one run of ini (one thread) for the given steps. */
+static size_t run_allocations(const char *ini, long steps)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[run]\nreplicas = 40\nsteps = %ld\n", ini, steps);
+    fdr_model *m = test_model(text);
+    fdr_result *r;
+    size_t before = allocations;
+    cr_assert_eq(fdr_engine_run(m, 1, 0, &r), FDR_OK, "%s", fdr_error_message());
+    size_t n = allocations - before;
+    cr_assert(!r->fused, "%s\nthis test is about the generic path", ini);
+    fdr_result_free(r);
+    fdr_model_free(m);
+    return n;
+}
+
+/* The stepping loop allocates nothing: a run of 4 times the steps makes
+ * exactly as many allocations (set-up only), for every landscape type on
+ * the generic path with the FDR2 terms on (a rotated quartic also in its
+ * frame), with a constant covariance and with one of the form a(theta) C0. The counter is checked to see the
+ * library's allocations at all. */
+Test(engine, generic_path_allocates_nothing_per_step)
+{
+    static const char *const inis[] = {
+        "[landscape]\ntype = quartic\ndim = 7\nh = log 0.5 2\ncubic = 0.5\nquartic = 2\n"
+        "coupling = 0.3\nrotation = random\n[noise]\ncovariance = spectrum log 0.5 1.5\n"
+        "covariance_rotation = random\n[optimizer]\nlr = 0.1\n",
+        /* d > tensor_full_max: stepped in its frame */
+        "[landscape]\ntype = quartic\ndim = 60\nh = log 0.5 2\ncubic = 0.5\nquartic = 2\n"
+        "rotation = random\n[optimizer]\nlr = 0.1\n",
+        "[landscape]\ntype = quartic\ndim = 2\nh = -1 1\nquartic = 3 0\n[noise]\ntype = state\n"
+        "s0 = 1\ns1 = 1\ncovariance = isotropic 2\n[optimizer]\nlr = 0.1\n",
+        "[landscape]\ntype = gmm\ndim = 3\ncomponents = 2\nmeans = 0 0 0; 1 -1 0.5\n"
+        "covariances = matrix 1 0.3 0.1 0.3 0.8 -0.2 0.1 -0.2 0.6; isotropic 0.5\n"
+        "weight_decay = 0.05\n[noise]\ntype = student_t\ndof = 8\n[optimizer]\nlr = 0.05\n",
+        "[landscape]\ntype = quadratic\ndim = 5\nspectrum = log 0.5 2\nrotation = random\n"
+        "[noise]\ntype = laplace\n[optimizer]\nlr = 0.1\n",
+        "[landscape]\ntype = regression\ndim = 4\nsamples = 50\n[noise]\ntype = minibatch\n"
+        "batch = 10\n[optimizer]\nlr = 0.1\n",
+    };
+    for (size_t k = 0; k < sizeof inis / sizeof inis[0]; k++) {
+        size_t a = run_allocations(inis[k], 400), b = run_allocations(inis[k], 1600);
+        cr_assert(a > 0, "%s\nthe counter sees no allocation", inis[k]);
+        cr_assert_eq(a, b, "%s\n%zu allocations for 400 steps, %zu for 1600", inis[k], a, b);
+    }
+}
+
+Test(engine, anharmonic_generic_path_is_identical_for_any_thread_count)
+{
+    threads_do_not_matter("[landscape]\ntype = quartic\ndim = 12\nh = log 0.5 2\ncubic = 1.5\n"
+                          "quartic = 3\ncoupling = 0.5\nrotation = random\n[optimizer]\nlr = 0.1\n"
+                          "[run]\nreplicas = 70\nsteps = 400\n");
+    threads_do_not_matter("[landscape]\ntype = gmm\ndim = 3\ncomponents = 2\n"
+                          "means = 0 0 0; 1 -1 0.5\ncovariances = matrix 1 0.3 0.1 0.3 0.8 -0.2 "
+                          "0.1 -0.2 0.6; isotropic 0.5\n[noise]\ncovariance = isotropic 4\n"
+                          "[optimizer]\nlr = 0.05\n[run]\nreplicas = 70\nsteps = 400\n");
+}
+
+/* Largest |a_i - b_i| relative to the largest |b_i|. */
+static double max_rel_diff(const double *a, const double *b, size_t n)
+{
+    double dm = 0, bm = 0;
+    for (size_t i = 0; i < n; i++) {
+        dm = fmax(dm, fabs(a[i] - b[i]));
+        bm = fmax(bm, fabs(b[i]));
+    }
+    return bm > 0 ? dm / bm : dm;
+}
+
+/* Stepping a rotated quartic in its frame x = R^T (theta - theta*) (one
+ * product per step, the noise) gives the run of stepping it in theta
+ * (three products) to rounding: the same noise, rotated, drives the same
+ * trajectory, and every accumulator, moved back where needed, agrees to
+ * 1e-9 of its scale (rounding differences stay small on this confining
+ * landscape), with the tensor directions, momentum and a dense noise
+ * covariance. */
+Test(engine, frame_path_matches_theta_path)
+{
+    const char *ini = "[landscape]\ntype = quartic\ndim = 60\nh = log 0.5 2\ncubic = 1.5\n"
+                      "quartic = 3\ncoupling = 0.5\nrotation = random\nminimum = 0.3\n"
+                      "[noise]\ncovariance = spectrum log 0.5 2\ncovariance_rotation = random\n"
+                      "[optimizer]\nlr = 0.05\nmomentum = 0.5\n"
+                      "[run]\nreplicas = 20\nsteps = 600\ntensor_directions = 5\n";
+    fdr_model *a = test_model(ini), *b = test_model(ini);
+    cr_assert_not_null(a->land->frame, "a rotated quartic has a frame");
+    b->land->frame = NULL;
+    fdr_result *ra, *rb;
+    cr_assert_eq(fdr_engine_run(a, 1, 0, &ra), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fdr_engine_run(b, 1, 0, &rb), FDR_OK, "%s", fdr_error_message());
+    struct {
+        const char *what;
+        const double *x, *y;
+        size_t n;
+    } parts[] = {
+        {"batch sums", ra->bsum, rb->bsum, ra->R * FDR_NBATCH * FDR_NOBS},
+        {"FDR0.grad sums", ra->gsum, rb->gsum, ra->units * ra->d},
+        {"FDR0.v sums", ra->vsum, rb->vsum, ra->units * ra->d},
+        {"tensor A", ra->tA, rb->tA, ra->units * ra->ntens},
+        {"tensor B", ra->tB, rb->tB, ra->units * ra->ntens},
+        {"time series", ra->ts, rb->ts, ra->n_rec * FDR_NTS},
+        {"samples", ra->samples, rb->samples, ra->n_samples * ra->R * ra->sample_dim},
+    };
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        double e = max_rel_diff(parts[k].x, parts[k].y, parts[k].n);
+        cr_assert(e < 1e-9, "%s differ by %g of their scale", parts[k].what, e);
+    }
+    fdr_result_free(ra);
+    fdr_result_free(rb);
+    fdr_model_free(a);
+    fdr_model_free(b);
+}
