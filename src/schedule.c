@@ -622,22 +622,22 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
                 div_step = blocks[g].div_step;
                 div_rep = blocks[g].div_replica;
             }
-        if (div_step >= 0)
-            rc = fdr_error(FDR_EDIVERGED,
-                           "schedule %s: the state of replica %zu became non-finite at step %ld "
-                           "(lower the learning rate)",
-                           s->name, div_rep, div_step);
+        if (div_step >= 0) {
+            char what[64];
+            snprintf(what, sizeof what, "schedule %s: ", s->name);
+            rc = fdr_model_diverged(m, what, div_rep, div_step);
+        }
         t = t1;
         if (rc == FDR_OK && ensemble && !c.tr[0].frozen && c.tr[0].n % c.T == 0 && t < m->steps)
             ensemble_check(&c, R, t, s->q[0], &s->nq[0]);
     }
     /* The final state is observed, not updated. */
     for (size_t g = 0; rc == FDR_OK && g < G; g++)
-        if (!step_block(&c, &blocks[g], m->steps, 0))
-            rc = fdr_error(FDR_EDIVERGED,
-                           "schedule %s: the final state of replica %zu is "
-                           "not finite (lower the learning rate)",
-                           s->name, blocks[g].div_replica);
+        if (!step_block(&c, &blocks[g], m->steps, 0)) {
+            char what[64];
+            snprintf(what, sizeof what, "schedule %s: at the end, ", s->name);
+            rc = fdr_model_diverged(m, what, blocks[g].div_replica, m->steps);
+        }
     if (rc == FDR_OK) {
         merge_blocks(res, s, blocks);
         if (kind == FDR_SCHED_FDR && !ensemble)
@@ -796,6 +796,8 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
 #endif
+    if (rc == FDR_OK)
+        rc = fdr_blas_reserve(o->threads);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int k = 0; rc == FDR_OK && k < FDR_SCHED_NKINDS; k++)
@@ -1528,7 +1530,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     if (rc == FDR_OK) {
         fdr_config_display_name(argv[optind], name, sizeof name);
         if (!(m = fdr_model_alloc(cfg, name)))
-            rc = FDR_EINVAL;
+            rc = fdr_error_status();
     }
     if (rc == FDR_OK && !step_at_given) {
         fdr_sched_opts def;
