@@ -170,7 +170,7 @@ Test(resources, a_run_the_estimate_accepts_completes)
                           "steps = 200\n");
     const char *const argv[] = {FDRSIM_BIN, "run", "mid.ini", "-q", "-j", "1", "-o", "out", NULL};
     int completed = 0, estimated = 0;
-    for (long mb = 150; mb <= 300; mb += 10) {
+    for (long mb = 100; mb <= 400; mb += 10) {
         int rc = run_limited(argv, mb, 120);
         const char *err = slurp("err.txt");
         cr_assert(rc == 0 || (rc == 3 && (strstr(err, "the estimate in README") ||
