@@ -316,3 +316,30 @@ Test(resources, the_status_of_a_recorded_error_is_kept)
     cr_assert_eq(fdr_error_status(), FDR_ENOMEM);
     fdr_error_clear();
 }
+
+/* Long set-up shows what it is doing on a terminal (here a pseudo-terminal
+ * from script(1)), and nothing with -q or when stderr is not a terminal. */
+Test(resources, long_set_up_shows_progress_on_a_terminal)
+{
+    write_file("rot.ini", "[landscape]\ntype = quadratic\ndim = 600\nspectrum = log 0.1 10\n"
+                          "rotation = random\n[optimizer]\nlr = 0.05\n[run]\nreplicas = 2\n"
+                          "steps = 32\nfdr2 = off\n");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && timeout 300 script -qec \"'%s' run rot.ini -o o1 >/dev/null\" /dev/null "
+             ">tty.txt 2>&1",
+             tmpdir, FDRSIM_BIN);
+    cr_assert_eq(system(cmd), 0, "%s", slurp("tty.txt"));
+    const char *tty = slurp("tty.txt");
+    cr_assert(strstr(tty, "set-up") && strstr(tty, "random rotation") &&
+                  strstr(tty, "eigendecomposition of the Hessian"),
+              "no set-up progress on a terminal: '%s'", tty);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && timeout 300 script -qec \"'%s' run rot.ini -q -o o2\" /dev/null "
+             ">tty.txt 2>&1",
+             tmpdir, FDRSIM_BIN);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert(!strstr(slurp("tty.txt"), "set-up"), "progress despite -q: '%s'", slurp("tty.txt"));
+    cr_assert_eq(fdrsim_sh("run rot.ini -o o3"), 0);
+    cr_assert(!strstr(slurp("err.txt"), "set-up"), "progress into a file: '%s'", slurp("err.txt"));
+}
