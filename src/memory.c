@@ -87,14 +87,24 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
         fdr_error_clear();
         return FDR_OK;
     }
+    const char *noise = "gaussian";
+    if (fdr_config_has(cfg, "noise", "type") &&
+        fdr_config_string(cfg, "noise", "type", "", &noise) != FDR_OK) {
+        fdr_error_clear();
+        return FDR_OK;
+    }
     double d = key_number(cfg, "landscape", "dim", 1);
     double N = strcmp(type, "regression") == 0 ? key_number(cfg, "landscape", "samples", 0) : 0;
+    /* Minibatch noise draws from the regression's data or from its own
+     * shifted copies of the landscape. */
+    int minibatch = strcmp(noise, "minibatch") == 0;
+    double Nmb = !minibatch ? 0 : N > 0 ? N : key_number(cfg, "noise", "samples", 0);
     double R = key_number(cfg, "run", "replicas", 64), T = key_number(cfg, "run", "steps", 10000);
     double every = key_number(cfg, "run", "record_every", 0);
     double full_max = key_number(cfg, "run", "tensor_full_max", 50);
     double dirs = key_number(cfg, "run", "tensor_directions", 8);
-    if (isnan(d) || isnan(N) || isnan(R) || isnan(T) || isnan(every) || isnan(full_max) ||
-        isnan(dirs))
+    if (isnan(d) || isnan(N) || isnan(Nmb) || isnan(R) || isnan(T) || isnan(every) ||
+        isnan(full_max) || isnan(dirs))
         return FDR_OK;
     const char *fdr2 = "on";
     if (fdr_config_has(cfg, "run", "fdr2") &&
@@ -109,14 +119,17 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
     /* In doubles. Set-up: the dense d x d matrices alive at once (Hessian,
      * rotation and its QR factors, noise covariance, the eigendecomposition
      * and the exact second moments: 12 measured at d = 1500) and the
-     * regression data with its minibatch copies. Run: the per-replica state
+     * regression data with its copies. Minibatch noise: each replica's
+     * permutation of the N samples (size_t, as many bytes as a double) and
+     * the shifted copies with their gradients. Run: the per-replica state
      * (theta, v, gradient, deviates, scratch; twice more for FDR2), the
      * per-unit sums, the recorded time series (per block and merged), the
      * kept samples, and the d x d scratch per block for FDR2 off the
      * quadratic. */
-    term t[4] = {
+    term t[5] = {
         {12 * d * d, "landscape", "dim"},
         {3 * N * d, "landscape", "samples"},
+        {R * Nmb + (N > 0 ? 0 : 2 * Nmb * d), N > 0 ? "landscape" : "noise", "samples"},
         {R * (5 + 4 * fdr2_on) * d + units * (2 * d + 2 * ntens + 1) +
              R * (FDR_NBATCH + 1) * FDR_NOBS + 2 * ((double)FDR_MAX_SAMPLES + R) +
              (fdr2_on && !const_hessian ? blocks * 2 * d * d : 0),
@@ -124,10 +137,10 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
         {ceil(T / every) * FDR_NTS * (1 + blocks), "run", "record_every"},
     };
     if (setup_only)
-        t[2].doubles = t[3].doubles = 0;
+        t[2].doubles = t[3].doubles = t[4].doubles = 0;
     double need = 0; /* the program and its libraries are already in use */
     size_t big = 0;
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
         need += 8 * t[k].doubles;
         if (t[k].doubles > t[big].doubles)
             big = k;

@@ -243,9 +243,10 @@ static int check_start(const fdr_model *m, fdr_config *cfg)
     size_t d = m->land->dim;
     const char *init = m->init == FDR_INIT_ZERO ? "zero" : m->init == FDR_INIT_MINIMUM ? "minimum"
                                                                                        : "offset";
-    double *x = fdr_malloc(3 * d * sizeof *x), *g = x + d, *z = x + 2 * d;
+    double *x = fdr_malloc(3 * d * sizeof *x);
     if (!x)
         return FDR_ENOMEM;
+    double *g = x + d, *z = x + 2 * d;
     int rc = FDR_OK;
     fdr_engine_initial(m, x);
     if (!all_finite(x, d)) {

@@ -157,6 +157,24 @@ Test(resources, the_estimate_names_the_dominant_key)
     cr_assert(strstr(err, "[run] replicas = 1000000"), "key not named in '%s'", err);
 }
 
+/* Minibatch noise keeps a permutation of the samples per replica: R = 1e5
+ * replicas of 1e7 samples (8 TB) are refused naming the samples key. */
+Test(resources, minibatch_permutations_are_in_the_estimate)
+{
+    const char *const argv[] = {FDRSIM_BIN,   "run",
+                                FDR_TEST_MODELDIR "/minibatch-regression-b10.ini",
+                                "-q",         "--set",
+                                "landscape.samples=10000000",
+                                "--replicas", "100000",
+                                "-o",         "out",
+                                NULL};
+    int rc = run_limited(argv, 0, 60);
+    const char *err = slurp("err.txt");
+    cr_assert_eq(rc, 3, "exit %d: %s", rc, err);
+    cr_assert(strstr(err, "[landscape] samples = 10000000") && strstr(err, "GB of memory"), "%s",
+              err);
+}
+
 /* The estimate bounds what a run takes: under any address-space limit a
  * run is either refused up front (by the estimate or by the check of
  * OpenBLAS's buffers) or completes; it never fails half-way on an
