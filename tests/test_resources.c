@@ -93,7 +93,8 @@ static int run_limited(const char *const *argv, long limit_mb, int timeout_s)
     if (pid == 0) {
         if (chdir(tmpdir) != 0)
             _exit(126);
-        int null = open("/dev/null", O_WRONLY), err = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int null = open("/dev/null", O_WRONLY);
+        int err = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (null < 0 || err < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0)
             _exit(126);
         if (limit_mb > 0) {
