@@ -391,9 +391,9 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
         {NULL, 0, NULL, 0}};
-    /* Library code checks every GSL status itself; GSL must not abort. */
     blas_pool_off(argv);
     setup_progress(argc, argv);
+    /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_blas_serial();
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
