@@ -858,9 +858,9 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
 #ifdef _OPENMP
     if (threads > 0)
         omp_set_num_threads(threads);
-#else
-    (void)threads;
 #endif
+    if (rc == FDR_OK)
+        rc = fdr_blas_reserve(threads);
     progress_state prog = {progress, 0, (double)m->steps * (double)nblocks, -1};
     /* eta_b^2 Tr(H C) / 2, the noise part of F2 when neither depends on theta. */
     double c0 = 0;

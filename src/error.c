@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static _Thread_local char last_message[1024];
+static _Thread_local int last_status = FDR_EINVAL;
 
 int fdr_error(int status, const char *fmt, ...)
 {
@@ -15,6 +17,7 @@ int fdr_error(int status, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(last_message, sizeof last_message, fmt, ap);
         va_end(ap);
+        last_status = status;
     }
     return status;
 }
@@ -22,6 +25,34 @@ int fdr_error(int status, const char *fmt, ...)
 const char *fdr_error_message(void)
 {
     return last_message;
+}
+
+static fdr_progress_hook progress_hook;
+
+void fdr_progress_set(fdr_progress_hook hook)
+{
+    progress_hook = hook;
+}
+
+void fdr_progress(size_t d, const char *stage, double done)
+{
+    if (progress_hook && d >= FDR_PROGRESS_DIM)
+        progress_hook(stage, done);
+}
+
+void fdr_format_distinct(double a, double b, char *sa, char *sb, size_t n)
+{
+    for (int p = 6; p <= 17; p++) {
+        snprintf(sa, n, "%.*g", p, a);
+        snprintf(sb, n, "%.*g", p, b);
+        if ((a == b || strcmp(sa, sb) != 0) && strtod(sa, NULL) == a)
+            return;
+    }
+}
+
+int fdr_error_status(void)
+{
+    return last_message[0] ? last_status : FDR_EINVAL;
 }
 
 void fdr_error_clear(void)

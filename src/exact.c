@@ -41,12 +41,14 @@ int fdr_exact_compute(const fdr_model *m, fdr_exact *e)
     e->max_stable_lr = fdr_lyap_max_stable_lr(w, m->momentum, m->dampening);
     int rc = FDR_OK;
     if (!(m->lr < e->max_stable_lr)) {
+        char lr[32], top[32];
+        fdr_format_distinct(m->lr, e->max_stable_lr, lr, top, sizeof lr);
         if (e->max_stable_lr > 0)
             rc = fdr_error(FDR_EUNSTABLE,
-                           "%s: [optimizer] lr: %g makes the exact dynamics unstable (no "
+                           "%s: [optimizer] lr: %s makes the exact dynamics unstable (no "
                            "stationary state); the largest stable learning rate for momentum "
-                           "%g and dampening %g is %.6g",
-                           m->source, m->lr, m->momentum, m->dampening, e->max_stable_lr);
+                           "%g and dampening %g is %s",
+                           m->source, lr, m->momentum, m->dampening, top);
         else
             rc = fdr_error(FDR_EUNSTABLE,
                            "%s: [landscape]: the Hessian has an eigenvalue <= 0, so SGD has no "

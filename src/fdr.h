@@ -36,8 +36,34 @@ int fdr_error(int status, const char *fmt, ...)
 /* The message recorded by fdr_error for this thread, or "" if none. */
 const char *fdr_error_message(void);
 
+/* The status that came with that message (FDR_EINVAL when none is
+ * recorded), so a caller that only sees a NULL can tell a bad model
+ * (FDR_EINVAL) from a failed allocation (FDR_ENOMEM). */
+int fdr_error_status(void);
+
 /* Forgets the recorded message. */
 void fdr_error_clear(void);
+
+/* Prints a and b into sa and sb (n bytes each) with the fewest significant
+ * digits, at least 6, at which they differ and a reads back exactly, so a
+ * message comparing two numbers never shows them equal when they are not
+ * ("1.5000001 ... the largest stable learning rate is 1.5"). */
+void fdr_format_distinct(double a, double b, char *sa, char *sb, size_t n);
+
+/* Progress of long set-up steps (O(d^3) at large d: rotations,
+ * eigendecompositions). The library never prints; the CLI installs a hook
+ * that does, on a terminal. stage names the step; done is the fraction done,
+ * in [0, 1], and 1 when the step ends. */
+typedef void (*fdr_progress_hook)(const char *stage, double done);
+
+/* Installs the process-wide hook (NULL: none). Not thread-safe: set it
+ * before anything runs. */
+void fdr_progress_set(fdr_progress_hook hook);
+
+/* Reports to the hook, if any, for a step on d x d matrices when d is large
+ * enough for the step to take noticeable time (FDR_PROGRESS_DIM). */
+#define FDR_PROGRESS_DIM 500
+void fdr_progress(size_t d, const char *stage, double done);
 
 /* An estimate with its error bar. err is always one standard deviation
  * (1 sigma) of the estimate, autocorrelation-aware; NAN when unknown. */

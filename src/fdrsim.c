@@ -14,6 +14,7 @@
 #include "exact.h"
 #include "fdr.h"
 #include "landscape.h"
+#include "memory.h"
 #include "model.h"
 #include "noise.h"
 #include "report.h"
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -274,9 +276,11 @@ static json_t *json_vector(const double *x, size_t n)
  * point, so a user can check a model definition. */
 static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int order)
 {
-    fdr_landscape *l = fdr_landscape_alloc(cfg);
+    fdr_landscape *l = fdr_blas_reserve(1) == FDR_OK && fdr_memory_check(cfg, 1) == FDR_OK
+                           ? fdr_landscape_alloc(cfg)
+                           : NULL;
     if (!l)
-        return fail(EXIT_USAGE);
+        return fail(exit_code_for(fdr_error_status()));
     size_t d = l->dim;
     double *x = fdr_malloc(d * sizeof *x), *u = fdr_calloc(d, sizeof *u),
            *g = fdr_malloc(d * sizeof *g), *H = fdr_malloc(d * d * sizeof *H),
@@ -373,7 +377,7 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
     fdr_model *m = fdr_model_alloc(cfg, name);
     if (!m)
-        return fail(EXIT_USAGE);
+        return fail(exit_code_for(fdr_error_status()));
     fdr_exact e = {0};
     fdr_result *r = NULL;
     fdr_analysis a = {0};
@@ -426,6 +430,52 @@ static int finish(int code)
     return code == 0 || code == EXIT_CHECK_FAILED ? EXIT_RUNTIME : code;
 }
 
+/* The set-up progress hook: the step and its fraction on one line of
+ * stderr, with the seconds since the set-up began, erased when it ends. */
+static void show_setup(const char *stage, double done)
+{
+    static struct timespec t0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (t0.tv_sec == 0 && t0.tv_nsec == 0)
+        t0 = now;
+    double s = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
+    if (done >= 1)
+        fprintf(stderr, "\r%-78s\r", "");
+    else
+        fprintf(stderr, "\r%s: set-up, %.0f s: %s (%.0f%%)...%-10s", prog, s, stage, 100 * done,
+                "");
+    fflush(stderr);
+}
+
+/* Shows set-up progress when stderr is a terminal and -q is not given. */
+static void setup_progress(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            return;
+    if (isatty(STDERR_FILENO))
+        fdr_progress_set(show_setup);
+}
+
+/* OpenBLAS starts a pool of threads when it is loaded, and each takes a
+ * work buffer of 128 MiB that it retries forever when an address-space
+ * limit (ulimit -v) refuses it: the process then spins and hangs at exit.
+ * fdrsim never uses that pool (fdr_blas_serial), and OPENBLAS_NUM_THREADS=1
+ * in the environment before the library loads keeps it from being made, so
+ * fdrsim sets it and starts itself again. If that fails it carries on. */
+static void blas_pool_off(char **argv)
+{
+#ifdef HAVE_OPENBLAS
+    const char *v = getenv("OPENBLAS_NUM_THREADS");
+    if ((v && strcmp(v, "1") == 0) || setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+#else
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -437,6 +487,8 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
         {NULL, 0, NULL, 0}};
+    blas_pool_off(argv);
+    setup_progress(argc, argv);
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_blas_serial();

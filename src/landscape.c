@@ -52,7 +52,10 @@ static int quadratic_minimum(fdr_landscape *l)
         gsl_matrix_view m = gsl_matrix_view_array(Hc, d, d);
         gsl_vector_view b = gsl_vector_view_array(g, d);
         gsl_error_handler_t *old = gsl_set_error_handler_off();
-        if (gsl_linalg_cholesky_decomp1(&m.matrix) == GSL_SUCCESS) {
+        fdr_progress(d, "the landscape's minimum (Cholesky)", 0);
+        int chol = gsl_linalg_cholesky_decomp1(&m.matrix);
+        fdr_progress(d, "the landscape's minimum (Cholesky)", 1);
+        if (chol == GSL_SUCCESS) {
             gsl_linalg_cholesky_svx(&m.matrix, &b.vector);
             for (size_t i = 0; i < d; i++)
                 l->ref[i] = -g[i];
@@ -405,9 +408,12 @@ int fdr_random_orthogonal(size_t d, unsigned long seed, double *Q)
         for (size_t i = 0; i < d; i++)
             for (size_t j = 0; j < d; j++)
                 gsl_matrix_set(A, i, j, gsl_ran_gaussian_ziggurat(rng, 1.0));
+        fdr_progress(d, "random rotation: QR decomposition", 0);
         gsl_linalg_QR_decomp(A, tau);
+        fdr_progress(d, "random rotation: forming Q", 0.5);
         gsl_matrix_view q = gsl_matrix_view_array(Q, d, d);
         gsl_linalg_QR_unpack(A, tau, &q.matrix, R);
+        fdr_progress(d, "random rotation", 1);
         /* Multiplying column j by sign(R_jj) makes the distribution Haar. */
         for (size_t j = 0; j < d; j++)
             if (gsl_matrix_get(R, j, j) < 0)

@@ -92,9 +92,11 @@ static int diagonalise(fdr_lyap *w, const double *H)
         gsl_matrix_view am = gsl_matrix_view_array(a, d, d);
         gsl_matrix_view um = gsl_matrix_view_array(w->U, d, d);
         gsl_vector_view hv = gsl_vector_view_array(w->h, d);
+        fdr_progress(d, "eigendecomposition of the Hessian", 0);
         if (gsl_eigen_symmv(&am.matrix, &hv.vector, &um.matrix, ws) != GSL_SUCCESS)
             rc = fdr_error(FDR_EFAIL, "the eigendecomposition of the %zu x %zu Hessian failed",
                            d, d);
+        fdr_progress(d, "eigendecomposition of the Hessian", 1);
         gsl_eigen_symmv_free(ws);
     }
     gsl_set_error_handler(old);
@@ -207,18 +209,23 @@ int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu)
 {
     if (!(fabs(mu) < 1))
         return fdr_error(FDR_EUNSTABLE,
-                         "momentum %g makes the dynamics unstable: |momentum| must be below 1",
+                         "[optimizer] momentum: %g makes the dynamics unstable: |momentum| must "
+                         "be below 1",
                          mu);
     if (!(w->hmin > 0))
         return fdr_error(FDR_EUNSTABLE,
-                         "the Hessian has the eigenvalue %g <= 0, so no learning rate gives "
-                         "a stationary state",
+                         "[landscape]: the Hessian has the eigenvalue %g <= 0, so no learning "
+                         "rate gives a stationary state (add weight_decay or change the "
+                         "spectrum)",
                          w->hmin);
-    if (!(eta_b > 0) || !(eta_b * w->hmax < 2 * (1 + mu)))
+    if (!(eta_b > 0) || !(eta_b * w->hmax < 2 * (1 + mu))) {
+        char eta[32], top[32];
+        fdr_format_distinct(eta_b, fdr_lyap_max_stable_lr(w, mu, 0), eta, top, sizeof eta);
         return fdr_error(FDR_EUNSTABLE,
-                         "learning rate eta (1 - dampening) = %g makes the dynamics unstable "
-                         "for momentum %g: the largest stable eta (1 - dampening) is %.6g",
-                         eta_b, mu, fdr_lyap_max_stable_lr(w, mu, 0));
+                         "[optimizer] lr: eta (1 - dampening) = %s makes the dynamics unstable "
+                         "for momentum %g: the largest stable eta (1 - dampening) is %s",
+                         eta, mu, top);
+    }
     size_t d = w->d;
     w->traces_only = 0;
     double omu = 1 - mu, opmu = 1 + mu;

@@ -2,11 +2,17 @@
 #include "config.h"
 
 #include "model.h"
+#include "engine.h"
 #include "fdr.h"
+#include "memory.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 const char fdr_default_model[] =
     "; built-in default: anisotropic rotated quadratic, d = 10, Gaussian noise, momentum 0.9\n"
@@ -30,14 +36,76 @@ const char fdr_default_model[] =
 const char *const fdr_optimizer_names[] = {"sgd", NULL};
 
 #ifdef HAVE_OPENBLAS
-/* From OpenBLAS; declared here because its cblas.h clashes with GSL's. */
+/* From OpenBLAS; declared here because its cblas.h clashes with GSL's. The
+ * buffer pair is the allocator every BLAS call takes its work space from. */
 void openblas_set_num_threads(int num_threads);
+void *blas_memory_alloc(int procpos);
+void blas_memory_free(void *buffer);
 #endif
 
 void fdr_blas_serial(void)
 {
 #ifdef HAVE_OPENBLAS
     openblas_set_num_threads(1);
+#endif
+}
+
+/* OpenBLAS's work buffer (BUFFER_SIZE, 128 MiB on x86-64, plus a page in
+ * Debian 12's 0.3.21) with some slack, per concurrent caller. */
+#define BLAS_BUFFER_BYTES (130.0 * 1024 * 1024)
+
+int fdr_blas_reserve(int threads)
+{
+#ifdef HAVE_OPENBLAS
+    static int reserved; /* callers that already have a buffer in OpenBLAS's pool */
+#ifdef _OPENMP
+    if (threads < 1)
+        threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    int rc = FDR_OK;
+#ifdef _OPENMP
+#pragma omp critical(fdr_blas_reserve)
+#endif
+    if (threads > reserved) {
+        /* Each OpenMP thread besides the calling one also maps its stack. */
+        struct rlimit st;
+        double stack = getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY
+                           ? (double)st.rlim_cur
+                           : 8.0 * 1024 * 1024;
+        int new_threads = threads - (reserved > 1 ? reserved : 1);
+        double need = (threads - reserved) * BLAS_BUFFER_BYTES + new_threads * stack,
+               room = fdr_address_headroom();
+        if (room < need) {
+            rc = fdr_error(FDR_ENOMEM,
+                           "out of memory: OpenBLAS needs %.0f MB of address space for %d "
+                           "thread%s but the limit (ulimit -v) leaves %.0f MB; raise the limit%s",
+                           need / 1e6, threads, threads > 1 ? "s" : "", room / 1e6,
+                           threads > 1 ? " or run on fewer threads (--threads)" : "");
+        } else {
+            /* Every thread holds a buffer until all have one, so the pool ends
+             * up with `threads` of them; OpenBLAS keeps them for reuse. */
+            int got = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+            {
+                void *b = blas_memory_alloc(0);
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp single
+                got = omp_get_num_threads();
+#endif
+                blas_memory_free(b);
+            }
+            reserved = got > reserved ? got : reserved;
+        }
+    }
+    return rc;
+#else
+    (void)threads;
+    return FDR_OK;
 #endif
 }
 
@@ -150,9 +218,73 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     return FDR_OK;
 }
 
+/* 1 if all n entries of x are finite. */
+static int all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Checks that step 0 is finite whatever the learning rate: the starting
+ * point, the loss and gradient there, and a draw of the noise. Parameters
+ * out of floating-point range (a minimum at 1e200, a gamma shape 4 /
+ * skewness^2 that overflows) are reported here, naming their section,
+ * rather than by the engine as a divergence that lowering the learning rate
+ * cannot cure. Laws with per-replica state (prepare) are not drawn from:
+ * that state is not set up yet. */
+static int check_start(const fdr_model *m, fdr_config *cfg)
+{
+    size_t d = m->land->dim;
+    const char *init = m->init == FDR_INIT_ZERO ? "zero" : m->init == FDR_INIT_MINIMUM ? "minimum"
+                                                                                       : "offset";
+    double *x = fdr_malloc(3 * d * sizeof *x);
+    if (!x)
+        return FDR_ENOMEM;
+    double *g = x + d, *z = x + 2 * d;
+    int rc = FDR_OK;
+    fdr_engine_initial(m, x);
+    if (!all_finite(x, d)) {
+        rc = fdr_config_error(cfg, "run", "init",
+                              "the starting point theta_0 (%s) is not finite: choose a smaller "
+                              "offset",
+                              init);
+    } else {
+        double f = fdr_landscape_value(m->land, x);
+        fdr_landscape_gradient(m->land, x, g);
+        if (!isfinite(f) || !all_finite(g, d))
+            rc = fdr_error(FDR_EINVAL,
+                           "%s: [landscape]: the loss or its gradient is not finite at the "
+                           "starting point theta_0 ([run] init = %s): a [landscape] key is out "
+                           "of floating-point range there; start nearer the minimum ([run] init "
+                           "= minimum) or scale the landscape down",
+                           m->source, init);
+    }
+    if (rc == FDR_OK && !m->noise->type->prepare) {
+        fdr_rng *rng = fdr_rng_alloc(m->seed, 0);
+        double *work = fdr_malloc(d * sizeof *work);
+        if (!rng || !work)
+            rc = fdr_error(FDR_ENOMEM, "out of memory");
+        else
+            m->noise->type->sample(m->noise->state, 1, 0, 0, x, z, &rng, work);
+        if (rc == FDR_OK && !all_finite(z, d))
+            rc = fdr_error(FDR_EINVAL,
+                           "%s: [noise]: the noise drawn at the starting point is not finite: a "
+                           "[noise] key (type %s) is out of floating-point range",
+                           m->source, m->noise->type->name);
+        free(work);
+        fdr_rng_free(rng);
+    }
+    free(x);
+    return rc;
+}
+
 fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
 {
     fdr_blas_serial();
+    if (fdr_blas_reserve(1) != FDR_OK || fdr_memory_check(cfg, 0) != FDR_OK)
+        return NULL;
     fdr_model *m = fdr_calloc(1, sizeof *m);
     if (!m)
         return NULL;
@@ -165,7 +297,7 @@ fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
         (fdr_minibatch_shifts(m->noise, &shifts, &nshift) &&
          fdr_landscape_average(m->land, shifts, nshift) != FDR_OK) ||
         read_optimizer(m, cfg) ||
-        read_run(m, cfg) || fdr_config_check_unused(cfg) ||
+        read_run(m, cfg) || fdr_config_check_unused(cfg) || check_start(m, cfg) ||
         (m->noise->type->prepare &&
          m->noise->type->prepare(m->noise->state, (size_t)m->replicas) != FDR_OK)) {
         fdr_model_free(m);

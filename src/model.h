@@ -50,6 +50,16 @@ void fdr_model_free(fdr_model *m);
  * a model is built and before every run; idempotent. */
 void fdr_blas_serial(void);
 
+/* Makes sure that up to `threads` threads (0: OpenMP's default) can call the
+ * CBLAS at once without it allocating. OpenBLAS takes a work buffer of
+ * about 128 MiB of address space per concurrent caller at its first use
+ * and, when that allocation fails, retries forever at full CPU; so the
+ * buffers are taken here, after checking that the address-space limit
+ * (ulimit -v) leaves room for them, and FDR_ENOMEM refuses the run
+ * otherwise. Call before a thread count first calls the CBLAS; cheap once
+ * that many are reserved. */
+int fdr_blas_reserve(int threads);
+
 /* Known optimizer names, NULL-terminated (for `fdrsim list`). */
 extern const char *const fdr_optimizer_names[];
 

@@ -99,11 +99,13 @@ int fdr_sym_eigen(size_t d, const double *A, double *w, double *V)
     } else {
         memcpy(a->data, A, d * d * sizeof *A);
         gsl_matrix_view v = gsl_matrix_view_array(V, d, d);
+        fdr_progress(d, "symmetric eigendecomposition", 0);
         if (gsl_eigen_symmv(a, ev, &v.matrix, ws) != GSL_SUCCESS ||
             gsl_eigen_symmv_sort(ev, &v.matrix, GSL_EIGEN_SORT_VAL_DESC) != GSL_SUCCESS)
             rc = fdr_error(FDR_EFAIL, "symmetric eigendecomposition failed");
         else
             memcpy(w, ev->data, d * sizeof *w);
+        fdr_progress(d, "symmetric eigendecomposition", 1);
     }
     gsl_eigen_symmv_free(ws);
     gsl_vector_free(ev);

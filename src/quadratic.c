@@ -60,14 +60,19 @@ static int quad_init(void *state, fdr_config *cfg, size_t d)
         free(Q);
         return FDR_ENOMEM;
     }
-    /* H = Q diag(h) Q^T, symmetrised exactly. */
-    for (size_t i = 0; i < d; i++)
+    /* H = Q diag(h) Q^T, symmetrised exactly. Row i costs i + 1 of the
+     * d (d + 1) / 2 dot products. */
+    for (size_t i = 0; i < d; i++) {
+        if (i % 64 == 0)
+            fdr_progress(d, "rotating the spectrum", (double)i * i / ((double)d * d));
         for (size_t j = 0; j <= i; j++) {
             double s = 0;
             for (size_t k = 0; k < d; k++)
                 s += Q[i * d + k] * q->h[k] * Q[j * d + k];
             q->H[i * d + j] = q->H[j * d + i] = s;
         }
+    }
+    fdr_progress(d, "rotating the spectrum", 1);
     free(Q);
     free(q->h);
     q->h = NULL;

@@ -804,6 +804,8 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     if (o->threads > 0)
         omp_set_num_threads(o->threads);
 #endif
+    if (rc == FDR_OK)
+        rc = fdr_blas_reserve(o->threads);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int k = 0; rc == FDR_OK && k < FDR_SCHED_NKINDS; k++)
@@ -1553,7 +1555,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     if (rc == FDR_OK) {
         fdr_config_display_name(argv[optind], name, sizeof name);
         if (!(m = fdr_model_alloc(cfg, name)))
-            rc = FDR_EINVAL;
+            rc = fdr_error_status();
     }
     if (rc == FDR_OK && !step_at_given) {
         fdr_sched_opts def;

@@ -81,12 +81,14 @@ static int check_grid(const fdr_sweep_spec *spec, const fdr_sweep *s)
                                          "(value %zu: %g)", p + 1, spec->lr[p]);
     if (s->m->land->H && s->lim.harmonic) {
         double top = fdr_lyap_max_stable_lr(s->lim.w, s->lim.mu, s->lim.nu);
+        char lr[32], max[32];
+        fdr_format_distinct(spec->lr[spec->n - 1], top, lr, max, sizeof lr);
         if (!(spec->lr[spec->n - 1] < top))
             return fdr_error(FDR_EUNSTABLE,
-                             "lr %g makes the exact dynamics unstable (no stationary state); the "
-                             "largest stable learning rate for momentum %g and dampening %g is "
-                             "%.6g",
-                             spec->lr[spec->n - 1], s->lim.mu, s->lim.nu, top);
+                             "%s: --lr: the learning rate %s makes the exact dynamics unstable "
+                             "(no stationary state); the largest stable learning rate for "
+                             "[optimizer] momentum %g and dampening %g is %s",
+                             s->m->source, lr, s->lim.mu, s->lim.nu, max);
     }
     return FDR_OK;
 }
@@ -127,6 +129,11 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, fdr_model **mode
     clock_gettime(CLOCK_MONOTONIC, &t0);
 #ifdef _OPENMP
     int nt = spec->threads > 0 ? spec->threads : omp_get_max_threads();
+    if (fdr_blas_reserve(nt) != FDR_OK) {
+        free(rc);
+        free(msg);
+        return FDR_ENOMEM;
+    }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t p = 0; p < n; p++) {
@@ -172,8 +179,11 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
         return FDR_ENOMEM;
     s->cfg = load_config(spec);
     if (!s->cfg || !(s->m = fdr_model_alloc(s->cfg, spec->name))) {
+        /* An unreadable model file is bad input; a model that cannot be
+         * built says why in its status (memory is a run-time failure). */
+        int rc = s->cfg ? fdr_error_status() : FDR_EINVAL;
         fdr_sweep_free(s);
-        return FDR_EINVAL;
+        return rc;
     }
     s->seed = s->m->seed;
     int rc = fdr_limits_compute(s->m, &s->lim);
@@ -190,7 +200,7 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
      * go parallel. */
     for (size_t p = 0; rc == FDR_OK && p < n; p++) {
         if (!(models[p] = point_model(spec, s->seed, p)))
-            rc = fdr_error(FDR_EINVAL, "lr %g: the model was rejected", spec->lr[p]);
+            rc = fdr_error(fdr_error_status(), "lr %.17g: the model was rejected", spec->lr[p]);
         else
             fdr_harmonic_at(&s->lim, spec->lr[p], &hv[p]);
     }
@@ -730,9 +740,10 @@ static int model_defaults(const fdr_sweep_spec *spec, uint64_t *seed, double *lr
 {
     fdr_config *c = load_config(spec);
     fdr_model *m = c ? fdr_model_alloc(c, spec->name) : NULL;
+    int status = c ? fdr_error_status() : FDR_EINVAL; /* unreadable file: bad input */
     fdr_config_free(c);
     if (!m)
-        return FDR_EINVAL;
+        return status;
     *seed = m->seed;
     *lr = m->lr;
     fdr_model_free(m);
