@@ -127,11 +127,16 @@ static void stationarity(const fdr_model *m, const fdr_result *r, const char *co
     st->pass = fabs(st->z) < st->threshold;
 }
 
+double fdr_zscore(double diff, double err)
+{
+    return isfinite(diff) && isfinite(err) && err > 0 ? diff / err : NAN;
+}
+
 /* 1 if the relation's difference has a finite value and a finite, positive
  * error bar: only then does its z-score decide a verdict. */
 static int resolved(const fdr_relation *rel)
 {
-    return isfinite(rel->diff.val) && isfinite(rel->diff.err) && rel->diff.err > 0;
+    return !isnan(fdr_zscore(rel->diff.val, rel->diff.err));
 }
 
 /* Fills a relation from per-unit values of both sides. */
@@ -143,7 +148,7 @@ static void relation_from_units(fdr_relation *rel, const double *l, const double
     for (size_t u = 0; u < U; u++)
         tmp[u] = l[u] - rr[u];
     rel->diff = mean_err(tmp, U);
-    rel->z = resolved(rel) ? rel->diff.val / rel->diff.err : NAN;
+    rel->z = fdr_zscore(rel->diff.val, rel->diff.err);
 }
 
 /* Sets the threshold and the verdict from z. */

@@ -104,6 +104,11 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a);
 void fdr_analysis_clear(fdr_analysis *a);
 
+/* The z-score diff / err of a difference with its 1-sigma error, or NAN
+ * when the difference is unresolved: diff not finite, or err not a finite,
+ * positive number (then z decides nothing, neither a pass nor a failure). */
+double fdr_zscore(double diff, double err);
+
 /* "pass", "fail" or "unresolved" (summary.json's spelling). */
 const char *fdr_verdict_name(fdr_verdict v);
 

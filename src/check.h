@@ -12,8 +12,9 @@
  * tolerance (0.27% for the default 3), however many quantities are compared.
  * Also regressions, outside that count: an exact value (from the Lyapunov
  * solution) that changed beyond 1e-9 relative; a quantity of the baseline
- * that is missing from the result or has lost its value; and an exact
- * relation (identity) that passed in the baseline and fails now. Quantities
+ * that is missing from the result or has lost its value (or, in a sweep, its
+ * error bar: unresolved now); and an exact relation (identity) that passed
+ * in the baseline and fails now. Quantities
  * only in the result are new and not compared.
  *
  * Relations with several components (FDR0 vectors, the tensor FDR1) report

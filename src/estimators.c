@@ -212,13 +212,14 @@ int fdr_fit_poly(size_t n, const double *x, const double *y, const double *err, 
     if (p == 0 || p > FDR_FIT_MAX || n < p)
         return fdr_error(FDR_EINVAL, "a fit of %zu coefficients needs at least %zu points, got %zu",
                          p, p, n);
-    double xmax = 0;
+    double xmax = 0, emax = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i]) || !(err[i] > 0) || !isfinite(err[i]))
             return fdr_error(FDR_EINVAL,
                              "fit: point %zu (x = %g) has no finite value with a positive error",
                              i + 1, x[i]);
         xmax = fmax(xmax, fabs(x[i]));
+        emax = fmax(emax, err[i]);
     }
     if (!(xmax > 0))
         return fdr_error(FDR_EINVAL, "fit: every x is zero");
@@ -235,12 +236,16 @@ int fdr_fit_poly(size_t n, const double *x, const double *y, const double *err, 
         goto done;
     }
     /* Powers of x / xmax keep the columns of the design matrix of order one
-     * (eta^3 against eta spans many decades otherwise). */
+     * (eta^3 against eta spans many decades otherwise); y and err in units of
+     * the largest error (a power of two, so exact) keep the weights of order
+     * one. */
+    double u = fdr_unit_scale(emax);
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < p; j++)
             gsl_matrix_set(X, i, j, gsl_pow_int(x[i] / xmax, pow[j]));
-        gsl_vector_set(w, i, 1 / (err[i] * err[i]));
-        gsl_vector_set(yv, i, y[i]);
+        double e = err[i] * u;
+        gsl_vector_set(w, i, 1 / (e * e));
+        gsl_vector_set(yv, i, y[i] * u);
     }
     if (gsl_multifit_wlinear(X, w, yv, cv, cov, &f->chisq, ws) != GSL_SUCCESS) {
         rc = fdr_error(FDR_EFAIL, "the weighted least-squares fit failed");
@@ -249,11 +254,13 @@ int fdr_fit_poly(size_t n, const double *x, const double *y, const double *err, 
     f->dof = (long)n - (long)p;
     for (size_t j = 0; j < p; j++) {
         double sj = gsl_pow_int(xmax, pow[j]);
-        f->c[j] = gsl_vector_get(cv, j) / sj;
+        f->c[j] = gsl_vector_get(cv, j) / sj / u;
+        f->err[j] = sqrt(gsl_matrix_get(cov, j, j)) / sj / u;
         for (size_t k = 0; k < p; k++)
-            f->cov[j][k] = gsl_matrix_get(cov, j, k) / (sj * gsl_pow_int(xmax, pow[k]));
+            f->cov[j][k] = gsl_matrix_get(cov, j, k) / (sj * gsl_pow_int(xmax, pow[k])) / u / u;
         /* cov = (X^T W X)^-1 (unscaled by chi^2: the weights are the honest
-         * error bars), so L = cov X^T W maps data to coefficients. */
+         * error bars), so L = cov X^T W maps data to coefficients; the units
+         * of y cancel in L. */
         for (size_t i = 0; i < n; i++) {
             double s = 0;
             for (size_t k = 0; k < p; k++)
@@ -284,18 +291,23 @@ double fdr_fit_apply(const fdr_fit *f, size_t j, const double *y)
 
 double fdr_fit_apply_err(const fdr_fit *f, size_t j, const double *err)
 {
-    double s = 0;
+    double emax = 0;
+    for (size_t i = 0; i < f->n; i++)
+        emax = fmax(emax, fabs(err[i]));
+    double u = fdr_unit_scale(emax), s = 0;
     for (size_t i = 0; i < f->n; i++) {
-        double t = f->L[j * f->n + i] * err[i];
+        double t = f->L[j * f->n + i] * (err[i] * u);
         s += t * t;
     }
-    return sqrt(s);
+    return sqrt(s) / u;
 }
 
 /* ---- grading --------------------------------------------------------------- */
 
 /* Appends an estimator row; exact_err > 0 marks a Monte Carlo reference
- * whose difference with the estimate has the error bias_err. */
+ * whose difference with the estimate has the error bias_err. A z-score whose
+ * error bar is not a finite, positive number is NAN (unresolved), the rule
+ * of fdrsim run's verdicts. */
 static void grade(fdr_sweep_fit *f, const char *name, const char *what, double lr, fdr_est est,
                   double exact, double exact_err, double bias_err, double exact_finite)
 {
@@ -308,10 +320,10 @@ static void grade(fdr_sweep_fit *f, const char *name, const char *what, double l
     e->exact_err = exact_err;
     e->bias = est.val - exact;
     e->bias_err = bias_err;
-    e->z = e->bias / bias_err;
+    e->z = fdr_zscore(e->bias, bias_err);
     e->exact_finite = exact_finite;
     e->bias_finite = est.val - exact_finite;
-    e->z_finite = e->bias_finite / est.err;
+    e->z_finite = fdr_zscore(e->bias_finite, est.err);
 }
 
 /* Frees the fits and the estimator rows and zeroes f. */
@@ -410,14 +422,14 @@ int fdr_sweep_fit_compute(const fdr_point *pts, size_t n, const fdr_limits *lim,
                   p->anharmonic_terms.err, p->anharmonic_diff.err, lim->exact ? 0 : NAN);
     }
     /* Fitted: the eta -> 0 intercepts and the anharmonic coefficients. */
-    fdr_est a1 = {out->G.c[0], sqrt(out->G.cov[0][0])};
+    fdr_est a1 = {out->G.c[0], out->G.err[0]};
     grade(out, "intercept_a1", W_A1, NAN, a1, out->a1_exact, 0, a1.err, out->a1_exact_finite);
-    fdr_est k0 = {out->curv.c[0], sqrt(out->curv.cov[0][0])};
+    fdr_est k0 = {out->curv.c[0], out->curv.err[0]};
     grade(out, "curvature_limit", W_K0, NAN, k0, out->curvature_exact, 0, k0.err,
           out->curvature_exact_finite);
     if (out->have_anh) {
         for (size_t j = 0; j < 2; j++) {
-            fdr_est b = {out->anh.c[j], sqrt(out->anh.cov[j][j])};
+            fdr_est b = {out->anh.c[j], out->anh.err[j]};
             grade(out, j == 0 ? "anharmonic_b2" : "anharmonic_b3", j == 0 ? W_B2 : W_B3, NAN, b,
                   out->b_terms[j].val, out->b_terms[j].err, out->b_diff[j].err,
                   lim->exact ? 0 : NAN);

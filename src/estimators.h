@@ -99,13 +99,23 @@ int fdr_point_measure(const fdr_model *m, const fdr_result *r, const fdr_limits 
  * 1-sigma errors (GSL's gsl_multifit_wlinear). The coefficients are a linear
  * map of the data, c = L y, kept so that the same fit can be applied to
  * other data on the same grid (exact values, or the difference of two
- * correlated series with its own errors). */
+ * correlated series with its own errors).
+ *
+ * The fit is scale-free: it runs on the data and errors multiplied by a
+ * power of two that brings the largest error to [1, 2) (fdr_unit_scale), so
+ * the weights 1 / err^2 neither overflow (errors beyond ~1e154) nor underflow
+ * (below ~1e-154), and c and err are unscaled exactly: data scaled by a power
+ * of two give coefficients and errors scaled by exactly that power. */
 #define FDR_FIT_MAX 4
 typedef struct {
     size_t n, p;
     int pow[FDR_FIT_MAX];
     double c[FDR_FIT_MAX];
-    double cov[FDR_FIT_MAX][FDR_FIT_MAX]; /* covariance of c from the data's errors */
+    double err[FDR_FIT_MAX]; /* 1-sigma error of c, finite whenever the data's errors are */
+    /* Covariance of c from the data's errors; its entries are squares of the
+     * data's scale, so they overflow to inf or underflow to 0 when the errors
+     * are beyond ~1e154 or below ~1e-154 (err is computed without them). */
+    double cov[FDR_FIT_MAX][FDR_FIT_MAX];
     double chisq;
     long dof;
     double *L; /* p x n */
@@ -118,7 +128,9 @@ int fdr_fit_poly(size_t n, const double *x, const double *y, const double *err, 
 void fdr_fit_clear(fdr_fit *f);
 /* Coefficient j of the same fit applied to data y (NAN if any y is NAN). */
 double fdr_fit_apply(const fdr_fit *f, size_t j, const double *y);
-/* 1-sigma error of fdr_fit_apply for data with independent errors err. */
+/* 1-sigma error of fdr_fit_apply for data with independent errors err,
+ * summed in units of the largest error so that it neither overflows nor
+ * underflows. */
 double fdr_fit_apply_err(const fdr_fit *f, size_t j, const double *err);
 
 /* One graded estimator: the estimate against its exact value. When the
@@ -134,7 +146,8 @@ typedef struct {
     double exact;        /* the exact value (or limit); NAN when unknown */
     double exact_err;    /* > 0 when the reference is itself a Monte Carlo estimate of an
                             exact expression (the anharmonic Taylor terms), else 0 */
-    double bias, bias_err, z;   /* est - exact, its 1-sigma error, bias / bias_err */
+    double bias, bias_err, z;   /* est - exact, its 1-sigma error, bias / bias_err (NAN when
+                                   unresolved: bias_err not finite and positive, fdr_zscore) */
     double exact_finite;        /* NAN when unknown */
     double bias_finite, z_finite;
 } fdr_estimator;

@@ -277,6 +277,14 @@ static void estimator_table(FILE *f, const fdr_sweep_fit *fit)
         fprintf(f, "%-18s %-9s %-26s %-22s %10s %7s %12s %7s\n", e->name, lr, est, ex, bias, z,
                 exf, zf);
     }
+    for (size_t i = 0; i < fit->nest; i++) {
+        const fdr_estimator *e = &fit->est[i];
+        if ((!isnan(e->bias) && isnan(e->z)) || (!isnan(e->bias_finite) && isnan(e->z_finite))) {
+            fprintf(f, "(a z of '-' next to a bias is unresolved: its error bar is not a finite, "
+                       "positive number, so it decides nothing)\n");
+            break;
+        }
+    }
     fprintf(f, "exact: the eta -> 0 limit (anharmonic: the Taylor terms F3 + ... from the exact "
                "derivatives);\nexact (lr): the estimator's exact expectation at the learning "
                "rate(s) used, so z (lr) is Monte Carlo\nnoise alone and exact (lr) - exact the "
@@ -316,7 +324,7 @@ void fdr_sweep_table(FILE *f, const fdr_sweep *s)
                "for %ld degrees of freedom\n",
             fit->G.chisq, fit->G.dof);
     for (int j = 0; j < 3; j++)
-        fprintf(f, "  a%d = %.6g +- %.2g\n", j + 1, fit->G.c[j], sqrt(fit->G.cov[j][j]));
+        fprintf(f, "  a%d = %.6g +- %.2g\n", j + 1, fit->G.c[j], fit->G.err[j]);
     fprintf(f, "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees of "
                "freedom\n",
             fit->curv.chisq, fit->curv.dof);
@@ -365,7 +373,7 @@ static int write_dat(FILE *f, const void *ctx)
     fprintf(f, "# curve: %s\n",
             s->lim.exact ? "exact" : s->lim.harmonic ? "harmonic approximation" : "none");
     fprintf(f, "# a1 = %.17g +- %.17g (fit); exact eta -> 0 limit %.17g; hessian factor %.17g\n",
-            fit->G.c[0], sqrt(fit->G.cov[0][0]), fit->a1_exact, kh);
+            fit->G.c[0], fit->G.err[0], fit->a1_exact, kh);
     fprintf(f, "# Tr(H* C*) = %.17g\n", fdr_limit_hessian(&s->lim));
     fprintf(f, "# index 0, one row per learning rate:\n");
     fprintf(f, "# lr G G_err G_exact G_harmonic theta_dot_grad theta_dot_grad_err "
@@ -520,7 +528,7 @@ static json_t *fit_json(const fdr_sweep_fit *fit)
     for (size_t j = 0; j < 3; j++) {
         char name[8];
         snprintf(name, sizeof name, "a%zu", j + 1);
-        put_est(o, name, (fdr_est){fit->G.c[j], sqrt(fit->G.cov[j][j])});
+        put_est(o, name, (fdr_est){fit->G.c[j], fit->G.err[j]});
         json_t *row = json_array();
         for (size_t k = 0; k < 3; k++)
             json_array_append_new(row, fdr_json_number(fit->G.cov[j][k]));
@@ -531,17 +539,17 @@ static json_t *fit_json(const fdr_sweep_fit *fit)
     json_object_set_new(o, "cov", cov);
     json_object_set_new(o, "chisq", fdr_json_number(fit->G.chisq));
     json_object_set_new(o, "dof", json_integer(fit->G.dof));
-    put_est(o, "curvature", (fdr_est){fit->curv.c[0], sqrt(fit->curv.cov[0][0])});
+    put_est(o, "curvature", (fdr_est){fit->curv.c[0], fit->curv.err[0]});
     put_exact(o, "curvature", fit->curvature_exact);
     json_object_set_new(o, "curvature_exact_finite", fdr_json_number(fit->curvature_exact_finite));
-    put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], sqrt(fit->curv.cov[1][1])});
-    put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], sqrt(fit->curv.cov[2][2])});
+    put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], fit->curv.err[1]});
+    put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], fit->curv.err[2]});
     json_object_set_new(o, "curvature_chisq", fdr_json_number(fit->curv.chisq));
     if (fit->have_anh) {
         for (size_t j = 0; j < 2; j++) {
             char name[24];
             snprintf(name, sizeof name, "b%zu", j + 2);
-            put_est(o, name, (fdr_est){fit->anh.c[j], sqrt(fit->anh.cov[j][j])});
+            put_est(o, name, (fdr_est){fit->anh.c[j], fit->anh.err[j]});
             snprintf(name, sizeof name, "b%zu_terms", j + 2);
             put_est(o, name, fit->b_terms[j]);
             snprintf(name, sizeof name, "b%zu_diff", j + 2);

@@ -296,6 +296,16 @@ Test(check, sweeps_compare_points_and_fits)
     save(j, "g.json");
     cr_expect_eq(check(path("g.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "points[lr=0.1].G "), "%s", slurp("out.txt"));
+    /* An error bar lost (null: beyond the range of doubles) is unresolved now:
+     * a regression even though the value has not moved. */
+    j = load("s/sweep.json");
+    json_object_set_new(json_object_get(j, "fit"), "a1_err", json_null());
+    save(j, "unresolved.json");
+    cr_expect_eq(check(path("unresolved.json"), path("s/sweep.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "fit.a1 ") && strstr(slurp("out.txt"), "unresolved"), "%s",
+              slurp("out.txt"));
+    cr_expect_eq(check(path("s/sweep.json"), path("unresolved.json"), NULL), 0, "%s",
+                 slurp("out.txt"));
     /* Another grid, and a run summary against a sweep, are bad input. */
     j = load("s/sweep.json");
     json_array_remove(json_object_get(j, "points"), 3);

@@ -115,6 +115,96 @@ Test(estimators, weighted_fit_recovers_a_polynomial_and_its_covariance)
     cr_expect_eq(fdr_fit_poly(2, x, y, err, 3, pw, &f), FDR_EINVAL);
 }
 
+/* Data and errors scaled by 2^k give coefficients and errors scaled by
+ * exactly 2^k: the fit weighs in units of the largest error, so errors near
+ * 1e+-270, whose squares are beyond the range of doubles, fit as well as
+ * errors near 1. */
+Test(estimators, weighted_fit_is_exact_under_power_of_two_scaling)
+{
+    static const double x[] = {0.1, 0.2, 0.35, 0.5, 0.8, 1.1};
+    static const int pw[] = {1, 2, 3}, scale[] = {900, -900};
+    double y[6], err[6], ys[6], es[6];
+    for (int i = 0; i < 6; i++) {
+        /* Off the cubic by +-1 sigma, so that chi^2 is not zero. */
+        err[i] = 0.01 * (1 + i);
+        y[i] = x[i] * (2 + x[i] * (-3 + 0.5 * x[i])) + (i % 2 ? err[i] : -err[i]);
+    }
+    fdr_fit f, g;
+    cr_assert_eq(fdr_fit_poly(6, x, y, err, 3, pw, &f), FDR_OK);
+    for (int s = 0; s < 2; s++) {
+        int k = scale[s];
+        for (int i = 0; i < 6; i++) {
+            ys[i] = ldexp(y[i], k);
+            es[i] = ldexp(err[i], k);
+        }
+        fdr_error_clear();
+        cr_assert_eq(fdr_fit_poly(6, x, ys, es, 3, pw, &g), FDR_OK, "2^%d: %s", k,
+                     fdr_error_message());
+        cr_expect_eq(g.chisq, f.chisq, "2^%d: chi^2 %g, unscaled %g", k, g.chisq, f.chisq);
+        for (size_t j = 0; j < 3; j++) {
+            cr_expect_eq(g.c[j], ldexp(f.c[j], k), "2^%d: c%zu = %g", k, j, g.c[j]);
+            cr_expect_eq(g.err[j], ldexp(f.err[j], k), "2^%d: c%zu error %g", k, j, g.err[j]);
+            cr_expect_eq(fdr_fit_apply(&g, j, ys), ldexp(fdr_fit_apply(&f, j, y), k));
+            cr_expect_eq(fdr_fit_apply_err(&g, j, es), ldexp(fdr_fit_apply_err(&f, j, err), k),
+                         "2^%d: applied error of c%zu", k, j);
+        }
+        fdr_fit_clear(&g);
+    }
+    fdr_fit_clear(&f);
+}
+
+/* The estimator at lr of the given name. */
+static const fdr_estimator *find_est_at(const fdr_sweep_fit *fit, const char *name, double lr)
+{
+    for (size_t i = 0; i < fit->nest; i++)
+        if (strcmp(fit->est[i].name, name) == 0 && fit->est[i].lr == lr)
+            return &fit->est[i];
+    cr_assert_fail("no estimator %s at lr %g", name, lr);
+    return NULL;
+}
+
+/* An estimator whose error bar is zero or infinite is unresolved (z NAN), as
+ * in fdrsim run, not an infinite z (a failure) or a zero one (a pass). */
+Test(estimators, an_error_bar_that_is_not_finite_and_positive_is_unresolved)
+{
+    fdr_model *m = test_model(NONCOMMUTING);
+    fdr_limits lim;
+    cr_assert_eq(fdr_limits_compute(m, &lim), FDR_OK);
+    static const double lr[] = {0.02, 0.04, 0.08, 0.16};
+    fdr_point pts[4];
+    memset(pts, 0, sizeof pts);
+    for (int i = 0; i < 4; i++) {
+        fdr_harmonic_values hv;
+        fdr_harmonic_at(&lim, lr[i], &hv);
+        fdr_point *p = &pts[i];
+        p->lr = lr[i];
+        /* The exact values off by 1 sigma of a 1% error. */
+        p->G = (fdr_est){1.01 * hv.G, 0.01 * hv.G};
+        p->hessian = (fdr_est){2 * p->G.val / lr[i], 2 * p->G.err / lr[i]};
+        p->curvature = (fdr_est){1.01 * hv.G / hv.theta_dot_grad, 0.01 * hv.G / hv.theta_dot_grad};
+        p->loss_excess = (fdr_est){1.01 * hv.loss_excess, 0.01 * hv.loss_excess};
+        p->G_exact = hv.G;
+        p->hessian_exact = 2 * hv.G / lr[i];
+        p->curvature_exact = hv.G / hv.theta_dot_grad;
+        p->loss_excess_exact = hv.loss_excess;
+    }
+    pts[0].hessian.err = 0;
+    pts[1].loss_excess.err = INFINITY;
+    fdr_sweep_fit fit;
+    cr_assert_eq(fdr_sweep_fit_compute(pts, 4, &lim, &fit), FDR_OK, "%s", fdr_error_message());
+    const fdr_estimator *h = find_est_at(&fit, "hessian_magnitude", lr[0]);
+    const fdr_estimator *b = find_est_at(&fit, "noise_ball", lr[1]);
+    cr_expect(isnan(h->z) && isnan(h->z_finite), "zero error: z = %g, z (lr) = %g", h->z,
+              h->z_finite);
+    cr_expect(isnan(b->z) && isnan(b->z_finite), "infinite error: z = %g, z (lr) = %g", b->z,
+              b->z_finite);
+    const fdr_estimator *ok = find_est_at(&fit, "noise_ball", lr[0]);
+    cr_expect_float_eq(ok->z_finite, 1.0, 1e-9, "a finite error bar: z (lr) = %g", ok->z_finite);
+    fdr_sweep_fit_clear(&fit);
+    fdr_limits_clear(&lim);
+    fdr_model_free(m);
+}
+
 Test(sweep, learning_rate_grids)
 {
     double *lr;
@@ -264,6 +354,54 @@ Test(sweep, identical_for_any_thread_count, .timeout = 120)
     /* The points are independent runs: their seeds differ by the stride. */
     cr_expect_eq(one->pts[3].seed - one->pts[0].seed, 3u * FDR_SWEEP_SEED_STRIDE);
     fdr_sweep_free(one);
+}
+
+/* The sweep of a quadratic started at its minimum (theta = 0) is linear in the
+ * noise's standard deviation, so a covariance 2^(+-996) (deviation 2^(+-498))
+ * scales every value by a power of two and, with the same seeds, every
+ * z-score of every estimator and fit is the same bit for bit. Covariances
+ * 1e+-300 (deviation not a power of two) round differently at every step:
+ * their z-scores agree to the rounding's accumulation over the steps, far
+ * below 1e-9. */
+Test(sweep, z_scores_do_not_depend_on_the_noise_scale, .timeout = 120)
+{
+    static const double lr[] = {0.02, 0.04, 0.08, 0.15};
+    static const char *const cov[] = {"1", "0x1p996", "0x1p-996", "1e300", "1e-300"};
+    fdr_sweep *s[5];
+    for (int c = 0; c < 5; c++) {
+        char ini[1024];
+        snprintf(ini, sizeof ini,
+                 "[landscape]\ntype = quadratic\ndim = 4\nspectrum = log 0.3 3\n"
+                 "rotation = random\nrotation_seed = 7\n[noise]\ncovariance = isotropic %s\n"
+                 "[optimizer]\nlr = 0.1\n[run]\nreplicas = 8\nsteps = 2000\nseed = 3\n"
+                 "init = minimum\n",
+                 cov[c]);
+        s[c] = sweep(ini, lr, 4, 2);
+    }
+    for (int c = 1; c < 5; c++) {
+        const fdr_sweep_fit *a = &s[0]->fit, *b = &s[c]->fit;
+        cr_assert_eq(a->nest, b->nest);
+        for (size_t i = 0; i < a->nest; i++) {
+            const fdr_estimator *x = &a->est[i], *y = &b->est[i];
+            cr_assert(isfinite(x->z), "%s at lr %g: z = %g at scale 1", x->name, x->lr, x->z);
+            if (c < 3)
+                cr_expect(x->z == y->z && x->z_finite == y->z_finite,
+                          "covariance %s, %s at lr %g: z %.17g, z (lr) %.17g; at 1: %.17g, %.17g",
+                          cov[c], x->name, x->lr, y->z, y->z_finite, x->z, x->z_finite);
+            else
+                cr_expect(fabs(x->z - y->z) < 1e-9 && fabs(x->z_finite - y->z_finite) < 1e-9,
+                          "covariance %s, %s at lr %g: z %.17g, z (lr) %.17g; at 1: %.17g, %.17g",
+                          cov[c], x->name, x->lr, y->z, y->z_finite, x->z, x->z_finite);
+        }
+        if (c < 3) {
+            int k = c == 1 ? 996 : -996;
+            for (size_t j = 0; j < 3; j++)
+                cr_expect(b->G.c[j] == ldexp(a->G.c[j], k) && b->G.err[j] == ldexp(a->G.err[j], k),
+                          "covariance %s: a%zu = %g +- %g", cov[c], j + 1, b->G.c[j], b->G.err[j]);
+        }
+    }
+    for (int c = 0; c < 5; c++)
+        fdr_sweep_free(s[c]);
 }
 
 /* ---- the command -------------------------------------------------------------- */
