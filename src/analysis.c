@@ -266,7 +266,7 @@ const fdr_relation *fdr_analysis_find(const fdr_analysis *a, const char *name)
     return NULL;
 }
 
-/* FDR2 (THEORY.md section 3): the dissipation against the Taylor terms,
+/* FDR2 (doc/theory.md section 3): the dissipation against the Taylor terms,
  * the harmonic truncation, and the two estimators of F2. */
 static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exact *e,
                          fdr_analysis *a)

@@ -1,6 +1,6 @@
 /* analysis.h - statistics and relations: turns the engine's accumulators
  * into estimates with honest 1-sigma error bars and into relation verdicts
- * (THEORY.md sections 3 and 9). */
+ * (doc/theory.md sections 3 and 9). */
 #ifndef FDR_ANALYSIS_H
 #define FDR_ANALYSIS_H
 
@@ -53,7 +53,7 @@ typedef struct {
  * and the FDR2 relations follow when measured (see fdr_analysis_find). */
 enum { FDR_REL_FDR0_GRAD, FDR_REL_FDR0_V, FDR_REL_FDR1, FDR_NREL = 8 };
 
-/* The FDR2 decomposition (THEORY.md section 3): dissipation
+/* The FDR2 decomposition (doc/theory.md section 3): dissipation
  * eta_b <|grad f|^2> - mu <v . grad f> against F_k = <D^k f[v'^k]> / k!. */
 typedef struct {
     int measured;
@@ -68,7 +68,7 @@ typedef struct {
  * FDR1's difference <theta . grad f> - (1 + mu)/(2 eta_b) <v . v>. */
 #define FDR_NSTAT_QTY (FDR_NSTATE_OBS + 1)
 
-/* Stationarity of the measurement window (THEORY.md section 9): the drift
+/* Stationarity of the measurement window (doc/theory.md section 9): the drift
  * of each quantity from the window's first half to its second, per
  * replica (independent streams; a model has two or more), so that a
  * transient left in the window shows as a significant difference. */

@@ -7,7 +7,7 @@
  * the result is identical bit for bit for any thread count. All observables
  * are taken on the pre-update state (theta_t, v_t) with the exact gradient
  * grad f(theta_t); theta enters centred at the landscape's reference point c
- * (THEORY.md section 3: any constant centre is exact). */
+ * (doc/theory.md section 3: any constant centre is exact). */
 #ifndef FDR_ENGINE_H
 #define FDR_ENGINE_H
 

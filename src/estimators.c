@@ -1,4 +1,4 @@
-/* estimators.c - the estimators of THEORY.md section 4 from one run and from
+/* estimators.c - the estimators of doc/theory.md section 4 from one run and from
  * a sweep over learning rates, graded against their exact values. */
 #include "estimators.h"
 #include "analysis.h"

@@ -1,5 +1,5 @@
 /* estimators.h - what the relations let a user read off SGD's own
- * fluctuations (THEORY.md section 4), each graded against its exact value.
+ * fluctuations (doc/theory.md section 4), each graded against its exact value.
  *
  * With G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f> (the
  * dissipation divided by eta), the estimators and their eta -> 0 limits are,

@@ -1,6 +1,6 @@
 /* exact.h - exact stationary values for the relations, where they exist:
  * an exactly quadratic landscape with a noise law of constant covariance
- * (THEORY.md section 5, through the Lyapunov solver). */
+ * (doc/theory.md section 5, through the Lyapunov solver). */
 #ifndef FDR_EXACT_H
 #define FDR_EXACT_H
 

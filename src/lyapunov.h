@@ -4,7 +4,7 @@
  * constant covariance C, the state z = (theta - theta*, v) obeys
  *     z' = A z + b,  A = [[I - eta_b H, mu I], [-eta_b H, mu I]],
  *     Cov b = Q = eta_b^2 [[C, C], [C, C]]
- * (THEORY.md section 5). The second moment M_t = E[z z^T] evolves as
+ * (doc/theory.md section 5). The second moment M_t = E[z z^T] evolves as
  * M_{t+1} = A M_t A^T + Q and the stationary covariance solves the discrete
  * Lyapunov equation S = A S A^T + Q.
  *

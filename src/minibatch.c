@@ -3,7 +3,7 @@
  * N per-sample losses f_a with mean F (the landscape); a step sees the mean
  * gradient of a batch of B distinct samples, so xi = g_batch - grad F and
  * C(theta) = (1/B - 1/N) Cov_a[grad f_a(theta)] (1/(N-1) normalisation;
- * THEORY.md section 5). Per-sample losses are either shifted copies
+ * doc/theory.md section 5). Per-sample losses are either shifted copies
  * f(theta - c_a) of the configured landscape or the samples of a
  * `regression` landscape (C depends on theta). On an exactly quadratic
  * landscape the mean of the centred copies is the landscape itself and C is

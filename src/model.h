@@ -18,7 +18,7 @@ typedef struct {
     char *source; /* the file it came from */
     fdr_landscape *land;
     fdr_noise *noise;
-    /* [optimizer]: heavy-ball SGD, paper convention (THEORY.md section 1) */
+    /* [optimizer]: heavy-ball SGD, paper convention (doc/theory.md section 1) */
     const char *optimizer;
     double lr, momentum, dampening;
     double eta_b; /* lr * (1 - dampening) */

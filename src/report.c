@@ -391,7 +391,7 @@ static void fmt_num(char *buf, size_t n, double x)
         snprintf(buf, n, "%.6g", x);
 }
 
-/* The FDR2 decomposition: dissipation = F2 + F3 + ... (THEORY.md section 3). */
+/* The FDR2 decomposition: dissipation = F2 + F3 + ... (doc/theory.md section 3). */
 static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
 {
     char buf[64], ex[32];

@@ -3,7 +3,7 @@
  * preset schedules on the same replicas and random streams, and graded
  * against the exact expected-loss curve where one exists.
  *
- * The quencher (S. Yaida, ICLR 2019, arXiv:1810.00004, section 4; THEORY.md
+ * The quencher (S. Yaida, ICLR 2019, arXiv:1810.00004, section 4; doc/theory.md
  * section 10), as in the public implementation: after every t_adaptive
  * steps since the last change of the learning rate, take the half-running
  * averages (the last ceil(n/2) of the n steps since that change) of
@@ -19,7 +19,7 @@
  * (and X = 0.1, Y = 0.3 early on): any Y in (0, 1) is accepted.
  *
  * Velocity convention: v_{t+1} = mu v_t - eta_b g_t, theta += v_{t+1}, with
- * the lr that holds at step t (THEORY.md section 1). The public PyTorch code
+ * the lr that holds at step t (doc/theory.md section 1). The public PyTorch code
  * keeps the buffer b = -v / eta instead, so at a change of lr its carried
  * momentum is rescaled by eta_new / eta_old; the two agree for mu = 0.
  *

@@ -1,5 +1,5 @@
 /* sweep.h - one model over a grid of learning rates: G(eta), the FDR2 terms
- * and every estimator of THEORY.md section 4 per learning rate, the fits
+ * and every estimator of doc/theory.md section 4 per learning rate, the fits
  * over eta, and the files `fdrsim sweep` writes (sweep.dat, sweep.json,
  * estimators.dat).
  *

@@ -26,7 +26,7 @@ typedef struct {
 } model_case;
 
 static const model_case quartic_models[] = {
-    /* THEORY's 1-D example, shifted */
+    /* doc/theory.md's 1-D example, shifted */
     {"[landscape]\ntype = quartic\ndim = 1\nh = 1\ncubic = 1.5\nquartic = 3\nminimum = 0.5\n" OPT,
      1.0},
     /* 1-D double well */

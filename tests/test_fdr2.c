@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-/* THEORY.md section 3's strongly anharmonic 1-D quartic. */
+/* doc/theory.md section 3's strongly anharmonic 1-D quartic. */
 #define QUARTIC_1D                                                                                \
     "[landscape]\ntype = quartic\ndim = 1\nh = 1\ncubic = 1.5\nquartic = 3\n"                    \
     "[noise]\ncovariance = isotropic 1\n"
@@ -86,7 +86,7 @@ Test(fdr2, polynomial_series_close_exactly, .timeout = 120)
 }
 
 /* The twin: the harmonic truncation is caught, and its residual is exactly
- * the measured anharmonic part F3 + F4 (and so matches THEORY's numbers). */
+ * the measured anharmonic part F3 + F4 (and so matches doc/theory.md's numbers). */
 Test(fdr2, harmonic_truncation_fails_by_the_anharmonic_terms, .timeout = 120)
 {
     test_run t;
@@ -99,7 +99,7 @@ Test(fdr2, harmonic_truncation_fails_by_the_anharmonic_terms, .timeout = 120)
                hypot(x->residual.err, x->anharmonic.err);
     cr_assert(fabs(z) < 4, "residual %g +- %g against F3 + F4 = %g +- %g (z = %.2f)",
               x->residual.val, x->residual.err, x->anharmonic.val, x->anharmonic.err, z);
-    /* THEORY.md section 3 (numpy, many replicas): F3 = -8.58e-5, F4 = +4.17e-5. */
+    /* doc/theory.md section 3 (numpy, many replicas): F3 = -8.58e-5, F4 = +4.17e-5. */
     cr_assert(fabs(x->F[3].val + 8.58e-5) < 4 * x->F[3].err + 0.005 * 8.58e-5, "F3 = %g +- %g",
               x->F[3].val, x->F[3].err);
     cr_assert(fabs(x->F[4].val - 4.17e-5) < 4 * x->F[4].err + 0.005 * 4.17e-5, "F4 = %g +- %g",

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The (eta_b, mu) pairs at which THEORY.md section 5 confirmed the closed form. */
+/* The (eta_b, mu) pairs at which doc/theory.md section 5 confirmed the closed form. */
 static const struct {
     double eta, mu;
 } params[] = {{0.05, 0.9}, {0.1, 0.0}, {0.2, 0.5}};
@@ -75,7 +75,7 @@ static void rotated(size_t d, const double *h, size_t nref, unsigned long seed, 
     gsl_rng_free(r);
 }
 
-/* THEORY.md's commuting closed form for one eigen-direction:
+/* doc/theory.md's commuting closed form for one eigen-direction:
  * <x^2> = eta/(1-mu) c / ((2 - eta h/(1+mu)) h). */
 static double closed_tt(double eta, double mu, double h, double c)
 {
@@ -98,7 +98,7 @@ static double maxdiff(size_t n, const double *a, const double *b)
     return m;
 }
 
-/* The full 2d x 2d A and Q of THEORY.md section 5, built entry by entry. */
+/* The full 2d x 2d A and Q of doc/theory.md section 5, built entry by entry. */
 static void full_AQ(size_t d, const double *H, const double *C, double eta, double mu,
                     double *A, double *Q)
 {

@@ -492,7 +492,7 @@ Test(noise_laws, relations_hold_with_state_dependent_noise, .timeout = 120)
 }
 
 /* The skewed law's third moment reaches FDR2 through the cubic term: on
- * THEORY.md's 1-D quartic at mu = 0, v' = -eta (f' + xi), and
+ * doc/theory.md's 1-D quartic at mu = 0, v' = -eta (f' + xi), and
  * F3 = <f'''(theta) v'^3>/6 gains -(eta^3/6) <f'''(theta)> E xi^3 over
  * the Gaussian law of the same variance, with f''' = kappa + lambda x
  * close to kappa = 1.5. The shift must be resolved and within 30% of

@@ -1,4 +1,4 @@
-/* test_sweep.c - sweeps over learning rates and the estimators of THEORY.md
+/* test_sweep.c - sweeps over learning rates and the estimators of doc/theory.md
  * section 4: the eta -> 0 limits (with momentum and dampening) against the
  * Lyapunov solution, the weighted fits, the intercept and curvature against
  * their exact values, the anharmonic part on the quartic, thread-count
