@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -539,7 +540,12 @@ json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed)
     json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
     json_object_set_new(root, "paper", json_string(FDR_PAPER));
     json_object_set_new(root, "command", json_string(command));
-    json_object_set_new(root, "seed", json_integer((json_int_t)seed));
+    /* A JSON integer here holds 63 bits: larger seeds go out as their
+     * decimal string rather than wrapped to a negative number. */
+    char text[24];
+    snprintf(text, sizeof text, "%" PRIu64, seed);
+    json_object_set_new(root, "seed", seed <= INT64_MAX ? json_integer((json_int_t)seed)
+                                                        : json_string(text));
     json_object_set_new(root, "rng", json_string(fdr_rng_name()));
     return root;
 }

@@ -304,6 +304,15 @@ Test(cli, numbers_are_neither_truncated_nor_wrapped)
     /* the whole uint64 range of seeds */
     cr_assert_eq(fdrsim("run bad.ini --seed 18446744073709551615 --quiet --out big"), 0, "%s",
                  slurp("err.txt"));
+    /* past a JSON integer's 63 bits the seed is written as its decimal string, not wrapped */
+    char path[512];
+    snprintf(path, sizeof path, "%s/big/summary.json", tmpdir);
+    json_t *root = json_load_file(path, 0, NULL);
+    cr_assert_not_null(root);
+    const char *seed = json_string_value(json_object_get(root, "seed"));
+    cr_assert(seed && strcmp(seed, "18446744073709551615") == 0, "seed %s",
+              seed ? seed : "not a string");
+    json_decref(root);
     expect_bad(L "[optimizer]\nlr = 0.1\n", "--seed 18446744073709551616",
                "[run] seed: '18446744073709551616' is not a whole number from 0 to "
                "18446744073709551615");
