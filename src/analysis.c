@@ -109,7 +109,7 @@ static void stationarity(const fdr_model *m, const fdr_result *r, const char *co
                          double *delta, fdr_stationarity *st)
 {
     memset(st, 0, sizeof *st);
-    double c1 = (1 + m->momentum) / (2 * m->eta_b);
+    double c1 = fdr_model_fdr1_factor(m);
     st->threshold = gsl_cdf_tdist_Qinv(gsl_cdf_ugaussian_Q(m->threshold) / FDR_NSTAT_QTY,
                                        (double)(r->R - 1));
     for (int k = 0; k < FDR_NSTAT_QTY; k++) {
@@ -346,7 +346,7 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     a->error_method = r->units_are_replicas
                           ? "1 sigma, from the spread of independent replicas"
                           : "1 sigma, from batch means (16 batches per replica)";
-    double c1 = (1 + m->momentum) / (2 * m->eta_b);
+    double c1 = fdr_model_fdr1_factor(m);
     static const char *const keys[FDR_NSTAT_QTY] = {
         "theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad", "loss_excess", "fdr1_difference"};
     static const char *const what[FDR_NSTATE_OBS] = {
@@ -383,7 +383,7 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     a->ntens = r->ntens;
     if (r->ntens) {
         fdr_relation *t = &a->rel[a->nrel++];
-        double c2 = (1 + m->momentum) / m->eta_b;
+        double c2 = 2 * c1; /* tA sums the symmetrised x_i g_j + x_j g_i */
         long worst = -1;
         for (size_t k = 0; k < r->ntens; k++) {
             fdr_relation *row = &a->tens[k];

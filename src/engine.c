@@ -34,6 +34,7 @@ typedef struct {
                            their derivatives (2n x fdr2_order) and Tr(H(theta_r) C) (n) */
     double *Hx, *Cx;  /* FDR2, C(theta) with neither a trace nor a scale form: d x d */
     double *obs;      /* n x FDR_NOBS, this step's observables */
+    double *S;        /* the optimizer type's state (state_size x n x d), or NULL */
     fdr_rng **rng;
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
     long div_step;
@@ -237,6 +238,7 @@ static void block_free(block *b)
     free(b->Hx);
     free(b->Cx);
     free(b->obs);
+    free(b->S);
     free(b->ts);
 }
 
@@ -260,6 +262,8 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
     b->obs = fdr_calloc(n * FDR_NOBS, sizeof *b->obs);
     if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->dx || !b->ts || !b->rng ||
         !b->obs)
+        return FDR_ENOMEM;
+    if (m->opt->state_size && !(b->S = fdr_calloc(m->opt->state_size * n * d, sizeof *b->S)))
         return FDR_ENOMEM;
     if (m->fdr2 && !(res->fused && m->land->hdiag)) {
         if (m->land->H) {
@@ -386,8 +390,9 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
 
 /* What the fused path reads at every step besides the state, on cache
  * lines: the Hessian diagonal (separable case) and -eta_b times the noise
- * standard deviations. */
+ * standard deviations; and the optimizer type's heavy-ball coefficients. */
 typedef struct {
+    double mu, eta; /* heavy_ball(): v' = mu v - eta (g + xi) */
     double *h;   /* NULL for a dense H */
     double *nes; /* d entries */
     int iso;     /* all of nes are equal: the loop reads nes[0] only */
@@ -460,7 +465,7 @@ static void fused_step(const fdr_model *m, const fdr_result *res, const fused_co
     size_t d = res->d;
     const double *h = fc->h, *nes = fc->nes;
     const int iso = fc->iso;
-    const double mu = m->momentum, eta = m->eta_b;
+    const double mu = fc->mu, eta = fc->eta;
     const int fdr2 = m->fdr2;
     double acc[6] = {0};
     fdr_rng_normal(rng, z, d);
@@ -639,7 +644,7 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                       double c0, const fdr_trace *tc, const frame_run *fr, progress_state *p)
 {
     size_t d = res->d, n = b->n;
-    const double mu = m->momentum, eta = m->eta_b;
+    const fdr_optim_params op = fdr_model_optim_params(m);
     const int fused = res->fused, fdr2 = m->fdr2, dense = !m->land->hdiag;
     for (long t = 0; t < m->steps; t++) {
         long batch = t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window : -1;
@@ -680,14 +685,10 @@ static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused
                             b->Z, (int)d, fr->V, (int)d, 0.0, b->Zf, (int)d);
                 Z = b->Zf;
             }
-            for (size_t k = 0; k < n * d; k++) {
-                double w = mu * b->V[k] - eta * b->G[k];
-                b->V[k] = w - eta * Z[k];
-                if (b->VW) {
-                    b->VW[k] = b->V[k];
-                    b->VW[n * d + k] = w;
-                }
-            }
+            m->opt->update_block(&op, n, d, &m->lr, 0, b->V, b->G, Z, b->VW ? b->VW + n * d : NULL,
+                                 b->S);
+            if (b->VW)
+                memcpy(b->VW, b->V, n * d * sizeof *b->VW);
             /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
              * they cost most, they stay zero there (obs starts zeroed). */
             if (fdr2 && (batch >= 0 || m->land->H))
@@ -814,13 +815,20 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     fdr_result *res = result_alloc(m);
     if (!res)
         return FDR_ENOMEM;
-    res->fused = (m->land->hdiag || m->land->H) && m->noise->sdiag && m->land->ref_is_min;
+    /* The fused path is written for heavy-ball updates, with the type's
+     * coefficients. */
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double hb_mu, hb_eta;
+    res->fused = (m->land->hdiag || m->land->H) && m->noise->sdiag && m->land->ref_is_min &&
+                 m->opt->heavy_ball(&op, m->lr, &hb_mu, &hb_eta);
     size_t R = res->R, d = res->d, bs = block_size(m, res->fused);
     size_t nblocks = (R + bs - 1) / bs;
     block *blocks = fdr_calloc(nblocks, sizeof *blocks);
     double *theta0 = fdr_malloc(d * sizeof *theta0);
-    fused_coef fc = {NULL, NULL, 1};
+    fused_coef fc = {0, 0, NULL, NULL, 1};
     if (res->fused) {
+        fc.mu = hb_mu;
+        fc.eta = hb_eta;
         fc.nes = fdr_malloc_aligned(d * sizeof *fc.nes);
         if (m->land->hdiag)
             fc.h = fdr_malloc_aligned(d * sizeof *fc.h);
@@ -833,21 +841,23 @@ int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **o
     double limit = INFINITY;
     if (rc == FDR_OK)
         rc = fdr_divergence_limit(m, &limit);
-    res->vv_limit = limit * 2 * m->eta_b / (1 + m->momentum);
+    res->vv_limit = limit / m->opt->fdr1_factor(&op, m->lr);
     for (size_t i = 0; rc == FDR_OK && res->fused && i < d; i++) {
-        fc.nes[i] = -m->eta_b * m->noise->sdiag[i];
+        fc.nes[i] = -fc.eta * m->noise->sdiag[i];
         fc.iso = fc.iso && fc.nes[i] == fc.nes[0];
         if (fc.h)
             fc.h[i] = m->land->hdiag[i];
     }
     /* Off the quadratic, a landscape with a frame is stepped in it when the
      * noise covariance is constant (the law then draws independently of the
-     * point) and the tensor FDR1 is not the full matrix (which would have to
-     * be rotated back). */
+     * point), the tensor FDR1 is not the full matrix (which would have to
+     * be rotated back) and the optimizer keeps no per-coordinate state
+     * (a coordinate-wise rule, such as an adaptive one, is not the same
+     * algorithm in a rotated frame). */
     frame_run frs = {0};
     const frame_run *fr = NULL;
     if (rc == FDR_OK && !res->fused && m->land->frame && m->noise->C && !res->tensor_full &&
-        (rc = frame_init(&frs, m, res, theta0)) == FDR_OK)
+        m->opt->state_size == 0 && (rc = frame_init(&frs, m, res, theta0)) == FDR_OK)
         fr = &frs;
     for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
         rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);

@@ -23,6 +23,7 @@ int fdr_limits_compute(const fdr_model *m, fdr_limits *lim)
     memset(lim, 0, sizeof *lim);
     lim->mu = m->momentum;
     lim->nu = m->dampening;
+    lim->opt = m->opt;
     lim->tr_HC = lim->tr_C = NAN;
     const fdr_landscape *l = m->land;
     if (!l->ref_is_min) {
@@ -60,7 +61,10 @@ int fdr_limits_compute(const fdr_model *m, fdr_limits *lim)
         return FDR_EFAIL;
     /* A flat or negative direction at the minimum (H* singular): no
      * stationary state of the harmonic approximation at any lr. */
-    lim->harmonic = fdr_lyap_max_stable_lr(lim->w, lim->mu, lim->nu) > 0;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double mu, eta_b;
+    lim->harmonic = fdr_lyap_max_stable_lr(lim->w, m->opt, &op) > 0 &&
+                    m->opt->heavy_ball(&op, m->lr, &mu, &eta_b);
     if (!lim->harmonic) {
         fdr_lyap_free(lim->w);
         lim->w = NULL;
@@ -96,10 +100,12 @@ void fdr_harmonic_at(fdr_limits *lim, double lr, fdr_harmonic_values *out)
     out->G = out->theta_dot_grad = out->loss_excess = out->F2 = NAN;
     /* Checked here rather than left to fdr_lyap_stationary, whose message
      * would be recorded although nothing failed. */
-    if (!lim->harmonic || !(lr < fdr_lyap_max_stable_lr(lim->w, lim->mu, lim->nu)))
+    const fdr_optim_params op = {.momentum = lim->mu, .dampening = lim->nu};
+    double mu, eta_b;
+    if (!lim->harmonic || !(lr < fdr_lyap_max_stable_lr(lim->w, lim->opt, &op)) ||
+        !lim->opt->heavy_ball(&op, lr, &mu, &eta_b))
         return;
-    double eta_b = lr * (1 - lim->nu);
-    if (fdr_lyap_stationary(lim->w, eta_b, lim->mu) != FDR_OK)
+    if (fdr_lyap_stationary(lim->w, eta_b, mu) != FDR_OK)
         return;
     fdr_lyap_traces t;
     fdr_lyap_traces_get(lim->w, &t);

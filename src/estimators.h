@@ -43,6 +43,7 @@ typedef struct {
     int harmonic;        /* the harmonic approximation has a stationary state (H* > 0) */
     double tr_HC, tr_C;  /* Tr(H* C*), Tr(C*) */
     double mu, nu;       /* momentum and dampening */
+    const fdr_optimizer_type *opt; /* the model's optimizer */
     fdr_lyap *w;         /* harmonic approximation, NULL if !harmonic */
 } fdr_limits;
 

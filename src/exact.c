@@ -38,7 +38,9 @@ int fdr_exact_compute(const fdr_model *m, fdr_exact *e)
     fdr_lyap *w = lyap_for(m);
     if (!w)
         return FDR_EFAIL;
-    e->max_stable_lr = fdr_lyap_max_stable_lr(w, m->momentum, m->dampening);
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double mu, eta_b;
+    e->max_stable_lr = fdr_lyap_max_stable_lr(w, m->opt, &op);
     int rc = FDR_OK;
     if (!(m->lr < e->max_stable_lr)) {
         char lr[32], top[32];
@@ -55,12 +57,14 @@ int fdr_exact_compute(const fdr_model *m, fdr_exact *e)
                            "stationary state on this quadratic at any learning rate (add "
                            "weight_decay or change the spectrum)",
                            m->source);
+    } else if (!m->opt->heavy_ball(&op, m->lr, &mu, &eta_b)) {
+        e->why_not = "the optimizer has no closed-form stationary state";
     } else if (!m->noise->C) {
         e->why_not = "the noise covariance depends on theta";
     } else if (!m->land->ref_is_min) {
         e->why_not = "the quadratic has no unique minimum";
     } else {
-        rc = fdr_lyap_stationary(w, m->eta_b, m->momentum);
+        rc = fdr_lyap_stationary(w, eta_b, mu);
         if (rc == FDR_OK) {
             fdr_lyap_traces_get(w, &e->tr);
             e->available = 1;

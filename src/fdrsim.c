@@ -240,7 +240,8 @@ static int cmd_list(void)
     for (const fdr_noise_type *const *t = fdr_noise_types; *t; t++)
         printf("  %-12s %s\n", (*t)->name, (*t)->summary);
     printf("Optimizers ([optimizer] type):\n");
-    printf("  %-12s %s\n", "sgd", "heavy-ball SGD with momentum and dampening (paper convention)");
+    for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)
+        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
     printf("Bundled models:\n");
     list_models(model_dir());
     return 0;

@@ -38,6 +38,7 @@ struct fdr_lyap {
     double *xx, *xv, *vv; /* kept moment in the eigenbasis: <x_i x_j>,
                            * <x_i v_j>, <v_i v_j>, d x d row-major each    */
     double *z;            /* 2d scratch for fdr_lyap_set_initial             */
+    double *map;          /* 6 per direction: the optimizer's A (2 x 2), b   */
     double hmin, hmax;
     double tr_HC, tr_C;
     int identity;    /* H is diagonal: U = I, and the rotations are copies */
@@ -144,7 +145,8 @@ fdr_lyap *fdr_lyap_alloc(size_t d, const double *H, const double *C)
     w->xv = fdr_calloc(dd, sizeof *w->xv);
     w->vv = fdr_calloc(dd, sizeof *w->vv);
     w->z = fdr_malloc(2 * d * sizeof *w->z);
-    if (!w->h || !w->U || !w->Cr || !w->xx || !w->xv || !w->vv || !w->z ||
+    w->map = fdr_malloc(6 * d * sizeof *w->map);
+    if (!w->h || !w->U || !w->Cr || !w->xx || !w->xv || !w->vv || !w->z || !w->map ||
         diagonalise(w, H) != FDR_OK) {
         fdr_lyap_free(w);
         return NULL;
@@ -187,19 +189,14 @@ void fdr_lyap_free(fdr_lyap *w)
     free(w->xv);
     free(w->vv);
     free(w->z);
+    free(w->map);
     free(w);
 }
 
-/* Returns 2 (1 + mu) / ((1 - nu) h_max), the supremum of the stable learning
- * rates, or 0 when no learning rate is stable: H has an eigenvalue <= 0 (that
- * direction's block then has an eigenvalue >= 1), |mu| >= 1 (det A_i = mu)
- * or nu >= 1 (eta_b <= 0). A block is stable iff (Jury criterion for
- * lambda^2 - (1 + mu - a_i) lambda + mu) |mu| < 1 and 0 < a_i < 2 (1 + mu). */
-double fdr_lyap_max_stable_lr(const fdr_lyap *w, double mu, double nu)
+double fdr_lyap_max_stable_lr(const fdr_lyap *w, const fdr_optimizer_type *t,
+                              const fdr_optim_params *p)
 {
-    if (!(w->hmin > 0) || !(fabs(mu) < 1) || !(nu < 1))
-        return 0;
-    return 2 * (1 + mu) / ((1 - nu) * w->hmax);
+    return t->max_stable_lr(p, w->hmin, w->hmax);
 }
 
 /* Replaces the kept moment by the stationary covariance for eta_b and mu.
@@ -218,9 +215,12 @@ int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu)
                          "rate gives a stationary state (add weight_decay or change the "
                          "spectrum)",
                          w->hmin);
-    if (!(eta_b > 0) || !(eta_b * w->hmax < 2 * (1 + mu))) {
+    /* eta_b is heavy-ball SGD's lr at dampening 0. */
+    const fdr_optim_params hb = {.momentum = mu, .dampening = 0};
+    double max_eta_b = fdr_lyap_max_stable_lr(w, &fdr_optim_sgd, &hb);
+    if (!(eta_b > 0) || !(eta_b < max_eta_b)) {
         char eta[32], top[32];
-        fdr_format_distinct(eta_b, fdr_lyap_max_stable_lr(w, mu, 0), eta, top, sizeof eta);
+        fdr_format_distinct(eta_b, max_eta_b, eta, top, sizeof eta);
         return fdr_error(FDR_EUNSTABLE,
                          "[optimizer] lr: eta (1 - dampening) = %s makes the dynamics unstable "
                          "for momentum %g: the largest stable eta (1 - dampening) is %s",
@@ -262,42 +262,62 @@ void fdr_lyap_set_initial(fdr_lyap *w, const double *dtheta0, const double *v0)
         }
 }
 
-/* Replaces the kept moment M by A M A^T + Q, one 2x2 block per pair i <= j
- * (the block of (j, i) is its transpose). There is no stability check: a
- * transient is meaningful for any parameters. */
-/* M_ij <- A_i M_ij A_j^T + Q_ij for the pair (i, j), i <= j. */
-static void step_pair(fdr_lyap *w, size_t i, size_t j, double eta_b, double mu)
+/* M_ij <- A_i M_ij A_j^T + c'_ij b_i b_j^T for the pair (i, j), i <= j,
+ * with direction k's map A_k, b_k in w->map (fill_maps). */
+static void step_pair(fdr_lyap *w, size_t i, size_t j)
 {
     size_t d = w->d, ij = i * d + j, ji = j * d + i;
-    double a = eta_b * w->h[i], b = eta_b * w->h[j];
-    double X = w->xx[ij], P = w->xv[ij], R = w->xv[ji], V = w->vv[ij];
-    double q = eta_b * eta_b * w->Cr[ij];
-    /* L = A_i M_ij, then M_ij <- L A_j^T + q [[1, 1], [1, 1]]. */
-    double lxx = (1 - a) * X + mu * R, lxv = (1 - a) * P + mu * V;
-    double lvx = -a * X + mu * R, lvv = -a * P + mu * V;
-    w->xx[ij] = w->xx[ji] = (1 - b) * lxx + mu * lxv + q;
-    w->xv[ij] = -b * lxx + mu * lxv + q;
-    w->xv[ji] = (1 - b) * lvx + mu * lvv + q;
-    w->vv[ij] = w->vv[ji] = -b * lvx + mu * lvv + q;
+    const double *Ai = w->map + 6 * i, *bi = Ai + 4, *Aj = w->map + 6 * j, *bj = Aj + 4;
+    double X = w->xx[ij], P = w->xv[ij], R = w->xv[ji], V = w->vv[ij], c = w->Cr[ij];
+    /* L = A_i M_ij with M_ij = [[X, P], [R, V]], then M_ij <- L A_j^T + Q_ij. */
+    double lxx = Ai[0] * X + Ai[1] * R, lxv = Ai[0] * P + Ai[1] * V;
+    double lvx = Ai[2] * X + Ai[3] * R, lvv = Ai[2] * P + Ai[3] * V;
+    w->xx[ij] = w->xx[ji] = Aj[0] * lxx + Aj[1] * lxv + bi[0] * bj[0] * c;
+    w->xv[ij] = Aj[2] * lxx + Aj[3] * lxv + bi[0] * bj[1] * c;
+    w->xv[ji] = Aj[0] * lvx + Aj[1] * lvv + bi[1] * bj[0] * c;
+    w->vv[ij] = w->vv[ji] = Aj[2] * lvx + Aj[3] * lvv + bi[1] * bj[1] * c;
 }
 
-int fdr_lyap_step(fdr_lyap *w, double eta_b, double mu)
+/* Fills w->map with the optimizer's linear map of every eigen-direction;
+ * FDR_EINVAL if the type has none. */
+static int fill_maps(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
+                     double lr)
 {
-    if (w->traces_only)
-        return fdr_error(FDR_EINVAL, "the kept moment was advanced for its traces only");
     for (size_t i = 0; i < w->d; i++)
-        for (size_t j = i; j < w->d; j++)
-            step_pair(w, i, j, eta_b, mu);
+        if (!t->linear_map(p, lr, w->h[i], w->map + 6 * i, w->map + 6 * i + 4))
+            return fdr_error(FDR_EINVAL, "optimizer '%s' has no linear map for the exact "
+                                         "moments", t->name);
     return FDR_OK;
 }
 
-void fdr_lyap_step_traces(fdr_lyap *w, double eta_b, double mu)
+/* Replaces the kept moment M by A M A^T + Q, one 2x2 block per pair i <= j
+ * (the block of (j, i) is its transpose). There is no stability check: a
+ * transient is meaningful for any parameters. */
+int fdr_lyap_step(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p, double lr)
 {
+    if (w->traces_only)
+        return fdr_error(FDR_EINVAL, "the kept moment was advanced for its traces only");
+    int rc = fill_maps(w, t, p, lr);
+    if (rc != FDR_OK)
+        return rc;
+    for (size_t i = 0; i < w->d; i++)
+        for (size_t j = i; j < w->d; j++)
+            step_pair(w, i, j);
+    return FDR_OK;
+}
+
+int fdr_lyap_step_traces(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
+                         double lr)
+{
+    int rc = fill_maps(w, t, p, lr);
+    if (rc != FDR_OK)
+        return rc;
     /* In H's eigenbasis each pair evolves on its own, and the traces read
      * only the pairs (i, i). */
     for (size_t i = 0; i < w->d; i++)
-        step_pair(w, i, i, eta_b, mu);
+        step_pair(w, i, i);
     w->traces_only = 1;
+    return FDR_OK;
 }
 
 /* Fills t with traces of the kept moment, each a sum over the diagonal in

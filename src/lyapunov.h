@@ -11,10 +11,15 @@
  * Method: H = U diag(h) U^T is diagonalised once; in that eigenbasis A is a
  * direct sum of 2x2 blocks, so the equation decouples into one 4x4 linear
  * system per pair (i, j) of eigen-directions: O(d^3) once, then O(d^2) per
- * solve or per propagation step. Scales to d ~ 1000 and beyond. */
+ * solve or per propagation step. Scales to d ~ 1000 and beyond.
+ *
+ * Propagation takes each direction's 2x2 block from an optimizer type's
+ * linear map (optim.h), so it serves any type that has one; the stationary
+ * solve is the closed form of heavy-ball blocks. */
 #ifndef FDR_LYAPUNOV_H
 #define FDR_LYAPUNOV_H
 
+#include "optim.h"
 #include <stddef.h>
 
 typedef struct fdr_lyap fdr_lyap;
@@ -24,13 +29,14 @@ typedef struct fdr_lyap fdr_lyap;
 fdr_lyap *fdr_lyap_alloc(size_t d, const double *H, const double *C);
 void fdr_lyap_free(fdr_lyap *w);
 
-/* Largest learning rate eta (for momentum mu and dampening nu) for which the
- * exact dynamics is stable: eta (1 - nu) h < 2 (1 + mu) for every eigenvalue
- * h of H. Returns 0 if H has an eigenvalue <= 0 (then no lr is stable). */
-double fdr_lyap_max_stable_lr(const fdr_lyap *w, double mu, double nu);
+/* Largest learning rate for which optimizer t with hyperparameters p is
+ * stable on this H (t->max_stable_lr over H's spectrum); 0 if none is. */
+double fdr_lyap_max_stable_lr(const fdr_lyap *w, const fdr_optimizer_type *t,
+                              const fdr_optim_params *p);
 
-/* Solves S = A S A^T + Q for eta_b = eta (1 - nu) and momentum mu, keeping
- * the solution inside w. Returns FDR_EUNSTABLE (with a message giving the
+/* Solves S = A S A^T + Q in closed form for a heavy-ball map (the
+ * coefficients eta_b and mu of an optimizer type's heavy_ball), keeping the
+ * solution inside w. Returns FDR_EUNSTABLE (with a message giving the
  * largest stable lr) when the spectral radius of A is >= 1. */
 int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu);
 
@@ -38,15 +44,18 @@ int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu);
  * z0 = (theta0 - theta*, v0), given in the original basis (length d each). */
 void fdr_lyap_set_initial(fdr_lyap *w, const double *dtheta0, const double *v0);
 
-/* Advances the internally kept second moment one step: M <- A M A^T + Q.
- * FDR_EINVAL after fdr_lyap_step_traces (see there). */
-int fdr_lyap_step(fdr_lyap *w, double eta_b, double mu);
+/* Advances the internally kept second moment one step, M <- A M A^T + Q,
+ * for the linear map of optimizer t at hyperparameters p and learning rate
+ * lr. FDR_EINVAL after fdr_lyap_step_traces (see there) or when t has no
+ * linear map. */
+int fdr_lyap_step(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p, double lr);
 
 /* The same step for what fdr_lyap_traces_get reads only, in O(d) instead of
  * O(d^2). The rest of the moment is then stale: fdr_lyap_step and
  * fdr_lyap_blocks refuse with FDR_EINVAL until fdr_lyap_set_initial or
  * fdr_lyap_stationary sets it again. */
-void fdr_lyap_step_traces(fdr_lyap *w, double eta_b, double mu);
+int fdr_lyap_step_traces(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
+                         double lr);
 
 /* Exact traces of the kept moment (stationary solution or propagated one):
  * Tr(H M_tt) = <(theta-theta*) . grad f>, Tr M_vv = <v.v>,

@@ -33,7 +33,6 @@ const char fdr_default_model[] =
     "steps = 20000\n"
     "seed = 1\n";
 
-const char *const fdr_optimizer_names[] = {"sgd", NULL};
 
 #ifdef HAVE_OPENBLAS
 /* From OpenBLAS; declared here because its cblas.h clashes with GSL's. The
@@ -121,12 +120,15 @@ static char *dupstr(const char *s)
 static int read_optimizer(fdr_model *m, fdr_config *cfg)
 {
     int rc;
-    if ((rc = fdr_config_string(cfg, "optimizer", "type", "sgd", &m->optimizer)))
+    const char *tname;
+    if ((rc = fdr_config_string(cfg, "optimizer", "type", fdr_optimizer_types[0]->name, &tname)))
         return rc;
-    if (strcmp(m->optimizer, "sgd") != 0)
-        return fdr_config_error(cfg, "optimizer", "type", "unknown optimizer '%s' (known: sgd)",
-                                m->optimizer);
-    m->optimizer = fdr_optimizer_names[0]; /* not the config's copy, which is freed first */
+    if (!(m->opt = fdr_optimizer_type_find(tname))) {
+        char names[256];
+        fdr_optimizer_type_names(names, sizeof names);
+        return fdr_config_error(cfg, "optimizer", "type", "unknown optimizer '%s' (known: %s)",
+                                tname, names);
+    }
     if ((rc = fdr_config_double(cfg, "optimizer", "lr", NAN, &m->lr)))
         return rc;
     if (isnan(m->lr))
@@ -143,7 +145,10 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
     if (!(m->dampening >= 0 && m->dampening < 1))
         return fdr_config_error(cfg, "optimizer", "dampening", "must be in [0, 1), got %g",
                                 m->dampening);
-    m->eta_b = m->lr * (1 - m->dampening);
+    fdr_optim_params p = fdr_model_optim_params(m);
+    double mu;
+    if (!m->opt->heavy_ball(&p, m->lr, &mu, &m->eta_b))
+        m->eta_b = m->lr;
     return FDR_OK;
 }
 
@@ -167,6 +172,15 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     if (strcmp(fdr2, "on") != 0 && strcmp(fdr2, "off") != 0)
         return fdr_config_error(cfg, "run", "fdr2", "'%s': expected on or off", fdr2);
     m->fdr2 = strcmp(fdr2, "on") == 0;
+    /* The FDR2 terms are written for heavy-ball dynamics (the noise-free
+     * update w = mu v - eta_b grad f and the dissipation eta_b g^2 - mu v.g). */
+    fdr_optim_params p = fdr_model_optim_params(m);
+    double mu, eta_b;
+    if (m->fdr2 && !m->opt->heavy_ball(&p, m->lr, &mu, &eta_b))
+        return fdr_config_error(cfg, "run", "fdr2",
+                                "the FDR2 terms need a heavy-ball optimizer, not '%s' (set "
+                                "fdr2 = off)",
+                                m->opt->name);
     if (order < 2 || order > FDR_KMAX_ORDER)
         return fdr_config_error(cfg, "run", "fdr2_order", "must be between 2 and %d, got %ld",
                                 FDR_KMAX_ORDER, order);

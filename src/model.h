@@ -7,6 +7,7 @@
 #include "cfg.h"
 #include "landscape.h"
 #include "noise.h"
+#include "optim.h"
 #include <stdint.h>
 
 #define FDR_KMAX_ORDER 8 /* highest Taylor order of FDR2 (engine.h: FDR_KMAX) */
@@ -18,10 +19,13 @@ typedef struct {
     char *source; /* the file it came from */
     fdr_landscape *land;
     fdr_noise *noise;
-    /* [optimizer]: heavy-ball SGD, paper convention (doc/theory.md section 1) */
-    const char *optimizer;
+    /* [optimizer]: its type (optim.h) and hyperparameters */
+    const fdr_optimizer_type *opt;
     double lr, momentum, dampening;
-    double eta_b; /* lr * (1 - dampening) */
+    /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball); for
+     * a type without heavy-ball coefficients, lr: the step scale of the
+     * divergence limit. */
+    double eta_b;
     /* [run] */
     long replicas, steps, record_every;
     long burn_in; /* first step of the measurement window */
@@ -60,7 +64,17 @@ void fdr_blas_serial(void);
  * that many are reserved. */
 int fdr_blas_reserve(int threads);
 
-/* Known optimizer names, NULL-terminated (for `fdrsim list`). */
-extern const char *const fdr_optimizer_names[];
+/* The hyperparameters of m's optimizer other than lr, as its type reads them. */
+static inline fdr_optim_params fdr_model_optim_params(const fdr_model *m)
+{
+    return (fdr_optim_params){.momentum = m->momentum, .dampening = m->dampening};
+}
+
+/* The factor c of FDR1, <theta . grad f> = c <|v|^2>, for m's optimizer at m's lr. */
+static inline double fdr_model_fdr1_factor(const fdr_model *m)
+{
+    fdr_optim_params p = fdr_model_optim_params(m);
+    return m->opt->fdr1_factor(&p, m->lr);
+}
 
 #endif

@@ -648,7 +648,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(noise, "trace_HC", fdr_json_number(ex ? rep->e->tr.tr_HC : NAN));
     json_object_set_new(model, "noise", noise);
     json_t *opt = json_object();
-    json_object_set_new(opt, "type", json_string(m->optimizer));
+    json_object_set_new(opt, "type", json_string(m->opt->name));
     json_object_set_new(opt, "lr", json_real(m->lr));
     json_object_set_new(opt, "momentum", json_real(m->momentum));
     json_object_set_new(opt, "dampening", json_real(m->dampening));
@@ -754,7 +754,7 @@ static int write_timeseries(FILE *f, const void *ctx)
     const fdr_report *rep = ctx;
     const fdr_model *m = rep->m;
     const fdr_result *r = rep->r;
-    double c1 = (1 + m->momentum) / (2 * m->eta_b), R = (double)r->R;
+    double c1 = fdr_model_fdr1_factor(m), R = (double)r->R;
     header(f, rep, "time series, replica means, every record_every steps");
     fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
                "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units: theta_{t+1} = theta_t + "

@@ -123,7 +123,8 @@ typedef struct {
     long T;
     size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
     tracker *tr; /* R trackers (fdr), else NULL */
-    double c1;   /* O_R = c1 / lr |v|^2, c1 = (1 + mu) / (2 (1 - nu)) */
+    fdr_optim_params op; /* the optimizer's hyperparameters besides lr */
+    double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is 1/lr times it) */
     double div_limit; /* O_R of a diverged replica (fdr_divergence_limit) */
 } run_ctx;
 
@@ -202,7 +203,6 @@ static int step_block(const run_ctx *c, block *b, long t, int update)
     const fdr_model *m = c->m;
     const fdr_sched_result *res = c->res;
     size_t d = res->d, n = b->n;
-    const double mu = m->momentum, omnu = 1 - m->dampening;
     int rec = b->next < res->n_rec && res->rec_step[b->next] == t;
     double *acc = rec ? b->acc + b->next * NACC : NULL;
     double lr_preset = c->tr ? 0 : preset_lr(c->o, c->kind, m->lr, t);
@@ -210,18 +210,20 @@ static int step_block(const run_ctx *c, block *b, long t, int update)
     m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
     for (size_t r = 0; r < n; r++) {
         tracker *k = c->tr ? &c->tr[b->first + r] : NULL;
-        double lr = k ? k->lr : lr_preset, eb = lr * omnu;
-        double *x = b->X + r * d, *v = b->V + r * d;
-        const double *g = b->G + r * d, *z = b->Z + r * d;
+        double lr = k ? k->lr : lr_preset;
+        double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
+        const double *z = b->Z + r * d;
         double ol = 0, vv = 0;
         if (update) {
+            /* the noisy gradient replaces the exact one, which nothing reads after */
             for (size_t i = 0; i < d; i++) {
-                double gi = g[i] + z[i];
-                ol += x[i] * gi;
+                g[i] += z[i];
+                ol += x[i] * g[i];
                 vv += v[i] * v[i];
-                v[i] = mu * v[i] - eb * gi;
-                x[i] += v[i];
             }
+            m->opt->update_block(&c->op, 1, d, &lr, 0, v, g, NULL, NULL, NULL);
+            for (size_t i = 0; i < d; i++)
+                x[i] += v[i];
         } else {
             for (size_t i = 0; i < d; i++) {
                 ol += x[i] * (g[i] + z[i]);
@@ -399,7 +401,7 @@ static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
         centred = centred && ref[i] == 0;
     }
     fdr_lyap_set_initial(w, dx, vm);
-    const double mu = m->momentum, omnu = 1 - m->dampening;
+    const fdr_optim_params op = fdr_model_optim_params(m);
     double lr = m->lr;
     size_t kq = 0, j = 0;
     for (long t = 0; t <= res->steps; t++) {
@@ -419,13 +421,18 @@ static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
                 ol += ref[i] * gm[i];
             s->exact_loss[j] = tr.loss_excess;
             s->exact_ratio[j] =
-                tr.v_dot_v > 0 ? ol / ((1 + mu) / (2 * lr * omnu) * tr.v_dot_v) : NAN;
+                tr.v_dot_v > 0 ? ol / (m->opt->fdr1_factor(&op, lr) * tr.v_dot_v) : NAN;
             j++;
         }
-        fdr_lyap_step_traces(w, lr * omnu, mu);
-        for (size_t i = 0; !centred && i < d; i++) {
-            vm[i] = mu * vm[i] - lr * omnu * gm[i];
-            xm[i] += vm[i];
+        int rc = fdr_lyap_step_traces(w, m->opt, &op, lr);
+        if (rc != FDR_OK) {
+            free(buf);
+            return rc;
+        }
+        if (!centred) { /* the mean follows the noiseless update (the map is linear) */
+            m->opt->update_block(&op, 1, d, &lr, 0, vm, gm, NULL, NULL, NULL);
+            for (size_t i = 0; i < d; i++)
+                xm[i] += vm[i];
         }
     }
     free(buf);
@@ -587,7 +594,8 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
         return rc;
     run_ctx c = {.m = m, .o = o, .kind = kind, .res = res, .T = o->t_adaptive};
     c.cap = (size_t)(m->steps / c.T) + 2;
-    c.c1 = (1 + m->momentum) / (2 * (1 - m->dampening));
+    c.op = fdr_model_optim_params(m);
+    c.c1 = m->opt->fdr1_factor(&c.op, 1.0);
     if ((rc = fdr_divergence_limit(m, &c.div_limit)) != FDR_OK)
         return rc;
     int ensemble = kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE;
@@ -748,6 +756,13 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     int rc = fdr_sched_opts_check(o, m->steps);
     if (rc == FDR_OK)
         rc = check_memory(m, o);
+    /* The quencher's O_R scales the FDR1 factor as 1/lr and the exact curve
+     * follows the mean by the update: both hold for heavy-ball types. */
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double mu, eta_b;
+    if (rc == FDR_OK && !m->opt->heavy_ball(&op, m->lr, &mu, &eta_b))
+        rc = fdr_error(FDR_EINVAL, "%s: [optimizer] type: schedule needs a heavy-ball optimizer, "
+                                   "not '%s'", m->source, m->opt->name);
     fdr_exact e;
     if (rc == FDR_OK)
         rc = fdr_exact_compute(m, &e);

@@ -80,7 +80,8 @@ static int check_grid(const fdr_sweep_spec *spec, const fdr_sweep *s)
             return fdr_error(FDR_EINVAL, "learning rates must be finite, > 0 and increasing "
                                          "(value %zu: %g)", p + 1, spec->lr[p]);
     if (s->m->land->H && s->lim.harmonic) {
-        double top = fdr_lyap_max_stable_lr(s->lim.w, s->lim.mu, s->lim.nu);
+        const fdr_optim_params op = fdr_model_optim_params(s->m);
+        double top = fdr_lyap_max_stable_lr(s->lim.w, s->m->opt, &op);
         char lr[32], max[32];
         fdr_format_distinct(spec->lr[spec->n - 1], top, lr, max, sizeof lr);
         if (!(spec->lr[spec->n - 1] < top))
@@ -479,7 +480,7 @@ static json_t *model_json(const fdr_sweep *s)
     json_object_set_new(noise, "trace_C", fdr_json_number(s->lim.tr_C));
     json_object_set_new(noise, "trace_HC", fdr_json_number(s->lim.tr_HC));
     json_object_set_new(model, "noise", noise);
-    json_object_set_new(opt, "type", json_string(m->optimizer));
+    json_object_set_new(opt, "type", json_string(m->opt->name));
     json_object_set_new(opt, "momentum", json_real(m->momentum));
     json_object_set_new(opt, "dampening", json_real(m->dampening));
     json_object_set_new(model, "optimizer", opt);

@@ -13,6 +13,26 @@
 #include <string.h>
 #include <time.h>
 
+/* The heavy-ball map with eta_b and mu (dampening 0), through the sgd type. */
+static int hb_step(fdr_lyap *w, double eta_b, double mu)
+{
+    const fdr_optim_params p = {.momentum = mu, .dampening = 0};
+    return fdr_lyap_step(w, &fdr_optim_sgd, &p, eta_b);
+}
+
+static void hb_step_traces(fdr_lyap *w, double eta_b, double mu)
+{
+    const fdr_optim_params p = {.momentum = mu, .dampening = 0};
+    cr_assert_eq(fdr_lyap_step_traces(w, &fdr_optim_sgd, &p, eta_b), FDR_OK);
+}
+
+/* The sgd type's largest stable lr on w's spectrum for mu and nu. */
+static double hb_max_lr(const fdr_lyap *w, double mu, double nu)
+{
+    const fdr_optim_params p = {.momentum = mu, .dampening = nu};
+    return fdr_lyap_max_stable_lr(w, &fdr_optim_sgd, &p);
+}
+
 /* The (eta_b, mu) pairs at which doc/theory.md section 5 confirmed the closed form. */
 static const struct {
     double eta, mu;
@@ -369,7 +389,7 @@ Test(lyapunov, step_matches_brute_force)
         double peak = maxabs(n * n, M);
         cr_assert(maxdiff(n * n, S, M) <= 1e-14 * peak, "set_initial");
         for (int t = 1; t <= 30; t++) {
-            cr_assert_eq(fdr_lyap_step(w, eta, mu), FDR_OK);
+            cr_assert_eq(hb_step(w, eta, mu), FDR_OK);
             full_step(n, A, Q, M, tmp);
             full_from_blocks(w, d, S);
             /* Rounding errors are absolute, inherited from the largest moment
@@ -402,7 +422,7 @@ Test(lyapunov, steps_converge_to_stationary)
         fdr_lyap_traces ts, t;
         fdr_lyap_traces_get(w, &ts);
         /* The stationary moment is a fixed point of one step. */
-        cr_assert_eq(fdr_lyap_step(w, eta, mu), FDR_OK);
+        cr_assert_eq(hb_step(w, eta, mu), FDR_OK);
         fdr_lyap_traces_get(w, &t);
         cr_assert(fabs(t.theta_dot_grad - ts.theta_dot_grad) <= 1e-14 * ts.theta_dot_grad);
         cr_assert(fabs(t.v_dot_v - ts.v_dot_v) <= 1e-14 * ts.v_dot_v);
@@ -410,7 +430,7 @@ Test(lyapunov, steps_converge_to_stationary)
          * rho^2 <= 0.93 here: 2000 steps leave nothing above rounding. */
         fdr_lyap_set_initial(w, theta0, v0);
         for (int s = 0; s < 2000; s++)
-            cr_assert_eq(fdr_lyap_step(w, eta, mu), FDR_OK);
+            cr_assert_eq(hb_step(w, eta, mu), FDR_OK);
         fdr_lyap_traces_get(w, &t);
         cr_assert(fabs(t.theta_dot_grad - ts.theta_dot_grad) <= 1e-12 * ts.theta_dot_grad,
                   "eta %g mu %g: %.17g vs %.17g", eta, mu, t.theta_dot_grad, ts.theta_dot_grad);
@@ -443,8 +463,8 @@ Test(lyapunov, traces_only_step_matches_full_step)
     fdr_lyap_set_initial(fast, x0, v0);
     for (int s = 0; s < 300; s++) {
         double eta = 0.1 / (1 + 0.01 * s);
-        cr_assert_eq(fdr_lyap_step(full, eta, 0.6), FDR_OK);
-        fdr_lyap_step_traces(fast, eta, 0.6);
+        cr_assert_eq(hb_step(full, eta, 0.6), FDR_OK);
+        hb_step_traces(fast, eta, 0.6);
         fdr_lyap_traces a, b;
         fdr_lyap_traces_get(full, &a);
         fdr_lyap_traces_get(fast, &b);
@@ -456,9 +476,9 @@ Test(lyapunov, traces_only_step_matches_full_step)
     }
     double M[d * d];
     cr_assert_eq(fdr_lyap_blocks(fast, M, NULL, NULL), FDR_EINVAL);
-    cr_assert_eq(fdr_lyap_step(fast, 0.1, 0.6), FDR_EINVAL);
+    cr_assert_eq(hb_step(fast, 0.1, 0.6), FDR_EINVAL);
     fdr_lyap_set_initial(fast, x0, v0);
-    cr_assert_eq(fdr_lyap_step(fast, 0.1, 0.6), FDR_OK);
+    cr_assert_eq(hb_step(fast, 0.1, 0.6), FDR_OK);
     cr_assert_eq(fdr_lyap_blocks(fast, M, NULL, NULL), FDR_OK);
     fdr_lyap_free(full);
     fdr_lyap_free(fast);
@@ -552,9 +572,9 @@ Test(lyapunov, unstable_learning_rate_rejected)
     double H[d * d] = {1, 0, 0, 0, 4, 0, 0, 0, 2.5}, C[d * d] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
     fdr_lyap *w = fdr_lyap_alloc(d, H, C);
     cr_assert_not_null(w);
-    cr_assert_float_eq(fdr_lyap_max_stable_lr(w, 0.5, 0), 0.75, 1e-15);
-    cr_assert_float_eq(fdr_lyap_max_stable_lr(w, 0.5, 0.5), 1.5, 1e-15);
-    cr_assert_float_eq(fdr_lyap_max_stable_lr(w, 0, 0), 0.5, 1e-15);
+    cr_assert_float_eq(hb_max_lr(w, 0.5, 0), 0.75, 1e-15);
+    cr_assert_float_eq(hb_max_lr(w, 0.5, 0.5), 1.5, 1e-15);
+    cr_assert_float_eq(hb_max_lr(w, 0, 0), 0.5, 1e-15);
     cr_assert_eq(fdr_lyap_stationary(w, 0.7499, 0.5), FDR_OK, "%s", fdr_error_message());
     const double bad[] = {0.75, 0.8, 3.0, 0.0, -0.1};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
@@ -566,8 +586,8 @@ Test(lyapunov, unstable_learning_rate_rejected)
     }
     fdr_error_clear();
     cr_assert_eq(fdr_lyap_stationary(w, 0.1, 1.0), FDR_EUNSTABLE);
-    cr_assert_eq(fdr_lyap_max_stable_lr(w, 1.0, 0), 0);
-    cr_assert_eq(fdr_lyap_max_stable_lr(w, 0.5, 1.0), 0);
+    cr_assert_eq(hb_max_lr(w, 1.0, 0), 0);
+    cr_assert_eq(hb_max_lr(w, 0.5, 1.0), 0);
     fdr_lyap_free(w);
 }
 
@@ -584,7 +604,7 @@ Test(lyapunov, nonpositive_hessian_has_no_stable_lr)
     for (size_t k = 0; k < 2; k++) {
         fdr_lyap *w = fdr_lyap_alloc(d, Hs[k], C);
         cr_assert_not_null(w);
-        cr_assert_eq(fdr_lyap_max_stable_lr(w, 0.5, 0), 0);
+        cr_assert_eq(hb_max_lr(w, 0.5, 0), 0);
         fdr_error_clear();
         cr_assert_eq(fdr_lyap_stationary(w, 0.1, 0.5), FDR_EUNSTABLE);
         cr_assert(strstr(fdr_error_message(), "eigenvalue") != NULL, "%s", fdr_error_message());

@@ -73,6 +73,7 @@ static void exact_along(const fdr_model *m, const fdr_sched_curve *s, double *ra
     for (size_t i = 0; i < d; i++)
         dx[i] = theta0[i] - m->land->ref[i];
     fdr_lyap_set_initial(w, dx, v0);
+    const fdr_optim_params p = fdr_model_optim_params(m);
     double lr = m->lr, mu = m->momentum;
     size_t k = 0;
     for (long t = 0; t <= m->steps; t++) {
@@ -82,7 +83,7 @@ static void exact_along(const fdr_model *m, const fdr_sched_curve *s, double *ra
         fdr_lyap_traces_get(w, &tr);
         ratio[t] = tr.theta_dot_grad / ((1 + mu) / (2 * lr) * tr.v_dot_v);
         loss[t] = tr.loss_excess;
-        cr_assert_eq(fdr_lyap_step(w, lr, mu), FDR_OK);
+        cr_assert_eq(fdr_lyap_step(w, m->opt, &p, lr), FDR_OK);
     }
     fdr_lyap_free(w);
 }

@@ -1,0 +1,81 @@
+/* optim.h - optimizer types: the update rule of a stochastic optimizer and
+ * what the analysis needs to know about it, GSL-style (one const struct of
+ * functions per type, one file per type under src/optim/, one
+ * NULL-terminated registry for lookup, listing and "known: ..." messages).
+ *
+ * Conventions every type follows, so that the engine, the relations and
+ * the exact reference need not know the type:
+ *   - v is the displacement of a step: theta_{t+1} = theta_t + v_{t+1}. The
+ *     engine applies that itself; a type computes only v_{t+1}.
+ *   - lr is the learning rate, which studies may change per replica and per
+ *     step; every other hyperparameter is in fdr_optim_params.
+ *   - A type may keep `state_size` doubles of state per replica and
+ *     coordinate (moment estimates of an adaptive method); the engine owns
+ *     that memory, zeroed at the start, laid out like theta (replica-major).
+ *
+ * Adding a type: write src/optim/NAME.c defining a const fdr_optimizer_type,
+ * declare it below and add it to fdr_optimizer_types[] (src/optim/registry.c). */
+#ifndef FDR_OPTIM_H
+#define FDR_OPTIM_H
+
+#include <stddef.h>
+
+/* The hyperparameters of [optimizer] other than lr. */
+typedef struct {
+    double momentum;  /* mu */
+    double dampening; /* nu */
+} fdr_optim_params;
+
+typedef struct {
+    const char *name;    /* [optimizer] type */
+    const char *summary; /* one line for `fdrsim list` */
+    size_t state_size;   /* doubles of state per replica and coordinate */
+
+    /* If the update is heavy-ball, v' = mu v - eta_b (g + xi), sets *mu and
+     * *eta_b for lr and returns 1; else returns 0. The fused quadratic path
+     * and the closed-form exact reference serve only such types, and read
+     * the coefficients from here, never from a formula of their own. */
+    int (*heavy_ball)(const fdr_optim_params *p, double lr, double *mu, double *eta_b);
+
+    /* Replaces the displacements v of n replicas (n x d, row-major) by the
+     * next ones, for replica r's learning rate lr[r * lr_stride] (stride 0:
+     * one rate for all). g holds the gradients; z the noise of each
+     * gradient, or NULL when g already holds gradient plus noise. When z
+     * and w are both non-NULL, w (n x d) receives the update with z
+     * replaced by 0 (the noise-free part the FDR2 terms need). state: the
+     * type's state of these replicas (state_size * n * d), else unused. */
+    void (*update_block)(const fdr_optim_params *p, size_t n, size_t d, const double *lr,
+                         size_t lr_stride, double *v, const double *g, const double *z,
+                         double *w, double *state);
+
+    /* The factor c of the first relation, <theta . grad f> = c <|v|^2>, at
+     * stationarity for learning rate lr. */
+    double (*fdr1_factor)(const fdr_optim_params *p, double lr);
+
+    /* The linearised step along one eigen-direction of the Hessian, of
+     * eigenvalue h, on a quadratic with additive noise xi of variance c in
+     * that direction: (x', v') = A (x, v) + b xi, with A row-major 2 x 2.
+     * Returns 1, or 0 if the type has no such map (then the exact reference
+     * is not available). */
+    int (*linear_map)(const fdr_optim_params *p, double lr, double h, double A[4], double b[2]);
+
+    /* The supremum of the learning rates for which the linear map is stable
+     * (spectral radius < 1) in every direction of a Hessian whose
+     * eigenvalues lie in [hmin, hmax]; 0 if no lr is stable (hmin <= 0 or a
+     * hyperparameter out of range). */
+    double (*max_stable_lr)(const fdr_optim_params *p, double hmin, double hmax);
+} fdr_optimizer_type;
+
+/* Heavy-ball SGD, paper convention (src/optim/sgd.c). */
+extern const fdr_optimizer_type fdr_optim_sgd;
+
+/* Every known type, NULL-terminated: lookup, `fdrsim list`, messages. */
+extern const fdr_optimizer_type *const fdr_optimizer_types[];
+
+/* The type called name, or NULL. */
+const fdr_optimizer_type *fdr_optimizer_type_find(const char *name);
+
+/* Writes the registered names, comma-separated, into buf (size n). */
+void fdr_optimizer_type_names(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,92 @@
+/* sgd.c - heavy-ball SGD in the paper's convention (doc/theory.md section 1):
+ *     v' = mu v - eta_b (grad f + xi),  theta' = theta + v',
+ *     eta_b = eta (1 - nu),
+ * for learning rate eta, momentum mu and dampening nu. The one place where
+ * this update, its FDR1 factor, its linear map and its stability limit are
+ * written. */
+#include "optim.h"
+#include <math.h>
+
+static int sgd_heavy_ball(const fdr_optim_params *p, double lr, double *mu, double *eta_b)
+{
+    *mu = p->momentum;
+    *eta_b = lr * (1 - p->dampening);
+    return 1;
+}
+
+static void sgd_update_block(const fdr_optim_params *p, size_t n, size_t d, const double *lr,
+                             size_t lr_stride, double *v, const double *g, const double *z,
+                             double *w, double *state)
+{
+    (void)state;
+    for (size_t r = 0; r < n; r++) {
+        double mu, eta;
+        sgd_heavy_ball(p, lr[r * lr_stride], &mu, &eta);
+        double *vr = v + r * d;
+        const double *gr = g + r * d;
+        if (!z) {
+            for (size_t i = 0; i < d; i++)
+                vr[i] = mu * vr[i] - eta * gr[i];
+            continue;
+        }
+        /* Noise-free part first, then the noise: the rounding the engine's
+         * FDR2 terms rely on (w is exactly v' + eta_b xi). */
+        const double *zr = z + r * d;
+        double *wr = w ? w + r * d : NULL;
+        for (size_t i = 0; i < d; i++) {
+            double wi = mu * vr[i] - eta * gr[i];
+            vr[i] = wi - eta * zr[i];
+            if (wr)
+                wr[i] = wi;
+        }
+    }
+}
+
+/* (1 + mu) / (2 eta_b): doc/theory.md section 2. */
+static double sgd_fdr1_factor(const fdr_optim_params *p, double lr)
+{
+    double mu, eta_b;
+    sgd_heavy_ball(p, lr, &mu, &eta_b);
+    return (1 + mu) / (2 * eta_b);
+}
+
+/* With a = eta_b h: x' = x + v' and v' = mu v - a x - eta_b xi, so
+ * A = [[1 - a, mu], [-a, mu]] and b = (-eta_b, -eta_b). */
+static int sgd_linear_map(const fdr_optim_params *p, double lr, double h, double A[4],
+                          double b[2])
+{
+    double mu, eta_b;
+    sgd_heavy_ball(p, lr, &mu, &eta_b);
+    double a = eta_b * h;
+    A[0] = 1 - a;
+    A[1] = mu;
+    A[2] = -a;
+    A[3] = mu;
+    b[0] = b[1] = -eta_b;
+    return 1;
+}
+
+/* A direction's block has characteristic polynomial lambda^2 - (1 + mu - a)
+ * lambda + mu; by the Jury criterion it is stable iff |mu| < 1 and
+ * 0 < a < 2 (1 + mu), a = eta (1 - nu) h. The supremum is therefore
+ * 2 (1 + mu) / ((1 - nu) hmax), and no lr is stable when hmin <= 0 (a
+ * direction with a <= 0 has an eigenvalue >= 1), |mu| >= 1 (det A = mu) or
+ * nu >= 1 (eta_b <= 0). */
+static double sgd_max_stable_lr(const fdr_optim_params *p, double hmin, double hmax)
+{
+    double mu = p->momentum, nu = p->dampening;
+    if (!(hmin > 0) || !(fabs(mu) < 1) || !(nu < 1))
+        return 0;
+    return 2 * (1 + mu) / ((1 - nu) * hmax);
+}
+
+const fdr_optimizer_type fdr_optim_sgd = {
+    .name = "sgd",
+    .summary = "heavy-ball SGD with momentum and dampening (paper convention)",
+    .state_size = 0,
+    .heavy_ball = sgd_heavy_ball,
+    .update_block = sgd_update_block,
+    .fdr1_factor = sgd_fdr1_factor,
+    .linear_map = sgd_linear_map,
+    .max_stable_lr = sgd_max_stable_lr,
+};
