@@ -29,12 +29,12 @@ typedef struct {
     /* shifted copies of any other landscape: the centred shifts, the
      * landscape (whose type gives the per-sample gradients; the mean of the
      * copies once the model has averaged it) and per-replica scratch of
-     * stride doubles (laid out in copies_trace), tw of them the type's
-     * work_size(1, 0) */
+     * stride doubles (laid out in copies_trace), tw of them the type's work
+     * for ch = min(N, COPY_CHUNK) points */
     double *c;
     const fdr_landscape *l;
     double *scratch;
-    size_t stride, tw;
+    size_t stride, tw, ch;
     /* regression: the landscape's data and Hessian, and for Tr(H C(theta)):
      * M = sum_a q_a x_a x_a^T, m = sum_a q_a y_a x_a, k = sum_a q_a y_a^2
      * with q_a = x_a^T H x_a */
@@ -182,6 +182,9 @@ static void mb_free(void *state)
     free(s->scratch);
 }
 
+/* Copies whose gradients one block evaluation of the type takes (Tr(H C)). */
+#define COPY_CHUNK 64
+
 static int mb_prepare(void *state, size_t replicas)
 {
     minibatch *s = state;
@@ -193,9 +196,13 @@ static int mb_prepare(void *state, size_t replicas)
     if (s->c) {
         /* Sized here, not in init: the model averages the landscape over the
          * copies after init, which changes its derivs_block's work size. */
-        size_t d = s->d, rows = s->N < d ? s->N : d;
-        s->tw = s->l->type->work_size(s->l->state, 1, 0);
-        s->stride = 3 * d + s->tw + rows * d + 2 * rows + fdr_landscape_work_size(s->l, 1, rows);
+        size_t d = s->d, rows = s->N < d ? s->N : d, w1;
+        s->ch = s->N < COPY_CHUNK ? s->N : COPY_CHUNK;
+        s->tw = s->l->type->work_size(s->l->state, s->ch, 0);
+        if ((w1 = s->l->type->work_size(s->l->state, 1, 0)) > s->tw)
+            s->tw = w1;
+        s->stride = 2 * s->ch * d + d + s->tw + rows * d + 2 * rows +
+                    fdr_landscape_work_size(s->l, 1, rows);
         free(s->scratch);
         if (!(s->scratch = fdr_malloc(replicas * s->stride * sizeof *s->scratch)))
             return FDR_ENOMEM;
@@ -259,7 +266,8 @@ static void mb_sample(void *state, size_t n, size_t first, long t, const double 
         const double *x = X + r * d;
         memset(z, 0, d * sizeof *z);
         if (s->c) {
-            double *y = s->scratch + (first + r) * s->stride, *g = y + d, *w = y + 3 * d;
+            double *y = s->scratch + (first + r) * s->stride, *g = y + s->ch * d,
+                   *w = g + s->ch * d + d;
             for (size_t k = 0; k < s->B; k++) {
                 copy_gradient(s, idx[k], x, y, g, w);
                 for (size_t i = 0; i < d; i++)
@@ -336,6 +344,19 @@ static void copies_covariance(const minibatch *s, const double *x, double *C)
     free(G);
 }
 
+/* The gradients of copies a0 .. a0 + n - 1 at x into G (n x d), from one
+ * block evaluation of the type; Y (n x d) and w (its work for n points)
+ * are scratch. */
+static void copy_gradients(const minibatch *s, size_t a0, size_t n, const double *x, double *Y,
+                           double *G, double *w)
+{
+    size_t d = s->d;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < d; i++)
+            Y[k * d + i] = x[i] - s->c[(a0 + k) * d + i];
+    s->l->type->eval_block(s->l->state, n, Y, NULL, G, w);
+}
+
 /* Adds the row u to the upper-triangular R (d x d): afterwards R^T R is
  * the old R^T R + u u^T, by Givens rotations of u against R's rows (stable:
  * no Gram matrix is formed); u is destroyed. */
@@ -345,7 +366,7 @@ static void givens_add_row(double *R, size_t d, double *u)
         double *Rk = R + k * d, a = Rk[k], b = u[k];
         if (b == 0)
             continue;
-        double h = hypot(a, b), c = a / h, sn = b / h;
+        double h = sqrt(a * a + b * b), c = a / h, sn = b / h; /* hypot is 5x slower */
         for (size_t j = k; j < d; j++) {
             double rj = Rk[j], uj = u[j];
             Rk[j] = c * rj + sn * uj;
@@ -361,21 +382,24 @@ static void givens_add_row(double *R, size_t d, double *u)
  * moment sum_a u_a u_a^T is first carried by rows = min(N, d) directions
  * (the u_a themselves if N <= d, else the rows of R with R^T R = sum u_a
  * u_a^T, built by Givens updates), then one derivs_block of the mean
- * landscape takes D^2 f along them. Cost: 2N gradients (N if N <= d),
- * O(N d^2) rotations (N > d) and N * rows directional derivatives of the
- * type; no allocation (replica's scratch from prepare: y, g, the mean, the
- * type's work, the directions, their derivatives, the landscape's work). */
+ * landscape takes D^2 f along them. Cost: 2N gradients (N if N <= d), in
+ * blocks of ch copies, O(N d^2) rotations (N > d) and N * rows directional
+ * derivatives of the type; no allocation (the replica's scratch from
+ * prepare: ch shifted points and their gradients, the mean, the type's
+ * work, the directions, their derivatives, the landscape's work). */
 static double copies_trace(const minibatch *s, size_t replica, const double *x)
 {
-    size_t d = s->d, N = s->N, rows = N < d ? N : d;
-    double *y = s->scratch + replica * s->stride, *g = y + d, *gbar = y + 2 * d, *w = y + 3 * d,
-           *U = w + s->tw, *D = U + rows * d, *lw = D + 2 * rows;
+    size_t d = s->d, N = s->N, rows = N < d ? N : d, ch = s->ch;
+    double *Y = s->scratch + replica * s->stride, *G = Y + ch * d, *gbar = G + ch * d,
+           *w = gbar + d, *U = w + s->tw, *D = U + rows * d, *lw = D + 2 * rows;
     memset(gbar, 0, d * sizeof *gbar);
-    for (size_t a = 0; a < N; a++) {
-        double *ga = N <= d ? U + a * d : g;
-        copy_gradient(s, a, x, y, ga, w);
-        for (size_t i = 0; i < d; i++)
-            gbar[i] += ga[i] / (double)N;
+    for (size_t a0 = 0; a0 < N; a0 += ch) {
+        size_t n = N - a0 < ch ? N - a0 : ch;
+        copy_gradients(s, a0, n, x, Y, G, w);
+        for (size_t k = 0; k < n * d; k++)
+            gbar[k % d] += G[k] / (double)N;
+        if (N <= d)
+            memcpy(U + a0 * d, G, n * d * sizeof *U);
     }
     if (N <= d) {
         for (size_t a = 0; a < N; a++)
@@ -383,11 +407,15 @@ static double copies_trace(const minibatch *s, size_t replica, const double *x)
                 U[a * d + i] -= gbar[i];
     } else {
         memset(U, 0, d * d * sizeof *U);
-        for (size_t a = 0; a < N; a++) {
-            copy_gradient(s, a, x, y, g, w);
-            for (size_t i = 0; i < d; i++)
-                g[i] -= gbar[i];
-            givens_add_row(U, d, g);
+        for (size_t a0 = 0; a0 < N; a0 += ch) {
+            size_t n = N - a0 < ch ? N - a0 : ch;
+            copy_gradients(s, a0, n, x, Y, G, w);
+            for (size_t k = 0; k < n; k++) {
+                double *g = G + k * d;
+                for (size_t i = 0; i < d; i++)
+                    g[i] -= gbar[i];
+                givens_add_row(U, d, g);
+            }
         }
     }
     fdr_landscape_derivs_block(s->l, 1, x, rows, U, 2, D, NULL, NULL, lw);
