@@ -280,7 +280,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
                 return FDR_ENOMEM;
         }
         const fdr_noise_type *nt = m->noise->type;
-        if (!m->noise->C && !nt->covariance_scale && (m->land->H ? !nt->trace_hc : 1)) {
+        if (!m->noise->C && !nt->covariance_scale && !nt->trace_hc) {
             b->Hx = fdr_malloc(d * d * sizeof *b->Hx);
             b->Cx = fdr_malloc(d * d * sizeof *b->Cx);
             if (!b->Hx || !b->Cx)
@@ -557,23 +557,22 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
         tensor_accumulate(res, fr ? fr->dirs : res->dirs, u, b->dx, g, v);
 }
 
-/* eta_b^2 Tr(H C(theta)) / 2 at theta for a covariance that depends on
- * theta, where the landscape's prepared traces cannot serve: with a
- * constant H from the noise law's trace_hc, else (shifted copies of an
- * anharmonic landscape under minibatch noise) from H(theta) and C(theta)
- * formed in the block's d x d scratch. */
-static double noise_f2(const fdr_model *m, block *b, const double *x)
+/* eta_b^2 Tr(H C(theta)) / 2 at replica r's theta for a covariance that
+ * depends on theta, where the landscape's prepared traces cannot serve:
+ * from the noise law's trace_hc (given the constant H, or NULL off the
+ * quadratic), else from H(theta) and C(theta) formed in the block's d x d
+ * scratch. */
+static double noise_f2(const fdr_model *m, block *b, size_t r)
 {
     size_t d = m->land->dim;
-    const double *H = m->land->H, *C;
-    if (H && m->noise->type->trace_hc)
-        return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
+    const double *H = m->land->H, *C, *x = b->X + r * d;
+    if (m->noise->type->trace_hc)
+        return 0.5 * m->eta_b * m->eta_b *
+               m->noise->type->trace_hc(m->noise->state, b->first + r, x, H);
     if (!H) {
         fdr_landscape_hessian(m->land, x, b->Hx);
         H = b->Hx;
     }
-    if (m->noise->type->trace_hc)
-        return 0.5 * m->eta_b * m->eta_b * m->noise->type->trace_hc(m->noise->state, x, H);
     m->noise->type->covariance(m->noise->state, x, b->Cx);
     C = b->Cx;
     double t = 0;
@@ -605,7 +604,7 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
                 f2n += w[i] * hw[i];
             }
             obs[FDR_OBS_F2] = 0.5 * f2;
-            obs[FDR_OBS_F2N] = 0.5 * f2n + (m->noise->C ? c0 : noise_f2(m, b, b->X + r * d));
+            obs[FDR_OBS_F2N] = 0.5 * f2n + (m->noise->C ? c0 : noise_f2(m, b, r));
             for (int k = 3; k <= FDR_KMAX; k++)
                 obs[FDR_OBS_F2 + k - 2] = 0;
         }
@@ -632,7 +631,7 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
             obs[FDR_OBS_F2 + k - 2] = k <= K ? Dv[k - 1] / fact : 0;
         }
         const double *C0;
-        double noise = !tc && !fr    ? noise_f2(m, b, x)
+        double noise = !tc && !fr    ? noise_f2(m, b, r)
                        : m->noise->C ? e2 * b->T[r]
                                      : e2 * b->T[r] * nt->covariance_scale(m->noise->state, x, &C0);
         obs[FDR_OBS_F2N] = 0.5 * Dw[1] + noise;

@@ -120,8 +120,9 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
      * rotation and its QR factors, noise covariance, the eigendecomposition
      * and the exact second moments: 12 measured at d = 1500) and the
      * regression data with its copies. Minibatch noise: each replica's
-     * permutation of the N samples (size_t, as many bytes as a double) and
-     * the shifted copies with their gradients. Run: the per-replica state
+     * permutation of the N samples (size_t, as many bytes as a double),
+     * the shifted copies with their gradients and, off the quadratic, each
+     * replica's min(N, d) directions for Tr(H C(theta)). Run: the per-replica state
      * (theta, v, gradient, deviates, scratch; twice more for FDR2), the
      * per-unit sums, the recorded time series (per block and merged), the
      * kept samples, and the d x d scratch per block for FDR2 off the
@@ -129,7 +130,9 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
     term t[5] = {
         {12 * d * d, "landscape", "dim"},
         {3 * N * d, "landscape", "samples"},
-        {R * Nmb + (N > 0 ? 0 : 2 * Nmb * d), N > 0 ? "landscape" : "noise", "samples"},
+        {R * Nmb + (N > 0 ? 0 : 2 * Nmb * d) +
+             (N > 0 || const_hessian ? 0 : R * fmin(Nmb, d) * d),
+         N > 0 ? "landscape" : "noise", "samples"},
         {R * (5 + 4 * fdr2_on) * d + units * (2 * d + 2 * ntens + 1) +
              R * (FDR_NBATCH + 1) * FDR_NOBS + 2 * ((double)FDR_MAX_SAMPLES + R) +
              (fdr2_on && !const_hessian ? blocks * 2 * d * d : 0),

@@ -27,12 +27,14 @@ typedef struct {
      * the constant C */
     double *hc, *C;
     /* shifted copies of any other landscape: the centred shifts, the
-     * landscape (whose type gives the per-sample gradients) and per-replica
-     * scratch of stride = 2 d + the type's work_size(1, 0) doubles */
+     * landscape (whose type gives the per-sample gradients; the mean of the
+     * copies once the model has averaged it) and per-replica scratch of
+     * stride doubles (laid out in copies_trace), tw of them the type's work
+     * for ch = min(N, COPY_CHUNK) points */
     double *c;
     const fdr_landscape *l;
     double *scratch;
-    size_t stride;
+    size_t stride, tw, ch;
     /* regression: the landscape's data and Hessian, and for Tr(H C(theta)):
      * M = sum_a q_a x_a x_a^T, m = sum_a q_a y_a x_a, k = sum_a q_a y_a^2
      * with q_a = x_a^T H x_a */
@@ -114,7 +116,6 @@ static int mb_init(void *state, fdr_config *cfg, const fdr_landscape *l)
             s->hc = s->C = NULL;
             s->c = c;
             s->l = l;
-            s->stride = 2 * d + l->type->work_size(l->state, 1, 0);
         } else {
             free(c);
         }
@@ -181,6 +182,9 @@ static void mb_free(void *state)
     free(s->scratch);
 }
 
+/* Copies whose gradients one block evaluation of the type takes (Tr(H C)). */
+#define COPY_CHUNK 64
+
 static int mb_prepare(void *state, size_t replicas)
 {
     minibatch *s = state;
@@ -190,6 +194,15 @@ static int mb_prepare(void *state, size_t replicas)
     if (!s->perm)
         return FDR_ENOMEM;
     if (s->c) {
+        /* Sized here, not in init: the model averages the landscape over the
+         * copies after init, which changes its derivs_block's work size. */
+        size_t d = s->d, rows = s->N < d ? s->N : d, w1;
+        s->ch = s->N < COPY_CHUNK ? s->N : COPY_CHUNK;
+        s->tw = s->l->type->work_size(s->l->state, s->ch, 0);
+        if ((w1 = s->l->type->work_size(s->l->state, 1, 0)) > s->tw)
+            s->tw = w1;
+        s->stride = 2 * s->ch * d + d + s->tw + rows * d + 2 * rows +
+                    fdr_landscape_work_size(s->l, 1, rows);
         free(s->scratch);
         if (!(s->scratch = fdr_malloc(replicas * s->stride * sizeof *s->scratch)))
             return FDR_ENOMEM;
@@ -253,7 +266,8 @@ static void mb_sample(void *state, size_t n, size_t first, long t, const double 
         const double *x = X + r * d;
         memset(z, 0, d * sizeof *z);
         if (s->c) {
-            double *y = s->scratch + (first + r) * s->stride, *g = y + d, *w = y + 2 * d;
+            double *y = s->scratch + (first + r) * s->stride, *g = y + s->ch * d,
+                   *w = g + s->ch * d + d;
             for (size_t k = 0; k < s->B; k++) {
                 copy_gradient(s, idx[k], x, y, g, w);
                 for (size_t i = 0; i < d; i++)
@@ -309,33 +323,106 @@ static void copy_deviations(const minibatch *s, const double *x, double *G, doub
             G[a * d + i] -= mean[i];
 }
 
-/* C(x) or, with H, Tr(H C(x)) for shifted copies of a non-quadratic
- * landscape: O(N) gradient evaluations. Returns NAN if out of memory. */
-static double copies_second_moment(const minibatch *s, const double *x, double *C,
-                                   const double *H)
+/* C(x) for shifted copies of a non-quadratic landscape: O(N) gradient
+ * evaluations and O(N d^2) products, in scratch it allocates (set-up and
+ * reports; the stepping loop uses copies_trace). Out of memory: C is NaN. */
+static void copies_covariance(const minibatch *s, const double *x, double *C)
 {
     size_t d = s->d, N = s->N;
-    double *G = malloc((N * d + s->stride) * sizeof *G), t = 0;
+    double *G = malloc((N * d + 2 * d + s->l->type->work_size(s->l->state, 1, 0)) * sizeof *G);
+    for (size_t i = 0; i < d * d; i++)
+        C[i] = G ? 0 : NAN;
     if (!G)
-        return NAN;
+        return;
     copy_deviations(s, x, G, G + N * d, G + N * d + 2 * d);
-    if (C)
-        memset(C, 0, d * d * sizeof *C);
-    for (size_t a = 0; a < N; a++) {
-        const double *ga = G + a * d;
+    for (size_t a = 0; a < N; a++)
         for (size_t i = 0; i < d; i++)
-            for (size_t j = 0; j < d; j++) {
-                if (C)
-                    C[i * d + j] += ga[i] * ga[j];
-                if (H)
-                    t += ga[i] * H[i * d + j] * ga[j];
-            }
-    }
-    double scale = s->factor / (double)(N - 1);
-    for (size_t i = 0; C && i < d * d; i++)
-        C[i] *= scale;
+            for (size_t j = 0; j < d; j++)
+                C[i * d + j] += G[a * d + i] * G[a * d + j];
+    for (size_t i = 0; i < d * d; i++)
+        C[i] *= s->factor / (double)(N - 1);
     free(G);
-    return t * scale;
+}
+
+/* The gradients of copies a0 .. a0 + n - 1 at x into G (n x d), from one
+ * block evaluation of the type; Y (n x d) and w (its work for n points)
+ * are scratch. */
+static void copy_gradients(const minibatch *s, size_t a0, size_t n, const double *x, double *Y,
+                           double *G, double *w)
+{
+    size_t d = s->d;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < d; i++)
+            Y[k * d + i] = x[i] - s->c[(a0 + k) * d + i];
+    s->l->type->eval_block(s->l->state, n, Y, NULL, G, w);
+}
+
+/* Adds the row u to the upper-triangular R (d x d): afterwards R^T R is
+ * the old R^T R + u u^T, by Givens rotations of u against R's rows (stable:
+ * no Gram matrix is formed); u is destroyed. */
+static void givens_add_row(double *R, size_t d, double *u)
+{
+    for (size_t k = 0; k < d; k++) {
+        double *Rk = R + k * d, a = Rk[k], b = u[k];
+        if (b == 0)
+            continue;
+        double h = sqrt(a * a + b * b), c = a / h, sn = b / h; /* hypot is 5x slower */
+        for (size_t j = k; j < d; j++) {
+            double rj = Rk[j], uj = u[j];
+            Rk[j] = c * rj + sn * uj;
+            u[j] = c * uj - sn * rj;
+        }
+    }
+}
+
+/* Tr(H(x) C(x)) for shifted copies of a non-quadratic landscape, H the
+ * mean landscape's Hessian (weight decay included), without forming H or
+ * C: with u_a = g_a - gbar the copies' gradient deviations,
+ * Tr(H C) = (1/B - 1/N)/(N-1) sum_a D^2 f(x)[u_a, u_a]. The second
+ * moment sum_a u_a u_a^T is first carried by rows = min(N, d) directions
+ * (the u_a themselves if N <= d, else the rows of R with R^T R = sum u_a
+ * u_a^T, built by Givens updates), then one derivs_block of the mean
+ * landscape takes D^2 f along them. Cost: 2N gradients (N if N <= d), in
+ * blocks of ch copies, O(N d^2) rotations (N > d) and N * rows directional
+ * derivatives of the type; no allocation (the replica's scratch from
+ * prepare: ch shifted points and their gradients, the mean, the type's
+ * work, the directions, their derivatives, the landscape's work). */
+static double copies_trace(const minibatch *s, size_t replica, const double *x)
+{
+    size_t d = s->d, N = s->N, rows = N < d ? N : d, ch = s->ch;
+    double *Y = s->scratch + replica * s->stride, *G = Y + ch * d, *gbar = G + ch * d,
+           *w = gbar + d, *U = w + s->tw, *D = U + rows * d, *lw = D + 2 * rows;
+    memset(gbar, 0, d * sizeof *gbar);
+    for (size_t a0 = 0; a0 < N; a0 += ch) {
+        size_t n = N - a0 < ch ? N - a0 : ch;
+        copy_gradients(s, a0, n, x, Y, G, w);
+        for (size_t k = 0; k < n * d; k++)
+            gbar[k % d] += G[k] / (double)N;
+        if (N <= d)
+            memcpy(U + a0 * d, G, n * d * sizeof *U);
+    }
+    if (N <= d) {
+        for (size_t a = 0; a < N; a++)
+            for (size_t i = 0; i < d; i++)
+                U[a * d + i] -= gbar[i];
+    } else {
+        memset(U, 0, d * d * sizeof *U);
+        for (size_t a0 = 0; a0 < N; a0 += ch) {
+            size_t n = N - a0 < ch ? N - a0 : ch;
+            copy_gradients(s, a0, n, x, Y, G, w);
+            for (size_t k = 0; k < n; k++) {
+                double *g = G + k * d;
+                for (size_t i = 0; i < d; i++)
+                    g[i] -= gbar[i];
+                givens_add_row(U, d, g);
+            }
+        }
+    }
+    fdr_landscape_derivs_block(s->l, 1, x, rows, U, 2, D, NULL, NULL, lw);
+    double t = 0;
+    for (size_t j = 0; j < rows; j++)
+        t += D[2 * j + 1];
+    return s->factor / (double)(N - 1) * t;
 }
 
 static int mb_covariance(const void *state, const double *x, double *C)
@@ -347,9 +434,7 @@ static int mb_covariance(const void *state, const double *x, double *C)
         return 1;
     }
     if (s->c) {
-        if (isnan(copies_second_moment(s, x, C, NULL)))
-            for (size_t i = 0; i < d * d; i++)
-                C[i] = NAN;
+        copies_covariance(s, x, C);
         return 0;
     }
     double *gbar = calloc(d, sizeof *gbar), *ga = malloc(d * sizeof *ga);
@@ -384,12 +469,14 @@ static int mb_covariance(const void *state, const double *x, double *C)
     return 0;
 }
 
-/* Tr(H C(theta)) in O(d^2): with r_a = x_a . theta - y_a and g = H theta - b,
- * sum_a (g_a - g)^T H (g_a - g) = sum_a q_a r_a^2 - N g^T H g, and
- * sum_a q_a r_a^2 = theta^T M theta - 2 m . theta + k. H is the landscape's
- * own constant Hessian (the argument equals it). Shifted copies use H as
- * given. */
-static double mb_trace_hc(const void *state, const double *x, const double *H)
+/* Tr(H C(theta)). Regression, in O(d^2): with r_a = x_a . theta - y_a and
+ * g = H theta - b, sum_a (g_a - g)^T H (g_a - g) = sum_a q_a r_a^2 -
+ * N g^T H g, and sum_a q_a r_a^2 = theta^T M theta - 2 m . theta + k, H the
+ * landscape's own constant Hessian (the argument equals it). Copies of a
+ * quadratic use H as given; copies of any other landscape take the mean
+ * landscape's Hessian at theta along the deviations (copies_trace; the
+ * argument is NULL there). */
+static double mb_trace_hc(const void *state, size_t replica, const double *x, const double *H)
 {
     const minibatch *s = state;
     size_t d = s->d;
@@ -400,7 +487,7 @@ static double mb_trace_hc(const void *state, const double *x, const double *H)
         return t;
     }
     if (s->c)
-        return copies_second_moment(s, x, NULL, H);
+        return copies_trace(s, replica, x);
     double quad = s->k, gHg = 0;
     for (size_t i = 0; i < d; i++) {
         double Mx = 0, g = -s->bvec[i];

@@ -26,9 +26,14 @@ typedef struct {
                    fdr_rng *const *rng, double *work);
     /* Exact covariance C(x), dim x dim; returns 1 if it does not depend on x. */
     int (*covariance)(const void *state, const double *x, double *C);
-    /* Optional: Tr(H C(x)) for a symmetric H, cheaper than forming C(x)
-     * (the noise part of FDR2's noise-averaged F2, every step). */
-    double (*trace_hc)(const void *state, const double *x, const double *H);
+    /* Optional: Tr(H C(x)) for replica `replica` (< the count given to
+     * prepare, whose scratch it may use; one thread per replica at a time),
+     * cheaper than forming C(x): the noise part of FDR2's noise-averaged F2,
+     * every step, with no allocation. H is the landscape's constant
+     * Hessian; off the quadratic it is NULL, and only a law that knows its
+     * landscape's Hessian at x (minibatch over shifted copies) is asked
+     * (others give covariance_scale, which the engine prefers). */
+    double (*trace_hc)(const void *state, size_t replica, const double *x, const double *H);
     /* Optional: C(x) = a(x) C0 with C0 constant: returns a(x) and points *C0
      * at C0 (the engine then prepares Tr(H(theta) C0) once with the
      * landscape and scales it at every step). */

@@ -103,8 +103,9 @@ static int state_covariance(const void *state, const double *x, double *C)
 
 /* Tr(H C(x)) = factor(x) Tr(H C0) without forming C(x): the engine needs
  * it at every step for the noise-averaged F2. */
-static double state_trace_hc(const void *state, const double *x, const double *H)
+static double state_trace_hc(const void *state, size_t replica, const double *x, const double *H)
 {
+    (void)replica;
     const statenoise *s = state;
     size_t d = s->cov.d;
     double t = 0;

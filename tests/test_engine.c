@@ -271,6 +271,10 @@ Test(engine, generic_path_allocates_nothing_per_step)
         "[noise]\ntype = laplace\n[optimizer]\nlr = 0.1\n",
         "[landscape]\ntype = regression\ndim = 4\nsamples = 50\n[noise]\ntype = minibatch\n"
         "batch = 10\n[optimizer]\nlr = 0.1\n",
+        /* minibatch over shifted copies of a double well: C depends on theta */
+        "[landscape]\ntype = quartic\ndim = 2\nh = -1 1\nquartic = 3 1\n[noise]\n"
+        "type = minibatch\nsamples = 20\nbatch = 4\nspread = isotropic 0.5\n[optimizer]\n"
+        "lr = 0.05\n",
     };
     for (size_t k = 0; k < sizeof inis / sizeof inis[0]; k++) {
         size_t a = run_allocations(inis[k], 400), b = run_allocations(inis[k], 1600);

@@ -61,7 +61,7 @@ static void check_noise_covariance(const char *ini, const double *x)
     double t = 0;
     for (size_t k = 0; k < d * d; k++)
         t += H[k] * C[k];
-    double fast = m->noise->type->trace_hc(m->noise->state, x, H);
+    double fast = m->noise->type->trace_hc(m->noise->state, 0, x, m->land->H);
     cr_assert_float_eq(fast, t, 1e-10 * fabs(t), "Tr(H C): %g against %g", fast, t);
     free(Z);
     free(C);
@@ -109,6 +109,61 @@ Test(minibatch, copies_of_a_quartic_average_into_the_loss)
             cr_assert_float_eq(H[j * 2 + i], (gp[j] - gm[j]) / (2 * h), 1e-7 * (1 + fabs(H[j * 2 + i])));
     }
     fdr_model_free(m);
+}
+
+/* Off the quadratic, Tr(H C(theta)) comes from directional derivatives of
+ * the mean landscape along the copies' gradient deviations, no H formed:
+ * it must equal the trace of the explicit Hessian times the explicit C(x)
+ * at random points, with N > d (the Givens-reduced directions) and N <= d
+ * (the deviations themselves), rotated and coupled quartics, weight decay
+ * and a Gaussian mixture; for every replica's scratch. */
+Test(minibatch, copies_trace_matches_explicit_hessian_and_covariance)
+{
+    static const char *const inis[] = {
+        QUARTIC_COPIES,
+        "[landscape]\ntype = quartic\ndim = 6\nh = log 0.5 2\ncubic = 0.7\nquartic = 2\n"
+        "coupling = 0.3\nrotation = random\nweight_decay = 0.1\n[noise]\ntype = minibatch\n"
+        "samples = 4\nbatch = 2\nspread = spectrum log 0.3 1.5\nspread_rotation = random\n",
+        "[landscape]\ntype = quartic\ndim = 5\nh = -1 1 0.5 2 1\ncubic = 0.4\nquartic = 3\n"
+        "rotation = random\n[noise]\ntype = minibatch\nsamples = 40\nbatch = 7\n"
+        "spread = diagonal 1 0 0.5 2 0.1\n",
+        "[landscape]\ntype = gmm\ndim = 3\ncomponents = 2\nmeans = 0 0 0; 1 -1 0.5\n"
+        "covariances = isotropic 1; isotropic 0.5\n[noise]\ntype = minibatch\nsamples = 30\n"
+        "batch = 3\nspread = isotropic 0.5\n",
+    };
+    fdr_rng *rng = fdr_rng_alloc(5, 0);
+    cr_assert(rng);
+    for (size_t k = 0; k < sizeof inis / sizeof inis[0]; k++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s[optimizer]\nlr = 0.05\n", inis[k]);
+        fdr_model *m = test_model(text);
+        cr_assert_null(m->land->H, "%s: not a quadratic", inis[k]);
+        size_t d = m->land->dim, R = 3;
+        double *x = malloc(d * sizeof *x), *H = malloc(d * d * sizeof *H),
+               *C = malloc(d * d * sizeof *C);
+        cr_assert(x && H && C);
+        cr_assert_eq(m->noise->type->prepare(m->noise->state, R), FDR_OK);
+        for (int p = 0; p < 20; p++) {
+            fdr_rng_uniform(rng, x, d);
+            for (size_t i = 0; i < d; i++)
+                x[i] = 1.5 * (2 * x[i] - 1);
+            fdr_landscape_hessian(m->land, x, H);
+            m->noise->type->covariance(m->noise->state, x, C);
+            double t = 0;
+            for (size_t i = 0; i < d * d; i++)
+                t += H[i] * C[i];
+            for (size_t r = 0; r < R; r++) {
+                double fast = m->noise->type->trace_hc(m->noise->state, r, x, NULL);
+                cr_assert(fabs(fast - t) <= 1e-12 * fabs(t), "%s\npoint %d replica %zu: %.17g "
+                          "against %.17g", inis[k], p, r, fast, t);
+            }
+        }
+        free(x);
+        free(H);
+        free(C);
+        fdr_model_free(m);
+    }
+    fdr_rng_free(rng);
 }
 
 Test(minibatch, full_batch_has_no_noise)

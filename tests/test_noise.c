@@ -368,7 +368,7 @@ Test(noise_laws, state_dependent_covariance_is_exact_at_every_point, .timeout = 
             cr_assert_float_eq(Cx[i], fac[p] * C0[i], 1e-14, "point %d, entry %zu", p, i);
             trhc += m->land->H[i] * Cx[i];
         }
-        cr_assert_float_eq(m->noise->type->trace_hc(m->noise->state, pts[p], m->land->H), trhc,
+        cr_assert_float_eq(m->noise->type->trace_hc(m->noise->state, 0, pts[p], m->land->H), trhc,
                            1e-13 * fabs(trhc), "point %d: Tr(H C(x))", p);
         draw_sums(m, pts[p], n, U, mean, cov, pw);
         for (size_t i = 0; i < D; i++) {
