@@ -7,6 +7,7 @@
 #include "check.h"
 #include "report.h"
 #include "sweep.h"
+#include "scratch.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -19,22 +20,7 @@
     "[landscape]\ntype = quadratic\ndim = 3\nspectrum = log 0.5 2\nrotation = random\n"          \
     "[noise]\ncovariance = isotropic 0.5\n[optimizer]\nlr = 0.1\nmomentum = 0.5\n"
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-check-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(check, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(check, .init = scratch_make, .fini = scratch_remove, .timeout = 120);
 
 static const char *path(const char *name)
 {

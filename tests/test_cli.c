@@ -1,5 +1,7 @@
 /* test_cli.c - the fdrsim command end to end: runs, files, JSON, exit
  * codes, and bad inputs that must exit 2 without writing anything. */
+#include "scratch.h"
+
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,22 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(cli, .init = scratch_make, .fini = scratch_remove, .timeout = 120);
 
 /* Runs fdrsim with args (a shell fragment) in tmpdir; returns its exit
  * status and leaves stdout/stderr in tmpdir/out.txt and tmpdir/err.txt. */
@@ -58,16 +45,6 @@ static int exists(const char *name)
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);
     return stat(path, &st) == 0;
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 Test(cli, version_and_help)

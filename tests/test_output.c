@@ -6,6 +6,7 @@
 #include "helpers.h"
 #include "report.h"
 #include "rng.h"
+#include "scratch.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -22,22 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-output-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(output, .init = setup, .fini = teardown, .timeout = 240);
+TestSuite(output, .init = scratch_make, .fini = scratch_remove, .timeout = 240);
 
 /* Runs a shell fragment in tmpdir with fdrsim as $F and the models as $M;
  * returns the exit status, with stdout and stderr in out.txt and err.txt. */

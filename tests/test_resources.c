@@ -7,6 +7,7 @@
 #include "fdr.h"
 #include "memory.h"
 #include "cfg.h"
+#include "scratch.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -33,32 +34,7 @@
 #define UNDER_ASAN 0
 #endif
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-res-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(resources, .init = setup, .fini = teardown, .timeout = 600);
-
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+TestSuite(resources, .init = scratch_make, .fini = scratch_remove, .timeout = 600);
 
 static const char *slurp(const char *name)
 {

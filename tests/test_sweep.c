@@ -7,6 +7,7 @@
 #include "helpers.h"
 #include "estimators.h"
 #include "sweep.h"
+#include "scratch.h"
 
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>
@@ -406,21 +407,6 @@ Test(sweep, z_scores_do_not_depend_on_the_noise_scale, .timeout = 120)
 
 /* ---- the command -------------------------------------------------------------- */
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-sweep-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
 /* Runs fdr_cli_sweep on args (NULL-terminated) with stdout and stderr
  * silenced; returns its exit status. */
 static int cli(const char *const *args)
@@ -446,7 +432,7 @@ static int exists(const char *name)
     return stat(path, &st) == 0;
 }
 
-TestSuite(sweep_cli, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(sweep_cli, .init = scratch_make, .fini = scratch_remove, .timeout = 120);
 
 Test(sweep_cli, writes_the_documented_files_and_keys)
 {

@@ -6,6 +6,7 @@
  * reported as unknown, and a state that grows without bound is a divergence
  * (exit 2, step and replica named, nothing written). */
 #include "helpers.h"
+#include "scratch.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -21,22 +22,7 @@
     "[optimizer]\nlr = 0.1\n[run]\nreplicas = 64\nsteps = 4000\nseed = 1\nfdr2 = on\n"         \
     "[noise]\ncovariance = isotropic "
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/fdrsim-verdicts-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(verdicts, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(verdicts, .init = scratch_make, .fini = scratch_remove, .timeout = 120);
 
 /* Runs fdrsim with args (a shell fragment) in tmpdir; returns its exit
  * status, with stdout and stderr in tmpdir/out.txt and tmpdir/err.txt. */
