@@ -50,9 +50,17 @@ static double number(const json_t *o, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* 1 if x is a finite, positive error bar. */
+static int has_error_bar(double x)
+{
+    return isfinite(x) && x > 0;
+}
+
 /* An estimate with its error: a z-test (counted for the adjustment). A
- * baseline value the result lost is a regression; a value only the result
- * has is new. Without error bars the values must agree exactly. */
+ * baseline value the result lost is a regression, and so is an error bar
+ * the result lost (unresolved now, as a relation's verdict can be: nothing
+ * can be judged without it); a value only the result has is new. Without
+ * error bars the values must agree exactly. */
 static int compare_est(fdr_check *c, const char *name, double b, double eb, double r, double er)
 {
     if (isnan(b))
@@ -67,6 +75,11 @@ static int compare_est(fdr_check *c, const char *name, double b, double eb, doub
     if (isnan(r)) {
         it->moved = 1;
         it->why = "has a value in the baseline, none in the result";
+        return FDR_OK;
+    }
+    if (has_error_bar(eb) && !has_error_bar(er)) {
+        it->moved = 1;
+        it->why = "had an error bar in the baseline, none now (unresolved)";
         return FDR_OK;
     }
     double s = hypot(isnan(eb) ? 0 : eb, isnan(er) ? 0 : er);
@@ -330,30 +343,6 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* An estimate whose error bar was finite and positive in the baseline and is
- * not in the result (unresolved now, as a relation's verdict can be): a
- * regression, since nothing can be judged without an error bar. */
-static int error_bar_lost(fdr_check *c, const char *name, double b, double eb, double r,
-                          double er)
-{
-    fdr_check_item *it = add_item(c, name);
-    if (!it)
-        return fdr_error(FDR_ENOMEM, "out of memory");
-    it->base = b;
-    it->base_err = eb;
-    it->res = r;
-    it->res_err = er;
-    it->moved = 1;
-    it->why = "had an error bar in the baseline, none now (unresolved)";
-    return FDR_OK;
-}
-
-/* 1 if x is a finite, positive error bar. */
-static int has_error_bar(double x)
-{
-    return isfinite(x) && x > 0;
-}
-
 /* A flat object of estimates written as K and K_err, with exact values as
  * K_exact, K_exact_finite or G_harmonic (the sweep's convention). */
 static int compare_flat(fdr_check *c, const char *prefix, const json_t *ro, const json_t *bo)
@@ -368,10 +357,6 @@ static int compare_flat(fdr_check *c, const char *prefix, const json_t *ro, cons
         int rc = FDR_OK;
         if (!json_object_get(ro, key) && (json_object_get(bo, ek) || json_is_number(b)))
             rc = missing(c, q);
-        else if (has_error_bar(number(bo, ek)) && !has_error_bar(number(ro, ek)) &&
-                 !isnan(number(ro, key)))
-            rc = error_bar_lost(c, q, number(bo, key), number(bo, ek), number(ro, key),
-                                number(ro, ek));
         else if (json_object_get(bo, ek))
             rc = compare_est(c, q, number(bo, key), number(bo, ek), number(ro, key),
                              number(ro, ek));

@@ -218,6 +218,18 @@ Test(check, a_relation_unresolved_now_regresses)
               "%s", slurp("out.txt"));
     cr_expect_eq(check(path("unresolved.json"), path("unresolved.json"), NULL), 0, "%s",
                  slurp("out.txt"));
+    /* A side that lost its error bar regresses too, though its value has not moved
+     * and the relation kept its verdict. */
+    j = load("a/summary.json");
+    json_array_foreach(json_object_get(j, "relations"), i, r)
+        if (strcmp(json_string_value(json_object_get(r, "name")), "FDR1") == 0)
+            json_object_set_new(r, "lhs_err", json_null());
+    save(j, "lost.json");
+    cr_expect_eq(check(path("lost.json"), path("a/summary.json"), NULL), 1, "%s",
+                 slurp("out.txt"));
+    cr_expect(strstr(slurp("out.txt"), "relations.FDR1.lhs") &&
+                  strstr(slurp("out.txt"), "had an error bar in the baseline"),
+              "%s", slurp("out.txt"));
 }
 
 Test(check, bad_input_exits_2_with_a_clear_message)
