@@ -38,4 +38,13 @@ static inline void write_file(const char *name, const char *text)
     fclose(f);
 }
 
+/* 1 if the file or folder name exists in tmpdir. */
+static inline int exists(const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    return stat(path, &st) == 0;
+}
+
 #endif

@@ -39,14 +39,6 @@ static char *slurp(const char *name)
     return buf;
 }
 
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return stat(path, &st) == 0;
-}
-
 Test(cli, version_and_help)
 {
     cr_assert_eq(fdrsim("--version"), 0);

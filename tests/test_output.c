@@ -67,12 +67,6 @@ static char *slurp(const char *name)
     return buf;
 }
 
-static int exists(const char *name)
-{
-    struct stat st;
-    return lstat(path(name), &st) == 0;
-}
-
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

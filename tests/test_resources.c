@@ -50,14 +50,6 @@ static const char *slurp(const char *name)
     return buf;
 }
 
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return stat(path, &st) == 0;
-}
-
 /* Runs fdrsim with argv (NULL-terminated) in tmpdir under an address-space
  * limit of limit_mb (0: none), stderr to err.txt. Returns the exit status,
  * or -1 when it had to be killed after timeout_s seconds, or 128 + the

@@ -424,14 +424,6 @@ static int cli(const char *const *args)
     return fdr_cli_sweep(argc, argv, NULL);
 }
 
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return stat(path, &st) == 0;
-}
-
 TestSuite(sweep_cli, .init = scratch_make, .fini = scratch_remove, .timeout = 120);
 
 Test(sweep_cli, writes_the_documented_files_and_keys)
