@@ -18,12 +18,16 @@
 #include <omp.h>
 #endif
 
+/* What the fused path reads at every step besides the state, on cache
+ * lines: the Hessian diagonal (separable case) and -eta_b times the noise
+ * standard deviations; and the optimizer type's heavy-ball coefficients. */
 typedef struct {
-    int on;       /* print progress to stderr */
-    long done;    /* block-steps completed, all threads */
-    double total; /* block-steps in the run */
-    int shown;    /* last percentage printed */
-} progress_state;
+    double lr;      /* the learning rate these are for (NAN: none yet) */
+    double mu, eta; /* heavy_ball(): v' = mu v - eta (g + xi) */
+    const double *h; /* NULL for a dense H */
+    double *nes; /* d entries */
+    int iso;     /* all of nes are equal: the loop reads nes[0] only */
+} fused_coef;
 
 typedef struct {
     size_t first, n; /* replicas [first, first + n) */
@@ -35,6 +39,11 @@ typedef struct {
     double *Hx, *Cx;  /* FDR2, C(theta) with neither a trace nor a scale form: d x d */
     double *obs;      /* n x FDR_NOBS, this step's observables */
     double *S;        /* the optimizer type's state (state_size x n x d), or NULL */
+    double *lr;       /* this block's learning rates (the engine's array, from first) */
+    double *vvlim;    /* per replica: |v|^2 of divergence at the lr in lr_seen */
+    double *lr_seen;
+    double *noisy_ol; /* n: theta . (grad f + xi), when an observer needs it */
+    fused_coef fc;    /* the fused path's coefficients, for the lr in fc.lr */
     fdr_rng **rng;
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
     long div_step;
@@ -51,10 +60,43 @@ typedef struct {
     const void *f0;     /* the type's state for f0 */
     const double *V, *o;
     double *c;          /* V (ref - o) */
+    double *vo;         /* V o: theta . y = (x + V o) . (V y) for the noisy O_L */
     double *dirs;       /* the tensor directions in the frame (ntens x d), or NULL */
     double *C;          /* V C V^T */
     fdr_trace tc;       /* C prepared for f0's traces */
 } frame_run;
+
+typedef struct {
+    fdr_engine_progress fn;
+    long done;    /* block-steps completed, all threads */
+    double total; /* block-steps in the whole run */
+    int shown;    /* last percentage reported */
+} progress_state;
+
+struct fdr_engine {
+    const fdr_model *m;
+    fdr_engine_opts o;
+    fdr_optim_params op;
+    fdr_result *res; /* the relations' sums (with relations off: the shape only) */
+    block *blocks;
+    size_t nblocks;
+    double *lr;      /* R learning rates */
+    double *hdiag;   /* the fused separable path's Hessian diagonal, or NULL */
+    fdr_observer *observers; /* the built-in ones (relations on), then the caller's */
+    size_t n_observers;
+    unsigned need;   /* the union of the observers' needs */
+    int fdr2;        /* FDR2 terms are accumulated */
+    double limit;    /* fdr_divergence_limit */
+    double c0;       /* eta_b^2 Tr(H C) / 2 when neither depends on theta */
+    fdr_trace tc;    /* off the quadratic: Tr(H(theta) C) prepared, if have_tc */
+    int have_tc;
+    frame_run frs;   /* stepping in the landscape's frame, if fr */
+    const frame_run *fr;
+    long t;          /* the step every replica is at */
+    int status;      /* FDR_OK, or the error that stopped the run */
+    double seconds;
+    progress_state prog;
+};
 
 void fdr_engine_initial(const fdr_model *m, double *theta0)
 {
@@ -239,17 +281,36 @@ static void block_free(block *b)
     free(b->Cx);
     free(b->obs);
     free(b->S);
+    free(b->vvlim);
+    free(b->lr_seen);
+    free(b->noisy_ol);
+    free(b->fc.nes);
     free(b->ts);
 }
 
-static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_t first,
-                      size_t n, const double *theta0)
+static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
+                      const double *theta0)
 {
+    const fdr_model *m = e->m;
+    const fdr_result *res = e->res;
     size_t d = res->d;
     memset(b, 0, sizeof *b);
     b->first = first;
     b->n = n;
     b->div_step = -1;
+    b->lr = e->lr + first;
+    b->fc.lr = NAN;
+    b->fc.h = e->hdiag;
+    b->vvlim = fdr_malloc(n * sizeof *b->vvlim);
+    b->lr_seen = fdr_malloc(n * sizeof *b->lr_seen);
+    if (!b->vvlim || !b->lr_seen)
+        return FDR_ENOMEM;
+    for (size_t r = 0; r < n; r++)
+        b->lr_seen[r] = NAN;
+    if (e->need & FDR_NEED_NOISY_OL && !(b->noisy_ol = fdr_malloc(n * sizeof *b->noisy_ol)))
+        return FDR_ENOMEM;
+    if (res->fused && !(b->fc.nes = fdr_malloc_aligned(d * sizeof *b->fc.nes)))
+        return FDR_ENOMEM;
     b->X = fdr_malloc_aligned(n * d * sizeof *b->X);
     b->V = zeroed(n * d, sizeof *b->V);
     b->G = fdr_malloc_aligned(n * d * sizeof *b->G);
@@ -265,7 +326,7 @@ static int block_init(block *b, const fdr_model *m, const fdr_result *res, size_
         return FDR_ENOMEM;
     if (m->opt->state_size && !(b->S = fdr_calloc(m->opt->state_size * n * d, sizeof *b->S)))
         return FDR_ENOMEM;
-    if (m->fdr2 && !(res->fused && m->land->hdiag)) {
+    if (e->fdr2 && !(res->fused && m->land->hdiag)) {
         if (m->land->H) {
             b->VW = fdr_malloc_aligned(2 * n * d * sizeof *b->VW);
             b->HVW = fdr_malloc(2 * n * d * sizeof *b->HVW);
@@ -327,39 +388,63 @@ static void tensor_accumulate(const fdr_result *res, const double *dirs, size_t 
     }
 }
 
-/* Adds one replica's scalar observables to its accumulators and, at a
- * recording step, to the block's time series. Returns 0 if they are not
- * finite or |v|^2 is beyond the divergence limit (the run has diverged). */
-static int record_scalars(fdr_result *res, block *b, size_t r, long batch, long rec,
-                          const double *obs)
+/* Returns 0 if replica r's observables (and its noisy O_L, if measured)
+ * are not finite or |v|^2 is beyond its divergence limit: the run has
+ * diverged. */
+static int state_ok(block *b, size_t r, const double *obs)
 {
-    double s = 0;
+    double s = b->noisy_ol ? b->noisy_ol[r] : 0;
     for (int k = 0; k < FDR_NOBS; k++)
         s += obs[k];
-    if (!isfinite(s) || obs[FDR_OBS_VV] > res->vv_limit) {
-        b->div_vv = isfinite(s) ? obs[FDR_OBS_VV] : NAN;
-        return 0;
-    }
-    size_t rg = b->first + r;
-    if (batch >= 0) {
+    if (isfinite(s) && !(obs[FDR_OBS_VV] > b->vvlim[r]))
+        return 1;
+    b->div_vv = isfinite(s) ? obs[FDR_OBS_VV] : NAN;
+    return 0;
+}
+
+/* The relations' scalar sums, an observer: every replica's observables
+ * into its batch sums and its sums of squares (in units set by its first
+ * value in the window, fdr_unit_scale), and the steps per unit. */
+static void relations_observe(void *ctx, const fdr_step_view *v)
+{
+    const fdr_engine *e = ctx;
+    fdr_result *res = e->res;
+    long t0 = v->t - res->burn_in;
+    if (t0 < 0 || v->t >= res->steps)
+        return;
+    size_t batch = (size_t)(t0 * FDR_NBATCH / res->window);
+    for (size_t r = 0; r < v->n; r++) {
+        const double *obs = v->obs + r * FDR_NOBS;
+        size_t rg = v->first + r;
         double *unit = res->squnit + rg * FDR_NOBS;
         if (unit[0] == 0) /* the window's first step: the units of the squares */
             for (int k = 0; k < FDR_NOBS; k++)
                 unit[k] = fdr_unit_scale(obs[k]);
         for (int k = 0; k < FDR_NOBS; k++) {
             double x = obs[k] * unit[k];
-            res->bsum[(rg * FDR_NBATCH + (size_t)batch) * FDR_NOBS + k] += obs[k];
+            res->bsum[(rg * FDR_NBATCH + batch) * FDR_NOBS + k] += obs[k];
             res->sumsq[rg * FDR_NOBS + k] += x * x;
         }
+        res->ucount[res->units_are_replicas ? rg : rg * FDR_NBATCH + batch]++;
     }
-    if (rec >= 0) {
-        double *row = b->ts + (size_t)rec * FDR_NTS;
+}
+
+/* The time series, an observer: at every recorded step, the block's
+ * replica sums into its own rows (merged in block order at the end). */
+static void series_observe(void *ctx, const fdr_step_view *v)
+{
+    const fdr_engine *e = ctx;
+    long every = e->m->record_every;
+    if (v->t % every != 0 || v->t >= e->res->steps)
+        return;
+    double *row = e->blocks[v->block].ts + (size_t)(v->t / every) * FDR_NTS;
+    for (size_t r = 0; r < v->n; r++) {
+        const double *obs = v->obs + r * FDR_NOBS;
         row[FDR_TS_OL] += obs[FDR_OBS_OL];
         row[FDR_TS_VV] += obs[FDR_OBS_VV];
         row[FDR_TS_LOSS] += obs[FDR_OBS_LOSS];
         row[FDR_TS_GSQ] += obs[FDR_OBS_GSQ];
     }
-    return 1;
 }
 
 /* Keeps replica r's theta as stationary sample k. The fused path has
@@ -388,15 +473,6 @@ static size_t unit_of(const fdr_result *res, size_t replica, long batch)
     return res->units_are_replicas ? replica : replica * FDR_NBATCH + (size_t)batch;
 }
 
-/* What the fused path reads at every step besides the state, on cache
- * lines: the Hessian diagonal (separable case) and -eta_b times the noise
- * standard deviations; and the optimizer type's heavy-ball coefficients. */
-typedef struct {
-    double mu, eta; /* heavy_ball(): v' = mu v - eta (g + xi) */
-    double *h;   /* NULL for a dense H */
-    double *nes; /* d entries */
-    int iso;     /* all of nes are equal: the loop reads nes[0] only */
-} fused_coef;
 
 /* a * b + c, in one fused multiply-add where the hardware has it. The
  * build compiles with -ffp-contract=off (implied by -std=c11, and needed
@@ -454,21 +530,18 @@ fused_loop(size_t n, double mu, double eta, const double *restrict h, const doub
 
 /* One step of one replica of a quadratic with diagonal Gaussian noise:
  * observables, the FDR0.grad sum, the update and the FDR2 terms (or, dense,
- * their inputs vp and w) in one pass over the d deviates drawn into z.
+ * their inputs vp and w) in one pass over the d standard normal deviates in z.
  * x holds theta - c; g is the gradient from the block's product (dense) or
  * NULL (separable); gs is NULL during burn-in; c0 = eta_b^2 Tr(H C) / 2
  * completes the noise-averaged F2. */
-static void fused_step(const fdr_model *m, const fdr_result *res, const fused_coef *fc,
-                       fdr_rng *rng, double *z, double *x, double *v, const double *g, double *gs,
-                       double *vp, double *w, double c0, double *obs)
+static void fused_step(size_t d, int fdr2, const fused_coef *fc, const double *z, double *x,
+                       double *v, const double *g, double *gs, double *vp, double *w, double c0,
+                       double *obs)
 {
-    size_t d = res->d;
     const double *h = fc->h, *nes = fc->nes;
     const int iso = fc->iso;
     const double mu = fc->mu, eta = fc->eta;
-    const int fdr2 = m->fdr2;
     double acc[6] = {0};
-    fdr_rng_normal(rng, z, d);
     if (g && vp && gs)
         fused_loop(d, mu, eta, h, g, nes, 0, 0, z, x, v, gs, 0, vp, w, acc);
     else if (g && vp)
@@ -638,90 +711,191 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
     }
 }
 
-/* Runs every step of one block of replicas. */
-static void run_block(const fdr_model *m, fdr_result *res, block *b, const fused_coef *fc,
-                      double c0, const fdr_trace *tc, const frame_run *fr, progress_state *p)
+/* Sets the fused path's coefficients for learning rate lr: the type's
+ * heavy-ball mu and eta_b, and -eta_b times the noise standard deviations. */
+static void fused_coef_set(const fdr_engine *e, fused_coef *fc, double lr)
 {
+    const double *s = e->m->noise->sdiag;
+    e->m->opt->heavy_ball(&e->op, lr, &fc->mu, &fc->eta);
+    fc->lr = lr;
+    fc->iso = 1;
+    for (size_t i = 0; i < e->res->d; i++) {
+        fc->nes[i] = -fc->eta * s[i];
+        fc->iso = fc->iso && fc->nes[i] == fc->nes[0];
+    }
+}
+
+/* theta . (grad f + xi) on the fused path, where x = theta - c, the
+ * gradient is g (dense) or h x, and xi = s z. */
+static double fused_noisy_ol(const fdr_engine *e, const double *x, const double *g,
+                             const double *z)
+{
+    const double *c = e->m->land->ref, *s = e->m->noise->sdiag, *h = e->hdiag;
+    double ol = 0;
+    for (size_t i = 0; i < e->res->d; i++)
+        ol += (x[i] + c[i]) * ((g ? g[i] : h[i] * x[i]) + s[i] * z[i]);
+    return ol;
+}
+
+/* The observables of the state of one replica on the fused path, without
+ * stepping it (the observation-only step at the end of a run). */
+static void fused_observe(const fdr_engine *e, const double *x, const double *v,
+                          const double *g, double *obs)
+{
+    double ol = 0, vv = 0, gsq = 0, vg = 0;
+    for (size_t i = 0; i < e->res->d; i++) {
+        double gi = g ? g[i] : e->hdiag[i] * x[i];
+        ol += x[i] * gi;
+        vv += v[i] * v[i];
+        gsq += gi * gi;
+        vg += v[i] * gi;
+    }
+    memset(obs, 0, FDR_NOBS * sizeof *obs);
+    obs[FDR_OBS_OL] = ol;
+    obs[FDR_OBS_VV] = vv;
+    obs[FDR_OBS_GSQ] = gsq;
+    obs[FDR_OBS_VG] = vg;
+    obs[FDR_OBS_LOSS] = 0.5 * ol;
+}
+
+/* The fused path's step t for every replica of the block. */
+static void fused_block_step(const fdr_engine *e, block *b, long t, long batch, int update)
+{
+    const fdr_model *m = e->m;
+    fdr_result *res = e->res;
     size_t d = res->d, n = b->n;
-    const fdr_optim_params op = fdr_model_optim_params(m);
-    const int fused = res->fused, fdr2 = m->fdr2, dense = !m->land->hdiag;
-    for (long t = 0; t < m->steps; t++) {
-        long batch = t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window : -1;
-        long rec = t % m->record_every == 0 ? t / m->record_every : -1;
-        if (fused) {
-            if (dense) /* G = (X - c) H: every replica's gradient in one product */
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0,
-                            b->X, (int)d, m->land->H, (int)d, 0.0, b->G, (int)d);
-            for (size_t r = 0; r < n; r++) {
-                double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
-                size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
-                if (batch >= 0 && res->ntens) {
-                    for (size_t i = 0; !dense && i < d; i++)
-                        g[i] = fc->h[i] * x[i];
-                    tensor_accumulate(res, res->dirs, u, x, g, v);
-                }
-                if (batch >= 0)
-                    fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
-                fused_step(m, res, fc, b->rng[r], b->Z, x, v, dense ? g : NULL,
-                           batch >= 0 ? res->gsum + u * d : NULL, b->VW ? b->VW + r * d : NULL,
-                           b->VW ? b->VW + (n + r) * d : NULL, c0, b->obs + r * FDR_NOBS);
-            }
-            if (dense && fdr2)
-                observe_fdr2(m, b, c0, NULL, NULL, b->Z);
-        } else {
-            if (fr)
-                m->land->type->eval_block(fr->f0, n, b->X, b->F, b->G, b->work);
-            else
-                fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
-            for (size_t r = 0; r < n; r++)
-                observe_state(m, res, b, fr, r, batch,
-                              batch >= 0 ? unit_of(res, b->first + r, batch) : 0);
-            /* a law with a constant covariance draws without looking at the point */
-            m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
-            const double *Z = b->Z;
-            if (fr) { /* rows: (V z)^T = z^T V^T */
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0,
-                            b->Z, (int)d, fr->V, (int)d, 0.0, b->Zf, (int)d);
-                Z = b->Zf;
-            }
-            m->opt->update_block(&op, n, d, &m->lr, 0, b->V, b->G, Z, b->VW ? b->VW + n * d : NULL,
-                                 b->S);
-            if (b->VW)
-                memcpy(b->VW, b->V, n * d * sizeof *b->VW);
-            /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
-             * they cost most, they stay zero there (obs starts zeroed). */
-            if (fdr2 && (batch >= 0 || m->land->H))
-                observe_fdr2(m, b, c0, tc, fr, Z);
+    const int dense = !m->land->hdiag;
+    if (dense) /* G = (X - c) H: every replica's gradient in one product */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, b->X,
+                    (int)d, m->land->H, (int)d, 0.0, b->G, (int)d);
+    for (size_t r = 0; r < n; r++) {
+        double *x = b->X + r * d, *v = b->V + r * d, *g = dense ? b->G + r * d : NULL;
+        double *obs = b->obs + r * FDR_NOBS;
+        if (b->lr[r] != b->fc.lr)
+            fused_coef_set(e, &b->fc, b->lr[r]);
+        fdr_rng_normal(b->rng[r], b->Z, d);
+        if (b->noisy_ol)
+            b->noisy_ol[r] = fused_noisy_ol(e, x, g, b->Z);
+        if (!update) {
+            fused_observe(e, x, v, g, obs);
+            continue;
         }
+        size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
+        if (batch >= 0 && res->ntens) {
+            double *gt = b->G + r * d;
+            for (size_t i = 0; !dense && i < d; i++)
+                gt[i] = e->hdiag[i] * x[i];
+            tensor_accumulate(res, res->dirs, u, x, gt, v);
+        }
+        if (batch >= 0)
+            fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
+        fused_step(d, e->fdr2, &b->fc, b->Z, x, v, g, batch >= 0 ? res->gsum + u * d : NULL,
+                   b->VW ? b->VW + r * d : NULL, b->VW ? b->VW + (n + r) * d : NULL, e->c0, obs);
+    }
+    if (update && dense && e->fdr2)
+        observe_fdr2(m, b, e->c0, NULL, NULL, b->Z);
+}
+
+/* The general path's step t for every replica of the block: the
+ * landscape's block evaluation, the noise law's block of draws, the
+ * optimizer type's block update (theta itself moves after the observers). */
+static void general_block_step(const fdr_engine *e, block *b, long t, long batch, int update)
+{
+    const fdr_model *m = e->m;
+    const frame_run *fr = e->fr;
+    size_t d = e->res->d, n = b->n;
+    if (fr)
+        m->land->type->eval_block(fr->f0, n, b->X, b->F, b->G, b->work);
+    else
+        fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
+    for (size_t r = 0; r < n; r++)
+        observe_state(m, e->res, b, fr, r, batch,
+                      batch >= 0 ? unit_of(e->res, b->first + r, batch) : 0);
+    /* a law with a constant covariance draws without looking at the point */
+    m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
+    const double *Z = b->Z;
+    if (fr) { /* rows: (V z)^T = z^T V^T */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0, b->Z,
+                    (int)d, fr->V, (int)d, 0.0, b->Zf, (int)d);
+        Z = b->Zf;
+    }
+    for (size_t r = 0; b->noisy_ol && r < n; r++) {
+        const double *x = b->X + r * d, *g = b->G + r * d, *z = Z + r * d;
+        double ol = 0;
+        for (size_t i = 0; i < d; i++)
+            ol += (x[i] + (fr ? fr->vo[i] : 0.0)) * (g[i] + z[i]);
+        b->noisy_ol[r] = ol;
+    }
+    if (!update)
+        return;
+    m->opt->update_block(&e->op, n, d, b->lr, 1, b->V, b->G, Z, b->VW ? b->VW + n * d : NULL,
+                         b->S);
+    if (b->VW)
+        memcpy(b->VW, b->V, n * d * sizeof *b->VW);
+    /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
+     * they cost most, they stay zero there (obs starts zeroed). */
+    if (e->fdr2 && (batch >= 0 || m->land->H))
+        observe_fdr2(m, b, e->c0, e->have_tc ? &e->tc : NULL, fr, Z);
+}
+
+/* Reports progress from thread 0 when the percentage grows. */
+static void progress_add(fdr_engine *e, long steps)
+{
+    progress_state *p = &e->prog;
+    long now;
+#pragma omp atomic capture
+    now = p->done += steps;
+#ifdef _OPENMP
+    if (omp_get_thread_num() != 0)
+        return;
+#endif
+    int pct = (int)(100.0 * (double)now / p->total);
+    if (pct > p->shown && pct < 100) {
+        p->shown = pct;
+        p->fn("stepping", (double)now / p->total);
+    }
+}
+
+/* Runs steps [t0, t1) of one block of replicas; stops at a diverged state. */
+static void run_block(fdr_engine *e, block *b, long t0, long t1)
+{
+    const fdr_model *m = e->m;
+    fdr_result *res = e->res;
+    size_t d = res->d, n = b->n;
+    const int rel = e->o.relations;
+    fdr_step_view view = {.block = (size_t)(b - e->blocks), .first = b->first, .n = n,
+                          .obs = b->obs, .noisy_ol = b->noisy_ol, .lr = b->lr};
+    for (long t = t0; t < t1; t++) {
+        const int update = t < m->steps;
+        long batch = rel && update && t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window
+                                                      : -1;
+        for (size_t r = 0; r < n; r++)
+            if (b->lr[r] != b->lr_seen[r]) {
+                b->lr_seen[r] = b->lr[r];
+                b->vvlim[r] = e->limit / m->opt->fdr1_factor(&e->op, b->lr[r]);
+            }
+        if (res->fused)
+            fused_block_step(e, b, t, batch, update);
+        else
+            general_block_step(e, b, t, batch, update);
         for (size_t r = 0; r < n; r++) {
-            if (batch >= 0)
-                res->ucount[unit_of(res, b->first + r, batch)]++;
-            if (batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
-                record_sample(m, res, b, fr, r, (size_t)((t - m->burn_in) / res->sample_every));
-            if (!record_scalars(res, b, r, batch, rec, b->obs + r * FDR_NOBS)) {
+            if (!state_ok(b, r, b->obs + r * FDR_NOBS)) {
                 b->div_step = t;
                 b->div_replica = b->first + r;
                 return;
             }
+            if (batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
+                record_sample(m, res, b, e->fr, r, (size_t)((t - m->burn_in) / res->sample_every));
         }
-        if (!fused)
+        view.t = t;
+        view.updated = update;
+        for (size_t k = 0; k < e->n_observers; k++)
+            e->observers[k].observe(e->observers[k].ctx, &view);
+        if (!res->fused && update)
             for (size_t k = 0; k < n * d; k++)
                 b->X[k] += b->V[k];
-        if (p->on && (t & 1023) == 1023) {
-            long now;
-#pragma omp atomic capture
-            now = p->done += 1024;
-            int pct = (int)(100.0 * (double)now / p->total);
-#ifdef _OPENMP
-            if (omp_get_thread_num() == 0 && pct > p->shown) {
-#else
-            if (pct > p->shown) {
-#endif
-                p->shown = pct;
-                fprintf(stderr, "\rfdrsim: %3d%%", pct);
-                fflush(stderr);
-            }
-        }
+        if (e->prog.fn && (t & 1023) == 1023)
+            progress_add(e, 1024);
     }
 }
 
@@ -741,14 +915,15 @@ static size_t block_size(const fdr_model *m, int fused)
 static void frame_clear(frame_run *fr)
 {
     free(fr->c);
+    free(fr->vo);
     free(fr->dirs);
     free(fr->C);
     fdr_trace_clear(&fr->tc);
 }
 
 /* Moves what the run needs into the landscape's frame: the reference
- * point, the tensor directions (rows dir V^T), the covariance V C V^T and
- * its traces, and theta0 itself (in place). */
+ * point, V o, the tensor directions (rows dir V^T), the covariance
+ * V C V^T and its traces, and theta0 itself (in place). */
 static int frame_init(frame_run *fr, const fdr_model *m, const fdr_result *res, double *theta0)
 {
     const fdr_landscape *l = m->land;
@@ -758,10 +933,11 @@ static int frame_init(frame_run *fr, const fdr_model *m, const fdr_result *res, 
     fr->o = l->frame_o;
     double *y = fdr_malloc(2 * d * sizeof *y), *W = fdr_malloc(d * d * sizeof *W);
     fr->c = fdr_malloc(d * sizeof *fr->c);
+    fr->vo = fdr_malloc(d * sizeof *fr->vo);
     fr->C = fdr_malloc(d * d * sizeof *fr->C);
     if (nt)
         fr->dirs = fdr_malloc(nt * d * sizeof *fr->dirs);
-    int rc = y && W && fr->c && fr->C && (fr->dirs || !nt) ? FDR_OK : FDR_ENOMEM;
+    int rc = y && W && fr->c && fr->vo && fr->C && (fr->dirs || !nt) ? FDR_OK : FDR_ENOMEM;
     if (rc == FDR_OK) {
         for (size_t i = 0; i < d; i++) {
             y[i] = l->ref[i] - fr->o[i];
@@ -771,6 +947,8 @@ static int frame_init(frame_run *fr, const fdr_model *m, const fdr_result *res, 
                     fr->c, 1);
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, fr->V, (int)d, y + d, 1,
                     0.0, theta0, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, fr->V, (int)d, fr->o, 1,
+                    0.0, fr->vo, 1);
         if (nt)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)d, (int)d, 1.0,
                         res->dirs, (int)d, fr->V, (int)d, 0.0, fr->dirs, (int)d);
@@ -808,136 +986,287 @@ static int frame_finish(const frame_run *fr, fdr_result *res)
     return FDR_OK;
 }
 
-int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out)
+/* With relations off the result keeps only the run's shape: no window, no
+ * records, no samples, no tensor sums. */
+static fdr_result *shape_alloc(const fdr_model *m)
 {
-    *out = NULL;
-    fdr_result *res = result_alloc(m);
+    fdr_result *res = fdr_calloc(1, sizeof *res);
     if (!res)
-        return FDR_ENOMEM;
+        return NULL;
+    res->R = (size_t)m->replicas;
+    res->d = m->land->dim;
+    res->steps = m->steps;
+    res->burn_in = m->steps;
+    res->sample_every = 1;
+    return res;
+}
+
+void fdr_engine_free(fdr_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t k = 0; e->blocks && k < e->nblocks; k++)
+        block_free(&e->blocks[k]);
+    free(e->blocks);
+    free(e->observers);
+    free(e->lr);
+    free(e->hdiag);
+    fdr_trace_clear(&e->tc);
+    frame_clear(&e->frs);
+    fdr_result_free(e->res);
+    free(e);
+}
+
+/* Everything the blocks share: the path (fused, in a frame, general), its
+ * constants, the observers; then the blocks themselves. */
+static int engine_setup(fdr_engine *e, double *theta0)
+{
+    const fdr_model *m = e->m;
+    fdr_result *res = e->res;
+    size_t R = res->R, d = res->d;
+    double hb_mu, hb_eta;
     /* The fused path is written for heavy-ball updates, with the type's
      * coefficients. */
-    const fdr_optim_params op = fdr_model_optim_params(m);
-    double hb_mu, hb_eta;
     res->fused = (m->land->hdiag || m->land->H) && m->noise->sdiag && m->land->ref_is_min &&
-                 m->opt->heavy_ball(&op, m->lr, &hb_mu, &hb_eta);
-    size_t R = res->R, d = res->d, bs = block_size(m, res->fused);
-    size_t nblocks = (R + bs - 1) / bs;
-    block *blocks = fdr_calloc(nblocks, sizeof *blocks);
-    double *theta0 = fdr_malloc(d * sizeof *theta0);
-    fused_coef fc = {0, 0, NULL, NULL, 1};
-    if (res->fused) {
-        fc.mu = hb_mu;
-        fc.eta = hb_eta;
-        fc.nes = fdr_malloc_aligned(d * sizeof *fc.nes);
-        if (m->land->hdiag)
-            fc.h = fdr_malloc_aligned(d * sizeof *fc.h);
+                 m->opt->heavy_ball(&e->op, m->lr, &hb_mu, &hb_eta);
+    if (res->fused && m->land->hdiag) {
+        if (!(e->hdiag = fdr_malloc_aligned(d * sizeof *e->hdiag)))
+            return FDR_ENOMEM;
+        memcpy(e->hdiag, m->land->hdiag, d * sizeof *e->hdiag);
     }
-    int rc = blocks && theta0 && (fc.nes || !res->fused) && (fc.h || !res->fused || !m->land->hdiag)
-                 ? FDR_OK
-                 : FDR_ENOMEM;
-    if (rc == FDR_OK)
-        fdr_engine_initial(m, theta0);
-    double limit = INFINITY;
-    if (rc == FDR_OK)
-        rc = fdr_divergence_limit(m, &limit);
-    res->vv_limit = limit / m->opt->fdr1_factor(&op, m->lr);
-    for (size_t i = 0; rc == FDR_OK && res->fused && i < d; i++) {
-        fc.nes[i] = -fc.eta * m->noise->sdiag[i];
-        fc.iso = fc.iso && fc.nes[i] == fc.nes[0];
-        if (fc.h)
-            fc.h[i] = m->land->hdiag[i];
-    }
+    int rc = fdr_divergence_limit(m, &e->limit);
+    if (rc != FDR_OK)
+        return rc;
     /* Off the quadratic, a landscape with a frame is stepped in it when the
      * noise covariance is constant (the law then draws independently of the
      * point), the tensor FDR1 is not the full matrix (which would have to
      * be rotated back) and the optimizer keeps no per-coordinate state
      * (a coordinate-wise rule, such as an adaptive one, is not the same
      * algorithm in a rotated frame). */
-    frame_run frs = {0};
-    const frame_run *fr = NULL;
-    if (rc == FDR_OK && !res->fused && m->land->frame && m->noise->C && !res->tensor_full &&
-        m->opt->state_size == 0 && (rc = frame_init(&frs, m, res, theta0)) == FDR_OK)
-        fr = &frs;
-    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
-        rc = block_init(&blocks[k], m, res, k * bs, k + 1 < nblocks ? bs : R - k * bs, theta0);
-        if (rc == FDR_OK && fr && !(blocks[k].Zf = fdr_malloc(blocks[k].n * d * sizeof(double))))
-            rc = FDR_ENOMEM;
+    if (!res->fused && m->land->frame && m->noise->C && !(res->ntens && res->tensor_full) &&
+        m->opt->state_size == 0) {
+        if ((rc = frame_init(&e->frs, m, res, theta0)) != FDR_OK)
+            return rc;
+        e->fr = &e->frs;
     }
-    fdr_blas_serial(); /* parallelism comes from the replica blocks */
-#ifdef _OPENMP
-    if (threads > 0)
-        omp_set_num_threads(threads);
-#endif
-    if (rc == FDR_OK)
-        rc = fdr_blas_reserve(threads);
-    progress_state prog = {progress, 0, (double)m->steps * (double)nblocks, -1};
     /* eta_b^2 Tr(H C) / 2, the noise part of F2 when neither depends on theta. */
-    double c0 = 0;
-    if (m->land->H && m->noise->C)
+    if (e->fdr2 && m->land->H && m->noise->C)
         for (size_t i = 0; i < d * d; i++)
-            c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * m->noise->C[i];
+            e->c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * m->noise->C[i];
     /* Off the quadratic, the landscape prepares Tr(H(theta) C) once for a
      * constant C, or for C0 when C(theta) = a(theta) C0. */
-    fdr_trace tc = {0};
-    int have_tc = 0;
-    if (rc == FDR_OK && m->fdr2 && !m->land->H && !fr) {
+    if (e->fdr2 && !m->land->H && !e->fr) {
         const double *C = m->noise->C;
         if (!C && m->noise->type->covariance_scale)
             m->noise->type->covariance_scale(m->noise->state, theta0, &C);
-        if (C && (rc = fdr_trace_init(&tc, m->land, C)) == FDR_OK)
-            have_tc = 1;
+        if (C && (rc = fdr_trace_init(&e->tc, m->land, C)) != FDR_OK)
+            return rc;
+        e->have_tc = C != NULL;
     }
+    /* A law with per-replica state (an epoch's shuffle) starts afresh, so
+     * every run of the model sees the same noise. */
+    if (m->noise->type->prepare && (rc = m->noise->type->prepare(m->noise->state, R)) != FDR_OK)
+        return rc;
+    size_t bs = e->o.block ? e->o.block : block_size(m, res->fused);
+    e->nblocks = (R + bs - 1) / bs;
+    if (!(e->blocks = fdr_calloc(e->nblocks, sizeof *e->blocks)))
+        return FDR_ENOMEM;
+    for (size_t k = 0; k < e->nblocks; k++) {
+        if ((rc = block_init(&e->blocks[k], e, k * bs, k + 1 < e->nblocks ? bs : R - k * bs,
+                             theta0)) != FDR_OK)
+            return rc;
+        if (e->fr && !(e->blocks[k].Zf = fdr_malloc(e->blocks[k].n * d * sizeof(double))))
+            return FDR_ENOMEM;
+    }
+    return FDR_OK;
+}
+
+int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **out)
+{
+    *out = NULL;
+    fdr_engine *e = fdr_calloc(1, sizeof *e);
+    if (!e)
+        return FDR_ENOMEM;
+    e->m = m;
+    e->o = *o;
+    e->op = fdr_model_optim_params(m);
+    e->fdr2 = m->fdr2 && o->relations;
+    e->res = o->relations ? result_alloc(m) : shape_alloc(m);
+    size_t R = (size_t)m->replicas, d = m->land->dim, nb = o->relations ? 2 : 0;
+    e->lr = fdr_malloc(R * sizeof *e->lr);
+    e->observers = fdr_calloc(nb + o->n_observers, sizeof *e->observers);
+    double *theta0 = fdr_malloc(d * sizeof *theta0);
+    int rc = e->res && e->lr && e->observers && theta0 ? FDR_OK : FDR_ENOMEM;
+    if (rc == FDR_OK) {
+        for (size_t r = 0; r < R; r++)
+            e->lr[r] = m->lr;
+        if (o->relations) {
+            e->observers[0] = (fdr_observer){0, e, relations_observe};
+            e->observers[1] = (fdr_observer){0, e, series_observe};
+        }
+        for (size_t k = 0; k < o->n_observers; k++) {
+            e->observers[nb + k] = o->observers[k];
+            e->need |= o->observers[k].needs;
+        }
+        e->n_observers = nb + o->n_observers;
+        e->prog = (progress_state){o->progress, 0, (double)m->steps, -1};
+        fdr_engine_initial(m, theta0);
+        rc = engine_setup(e, theta0);
+    }
+    free(theta0);
+    if (rc == FDR_OK)
+        e->prog.total *= (double)e->nblocks;
+    if (rc != FDR_OK) {
+        fdr_engine_free(e);
+        return rc;
+    }
+    *out = e;
+    return FDR_OK;
+}
+
+double *fdr_engine_lr(fdr_engine *e)
+{
+    return e->lr;
+}
+
+size_t fdr_engine_nblocks(const fdr_engine *e)
+{
+    return e->nblocks;
+}
+
+size_t fdr_engine_block(const fdr_engine *e, size_t k, size_t *first)
+{
+    *first = e->blocks[k].first;
+    return e->blocks[k].n;
+}
+
+double fdr_engine_seconds(const fdr_engine *e)
+{
+    return e->seconds;
+}
+
+void fdr_engine_theta(const fdr_engine *e, size_t r, double *theta)
+{
+    const fdr_model *m = e->m;
+    size_t d = e->res->d, k = r / e->blocks[0].n;
+    const double *x = e->blocks[k].X + (r - e->blocks[k].first) * d;
+    for (size_t i = 0; i < d; i++) {
+        if (!e->fr) {
+            theta[i] = x[i] + (e->res->fused ? m->land->ref[i] : 0.0);
+            continue;
+        }
+        double y = 0; /* theta - o = V^T x */
+        for (size_t j = 0; j < d; j++)
+            y += e->fr->V[j * d + i] * x[j];
+        theta[i] = e->fr->o[i] + y;
+    }
+}
+
+/* With relations on, every learning rate must be the model's. */
+static int check_lr(const fdr_engine *e)
+{
+    for (size_t r = 0; e->o.relations && r < e->res->R; r++)
+        if (e->lr[r] != e->m->lr)
+            return fdr_error(FDR_EINVAL,
+                             "%s: replica %zu's learning rate %g is not the model's %g: the "
+                             "relations' sums hold for one lr only (turn them off to vary it)",
+                             e->m->source, r, e->lr[r], e->m->lr);
+    return FDR_OK;
+}
+
+int fdr_engine_advance(fdr_engine *e, long t_end)
+{
+    const fdr_model *m = e->m;
+    if (e->status != FDR_OK)
+        return e->status;
+    if (t_end < e->t || t_end > m->steps + 1)
+        return fdr_error(FDR_EINVAL, "the engine cannot advance from step %ld to step %ld (the "
+                                     "run has %ld steps)",
+                         e->t, t_end, m->steps);
+    int rc = check_lr(e);
+    if (rc != FDR_OK)
+        return rc;
+    fdr_blas_serial(); /* parallelism comes from the replica blocks */
+#ifdef _OPENMP
+    if (e->o.threads > 0)
+        omp_set_num_threads(e->o.threads);
+#endif
+    if ((rc = fdr_blas_reserve(e->o.threads)) != FDR_OK)
+        return rc;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (rc == FDR_OK) {
-#pragma omp parallel
-        {
-#pragma omp for schedule(dynamic, 1) nowait
-            for (size_t k = 0; k < nblocks; k++)
-                run_block(m, res, &blocks[k], &fc, c0, have_tc ? &tc : NULL, fr, &prog);
-        }
-    }
-    if (prog.shown >= 0)
-        fprintf(stderr, "\r              \r");
+    long from = e->t;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t k = 0; k < e->nblocks; k++)
+        run_block(e, &e->blocks[k], from, t_end);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    e->seconds += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    e->t = t_end;
+    if (e->prog.fn && t_end >= m->steps)
+        e->prog.fn("stepping", 1);
     long div_step = -1;
     size_t div_rep = 0;
     double div_vv = 0;
-    for (size_t k = 0; rc == FDR_OK && k < nblocks; k++) {
-        if (blocks[k].div_step >= 0 && (div_step < 0 || blocks[k].div_step < div_step)) {
-            div_step = blocks[k].div_step;
-            div_rep = blocks[k].div_replica;
-            div_vv = blocks[k].div_vv;
+    for (size_t k = 0; k < e->nblocks; k++)
+        if (e->blocks[k].div_step >= 0 && (div_step < 0 || e->blocks[k].div_step < div_step)) {
+            div_step = e->blocks[k].div_step;
+            div_rep = e->blocks[k].div_replica;
+            div_vv = e->blocks[k].div_vv;
         }
-        for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
-            res->ts[i] += blocks[k].ts[i];
-    }
-    if (rc == FDR_OK && div_step < 0 && fr)
-        rc = frame_finish(fr, res);
-    if (rc == FDR_OK && div_step >= 0 && !(div_vv > res->vv_limit))
+    if (div_step >= 0 && !(div_vv >= 0))
         rc = fdr_error(FDR_EDIVERGED,
                        "%s: the run diverged: the state of replica %zu became non-finite at step "
                        "%ld (lower optimizer.lr)",
                        m->source, div_rep, div_step);
-    else if (rc == FDR_OK && div_step >= 0)
+    else if (div_step >= 0)
         rc = fdr_error(FDR_EDIVERGED,
                        "%s: the run diverged: |v|^2 of replica %zu reached %.3g at step %ld, "
                        "beyond the divergence limit %.3g (2^100 times the energy scale of the "
                        "noise, the start and the landscape; lower optimizer.lr)",
-                       m->source, div_rep, div_vv, div_step, res->vv_limit);
-    for (size_t k = 0; blocks && k < nblocks; k++)
-        block_free(&blocks[k]);
-    free(blocks);
-    fdr_trace_clear(&tc);
-    frame_clear(&frs);
-    free(theta0);
-    free(fc.nes);
-    free(fc.h);
-    if (rc != FDR_OK) {
-        fdr_result_free(res);
-        return rc;
+                       m->source, div_rep, div_vv, div_step,
+                       e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep]));
+    if (rc == FDR_OK)
+        rc = check_lr(e);
+    e->status = rc;
+    return rc;
+}
+
+int fdr_engine_result(fdr_engine *e, fdr_result **out)
+{
+    *out = NULL;
+    fdr_result *res = e->res;
+    if (e->status != FDR_OK)
+        return e->status;
+    if (!e->o.relations || e->t < e->m->steps)
+        return fdr_error(FDR_EINVAL, "the engine has no result: %s",
+                         e->o.relations ? "the run has not ended" : "its relations are off");
+    for (size_t k = 0; k < e->nblocks; k++)
+        for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
+            res->ts[i] += e->blocks[k].ts[i];
+    if (e->fr) {
+        int rc = frame_finish(e->fr, res);
+        if (rc != FDR_OK)
+            return rc;
     }
+    res->vv_limit = e->limit / e->m->opt->fdr1_factor(&e->op, e->m->lr);
+    res->seconds = e->seconds;
+    e->res = NULL;
+    e->status = FDR_EINVAL;
     *out = res;
     return FDR_OK;
+}
+
+int fdr_engine_run(const fdr_model *m, int threads, fdr_engine_progress progress,
+                   fdr_result **out)
+{
+    *out = NULL;
+    fdr_engine_opts o = {.threads = threads, .relations = 1, .progress = progress};
+    fdr_engine *e;
+    int rc = fdr_engine_alloc(m, &o, &e);
+    if (rc != FDR_OK)
+        return rc;
+    if ((rc = fdr_engine_advance(e, m->steps)) == FDR_OK)
+        rc = fdr_engine_result(e, out);
+    fdr_engine_free(e);
+    return rc;
 }

@@ -11,6 +11,7 @@
 #ifndef FDR_ENGINE_H
 #define FDR_ENGINE_H
 
+#include "fdr.h"
 #include "model.h"
 #include <stddef.h>
 
@@ -77,11 +78,85 @@ typedef struct {
     int fused;      /* the fused quadratic path ran (constant H, diagonal Gaussian noise) */
 } fdr_result;
 
-/* Runs the model on `threads` threads (0: OpenMP's default). Progress goes
- * to stderr when progress != 0. Returns FDR_EDIVERGED (with the step and
- * replica) if the state became non-finite or its kinetic energy passed
- * fdr_divergence_limit. */
-int fdr_engine_run(const fdr_model *m, int threads, int progress, fdr_result **out);
+/* ---- the engine: advance to a step, per-replica learning rates, observers */
+
+/* What an observer sees of one block of replicas after step t: the
+ * observables of the pre-update state (theta_t, v_t), and the learning
+ * rates. Observers run inside the block's thread, so one may keep state
+ * per block (view->block) or per replica, never shared between blocks. */
+typedef struct {
+    size_t block;      /* the block's index, < fdr_engine_nblocks() */
+    size_t first, n;   /* its replicas [first, first + n) */
+    long t;            /* the step */
+    int updated;       /* 0 for the observation-only step at the end of a run */
+    const double *obs; /* n x FDR_NOBS observables of (theta_t, v_t) */
+    /* n values of theta_t . (grad f(theta_t) + xi_t), theta not centred and
+     * the gradient noisy (the quencher's measurable O_L), when an observer
+     * asked for FDR_NEED_NOISY_OL; else NULL. */
+    const double *noisy_ol;
+    /* n learning rates: those step t used; an observer may set those of
+     * step t + 1. */
+    double *lr;
+} fdr_step_view;
+
+#define FDR_NEED_NOISY_OL 1u /* fdr_observer.needs: fill fdr_step_view.noisy_ol */
+
+/* A consumer of every step's observables (a study's curves, a quencher). */
+typedef struct {
+    unsigned needs; /* FDR_NEED_* flags */
+    void *ctx;
+    void (*observe)(void *ctx, const fdr_step_view *view);
+} fdr_observer;
+
+/* Progress of the stepping: the fraction done, from one thread at a time,
+ * 1 when the last advance ends. The library never prints; a CLI supplies
+ * one that does (the set-up's hook type, stage "stepping"). */
+typedef fdr_progress_hook fdr_engine_progress;
+
+typedef struct {
+    int threads;  /* OpenMP threads (0: OpenMP's default) */
+    size_t block; /* replicas per block (0: the engine's choice for the landscape) */
+    /* Accumulate the relations' sums (fdr_result): the learning rates must
+     * then stay the model's lr, which fdr_engine_advance checks. */
+    int relations;
+    const fdr_observer *observers;
+    size_t n_observers;
+    fdr_engine_progress progress; /* or NULL */
+} fdr_engine_opts;
+
+typedef struct fdr_engine fdr_engine;
+
+/* Sets up R replicas at theta_0 with v = 0 (each with its own stream, the
+ * noise law prepared afresh), at the model's lr, at step 0. */
+int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **out);
+void fdr_engine_free(fdr_engine *e);
+
+/* Runs steps [now, t_end) of every block, blocks spread over threads, then
+ * returns with every replica at step t_end. t_end may be steps + 1: step
+ * `steps` then only observes (no update), for studies that record the
+ * final state. FDR_EDIVERGED (with the step and replica) if a state became
+ * non-finite or its kinetic energy passed fdr_divergence_limit; FDR_EINVAL
+ * if t_end is out of range or, with relations on, a learning rate moved. */
+int fdr_engine_advance(fdr_engine *e, long t_end);
+
+/* The R learning rates: read and set them between advances. */
+double *fdr_engine_lr(fdr_engine *e);
+size_t fdr_engine_nblocks(const fdr_engine *e);
+/* The replicas of block k: returns their count and sets *first. */
+size_t fdr_engine_block(const fdr_engine *e, size_t k, size_t *first);
+/* Replica r's theta now, in the landscape's coordinates (length d). */
+void fdr_engine_theta(const fdr_engine *e, size_t r, double *theta);
+/* Wall time spent stepping so far. */
+double fdr_engine_seconds(const fdr_engine *e);
+
+/* With relations on, after the last step: moves the accumulated result
+ * into *out (the engine keeps nothing of it). */
+int fdr_engine_result(fdr_engine *e, fdr_result **out);
+
+/* Runs the model through all its steps with the relations on: alloc,
+ * advance, result, free. progress may be NULL. */
+int fdr_engine_run(const fdr_model *m, int threads, fdr_engine_progress progress,
+                   fdr_result **out);
 void fdr_result_free(fdr_result *r);
 
 /* The starting point of every replica (theta_0), length d. */

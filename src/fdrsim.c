@@ -360,6 +360,18 @@ typedef struct {
     int plot;
 } run_output;
 
+/* The engine's progress hook: the percentage of the steps done, on one
+ * line of stderr, erased when the stepping ends. */
+static void show_stepping(const char *stage, double done)
+{
+    (void)stage;
+    if (done >= 1)
+        fprintf(stderr, "\r              \r");
+    else
+        fprintf(stderr, "\rfdrsim: %3d%%", (int)(100 * done));
+    fflush(stderr);
+}
+
 /* Writes a run's files, and its figures with --plot, into dir (the fresh
  * temporary folder of fdr_outdir_write). */
 static int run_fill(const char *dir, const void *ctx)
@@ -396,7 +408,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     if (rc == FDR_OK)
         rc = fdr_exact_compute(m, &e);
     if (rc == FDR_OK)
-        rc = fdr_engine_run(m, o->threads, !o->quiet && isatty(STDERR_FILENO), &r);
+        rc = fdr_engine_run(m, o->threads,
+                            !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL, &r);
     if (rc == FDR_OK)
         rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
     if (rc == FDR_OK)
