@@ -393,12 +393,16 @@ static void tensor_accumulate(const fdr_result *res, const double *dirs, size_t 
  * diverged. */
 static int state_ok(block *b, size_t r, const double *obs)
 {
-    double s = b->noisy_ol ? b->noisy_ol[r] : 0;
+    /* 0 times a finite value is 0, and NAN otherwise: a sum of such
+     * products, in any order, is 0 exactly when all are finite. */
+    double z = b->noisy_ol ? 0 * b->noisy_ol[r] : 0;
+#pragma omp simd reduction(+ : z)
     for (int k = 0; k < FDR_NOBS; k++)
-        s += obs[k];
-    if (isfinite(s) && !(obs[FDR_OBS_VV] > b->vvlim[r]))
+        z += 0 * obs[k];
+    int bad = z != 0;
+    if (!bad && !(obs[FDR_OBS_VV] > b->vvlim[r]))
         return 1;
-    b->div_vv = isfinite(s) ? obs[FDR_OBS_VV] : NAN;
+    b->div_vv = bad ? NAN : obs[FDR_OBS_VV];
     return 0;
 }
 

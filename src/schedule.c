@@ -103,18 +103,9 @@ typedef struct {
     size_t nq;
 } tracker;
 
-typedef struct {
-    size_t first, n; /* replicas [first, first + n) */
-    double *X, *V, *G, *Z, *F, *work;
-    fdr_rng **rng;
-    double *acc; /* n_rec x NACC */
-    size_t next; /* index of the next recorded step */
-    long div_step;
-    size_t div_replica;
-} block;
-
-/* What every block of one schedule's run shares (read-only while blocks run,
- * except each block's own trackers). */
+/* What the schedule's observer shares between the engine's blocks: the
+ * read-only set-up, the trackers (each block touches only its replicas')
+ * and the sums per block and recorded step (each block only its own). */
 typedef struct {
     const fdr_model *m;
     const fdr_sched_opts *o;
@@ -123,9 +114,9 @@ typedef struct {
     long T;
     size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
     tracker *tr; /* R trackers (fdr), else NULL */
-    fdr_optim_params op; /* the optimizer's hyperparameters besides lr */
     double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is 1/lr times it) */
-    double div_limit; /* O_R of a diverged replica (fdr_divergence_limit) */
+    double *acc; /* per block: n_rec x NACC */
+    size_t *next; /* per block: index of its next recorded step */
 } run_ctx;
 
 /* The lr of a preset schedule at step t (all start from lr0). */
@@ -194,50 +185,25 @@ static void replica_check(const run_ctx *c, tracker *k, long next)
     tracker_reset(k, c->T, c->cap);
 }
 
-/* Step t of every replica of the block: observables of the pre-update state
- * (recorded if t is a recorded step), then, if update, the update and the
- * quencher's bookkeeping. Returns 0 if a state became non-finite or its
- * O_R passed the divergence limit. */
-static int step_block(const run_ctx *c, block *b, long t, int update)
+/* The schedule's observer on the engine. Step t of every replica of a
+ * block: its O_L (the noisy, uncentred theta . g) and O_R at the lr step t
+ * used into the block's sums if t is a recorded step; then the lr of step
+ * t + 1: the preset's, or, after an update, the quencher's bookkeeping
+ * (in replica mode its check). */
+static void sched_observe(void *ctx, const fdr_step_view *v)
 {
-    const fdr_model *m = c->m;
+    const run_ctx *c = ctx;
     const fdr_sched_result *res = c->res;
-    size_t d = res->d, n = b->n;
-    int rec = b->next < res->n_rec && res->rec_step[b->next] == t;
-    double *acc = rec ? b->acc + b->next * NACC : NULL;
-    double lr_preset = c->tr ? 0 : preset_lr(c->o, c->kind, m->lr, t);
-    fdr_landscape_eval_block(m->land, n, b->X, rec ? b->F : NULL, b->G, b->work);
-    m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
-    for (size_t r = 0; r < n; r++) {
-        tracker *k = c->tr ? &c->tr[b->first + r] : NULL;
-        double lr = k ? k->lr : lr_preset;
-        double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
-        const double *z = b->Z + r * d;
-        double ol = 0, vv = 0;
-        if (update) {
-            /* the noisy gradient replaces the exact one, which nothing reads after */
-            for (size_t i = 0; i < d; i++) {
-                g[i] += z[i];
-                ol += x[i] * g[i];
-                vv += v[i] * v[i];
-            }
-            m->opt->update_block(&c->op, 1, d, &lr, 0, v, g, NULL, NULL, NULL);
-            for (size_t i = 0; i < d; i++)
-                x[i] += v[i];
-        } else {
-            for (size_t i = 0; i < d; i++) {
-                ol += x[i] * (g[i] + z[i]);
-                vv += v[i] * v[i];
-            }
-        }
-        double orr = c->c1 / lr * vv;
-        if (!isfinite(ol + orr) || orr > c->div_limit) {
-            b->div_step = t;
-            b->div_replica = b->first + r;
-            return 0;
-        }
+    long t = v->t;
+    size_t *next = &c->next[v->block];
+    int rec = *next < res->n_rec && res->rec_step[*next] == t;
+    double *acc = rec ? c->acc + (v->block * res->n_rec + *next) * NACC : NULL;
+    double lr_next = c->tr ? 0 : preset_lr(c->o, c->kind, c->m->lr, t + 1);
+    for (size_t r = 0; r < v->n; r++) {
+        double lr = v->lr[r], ol = v->noisy_ol[r];
+        double orr = c->c1 / lr * v->obs[r * FDR_NOBS + FDR_OBS_VV];
         if (rec) {
-            double loss = b->F[r] - m->land->fref;
+            double loss = v->obs[r * FDR_NOBS + FDR_OBS_LOSS];
             acc[A_LR] += lr;
             acc[A_LO] = fmin(acc[A_LO], lr);
             acc[A_HI] = fmax(acc[A_HI], lr);
@@ -249,72 +215,22 @@ static int step_block(const run_ctx *c, block *b, long t, int update)
             acc[A_OR2] += orr * orr;
             acc[A_OLOR] += ol * orr;
         }
-        if (k && update) {
-            tracker_push(k, c->T, c->cap, ol, orr);
-            /* no check after the last update: its lr would never be used */
-            if (c->o->mode == FDR_SCHED_REPLICA && !k->frozen && k->n % c->T == 0 &&
-                t + 1 < m->steps)
-                replica_check(c, k, t + 1);
+        if (!c->tr) {
+            v->lr[r] = lr_next;
+            continue;
         }
+        tracker *k = &c->tr[v->first + r];
+        if (!v->updated)
+            continue;
+        tracker_push(k, c->T, c->cap, ol, orr);
+        /* no check after the last update: its lr would never be used */
+        if (c->o->mode == FDR_SCHED_REPLICA && !k->frozen && k->n % c->T == 0 &&
+            t + 1 < c->m->steps)
+            replica_check(c, k, t + 1);
+        v->lr[r] = k->lr;
     }
     if (rec)
-        b->next++;
-    return 1;
-}
-
-/* Runs steps [t0, t1) of one block; stops at the first non-finite state. */
-static void run_segment(const run_ctx *c, block *b, long t0, long t1)
-{
-    for (long t = t0; t < t1 && b->div_step < 0; t++)
-        step_block(c, b, t, 1);
-}
-
-/* Frees what block_init allocated (also after a failed init). */
-static void block_free(block *b)
-{
-    if (b->rng)
-        for (size_t r = 0; r < b->n; r++)
-            fdr_rng_free(b->rng[r]);
-    free(b->rng);
-    free(b->X);
-    free(b->V);
-    free(b->G);
-    free(b->Z);
-    free(b->F);
-    free(b->work);
-    free(b->acc);
-}
-
-/* Sets up replicas [first, first + n) at theta0 with v = 0, each with its
- * own stream (seed, replica), so every schedule sees the same noise. */
-static int block_init(block *b, const fdr_model *m, const fdr_sched_result *res, size_t first,
-                      size_t n, const double *theta0)
-{
-    size_t d = res->d;
-    memset(b, 0, sizeof *b);
-    b->first = first;
-    b->n = n;
-    b->div_step = -1;
-    b->X = fdr_malloc(n * d * sizeof *b->X);
-    b->V = fdr_calloc(n * d, sizeof *b->V);
-    b->G = fdr_malloc(n * d * sizeof *b->G);
-    b->Z = fdr_malloc(n * d * sizeof *b->Z);
-    b->F = fdr_malloc(n * sizeof *b->F);
-    b->work = fdr_malloc(fdr_landscape_work_size(m->land, n, 0) * sizeof *b->work);
-    b->rng = fdr_calloc(n, sizeof *b->rng);
-    b->acc = fdr_calloc(res->n_rec * NACC, sizeof *b->acc);
-    if (!b->X || !b->V || !b->G || !b->Z || !b->F || !b->work || !b->rng || !b->acc)
-        return FDR_ENOMEM;
-    for (size_t k = 0; k < res->n_rec; k++) {
-        b->acc[k * NACC + A_LO] = INFINITY;
-        b->acc[k * NACC + A_HI] = -INFINITY;
-    }
-    for (size_t r = 0; r < n; r++) {
-        memcpy(b->X + r * d, theta0, d * sizeof *theta0);
-        if (!(b->rng[r] = fdr_rng_alloc(m->seed, first + r)))
-            return FDR_ENOMEM;
-    }
-    return FDR_OK;
+        (*next)++;
 }
 
 /* Frees R trackers and their records; NULL is a no-op. */
@@ -468,8 +384,8 @@ static double descend(const fdr_landscape *l, double *x, double *g, double *y)
     return fx;
 }
 
-/* Merges the blocks' sums, in block order, into schedule s's curves. */
-static void merge_blocks(fdr_sched_result *res, fdr_sched_curve *s, const block *blocks)
+/* Merges the blocks' sums (acc), in block order, into schedule s's curves. */
+static void merge_blocks(fdr_sched_result *res, fdr_sched_curve *s, const double *acc)
 {
     size_t n = res->n_rec;
     double R = (double)res->R;
@@ -478,7 +394,7 @@ static void merge_blocks(fdr_sched_result *res, fdr_sched_curve *s, const block 
         a[A_LO] = INFINITY;
         a[A_HI] = -INFINITY;
         for (size_t g = 0; g < res->ngroups; g++) {
-            const double *b = blocks[g].acc + k * NACC;
+            const double *b = acc + (g * n + k) * NACC;
             for (int i = 0; i < NACC; i++)
                 a[i] = i == A_LO ? fmin(a[i], b[i]) : i == A_HI ? fmax(a[i], b[i]) : a[i] + b[i];
             s->gloss[g * n + k] = b[A_LOSS];
@@ -583,21 +499,21 @@ static int curve_alloc(fdr_sched_curve *s, enum fdr_sched_kind kind, size_t n, s
     return FDR_OK;
 }
 
-/* Runs one schedule over every replica into res->s[res->nsched]. */
+/* Runs one schedule over every replica into res->s[res->nsched]: a study
+ * on the engine, whose blocks are the bootstrap's groups, with the
+ * schedule's observer and no relations. */
 static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result *res,
-                        enum fdr_sched_kind kind, const double *theta0)
+                        enum fdr_sched_kind kind)
 {
     fdr_sched_curve *s = &res->s[res->nsched++];
-    size_t R = res->R, d = res->d, G = res->ngroups;
-    int rc = curve_alloc(s, kind, res->n_rec, G);
+    size_t R = res->R, d = res->d, G = res->ngroups, n = res->n_rec;
+    int rc = curve_alloc(s, kind, n, G);
     if (rc != FDR_OK)
         return rc;
     run_ctx c = {.m = m, .o = o, .kind = kind, .res = res, .T = o->t_adaptive};
     c.cap = (size_t)(m->steps / c.T) + 2;
-    c.op = fdr_model_optim_params(m);
-    c.c1 = m->opt->fdr1_factor(&c.op, 1.0);
-    if ((rc = fdr_divergence_limit(m, &c.div_limit)) != FDR_OK)
-        return rc;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    c.c1 = m->opt->fdr1_factor(&op, 1.0);
     int ensemble = kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE;
     size_t qcap = (size_t)(m->steps / o->t_adaptive) + 1;
     if (kind == FDR_SCHED_FDR) {
@@ -608,54 +524,50 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
             !(c.tr = trackers_alloc(&c, R)))
             return FDR_ENOMEM;
     }
-    block *blocks = fdr_calloc(G, sizeof *blocks);
-    if (!blocks) {
-        trackers_free(c.tr, R);
-        return FDR_ENOMEM;
+    c.acc = fdr_malloc(G * n * NACC * sizeof *c.acc);
+    c.next = fdr_calloc(G, sizeof *c.next);
+    fdr_engine *e = NULL;
+    fdr_observer obs = {FDR_NEED_NOISY_OL, &c, sched_observe};
+    fdr_engine_opts eo = {.threads = o->threads, .block = res->gsize[0], .observers = &obs,
+                          .n_observers = 1};
+    rc = c.acc && c.next ? fdr_engine_alloc(m, &eo, &e) : FDR_ENOMEM;
+    if (rc == FDR_OK && fdr_engine_nblocks(e) != G)
+        rc = fdr_error(FDR_EINVAL, "internal: the engine made %zu blocks for %zu groups",
+                       fdr_engine_nblocks(e), G);
+    for (size_t k = 0; rc == FDR_OK && k < G * n; k++) {
+        double *a = c.acc + k * NACC;
+        memset(a, 0, NACC * sizeof *a);
+        a[A_LO] = INFINITY;
+        a[A_HI] = -INFINITY;
     }
-    /* A law with per-replica state (an epoch's shuffle) starts afresh, so
-     * every schedule sees the same noise. */
-    if (m->noise->type->prepare)
-        rc = m->noise->type->prepare(m->noise->state, R);
-    for (size_t g = 0, first = 0; rc == FDR_OK && g < G; first += res->gsize[g++])
-        rc = block_init(&blocks[g], m, res, first, res->gsize[g], theta0);
-    long t = 0, div_step = -1;
-    size_t div_rep = 0;
+    long t = 0;
     while (rc == FDR_OK && t < m->steps) {
-        /* Blocks run independently up to the next point where the replicas
-         * must agree: the next ensemble check, or the end of the run. */
+        /* The engine runs its blocks independently up to the next point
+         * where the replicas must agree: the next ensemble check, or the
+         * end of the run. */
         long t1 = m->steps;
         if (ensemble && !c.tr[0].frozen)
             t1 = t + (c.T - c.tr[0].n % c.T);
         t1 = t1 < m->steps ? t1 : m->steps;
-#pragma omp parallel for schedule(dynamic, 1)
-        for (size_t g = 0; g < G; g++)
-            run_segment(&c, &blocks[g], t, t1);
-        for (size_t g = 0; g < G; g++)
-            if (blocks[g].div_step >= 0 && (div_step < 0 || blocks[g].div_step < div_step)) {
-                div_step = blocks[g].div_step;
-                div_rep = blocks[g].div_replica;
-            }
-        if (div_step >= 0)
-            rc = fdr_error(FDR_EDIVERGED,
-                           "%s: schedule %s: replica %zu diverged at step %ld: its state became "
-                           "non-finite or its O_R passed the divergence limit %.3g (lower "
-                           "optimizer.lr)",
-                           m->source, s->name, div_rep, div_step, c.div_limit);
+        rc = fdr_engine_advance(e, t1);
         t = t1;
-        if (rc == FDR_OK && ensemble && !c.tr[0].frozen && c.tr[0].n % c.T == 0 && t < m->steps)
+        if (rc == FDR_OK && ensemble && !c.tr[0].frozen && c.tr[0].n % c.T == 0 && t < m->steps) {
             ensemble_check(&c, R, t, s->q[0], &s->nq[0]);
+            double *lr = fdr_engine_lr(e);
+            for (size_t r = 0; r < R; r++)
+                lr[r] = c.tr[r].lr;
+        }
     }
     /* The final state is observed, not updated. */
-    for (size_t g = 0; rc == FDR_OK && g < G; g++)
-        if (!step_block(&c, &blocks[g], m->steps, 0))
-            rc = fdr_error(FDR_EDIVERGED,
-                           "%s: schedule %s: the final state of replica %zu diverged: it is "
-                           "not finite or its O_R passed the divergence limit %.3g (lower "
-                           "optimizer.lr)",
-                           m->source, s->name, blocks[g].div_replica, c.div_limit);
+    if (rc == FDR_OK)
+        rc = fdr_engine_advance(e, m->steps + 1);
+    if (rc == FDR_EDIVERGED) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", fdr_error_message());
+        rc = fdr_error(FDR_EDIVERGED, "schedule %s: %s", s->name, msg);
+    }
     if (rc == FDR_OK) {
-        merge_blocks(res, s, blocks);
+        merge_blocks(res, s, c.acc);
         if (kind == FDR_SCHED_FDR && !ensemble)
             for (size_t r = 0; r < R; r++) {
                 s->q[r] = c.tr[r].q;
@@ -665,18 +577,19 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
         /* f* off a known minimum: the lowest minimum reached by descent from
          * the reference point and from every replica's final state. */
         if (!m->land->ref_is_min) {
-            double *g = fdr_malloc(2 * d * sizeof *g);
-            if (!g)
+            double *x = fdr_malloc(3 * d * sizeof *x);
+            if (!x)
                 rc = FDR_ENOMEM;
-            for (size_t b = 0; rc == FDR_OK && b < G; b++)
-                for (size_t r = 0; r < blocks[b].n; r++)
-                    res->fstar = fmin(res->fstar, descend(m->land, blocks[b].X + r * d, g, g + d));
-            free(g);
+            for (size_t r = 0; rc == FDR_OK && r < R; r++) {
+                fdr_engine_theta(e, r, x);
+                res->fstar = fmin(res->fstar, descend(m->land, x, x + d, x + 2 * d));
+            }
+            free(x);
         }
     }
-    for (size_t g = 0; g < G; g++)
-        block_free(&blocks[g]);
-    free(blocks);
+    fdr_engine_free(e);
+    free(c.acc);
+    free(c.next);
     trackers_free(c.tr, R);
     return rc;
 }
@@ -814,18 +727,11 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
         }
         free(x);
     }
-    fdr_blas_serial(); /* parallelism comes from the replica blocks */
-#ifdef _OPENMP
-    if (o->threads > 0)
-        omp_set_num_threads(o->threads);
-#endif
-    if (rc == FDR_OK)
-        rc = fdr_blas_reserve(o->threads);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int k = 0; rc == FDR_OK && k < FDR_SCHED_NKINDS; k++)
         if (o->run[k]) {
-            rc = run_schedule(m, o, res, (enum fdr_sched_kind)k, theta0);
+            rc = run_schedule(m, o, res, (enum fdr_sched_kind)k);
             fdr_sched_curve *s = &res->s[res->nsched - 1];
             /* In replica mode the fdr replicas each follow their own lr
              * sequence, so no single exact curve describes their mean. */
