@@ -18,6 +18,16 @@
 #include <omp.h>
 #endif
 
+/* a * b + c, in one fused multiply-add where the hardware has it. The
+ * build compiles with -ffp-contract=off (implied by -std=c11, and needed
+ * by rng.c's bit-exact sampler), so the hot loops ask for it by name. */
+#ifdef __FP_FAST_FMA
+#define FMA(a, b, c) __builtin_fma((a), (b), (c))
+#else
+#define FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+
 /* What the fused path reads at every step besides the state, on cache
  * lines: the Hessian diagonal (separable case) and -eta_b times the noise
  * standard deviations; and the optimizer type's heavy-ball coefficients. */
@@ -31,7 +41,9 @@ typedef struct {
 
 typedef struct {
     size_t first, n; /* replicas [first, first + n) */
-    double *X, *V, *G, *Z, *F, *work, *dx;
+    double *X, *V, *G, *Z, *F, *work;
+    double *dx;       /* n x d: theta - c, off the fused path */
+    double *P;        /* n x 3 ntens: u.(theta - c), u.g, u.v along the random directions */
     double *Zf; /* stepping in a frame: the noise rows in the frame (n x d), or NULL */
     double *VW, *HVW; /* FDR2: the rows [v'; w] (2n x d) and their product with H */
     double *DU, *D, *T; /* FDR2 off the quadratic: the rows v'_r, w_r interleaved (2n x d),
@@ -82,6 +94,7 @@ struct fdr_engine {
     size_t nblocks;
     double *lr;      /* R learning rates */
     double *hdiag;   /* the fused separable path's Hessian diagonal, or NULL */
+    double *dirh;    /* there, the random directions times it (u.g = (u h).x), or NULL */
     fdr_observer *observers; /* the built-in ones (relations on), then the caller's */
     size_t n_observers;
     unsigned need;   /* the union of the observers' needs */
@@ -272,6 +285,7 @@ static void block_free(block *b)
     free(b->F);
     free(b->work);
     free(b->dx);
+    free(b->P);
     free(b->VW);
     free(b->HVW);
     free(b->DU);
@@ -317,7 +331,10 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
     b->Z = fdr_malloc_aligned(n * d * sizeof *b->Z);
     b->F = fdr_malloc(n * sizeof *b->F);
     b->work = fdr_malloc(fdr_landscape_work_size(m->land, n, 2) * sizeof *b->work);
-    b->dx = fdr_malloc(d * sizeof *b->dx);
+    b->dx = fdr_malloc(n * d * sizeof *b->dx);
+    if (res->ntens && !res->tensor_full &&
+        !(b->P = fdr_malloc(n * 3 * res->ntens * sizeof *b->P)))
+        return FDR_ENOMEM;
     b->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *b->ts);
     b->rng = fdr_calloc(n, sizeof *b->rng);
     b->obs = fdr_calloc(n * FDR_NOBS, sizeof *b->obs);
@@ -359,32 +376,99 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
     return FDR_OK;
 }
 
-/* Tensor FDR1 sums for one replica's pre-update state (dx = theta - c). */
-static void tensor_accumulate(const fdr_result *res, const double *dirs, size_t u,
-                              const double *dx, const double *g, const double *v)
+/* The full tensor FDR1 sums (entries i <= j) for one replica's pre-update
+ * state (dx = theta - c). */
+static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx, const double *g,
+                              const double *v)
 {
-    size_t d = res->d;
+    size_t d = res->d, k = 0;
     double *A = res->tA + u * res->ntens, *B = res->tB + u * res->ntens;
-    if (res->tensor_full) {
-        size_t k = 0;
-        for (size_t i = 0; i < d; i++)
-            for (size_t j = i; j < d; j++, k++) {
-                A[k] += dx[i] * g[j] + dx[j] * g[i];
-                B[k] += v[i] * v[j];
-            }
-        return;
-    }
-    for (size_t k = 0; k < res->ntens; k++) {
-        const double *dir = dirs + k * d;
-        double a = 0, b = 0, c = 0;
-#pragma omp simd reduction(+ : a, b, c)
-        for (size_t i = 0; i < d; i++) {
-            a += dir[i] * dx[i];
-            b += dir[i] * g[i];
-            c += dir[i] * v[i];
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = i; j < d; j++, k++) {
+            A[k] += dx[i] * g[j] + dx[j] * g[i];
+            B[k] += v[i] * v[j];
         }
-        A[k] += 2 * a * b;
-        B[k] += c * c;
+}
+
+static size_t unit_of(const fdr_result *res, size_t replica, long batch)
+{
+    return res->units_are_replicas ? replica : replica * FDR_NBATCH + (size_t)batch;
+}
+
+/* P[r][k] = X_r . D_k for n rows X (n x d) and m rows D (m x d), into P
+ * with row stride ldp. The matrices are far too small for a BLAS product
+ * to pay for packing them (OpenBLAS spent as long packing as multiplying
+ * here), so two rows of X against four of D at a time: eight sums in
+ * registers for six loads. */
+static void project(size_t n, size_t m, size_t d, const double *restrict X,
+                    const double *restrict D, double *restrict P, size_t ldp)
+{
+    size_t r = 0;
+    for (; r + 2 <= n; r += 2) {
+        const double *x0 = X + r * d, *x1 = x0 + d;
+        size_t k = 0;
+        for (; k + 4 <= m; k += 4) {
+            const double *d0 = D + k * d, *d1 = d0 + d, *d2 = d1 + d, *d3 = d2 + d;
+            double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3, b0, b1, b2, b3)
+            for (size_t i = 0; i < d; i++) {
+                a0 = FMA(x0[i], d0[i], a0);
+                a1 = FMA(x0[i], d1[i], a1);
+                a2 = FMA(x0[i], d2[i], a2);
+                a3 = FMA(x0[i], d3[i], a3);
+                b0 = FMA(x1[i], d0[i], b0);
+                b1 = FMA(x1[i], d1[i], b1);
+                b2 = FMA(x1[i], d2[i], b2);
+                b3 = FMA(x1[i], d3[i], b3);
+            }
+            double *p0 = P + r * ldp + k, *p1 = p0 + ldp;
+            p0[0] = a0, p0[1] = a1, p0[2] = a2, p0[3] = a3;
+            p1[0] = b0, p1[1] = b1, p1[2] = b2, p1[3] = b3;
+        }
+        for (; k < m; k++) {
+            const double *dk = D + k * d;
+            double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+            for (size_t i = 0; i < d; i++) {
+                a = FMA(x0[i], dk[i], a);
+                b = FMA(x1[i], dk[i], b);
+            }
+            P[r * ldp + k] = a;
+            P[(r + 1) * ldp + k] = b;
+        }
+    }
+    for (; r < n; r++)
+        for (size_t k = 0; k < m; k++) {
+            const double *x = X + r * d, *dk = D + k * d;
+            double a = 0;
+#pragma omp simd reduction(+ : a)
+            for (size_t i = 0; i < d; i++)
+                a = FMA(x[i], dk[i], a);
+            P[r * ldp + k] = a;
+        }
+}
+
+/* The tensor FDR1 sums along the random directions for every replica of
+ * the block at once: the projections u.(theta - c), u.g and u.v of the
+ * pre-update rows DX, G and V against the directions (ntens x d),
+ * each row of which is then read once per two replicas. G NULL: the fused separable path, where u.g = (u h).x. */
+static void tensor_block(const fdr_engine *e, block *b, long batch, const double *DX,
+                         const double *G, const double *dirs)
+{
+    const fdr_result *res = e->res;
+    size_t n = b->n, d = res->d, nt = res->ntens, ld = 3 * nt;
+    double *P = b->P;
+    project(n, nt, d, DX, dirs, P, ld);
+    project(n, nt, d, G ? G : DX, G ? dirs : e->dirh, P + nt, ld);
+    project(n, nt, d, b->V, dirs, P + 2 * nt, ld);
+    for (size_t r = 0; r < n; r++) {
+        size_t u = unit_of(res, b->first + r, batch);
+        double *A = res->tA + u * res->ntens, *B = res->tB + u * res->ntens;
+        const double *p = P + r * ld;
+        for (size_t k = 0; k < nt; k++) {
+            A[k] += 2 * p[k] * p[nt + k];
+            B[k] += p[2 * nt + k] * p[2 * nt + k];
+        }
     }
 }
 
@@ -472,20 +556,7 @@ static void record_sample(const fdr_model *m, fdr_result *res, const block *b,
     }
 }
 
-static size_t unit_of(const fdr_result *res, size_t replica, long batch)
-{
-    return res->units_are_replicas ? replica : replica * FDR_NBATCH + (size_t)batch;
-}
 
-
-/* a * b + c, in one fused multiply-add where the hardware has it. The
- * build compiles with -ffp-contract=off (implied by -std=c11, and needed
- * by rng.c's bit-exact sampler), so the hot loops ask for it by name. */
-#ifdef __FP_FAST_FMA
-#define FMA(a, b, c) __builtin_fma((a), (b), (c))
-#else
-#define FMA(a, b, c) ((a) * (b) + (c))
-#endif
 
 /* The loop of fused_step, compiled once per combination of its flags:
  * forced inline so that each becomes its own branch-free, vectorised loop.
@@ -609,7 +680,7 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
     size_t d = res->d;
     const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
     const double *c = fr ? fr->c : m->land->ref;
-    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx;
+    double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx + r * d;
 #pragma omp simd reduction(+ : ol, vv, gsq, vg)
     for (size_t i = 0; i < d; i++) {
         dx[i] = x[i] - c[i];
@@ -630,8 +701,8 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
         gs[i] += g[i];
         vs[i] += v[i];
     }
-    if (res->ntens)
-        tensor_accumulate(res, fr ? fr->dirs : res->dirs, u, b->dx, g, v);
+    if (res->ntens && res->tensor_full)
+        tensor_accumulate(res, u, dx, g, v);
 }
 
 /* eta_b^2 Tr(H C(theta)) / 2 at replica r's theta for a covariance that
@@ -772,6 +843,8 @@ static void fused_block_step(const fdr_engine *e, block *b, long t, long batch, 
     if (dense) /* G = (X - c) H: every replica's gradient in one product */
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, b->X,
                     (int)d, m->land->H, (int)d, 0.0, b->G, (int)d);
+    if (batch >= 0 && b->P)
+        tensor_block(e, b, batch, b->X, dense ? b->G : NULL, res->dirs);
     for (size_t r = 0; r < n; r++) {
         double *x = b->X + r * d, *v = b->V + r * d, *g = dense ? b->G + r * d : NULL;
         double *obs = b->obs + r * FDR_NOBS;
@@ -785,11 +858,11 @@ static void fused_block_step(const fdr_engine *e, block *b, long t, long batch, 
             continue;
         }
         size_t u = batch >= 0 ? unit_of(res, b->first + r, batch) : 0;
-        if (batch >= 0 && res->ntens) {
+        if (batch >= 0 && res->ntens && res->tensor_full) {
             double *gt = b->G + r * d;
             for (size_t i = 0; !dense && i < d; i++)
                 gt[i] = e->hdiag[i] * x[i];
-            tensor_accumulate(res, res->dirs, u, x, gt, v);
+            tensor_accumulate(res, u, x, gt, v);
         }
         if (batch >= 0)
             fused_vsum(m, res, t, batch, res->vsum + u * d, x, v);
@@ -815,6 +888,8 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
     for (size_t r = 0; r < n; r++)
         observe_state(m, e->res, b, fr, r, batch,
                       batch >= 0 ? unit_of(e->res, b->first + r, batch) : 0);
+    if (batch >= 0 && b->P)
+        tensor_block(e, b, batch, b->dx, b->G, fr ? fr->dirs : e->res->dirs);
     /* a law with a constant covariance draws without looking at the point */
     m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
     const double *Z = b->Z;
@@ -1015,6 +1090,7 @@ void fdr_engine_free(fdr_engine *e)
     free(e->observers);
     free(e->lr);
     free(e->hdiag);
+    free(e->dirh);
     fdr_trace_clear(&e->tc);
     frame_clear(&e->frs);
     fdr_result_free(e->res);
@@ -1037,6 +1113,12 @@ static int engine_setup(fdr_engine *e, double *theta0)
         if (!(e->hdiag = fdr_malloc_aligned(d * sizeof *e->hdiag)))
             return FDR_ENOMEM;
         memcpy(e->hdiag, m->land->hdiag, d * sizeof *e->hdiag);
+        if (res->ntens && !res->tensor_full) {
+            if (!(e->dirh = fdr_malloc(res->ntens * d * sizeof *e->dirh)))
+                return FDR_ENOMEM;
+            for (size_t k = 0; k < res->ntens * d; k++)
+                e->dirh[k] = res->dirs[k] * e->hdiag[k % d];
+        }
     }
     int rc = fdr_divergence_limit(m, &e->limit);
     if (rc != FDR_OK)
