@@ -248,6 +248,9 @@ while [ "$i" -le "$REPS" ]; do
             run_fdrsim diag1 "$SRCDIR/models/bench-diag.ini" 1
             run_fdrsim diag2 "$SRCDIR/models/bench-diag.ini" 2
             run_fdrsim diag1f "$SRCDIR/models/bench-diag.ini" 1 --set run.fdr2=on
+            # the default measurements: FDR2 terms and 8 random tensor directions on
+            run_fdrsim diag1m "$SRCDIR/models/bench-diag.ini" 1 --set run.fdr2=on \
+                --set run.tensor_directions=8
         elif [ "$who" = numpy ] && [ "$have_numpy" = yes ]; then
             run_numpy npdiag numpy_diag.py "$diag_work" tuned 2000 256 1000
         fi
@@ -320,7 +323,7 @@ done
 echo
 # ---- table --------------------------------------------------------------------------------------
 
-for t in diag1 diag2 diag1f dense1 npdiag npdense rng; do
+for t in diag1 diag2 diag1f diag1m dense1 npdiag npdense rng; do
     for k in ups wall; do
         [ -f "$tmp/$t.$k" ] || : >"$tmp/$t.$k"
     done
@@ -336,6 +339,9 @@ paired diag1 rng ups "$tmp/r_gen"
 paired diag1f npdiag ups "$tmp/r_diag1f"
 paired diag1f npdiag wall "$tmp/rw_diag1f"
 paired diag1f rng ups "$tmp/r_genf"
+paired diag1m npdiag ups "$tmp/r_diag1m"
+paired diag1m npdiag wall "$tmp/rw_diag1m"
+paired diag1 diag1m ups "$tmp/r_meas"
 
 m_diag1=$(median "$tmp/diag1.ups")
 m_diag2=$(median "$tmp/diag2.ups")
@@ -355,6 +361,10 @@ m_diag1f=$(median "$tmp/diag1f.ups")
 r_diag1f=$(median "$tmp/r_diag1f")
 rw_diag1f=$(median "$tmp/rw_diag1f")
 r_genf=$(median "$tmp/r_genf")
+m_diag1m=$(median "$tmp/diag1m.ups")
+r_diag1m=$(median "$tmp/r_diag1m")
+rw_diag1m=$(median "$tmp/rw_diag1m")
+r_meas=$(median "$tmp/r_meas")
 
 echo "medians of $REPS; updates/s = replicas * dim * steps / time of the stepping loop;"
 echo "ratio = median over repetitions of (fdrsim / numpy) in the same repetition;"
@@ -366,6 +376,9 @@ printf '%-36s %12s %12s %8s %8s %10s\n' "diagonal d=1000 R=256, 2 threads" "$(fm
     "$(fmt "$m_npdiag")" "$(fmt "$r_diag2")" "$(fmt "$rw_diag2")" "$(fmt "$r_scale")"
 printf '%-36s %12s %12s %8s %8s %10s\n' "same, 1 thread, FDR2 terms on" "$(fmt "$m_diag1f")" \
     "$(fmt "$m_npdiag")" "$(fmt "$r_diag1f")" "$(fmt "$rw_diag1f")" ""
+printf '%-36s %12s %12s %8s %8s %10s\n' "same, FDR2 and 8 tensor directions" "$(fmt "$m_diag1m")" \
+    "$(fmt "$m_npdiag")" "$(fmt "$r_diag1m")" "$(fmt "$rw_diag1m")" ""
+echo "  (time with the default measurements / bench configuration's time: $(fmt "$r_meas"), same repetition)"
 printf '%-36s %12s %12s %8s %8s %10s\n' "dense d=500 R=256, 1 thread" "$(fmt "$m_dense1")" \
     "$(fmt "$m_npdense")" "$(fmt "$r_dense1")" "$(fmt "$rw_dense1")" ""
 if [ -n "$rng_bin" ]; then
