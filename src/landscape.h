@@ -101,8 +101,13 @@ typedef struct {
     const double *frame_V, *frame_o;
 } fdr_landscape;
 
-/* Builds the landscape described by [landscape] in cfg. NULL with fdr_error. */
+/* Builds the landscape described by [landscape] in cfg, of the registered
+ * type its key `type` names. NULL with fdr_error. */
 fdr_landscape *fdr_landscape_alloc(fdr_config *cfg);
+/* The same for a type given by the caller, registered or not (a test's own
+ * type): reads [landscape] dim, weight_decay and the type's keys, not
+ * `type`. NULL with fdr_error. */
+fdr_landscape *fdr_landscape_alloc_type(fdr_config *cfg, const fdr_landscape_type *type);
 void fdr_landscape_free(fdr_landscape *l);
 
 /* Value, gradient and Hessian at one point, weight decay included (they

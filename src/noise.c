@@ -46,6 +46,11 @@ fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l)
         fdr_config_error(cfg, "noise", "type", "unknown noise law '%s' (known: %s)", tname, names);
         return NULL;
     }
+    return fdr_noise_alloc_type(cfg, l, type);
+}
+
+fdr_noise *fdr_noise_alloc_type(fdr_config *cfg, const fdr_landscape *l, const fdr_noise_type *type)
+{
     size_t d = l->dim;
     fdr_noise *n = fdr_calloc(1, sizeof *n);
     if (!n)

@@ -77,7 +77,15 @@ typedef struct {
 int fdr_noise_moments(const fdr_noise *n, const double *x, const double *u, double *m3,
                       double *m4);
 
+/* Builds the noise law described by [noise] in cfg on the landscape l, of
+ * the registered type its key `type` names (default gaussian). NULL with
+ * fdr_error. */
 fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l);
+/* The same for a type given by the caller, registered or not (a test's own
+ * law): reads the type's keys in [noise], not `type`; the caller runs the
+ * type's prepare, if any, once the replica count is known. NULL with
+ * fdr_error. */
+fdr_noise *fdr_noise_alloc_type(fdr_config *cfg, const fdr_landscape *l, const fdr_noise_type *type);
 
 /* If n is minibatch noise over shifted copies of a non-quadratic landscape:
  * the centred shifts (N x dim, owned by n) and 1, so the model can make its
