@@ -116,8 +116,13 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
 int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                              const char *key, size_t d, const fdr_landscape *l);
 void fdr_covariance_clear(fdr_covariance *cov);
+/* Z = U S^T (or U scaled by sdiag) for n rows U of independent scalars of
+ * mean 0 and variance 1, so that every row of Z has covariance C: how a law
+ * of its own scalar draws gets the shared covariance keys. U may be Z when
+ * C is diagonal (cov->sdiag set); otherwise they must not overlap. */
+void fdr_covariance_map(const fdr_covariance *cov, size_t n, const double *U, double *Z);
 /* Z = normals * S^T (or scaled by sdiag), rows of n draws; normals are drawn
- * into work. */
+ * into work (into Z itself when C is diagonal). */
 void fdr_covariance_sample(const fdr_covariance *cov, size_t n, double *Z, fdr_rng *const *rng,
                            double *work);
 
