@@ -1,6 +1,8 @@
 /* test_landscape.c - exact derivatives against finite differences and
  * against each other, for every registered landscape; noise covariances
- * against sample estimates. */
+ * against sample estimates. Then the README's "Adding a landscape", tried:
+ * a small type defined and registered only here, checked by the same
+ * contract and run by the engine. */
 #include "helpers.h"
 #include "noise.h"
 #include "rng.h"
