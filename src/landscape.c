@@ -72,20 +72,26 @@ static int quadratic_minimum(fdr_landscape *l)
 fdr_landscape *fdr_landscape_alloc(fdr_config *cfg)
 {
     const char *tname;
-    long dim;
-    if (fdr_config_string(cfg, "landscape", "type", NULL, &tname) ||
-        fdr_config_required_long(cfg, "landscape", "dim", &dim))
+    if (fdr_config_string(cfg, "landscape", "type", NULL, &tname))
         return NULL;
-    if (dim <= 0 || dim > 100000) {
-        fdr_config_error(cfg, "landscape", "dim", "must be between 1 and 100000, got %ld", dim);
-        return NULL;
-    }
     const fdr_landscape_type *type = fdr_landscape_type_find(tname);
     if (!type) {
         char names[256];
         type_names(names, sizeof names);
         fdr_config_error(cfg, "landscape", "type", "unknown landscape '%s' (known: %s)", tname,
                          names);
+        return NULL;
+    }
+    return fdr_landscape_alloc_type(cfg, type);
+}
+
+fdr_landscape *fdr_landscape_alloc_type(fdr_config *cfg, const fdr_landscape_type *type)
+{
+    long dim;
+    if (fdr_config_required_long(cfg, "landscape", "dim", &dim))
+        return NULL;
+    if (dim <= 0 || dim > 100000) {
+        fdr_config_error(cfg, "landscape", "dim", "must be between 1 and 100000, got %ld", dim);
         return NULL;
     }
     fdr_landscape *l = fdr_calloc(1, sizeof *l);

@@ -43,8 +43,9 @@ typedef struct {
                        double *work);
     /* Directional derivatives at the n rows x_r of X along m directions
      * each: D[(r m + j) K + k - 1] = D^k f(x_r)[u^k] for u row r m + j of U
-     * (n m x dim) and k = 1..K <= FDR_DERIV_KMAX. With tc non-NULL also T[r] = Tr(H(x_r) C)
-     * for the prepared C, without forming H. work holds work_size(n, m)
+     * (n m x dim) and k = 1..K <= FDR_DERIV_KMAX. With T non-NULL also
+     * T[r] = Tr(H(x_r) C) for the C prepared in tc, without forming H (tc
+     * may be given with T NULL: no traces then). work holds work_size(n, m)
      * doubles. Dense work is one level-3 product over the whole block. */
     void (*derivs_block)(const void *state, size_t n, const double *X, size_t m, const double *U,
                          int K, double *D, const fdr_trace *tc, double *T, double *work);
@@ -101,8 +102,13 @@ typedef struct {
     const double *frame_V, *frame_o;
 } fdr_landscape;
 
-/* Builds the landscape described by [landscape] in cfg. NULL with fdr_error. */
+/* Builds the landscape described by [landscape] in cfg, of the registered
+ * type its key `type` names. NULL with fdr_error. */
 fdr_landscape *fdr_landscape_alloc(fdr_config *cfg);
+/* The same for a type given by the caller, registered or not (a test's own
+ * type): reads [landscape] dim, weight_decay and the type's keys, not
+ * `type`. NULL with fdr_error. */
+fdr_landscape *fdr_landscape_alloc_type(fdr_config *cfg, const fdr_landscape_type *type);
 void fdr_landscape_free(fdr_landscape *l);
 
 /* Value, gradient and Hessian at one point, weight decay included (they

@@ -46,6 +46,11 @@ fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l)
         fdr_config_error(cfg, "noise", "type", "unknown noise law '%s' (known: %s)", tname, names);
         return NULL;
     }
+    return fdr_noise_alloc_type(cfg, l, type);
+}
+
+fdr_noise *fdr_noise_alloc_type(fdr_config *cfg, const fdr_landscape *l, const fdr_noise_type *type)
+{
     size_t d = l->dim;
     fdr_noise *n = fdr_calloc(1, sizeof *n);
     if (!n)
@@ -356,21 +361,25 @@ int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *s
     return factor(cov, cfg, sec, key);
 }
 
+void fdr_covariance_map(const fdr_covariance *cov, size_t n, const double *U, double *Z)
+{
+    size_t d = cov->d;
+    if (cov->sdiag) {
+        for (size_t r = 0; r < n; r++)
+            for (size_t i = 0; i < d; i++)
+                Z[r * d + i] = U[r * d + i] * cov->sdiag[i];
+        return;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0, U, (int)d,
+                cov->S, (int)d, 0.0, Z, (int)d);
+}
+
 void fdr_covariance_sample(const fdr_covariance *cov, size_t n, double *Z, fdr_rng *const *rng,
                            double *work)
 {
     size_t d = cov->d;
-    if (cov->sdiag) {
-        for (size_t r = 0; r < n; r++) {
-            double *z = Z + r * d;
-            fdr_rng_normal(rng[r], z, d);
-            for (size_t i = 0; i < d; i++)
-                z[i] *= cov->sdiag[i];
-        }
-        return;
-    }
+    double *U = cov->sdiag ? Z : work;
     for (size_t r = 0; r < n; r++)
-        fdr_rng_normal(rng[r], work + r * d, d);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0, work, (int)d,
-                cov->S, (int)d, 0.0, Z, (int)d);
+        fdr_rng_normal(rng[r], U + r * d, d);
+    fdr_covariance_map(cov, n, U, Z);
 }

@@ -77,7 +77,15 @@ typedef struct {
 int fdr_noise_moments(const fdr_noise *n, const double *x, const double *u, double *m3,
                       double *m4);
 
+/* Builds the noise law described by [noise] in cfg on the landscape l, of
+ * the registered type its key `type` names (default gaussian). NULL with
+ * fdr_error. */
 fdr_noise *fdr_noise_alloc(fdr_config *cfg, const fdr_landscape *l);
+/* The same for a type given by the caller, registered or not (a test's own
+ * law): reads the type's keys in [noise], not `type`; the caller runs the
+ * type's prepare, if any, once the replica count is known. NULL with
+ * fdr_error. */
+fdr_noise *fdr_noise_alloc_type(fdr_config *cfg, const fdr_landscape *l, const fdr_noise_type *type);
 
 /* If n is minibatch noise over shifted copies of a non-quadratic landscape:
  * the centred shifts (N x dim, owned by n) and 1, so the model can make its
@@ -108,8 +116,13 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
 int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                              const char *key, size_t d, const fdr_landscape *l);
 void fdr_covariance_clear(fdr_covariance *cov);
+/* Z = U S^T (or U scaled by sdiag) for n rows U of independent scalars of
+ * mean 0 and variance 1, so that every row of Z has covariance C: how a law
+ * of its own scalar draws gets the shared covariance keys. U may be Z when
+ * C is diagonal (cov->sdiag set); otherwise they must not overlap. */
+void fdr_covariance_map(const fdr_covariance *cov, size_t n, const double *U, double *Z);
 /* Z = normals * S^T (or scaled by sdiag), rows of n draws; normals are drawn
- * into work. */
+ * into work (into Z itself when C is diagonal). */
 void fdr_covariance_sample(const fdr_covariance *cov, size_t n, double *Z, fdr_rng *const *rng,
                            double *work);
 

@@ -21,7 +21,6 @@
 #include "fdr.h"
 #include "noise.h"
 
-#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -211,21 +210,13 @@ static void iid_sample(void *state, size_t n, size_t first, long t, const double
 {
     const iid *s = state;
     size_t d = s->cov.d;
-    const double *sd = s->cov.sdiag;
-    double *U = sd ? Z : work;
+    double *U = s->cov.sdiag ? Z : work;
     (void)first;
     (void)t;
     (void)X;
     for (size_t r = 0; r < n; r++)
         s->draw(s, rng[r], U + r * d, d);
-    if (sd) {
-        for (size_t r = 0; r < n; r++)
-            for (size_t i = 0; i < d; i++)
-                Z[r * d + i] *= sd[i];
-        return;
-    }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)d, 1.0, U, (int)d,
-                s->cov.S, (int)d, 0.0, Z, (int)d);
+    fdr_covariance_map(&s->cov, n, U, Z);
 }
 
 /* Copies the constant covariance; returns 1 (it does not depend on x). */

@@ -32,14 +32,21 @@ typedef struct {
     fdr_analysis a;
 } test_run;
 
-static inline void test_run_model(test_run *t, const char *ini, int threads)
+/* Runs the built model m (which t then owns) on `threads` threads. */
+static inline void test_run_built(test_run *t, fdr_model *m, int threads)
 {
-    t->m = test_model(ini);
+    t->m = m;
     cr_assert_eq(fdr_exact_compute(t->m, &t->e), FDR_OK, "%s", fdr_error_message());
     cr_assert_eq(fdr_engine_run(t->m, threads, 0, &t->r), FDR_OK, "%s", fdr_error_message());
     cr_assert_eq(fdr_exact_tensor(t->m, &t->e, t->r->tensor_full, t->r->ntens, t->r->dirs),
                  FDR_OK);
     cr_assert_eq(fdr_analyse(t->m, t->r, &t->e, &t->a), FDR_OK);
+}
+
+/* Builds the model from INI text and runs it. */
+static inline void test_run_model(test_run *t, const char *ini, int threads)
+{
+    test_run_built(t, test_model(ini), threads);
 }
 
 static inline void test_run_free(test_run *t)

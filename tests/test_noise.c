@@ -4,7 +4,9 @@
  * (scalar and tensor) and FDR2 hold for every law on a quadratic and on a
  * quartic, and the Lyapunov references match every constant-C law; bad
  * parameters are rejected naming the key. Sample tolerances are z-scores
- * whose standard errors use each law's own higher moments. */
+ * whose standard errors use each law's own higher moments. Then the
+ * README's "Adding a noise law", tried: a small law defined and registered
+ * only here, checked the same way and run by the engine. */
 #include "helpers.h"
 #include "noise.h"
 #include "rng.h"
@@ -211,21 +213,20 @@ static fdr_model *moment_model(const law_case *lc)
     return test_model(ini);
 }
 
-/* Draws n rows of one law and checks every sample moment whose standard
- * error is finite: means, the covariance entries (error from
+/* Draws n rows of m's law (on moment_model's dense C), whose unit-variance
+ * scalar has the raw moments mz, and checks every sample moment whose
+ * standard error is finite: means, the covariance entries (error from
  * E[x_i^2 x_j^2] = C_ii C_jj + 2 C_ij^2 + k4 sum_k S_ik^2 S_jk^2, k4 the
  * scalar's excess kurtosis) and E (u.xi)^e, e = 1..4, along the top
  * eigenvector of C and a generic direction (errors from E (u.xi)^(2e)).
- * Also checks fdr_noise_moments against the same derivation. */
-static void check_law_moments(const law_case *lc, size_t n)
+ * Also checks fdr_noise_moments against the same derivation (closed_form)
+ * or that it claims no moments (a law it does not know). */
+static void check_moments(const fdr_model *m, const char *law, const double *mz, int closed_form,
+                          size_t n)
 {
-    fdr_model *m = moment_model(lc);
     const double *C = m->noise->C;
-    double S[D * D], V[D * D], U[NDIR * D], mz[KMOM + 1], kap[KMOM + 1];
-    char law[64];
-    snprintf(law, sizeof law, "%s(%g)", lc->type, lc->param);
+    double S[D * D], V[D * D], U[NDIR * D], kap[KMOM + 1];
     factor_of(D, C, S, V);
-    scalar_moments(lc, mz);
     cumulants(mz, kap);
     const double g[D] = {0.6, -0.48, 0.64};
     for (size_t i = 0; i < D; i++) {
@@ -259,7 +260,10 @@ static void check_law_moments(const law_case *lc, size_t n)
                 expect_z(pw[k][e], M[e], M[2 * e] - M[e] * M[e], n, thr, "E(u.xi)^e", law,
                          (size_t)k, (size_t)e);
         int rc = fdr_noise_moments(m->noise, x, U + k * D, &m3, &m4);
-        if (isfinite(M[3]) && isfinite(M[4])) {
+        if (!closed_form) {
+            cr_expect_eq(rc, FDR_EINVAL, "%s: moments claimed for a law noise_iid.c does not know",
+                         law);
+        } else if (isfinite(M[3]) && isfinite(M[4])) {
             cr_expect_eq(rc, FDR_OK, "%s: moments known", law);
             cr_expect(fabs(m3 - M[3]) <= 1e-12 * pow(M[2], 1.5), "%s: m3 %.15g, derived %.15g", law,
                       m3, M[3]);
@@ -269,6 +273,17 @@ static void check_law_moments(const law_case *lc, size_t n)
             cr_expect_eq(rc, FDR_EINVAL, "%s: a moment is infinite, none can be claimed", law);
         }
     }
+}
+
+/* The moment checks for one of the laws[] cases. */
+static void check_law_moments(const law_case *lc, size_t n)
+{
+    fdr_model *m = moment_model(lc);
+    double mz[KMOM + 1];
+    char law[64];
+    snprintf(law, sizeof law, "%s(%g)", lc->type, lc->param);
+    scalar_moments(lc, mz);
+    check_moments(m, law, mz, 1, n);
     fdr_model_free(m);
 }
 
@@ -412,40 +427,47 @@ static const char *quartic =
     "[run]\nreplicas = 64\nsteps = 40000\nseed = 6\n";
 static const char *noise_c = "covariance = spectrum log 1.5 0.3\ncovariance_rotation = random\n";
 
-/* Runs the landscape with the law's [noise] lines and expects every exact
- * relation to hold within its own threshold (vector and tensor relations
- * carry a multiple-comparison adjusted one); on the quadratic with a
- * constant C, every observable and both FDR2 sides match the Lyapunov
- * values within 4 sigma. */
+/* Expects every exact relation of the finished run t to hold within its
+ * own threshold (vector and tensor relations carry a multiple-comparison
+ * adjusted one); on the quadratic with a constant C, every observable and
+ * both FDR2 sides match the Lyapunov values within 4 sigma. law_keys names
+ * the law in messages. */
+static void expect_relations_of(const test_run *t, const char *law_keys, int constant_quadratic)
+{
+    const char *names[] = {"FDR0.grad", "FDR0.v", "FDR1", "FDR1.tensor", "FDR2", "FDR2.F2"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const fdr_relation *r = fdr_analysis_find(&t->a, names[k]);
+        cr_assert_not_null(r, "%s measured", names[k]);
+        cr_expect(fabs(r->z) < r->threshold && isfinite(r->z) && r->diff.err > 0,
+                  "%s: %s z = %.2f (threshold %.2f)", law_keys, r->name, r->z, r->threshold);
+    }
+    cr_expect(fdr_analysis_find(&t->a, "FDR2")->identity, "FDR2 closes on polynomials");
+    cr_assert_eq(t->e.available, constant_quadratic, "%s: exact references %s", law_keys,
+                 t->e.why_not ? t->e.why_not : "available");
+    if (constant_quadratic) {
+        for (int k = 0; k < FDR_NSTATE_OBS; k++) {
+            const fdr_observable *o = &t->a.obs[k];
+            double z = (o->est.val - o->exact) / o->est.err;
+            cr_expect(fabs(z) < 4, "%s: %s %g +- %g, exact %g (z = %.2f)", law_keys, o->key,
+                      o->est.val, o->est.err, o->exact, z);
+        }
+        const fdr_fdr2_terms *f = &t->a.fdr2;
+        double zd = (f->dissipation.val - f->dissipation_exact) / f->dissipation.err;
+        double zf = (f->F[2].val - f->F2_exact) / f->F[2].err;
+        cr_expect(fabs(zd) < 4 && fabs(zf) < 4, "%s: dissipation z = %.2f, F2 z = %.2f", law_keys,
+                  zd, zf);
+    }
+}
+
+/* Runs the landscape with the law's [noise] lines and expects the
+ * relations to hold (expect_relations_of). */
 static void expect_relations(const char *landscape, const char *law_keys, int constant_quadratic)
 {
     char ini[1024];
     snprintf(ini, sizeof ini, "%s[noise]\n%s%s", landscape, law_keys, noise_c);
     test_run t;
     test_run_model(&t, ini, 2);
-    const char *names[] = {"FDR0.grad", "FDR0.v", "FDR1", "FDR1.tensor", "FDR2", "FDR2.F2"};
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        const fdr_relation *r = fdr_analysis_find(&t.a, names[k]);
-        cr_assert_not_null(r, "%s measured", names[k]);
-        cr_expect(fabs(r->z) < r->threshold && isfinite(r->z) && r->diff.err > 0,
-                  "%s: %s z = %.2f (threshold %.2f)", law_keys, r->name, r->z, r->threshold);
-    }
-    cr_expect(fdr_analysis_find(&t.a, "FDR2")->identity, "FDR2 closes on polynomials");
-    cr_assert_eq(t.e.available, constant_quadratic, "%s: exact references %s", law_keys,
-                 t.e.why_not ? t.e.why_not : "available");
-    if (constant_quadratic) {
-        for (int k = 0; k < FDR_NSTATE_OBS; k++) {
-            const fdr_observable *o = &t.a.obs[k];
-            double z = (o->est.val - o->exact) / o->est.err;
-            cr_expect(fabs(z) < 4, "%s: %s %g +- %g, exact %g (z = %.2f)", law_keys, o->key,
-                      o->est.val, o->est.err, o->exact, z);
-        }
-        const fdr_fdr2_terms *f = &t.a.fdr2;
-        double zd = (f->dissipation.val - f->dissipation_exact) / f->dissipation.err;
-        double zf = (f->F[2].val - f->F2_exact) / f->F[2].err;
-        cr_expect(fabs(zd) < 4 && fabs(zf) < 4, "%s: dissipation z = %.2f, F2 z = %.2f", law_keys,
-                  zd, zf);
-    }
+    expect_relations_of(&t, law_keys, constant_quadratic);
     test_run_free(&t);
 }
 
@@ -581,4 +603,169 @@ Test(noise_laws, bundled_models_load_and_bad_overrides_exit_2)
         cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s --set %s: exit %d", files[k][0],
                   files[k][1], WEXITSTATUS(st));
     }
+}
+
+/* ---- the README's "Adding a noise law", tried ----------------------------------------------
+ * A law defined here and registered nowhere: xi = S z with independent two-point scalars,
+ * z = sqrt((1 - p)/p) with probability p and -sqrt(p/(1 - p)) otherwise (mean 0, variance 1,
+ * skewness (1 - 2p)/sqrt(p (1 - p))): rare large kicks one way against frequent small ones the
+ * other. Key p (0 < p < 1, default 0.2) and the shared covariance keys (noise.h) for C = S S^T. */
+
+typedef struct {
+    fdr_covariance cov;
+    double p, up, down; /* z = up with probability p, else -down */
+} twopoint;
+
+/* Reads p and the covariance. */
+static int twopoint_init(void *state, fdr_config *cfg, const fdr_landscape *l)
+{
+    twopoint *s = state;
+    int rc = fdr_config_double(cfg, "noise", "p", 0.2, &s->p);
+    if (rc == FDR_OK && !(s->p > 0 && s->p < 1))
+        rc = fdr_config_error(cfg, "noise", "p", "%g: must be in (0, 1) (a probability)", s->p);
+    if (rc)
+        return rc;
+    s->up = sqrt((1 - s->p) / s->p);
+    s->down = sqrt(s->p / (1 - s->p));
+    return fdr_covariance_parse(&s->cov, cfg, "noise", l);
+}
+
+/* Releases the covariance, also after a failed init. */
+static void twopoint_free(void *state)
+{
+    twopoint *s = state;
+    fdr_covariance_clear(&s->cov);
+}
+
+/* One uniform per coordinate from the replica's own stream, turned into
+ * the two-point scalar and mapped through the factor of C. */
+static void twopoint_sample(void *state, size_t n, size_t first, long t, const double *X,
+                            double *Z, fdr_rng *const *rng, double *work)
+{
+    const twopoint *s = state;
+    size_t d = s->cov.d;
+    double *U = s->cov.sdiag ? Z : work;
+    (void)first, (void)t, (void)X;
+    for (size_t r = 0; r < n; r++) {
+        double *u = U + r * d;
+        fdr_rng_uniform(rng[r], u, d);
+        for (size_t i = 0; i < d; i++)
+            u[i] = u[i] < s->p ? s->up : -s->down;
+    }
+    fdr_covariance_map(&s->cov, n, U, Z);
+}
+
+/* C, constant: returns 1. */
+static int twopoint_covariance(const void *state, const double *x, double *C)
+{
+    const twopoint *s = state;
+    (void)x;
+    memcpy(C, s->cov.C, s->cov.d * s->cov.d * sizeof *C);
+    return 1;
+}
+
+/* Not Gaussian, so no diagonal_std: the engine's fused path would draw
+ * normals in its place. */
+static const fdr_noise_type example_twopoint = {
+    .name = "twopoint",
+    .summary = "test only: independent two-point draws (key p) mapped to covariance C",
+    .size = sizeof(twopoint),
+    .init = twopoint_init,
+    .free = twopoint_free,
+    .sample = twopoint_sample,
+    .covariance = twopoint_covariance,
+};
+
+/* The twin's error: the declared covariance is 1.5 times the one drawn. */
+static int twopoint_covariance_wrong(const void *state, const double *x, double *C)
+{
+    const twopoint *s = state;
+    size_t d = s->cov.d;
+    twopoint_covariance(state, x, C);
+    for (size_t i = 0; i < d * d; i++)
+        C[i] *= 1.5;
+    return 1;
+}
+
+/* Replaces m's noise law by type, built from [noise] text on m's
+ * landscape, every key read: the model's own law only stands in for the
+ * registry entry the type does not have. */
+static void swap_noise(fdr_model *m, const char *ini, const fdr_noise_type *type)
+{
+    fdr_config *c = fdr_config_parse_string(ini, "example.ini");
+    cr_assert_not_null(c, "%s", fdr_error_message());
+    fdr_noise *n = fdr_noise_alloc_type(c, m->land, type);
+    cr_assert_not_null(n, "%s", fdr_error_message());
+    cr_assert_eq(fdr_config_check_unused(c), FDR_OK, "%s", fdr_error_message());
+    fdr_config_free(c);
+    fdr_noise_free(m->noise);
+    m->noise = n;
+}
+
+/* The draws have the law's moments (the checks every registered law
+ * passes; fdr_noise_moments rightly claims none for it), and a bad p is
+ * refused naming the key. */
+Test(noise_laws, example_law_has_its_moments, .timeout = 120)
+{
+    const double p = 0.15, up = sqrt((1 - p) / p), down = sqrt(p / (1 - p));
+    double mz[KMOM + 1];
+    for (int k = 0; k <= KMOM; k++)
+        mz[k] = p * pow(up, k) + (1 - p) * pow(-down, k);
+    cr_assert(fabs(mz[1]) < 1e-15 && fabs(mz[2] - 1) < 1e-15);
+    const law_case gauss = {"gaussian", 0, ""};
+    fdr_model *m = moment_model(&gauss);
+    swap_noise(m, "[noise]\np = 0.15\ncovariance = matrix 2 0.5 0.1\n  0.5 1 -0.3\n  0.1 -0.3 0.5\n",
+               &example_twopoint);
+    cr_assert(m->noise->C && !m->noise->sdiag && !m->noise->caveat);
+    check_moments(m, "twopoint(0.15)", mz, 0, 400000);
+    fdr_model_free(m);
+
+    fdr_config *bad = fdr_config_parse_string("[noise]\np = 1\n", "bad.ini");
+    m = moment_model(&gauss);
+    cr_assert_null(fdr_noise_alloc_type(bad, m->land, &example_twopoint));
+    cr_assert(strstr(fdr_error_message(), "bad.ini:2") && strstr(fdr_error_message(), "p"), "%s",
+              fdr_error_message());
+    fdr_config_free(bad);
+    fdr_model_free(m);
+}
+
+/* Runs the rotated quadratic of the relation tests with the example law
+ * (or its twin) on `threads` threads. */
+static void run_twopoint(test_run *t, const fdr_noise_type *type, int threads)
+{
+    char ini[1024], law[256];
+    snprintf(ini, sizeof ini, "%s[noise]\n%s", quadratic, noise_c);
+    snprintf(law, sizeof law, "[noise]\np = 0.1\n%s", noise_c);
+    fdr_model *m = test_model(ini);
+    swap_noise(m, law, type);
+    test_run_built(t, m, threads);
+}
+
+/* In the engine every relation holds with the example law and every
+ * observable matches its Lyapunov value, bit-identically on one thread and
+ * on two. The twin that declares 1.5 C is caught where C enters: FDR2's
+ * noise-averaged F2 and the exact references (FDR1 needs no C and holds). */
+Test(noise_laws, example_law_runs_in_the_engine, .timeout = 120)
+{
+    test_run t, one;
+    run_twopoint(&t, &example_twopoint, 2);
+    cr_assert_not(t.r->fused);
+    expect_relations_of(&t, "twopoint", 1);
+    run_twopoint(&one, &example_twopoint, 1);
+    cr_assert_eq(memcmp(t.r->bsum, one.r->bsum, t.r->R * FDR_NBATCH * FDR_NOBS * sizeof *t.r->bsum),
+                 0, "one thread and two differ");
+    test_run_free(&one);
+    test_run_free(&t);
+
+    fdr_noise_type twin = example_twopoint;
+    twin.covariance = twopoint_covariance_wrong;
+    run_twopoint(&t, &twin, 2);
+    const fdr_relation *f2 = fdr_analysis_find(&t.a, "FDR2.F2");
+    cr_assert(fabs(f2->z) > 10 && !f2->pass, "a wrong C not caught: FDR2.F2 z = %.2f", f2->z);
+    const fdr_observable *vv = &t.a.obs[FDR_OBS_VV];
+    double z = (vv->est.val - vv->exact) / vv->est.err;
+    cr_assert(fabs(z) > 10, "<v.v> %g +- %g against the exact %g of the declared C (z = %.2f)",
+              vv->est.val, vv->est.err, vv->exact, z);
+    cr_assert_lt(fabs(fdr_analysis_find(&t.a, "FDR1")->z), 4, "FDR1 needs no C");
+    test_run_free(&t);
 }
