@@ -161,12 +161,7 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, fdr_model **mode
 #ifdef _OPENMP
 #pragma omp critical(fdr_sweep_progress)
 #endif
-            {
-                done++;
-                fprintf(stderr, "\rfdrsim sweep: %zu/%zu learning rates done", done, n);
-                if (done == n)
-                    fprintf(stderr, "\n");
-            }
+            spec->progress(spec->progress_ctx, ++done, n);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -717,6 +712,16 @@ int fdr_lr_grid_parse(const char *text, double **lr, size_t *n)
     return FDR_OK;
 }
 
+/* The sweep's progress on stderr, one line rewritten in place and ended
+ * when the last point is done (fdr_sweep_spec.progress; ctx unused). */
+static void show_progress(void *ctx, size_t done, size_t n)
+{
+    (void)ctx;
+    fprintf(stderr, "\rfdrsim sweep: %zu/%zu learning rates done", done, n);
+    if (done == n)
+        fprintf(stderr, "\n");
+}
+
 /* The help text of `fdrsim sweep`. */
 static void sweep_usage(FILE *f)
 {
@@ -872,7 +877,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     char name[256], outdir[FDR_PATH_MAX];
     fdr_config_display_name(argv[optind], name, sizeof name);
     fdr_sweep_spec spec = {argv[optind], NULL, name, sets, nsets, NULL, 0, threads,
-                           !quiet && isatty(STDERR_FILENO)};
+                           !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
     uint64_t seed = 0;
     double model_lr = 0;
     int rc = grid && out ? FDR_OK : model_defaults(&spec, &seed, &model_lr);
