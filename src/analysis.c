@@ -267,15 +267,21 @@ const fdr_relation *fdr_analysis_find(const fdr_analysis *a, const char *name)
 }
 
 /* FDR2 (doc/theory.md section 3): the dissipation against the Taylor terms,
- * the harmonic truncation, and the two estimators of F2. */
+ * the harmonic truncation, and the two estimators of F2. The dissipation's
+ * coefficients come from the optimizer type; one without them leaves FDR2
+ * unmeasured (model.c already refuses fdr2 = on for a type without
+ * heavy-ball coefficients, and every heavy-ball type has them). */
 static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exact *e,
                          fdr_analysis *a)
 {
     fdr_fdr2_terms *t = &a->fdr2;
     int K = m->fdr2_order, deg = m->land->type->degree;
-    double diss[FDR_NOBS] = {0}, c[FDR_NOBS] = {0};
-    diss[FDR_OBS_GSQ] = m->eta_b;
-    diss[FDR_OBS_VG] = -m->momentum;
+    double diss[FDR_NOBS] = {0}, c[FDR_NOBS] = {0}, dc[2];
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    if (!m->opt->dissipation(&op, m->lr, dc))
+        return;
+    diss[FDR_OBS_GSQ] = dc[0];
+    diss[FDR_OBS_VG] = dc[1];
     t->measured = 1;
     t->order = K;
     t->degree = deg;
@@ -296,7 +302,7 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
     memcpy(c, diss, sizeof c);
     c[FDR_OBS_F2] = -1;
     t->residual = fdr_scalar_estimate(r, c);
-    t->dissipation_exact = e->available ? m->eta_b * e->tr.grad_sq - m->momentum * e->tr.v_dot_grad : NAN;
+    t->dissipation_exact = e->available ? dc[0] * e->tr.grad_sq + dc[1] * e->tr.v_dot_grad : NAN;
     t->F2_exact = e->available ? 0.5 * e->tr.v_H_v : NAN;
     /* The series closes exactly once K reaches the polynomial degree. */
     int closes = deg > 0 && deg <= K;

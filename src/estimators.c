@@ -21,9 +21,9 @@ void fdr_limits_clear(fdr_limits *lim)
 int fdr_limits_compute(const fdr_model *m, fdr_limits *lim)
 {
     memset(lim, 0, sizeof *lim);
-    lim->mu = m->momentum;
-    lim->nu = m->dampening;
     lim->opt = m->opt;
+    lim->op = fdr_model_optim_params(m);
+    lim->small = m->opt->small_lr(&lim->op, &lim->k);
     lim->tr_HC = lim->tr_C = NAN;
     const fdr_landscape *l = m->land;
     if (!l->ref_is_min) {
@@ -61,10 +61,9 @@ int fdr_limits_compute(const fdr_model *m, fdr_limits *lim)
         return FDR_EFAIL;
     /* A flat or negative direction at the minimum (H* singular): no
      * stationary state of the harmonic approximation at any lr. */
-    const fdr_optim_params op = fdr_model_optim_params(m);
     double mu, eta_b;
-    lim->harmonic = fdr_lyap_max_stable_lr(lim->w, m->opt, &op) > 0 &&
-                    m->opt->heavy_ball(&op, m->lr, &mu, &eta_b);
+    lim->harmonic = fdr_lyap_max_stable_lr(lim->w, m->opt, &lim->op) > 0 &&
+                    m->opt->heavy_ball(&lim->op, m->lr, &mu, &eta_b);
     if (!lim->harmonic) {
         fdr_lyap_free(lim->w);
         lim->w = NULL;
@@ -85,14 +84,12 @@ double fdr_limit_curvature(const fdr_limits *lim)
 
 double fdr_limit_intercept(const fdr_limits *lim)
 {
-    if (!lim->available)
-        return NAN;
-    return (1 - lim->nu) * (1 - lim->nu) / (1 - lim->mu * lim->mu) * lim->tr_HC / 2;
+    return lim->available && lim->small ? lim->k.k_G * lim->tr_HC : NAN;
 }
 
 double fdr_limit_noise_ball(const fdr_limits *lim, double lr)
 {
-    return lim->available ? lr * (1 - lim->nu) * lim->tr_C / (4 * (1 - lim->mu)) : NAN;
+    return lim->available && lim->small ? lr * lim->k.k_theta * lim->tr_C / 2 : NAN;
 }
 
 void fdr_harmonic_at(fdr_limits *lim, double lr, fdr_harmonic_values *out)
@@ -100,16 +97,16 @@ void fdr_harmonic_at(fdr_limits *lim, double lr, fdr_harmonic_values *out)
     out->G = out->theta_dot_grad = out->loss_excess = out->F2 = NAN;
     /* Checked here rather than left to fdr_lyap_stationary, whose message
      * would be recorded although nothing failed. */
-    const fdr_optim_params op = {.momentum = lim->mu, .dampening = lim->nu};
-    double mu, eta_b;
-    if (!lim->harmonic || !(lr < fdr_lyap_max_stable_lr(lim->w, lim->opt, &op)) ||
-        !lim->opt->heavy_ball(&op, lr, &mu, &eta_b))
+    double mu, eta_b, dc[2];
+    if (!lim->harmonic || !(lr < fdr_lyap_max_stable_lr(lim->w, lim->opt, &lim->op)) ||
+        !lim->opt->heavy_ball(&lim->op, lr, &mu, &eta_b))
         return;
     if (fdr_lyap_stationary(lim->w, eta_b, mu) != FDR_OK)
         return;
     fdr_lyap_traces t;
     fdr_lyap_traces_get(lim->w, &t);
-    out->G = (eta_b * t.grad_sq - lim->mu * t.v_dot_grad) / lr;
+    if (lim->opt->dissipation(&lim->op, lr, dc))
+        out->G = (dc[0] * t.grad_sq + dc[1] * t.v_dot_grad) / lr;
     out->theta_dot_grad = t.theta_dot_grad;
     out->loss_excess = t.loss_excess;
     out->F2 = 0.5 * t.v_H_v;
@@ -117,13 +114,19 @@ void fdr_harmonic_at(fdr_limits *lim, double lr, fdr_harmonic_values *out)
 
 /* ---- one learning rate ---------------------------------------------------- */
 
-/* The coefficients of G = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>
- * over the engine's observables. */
-static void g_coef(const fdr_model *m, double *c)
+/* The coefficients of G = D / eta over the engine's observables, D the
+ * optimizer's dissipation (for sgd, G = (1 - nu) <|grad f|^2> - (mu / eta)
+ * <v . grad f>). Returns 0 when the type has none. */
+static int g_coef(const fdr_model *m, double *c)
 {
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double dc[2];
     memset(c, 0, FDR_NOBS * sizeof *c);
-    c[FDR_OBS_GSQ] = 1 - m->dampening;
-    c[FDR_OBS_VG] = -m->momentum / m->lr;
+    if (!m->opt->dissipation(&op, m->lr, dc))
+        return 0;
+    c[FDR_OBS_GSQ] = dc[0] / m->lr;
+    c[FDR_OBS_VG] = dc[1] / m->lr;
+    return 1;
 }
 
 /* The estimate of <O_k> for one observable k. */
@@ -137,15 +140,21 @@ static fdr_est single(const fdr_result *r, int k)
 int fdr_point_measure(const fdr_model *m, const fdr_result *r, const fdr_limits *lim,
                       const fdr_harmonic_values *hv, fdr_point *p)
 {
-    double eta = m->lr, mu = m->momentum, nu = m->dampening;
-    double kh = 2 * (1 - mu * mu) / ((1 - nu) * (1 - nu)), kc = (1 + mu) / (1 - nu);
+    double eta = m->lr;
+    /* The estimators' factors, NAN (so the estimators are unavailable) when
+     * the optimizer has no small-lr limits. */
+    double kh = lim->small ? 1 / lim->k.k_G : NAN;
+    double kc = lim->small ? lim->k.k_theta / lim->k.k_G : NAN;
     double cg[FDR_NOBS], c[FDR_NOBS];
     memset(p, 0, sizeof *p);
     p->lr = eta;
-    p->momentum = mu;
-    p->dampening = nu;
+    p->momentum = m->momentum;
+    p->dampening = m->dampening;
     p->seed = m->seed;
-    g_coef(m, cg);
+    if (!g_coef(m, cg))
+        return fdr_error(FDR_EINVAL, "optimizer '%s' has no dissipation in terms of <|grad f|^2> "
+                                     "and <v . grad f>, so G(eta) is not available",
+                         m->opt->name);
     p->G = fdr_scalar_estimate(r, cg);
     p->theta_dot_grad = single(r, FDR_OBS_OL);
     p->loss_excess = single(r, FDR_OBS_LOSS);
@@ -196,7 +205,7 @@ int fdr_point_measure(const fdr_model *m, const fdr_result *r, const fdr_limits 
             }
         }
     }
-    int ok = isfinite(p->G.val) && p->G.err > 0 && isfinite(p->curvature.val);
+    int ok = isfinite(p->G.val) && p->G.err > 0 && isfinite(ratio);
     return ok ? FDR_OK
               : fdr_error(FDR_EINVAL, "G or <theta . grad f> has no finite estimate with a "
                                       "positive error bar (is the noise zero?)");
@@ -342,13 +351,14 @@ void fdr_sweep_fit_clear(fdr_sweep_fit *f)
     memset(f, 0, sizeof *f);
 }
 
-/* The formulas shown next to each estimator. */
-static const char W_HESS[] = "2 (1 - mu^2) / (1 - nu)^2 G / eta -> Tr(H* C*)";
-static const char W_CURV[] = "(1 + mu) / (1 - nu) G / <theta . grad f> -> Tr(H* C*) / Tr(C*)";
-static const char W_BALL[] = "<f> - f* -> eta (1 - nu) Tr(C*) / (4 (1 - mu))";
+/* The formulas shown next to each estimator; those with the optimizer's
+ * factors come from its small_lr (optim.h), or say that they are missing. */
+static const char W_NONE[] = "not available: the optimizer has no small-learning-rate limits";
+static const char W_BALL_NONE[] =
+    "<f> - f* (its eta -> 0 limit needs the optimizer's small-learning-rate limits)";
+static const char W_A1_NONE[] = "a1 of G = a1 eta + a2 eta^2 + a3 eta^3 (its eta -> 0 limit "
+                                "needs the optimizer's small-learning-rate limits)";
 static const char W_ANH[] = "G - F2 / eta against (F3 + F4 + ...) / eta (FDR2)";
-static const char W_A1[] =
-    "a1 of G = a1 eta + a2 eta^2 + a3 eta^3 -> (1 - nu)^2 / (1 - mu^2) Tr(H* C*) / 2";
 static const char W_K0[] = "k0 of curvature = k0 + k1 eta + k2 eta^2 -> Tr(H* C*) / Tr(C*)";
 static const char W_B2[] =
     "b2 of G - F2 / eta = b2 eta^2 + b3 eta^3, against the same fit of (F3 + F4 + ...) / eta";
@@ -383,10 +393,18 @@ int fdr_sweep_fit_compute(const fdr_point *pts, size_t n, const fdr_limits *lim,
         e[i] = pts[i].curvature.err;
         ex[i] = pts[i].curvature_exact;
     }
-    if (rc == FDR_OK)
+    /* Without the optimizer's factors there is no curvature to fit: its
+     * coefficients stay NAN (unavailable). */
+    if (rc == FDR_OK && lim->small) {
         rc = fdr_fit_poly(n, x, y, e, 3, kpow, &out->curv);
+    } else {
+        for (size_t j = 0; j < FDR_FIT_MAX; j++)
+            out->curv.c[j] = out->curv.err[j] = NAN;
+        out->curv.chisq = NAN;
+    }
     out->curvature_exact = fdr_limit_curvature(lim);
-    out->curvature_exact_finite = rc == FDR_OK ? fdr_fit_apply(&out->curv, 0, ex) : NAN;
+    out->curvature_exact_finite =
+        rc == FDR_OK && lim->small ? fdr_fit_apply(&out->curv, 0, ex) : NAN;
     if (rc == FDR_OK && out->have_anh) {
         for (size_t i = 0; i < n; i++) {
             y[i] = pts[i].anharmonic.val;
@@ -413,15 +431,19 @@ int fdr_sweep_fit_compute(const fdr_point *pts, size_t n, const fdr_limits *lim,
         fdr_sweep_fit_clear(out);
         return rc;
     }
+    const char *w_hess = lim->small ? lim->k.hessian : W_NONE;
+    const char *w_curv = lim->small ? lim->k.curvature : W_NONE;
+    const char *w_ball = lim->small ? lim->k.noise_ball : W_BALL_NONE;
+    const char *w_a1 = lim->small ? lim->k.intercept : W_A1_NONE;
     /* Per learning rate: the three direct estimators and the anharmonic part. */
     for (size_t i = 0; i < n; i++) {
         const fdr_point *p = &pts[i];
-        grade(out, "hessian_magnitude", W_HESS, p->lr, p->hessian, fdr_limit_hessian(lim), 0,
+        grade(out, "hessian_magnitude", w_hess, p->lr, p->hessian, fdr_limit_hessian(lim), 0,
               p->hessian.err, p->hessian_exact);
-        grade(out, "curvature", W_CURV, p->lr, p->curvature, fdr_limit_curvature(lim), 0,
+        grade(out, "curvature", w_curv, p->lr, p->curvature, fdr_limit_curvature(lim), 0,
               p->curvature.err, p->curvature_exact);
         if (lim->available)
-            grade(out, "noise_ball", W_BALL, p->lr, p->loss_excess,
+            grade(out, "noise_ball", w_ball, p->lr, p->loss_excess,
                   fdr_limit_noise_ball(lim, p->lr), 0, p->loss_excess.err, p->loss_excess_exact);
         if (p->order)
             grade(out, "anharmonic", W_ANH, p->lr, p->anharmonic, p->anharmonic_terms.val,
@@ -429,10 +451,10 @@ int fdr_sweep_fit_compute(const fdr_point *pts, size_t n, const fdr_limits *lim,
     }
     /* Fitted: the eta -> 0 intercepts and the anharmonic coefficients. */
     fdr_est a1 = {out->G.c[0], out->G.err[0]};
-    grade(out, "intercept_a1", W_A1, NAN, a1, out->a1_exact, 0, a1.err, out->a1_exact_finite);
+    grade(out, "intercept_a1", w_a1, NAN, a1, out->a1_exact, 0, a1.err, out->a1_exact_finite);
     fdr_est k0 = {out->curv.c[0], out->curv.err[0]};
-    grade(out, "curvature_limit", W_K0, NAN, k0, out->curvature_exact, 0, k0.err,
-          out->curvature_exact_finite);
+    grade(out, "curvature_limit", lim->small ? W_K0 : W_NONE, NAN, k0, out->curvature_exact, 0,
+          k0.err, out->curvature_exact_finite);
     if (out->have_anh) {
         for (size_t j = 0; j < 2; j++) {
             fdr_est b = {out->anh.c[j], out->anh.err[j]};

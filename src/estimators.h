@@ -17,7 +17,12 @@
  * the paper's forms; they follow from the leading order of the stationary
  * covariance, <v v^T> = eta_b^2 C* / (1 - mu^2), H* S + S H* = eta_b C* /
  * (1 - mu), and were checked against the exact Lyapunov solution to 1e-6
- * relative at eta = 1e-6 (tests/test_sweep.c keeps that check).
+ * relative at eta = 1e-6 (tests/test_sweep.c keeps that check). Nothing
+ * here writes them: G's coefficients come from the optimizer type's
+ * dissipation and the factors from its small_lr (optim.h), in whose terms
+ * the estimators are G / (k_G eta), (k_theta / k_G) G / <theta . grad f>,
+ * eta k_theta Tr(C*) / 2 and k_G Tr(H* C*). A type without small_lr leaves
+ * the estimators that need its factors unavailable (NAN), never guessed.
  *
  * The anharmonic part of G is what the harmonic term leaves over,
  * A(eta) = G - F2 / eta; by FDR2 it equals (F3 + F4 + ...) / eta exactly,
@@ -42,8 +47,10 @@ typedef struct {
                             noise independent from step to step) */
     int harmonic;        /* the harmonic approximation has a stationary state (H* > 0) */
     double tr_HC, tr_C;  /* Tr(H* C*), Tr(C*) */
-    double mu, nu;       /* momentum and dampening */
     const fdr_optimizer_type *opt; /* the model's optimizer */
+    fdr_optim_params op;           /* and its hyperparameters other than lr */
+    int small;                     /* the type has small-lr limits (opt->small_lr) */
+    fdr_small_lr k;                /* they, when small */
     fdr_lyap *w;         /* harmonic approximation, NULL if !harmonic */
 } fdr_limits;
 
@@ -52,7 +59,9 @@ typedef struct {
 int fdr_limits_compute(const fdr_model *m, fdr_limits *lim);
 void fdr_limits_clear(fdr_limits *lim);
 
-/* The eta -> 0 limits listed at the top of this file (NAN if unavailable). */
+/* The eta -> 0 limits listed at the top of this file (NAN if unavailable:
+ * no known minimum, or, for the intercept and the noise ball, no small-lr
+ * factors of the optimizer). */
 double fdr_limit_hessian(const fdr_limits *lim);
 double fdr_limit_curvature(const fdr_limits *lim);
 double fdr_limit_intercept(const fdr_limits *lim);
@@ -64,8 +73,8 @@ typedef struct {
     double G, theta_dot_grad, loss_excess, F2;
 } fdr_harmonic_values;
 
-/* Solves the harmonic approximation at lr (momentum and dampening from lim).
- * Not thread-safe: it uses lim's workspace. */
+/* Solves the harmonic approximation at lr (the optimizer from lim; G needs
+ * its dissipation). Not thread-safe: it uses lim's workspace. */
 void fdr_harmonic_at(fdr_limits *lim, double lr, fdr_harmonic_values *out);
 
 /* Everything the sweep records at one learning rate. Errors are 1 sigma
@@ -81,8 +90,8 @@ typedef struct {
     fdr_est anharmonic;          /* A = G - F2 / eta */
     fdr_est anharmonic_terms;    /* T = (F3 + ... + F_order) / eta */
     fdr_est anharmonic_diff;     /* A - T, from per-unit differences (FDR2 / eta) */
-    fdr_est hessian;             /* 2 (1 - mu^2) / (1 - nu)^2 G / eta */
-    fdr_est curvature;           /* (1 + mu) / (1 - nu) G / <theta . grad f> */
+    fdr_est hessian;             /* G / (k_G eta) */
+    fdr_est curvature;           /* (k_theta / k_G) G / <theta . grad f> */
     /* Exact stationary values at this lr (quadratic with constant noise). */
     double G_exact, theta_dot_grad_exact, loss_excess_exact, F_exact[FDR_KMAX + 1];
     double hessian_exact, curvature_exact;
@@ -92,7 +101,9 @@ typedef struct {
 } fdr_point;
 
 /* Fills p from one finished run of model m. The exact and harmonic values
- * come from hv (NULL when unknown), exact only if lim->exact. */
+ * come from hv (NULL when unknown), exact only if lim->exact; hessian and
+ * curvature are NAN when lim has no small-lr factors. FDR_EINVAL with a
+ * message when m's optimizer has no dissipation coefficients (no G). */
 int fdr_point_measure(const fdr_model *m, const fdr_result *r, const fdr_limits *lim,
                       const fdr_harmonic_values *hv, fdr_point *p);
 

@@ -26,6 +26,25 @@ typedef struct {
     double dampening; /* nu */
 } fdr_optim_params;
 
+/* The leading order, as lr -> 0, of the stationary state near a minimum
+ * theta* with Hessian H* > 0 and constant noise covariance C*
+ * (doc/theory.md section 4), with G = D / lr the dissipation D of FDR2 per
+ * unit learning rate:
+ *     <theta . grad f> = lr k_theta Tr(C*) + O(lr^2),
+ *     G                = lr k_G Tr(H* C*) + O(lr^2),
+ * so that G / (k_G lr) -> Tr(H* C*), (k_theta / k_G) G / <theta . grad f>
+ * -> Tr(H* C*) / Tr(C*), <f> - f* -> lr k_theta Tr(C*) / 2 (on the harmonic
+ * approximation <f> - f* = <theta . grad f> / 2) and the fit G = a1 lr + ...
+ * has a1 -> k_G Tr(H* C*). The strings are those four estimators written
+ * in the type's hyperparameters, for the output. */
+typedef struct {
+    double k_theta, k_G;
+    const char *hessian;    /* "... G / eta -> Tr(H* C*)" */
+    const char *curvature;  /* "... G / <theta . grad f> -> Tr(H* C*) / Tr(C*)" */
+    const char *noise_ball; /* "<f> - f* -> ..." */
+    const char *intercept;  /* "a1 of G = a1 eta + a2 eta^2 + a3 eta^3 -> ..." */
+} fdr_small_lr;
+
 typedef struct {
     const char *name;    /* [optimizer] type */
     const char *summary; /* one line for `fdrsim list` */
@@ -51,6 +70,22 @@ typedef struct {
     /* The factor c of the first relation, <theta . grad f> = c <|v|^2>, at
      * stationarity for learning rate lr. */
     double (*fdr1_factor)(const fdr_optim_params *p, double lr);
+
+    /* The dissipation side of FDR2, D = -<grad f(theta) . w> with w = E[v' |
+     * theta, v] the noise-free step (doc/theory.md section 3), at learning
+     * rate lr: when w is linear in v and grad f, w = a v - b grad f, D is
+     * b <|grad f|^2> - a <v . grad f>; then sets c[0] = b and c[1] = -a (the
+     * coefficients of <|grad f|^2> and <v . grad f>) and returns 1. Returns 0
+     * when D is no combination of those two averages (a preconditioner puts
+     * <grad f^T P grad f> in it); FDR2 and the sweep's G(eta) are then not
+     * available. A heavy-ball type has c = (eta_b, -mu). */
+    int (*dissipation)(const fdr_optim_params *p, double lr, double c[2]);
+
+    /* Fills *k with the small-learning-rate limits above and returns 1, or
+     * returns 0 when they do not have that form (an adaptive or
+     * preconditioned type, whose limits involve Tr(P C*)): the sweep then
+     * reports those estimators as unavailable. */
+    int (*small_lr)(const fdr_optim_params *p, fdr_small_lr *k);
 
     /* The linearised step along one eigen-direction of the Hessian, of
      * eigenvalue h, on a quadratic with additive noise xi of variance c in

@@ -89,8 +89,18 @@ static int check_grid(const fdr_sweep_spec *spec, const fdr_sweep *s)
                              "%s: --lr: the learning rate %s makes the exact dynamics unstable "
                              "(no stationary state); the largest stable learning rate for "
                              "[optimizer] momentum %g and dampening %g is %s",
-                             s->m->source, lr, s->lim.mu, s->lim.nu, max);
+                             s->m->source, lr, s->m->momentum, s->m->dampening, max);
     }
+    /* G(eta) is the dissipation per unit eta: without it there is nothing to fit. */
+    const fdr_optim_params op = fdr_model_optim_params(s->m);
+    double dc[2];
+    for (size_t p = 0; p < spec->n; p++)
+        if (!s->m->opt->dissipation(&op, spec->lr[p], dc))
+            return fdr_error(FDR_EINVAL,
+                             "%s: [optimizer] type %s has no dissipation in terms of "
+                             "<|grad f|^2> and <v . grad f> at lr %g, so a sweep cannot measure "
+                             "G(eta)",
+                             s->m->source, s->m->opt->name, spec->lr[p]);
     return FDR_OK;
 }
 
@@ -151,12 +161,7 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, fdr_model **mode
 #ifdef _OPENMP
 #pragma omp critical(fdr_sweep_progress)
 #endif
-            {
-                done++;
-                fprintf(stderr, "\rfdrsim sweep: %zu/%zu learning rates done", done, n);
-                if (done == n)
-                    fprintf(stderr, "\n");
-            }
+            spec->progress(spec->progress_ctx, ++done, n);
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -326,9 +331,13 @@ void fdr_sweep_table(FILE *f, const fdr_sweep *s)
             fit->G.chisq, fit->G.dof);
     for (int j = 0; j < 3; j++)
         fprintf(f, "  a%d = %.6g +- %.2g\n", j + 1, fit->G.c[j], fit->G.err[j]);
-    fprintf(f, "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees of "
-               "freedom\n",
-            fit->curv.chisq, fit->curv.dof);
+    if (s->lim.small)
+        fprintf(f, "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees of "
+                   "freedom\n",
+                fit->curv.chisq, fit->curv.dof);
+    else
+        fprintf(f, "no curvature fit: optimizer '%s' has no small-learning-rate limits\n",
+                m->opt->name);
     if (fit->have_anh)
         fprintf(f, "fit G - F2/eta = b2 eta^2 + b3 eta^3: chi^2 = %.3g for %ld degrees of "
                    "freedom\n",
@@ -366,7 +375,8 @@ static int write_dat(FILE *f, const void *ctx)
     const fdr_sweep *s = w->s;
     const fdr_sweep_fit *fit = &s->fit;
     const fdr_model *m = s->m;
-    double kh = 2 * (1 - m->momentum * m->momentum) / ((1 - m->dampening) * (1 - m->dampening));
+    /* The Hessian factor 1 / k_G of the optimizer's small-lr limits (nan without them). */
+    double kh = s->lim.small ? 1 / s->lim.k.k_G : NAN;
     header(f, w, "G(eta) over learning rates, with the fits (errors 1 sigma; nan: unknown)");
     fprintf(f, "# G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; momentum %.17g, "
                "dampening %.17g\n",
@@ -702,6 +712,16 @@ int fdr_lr_grid_parse(const char *text, double **lr, size_t *n)
     return FDR_OK;
 }
 
+/* The sweep's progress on stderr, one line rewritten in place and ended
+ * when the last point is done (fdr_sweep_spec.progress; ctx unused). */
+static void show_progress(void *ctx, size_t done, size_t n)
+{
+    (void)ctx;
+    fprintf(stderr, "\rfdrsim sweep: %zu/%zu learning rates done", done, n);
+    if (done == n)
+        fprintf(stderr, "\n");
+}
+
 /* The help text of `fdrsim sweep`. */
 static void sweep_usage(FILE *f)
 {
@@ -857,7 +877,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     char name[256], outdir[FDR_PATH_MAX];
     fdr_config_display_name(argv[optind], name, sizeof name);
     fdr_sweep_spec spec = {argv[optind], NULL, name, sets, nsets, NULL, 0, threads,
-                           !quiet && isatty(STDERR_FILENO)};
+                           !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
     uint64_t seed = 0;
     double model_lr = 0;
     int rc = grid && out ? FDR_OK : model_defaults(&spec, &seed, &model_lr);

@@ -34,7 +34,12 @@ typedef struct {
     const double *lr;      /* the learning rates, increasing, all > 0 */
     size_t n;              /* at least 3 (the fit of G has three coefficients) */
     int threads;           /* points run in parallel on this many threads; 0: OpenMP's default */
-    int progress;          /* report finished points on stderr */
+    /* Called once per finished point with the count of points done so far
+     * and n: one call at a time, from whichever thread finished the point,
+     * done rising from 1 to n. NULL: no report (the library never prints;
+     * the CLI passes a function that does). */
+    void (*progress)(void *ctx, size_t done, size_t n);
+    void *progress_ctx;    /* passed to progress */
 } fdr_sweep_spec;
 
 typedef struct {

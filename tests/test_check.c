@@ -276,7 +276,7 @@ Test(check, sweeps_compare_points_and_fits)
     static const double lr[] = {0.02, 0.05, 0.1, 0.2};
     char text[2048];
     snprintf(text, sizeof text, "%s[run]\nreplicas = 16\nsteps = 4000\n", MODEL);
-    fdr_sweep_spec spec = {NULL, text, "check", NULL, 0, lr, 4, 2, 0};
+    fdr_sweep_spec spec = {.text = text, .name = "check", .lr = lr, .n = 4, .threads = 2};
     fdr_sweep *s;
     fdr_error_clear();
     cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());

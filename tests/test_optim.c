@@ -6,6 +6,7 @@
  * the README's "Adding an optimizer", tried: a small type defined and
  * registered only here, run by the engine. */
 #include "helpers.h"
+#include "estimators.h"
 #include "lyapunov.h"
 #include "optim.h"
 
@@ -48,6 +49,26 @@ static double buf_fdr1_factor(const fdr_optim_params *p, double lr)
     return (1 + p->momentum) / (2 * lr * (1 - p->dampening));
 }
 
+/* The noise-free step is -eta (mu buf + (1 - nu) g) = mu v - eta (1 - nu) g. */
+static int buf_dissipation(const fdr_optim_params *p, double lr, double c[2])
+{
+    c[0] = lr * (1 - p->dampening);
+    c[1] = -p->momentum;
+    return 1;
+}
+
+static int buf_small_lr(const fdr_optim_params *p, fdr_small_lr *k)
+{
+    double mu = p->momentum, nu = p->dampening;
+    k->k_theta = (1 - nu) / (2 * (1 - mu));
+    k->k_G = (1 - nu) * (1 - nu) / (2 * (1 - mu * mu));
+    k->hessian = "2 (1 - mu^2) / (1 - nu)^2 G / eta -> Tr(H* C*)";
+    k->curvature = "(1 + mu) / (1 - nu) G / <theta . grad f> -> Tr(H* C*) / Tr(C*)";
+    k->noise_ball = "<f> - f* -> eta (1 - nu) Tr(C*) / (4 (1 - mu))";
+    k->intercept = "a1 -> (1 - nu)^2 / (1 - mu^2) Tr(H* C*) / 2";
+    return 1;
+}
+
 static int buf_linear_map(const fdr_optim_params *p, double lr, double h, double A[4],
                           double b[2])
 {
@@ -74,6 +95,8 @@ static const fdr_optimizer_type example_buffered = {
     .heavy_ball = buf_heavy_ball,
     .update_block = buf_update_block,
     .fdr1_factor = buf_fdr1_factor,
+    .dissipation = buf_dissipation,
+    .small_lr = buf_small_lr,
     .linear_map = buf_linear_map,
     .max_stable_lr = buf_max_stable_lr,
 };
@@ -137,7 +160,8 @@ Test(optim, registry_lookup_and_names)
         cr_assert_eq(fdr_optimizer_type_find((*t)->name), *t);
         cr_assert_not_null(strstr(names, (*t)->name), "'%s' not in '%s'", (*t)->name, names);
         cr_assert((*t)->summary && (*t)->update_block && (*t)->fdr1_factor &&
-                      (*t)->linear_map && (*t)->max_stable_lr && (*t)->heavy_ball,
+                      (*t)->linear_map && (*t)->max_stable_lr && (*t)->heavy_ball &&
+                      (*t)->dissipation && (*t)->small_lr,
                   "%s: a member is missing", (*t)->name);
     }
     cr_assert_null(fdr_optimizer_type_find("adam"));
@@ -215,6 +239,100 @@ Test(optim, heavy_ball_map_matches_the_closed_form)
                           (*t)->name, p->momentum, p->dampening, H, S[0], S[1], S[2], xx, xv, vv);
             }
     cr_assert(seen, "no heavy-ball type registered");
+}
+
+/* The dissipation is -<grad f . w> with w the noise-free row of the map,
+ * w = A[2] x + A[3] v, for every state: c[0] h = -A[2] and c[1] = -A[3]. At
+ * stationarity on a quadratic it equals F2 = h <v^2> / 2 (FDR2 closes at
+ * k = 2), which catches a wrong factor that the map would share. */
+Test(optim, dissipation_matches_the_map_and_closes_fdr2)
+{
+    for (const fdr_optimizer_type *const *t = all_types(); *t; t++)
+        for (size_t k = 0; k < NPARAMS; k++)
+            for (size_t i = 0; i < NCURV; i++) {
+                const fdr_optim_params *p = &PARAMS[k];
+                double h = CURV[i], lr = 0.3 * (*t)->max_stable_lr(p, h, h), A[4], b[2], c[2],
+                       S[3];
+                cr_assert((*t)->dissipation(p, lr, c), "%s: no dissipation", (*t)->name);
+                cr_assert((*t)->linear_map(p, lr, h, A, b));
+                cr_assert(fabs(c[0] * h + A[2]) <= 1e-15 * fabs(A[2]) &&
+                              fabs(c[1] + A[3]) <= 1e-15 * fabs(A[3]),
+                          "%s mu %g nu %g h %g: dissipation (%.17g, %.17g), map row (%.17g, "
+                          "%.17g)",
+                          (*t)->name, p->momentum, p->dampening, h, c[0], c[1], A[2], A[3]);
+                map_stationary(A, b, 1.3, S);
+                double D = c[0] * h * h * S[0] + c[1] * h * S[1], F2 = h * S[2] / 2;
+                cr_assert(fabs(D - F2) <= 1e-9 * F2, "%s mu %g nu %g h %g: D = %.17g, F2 = %.17g",
+                          (*t)->name, p->momentum, p->dampening, h, D, F2);
+            }
+}
+
+/* sgd's coefficients are the heavy-ball formulas of doc/theory.md sections
+ * 3 and 4, every heavy-ball type's dissipation is (eta_b, -mu), and the
+ * buffered example, the same dynamics kept differently, gives sgd's values. */
+Test(optim, sgd_factors_are_the_heavy_ball_formulas)
+{
+    for (size_t k = 0; k < NPARAMS; k++) {
+        const fdr_optim_params *p = &PARAMS[k];
+        double mu = p->momentum, nu = p->dampening, lr = 0.07, c[2], e[2];
+        fdr_small_lr ks, ke;
+        cr_assert(fdr_optim_sgd.dissipation(p, lr, c) && fdr_optim_sgd.small_lr(p, &ks));
+        cr_assert(c[0] == lr * (1 - nu) && c[1] == -mu, "mu %g nu %g: (%.17g, %.17g)", mu, nu,
+                  c[0], c[1]);
+        cr_assert_float_eq(ks.k_theta, (1 - nu) / (2 * (1 - mu)), 1e-15 * ks.k_theta);
+        cr_assert_float_eq(ks.k_G, (1 - nu) * (1 - nu) / (2 * (1 - mu * mu)), 1e-15 * ks.k_G);
+        /* The estimators' factors, as estimators.h writes them. */
+        cr_assert_float_eq(1 / ks.k_G, 2 * (1 - mu * mu) / ((1 - nu) * (1 - nu)),
+                           1e-15 / ks.k_G);
+        cr_assert_float_eq(ks.k_theta / ks.k_G, (1 + mu) / (1 - nu), 1e-15 * (1 + mu) / (1 - nu));
+        cr_assert(example_buffered.dissipation(p, lr, e) && example_buffered.small_lr(p, &ke));
+        cr_assert(e[0] == c[0] && e[1] == c[1] && ke.k_theta == ks.k_theta && ke.k_G == ks.k_G,
+                  "mu %g nu %g: the buffered example differs from sgd", mu, nu);
+        for (const fdr_optimizer_type *const *t = all_types(); *t; t++) {
+            double m, eta_b;
+            if (!(*t)->heavy_ball(p, lr, &m, &eta_b))
+                continue;
+            cr_assert((*t)->dissipation(p, lr, c) && c[0] == eta_b && c[1] == -m,
+                      "%s: dissipation (%.17g, %.17g) is not (eta_b, -mu) = (%.17g, %.17g)",
+                      (*t)->name, c[0], c[1], eta_b, -m);
+        }
+    }
+}
+
+/* At small lr the map's stationary state has <theta . grad f> = h <x^2>
+ * -> lr k_theta c and G = D / lr -> lr k_G h c, approached linearly in lr:
+ * the distance is below 1e-3 at 1e-5 of the stability limit and shrinks
+ * about tenfold from 1e-4. */
+Test(optim, small_lr_limits_match_the_maps_stationary_state)
+{
+    int seen = 0;
+    for (const fdr_optimizer_type *const *t = all_types(); *t; t++)
+        for (size_t k = 0; k < NPARAMS; k++)
+            for (size_t i = 0; i < NCURV; i++) {
+                const fdr_optim_params *p = &PARAMS[k];
+                fdr_small_lr ks;
+                if (!(*t)->small_lr(p, &ks))
+                    continue;
+                seen = 1;
+                double h = CURV[i], cn = 1.3, dev[2][2];
+                for (int j = 0; j < 2; j++) {
+                    double lr = (j ? 1e-5 : 1e-4) * (*t)->max_stable_lr(p, h, h), A[4], b[2],
+                           c[2], S[3];
+                    cr_assert((*t)->linear_map(p, lr, h, A, b) && (*t)->dissipation(p, lr, c));
+                    map_stationary(A, b, cn, S);
+                    double G = (c[0] * h * h * S[0] + c[1] * h * S[1]) / lr;
+                    dev[j][0] = fabs(h * S[0] / (lr * cn) / ks.k_theta - 1);
+                    dev[j][1] = fabs(G / (lr * h * cn) / ks.k_G - 1);
+                }
+                for (int q = 0; q < 2; q++) {
+                    double ratio = dev[0][q] / dev[1][q];
+                    cr_assert(dev[1][q] < 1e-3 && ratio > 8 && ratio < 12,
+                              "%s mu %g nu %g h %g: %s off by %g at 1e-5, ratio %g", (*t)->name,
+                              p->momentum, p->dampening, h, q ? "k_G" : "k_theta", dev[1][q],
+                              ratio);
+                }
+            }
+    cr_assert(seen, "no type with small-lr limits");
 }
 
 /* update_block, simulated on f = h x^2 / 2 with Gaussian noise of variance
@@ -297,6 +415,133 @@ Test(optim, example_type_runs_in_the_engine)
     double z = (vv->est.val - vv_exact) / vv->est.err;
     cr_assert_lt(fabs(z), 4, "<v.v> = %g +- %g, exact %g", vv->est.val, vv->est.err, vv_exact);
     test_run_free(&t);
+}
+
+/* sgd's dissipation, doubled: a type whose FDR2 side differs. */
+static int doubled_dissipation(const fdr_optim_params *p, double lr, double c[2])
+{
+    fdr_optim_sgd.dissipation(p, lr, c);
+    c[0] *= 2;
+    c[1] *= 2;
+    return 1;
+}
+
+/* FDR2's dissipation side is the type's: the same run analysed with a type
+ * that differs from sgd only in its dissipation gives twice the dissipation
+ * (measured and exact) and a failing FDR2, where sgd's closes. */
+Test(optim, fdr2_dissipation_comes_from_the_type)
+{
+    static const char ini[] = "[landscape]\ntype = quadratic\ndim = 3\nspectrum = log 0.5 2\n"
+                              "[noise]\ntype = gaussian\ncovariance = isotropic 1\n"
+                              "[optimizer]\nlr = 0.1\nmomentum = 0.5\ndampening = 0.2\n"
+                              "[run]\nreplicas = 32\nsteps = 4000\nseed = 5\n";
+    test_run t;
+    test_run_model(&t, ini, 1);
+    const fdr_relation *ok = fdr_analysis_find(&t.a, "FDR2.harmonic");
+    cr_assert_not_null(ok);
+    cr_assert_lt(fabs(ok->z), 4, "sgd: FDR2.harmonic z = %g", ok->z);
+    fdr_est d1 = t.a.fdr2.dissipation;
+    double x1 = t.a.fdr2.dissipation_exact;
+    cr_assert(isfinite(x1) && d1.err > 0);
+    fdr_optimizer_type other = fdr_optim_sgd;
+    other.dissipation = doubled_dissipation;
+    t.m->opt = &other;
+    fdr_analysis b;
+    cr_assert_eq(fdr_analyse(t.m, t.r, &t.e, &b), FDR_OK);
+    cr_assert(b.fdr2.measured);
+    cr_assert_float_eq(b.fdr2.dissipation.val, 2 * d1.val, 1e-12 * fabs(d1.val));
+    cr_assert_float_eq(b.fdr2.dissipation_exact, 2 * x1, 1e-12 * fabs(x1));
+    const fdr_relation *bad = fdr_analysis_find(&b, "FDR2.harmonic");
+    cr_assert_gt(fabs(bad->z), 4, "a doubled dissipation still closes: z = %g", bad->z);
+    fdr_analysis_clear(&b);
+    t.m->opt = &fdr_optim_sgd;
+    test_run_free(&t);
+}
+
+static int no_small_lr(const fdr_optim_params *p, fdr_small_lr *k)
+{
+    (void)p, (void)k;
+    return 0;
+}
+
+static int no_dissipation(const fdr_optim_params *p, double lr, double c[2])
+{
+    (void)p, (void)lr, (void)c;
+    return 0;
+}
+
+/* A type that cannot give the small-lr factors leaves the estimators that
+ * need them unavailable (NAN, said so in their description), while G, its
+ * fit and the estimators free of the factors stay as with sgd; one without
+ * a dissipation has no G at all and is refused. */
+Test(optim, estimators_without_the_types_factors_are_unavailable)
+{
+    static const double lr[] = {0.02, 0.04, 0.08, 0.16};
+    fdr_optimizer_type nosmall = fdr_optim_sgd, nodiss = fdr_optim_sgd;
+    nosmall.small_lr = no_small_lr;
+    nodiss.dissipation = no_dissipation;
+    fdr_point with[4], without[4];
+    fdr_limits lw, lo;
+    for (int i = 0; i < 4; i++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[landscape]\ntype = quadratic\ndim = 3\nspectrum = log 0.5 2\n[noise]\n"
+                 "type = gaussian\ncovariance = isotropic 1\n[optimizer]\nlr = %g\n"
+                 "momentum = 0.5\n[run]\nreplicas = 16\nsteps = 2000\nseed = %d\nfdr2 = off\n",
+                 lr[i], i + 1);
+        fdr_model *m = test_model(ini);
+        if (i == 0) {
+            cr_assert_eq(fdr_limits_compute(m, &lw), FDR_OK);
+            m->opt = &nosmall;
+            cr_assert_eq(fdr_limits_compute(m, &lo), FDR_OK);
+            cr_assert(lw.small && !lo.small && lo.available);
+            m->opt = &fdr_optim_sgd;
+        }
+        fdr_result *r = NULL;
+        cr_assert_eq(fdr_engine_run(m, 1, 0, &r), FDR_OK, "%s", fdr_error_message());
+        fdr_harmonic_values hv;
+        fdr_harmonic_at(&lw, lr[i], &hv);
+        cr_assert_eq(fdr_point_measure(m, r, &lw, &hv, &with[i]), FDR_OK);
+        m->opt = &nosmall;
+        cr_assert_eq(fdr_point_measure(m, r, &lo, &hv, &without[i]), FDR_OK);
+        cr_assert(isfinite(with[i].hessian.val) && isfinite(with[i].curvature.val));
+        cr_assert(isnan(without[i].hessian.val) && isnan(without[i].curvature.val) &&
+                      isnan(without[i].hessian_exact) && isnan(without[i].curvature_exact),
+                  "lr %g: an estimator without its factors", lr[i]);
+        cr_assert(without[i].G.val == with[i].G.val && without[i].G.err == with[i].G.err);
+        m->opt = &nodiss;
+        fdr_error_clear();
+        fdr_point p;
+        cr_assert_eq(fdr_point_measure(m, r, &lw, &hv, &p), FDR_EINVAL);
+        cr_assert(strstr(fdr_error_message(), "no dissipation"), "%s", fdr_error_message());
+        m->opt = &fdr_optim_sgd;
+        fdr_result_free(r);
+        fdr_model_free(m);
+    }
+    fdr_sweep_fit fw, fo;
+    cr_assert_eq(fdr_sweep_fit_compute(with, 4, &lw, &fw), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fdr_sweep_fit_compute(without, 4, &lo, &fo), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fw.nest, fo.nest);
+    for (size_t i = 0; i < fo.nest; i++) {
+        const fdr_estimator *a = &fw.est[i], *e = &fo.est[i];
+        cr_assert_str_eq(a->name, e->name);
+        int needs = strcmp(e->name, "hessian_magnitude") == 0 || strcmp(e->name, "curvature") == 0 ||
+                    strcmp(e->name, "curvature_limit") == 0;
+        int limit = strcmp(e->name, "noise_ball") == 0 || strcmp(e->name, "intercept_a1") == 0;
+        cr_assert(isfinite(a->est.val) && isfinite(a->exact), "sgd: %s", a->name);
+        if (needs)
+            cr_assert(isnan(e->est.val) && isnan(e->z) && strstr(e->what, "not available"),
+                      "%s: %g (%s)", e->name, e->est.val, e->what);
+        else if (limit)
+            cr_assert(e->est.val == a->est.val && isnan(e->exact) && isnan(e->z) &&
+                          strstr(e->what, "needs the optimizer's"),
+                      "%s: %g, limit %g (%s)", e->name, e->est.val, e->exact, e->what);
+    }
+    cr_assert(isnan(fo.curv.c[0]) && isnan(fo.curv.chisq) && isfinite(fw.curv.c[0]));
+    fdr_sweep_fit_clear(&fw);
+    fdr_sweep_fit_clear(&fo);
+    fdr_limits_clear(&lw);
+    fdr_limits_clear(&lo);
 }
 
 TestSuite(optim, .timeout = 120);

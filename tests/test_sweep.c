@@ -26,7 +26,7 @@
 
 static fdr_sweep *sweep(const char *ini, const double *lr, size_t n, int threads)
 {
-    fdr_sweep_spec spec = {NULL, ini, "test", NULL, 0, lr, n, threads, 0};
+    fdr_sweep_spec spec = {.text = ini, .name = "test", .lr = lr, .n = n, .threads = threads};
     fdr_sweep *s = NULL;
     fdr_error_clear();
     cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
@@ -424,7 +424,64 @@ static int cli(const char *const *args)
     return fdr_cli_sweep(argc, argv, NULL);
 }
 
+/* What a progress function saw: its calls, and whether each came in order
+ * (done = calls so far + 1) with the right total. */
+typedef struct {
+    size_t calls, n;
+    int in_order;
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t n)
+{
+    progress_log *l = ctx;
+    l->in_order &= done == l->calls + 1 && n == l->n;
+    l->calls++;
+}
+
+/* The library reports progress only through the caller's function: once
+ * per point, in order, also when the points run on two threads. */
+Test(sweep, progress_goes_to_the_callers_function, .timeout = 120)
+{
+    static const double lr[] = {0.02, 0.05, 0.1, 0.15};
+    progress_log log = {0, 4, 1};
+    fdr_sweep_spec spec = {.text = NONCOMMUTING "[run]\nreplicas = 16\nsteps = 2000\n",
+                           .name = "test",
+                           .lr = lr,
+                           .n = 4,
+                           .threads = 2,
+                           .progress = log_progress,
+                           .progress_ctx = &log};
+    fdr_sweep *s = NULL;
+    fdr_error_clear();
+    cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
+    cr_assert(log.calls == 4 && log.in_order, "%zu calls, in order: %d", log.calls, log.in_order);
+    fdr_sweep_free(s);
+}
+
 TestSuite(sweep_cli, .init = scratch_make, .fini = scratch_remove, .timeout = 120);
+
+/* The CLI prints the sweep's progress on a terminal (a pseudo-terminal from
+ * script(1)), and nothing with -q or when stderr is a file. */
+Test(sweep_cli, progress_shows_on_a_terminal_only)
+{
+    write_file("m.ini", NONCOMMUTING "[run]\nreplicas = 16\nsteps = 2000\n");
+    static const char *const opts[2] = {"-o o1 >/dev/null", "-q -o o2"};
+    char cmd[1024];
+    for (int quiet = 0; quiet < 2; quiet++) {
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && timeout 300 script -qec \"'%s' sweep m.ini --lr 0.02:0.2:4:log %s\" "
+                 "/dev/null >tty.txt 2>&1 && grep -q '4/4 learning rates done' tty.txt",
+                 tmpdir, FDRSIM_BIN, opts[quiet]);
+        int shown = system(cmd) == 0;
+        cr_assert_eq(shown, !quiet, "%s: progress %s", opts[quiet],
+                     quiet ? "despite -q" : "missing on a terminal");
+    }
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' sweep m.ini --lr 0.02:0.2:4:log -o o3 >/dev/null 2>err.txt && "
+             "! grep -q 'learning rates done' err.txt",
+             tmpdir, FDRSIM_BIN);
+    cr_assert_eq(system(cmd), 0, "progress into a file");
+}
 
 Test(sweep_cli, writes_the_documented_files_and_keys)
 {

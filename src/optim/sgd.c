@@ -2,8 +2,8 @@
  *     v' = mu v - eta_b (grad f + xi),  theta' = theta + v',
  *     eta_b = eta (1 - nu),
  * for learning rate eta, momentum mu and dampening nu. The one place where
- * this update, its FDR1 factor, its linear map and its stability limit are
- * written. */
+ * this update, its FDR1 factor, its FDR2 dissipation, its small-lr limits,
+ * its linear map and its stability limit are written. */
 #include "optim.h"
 #include <math.h>
 
@@ -50,6 +50,34 @@ static double sgd_fdr1_factor(const fdr_optim_params *p, double lr)
     return (1 + mu) / (2 * eta_b);
 }
 
+/* The noise-free step is w = mu v - eta_b grad f, so D = eta_b <|grad f|^2>
+ * - mu <v . grad f>: doc/theory.md section 3. */
+static int sgd_dissipation(const fdr_optim_params *p, double lr, double c[2])
+{
+    double mu, eta_b;
+    sgd_heavy_ball(p, lr, &mu, &eta_b);
+    c[0] = eta_b;
+    c[1] = -mu;
+    return 1;
+}
+
+/* doc/theory.md section 4: at small lr, H* S_tt + S_tt H* = eta_b C* /
+ * (1 - mu) and <v v^T> = eta_b^2 C* / (1 - mu^2), while on the harmonic
+ * approximation D = F2 = Tr(H* <v v^T>) / 2. With eta_b = lr (1 - nu):
+ * k_theta = (1 - nu) / (2 (1 - mu)), k_G = (1 - nu)^2 / (2 (1 - mu^2)). */
+static int sgd_small_lr(const fdr_optim_params *p, fdr_small_lr *k)
+{
+    double mu = p->momentum, nu = p->dampening;
+    k->k_theta = (1 - nu) / (2 * (1 - mu));
+    k->k_G = (1 - nu) * (1 - nu) / (2 * (1 - mu * mu));
+    k->hessian = "2 (1 - mu^2) / (1 - nu)^2 G / eta -> Tr(H* C*)";
+    k->curvature = "(1 + mu) / (1 - nu) G / <theta . grad f> -> Tr(H* C*) / Tr(C*)";
+    k->noise_ball = "<f> - f* -> eta (1 - nu) Tr(C*) / (4 (1 - mu))";
+    k->intercept =
+        "a1 of G = a1 eta + a2 eta^2 + a3 eta^3 -> (1 - nu)^2 / (1 - mu^2) Tr(H* C*) / 2";
+    return 1;
+}
+
 /* With a = eta_b h: x' = x + v' and v' = mu v - a x - eta_b xi, so
  * A = [[1 - a, mu], [-a, mu]] and b = (-eta_b, -eta_b). */
 static int sgd_linear_map(const fdr_optim_params *p, double lr, double h, double A[4],
@@ -87,6 +115,8 @@ const fdr_optimizer_type fdr_optim_sgd = {
     .heavy_ball = sgd_heavy_ball,
     .update_block = sgd_update_block,
     .fdr1_factor = sgd_fdr1_factor,
+    .dissipation = sgd_dissipation,
+    .small_lr = sgd_small_lr,
     .linear_map = sgd_linear_map,
     .max_stable_lr = sgd_max_stable_lr,
 };
