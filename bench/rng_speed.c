@@ -6,8 +6,8 @@
  * repetition is not much shorter than the simulator runs it is compared
  * with on a noisy machine); GSL, the slower, gets a tenth of the calls.
  * Prints the median of 5 repetitions. */
-#include "fdr.h"
-#include "rng.h"
+#include "core/fdr.h"
+#include "rng/rng.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

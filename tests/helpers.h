@@ -2,11 +2,11 @@
 #ifndef FDR_TEST_HELPERS_H
 #define FDR_TEST_HELPERS_H
 
-#include "analysis.h"
-#include "cfg.h"
-#include "engine.h"
-#include "exact.h"
-#include "model.h"
+#include "stats/analysis.h"
+#include "config/cfg.h"
+#include "engine/engine.h"
+#include "exact/exact.h"
+#include "model/model.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

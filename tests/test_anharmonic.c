@@ -3,7 +3,7 @@
  * and against closed forms; their reference points; far-field stability; and
  * every kind of bad input rejected with a message naming the key. */
 #include "helpers.h"
-#include "noise.h"
+#include "noise/noise.h"
 
 #include <float.h>
 #include <math.h>
@@ -826,7 +826,7 @@ Test(gmm, rejects_malformed_input)
 }
 
 /* The last ';'-separated group of means has no ';' after it: reading it
- * must not step past the string (src/gmm.c once formed NULL + 1 there,
+ * must not step past the string (src/landscapes/gmm.c once formed NULL + 1 there,
  * undefined behaviour that clang's sanitizer aborts on). Every group's
  * numbers land in their component. */
 Test(gmm, means_in_groups_are_read_to_the_last_one)

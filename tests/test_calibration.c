@@ -15,7 +15,7 @@
  * inflates the true variance of the mean by 2 tau_int, so the naive interval
  * is about sqrt(2 tau_int) ~ 14 times too short. */
 #include "helpers.h"
-#include "estimators.h"
+#include "stats/estimators.h"
 
 #include <math.h>
 #include <stdio.h>

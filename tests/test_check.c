@@ -4,9 +4,9 @@
  * model or another kind of file exit 2 with a message saying why. Summaries
  * are made by the library itself (run and sweep), then edited. */
 #include "helpers.h"
-#include "check.h"
-#include "report.h"
-#include "sweep.h"
+#include "io/check.h"
+#include "io/report.h"
+#include "studies/sweep.h"
 #include "scratch.h"
 
 #include <jansson.h>

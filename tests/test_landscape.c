@@ -4,8 +4,8 @@
  * a small type defined and registered only here, checked by the same
  * contract and run by the engine. */
 #include "helpers.h"
-#include "noise.h"
-#include "rng.h"
+#include "noise/noise.h"
+#include "rng/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

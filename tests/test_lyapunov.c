@@ -1,8 +1,8 @@
 /* test_lyapunov.c - the eigenbasis Lyapunov solver against the commuting
  * closed form, against brute-force iteration of the full 2d x 2d moment
  * equation, against the exact FDR identities, and at the stability edge. */
-#include "fdr.h"
-#include "lyapunov.h"
+#include "core/fdr.h"
+#include "exact/lyapunov.h"
 
 #include <criterion/criterion.h>
 #include <gsl/gsl_randist.h>

@@ -2,8 +2,8 @@
  * (1/B - 1/N) times the per-sample gradient covariance, the relations hold
  * with independent batches, and epoch shuffling measurably breaks them. */
 #include "helpers.h"
-#include "noise.h"
-#include "rng.h"
+#include "noise/noise.h"
+#include "rng/rng.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -8,8 +8,8 @@
  * README's "Adding a noise law", tried: a small law defined and registered
  * only here, checked the same way and run by the engine. */
 #include "helpers.h"
-#include "noise.h"
-#include "rng.h"
+#include "noise/noise.h"
+#include "rng/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,9 +6,9 @@
  * the README's "Adding an optimizer", tried: a small type defined and
  * registered only here, run by the engine. */
 #include "helpers.h"
-#include "estimators.h"
-#include "lyapunov.h"
-#include "optim.h"
+#include "stats/estimators.h"
+#include "exact/lyapunov.h"
+#include "optim/optim.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

@@ -4,8 +4,8 @@
  * errors on files and on stdout exit 3 naming the file and the cause;
  * every number reads back as the double that was written. */
 #include "helpers.h"
-#include "report.h"
-#include "rng.h"
+#include "io/report.h"
+#include "rng/rng.h"
 #include "scratch.h"
 
 #include <criterion/criterion.h>

@@ -4,9 +4,9 @@
  * child runs under a timeout, so a hang fails the test instead of the suite.
  * Also the messages for parameters that break step 0 and for unstable
  * learning rates: each names the file and the key. */
-#include "fdr.h"
-#include "memory.h"
-#include "cfg.h"
+#include "core/fdr.h"
+#include "core/memory.h"
+#include "config/cfg.h"
 #include "scratch.h"
 
 #include <criterion/criterion.h>

@@ -4,8 +4,8 @@
  * checks compare a sample statistic with its exact expectation and accept
  * |z| < 5: a correct generator fails one of them with probability 6e-7 per
  * seed, while a biased sampler moves z far beyond 5 at these sizes. */
-#include "rng.h"
-#include "rng_kernel.h"
+#include "rng/rng.h"
+#include "rng/rng_kernel.h"
 
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>

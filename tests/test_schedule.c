@@ -5,8 +5,8 @@
  * do not depend on the thread count. Tolerances are z-scores against the
  * reported 1-sigma error bars. */
 #include "helpers.h"
-#include "lyapunov.h"
-#include "schedule.h"
+#include "exact/lyapunov.h"
+#include "studies/schedule.h"
 
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>

@@ -5,8 +5,8 @@
  * invariance, and the files `fdrsim sweep` writes. Statistical tolerances are
  * z-scores against the reported 1-sigma errors. */
 #include "helpers.h"
-#include "estimators.h"
-#include "sweep.h"
+#include "stats/estimators.h"
+#include "studies/sweep.h"
 #include "scratch.h"
 
 #include <gsl/gsl_cdf.h>

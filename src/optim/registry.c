@@ -1,5 +1,5 @@
 /* registry.c - the list of optimizer types (optim.h). */
-#include "optim.h"
+#include "optim/optim.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * for learning rate eta, momentum mu and dampening nu. The one place where
  * this update, its FDR1 factor, its FDR2 dissipation, its small-lr limits,
  * its linear map and its stability limit are written. */
-#include "optim.h"
+#include "optim/optim.h"
 #include <math.h>
 
 static int sgd_heavy_ball(const fdr_optim_params *p, double lr, double *mu, double *eta_b)

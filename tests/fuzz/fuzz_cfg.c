@@ -1,4 +1,4 @@
-/* fuzz_cfg.c - libFuzzer harness for the model-file reader (src/cfg.c).
+/* fuzz_cfg.c - libFuzzer harness for the model-file reader (src/config/cfg.c).
  *
  * Each input is a model file's text: it is parsed as fdr_config_load would
  * (inputs fdr_config_load refuses - over the size cap, holding a NUL byte -
@@ -6,8 +6,8 @@
  * override is applied and the unused-key check and the file-order walk run.
  * Errors are expected; crashes, leaks, undefined behaviour and time-outs are
  * findings. Build and run: README.md, "Fuzzing the input readers". */
-#include "cfg.h"
-#include "fdr.h"
+#include "config/cfg.h"
+#include "core/fdr.h"
 
 #include <stdint.h>
 #include <stdlib.h>

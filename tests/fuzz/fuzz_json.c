@@ -1,5 +1,5 @@
 /* fuzz_json.c - libFuzzer harness for the JSON reader of `fdrsim check`
- * (src/check.c).
+ * (src/io/check.c).
  *
  * An input holds one or two JSON texts, one after the other: the first is
  * the result and the second the baseline (or the result again when there is
@@ -8,8 +8,8 @@
  * would. Errors are expected; crashes, leaks, undefined behaviour and
  * time-outs are findings. Build and run: README.md, "Fuzzing the input
  * readers". */
-#include "check.h"
-#include "fdr.h"
+#include "io/check.h"
+#include "core/fdr.h"
 
 #include <jansson.h>
 #include <stdint.h>

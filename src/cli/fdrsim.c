@@ -1,0 +1,634 @@
+/* fdrsim.c - the command-line interface.
+ *
+ * Exit status: 0 success; 1 a relation failed or is unresolved under
+ * --check; 2 bad usage or input (including an unstable or diverging run),
+ * with nothing written; 3 a run-time failure (memory, files, standard
+ * output). Only this file calls exit(). */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "config.h"
+
+#include "stats/analysis.h"
+#include "config/cfg.h"
+#include "io/check.h"
+#include "engine/engine.h"
+#include "exact/exact.h"
+#include "core/fdr.h"
+#include "landscapes/landscape.h"
+#include "core/memory.h"
+#include "model/model.h"
+#include "noise/noise.h"
+#include "io/report.h"
+#include "rng/rng.h"
+#include "studies/schedule.h"
+#include "studies/sweep.h"
+
+#include <dirent.h>
+#include <gsl/gsl_errno.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+static const char *prog = "fdrsim";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s [COMMAND] [OPTION]...\n"
+            "Monte Carlo reference simulator for the fluctuation-dissipation relations of SGD\n"
+            "(S. Yaida, ICLR 2019, arXiv:1810.00004).\n"
+            "\n"
+            "Commands:\n"
+            "  (none)             run the built-in default experiment (same options as run)\n"
+            "  run MODEL.ini      run a model file\n"
+            "  list               list landscapes, noise laws, optimizers and bundled models\n"
+            "  landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
+            "                     print value, gradient, Hessian and directional derivatives\n"
+            "                     D^1 f ... D^K f at a point, as JSON (default direction: e_1)\n"
+            "  sweep MODEL.ini --lr A:B:N[:log]\n"
+            "                     run a model over a grid of learning rates, fit G(eta) and grade\n"
+            "                     the Hessian, curvature and anharmonicity estimators\n"
+            "                     ('fdrsim sweep --help')\n"
+            "  schedule MODEL.ini [--mode replica|ensemble] [--X X] [--Y Y] ...\n"
+            "                     the FDR learning-rate quencher against preset schedules, with\n"
+            "                     exact expected-loss curves ('fdrsim schedule --help')\n"
+            "  check RESULT.json --baseline BASELINE.json\n"
+            "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
+            "                     any quantity moved ('fdrsim check --help')\n"
+            "\n"
+            "Options for run:\n"
+            "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
+            "      --seed N             random seed (same as --set run.seed=N)\n"
+            "      --steps N            steps per replica (run.steps)\n"
+            "      --replicas N         independent replicas (run.replicas)\n"
+            "  -j, --threads N          OpenMP threads (default: all cores); results do not\n"
+            "                           depend on it\n"
+            "  -o, --out DIR            output folder (default: MODEL-seedN)\n"
+            "      --check              exit with status 1 if any relation fails or is\n"
+            "                           unresolved (no finite, positive error bar)\n"
+            "      --plot               render the figures with gnuplot into DIR\n"
+            "  -q, --quiet              print no table and no progress\n"
+            "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n"
+            "\n"
+            "Exit status: 0 success, 1 a relation failed (with --check), 2 bad usage or input\n"
+            "(nothing is written), 3 a run-time failure.\n",
+            prog);
+}
+
+/* Prints the recorded error and returns the exit code to use. */
+static int fail(int code)
+{
+    fprintf(stderr, "%s: %s\n", prog, fdr_error_message()[0] ? fdr_error_message() : "failed");
+    return code;
+}
+
+static int exit_code_for(int status)
+{
+    switch (status) {
+    case FDR_EINVAL:
+    case FDR_EUNSTABLE:
+    case FDR_EDIVERGED:
+        return EXIT_USAGE;
+    default:
+        return EXIT_RUNTIME;
+    }
+}
+
+/* Where the gnuplot scripts are: $FDRSIM_PLOTDIR, the source tree, or the
+ * installed data folder. */
+static const char *plot_dir(void)
+{
+    const char *env = getenv("FDRSIM_PLOTDIR");
+    struct stat st;
+    if (env && *env)
+        return env;
+    if (stat(FDR_SRC_PLOTDIR "/approach.gp", &st) == 0)
+        return FDR_SRC_PLOTDIR;
+    return FDR_PKG_PLOTDIR;
+}
+
+/* Whether gnuplot is an executable file in a folder of $PATH (where execlp
+ * will look for it). */
+static int have_gnuplot(void)
+{
+    const char *p = getenv("PATH");
+    if (!p || !*p)
+        p = "/usr/bin:/bin";
+    for (;;) {
+        size_t n = strcspn(p, ":");
+        char path[FDR_PATH_MAX];
+        if (snprintf(path, sizeof path, "%.*s/gnuplot", (int)(n ? n : 1), n ? p : ".") <
+                (int)sizeof path &&
+            access(path, X_OK) == 0)
+            return 1;
+        if (!p[n])
+            return 0;
+        p += n + 1;
+    }
+}
+
+/* Renders one gnuplot script into the folder dir, or, with dir NULL, checks
+ * that it could (the script and gnuplot are there), so that --plot fails
+ * before a run, not after. gnuplot runs inside dir and is told dir='.':
+ * the scripts quote the path for the shell and for gnuplot, which no
+ * quoting survives for every name, and "." needs none. */
+static int run_gnuplot(const char *script, const char *dir)
+{
+    char path[FDR_PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", plot_dir(), script) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "--plot: %s/%s: path too long", plot_dir(), script);
+    char *abs = realpath(path, NULL); /* gnuplot runs in another folder */
+    if (!abs || access(abs, R_OK) != 0) {
+        int err = errno;
+        free(abs);
+        return fdr_error(FDR_EINVAL,
+                         "--plot: %s: %s (FDRSIM_PLOTDIR names the folder of the scripts)", path,
+                         strerror(err));
+    }
+    if (!dir) {
+        free(abs);
+        return have_gnuplot() ? FDR_OK
+                              : fdr_error(FDR_EINVAL, "--plot: gnuplot is not installed "
+                                                      "(Debian: apt-get install gnuplot-nox)");
+    }
+    fflush(NULL); /* nothing buffered is written twice by the child */
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(abs);
+        return fdr_error(FDR_EIO, "cannot start gnuplot: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        if (chdir(dir) != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+            _exit(126);
+        }
+        execlp("gnuplot", "gnuplot", "-e", "dir='.'", abs, (char *)NULL);
+        fprintf(stderr, "%s: cannot run gnuplot: %s (Debian: apt-get install gnuplot-nox)\n", prog,
+                strerror(errno));
+        _exit(127);
+    }
+    free(abs);
+    int st;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return fdr_error(FDR_EIO, "gnuplot failed on %s/%s", plot_dir(), script);
+    return FDR_OK;
+}
+
+/* Where the bundled models are: the source tree, or the installed folder. */
+static const char *model_dir(void)
+{
+    struct stat st;
+    if (stat(FDR_SRC_MODELDIR, &st) == 0)
+        return FDR_SRC_MODELDIR;
+    return FDR_PKG_MODELDIR;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Prints each bundled model with the first comment line of its file. */
+static void list_models(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        printf("  (none found in %s)\n", dir);
+        return;
+    }
+    char *names[512] = {0};
+    size_t n = 0;
+    struct dirent *ent;
+    while ((ent = readdir(d)) && n < 512) {
+        size_t len = strlen(ent->d_name);
+        if (len > 4 && strcmp(ent->d_name + len - 4, ".ini") == 0 && (names[n] = strdup(ent->d_name)))
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096], line[256] = "", desc[256] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(line, sizeof line, f) && (line[0] == ';' || line[0] == '#')) {
+            snprintf(desc, sizeof desc, "%s", line + 1 + (line[1] == ' '));
+            desc[strcspn(desc, "\n")] = '\0';
+        }
+        if (f)
+            fclose(f);
+        printf("  %-28s %s\n", path, desc);
+        free(names[i]);
+    }
+}
+
+static int cmd_list(void)
+{
+    printf("Landscapes ([landscape] type):\n");
+    for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++)
+        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+    printf("Noise laws ([noise] type):\n");
+    for (const fdr_noise_type *const *t = fdr_noise_types; *t; t++)
+        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+    printf("Optimizers ([optimizer] type):\n");
+    for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)
+        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+    printf("Bundled models:\n");
+    list_models(model_dir());
+    return 0;
+}
+
+/* Parses "x1,...,xd" into out (exactly d finite numbers; subnormals are
+ * numbers, a nonzero number that rounds to zero is not). */
+static int parse_point(const char *opt, const char *text, size_t d, double *out)
+{
+    const char *s = text;
+    for (size_t i = 0; i < d; i++) {
+        char *end;
+        errno = 0;
+        out[i] = strtod(s, &end);
+        if (end == s || !isfinite(out[i]) || (errno == ERANGE && out[i] == 0) ||
+            (i + 1 < d ? *end != ',' : *end != '\0'))
+            return fdr_error(FDR_EINVAL, "%s %s: expected %zu comma-separated finite numbers", opt,
+                             text, d);
+        s = end + 1;
+    }
+    return FDR_OK;
+}
+
+static json_t *json_vector(const double *x, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, isfinite(x[i]) ? json_real(x[i]) : json_null());
+    return a;
+}
+
+/* `fdrsim landscape`: the exact derivatives of a model's landscape at one
+ * point, so a user can check a model definition. */
+static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int order)
+{
+    fdr_landscape *l = fdr_blas_reserve(1) == FDR_OK && fdr_memory_check(cfg, 1) == FDR_OK
+                           ? fdr_landscape_alloc(cfg)
+                           : NULL;
+    if (!l)
+        return fail(exit_code_for(fdr_error_status()));
+    size_t d = l->dim;
+    double *x = fdr_malloc(d * sizeof *x), *u = fdr_calloc(d, sizeof *u),
+           *g = fdr_malloc(d * sizeof *g), *H = fdr_malloc(d * d * sizeof *H),
+           *D = fdr_malloc((size_t)order * sizeof *D);
+    int code = 0;
+    if (!x || !u || !g || !H || !D) {
+        code = fail(EXIT_RUNTIME);
+    } else if (!at) {
+        fprintf(stderr, "%s: landscape: --at X1,...,Xd is required\n", prog);
+        code = EXIT_USAGE;
+    } else if (parse_point("--at", at, d, x) || (dir && parse_point("--dir", dir, d, u))) {
+        code = fail(EXIT_USAGE);
+    } else {
+        if (!dir)
+            u[0] = 1;
+        json_t *root = json_object();
+        json_object_set_new(root, "type", json_string(l->type->name));
+        json_object_set_new(root, "dim", json_integer((json_int_t)d));
+        json_object_set_new(root, "at", json_vector(x, d));
+        json_object_set_new(root, "direction", json_vector(u, d));
+        json_object_set_new(root, "value", json_real(fdr_landscape_value(l, x)));
+        fdr_landscape_gradient(l, x, g);
+        json_object_set_new(root, "gradient", json_vector(g, d));
+        fdr_landscape_hessian(l, x, H);
+        json_t *rows = json_array();
+        for (size_t i = 0; i < d; i++)
+            json_array_append_new(rows, json_vector(H + i * d, d));
+        json_object_set_new(root, "hessian", rows);
+        fdr_landscape_dderiv(l, x, u, order, D);
+        json_object_set_new(root, "directional", json_vector(D, (size_t)order));
+        json_dumpf(root, stdout, FDR_JSON_FLAGS);
+        putchar('\n');
+        json_decref(root);
+    }
+    free(x);
+    free(u);
+    free(g);
+    free(H);
+    free(D);
+    fdr_landscape_free(l);
+    return code;
+}
+
+typedef struct {
+    const char *model_path;
+    const char *out;
+    int threads, check, plot, quiet;
+} run_opts;
+
+/* The figures of a run; which of them apply is known only after it. */
+typedef enum { FIG_ALWAYS, FIG_TENSOR, FIG_FDR2, FIG_2D } figure_when;
+static const struct {
+    const char *script;
+    figure_when when;
+} run_figures[] = {{"approach.gp", FIG_ALWAYS}, {"relations.gp", FIG_ALWAYS},
+                   {"tensor.gp", FIG_TENSOR},   {"fdr2.gp", FIG_FDR2},
+                   {"histogram.gp", FIG_ALWAYS}, {"landscape2d.gp", FIG_2D}};
+enum { NFIGURES = sizeof run_figures / sizeof *run_figures };
+
+static int figure_applies(figure_when when, const fdr_result *r, const fdr_analysis *a)
+{
+    switch (when) {
+    case FIG_TENSOR:
+        return r->ntens > 0;
+    case FIG_FDR2:
+        return a->fdr2.measured;
+    case FIG_2D:
+        return r->d == 2;
+    default:
+        return 1;
+    }
+}
+
+typedef struct {
+    const fdr_report *rep;
+    int plot;
+} run_output;
+
+/* The engine's progress hook: the percentage of the steps done, on one
+ * line of stderr, erased when the stepping ends. */
+static void show_stepping(const char *stage, double done)
+{
+    (void)stage;
+    if (done >= 1)
+        fprintf(stderr, "\r              \r");
+    else
+        fprintf(stderr, "\rfdrsim: %3d%%", (int)(100 * done));
+    fflush(stderr);
+}
+
+/* Writes a run's files, and its figures with --plot, into dir (the fresh
+ * temporary folder of fdr_outdir_write). */
+static int run_fill(const char *dir, const void *ctx)
+{
+    const run_output *o = ctx;
+    int rc = fdr_report_files(dir, o->rep);
+    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
+        if (figure_applies(run_figures[k].when, o->rep->r, o->rep->a))
+            rc = run_gnuplot(run_figures[k].script, dir);
+    return rc;
+}
+
+static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
+{
+    char name[256];
+    fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
+    fdr_model *m = fdr_model_alloc(cfg, name);
+    if (!m)
+        return fail(exit_code_for(fdr_error_status()));
+    fdr_exact e = {0};
+    fdr_result *r = NULL;
+    fdr_analysis a = {0};
+    int code = 0, rc = FDR_OK;
+    /* Everything about the output is checked before the run. */
+    char outdir[FDR_PATH_MAX];
+    if ((o->out ? snprintf(outdir, sizeof outdir, "%s", o->out)
+                : snprintf(outdir, sizeof outdir, "%s-seed%llu", name,
+                           (unsigned long long)m->seed)) >= (int)sizeof outdir)
+        rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
+    if (rc == FDR_OK)
+        rc = fdr_outdir_check(outdir);
+    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
+        rc = run_gnuplot(run_figures[k].script, NULL);
+    if (rc == FDR_OK)
+        rc = fdr_exact_compute(m, &e);
+    if (rc == FDR_OK)
+        rc = fdr_engine_run(m, o->threads,
+                            !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL, &r);
+    if (rc == FDR_OK)
+        rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
+    if (rc == FDR_OK)
+        rc = fdr_analyse(m, r, &e, &a);
+    fdr_report rep = {command, cfg, m, &e, r, &a};
+    if (rc == FDR_OK && !o->quiet)
+        fdr_report_table(stdout, &rep);
+    run_output out = {&rep, o->plot};
+    if (rc == FDR_OK)
+        rc = fdr_outdir_write(outdir, run_fill, &out);
+    if (rc == FDR_OK && !o->quiet)
+        printf("output written to %s/\n", outdir);
+    if (rc != FDR_OK)
+        code = fail(exit_code_for(rc));
+    else if (o->check && !a.all_pass)
+        code = EXIT_CHECK_FAILED;
+    fdr_analysis_clear(&a);
+    fdr_result_free(r);
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+    return code;
+}
+
+/* A write error on standard output (a full disk, /dev/full) is a run-time
+ * failure like any other: exit 3 unless a worse status stands. */
+static int finish(int code)
+{
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (!ferror(stdout))
+        return code;
+    fprintf(stderr, "%s: standard output: %s\n", prog, err ? strerror(err) : "write error");
+    return code == 0 || code == EXIT_CHECK_FAILED ? EXIT_RUNTIME : code;
+}
+
+/* The set-up progress hook: the step and its fraction on one line of
+ * stderr, with the seconds since the set-up began, erased when it ends. */
+static void show_setup(const char *stage, double done)
+{
+    static struct timespec t0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (t0.tv_sec == 0 && t0.tv_nsec == 0)
+        t0 = now;
+    double s = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
+    if (done >= 1)
+        fprintf(stderr, "\r%-78s\r", "");
+    else
+        fprintf(stderr, "\r%s: set-up, %.0f s: %s (%.0f%%)...%-10s", prog, s, stage, 100 * done,
+                "");
+    fflush(stderr);
+}
+
+/* Shows set-up progress when stderr is a terminal and -q is not given. */
+static void setup_progress(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            return;
+    if (isatty(STDERR_FILENO))
+        fdr_progress_set(show_setup);
+}
+
+/* OpenBLAS starts a pool of threads when it is loaded, and each takes a
+ * work buffer of 128 MiB that it retries forever when an address-space
+ * limit (ulimit -v) refuses it: the process then spins and hangs at exit.
+ * fdrsim never uses that pool (fdr_blas_serial), and OPENBLAS_NUM_THREADS=1
+ * in the environment before the library loads keeps it from being made, so
+ * fdrsim sets it and starts itself again. If that fails it carries on. */
+static void blas_pool_off(char **argv)
+{
+#ifdef HAVE_OPENBLAS
+    const char *v = getenv("OPENBLAS_NUM_THREADS");
+    if ((v && strcmp(v, "1") == 0) || setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+#else
+    (void)argv;
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"set", required_argument, NULL, 's'},      {"seed", required_argument, NULL, 1},
+        {"steps", required_argument, NULL, 2},      {"replicas", required_argument, NULL, 3},
+        {"threads", required_argument, NULL, 'j'},  {"out", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 4},            {"plot", no_argument, NULL, 5},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
+        {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
+        {NULL, 0, NULL, 0}};
+    blas_pool_off(argv);
+    setup_progress(argc, argv);
+    /* Library code checks every GSL status itself; GSL must not abort. */
+    gsl_set_error_handler_off();
+    fdr_blas_serial();
+    if (argc > 1 && strcmp(argv[1], "sweep") == 0)
+        return finish(fdr_cli_sweep(argc - 1, argv + 1, run_gnuplot));
+    if (argc > 1 && strcmp(argv[1], "check") == 0)
+        return finish(fdr_cli_check(argc - 1, argv + 1));
+    if (argc > 1 && strcmp(argv[1], "schedule") == 0)
+        return finish(fdr_cli_schedule(argc - 1, argv + 1, run_gnuplot));
+    const char *at = NULL, *dir = NULL;
+    int order = 6;
+    run_opts o = {0};
+    int code = 0;
+    char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t nsets = 0;
+    char *command = fdr_command_line("fdrsim", argc - 1, argv + 1);
+    if (!sets || !command) {
+        code = fail(EXIT_RUNTIME);
+        goto done;
+    }
+    static char buf[3][96];
+    int c;
+    while ((c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
+        const char *key = c == 1 ? "seed" : c == 2 ? "steps" : "replicas";
+        long lv;
+        switch (c) {
+        case 's':
+            sets[nsets++] = optarg;
+            break;
+        case 1:
+        case 2:
+        case 3:
+            if (snprintf(buf[c - 1], sizeof buf[c - 1], "run.%s=%s", key, optarg) >=
+                (int)sizeof buf[c - 1]) {
+                fprintf(stderr, "%s: --%s %.40s...: too long for a number\n", prog, key, optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            sets[nsets++] = buf[c - 1];
+            break;
+        case 'j':
+            if (fdr_parse_long(optarg, 1, 1024, &lv) != FDR_OK) {
+                fprintf(stderr, "%s: --threads %s: expected a number between 1 and 1024\n", prog,
+                        optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            o.threads = (int)lv;
+            break;
+        case 'o':
+            if (strlen(optarg) >= FDR_PATH_MAX) {
+                fprintf(stderr, "%s: -o %.40s...: longer than %d characters\n", prog, optarg,
+                        FDR_PATH_MAX - 1);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            o.out = optarg;
+            break;
+        case 6:
+            at = optarg;
+            break;
+        case 7:
+            dir = optarg;
+            break;
+        case 8:
+            if (fdr_parse_long(optarg, 1, 16, &lv) != FDR_OK) {
+                fprintf(stderr, "%s: --order %s: expected a number between 1 and 16\n", prog,
+                        optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            order = (int)lv;
+            break;
+        case 4:
+            o.check = 1;
+            break;
+        case 5:
+            o.plot = 1;
+            break;
+        case 'q':
+            o.quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            goto done;
+        case 'V':
+            printf("fdrsim %s\nCBLAS: %s; RNG: %s\n", PACKAGE_VERSION, FDR_BLAS_NAME,
+                   fdr_rng_name());
+            goto done;
+        default:
+            usage(stderr);
+            code = EXIT_USAGE;
+            goto done;
+        }
+    }
+    const char *cmd = optind < argc ? argv[optind] : "run";
+    int nargs = argc - optind - (optind < argc);
+    char **args = argv + optind + (optind < argc);
+    if (strcmp(cmd, "list") == 0 && nargs == 0) {
+        code = cmd_list();
+    } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
+        fdr_config *cfg = fdr_config_load(args[0]);
+        code = cfg ? cmd_landscape(cfg, at, dir, order) : fail(EXIT_USAGE);
+        fdr_config_free(cfg);
+    } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
+        if (optind < argc && nargs == 0) {
+            fprintf(stderr, "%s: run: missing MODEL.ini (try '%s list')\n", prog, prog);
+            code = EXIT_USAGE;
+        } else {
+            o.model_path = nargs ? args[0] : NULL;
+            fdr_config *cfg = o.model_path
+                                  ? fdr_config_load(o.model_path)
+                                  : fdr_config_parse_string(fdr_default_model, "<built-in default>");
+            int rc = cfg ? FDR_OK : FDR_EINVAL;
+            for (size_t i = 0; rc == FDR_OK && i < nsets; i++)
+                rc = fdr_config_set(cfg, sets[i]);
+            code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(EXIT_USAGE);
+            fdr_config_free(cfg);
+        }
+    } else {
+        fprintf(stderr, "%s: unknown command or extra arguments: '%s'\n", prog, cmd);
+        usage(stderr);
+        code = EXIT_USAGE;
+    }
+done:
+    free(sets);
+    free(command);
+    return finish(code);
+}

@@ -1,0 +1,136 @@
+/* exact.c - exact references from the discrete Lyapunov equation. */
+#include "exact/exact.h"
+#include "core/fdr.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fdr_exact_clear(fdr_exact *e)
+{
+    free(e->tA);
+    free(e->tB);
+    fdr_lyap_free(e->w);
+    memset(e, 0, sizeof *e);
+}
+
+/* A Lyapunov workspace for the model (zero covariance if C varies). */
+static fdr_lyap *lyap_for(const fdr_model *m)
+{
+    size_t d = m->land->dim;
+    double *C = m->noise->C;
+    double *zero = NULL;
+    if (!C && !(C = zero = fdr_calloc(d * d, sizeof *zero)))
+        return NULL;
+    fdr_lyap *w = fdr_lyap_alloc(d, m->land->H, C);
+    free(zero);
+    return w;
+}
+
+int fdr_exact_compute(const fdr_model *m, fdr_exact *e)
+{
+    memset(e, 0, sizeof *e);
+    e->max_stable_lr = NAN;
+    if (!m->land->H) {
+        e->why_not = "the landscape is not quadratic";
+        return FDR_OK;
+    }
+    fdr_lyap *w = lyap_for(m);
+    if (!w)
+        return FDR_EFAIL;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double mu, eta_b;
+    e->max_stable_lr = fdr_lyap_max_stable_lr(w, m->opt, &op);
+    int rc = FDR_OK;
+    if (!(m->lr < e->max_stable_lr)) {
+        char lr[32], top[32];
+        fdr_format_distinct(m->lr, e->max_stable_lr, lr, top, sizeof lr);
+        if (e->max_stable_lr > 0)
+            rc = fdr_error(FDR_EUNSTABLE,
+                           "%s: [optimizer] lr: %s makes the exact dynamics unstable (no "
+                           "stationary state); the largest stable learning rate for momentum "
+                           "%g and dampening %g is %s",
+                           m->source, lr, m->momentum, m->dampening, top);
+        else
+            rc = fdr_error(FDR_EUNSTABLE,
+                           "%s: [landscape]: the Hessian has an eigenvalue <= 0, so SGD has no "
+                           "stationary state on this quadratic at any learning rate (add "
+                           "weight_decay or change the spectrum)",
+                           m->source);
+    } else if (!m->opt->heavy_ball(&op, m->lr, &mu, &eta_b)) {
+        e->why_not = "the optimizer has no closed-form stationary state";
+    } else if (!m->noise->C) {
+        e->why_not = "the noise covariance depends on theta";
+    } else if (!m->land->ref_is_min) {
+        e->why_not = "the quadratic has no unique minimum";
+    } else {
+        rc = fdr_lyap_stationary(w, eta_b, mu);
+        if (rc == FDR_OK) {
+            fdr_lyap_traces_get(w, &e->tr);
+            e->available = 1;
+            e->w = w;
+            return FDR_OK;
+        }
+    }
+    fdr_lyap_free(w);
+    return rc;
+}
+
+int fdr_exact_tensor(const fdr_model *m, fdr_exact *e, int full, size_t ntens, const double *dirs)
+{
+    if (!e->available || ntens == 0)
+        return FDR_OK;
+    size_t d = m->land->dim;
+    double *Mtt = fdr_malloc(d * d * sizeof *Mtt), *Mvv = fdr_malloc(d * d * sizeof *Mvv),
+           *MH = fdr_malloc((d * d + 2 * d) * sizeof *MH);
+    e->tA = fdr_malloc(ntens * sizeof *e->tA);
+    e->tB = fdr_malloc(ntens * sizeof *e->tB);
+    int rc = (Mtt && Mvv && MH && e->tA && e->tB) ? FDR_OK : FDR_ENOMEM;
+    if (rc == FDR_OK)
+        rc = fdr_lyap_blocks(e->w, Mtt, NULL, Mvv);
+    if (rc == FDR_OK) {
+        const double *H = m->land->H;
+        /* <dx_i g_j> = (Mtt H)_ij since g = H dx. */
+        if (full) {
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = 0; j < d; j++) {
+                    double sum = 0;
+                    for (size_t k = 0; k < d; k++)
+                        sum += Mtt[i * d + k] * H[k * d + j];
+                    MH[i * d + j] = sum;
+                }
+            size_t k = 0;
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = i; j < d; j++, k++) {
+                    e->tA[k] = MH[i * d + j] + MH[j * d + i];
+                    e->tB[k] = Mvv[i * d + j];
+                }
+        } else {
+            /* u^T Mtt H u = (Mtt u) . (H u): O(d^2) per direction. */
+            for (size_t k = 0; k < ntens; k++) {
+                const double *u = dirs + k * d;
+                double a = 0, b = 0;
+                for (size_t i = 0; i < d; i++) {
+                    double mt = 0, hu = 0, mv = 0;
+                    for (size_t j = 0; j < d; j++) {
+                        mt += Mtt[i * d + j] * u[j];
+                        hu += H[i * d + j] * u[j];
+                        mv += Mvv[i * d + j] * u[j];
+                    }
+                    MH[i] = mt;
+                    MH[d + i] = hu;
+                    b += u[i] * mv;
+                }
+                for (size_t i = 0; i < d; i++)
+                    a += MH[i] * MH[d + i];
+                e->tA[k] = 2 * a;
+                e->tB[k] = b;
+            }
+        }
+        e->ntens = ntens;
+    }
+    free(Mtt);
+    free(Mvv);
+    free(MH);
+    return rc;
+}

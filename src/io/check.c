@@ -1,0 +1,624 @@
+/* check.c - statistical comparison of two fdrsim summaries (see check.h). */
+#include "io/check.h"
+#include "stats/analysis.h"
+#include "config/cfg.h"
+#include "core/fdr.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_REGRESSED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+/* Settings that change a run's length or randomness but not the experiment:
+ * a long baseline may be compared with a short run, or another seed. */
+static const char *const free_settings[] = {"run.seed", "run.steps", "run.replicas",
+                                            "run.record_every", NULL};
+
+#define EXACT_RTOL 1e-9
+
+/* Frees the items and zeroes c. */
+void fdr_check_clear(fdr_check *c)
+{
+    free(c->items);
+    memset(c, 0, sizeof *c);
+}
+
+/* Appends an empty comparison called name; NULL when out of memory. */
+static fdr_check_item *add_item(fdr_check *c, const char *name)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        fdr_check_item *it = realloc(c->items, cap * sizeof *it);
+        if (!it)
+            return NULL;
+        c->items = it;
+        c->cap = cap;
+    }
+    fdr_check_item *it = &c->items[c->n++];
+    memset(it, 0, sizeof *it);
+    snprintf(it->name, sizeof it->name, "%s", name);
+    it->z = NAN;
+    return it;
+}
+
+/* A number, or NAN for null, a missing key or another type. */
+static double number(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* 1 if x is a finite, positive error bar. */
+static int has_error_bar(double x)
+{
+    return isfinite(x) && x > 0;
+}
+
+/* An estimate with its error: a z-test (counted for the adjustment). A
+ * baseline value the result lost is a regression, and so is an error bar
+ * the result lost (unresolved now, as a relation's verdict can be: nothing
+ * can be judged without it); a value only the result has is new. Without
+ * error bars the values must agree exactly. */
+static int compare_est(fdr_check *c, const char *name, double b, double eb, double r, double er)
+{
+    if (isnan(b))
+        return FDR_OK;
+    fdr_check_item *it = add_item(c, name);
+    if (!it)
+        return fdr_error(FDR_ENOMEM, "out of memory");
+    it->base = b;
+    it->base_err = eb;
+    it->res = r;
+    it->res_err = er;
+    if (isnan(r)) {
+        it->moved = 1;
+        it->why = "has a value in the baseline, none in the result";
+        return FDR_OK;
+    }
+    if (has_error_bar(eb) && !has_error_bar(er)) {
+        it->moved = 1;
+        it->why = "had an error bar in the baseline, none now (unresolved)";
+        return FDR_OK;
+    }
+    double s = hypot(isnan(eb) ? 0 : eb, isnan(er) ? 0 : er);
+    if (s > 0) {
+        it->z = (r - b) / s;
+        c->ntests++;
+    } else if (fabs(r - b) > EXACT_RTOL * fmax(fabs(r), fabs(b))) {
+        it->moved = 1;
+        it->why = "changed, and has no error bar";
+    }
+    return FDR_OK;
+}
+
+/* An exact value (Lyapunov): deterministic for a given model, so any change
+ * beyond rounding is a change of the exact solver. */
+static int compare_exact(fdr_check *c, const char *name, double b, double r)
+{
+    if (isnan(b) && isnan(r))
+        return FDR_OK;
+    fdr_check_item *it = add_item(c, name);
+    if (!it)
+        return fdr_error(FDR_ENOMEM, "out of memory");
+    it->base = b;
+    it->res = r;
+    it->base_err = it->res_err = 0;
+    if (isnan(b) != isnan(r) || fabs(r - b) > EXACT_RTOL * fmax(fabs(r), fabs(b))) {
+        it->moved = 1;
+        it->why = "exact value changed";
+    }
+    return FDR_OK;
+}
+
+/* A quantity of the baseline that the result lacks: a regression. */
+static int missing(fdr_check *c, const char *name)
+{
+    fdr_check_item *it = add_item(c, name);
+    if (!it)
+        return fdr_error(FDR_ENOMEM, "out of memory");
+    it->base = it->res = it->base_err = it->res_err = NAN;
+    it->moved = 1;
+    it->why = "in the baseline, missing from the result";
+    return FDR_OK;
+}
+
+/* ---- the model must be the same ------------------------------------------- */
+
+/* 1 if sec.key is one of the settings allowed to differ (free_settings). */
+static int is_free(const char *sec, const char *key)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s.%s", sec, key);
+    for (const char *const *f = free_settings; *f; f++)
+        if (strcmp(*f, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The first setting of a that b lacks or gives another value. */
+static int settings_differ(const json_t *a, const char *an, const json_t *b, const char *bn)
+{
+    const char *sec, *key;
+    const json_t *keys, *v;
+    json_object_foreach((json_t *)a, sec, keys)
+    {
+        json_object_foreach((json_t *)keys, key, v)
+        {
+            if (is_free(sec, key))
+                continue;
+            const json_t *w = json_object_get(json_object_get(b, sec), key);
+            const char *sv = json_string_value(v), *sw = json_string_value(w);
+            if (!w)
+                return fdr_error(FDR_EINVAL,
+                                 "different models: [%s] %s is '%s' in %s and not set in %s", sec,
+                                 key, sv ? sv : "?", an, bn);
+            if (!sv || !sw || strcmp(sv, sw) != 0)
+                return fdr_error(FDR_EINVAL,
+                                 "different models: [%s] %s is '%s' in %s and '%s' in %s", sec,
+                                 key, sv ? sv : "?", an, sw ? sw : "?", bn);
+        }
+    }
+    return FDR_OK;
+}
+
+static int same_model(const json_t *r, const char *rn, const json_t *b, const char *bn)
+{
+    const json_t *mr = json_object_get(r, "model"), *mb = json_object_get(b, "model");
+    const json_t *lr = json_object_get(mr, "landscape"), *lb = json_object_get(mb, "landscape");
+    const json_t *sr = json_object_get(mr, "settings"), *sb = json_object_get(mb, "settings");
+    if (!json_is_object(sr) || !json_is_object(sb))
+        return fdr_error(FDR_EINVAL, "%s: no model.settings (not written by fdrsim?)",
+                         json_is_object(sr) ? bn : rn);
+    const char *tr = json_string_value(json_object_get(lr, "type")),
+               *tb = json_string_value(json_object_get(lb, "type"));
+    if (!tr || !tb || strcmp(tr, tb) != 0)
+        return fdr_error(FDR_EINVAL, "different models: landscape type '%s' in %s, '%s' in %s",
+                         tr ? tr : "?", rn, tb ? tb : "?", bn);
+    double dr = number(lr, "dim"), db = number(lb, "dim");
+    if (!(dr == db))
+        return fdr_error(FDR_EINVAL, "different models: landscape dim %g in %s, %g in %s", dr, rn,
+                         db, bn);
+    int rc = settings_differ(sr, rn, sb, bn);
+    return rc == FDR_OK ? settings_differ(sb, bn, sr, rn) : rc;
+}
+
+/* ---- run summaries ----------------------------------------------------------- */
+
+/* An index of the objects of list by their "name" (the first of equal names),
+ * so that matching two lists takes time linear in their length; NULL when out
+ * of memory. */
+static json_t *index_by_name(const json_t *list)
+{
+    json_t *idx = json_object();
+    size_t i;
+    json_t *x;
+    json_array_foreach((json_t *)list, i, x)
+    {
+        const char *n = json_string_value(json_object_get(x, "name"));
+        if (idx && n && !json_object_get(idx, n) && json_object_set(idx, n, x) != 0) {
+            json_decref(idx);
+            idx = NULL;
+        }
+    }
+    return idx;
+}
+
+/* 1 if relation o of a summary has the verdict "unresolved" (summaries
+ * older than that verdict always had one). */
+static int unresolved(const json_t *o)
+{
+    const char *v = json_string_value(json_object_get(o, "verdict"));
+    return v && strcmp(v, "unresolved") == 0;
+}
+
+/* Relations by name: the sides and the difference of scalar relations, their
+ * exact sides, and the verdict of every relation; ri and bi index the result's
+ * list rl and the baseline's list bl by name. */
+static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, const json_t *bl,
+                           const json_t *bi)
+{
+    static const char *const sides[] = {"lhs", "rhs", "diff"};
+    size_t i;
+    const json_t *b;
+    json_array_foreach((json_t *)bl, i, b)
+    {
+        const char *name = json_string_value(json_object_get(b, "name"));
+        char q[128];
+        if (!name)
+            continue;
+        snprintf(q, sizeof q, "relations.%s", name);
+        const json_t *r = json_object_get(ri, name);
+        int rc = FDR_OK;
+        if (!r) {
+            rc = missing(c, q);
+        } else {
+            int scalar = number(b, "components") == 1 && number(r, "components") == 1;
+            for (int s = 0; scalar && rc == FDR_OK && s < 3; s++) {
+                char key[16], name2[160];
+                snprintf(key, sizeof key, "%s_err", sides[s]);
+                snprintf(name2, sizeof name2, "%s.%s", q, sides[s]);
+                rc = compare_est(c, name2, number(b, sides[s]), number(b, key),
+                                 number(r, sides[s]), number(r, key));
+            }
+            for (int s = 0; scalar && rc == FDR_OK && s < 2; s++) {
+                char key[16], name2[160];
+                snprintf(key, sizeof key, "%s_exact", sides[s]);
+                snprintf(name2, sizeof name2, "%s.%s", q, key);
+                rc = compare_exact(c, name2, number(b, key), number(r, key));
+            }
+            /* A verdict lost is a regression: a pass that fails now, or any
+             * verdict that is unresolved now (no error bar to judge by). */
+            int fails = json_is_true(json_object_get(b, "pass")) &&
+                        json_is_false(json_object_get(r, "pass"));
+            int lost = unresolved(r) && !unresolved(b);
+            if (rc == FDR_OK && (fails || lost) && json_is_true(json_object_get(r, "identity"))) {
+                fdr_check_item *it = add_item(c, q);
+                if (!it)
+                    return fdr_error(FDR_ENOMEM, "out of memory");
+                it->base = it->res = it->base_err = it->res_err = NAN;
+                it->z = number(r, "z");
+                it->moved = 1;
+                it->why = fails ? "passed in the baseline, fails now"
+                                : "had a verdict in the baseline, unresolved now";
+            }
+        }
+        if (rc != FDR_OK)
+            return rc;
+    }
+    json_array_foreach((json_t *)rl, i, b)
+    {
+        const char *name = json_string_value(json_object_get(b, "name"));
+        c->only_in_result += name && !json_object_get(bi, name);
+    }
+    return FDR_OK;
+}
+
+/* compare_indexed on the lists of relations of a result (rl) and a baseline (bl). */
+static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
+{
+    json_t *ri = index_by_name(rl), *bi = index_by_name(bl);
+    int rc = ri && bi ? compare_indexed(c, rl, ri, bl, bi) : fdr_error(FDR_ENOMEM, "out of memory");
+    json_decref(ri);
+    json_decref(bi);
+    return rc;
+}
+
+/* Objects of {value, error, exact} estimates keyed by name (observables,
+ * fdr2_terms); members that are not such objects are skipped. */
+static int compare_estimates(fdr_check *c, const char *prefix, const json_t *ro, const json_t *bo)
+{
+    const char *key;
+    const json_t *b;
+    json_object_foreach((json_t *)bo, key, b)
+    {
+        if (!json_is_object(b) || !json_object_get(b, "value"))
+            continue;
+        char q[128], qe[160];
+        snprintf(q, sizeof q, "%s.%s", prefix, key);
+        snprintf(qe, sizeof qe, "%s.exact", q);
+        const json_t *r = json_object_get(ro, key);
+        int rc = r ? compare_est(c, q, number(b, "value"), number(b, "error"),
+                                 number(r, "value"), number(r, "error"))
+                   : missing(c, q);
+        if (rc == FDR_OK && r)
+            rc = compare_exact(c, qe, number(b, "exact"), number(r, "exact"));
+        if (rc != FDR_OK)
+            return rc;
+    }
+    json_object_foreach((json_t *)ro, key, b)
+    {
+        c->only_in_result +=
+            json_is_object(b) && json_object_get(b, "value") && !json_object_get(bo, key);
+    }
+    return FDR_OK;
+}
+
+/* A run summary: relations, observables and the FDR2 terms. */
+static int compare_summary(fdr_check *c, const json_t *r, const char *rn, const json_t *b,
+                           const char *bn)
+{
+    const json_t *rl = json_object_get(r, "relations"), *bl = json_object_get(b, "relations");
+    if (!json_is_array(rl) || !json_is_array(bl))
+        return fdr_error(FDR_EINVAL, "%s: no 'relations' list (not a summary written by "
+                                     "fdrsim run?)",
+                         json_is_array(rl) ? bn : rn);
+    int rc = compare_relations(c, rl, bl);
+    if (rc == FDR_OK)
+        rc = compare_estimates(c, "observables", json_object_get(r, "observables"),
+                               json_object_get(b, "observables"));
+    if (rc == FDR_OK)
+        rc = compare_estimates(c, "fdr2_terms", json_object_get(r, "fdr2_terms"),
+                               json_object_get(b, "fdr2_terms"));
+    return rc;
+}
+
+/* ---- sweeps ----------------------------------------------------------------------- */
+
+/* 1 if s ends with suffix. */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* A flat object of estimates written as K and K_err, with exact values as
+ * K_exact, K_exact_finite or G_harmonic (the sweep's convention). */
+static int compare_flat(fdr_check *c, const char *prefix, const json_t *ro, const json_t *bo)
+{
+    const char *key;
+    const json_t *b;
+    json_object_foreach((json_t *)bo, key, b)
+    {
+        char q[128], ek[96];
+        snprintf(q, sizeof q, "%s.%s", prefix, key);
+        snprintf(ek, sizeof ek, "%s_err", key);
+        int rc = FDR_OK;
+        if (!json_object_get(ro, key) && (json_object_get(bo, ek) || json_is_number(b)))
+            rc = missing(c, q);
+        else if (json_object_get(bo, ek))
+            rc = compare_est(c, q, number(bo, key), number(bo, ek), number(ro, key),
+                             number(ro, ek));
+        else if (ends_with(key, "_exact") || ends_with(key, "_exact_finite") ||
+                 strcmp(key, "G_harmonic") == 0)
+            rc = compare_exact(c, q, number(bo, key), number(ro, key));
+        if (rc != FDR_OK)
+            return rc;
+    }
+    json_object_foreach((json_t *)ro, key, b)
+    {
+        char ek[96];
+        snprintf(ek, sizeof ek, "%s_err", key);
+        c->only_in_result += json_object_get(ro, ek) && !json_object_get(bo, key);
+    }
+    return FDR_OK;
+}
+
+/* A sweep: the same learning rates, then every point and the fit. */
+static int compare_sweep(fdr_check *c, const json_t *r, const char *rn, const json_t *b,
+                         const char *bn)
+{
+    const json_t *rp = json_object_get(r, "points"), *bp = json_object_get(b, "points");
+    const json_t *rf = json_object_get(r, "fit"), *bf = json_object_get(b, "fit");
+    if (!json_is_array(rp) || !json_is_array(bp) || !json_is_object(rf) || !json_is_object(bf))
+        return fdr_error(FDR_EINVAL, "%s: no 'points' list and 'fit' object (not written by "
+                                     "fdrsim sweep?)",
+                         json_is_array(rp) && json_is_object(rf) ? bn : rn);
+    if (json_array_size(rp) != json_array_size(bp))
+        return fdr_error(FDR_EINVAL,
+                         "different learning-rate grids: %zu points in %s, %zu in %s",
+                         json_array_size(rp), rn, json_array_size(bp), bn);
+    for (size_t i = 0; i < json_array_size(bp); i++) {
+        const json_t *pr = json_array_get(rp, i), *pb = json_array_get(bp, i);
+        double lr = number(pr, "lr"), lb = number(pb, "lr");
+        if (!(fabs(lr - lb) <= 1e-12 * fabs(lb)))
+            return fdr_error(FDR_EINVAL,
+                             "different learning-rate grids: point %zu has lr %g in %s, %g in %s",
+                             i + 1, lr, rn, lb, bn);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "points[lr=%.4g]", lb);
+        int rc = compare_flat(c, prefix, pr, pb);
+        if (rc != FDR_OK)
+            return rc;
+    }
+    return compare_flat(c, "fit", rf, bf);
+}
+
+/* ---- entry points -------------------------------------------------------------- */
+
+int fdr_check_compare(const json_t *result, const char *res_name, const json_t *baseline,
+                      const char *base_name, double tolerance, fdr_check *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tolerance = tolerance;
+    const char *sr = json_string_value(json_object_get(result, "schema")),
+               *sb = json_string_value(json_object_get(baseline, "schema"));
+    int sum_r = sr && strcmp(sr, "fdrsim-summary/1") == 0,
+        sw_r = sr && strcmp(sr, "fdrsim-sweep/1") == 0;
+    int sum_b = sb && strcmp(sb, "fdrsim-summary/1") == 0,
+        sw_b = sb && strcmp(sb, "fdrsim-sweep/1") == 0;
+    if (!sum_r && !sw_r)
+        return fdr_error(FDR_EINVAL, "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1",
+                         res_name, sr ? sr : "(none)");
+    if (!sum_b && !sw_b)
+        return fdr_error(FDR_EINVAL, "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1",
+                         base_name, sb ? sb : "(none)");
+    if (sum_r != sum_b)
+        return fdr_error(FDR_EINVAL, "%s is a %s, %s a %s: compare like with like", res_name,
+                         sum_r ? "run summary" : "sweep", base_name,
+                         sum_b ? "run summary" : "sweep");
+    snprintf(out->kind, sizeof out->kind, "%s", sum_r ? "summary" : "sweep");
+    const char *mn = json_string_value(json_object_get(json_object_get(baseline, "model"), "name"));
+    snprintf(out->model, sizeof out->model, "%s", mn ? mn : "?");
+    int rc = same_model(result, res_name, baseline, base_name);
+    if (rc == FDR_OK)
+        rc = sum_r ? compare_summary(out, result, res_name, baseline, base_name)
+                   : compare_sweep(out, result, res_name, baseline, base_name);
+    if (rc != FDR_OK) {
+        fdr_check_clear(out);
+        return rc;
+    }
+    out->threshold = fdr_threshold_adjust(tolerance, out->ntests);
+    for (size_t i = 0; i < out->n; i++) {
+        fdr_check_item *it = &out->items[i];
+        if (!it->why && !isnan(it->z) && !(fabs(it->z) <= out->threshold))
+            it->moved = 1;
+        out->nmoved += it->moved;
+    }
+    return FDR_OK;
+}
+
+/* Parses a JSON file into an object; NULL with a message naming the file, and
+ * giving jansson's line and column when it is malformed. */
+static json_t *load(const char *path)
+{
+    size_t n;
+    char *text = fdr_read_file(path, FDR_CHECK_MAX_BYTES, "a summary", &n);
+    if (!text)
+        return NULL;
+    json_error_t err;
+    json_t *j = json_loadb(text, n, FDR_CHECK_JSON_FLAGS, &err);
+    free(text);
+    if (!j)
+        fdr_error(FDR_EINVAL, "%s:%d:%d: %s", path, err.line, err.column, err.text);
+    else if (!json_is_object(j)) {
+        json_decref(j);
+        j = NULL;
+        fdr_error(FDR_EINVAL, "%s: not a JSON object (not written by fdrsim?)", path);
+    }
+    return j;
+}
+
+int fdr_check_files(const char *result, const char *baseline, double tolerance, fdr_check *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *r = load(result), *b = r ? load(baseline) : NULL;
+    int rc = r && b ? fdr_check_compare(r, result, b, baseline, tolerance, out) : FDR_EINVAL;
+    json_decref(r);
+    json_decref(b);
+    return rc;
+}
+
+/* One comparison: both values with their errors, z, and why it moved. */
+static void print_item(FILE *f, const fdr_check_item *it)
+{
+    fprintf(f, "  %-40s", it->name);
+    if (isnan(it->base) && isnan(it->res)) {
+        fprintf(f, " %s", it->why ? it->why : "");
+        if (!isnan(it->z))
+            fprintf(f, " (z = %.2f)", it->z);
+        fputc('\n', f);
+        return;
+    }
+    fprintf(f, " baseline %.6g +- %.2g   result %.6g +- %.2g", it->base, it->base_err, it->res,
+            it->res_err);
+    if (!isnan(it->z))
+        fprintf(f, "   z = %.2f", it->z);
+    if (it->why)
+        fprintf(f, "   (%s)", it->why);
+    fputc('\n', f);
+}
+
+void fdr_check_print(FILE *f, const fdr_check *c, int verbose)
+{
+    fprintf(f, "compared %zu estimates of the %s of model %s by z = (result - baseline) / "
+               "sqrt(err_result^2 + err_baseline^2):\n"
+               "moved if |z| > %.2f (tolerance %g, Bonferroni-adjusted for %zu comparisons); "
+               "also checked:\nexact values, %squantities missing from the result\n",
+            c->ntests, c->kind, c->model, c->threshold, c->tolerance, c->ntests,
+            strcmp(c->kind, "summary") == 0 ? "relation verdicts, " : "");
+    if (c->only_in_result)
+        fprintf(f, "%zu quantities only in the result (new; not compared)\n", c->only_in_result);
+    size_t worst = c->n;
+    for (size_t i = 0; i < c->n; i++)
+        if (!isnan(c->items[i].z) &&
+            (worst == c->n || fabs(c->items[i].z) > fabs(c->items[worst].z)))
+            worst = i;
+    if (verbose) {
+        fprintf(f, "\nevery comparison:\n");
+        for (size_t i = 0; i < c->n; i++)
+            print_item(f, &c->items[i]);
+    }
+    if (c->nmoved) {
+        fprintf(f, "\nmoved:\n");
+        for (size_t i = 0; i < c->n; i++)
+            if (c->items[i].moved)
+                print_item(f, &c->items[i]);
+        fprintf(f, "\nREGRESSED: %zu of %zu quantities moved\n", c->nmoved, c->n);
+    } else if (worst < c->n) {
+        fprintf(f, "\nOK: nothing moved (largest |z| = %.2f, %s)\n", fabs(c->items[worst].z),
+                c->items[worst].name);
+    } else {
+        fprintf(f, "\nOK: nothing moved\n");
+    }
+}
+
+/* The help text of `fdrsim check`. */
+static void check_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: fdrsim check RESULT.json --baseline BASELINE.json [OPTION]...\n"
+            "Compares a summary.json (from fdrsim run) or a sweep.json (from fdrsim sweep)\n"
+            "with a baseline of the same model, statistically: every estimate in both files\n"
+            "by z = (result - baseline) / sqrt(err_result^2 + err_baseline^2), exact values,\n"
+            "and relation verdicts. Names every quantity that moved.\n"
+            "\n"
+            "  -b, --baseline FILE   the reference summary (required)\n"
+            "  -t, --tolerance Z     |z| that flags a regression, before the Bonferroni\n"
+            "                        adjustment for the number of comparisons (default %g:\n"
+            "                        an unchanged program is reported as regressed with the\n"
+            "                        chance of one two-sided %g-sigma test, 0.27%%)\n"
+            "  -v, --verbose         list every comparison\n"
+            "  -h, --help            show this help and exit\n"
+            "\n"
+            "The model must be the same (model.settings equal, except run.seed, run.steps,\n"
+            "run.replicas and run.record_every); a sweep must use the same learning rates.\n"
+            "\n"
+            "Workflow: commit a baseline made by a trusted build, e.g.\n"
+            "  fdrsim sweep models/sweep-quadratic.ini -o baseline -q\n"
+            "  git add baseline/sweep.json\n"
+            "and let CI run the same command into another folder, then\n"
+            "  fdrsim check new/sweep.json --baseline baseline/sweep.json\n"
+            "which fails the job (exit 1) when any quantity moved. Regenerate the baseline\n"
+            "only for an intended change, and say why in the commit.\n"
+            "\n"
+            "Exit status: 0 nothing moved, 1 regressed, 2 bad input (unreadable or malformed\n"
+            "JSON, another kind of file, a different model), 3 a run-time failure.\n",
+            FDR_CHECK_TOLERANCE, FDR_CHECK_TOLERANCE);
+}
+
+int fdr_cli_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"baseline", required_argument, NULL, 'b'},
+                                             {"tolerance", required_argument, NULL, 't'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *baseline = NULL;
+    double tolerance = FDR_CHECK_TOLERANCE;
+    int verbose = 0, c;
+    fdr_error_clear();
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:t:vh", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'b':
+            baseline = optarg;
+            break;
+        case 't':
+            tolerance = strtod(optarg, &end);
+            if (*end || end == optarg || !(tolerance > 0) || !isfinite(tolerance)) {
+                fprintf(stderr, "fdrsim check: --tolerance %s: expected a number > 0\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'h':
+            check_usage(stdout);
+            return 0;
+        default:
+            check_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !baseline) {
+        fprintf(stderr, "fdrsim check: expected RESULT.json and --baseline BASELINE.json (try "
+                        "'fdrsim check --help')\n");
+        return EXIT_USAGE;
+    }
+    const char *result = argv[optind];
+    fdr_check chk;
+    int rc = fdr_check_files(result, baseline, tolerance, &chk);
+    if (rc != FDR_OK) {
+        fprintf(stderr, "fdrsim check: %s\n", fdr_error_message());
+        return rc == FDR_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    printf("fdrsim check: %s against the baseline %s\n", result, baseline);
+    fdr_check_print(stdout, &chk, verbose);
+    int code = chk.nmoved ? EXIT_REGRESSED : 0;
+    fdr_check_clear(&chk);
+    return code;
+}

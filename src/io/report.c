@@ -1,0 +1,1040 @@
+/* report.c - verdict table, JSON summary and gnuplot data files. */
+#define _GNU_SOURCE /* fopencookie, renameat2 */
+#include "config.h"
+
+#include "io/report.h"
+#include "core/fdr.h"
+#include "rng/rng.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+
+int fdr_mkdir_p(const char *dir)
+{
+    char path[FDR_PATH_MAX];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "%s: path too long", dir);
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char keep = *p;
+            *p = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST)
+                return fdr_error(FDR_EIO, "%s: cannot create folder: %s", path, strerror(errno));
+            *p = keep;
+            if (keep == '\0')
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fdr_error(FDR_EIO, "%s: not a folder", dir);
+    return FDR_OK;
+}
+
+/* ---- writing one file ------------------------------------------------------ */
+
+/* The file descriptor behind a FILE made by fopencookie, with the first
+ * write error: stdio keeps only a flag, and errno is long overwritten by
+ * the time a writer returns, so this is how a message can say why. */
+typedef struct {
+    int fd;
+    int err;
+} sink;
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    sink *s = cookie;
+    size_t done = 0;
+    while (done < n && !s->err) {
+        ssize_t k = write(s->fd, buf + done, n - done);
+        if (k > 0)
+            done += (size_t)k;
+        else if (k < 0 && errno != EINTR)
+            s->err = errno;
+        else if (k == 0)
+            s->err = EIO;
+    }
+    return s->err ? 0 : (ssize_t)n; /* fopencookie: 0 is its error return */
+}
+
+int fdr_write_file(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
+                   const void *ctx)
+{
+    char path[FDR_PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "%s/%s: path too long", dir, name);
+    sink s = {open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), 0};
+    if (s.fd < 0)
+        return fdr_error(FDR_EIO, "%s: cannot create: %s", path, strerror(errno));
+    FILE *f = fopencookie(&s, "w", (cookie_io_functions_t){NULL, sink_write, NULL, NULL});
+    if (!f) {
+        int err = errno;
+        close(s.fd);
+        return fdr_error(FDR_EIO, "%s: %s", path, strerror(err));
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
+    int rc = writer(f, ctx);
+    fclose(f); /* flushes through sink_write, which records any error */
+    if (s.err) {
+        fdr_error_clear(); /* the writer's own message, if any, knows no cause */
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", path, strerror(s.err));
+    }
+    if (rc == FDR_OK && fsync(s.fd) != 0)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", path, strerror(errno));
+    if (close(s.fd) != 0 && rc == FDR_OK)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", path, strerror(errno));
+    return rc;
+}
+
+/* ---- the output folder, replaced as one unit ---------------------------------- */
+
+/* The summaries that mark a folder as an fdrsim output (one per command). */
+static const char *const marker[] = {"summary.json", "sweep.json", "schedule.json"};
+
+/* An output folder split for the swap: path (symbolic links resolved, so
+ * that the swap happens where the files are), its parent and its name. */
+typedef struct {
+    char path[FDR_PATH_MAX], parent[FDR_PATH_MAX], base[FDR_NAME_MAX + 1];
+} target;
+
+static int target_of(const char *dir, target *t)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return fdr_error(FDR_EINVAL, "the output folder name is empty");
+    if (n > FDR_OUTDIR_MAX)
+        return fdr_error(FDR_EINVAL, "output folder: a path of %zu characters; the limit is %d",
+                         n, FDR_OUTDIR_MAX);
+    memcpy(t->path, dir, n + 1);
+    while (n > 1 && t->path[n - 1] == '/')
+        t->path[--n] = '\0';
+    struct stat st;
+    if (lstat(t->path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(t->path, NULL);
+        if (!real)
+            return fdr_error(FDR_EINVAL, "%s: a symbolic link that leads nowhere: %s", dir,
+                             strerror(errno));
+        int fits = strlen(real) <= FDR_OUTDIR_MAX;
+        if (fits)
+            snprintf(t->path, sizeof t->path, "%s", real);
+        free(real);
+        if (!fits)
+            return fdr_error(FDR_EINVAL, "%s: the folder it links to has too long a path", dir);
+    }
+    char *slash = strrchr(t->path, '/');
+    const char *base = slash ? slash + 1 : t->path;
+    if (strcmp(base, "") == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return fdr_error(FDR_EINVAL,
+                         "%s: cannot be an output folder, which fdrsim replaces as a whole: name "
+                         "a folder of its own",
+                         dir);
+    if (strlen(base) > FDR_NAME_MAX)
+        return fdr_error(FDR_EINVAL, "%s: the folder's name is longer than %d characters", dir,
+                         FDR_NAME_MAX);
+    snprintf(t->base, sizeof t->base, "%s", base);
+    if (!slash)
+        snprintf(t->parent, sizeof t->parent, ".");
+    else if (slash == t->path)
+        snprintf(t->parent, sizeof t->parent, "/");
+    else
+        snprintf(t->parent, sizeof t->parent, "%.*s", (int)(slash - t->path), t->path);
+    return FDR_OK;
+}
+
+/* The nearest folder on the way to path that exists must be a writable
+ * folder (fdr_mkdir_p creates the rest). */
+static int check_parent(const char *dir, const char *parent)
+{
+    char p[FDR_PATH_MAX];
+    snprintf(p, sizeof p, "%s", parent);
+    struct stat st;
+    while (stat(p, &st) != 0) {
+        if (errno != ENOENT)
+            return fdr_error(errno == ENOTDIR ? FDR_EINVAL : FDR_EIO, "%s: %s", p,
+                             strerror(errno));
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            snprintf(p, sizeof p, ".");
+        else if (slash == p)
+            p[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    if (!S_ISDIR(st.st_mode))
+        return fdr_error(FDR_EINVAL, "%s: not a folder (on the way to the output folder %s)", p,
+                         dir);
+    if (access(p, W_OK | X_OK) != 0)
+        return fdr_error(FDR_EIO, "%s: cannot write the output folder %s there: %s", p, dir,
+                         strerror(errno));
+    return FDR_OK;
+}
+
+int fdr_outdir_check(const char *dir)
+{
+    target t;
+    int rc = target_of(dir, &t);
+    if (rc != FDR_OK)
+        return rc;
+    struct stat st;
+    if (stat(t.path, &st) != 0) {
+        if (errno != ENOENT)
+            return fdr_error(errno == ENOTDIR ? FDR_EINVAL : FDR_EIO, "%s: %s", dir,
+                             strerror(errno));
+        return check_parent(dir, t.parent);
+    }
+    if (!S_ISDIR(st.st_mode))
+        return fdr_error(FDR_EINVAL, "%s: exists and is not a folder", dir);
+    DIR *d = opendir(t.path);
+    if (!d)
+        return fdr_error(FDR_EIO, "%s: %s", dir, strerror(errno));
+    int ours = 0, entries = 0;
+    char sub[NAME_MAX + 1] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        entries++;
+        for (size_t k = 0; k < sizeof marker / sizeof *marker; k++)
+            ours |= strcmp(e->d_name, marker[k]) == 0;
+        struct stat es;
+        if (!sub[0] && fstatat(dirfd(d), e->d_name, &es, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(es.st_mode))
+            snprintf(sub, sizeof sub, "%s", e->d_name);
+    }
+    closedir(d);
+    if (entries && !ours)
+        return fdr_error(FDR_EINVAL,
+                         "%s: a folder that is not an fdrsim output (it has no summary.json, "
+                         "sweep.json or schedule.json); fdrsim replaces its output folder as a "
+                         "whole, so choose another --out or empty it",
+                         dir);
+    if (sub[0])
+        return fdr_error(FDR_EINVAL,
+                         "%s: holds the folder %s, which fdrsim did not write; fdrsim replaces "
+                         "its output folder as a whole, so choose another --out or move it",
+                         dir, sub);
+    return check_parent(dir, t.parent);
+}
+
+/* Removes a folder that holds only files (ours: a temporary or a replaced
+ * run). Anything else in it stays, and so does the folder. */
+static void remove_folder(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(path);
+}
+
+/* Removes the temporaries of earlier runs into the same folder whose
+ * process is gone (killed, or the machine stopped): ".BASE.fdrsim-PID-*". */
+static void remove_stale(const target *t)
+{
+    char prefix[FDR_NAME_MAX + 16];
+    int np = snprintf(prefix, sizeof prefix, ".%s.fdrsim-", t->base);
+    DIR *d = opendir(t->parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, (size_t)np) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + np, &end, 10);
+        if (end == e->d_name + np || *end != '-' || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[FDR_PATH_MAX * 2];
+        snprintf(path, sizeof path, "%s/%s", t->parent, e->d_name);
+        remove_folder(path);
+    }
+    closedir(d);
+}
+
+/* fsync on a folder, so that the entries made in it reach the disk:
+ * 0, or the errno of the failure. */
+static int sync_folder(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = fsync(fd) == 0 ? 0 : errno;
+    close(fd);
+    return err;
+}
+
+/* Puts the complete folder tmp in the place of t->path. Where the system
+ * can, one renameat2(RENAME_EXCHANGE) swaps the two at once; otherwise the
+ * old folder is renamed aside first, which leaves an instant in which
+ * t->path does not exist (README.md, "Output"). On return, *old names what
+ * must be removed (the earlier run), or is "" if there was none. */
+static int swap_in(const char *tmp, const target *t, char *old, size_t nold)
+{
+    struct stat st;
+    old[0] = '\0';
+    if (lstat(t->path, &st) != 0) {
+        if (rename(tmp, t->path) != 0)
+            return fdr_error(FDR_EIO, "%s: cannot rename the new folder into place: %s", t->path,
+                             strerror(errno));
+        return FDR_OK;
+    }
+#ifdef RENAME_EXCHANGE
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, t->path, RENAME_EXCHANGE) == 0) {
+        snprintf(old, nold, "%s", tmp);
+        return FDR_OK;
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return fdr_error(FDR_EIO, "%s: cannot swap the new folder into place: %s", t->path,
+                         strerror(errno));
+#endif
+    if (snprintf(old, nold, "%s.old", tmp) >= (int)nold)
+        return fdr_error(FDR_EINVAL, "%s: path too long", tmp);
+    if (rename(t->path, old) != 0) {
+        int err = errno;
+        old[0] = '\0';
+        return fdr_error(FDR_EIO, "%s: cannot move the earlier run aside: %s", t->path,
+                         strerror(err));
+    }
+    if (rename(tmp, t->path) != 0) {
+        int err = errno;
+        if (rename(old, t->path) == 0)
+            old[0] = '\0';
+        return fdr_error(FDR_EIO, "%s: cannot rename the new folder into place: %s", t->path,
+                         strerror(err));
+    }
+    return FDR_OK;
+}
+
+/* Rewrites the recorded message so that it names the final folder, not the
+ * temporary one the user never asked for. */
+static void name_final(const char *tmp, const char *dir)
+{
+    const char *msg = fdr_error_message();
+    size_t n = strlen(tmp);
+    if (strncmp(msg, tmp, n) != 0)
+        return;
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", msg + n);
+    fdr_error_clear();
+    fdr_error(FDR_EIO, "%s%s (%s is unchanged)", dir, copy, dir);
+}
+
+int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *ctx),
+                     const void *ctx)
+{
+    target t;
+    int rc = fdr_outdir_check(dir);
+    if (rc == FDR_OK)
+        rc = target_of(dir, &t);
+    if (rc == FDR_OK)
+        rc = fdr_mkdir_p(t.parent);
+    if (rc != FDR_OK)
+        return rc;
+    remove_stale(&t);
+    char tmp[FDR_PATH_MAX * 2], old[FDR_PATH_MAX * 2 + 8];
+    snprintf(tmp, sizeof tmp, "%s/.%s.fdrsim-%ld-XXXXXX", t.parent, t.base, (long)getpid());
+    if (!mkdtemp(tmp))
+        return fdr_error(FDR_EIO, "%s: cannot create a folder in %s: %s", dir, t.parent,
+                         strerror(errno));
+    mode_t mask = umask(0); /* mkdtemp makes 0700; a plain mkdir would honour the umask */
+    umask(mask);
+    if (chmod(tmp, 0777 & ~mask) != 0)
+        rc = fdr_error(FDR_EIO, "%s: %s", tmp, strerror(errno));
+    if (rc == FDR_OK)
+        rc = fill(tmp, ctx);
+    int err = rc == FDR_OK ? sync_folder(tmp) : 0;
+    if (err)
+        rc = fdr_error(FDR_EIO, "%s: cannot write: %s", tmp, strerror(err));
+    if (rc == FDR_OK)
+        rc = swap_in(tmp, &t, old, sizeof old);
+    if (rc != FDR_OK) {
+        name_final(tmp, dir);
+        remove_folder(tmp);
+        return rc;
+    }
+    if (old[0])
+        remove_folder(old);
+    /* The new run is in place; a failure here could only undo the rename
+     * in a crash of the machine, which leaves the earlier run, complete. */
+    sync_folder(t.parent);
+    return FDR_OK;
+}
+
+/* ---- verdict table ------------------------------------------------------ */
+
+static void fmt_est(char *buf, size_t n, fdr_est e)
+{
+    snprintf(buf, n, "%.6g +- %.2g", e.val, e.err);
+}
+
+static void fmt_num(char *buf, size_t n, double x)
+{
+    if (isnan(x))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.6g", x);
+}
+
+/* The FDR2 decomposition: dissipation = F2 + F3 + ... (doc/theory.md section 3). */
+static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
+{
+    char buf[64], ex[32];
+    fprintf(f, "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d)", t->order);
+    if (t->degree > 0 && t->degree <= t->order)
+        fprintf(f, ": polynomial of degree %d, the series closes exactly at order %d\n",
+                t->degree, t->degree);
+    else
+        fprintf(f, ": not a polynomial; the series is truncated at order %d\n", t->order);
+    fmt_est(buf, sizeof buf, t->dissipation);
+    fmt_num(ex, sizeof ex, t->dissipation_exact);
+    fprintf(f, "  %-22s %-26s exact %s\n", "dissipation", buf, ex);
+    for (int k = 2; k <= t->order; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "F%d%s", k, k == 2 ? " (realized step)" : "");
+        fmt_est(buf, sizeof buf, t->F[k]);
+        fmt_num(ex, sizeof ex, k == 2 ? t->F2_exact : (t->degree == 2 ? 0.0 : NAN));
+        fprintf(f, "  %-22s %-26s exact %s\n", name, buf, ex);
+    }
+    fmt_est(buf, sizeof buf, t->F2_noise_averaged);
+    fmt_num(ex, sizeof ex, t->F2_exact);
+    fprintf(f, "  %-22s %-26s exact %s\n", "F2 (noise-averaged)", buf, ex);
+    fmt_est(buf, sizeof buf, t->residual);
+    fprintf(f, "  %-22s %-26s", "dissipation - F2", buf);
+    fmt_est(buf, sizeof buf, t->anharmonic);
+    fprintf(f, " vs F3 + ... + F%d = %s\n", t->order, buf);
+}
+
+void fdr_report_table(FILE *f, const fdr_report *rep)
+{
+    const fdr_model *m = rep->m;
+    const fdr_analysis *a = rep->a;
+    const fdr_result *r = rep->r;
+    fprintf(f, "fdrsim %s  model %s  (%s, d = %zu; %s noise; lr %g, momentum %g, dampening %g)\n",
+            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
+            m->lr, m->momentum, m->dampening);
+    fprintf(f, "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g updates/s\n",
+            (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps, r->seconds,
+            (double)r->R * (double)r->d * (double)r->steps / r->seconds);
+    fprintf(f, "errors: %s\n", a->error_method);
+    if (m->noise->caveat)
+        fprintf(f, "note: %s\n", m->noise->caveat);
+    fputc('\n', f);
+    fprintf(f, "%-13s %-26s %-26s %8s %6s %-12s %-12s %s\n", "relation", "LHS", "RHS", "z",
+            "limit", "LHS exact", "RHS exact", "verdict");
+    size_t nfail = 0;
+    for (size_t i = 0; i < a->nrel; i++) {
+        const fdr_relation *x = &a->rel[i];
+        char l[64], rr[64], le[32], re[32], z[16];
+        fmt_est(l, sizeof l, x->lhs);
+        fmt_est(rr, sizeof rr, x->rhs);
+        fmt_num(le, sizeof le, x->lhs_exact);
+        fmt_num(re, sizeof re, x->rhs_exact);
+        if (x->verdict == FDR_UNRESOLVED)
+            snprintf(z, sizeof z, "-");
+        else
+            snprintf(z, sizeof z, "%.2f", x->z);
+        /* [identity][fdr_verdict] */
+        static const char *const words[2][3] = {{"unresolved", "holds", "violated"},
+                                                {"UNRESOLVED", "PASS", "FAIL"}};
+        nfail += x->identity && x->verdict == FDR_FAIL;
+        fprintf(f, "%-13s %-26s %-26s %8s %6.2f %-12s %-12s %s", x->name, l, rr, z, x->threshold,
+                le, re, words[x->identity != 0][x->verdict]);
+        if (x->count > 1)
+            fprintf(f, "  (worst of %zu %s)", x->count,
+                    strcmp(x->name, "FDR1.tensor") == 0 && !r->tensor_full ? "directions"
+                                                                           : "entries");
+        if (!x->identity)
+            fprintf(f, "  (approximation, not an identity here)");
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < a->nrel; i++)
+        if (a->rel[i].verdict == FDR_UNRESOLVED) {
+            fprintf(f, "(unresolved: the error bar of LHS - RHS is not a finite, positive number "
+                       "- the noise is zero, or the values are beyond the range of doubles - so "
+                       "z decides nothing: neither a pass nor a failure)\n");
+            break;
+        }
+    if (a->fdr2.measured)
+        fdr2_table(f, &a->fdr2);
+    fprintf(f, "\n%-16s %-26s %-12s %7s %8s\n", "observable", "estimate", "exact", "z", "tau_int");
+    for (int k = 0; k < FDR_NSTATE_OBS; k++) {
+        const fdr_observable *o = &a->obs[k];
+        char est[64], ex[32], z[16];
+        fmt_est(est, sizeof est, o->est);
+        fmt_num(ex, sizeof ex, o->exact);
+        if (isnan(o->exact) || !(o->est.err > 0) || !isfinite(o->est.err))
+            snprintf(z, sizeof z, "-");
+        else
+            snprintf(z, sizeof z, "%.2f", (o->est.val - o->exact) / o->est.err);
+        char tau[16];
+        if (isnan(o->tau_int))
+            snprintf(tau, sizeof tau, "-");
+        else
+            snprintf(tau, sizeof tau, "%s%.3g", o->tau_resolved ? "" : ">", o->tau_int);
+        fprintf(f, "%-16s %-26s %-12s %7s %8s\n", o->key, est, ex, z, tau);
+    }
+    for (int k = 0; k < FDR_NSTATE_OBS; k++)
+        if (!a->obs[k].tau_resolved) {
+            fprintf(f, "(>: batches of %ld steps are shorter than %d tau_int, so tau_int is only "
+                       "bounded from below%s)\n",
+                    r->window / FDR_NBATCH, FDR_TAU_RESOLVED,
+                    a->errors_suspect ? "; the batch-means error bars are then too small: use 16 "
+                                        "replicas or more, or a longer window"
+                                      : "; the error bars, from replicas, do not depend on it");
+            break;
+        }
+    if (!m->land->ref_is_min)
+        fprintf(f, "(theta is centred, and loss_excess measured, at the landscape's reference "
+                   "point c, which is not known to be its global minimum)\n");
+    const fdr_stationarity *st = &a->stationarity;
+    if (st->pass)
+        fprintf(f, "\nstationarity: no drift between the halves of the window (largest: %s, "
+                   "z = %.2f, limit %.2f)\n",
+                st->worst, st->z, st->threshold);
+    else
+        fprintf(f, "\nstationarity: WARNING: %s drifts by %.4g +- %.2g from the first half of the "
+                   "window to the second (z = %.2f, limit %.2f): the run may not have been "
+                   "stationary; lengthen burn_in or steps\n",
+                st->worst, st->drift.val, st->drift.err, st->z, st->threshold);
+    if (!rep->e->available)
+        fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
+    if (a->all_pass)
+        fprintf(f, "\nPASS: every exact relation holds within |z| < limit\n");
+    else if (nfail)
+        fprintf(f, "\nFAIL: an exact relation is violated beyond |z| = limit%s\n",
+                a->unresolved ? " (and one or more are unresolved)" : "");
+    else
+        fprintf(f, "\nUNRESOLVED: %zu exact relation%s no finite, positive error bar, so no "
+                   "verdict; none is violated\n",
+                a->unresolved, a->unresolved == 1 ? " has" : "s have");
+}
+
+/* ---- summary.json -------------------------------------------------------- */
+
+json_t *fdr_json_number(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string(schema));
+    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
+    json_object_set_new(root, "paper", json_string(FDR_PAPER));
+    json_object_set_new(root, "command", json_string(command));
+    /* A JSON integer here holds 63 bits: larger seeds go out as their
+     * decimal string rather than wrapped to a negative number. */
+    char text[24];
+    snprintf(text, sizeof text, "%" PRIu64, seed);
+    json_object_set_new(root, "seed", seed <= INT64_MAX ? json_integer((json_int_t)seed)
+                                                        : json_string(text));
+    json_object_set_new(root, "rng", json_string(fdr_rng_name()));
+    return root;
+}
+
+
+static json_t *est_obj(fdr_est e, double exact)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "value", fdr_json_number(e.val));
+    json_object_set_new(o, "error", fdr_json_number(e.err));
+    json_object_set_new(o, "exact", fdr_json_number(exact));
+    return o;
+}
+
+static void add_setting(const char *sec, const char *key, const char *value, void *ctx)
+{
+    json_t *settings = ctx, *s = json_object_get(settings, sec);
+    if (!s) {
+        s = json_object();
+        json_object_set_new(settings, sec, s);
+    }
+    json_object_set_new(s, key, json_string(value));
+}
+
+json_t *fdr_settings_json(const fdr_config *cfg)
+{
+    json_t *settings = json_object();
+    fdr_config_foreach(cfg, add_setting, settings);
+    return settings;
+}
+
+char *fdr_command_line(const char *prog, int argc, char **argv)
+{
+    size_t n = strlen(prog) + 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = fdr_malloc(n);
+    if (!s)
+        return NULL;
+    strcpy(s, prog);
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static json_t *relation_json(const fdr_relation *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(x->name));
+    json_object_set_new(o, "lhs", fdr_json_number(x->lhs.val));
+    json_object_set_new(o, "lhs_err", fdr_json_number(x->lhs.err));
+    json_object_set_new(o, "rhs", fdr_json_number(x->rhs.val));
+    json_object_set_new(o, "rhs_err", fdr_json_number(x->rhs.err));
+    json_object_set_new(o, "diff", fdr_json_number(x->diff.val));
+    json_object_set_new(o, "diff_err", fdr_json_number(x->diff.err));
+    json_object_set_new(o, "z", fdr_json_number(x->z));
+    json_object_set_new(o, "rel", fdr_json_number(x->rel));
+    json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
+    json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
+    json_object_set_new(o, "pass",
+                        x->verdict == FDR_UNRESOLVED ? json_null() : json_boolean(x->pass));
+    json_object_set_new(o, "identity", json_boolean(x->identity));
+    json_object_set_new(o, "lhs_exact", fdr_json_number(x->lhs_exact));
+    json_object_set_new(o, "rhs_exact", fdr_json_number(x->rhs_exact));
+    json_object_set_new(o, "components", json_integer((json_int_t)x->count));
+    json_object_set_new(o, "worst_component",
+                        x->count > 1 ? json_integer(x->component) : json_null());
+    return o;
+}
+
+static json_t *summary_json(const fdr_report *rep)
+{
+    const fdr_model *m = rep->m;
+    const fdr_result *r = rep->r;
+    const fdr_analysis *a = rep->a;
+    json_t *root = fdr_json_header("fdrsim-summary/1", rep->command, m->seed);
+    json_object_set_new(root, "cblas", json_string(FDR_BLAS_NAME));
+
+    json_t *model = json_object();
+    json_object_set_new(model, "name", json_string(m->name));
+    json_object_set_new(model, "source", json_string(m->source));
+    json_object_set_new(model, "settings", fdr_settings_json(rep->cfg));
+    json_t *land = json_object();
+    json_object_set_new(land, "type", json_string(m->land->type->name));
+    json_object_set_new(land, "dim", json_integer((json_int_t)m->land->dim));
+    json_object_set_new(land, "weight_decay", json_real(m->land->weight_decay));
+    json_object_set_new(land, "quadratic", json_boolean(m->land->H != NULL));
+    json_object_set_new(land, "reference_is_minimum", json_boolean(m->land->ref_is_min));
+    json_object_set_new(land, "f_reference", fdr_json_number(m->land->fref));
+    json_object_set_new(model, "landscape", land);
+    json_t *noise = json_object();
+    json_object_set_new(noise, "type", json_string(m->noise->type->name));
+    json_object_set_new(noise, "constant_covariance", json_boolean(m->noise->C != NULL));
+    json_object_set_new(noise, "approximate",
+                        m->noise->caveat ? json_string(m->noise->caveat) : json_null());
+    int ex = rep->e->available;
+    json_object_set_new(noise, "trace_C", fdr_json_number(ex ? rep->e->tr.tr_C : NAN));
+    json_object_set_new(noise, "trace_HC", fdr_json_number(ex ? rep->e->tr.tr_HC : NAN));
+    json_object_set_new(model, "noise", noise);
+    json_t *opt = json_object();
+    json_object_set_new(opt, "type", json_string(m->opt->name));
+    json_object_set_new(opt, "lr", json_real(m->lr));
+    json_object_set_new(opt, "momentum", json_real(m->momentum));
+    json_object_set_new(opt, "dampening", json_real(m->dampening));
+    json_object_set_new(opt, "eta_b", json_real(m->eta_b));
+    json_object_set_new(opt, "max_stable_lr", fdr_json_number(rep->e->max_stable_lr));
+    json_object_set_new(model, "optimizer", opt);
+    json_t *run = json_object();
+    json_object_set_new(run, "replicas", json_integer((json_int_t)m->replicas));
+    json_object_set_new(run, "steps", json_integer((json_int_t)m->steps));
+    json_object_set_new(run, "burn_in", json_integer((json_int_t)m->burn_in));
+    json_object_set_new(run, "record_every", json_integer((json_int_t)m->record_every));
+    json_object_set_new(run, "threshold", json_real(m->threshold));
+    json_object_set_new(run, "tensor",
+                        json_string(r->tensor_full ? "all entries" : "random directions"));
+    json_object_set_new(run, "tensor_count", json_integer((json_int_t)r->ntens));
+    json_object_set_new(model, "run", run);
+    json_object_set_new(root, "model", model);
+
+    json_t *exact = json_object();
+    json_object_set_new(exact, "available", json_boolean(rep->e->available));
+    json_object_set_new(exact, "reason",
+                        rep->e->available ? json_null() : json_string(rep->e->why_not));
+    json_object_set_new(root, "exact_reference", exact);
+    json_object_set_new(root, "error_bars", json_string(a->error_method));
+    json_object_set_new(root, "error_bars_suspect", json_boolean(a->errors_suspect));
+
+    json_t *rels = json_array();
+    for (size_t i = 0; i < a->nrel; i++)
+        json_array_append_new(rels, relation_json(&a->rel[i]));
+    json_object_set_new(root, "relations", rels);
+    json_object_set_new(root, "all_pass", json_boolean(a->all_pass));
+    json_object_set_new(root, "unresolved", json_integer((json_int_t)a->unresolved));
+
+    json_t *obs = json_object();
+    for (int k = 0; k < FDR_NSTATE_OBS; k++) {
+        json_t *o = est_obj(a->obs[k].est, a->obs[k].exact);
+        json_object_set_new(o, "tau_int", fdr_json_number(a->obs[k].tau_int));
+        json_object_set_new(o, "tau_int_resolved", json_boolean(a->obs[k].tau_resolved));
+        json_object_set_new(o, "definition", json_string(a->obs[k].what));
+        json_object_set_new(obs, a->obs[k].key, o);
+    }
+    json_object_set_new(root, "observables", obs);
+    const fdr_stationarity *st = &a->stationarity;
+    json_t *stj = json_object();
+    json_object_set_new(stj, "test", json_string("drift between the halves of the window"));
+    json_object_set_new(stj, "quantity", json_string(st->worst));
+    json_object_set_new(stj, "drift", fdr_json_number(st->drift.val));
+    json_object_set_new(stj, "drift_err", fdr_json_number(st->drift.err));
+    json_object_set_new(stj, "z", fdr_json_number(st->z));
+    json_object_set_new(stj, "limit", fdr_json_number(st->threshold));
+    json_object_set_new(stj, "pass", json_boolean(st->pass));
+    json_object_set_new(root, "stationarity", stj);
+    if (a->fdr2.measured) {
+        const fdr_fdr2_terms *t = &a->fdr2;
+        json_t *terms = json_object();
+        json_object_set_new(terms, "order", json_integer(t->order));
+        json_object_set_new(terms, "closes_exactly",
+                            json_boolean(t->degree > 0 && t->degree <= t->order));
+        json_object_set_new(terms, "dissipation", est_obj(t->dissipation, t->dissipation_exact));
+        for (int k = 2; k <= t->order; k++) {
+            char name[8];
+            snprintf(name, sizeof name, "F%d", k);
+            json_object_set_new(terms, name,
+                                est_obj(t->F[k], k == 2 ? t->F2_exact
+                                                        : (t->degree == 2 ? 0.0 : NAN)));
+        }
+        json_object_set_new(terms, "F2_noise_averaged", est_obj(t->F2_noise_averaged, t->F2_exact));
+        json_object_set_new(terms, "truncation", est_obj(t->truncation, NAN));
+        json_object_set_new(terms, "anharmonic", est_obj(t->anharmonic, NAN));
+        json_object_set_new(terms, "residual", est_obj(t->residual, NAN));
+        json_object_set_new(root, "fdr2_terms", terms);
+    }
+    json_t *timing = json_object();
+    json_object_set_new(timing, "seconds", json_real(r->seconds));
+    json_object_set_new(timing, "updates_per_second",
+                        json_real((double)r->R * (double)r->d * (double)r->steps / r->seconds));
+    json_object_set_new(root, "timing", timing);
+    return root;
+}
+
+static int write_json(FILE *f, const void *ctx)
+{
+    json_t *root = summary_json(ctx);
+    int rc = json_dumpf(root, f, FDR_JSON_FLAGS) == 0 ? FDR_OK : FDR_EIO;
+    fputc('\n', f);
+    json_decref(root);
+    return rc == FDR_OK ? FDR_OK : fdr_error(FDR_EIO, "summary.json: cannot write");
+}
+
+/* ---- gnuplot data files --------------------------------------------------- */
+
+static void header(FILE *f, const fdr_report *rep, const char *what)
+{
+    fprintf(f, "# fdrsim %s: %s\n", PACKAGE_VERSION, what);
+    fprintf(f, "# model %s (%s), seed %llu\n", rep->m->name, rep->m->source,
+            (unsigned long long)rep->m->seed);
+    fprintf(f, "# command: %s\n", rep->command);
+    fprintf(f, "# relations of %s\n", FDR_PAPER);
+}
+
+static int write_timeseries(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_model *m = rep->m;
+    const fdr_result *r = rep->r;
+    double c1 = fdr_model_fdr1_factor(m), R = (double)r->R;
+    header(f, rep, "time series, replica means, every record_every steps");
+    fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
+               "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units: theta_{t+1} = theta_t + "
+               "v_{t+1})\n");
+    fprintf(f, "# *_half: half-running averages over the recorded steps in [step/2, step]\n");
+    fprintf(f, "# exact stationary O_L = O_R: %.17g\n",
+            rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
+    fprintf(f, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq\n");
+    size_t n = r->n_rec;
+    double *cl = fdr_calloc(n + 1, sizeof *cl), *cr = fdr_calloc(n + 1, sizeof *cr);
+    if (!cl || !cr) {
+        free(cl);
+        free(cr);
+        return FDR_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        cl[k + 1] = cl[k] + r->ts[k * FDR_NTS + FDR_TS_OL] / R;
+        cr[k + 1] = cr[k] + c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R;
+    }
+    size_t lo = 0;
+    for (size_t k = 0; k < n; k++) {
+        long step = r->rec_step[k];
+        while (r->rec_step[lo] < step / 2)
+            lo++;
+        double cnt = (double)(k + 1 - lo);
+        fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", step, m->lr,
+                r->ts[k * FDR_NTS + FDR_TS_OL] / R, c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R,
+                (cl[k + 1] - cl[lo]) / cnt, (cr[k + 1] - cr[lo]) / cnt,
+                r->ts[k * FDR_NTS + FDR_TS_LOSS] / R, r->ts[k * FDR_NTS + FDR_TS_GSQ] / R);
+    }
+    free(cl);
+    free(cr);
+    return FDR_OK;
+}
+
+static void relation_row(FILE *f, size_t i, const char *name, const fdr_relation *x)
+{
+    fprintf(f, "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g\n", i, name,
+            x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err, x->z,
+            x->threshold, x->pass, x->lhs_exact, x->rhs_exact);
+}
+
+static int write_relations(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    header(f, rep, "relations, one row each (errors 1 sigma; exact: NaN when unknown)");
+    fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
+               "rhs_exact\n");
+    for (size_t i = 0; i < rep->a->nrel; i++)
+        relation_row(f, i, rep->a->rel[i].name, &rep->a->rel[i]);
+    return FDR_OK;
+}
+
+static int write_tensor(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_result *r = rep->r;
+    header(f, rep,
+           r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i d_j f + x_j d_i f> = "
+                            "(1 + mu) / eta_b <v_i v_j>"
+                          : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.grad f)> = "
+                            "(1 + mu) / eta_b <(u.v)^2>");
+    fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
+               "rhs_exact\n");
+    size_t k = 0;
+    char name[48];
+    if (r->tensor_full) {
+        for (size_t i = 0; i < r->d; i++)
+            for (size_t j = i; j < r->d; j++, k++) {
+                snprintf(name, sizeof name, "(%zu,%zu)", i + 1, j + 1);
+                relation_row(f, k, name, &rep->a->tens[k]);
+            }
+    } else {
+        for (; k < r->ntens; k++) {
+            snprintf(name, sizeof name, "u%zu", k + 1);
+            relation_row(f, k, name, &rep->a->tens[k]);
+        }
+    }
+    return FDR_OK;
+}
+
+static int write_fdr2(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_fdr2_terms *t = &rep->a->fdr2;
+    header(f, rep, "FDR2 decomposition: dissipation = F2 + F3 + ... (errors 1 sigma)");
+    if (t->degree > 0 && t->degree <= t->order)
+        fprintf(f, "# closes exactly at order %d\n", t->degree);
+    else
+        fprintf(f, "# truncated at order %d (not a polynomial)\n", t->order);
+    fprintf(f, "# term value error exact\n");
+    fprintf(f, "dissipation %.17g %.17g %.17g\n", t->dissipation.val, t->dissipation.err,
+            t->dissipation_exact);
+    fprintf(f, "F2 %.17g %.17g %.17g\n", t->F[2].val, t->F[2].err, t->F2_exact);
+    fprintf(f, "F2_noise_averaged %.17g %.17g %.17g\n", t->F2_noise_averaged.val,
+            t->F2_noise_averaged.err, t->F2_exact);
+    for (int k = 3; k <= t->order; k++)
+        fprintf(f, "F%d %.17g %.17g %.17g\n", k, t->F[k].val, t->F[k].err,
+                t->degree == 2 ? 0.0 : NAN);
+    fprintf(f, "residual %.17g %.17g nan\n", t->residual.val, t->residual.err);
+    fprintf(f, "anharmonic %.17g %.17g nan\n", t->anharmonic.val, t->anharmonic.err);
+    return FDR_OK;
+}
+
+/* ---- 2-D landscapes: the map, the samples and the local minima ------------ */
+
+typedef struct {
+    const fdr_report *rep;
+    double lo[2], hi[2]; /* the plotted box */
+} map2d;
+
+static int write_samples(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ((const map2d *)ctx)->rep;
+    const fdr_result *r = rep->r;
+    header(f, rep,
+           "stationary samples of theta (every replica, every sample_every steps of the window)");
+    fprintf(f, "# sample_every %ld\n# x1 x2\n", r->sample_every);
+    for (size_t k = 0; k < r->n_samples * r->R; k++)
+        fprintf(f, "%.17g %.17g\n", r->samples[2 * k], r->samples[2 * k + 1]);
+    return FDR_OK;
+}
+
+static int write_map(FILE *f, const void *ctx)
+{
+    const map2d *mp = ctx;
+    header(f, mp->rep, "loss on a 101 x 101 grid (gnuplot grid format)");
+    fprintf(f, "# x1 x2 f\n");
+    double x[2];
+    for (int i = 0; i <= 100; i++) {
+        x[0] = mp->lo[0] + (mp->hi[0] - mp->lo[0]) * i / 100.0;
+        for (int j = 0; j <= 100; j++) {
+            x[1] = mp->lo[1] + (mp->hi[1] - mp->lo[1]) * j / 100.0;
+            fprintf(f, "%.17g %.17g %.17g\n", x[0], x[1], fdr_landscape_value(mp->rep->m->land, x));
+        }
+        fputc('\n', f);
+    }
+    return FDR_OK;
+}
+
+/* Local minima in the box: gradient descent with backtracking from a 9 x 9
+ * grid of starts, kept where the gradient vanishes and the Hessian is
+ * positive definite, merged when closer than 1e-6 of the box. */
+static int write_minima(FILE *f, const void *ctx)
+{
+    const map2d *mp = ctx;
+    const fdr_landscape *l = mp->rep->m->land;
+    double found[81][3];
+    int nf = 0;
+    double scale = fmax(mp->hi[0] - mp->lo[0], mp->hi[1] - mp->lo[1]);
+    for (int a = 0; a < 9; a++)
+        for (int b = 0; b < 9; b++) {
+            double x[2] = {mp->lo[0] + (mp->hi[0] - mp->lo[0]) * (a + 0.5) / 9,
+                           mp->lo[1] + (mp->hi[1] - mp->lo[1]) * (b + 0.5) / 9};
+            double g[2], fx = fdr_landscape_value(l, x), step = 0.1 * scale;
+            for (int it = 0; it < 5000 && step > 1e-15 * scale; it++) {
+                fdr_landscape_gradient(l, x, g);
+                double gn = hypot(g[0], g[1]);
+                if (gn < 1e-12)
+                    break;
+                double y[2] = {x[0] - step * g[0] / gn, x[1] - step * g[1] / gn};
+                double fy = fdr_landscape_value(l, y);
+                if (fy < fx) {
+                    x[0] = y[0];
+                    x[1] = y[1];
+                    fx = fy;
+                    step *= 1.5;
+                } else {
+                    step *= 0.5;
+                }
+            }
+            double H[4];
+            fdr_landscape_gradient(l, x, g);
+            fdr_landscape_hessian(l, x, H);
+            if (hypot(g[0], g[1]) > 1e-6 * (1 + fabs(fx)) || H[0] <= 0 ||
+                H[0] * H[3] - H[1] * H[2] <= 0)
+                continue;
+            int dup = 0;
+            for (int k = 0; k < nf && !dup; k++)
+                dup = hypot(found[k][0] - x[0], found[k][1] - x[1]) < 1e-6 * scale;
+            if (!dup) {
+                found[nf][0] = x[0];
+                found[nf][1] = x[1];
+                found[nf++][2] = fx;
+            }
+        }
+    header(f, mp->rep, "local minima found by descent from a 9 x 9 grid of starts");
+    fprintf(f, "# x1 x2 f\n");
+    for (int k = 0; k < nf; k++)
+        fprintf(f, "%.17g %.17g %.17g\n", found[k][0], found[k][1], found[k][2]);
+    return FDR_OK;
+}
+
+/* The stationary marginal of theta_1 in 81 bins, against the exact Gaussian
+ * marginal where the Lyapunov solution gives its variance. */
+static int write_histogram(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    const fdr_result *r = rep->r;
+    size_t n = r->n_samples * r->R, sd = r->sample_dim;
+    double lo = INFINITY, hi = -INFINITY, var = NAN;
+    for (size_t k = 0; k < n; k++) {
+        lo = fmin(lo, r->samples[k * sd]);
+        hi = fmax(hi, r->samples[k * sd]);
+    }
+    if (rep->e->w) {
+        size_t d = r->d;
+        double *Mtt = fdr_malloc(d * d * sizeof *Mtt);
+        if (!Mtt)
+            return FDR_ENOMEM;
+        if (fdr_lyap_blocks(rep->e->w, Mtt, NULL, NULL) == FDR_OK)
+            var = Mtt[0];
+        free(Mtt);
+    }
+    enum { NBIN = 81 };
+    long count[NBIN] = {0};
+    double width = (hi - lo) / NBIN;
+    if (!(width > 0))
+        width = 1e-12;
+    for (size_t k = 0; k < n; k++) {
+        long b = (long)((r->samples[k * sd] - lo) / width);
+        count[b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b]++;
+    }
+    header(f, rep, "stationary marginal of theta_1 (every replica, every sample_every steps)");
+    fprintf(f, "# noise %s\n# coordinate 1\n# samples %zu\n", rep->m->noise->type->name, n);
+    fprintf(f, "# exact mean %.17g\n# exact variance %.17g\n",
+            rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN, var); /* + 0.0: no "-0" */
+    fprintf(f, "# x density count\n");
+    for (int b = 0; b < NBIN; b++)
+        fprintf(f, "%.17g %.17g %ld\n", lo + (b + 0.5) * width,
+                (double)count[b] / ((double)n * width), count[b]);
+    return FDR_OK;
+}
+
+/* The plotted box: the samples' range widened by a quarter on each side. */
+static void map_box(const fdr_result *r, map2d *mp)
+{
+    for (int i = 0; i < 2; i++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t k = 0; k < r->n_samples * r->R; k++) {
+            lo = fmin(lo, r->samples[2 * k + i]);
+            hi = fmax(hi, r->samples[2 * k + i]);
+        }
+        double pad = fmax(0.25 * (hi - lo), 1e-3);
+        mp->lo[i] = lo - pad;
+        mp->hi[i] = hi + pad;
+    }
+}
+
+int fdr_report_files(const char *dir, const fdr_report *rep)
+{
+    int rc = fdr_write_file(dir, "timeseries.dat", write_timeseries, rep);
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "relations.dat", write_relations, rep);
+    if (rc == FDR_OK && rep->r->ntens)
+        rc = fdr_write_file(dir, "tensor.dat", write_tensor, rep);
+    if (rc == FDR_OK && rep->a->fdr2.measured)
+        rc = fdr_write_file(dir, "fdr2.dat", write_fdr2, rep);
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "histogram.dat", write_histogram, rep);
+    if (rc == FDR_OK && rep->r->sample_dim == 2 && rep->r->d == 2) {
+        map2d mp = {rep, {0, 0}, {0, 0}};
+        map_box(rep->r, &mp);
+        rc = fdr_write_file(dir, "samples.dat", write_samples, &mp);
+        if (rc == FDR_OK)
+            rc = fdr_write_file(dir, "landscape2d.dat", write_map, &mp);
+        if (rc == FDR_OK)
+            rc = fdr_write_file(dir, "minima.dat", write_minima, &mp);
+    }
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "summary.json", write_json, rep);
+    return rc;
+}
+
+static int report_fill(const char *tmp, const void *ctx)
+{
+    return fdr_report_files(tmp, ctx);
+}
+
+int fdr_report_write(const char *dir, const fdr_report *rep)
+{
+    return fdr_outdir_write(dir, report_fill, rep);
+}

@@ -1,0 +1,332 @@
+/* model.c - reads and validates a whole experiment. */
+#include "config.h"
+
+#include "model/model.h"
+#include "engine/engine.h"
+#include "core/fdr.h"
+#include "core/memory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+const char fdr_default_model[] =
+    "; built-in default: anisotropic rotated quadratic, d = 10, Gaussian noise, momentum 0.9\n"
+    "[landscape]\n"
+    "type = quadratic\n"
+    "dim = 10\n"
+    "spectrum = log 0.1 10\n"
+    "rotation = random\n"
+    "[noise]\n"
+    "type = gaussian\n"
+    "covariance = isotropic 1\n"
+    "[optimizer]\n"
+    "type = sgd\n"
+    "lr = 0.05\n"
+    "momentum = 0.9\n"
+    "[run]\n"
+    "replicas = 64\n"
+    "steps = 20000\n"
+    "seed = 1\n";
+
+
+#ifdef HAVE_OPENBLAS
+/* From OpenBLAS; declared here because its cblas.h clashes with GSL's. The
+ * buffer pair is the allocator every BLAS call takes its work space from. */
+void openblas_set_num_threads(int num_threads);
+void *blas_memory_alloc(int procpos);
+void blas_memory_free(void *buffer);
+#endif
+
+void fdr_blas_serial(void)
+{
+#ifdef HAVE_OPENBLAS
+    openblas_set_num_threads(1);
+#endif
+}
+
+/* OpenBLAS's work buffer (BUFFER_SIZE, 128 MiB on x86-64, plus a page in
+ * Debian 12's 0.3.21) with some slack, per concurrent caller. */
+#define BLAS_BUFFER_BYTES (130.0 * 1024 * 1024)
+
+int fdr_blas_reserve(int threads)
+{
+#ifdef HAVE_OPENBLAS
+    static int reserved; /* callers that already have a buffer in OpenBLAS's pool */
+#ifdef _OPENMP
+    if (threads < 1)
+        threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    int rc = FDR_OK;
+#ifdef _OPENMP
+#pragma omp critical(fdr_blas_reserve)
+#endif
+    if (threads > reserved) {
+        /* Each OpenMP thread besides the calling one also maps its stack. */
+        struct rlimit st;
+        double stack = getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY
+                           ? (double)st.rlim_cur
+                           : 8.0 * 1024 * 1024;
+        int new_threads = threads - (reserved > 1 ? reserved : 1);
+        double need = (threads - reserved) * BLAS_BUFFER_BYTES + new_threads * stack,
+               room = fdr_address_headroom();
+        if (room < need) {
+            rc = fdr_error(FDR_ENOMEM,
+                           "out of memory: OpenBLAS needs %.0f MB of address space for %d "
+                           "thread%s but the limit (ulimit -v) leaves %.0f MB; raise the limit%s",
+                           need / 1e6, threads, threads > 1 ? "s" : "", room / 1e6,
+                           threads > 1 ? " or run on fewer threads (--threads)" : "");
+        } else {
+            /* Every thread holds a buffer until all have one, so the pool ends
+             * up with `threads` of them; OpenBLAS keeps them for reuse. */
+            int got = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+            {
+                void *b = blas_memory_alloc(0);
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp single
+                got = omp_get_num_threads();
+#endif
+                blas_memory_free(b);
+            }
+            reserved = got > reserved ? got : reserved;
+        }
+    }
+    return rc;
+#else
+    (void)threads;
+    return FDR_OK;
+#endif
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = fdr_malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static int read_optimizer(fdr_model *m, fdr_config *cfg)
+{
+    int rc;
+    const char *tname;
+    if ((rc = fdr_config_string(cfg, "optimizer", "type", fdr_optimizer_types[0]->name, &tname)))
+        return rc;
+    if (!(m->opt = fdr_optimizer_type_find(tname))) {
+        char names[256];
+        fdr_optimizer_type_names(names, sizeof names);
+        return fdr_config_error(cfg, "optimizer", "type", "unknown optimizer '%s' (known: %s)",
+                                tname, names);
+    }
+    if ((rc = fdr_config_double(cfg, "optimizer", "lr", NAN, &m->lr)))
+        return rc;
+    if (isnan(m->lr))
+        return fdr_config_error(cfg, "optimizer", "lr", "missing (this key is required)");
+    if (m->lr <= 0)
+        return fdr_config_error(cfg, "optimizer", "lr", "must be > 0, got %g", m->lr);
+    if ((rc = fdr_config_double(cfg, "optimizer", "momentum", 0.0, &m->momentum)))
+        return rc;
+    if (!(m->momentum >= 0 && m->momentum < 1))
+        return fdr_config_error(cfg, "optimizer", "momentum", "must be in [0, 1), got %g",
+                                m->momentum);
+    if ((rc = fdr_config_double(cfg, "optimizer", "dampening", 0.0, &m->dampening)))
+        return rc;
+    if (!(m->dampening >= 0 && m->dampening < 1))
+        return fdr_config_error(cfg, "optimizer", "dampening", "must be in [0, 1), got %g",
+                                m->dampening);
+    fdr_optim_params p = fdr_model_optim_params(m);
+    double mu;
+    if (!m->opt->heavy_ball(&p, m->lr, &mu, &m->eta_b))
+        m->eta_b = m->lr;
+    return FDR_OK;
+}
+
+static int read_run(fdr_model *m, fdr_config *cfg)
+{
+    int rc;
+    const char *burn, *init, *fdr2;
+    long order;
+    if ((rc = fdr_config_long(cfg, "run", "replicas", 64, &m->replicas)) ||
+        (rc = fdr_config_long(cfg, "run", "steps", 10000, &m->steps)) ||
+        (rc = fdr_config_long(cfg, "run", "record_every", 0, &m->record_every)) ||
+        (rc = fdr_config_uint64(cfg, "run", "seed", 1, &m->seed)) ||
+        (rc = fdr_config_string(cfg, "run", "burn_in", "half", &burn)) ||
+        (rc = fdr_config_string(cfg, "run", "init", "zero", &init)) ||
+        (rc = fdr_config_long(cfg, "run", "tensor_directions", 8, &m->tensor_directions)) ||
+        (rc = fdr_config_long(cfg, "run", "tensor_full_max", 50, &m->tensor_full_max)) ||
+        (rc = fdr_config_double(cfg, "run", "threshold", 4.0, &m->threshold)) ||
+        (rc = fdr_config_string(cfg, "run", "fdr2", "on", &fdr2)) ||
+        (rc = fdr_config_long(cfg, "run", "fdr2_order", 6, &order)))
+        return rc;
+    if (strcmp(fdr2, "on") != 0 && strcmp(fdr2, "off") != 0)
+        return fdr_config_error(cfg, "run", "fdr2", "'%s': expected on or off", fdr2);
+    m->fdr2 = strcmp(fdr2, "on") == 0;
+    /* The FDR2 terms are written for heavy-ball dynamics (the noise-free
+     * update w = mu v - eta_b grad f and the dissipation eta_b g^2 - mu v.g). */
+    fdr_optim_params p = fdr_model_optim_params(m);
+    double mu, eta_b;
+    if (m->fdr2 && !m->opt->heavy_ball(&p, m->lr, &mu, &eta_b))
+        return fdr_config_error(cfg, "run", "fdr2",
+                                "the FDR2 terms need a heavy-ball optimizer, not '%s' (set "
+                                "fdr2 = off)",
+                                m->opt->name);
+    if (order < 2 || order > FDR_KMAX_ORDER)
+        return fdr_config_error(cfg, "run", "fdr2_order", "must be between 2 and %d, got %ld",
+                                FDR_KMAX_ORDER, order);
+    m->fdr2_order = (int)order;
+    if (m->replicas < 2 || m->replicas > 1000000)
+        return fdr_config_error(cfg, "run", "replicas",
+                                "must be between 2 and 1000000 (error bars need two), got %ld",
+                                m->replicas);
+    if (m->steps < 32 || m->steps > 1000000000L)
+        return fdr_config_error(cfg, "run", "steps", "must be between 32 and 1e9, got %ld",
+                                m->steps);
+    if (m->record_every == 0)
+        m->record_every = m->steps > 2000 ? m->steps / 1000 : 1;
+    if (m->record_every < 0 || m->record_every > m->steps)
+        return fdr_config_error(cfg, "run", "record_every", "must be between 1 and steps, got %ld",
+                                m->record_every);
+    if (strcmp(burn, "half") == 0) {
+        m->burn_half = 1;
+        m->burn_in = m->steps / 2;
+    } else {
+        char *end;
+        m->burn_in = strtol(burn, &end, 10);
+        if (*end || end == burn || m->burn_in < 0 || m->burn_in > m->steps - 16)
+            return fdr_config_error(cfg, "run", "burn_in",
+                                    "'%s': expected 'half' or a step count between 0 and "
+                                    "steps - 16",
+                                    burn);
+    }
+    if (strcmp(init, "zero") == 0) {
+        m->init = FDR_INIT_ZERO;
+    } else if (strcmp(init, "minimum") == 0) {
+        m->init = FDR_INIT_MINIMUM;
+    } else {
+        char *end;
+        m->init = FDR_INIT_OFFSET;
+        m->init_offset = strtod(init, &end);
+        if (*end || end == init || !isfinite(m->init_offset))
+            return fdr_config_error(cfg, "run", "init",
+                                    "'%s': expected zero, minimum or a number (offset from the "
+                                    "minimum in every coordinate)",
+                                    init);
+    }
+    if (m->tensor_directions < 0 || m->tensor_directions > 1000)
+        return fdr_config_error(cfg, "run", "tensor_directions", "must be between 0 and 1000");
+    if (m->tensor_full_max < 0 || m->tensor_full_max > 200)
+        return fdr_config_error(cfg, "run", "tensor_full_max", "must be between 0 and 200");
+    if (!(m->threshold > 0))
+        return fdr_config_error(cfg, "run", "threshold", "must be > 0");
+    return FDR_OK;
+}
+
+/* 1 if all n entries of x are finite. */
+static int all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Checks that step 0 is finite whatever the learning rate: the starting
+ * point, the loss and gradient there, and a draw of the noise. Parameters
+ * out of floating-point range (a minimum at 1e200, a gamma shape 4 /
+ * skewness^2 that overflows) are reported here, naming their section,
+ * rather than by the engine as a divergence that lowering the learning rate
+ * cannot cure. Laws with per-replica state (prepare) are not drawn from:
+ * that state is not set up yet. */
+static int check_start(const fdr_model *m, fdr_config *cfg)
+{
+    size_t d = m->land->dim;
+    const char *init = m->init == FDR_INIT_ZERO ? "zero" : m->init == FDR_INIT_MINIMUM ? "minimum"
+                                                                                       : "offset";
+    double *x = fdr_malloc(3 * d * sizeof *x);
+    if (!x)
+        return FDR_ENOMEM;
+    double *g = x + d, *z = x + 2 * d;
+    int rc = FDR_OK;
+    fdr_engine_initial(m, x);
+    if (!all_finite(x, d)) {
+        rc = fdr_config_error(cfg, "run", "init",
+                              "the starting point theta_0 (%s) is not finite: choose a smaller "
+                              "offset",
+                              init);
+    } else {
+        double f = fdr_landscape_value(m->land, x);
+        fdr_landscape_gradient(m->land, x, g);
+        if (!isfinite(f) || !all_finite(g, d))
+            rc = fdr_error(FDR_EINVAL,
+                           "%s: [landscape]: the loss or its gradient is not finite at the "
+                           "starting point theta_0 ([run] init = %s): a [landscape] key is out "
+                           "of floating-point range there; start nearer the minimum ([run] init "
+                           "= minimum) or scale the landscape down",
+                           m->source, init);
+    }
+    if (rc == FDR_OK && !m->noise->type->prepare) {
+        fdr_rng *rng = fdr_rng_alloc(m->seed, 0);
+        double *work = fdr_malloc(d * sizeof *work);
+        if (!rng || !work)
+            rc = fdr_error(FDR_ENOMEM, "out of memory");
+        else
+            m->noise->type->sample(m->noise->state, 1, 0, 0, x, z, &rng, work);
+        if (rc == FDR_OK && !all_finite(z, d))
+            rc = fdr_error(FDR_EINVAL,
+                           "%s: [noise]: the noise drawn at the starting point is not finite: a "
+                           "[noise] key (type %s) is out of floating-point range",
+                           m->source, m->noise->type->name);
+        free(work);
+        fdr_rng_free(rng);
+    }
+    free(x);
+    return rc;
+}
+
+fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
+{
+    fdr_blas_serial();
+    if (fdr_blas_reserve(1) != FDR_OK || fdr_memory_check(cfg, 0) != FDR_OK)
+        return NULL;
+    fdr_model *m = fdr_calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->name = dupstr(name);
+    m->source = dupstr(fdr_config_name(cfg));
+    const double *shifts;
+    size_t nshift;
+    if (!m->name || !m->source || !(m->land = fdr_landscape_alloc(cfg)) ||
+        !(m->noise = fdr_noise_alloc(cfg, m->land)) ||
+        (fdr_minibatch_shifts(m->noise, &shifts, &nshift) &&
+         fdr_landscape_average(m->land, shifts, nshift) != FDR_OK) ||
+        read_optimizer(m, cfg) ||
+        read_run(m, cfg) || fdr_config_check_unused(cfg) || check_start(m, cfg) ||
+        (m->noise->type->prepare &&
+         m->noise->type->prepare(m->noise->state, (size_t)m->replicas) != FDR_OK)) {
+        fdr_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void fdr_model_free(fdr_model *m)
+{
+    if (!m)
+        return;
+    fdr_noise_free(m->noise);
+    fdr_landscape_free(m->land);
+    free(m->name);
+    free(m->source);
+    free(m);
+}

@@ -1,0 +1,80 @@
+/* model.h - a fully resolved experiment: landscape, noise law, optimizer and
+ * run parameters, read from a model file (or the built-in default) plus
+ * command-line overrides, and validated before anything runs. */
+#ifndef FDR_MODEL_H
+#define FDR_MODEL_H
+
+#include "config/cfg.h"
+#include "landscapes/landscape.h"
+#include "noise/noise.h"
+#include "optim/optim.h"
+#include <stdint.h>
+
+#define FDR_KMAX_ORDER 8 /* highest Taylor order of FDR2 (engine.h: FDR_KMAX) */
+
+enum fdr_init { FDR_INIT_ZERO, FDR_INIT_MINIMUM, FDR_INIT_OFFSET };
+
+typedef struct {
+    char *name;   /* model name: the file's base name without .ini, or "default" */
+    char *source; /* the file it came from */
+    fdr_landscape *land;
+    fdr_noise *noise;
+    /* [optimizer]: its type (optim.h) and hyperparameters */
+    const fdr_optimizer_type *opt;
+    double lr, momentum, dampening;
+    /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball); for
+     * a type without heavy-ball coefficients, lr: the step scale of the
+     * divergence limit. */
+    double eta_b;
+    /* [run] */
+    long replicas, steps, record_every;
+    long burn_in; /* first step of the measurement window */
+    int burn_half; /* the paper's half-running window */
+    uint64_t seed;
+    enum fdr_init init;
+    double init_offset;
+    long tensor_directions; /* random directions for the tensor FDR1 when dim > tensor_full_max */
+    long tensor_full_max;   /* all d(d+1)/2 entries up to this dimension */
+    double threshold;       /* |z| above which a relation fails */
+    int fdr2;               /* measure the FDR2 terms */
+    int fdr2_order;         /* K: Taylor terms F2 .. FK */
+} fdr_model;
+
+/* The built-in default experiment as INI text. */
+extern const char fdr_default_model[];
+
+/* Builds a model from cfg (which it reads completely and checks for unknown
+ * keys). name is the model's display name. NULL with fdr_error. */
+fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name);
+void fdr_model_free(fdr_model *m);
+
+/* Makes the CBLAS run on one thread. fdrsim's parallelism is over
+ * replicas, and the rounding of a threaded BLAS depends on its thread
+ * count, which would leak into the last bits of every result. Called before
+ * a model is built and before every run; idempotent. */
+void fdr_blas_serial(void);
+
+/* Makes sure that up to `threads` threads (0: OpenMP's default) can call the
+ * CBLAS at once without it allocating. OpenBLAS takes a work buffer of
+ * about 128 MiB of address space per concurrent caller at its first use
+ * and, when that allocation fails, retries forever at full CPU; so the
+ * buffers are taken here, after checking that the address-space limit
+ * (ulimit -v) leaves room for them, and FDR_ENOMEM refuses the run
+ * otherwise. Call before a thread count first calls the CBLAS; cheap once
+ * that many are reserved. */
+int fdr_blas_reserve(int threads);
+
+/* The hyperparameters of m's optimizer other than lr, as its type reads them. */
+static inline fdr_optim_params fdr_model_optim_params(const fdr_model *m)
+{
+    return (fdr_optim_params){.momentum = m->momentum, .dampening = m->dampening};
+}
+
+/* The factor c of FDR1, <theta . grad f> = c <|v|^2>, for m's optimizer at m's lr. */
+static inline double fdr_model_fdr1_factor(const fdr_model *m)
+{
+    fdr_optim_params p = fdr_model_optim_params(m);
+    return m->opt->fdr1_factor(&p, m->lr);
+}
+
+#endif

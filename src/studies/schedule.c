@@ -1,0 +1,1512 @@
+/* schedule.c - the FDR quencher and preset schedules (see schedule.h). */
+#include "config.h"
+
+#include "studies/schedule.h"
+#include "engine/engine.h"
+#include "exact/exact.h"
+#include "exact/lyapunov.h"
+#include "io/report.h"
+#include "rng/rng.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define MAX_GROUPS 64 /* replica groups: blocks of the run and units of the bootstrap */
+
+static const char *const kind_name[FDR_SCHED_NKINDS] = {"fdr", "constant", "step", "inverse"};
+
+/* Fills o with the defaults (schedule.h); the step decay's steps depend on
+ * the run's length. */
+void fdr_sched_opts_default(fdr_sched_opts *o, long steps)
+{
+    memset(o, 0, sizeof *o);
+    o->X = 0.01;
+    o->Y = 0.9;
+    o->t_adaptive = 1000;
+    o->mode = FDR_SCHED_REPLICA;
+    o->step_at[0] = steps / 4;
+    o->step_at[1] = steps / 2;
+    o->n_step_at = 2;
+    o->step_factor = 0.1;
+    o->t0 = 1000;
+    for (int k = 0; k < FDR_SCHED_NKINDS; k++)
+        o->run[k] = 1;
+    o->target = NAN;
+}
+
+/* Returns FDR_OK if every option is in range, else FDR_EINVAL with a
+ * message that names the option and its allowed values. */
+int fdr_sched_opts_check(const fdr_sched_opts *o, long steps)
+{
+    if (!(o->X >= 0 && isfinite(o->X)))
+        return fdr_error(FDR_EINVAL,
+                         "--X %g: the threshold must be a finite number >= 0 "
+                         "(0 never quenches)",
+                         o->X);
+    if (!(o->Y > 0 && o->Y < 1))
+        return fdr_error(FDR_EINVAL,
+                         "--Y %g: the cut must lie strictly between 0 and 1 "
+                         "(eta <- (1 - Y) eta)",
+                         o->Y);
+    if (o->t_adaptive <= 0)
+        return fdr_error(FDR_EINVAL, "--t-adaptive %ld: must be a positive number of steps",
+                         o->t_adaptive);
+    if (!(o->lr_min >= 0 && isfinite(o->lr_min)))
+        return fdr_error(FDR_EINVAL, "--lr-min %g: must be a finite number >= 0", o->lr_min);
+    if (!(o->step_factor > 0 && o->step_factor <= 1))
+        return fdr_error(FDR_EINVAL, "--step-factor %g: must lie in (0, 1]", o->step_factor);
+    if (!(o->t0 > 0 && isfinite(o->t0)))
+        return fdr_error(FDR_EINVAL, "--t0 %g: must be a finite number > 0", o->t0);
+    for (size_t i = 0; i < o->n_step_at; i++)
+        if (o->step_at[i] <= (i ? o->step_at[i - 1] : 0) || o->step_at[i] > steps)
+            return fdr_error(FDR_EINVAL,
+                             "--step-at: the steps must increase and lie in "
+                             "[1, %ld] (the run's length), got %ld",
+                             steps, o->step_at[i]);
+    if (!isnan(o->target) && !(o->target > 0 && isfinite(o->target)))
+        return fdr_error(FDR_EINVAL, "--target %g: must be a finite number > 0", o->target);
+    if (o->threads < 0)
+        return fdr_error(FDR_EINVAL, "--threads %d: must be >= 1", o->threads);
+    if (!o->run[FDR_SCHED_FDR])
+        return fdr_error(FDR_EINVAL, "the fdr schedule always runs");
+    return FDR_OK;
+}
+
+/* ---- the stepping loop ---------------------------------------------------- */
+
+/* Per recorded step and block: sums over the block's replicas. */
+enum { A_LR, A_LO, A_HI, A_LOSS, A_LOSS2, A_OL, A_OR, A_OL2, A_OR2, A_OLOR, NACC };
+
+/* One replica's quencher: the lr it runs at and the record of O_L and O_R
+ * since the last change, kept as running sums plus the sums at the
+ * half-grid points floor(j t_adaptive / 2), j = 0, 1, ..., which are where
+ * the half-running windows start (check k uses the window [floor(k T/2), kT)). */
+typedef struct {
+    double lr;
+    long n;          /* steps since the last change */
+    double sl, sr;   /* sums of O_L and O_R over those steps */
+    double *pl, *pr; /* the sums when n was floor(j T / 2) */
+    size_t np;
+    int frozen;    /* at the lr floor: no more checks */
+    fdr_quench *q; /* replica mode: this replica's quenches */
+    size_t nq;
+} tracker;
+
+/* What the schedule's observer shares between the engine's blocks: the
+ * read-only set-up, the trackers (each block touches only its replicas')
+ * and the sums per block and recorded step (each block only its own). */
+typedef struct {
+    const fdr_model *m;
+    const fdr_sched_opts *o;
+    enum fdr_sched_kind kind;
+    const fdr_sched_result *res;
+    long T;
+    size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
+    tracker *tr; /* R trackers (fdr), else NULL */
+    double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is 1/lr times it) */
+    double *acc; /* per block: n_rec x NACC */
+    size_t *next; /* per block: index of its next recorded step */
+} run_ctx;
+
+/* The lr of a preset schedule at step t (all start from lr0). */
+static double preset_lr(const fdr_sched_opts *o, enum fdr_sched_kind kind, double lr0, long t)
+{
+    if (kind == FDR_SCHED_STEP) {
+        double lr = lr0;
+        for (size_t i = 0; i < o->n_step_at && o->step_at[i] <= t; i++)
+            lr *= o->step_factor;
+        return lr;
+    }
+    if (kind == FDR_SCHED_INVERSE)
+        return lr0 / (1 + (double)t / o->t0);
+    return lr0;
+}
+
+/* floor(j T / 2): where check j's half-running window starts. */
+static long half_point(size_t j, long T)
+{
+    return (long)(j * (size_t)T / 2);
+}
+
+/* Clears the record (after a change of lr, and at the start). */
+static void tracker_reset(tracker *k, long T, size_t cap)
+{
+    k->n = 0;
+    k->sl = k->sr = 0;
+    k->np = 0;
+    while (k->np < cap && half_point(k->np, T) == 0) {
+        k->pl[k->np] = k->pr[k->np] = 0;
+        k->np++;
+    }
+}
+
+/* Adds one step's O_L and O_R to the record. */
+static void tracker_push(tracker *k, long T, size_t cap, double ol, double orr)
+{
+    k->sl += ol;
+    k->sr += orr;
+    k->n++;
+    while (k->np < cap && half_point(k->np, T) == k->n) {
+        k->pl[k->np] = k->sl;
+        k->pr[k->np] = k->sr;
+        k->np++;
+    }
+}
+
+/* The lr after a quench from lr: (1 - Y) lr, but never below the floor. */
+static double cut_lr(const fdr_sched_opts *o, double lr)
+{
+    return fmax((1 - o->Y) * lr, o->lr_min);
+}
+
+/* Replica mode: the check after this replica's n-th step since its last
+ * change (n a multiple of T); next is the first step the new lr would use. */
+static void replica_check(const run_ctx *c, tracker *k, long next)
+{
+    size_t j = (size_t)(k->n / c->T);
+    double ratio = (k->sl - k->pl[j]) / (k->sr - k->pr[j]);
+    if (!(fabs(ratio - 1) < c->o->X))
+        return;
+    double lr = cut_lr(c->o, k->lr);
+    k->q[k->nq++] = (fdr_quench){next, k->lr, lr, ratio};
+    k->lr = lr;
+    k->frozen = lr <= c->o->lr_min;
+    tracker_reset(k, c->T, c->cap);
+}
+
+/* The schedule's observer on the engine. Step t of every replica of a
+ * block: its O_L (the noisy, uncentred theta . g) and O_R at the lr step t
+ * used into the block's sums if t is a recorded step; then the lr of step
+ * t + 1: the preset's, or, after an update, the quencher's bookkeeping
+ * (in replica mode its check). */
+static void sched_observe(void *ctx, const fdr_step_view *v)
+{
+    const run_ctx *c = ctx;
+    const fdr_sched_result *res = c->res;
+    long t = v->t;
+    size_t *next = &c->next[v->block];
+    int rec = *next < res->n_rec && res->rec_step[*next] == t;
+    double *acc = rec ? c->acc + (v->block * res->n_rec + *next) * NACC : NULL;
+    double lr_next = c->tr ? 0 : preset_lr(c->o, c->kind, c->m->lr, t + 1);
+    for (size_t r = 0; r < v->n; r++) {
+        double lr = v->lr[r], ol = v->noisy_ol[r];
+        double orr = c->c1 / lr * v->obs[r * FDR_NOBS + FDR_OBS_VV];
+        if (rec) {
+            double loss = v->obs[r * FDR_NOBS + FDR_OBS_LOSS];
+            acc[A_LR] += lr;
+            acc[A_LO] = fmin(acc[A_LO], lr);
+            acc[A_HI] = fmax(acc[A_HI], lr);
+            acc[A_LOSS] += loss;
+            acc[A_LOSS2] += loss * loss;
+            acc[A_OL] += ol;
+            acc[A_OR] += orr;
+            acc[A_OL2] += ol * ol;
+            acc[A_OR2] += orr * orr;
+            acc[A_OLOR] += ol * orr;
+        }
+        if (!c->tr) {
+            v->lr[r] = lr_next;
+            continue;
+        }
+        tracker *k = &c->tr[v->first + r];
+        if (!v->updated)
+            continue;
+        tracker_push(k, c->T, c->cap, ol, orr);
+        /* no check after the last update: its lr would never be used */
+        if (c->o->mode == FDR_SCHED_REPLICA && !k->frozen && k->n % c->T == 0 &&
+            t + 1 < c->m->steps)
+            replica_check(c, k, t + 1);
+        v->lr[r] = k->lr;
+    }
+    if (rec)
+        (*next)++;
+}
+
+/* Frees R trackers and their records; NULL is a no-op. */
+static void trackers_free(tracker *tr, size_t R)
+{
+    for (size_t r = 0; tr && r < R; r++) {
+        free(tr[r].pl);
+        free(tr[r].pr);
+        free(tr[r].q);
+    }
+    free(tr);
+}
+
+/* R trackers at lr0; replica mode also gives each room for its quenches
+ * (at most one per t_adaptive steps). */
+static tracker *trackers_alloc(const run_ctx *c, size_t R)
+{
+    tracker *tr = fdr_calloc(R, sizeof *tr);
+    if (!tr)
+        return NULL;
+    size_t qcap = (size_t)(c->m->steps / c->T) + 1;
+    for (size_t r = 0; r < R; r++) {
+        tracker *k = &tr[r];
+        k->lr = c->m->lr;
+        k->frozen = k->lr <= c->o->lr_min;
+        k->pl = fdr_malloc(c->cap * sizeof *k->pl);
+        k->pr = fdr_malloc(c->cap * sizeof *k->pr);
+        if (c->o->mode == FDR_SCHED_REPLICA)
+            k->q = fdr_malloc(qcap * sizeof *k->q);
+        if (!k->pl || !k->pr || (c->o->mode == FDR_SCHED_REPLICA && !k->q)) {
+            trackers_free(tr, R);
+            return NULL;
+        }
+        tracker_reset(k, c->T, c->cap);
+    }
+    return tr;
+}
+
+/* Ensemble mode: the check after the shared n-th step since the last change,
+ * on the replica means of the half-running windows (summed in replica
+ * order, so the decision does not depend on threads). */
+static void ensemble_check(const run_ctx *c, size_t R, long next, fdr_quench *q, size_t *nq)
+{
+    tracker *tr = c->tr;
+    size_t j = (size_t)(tr[0].n / c->T);
+    double sl = 0, sr = 0;
+    for (size_t r = 0; r < R; r++) {
+        sl += tr[r].sl - tr[r].pl[j];
+        sr += tr[r].sr - tr[r].pr[j];
+    }
+    double ratio = sl / sr;
+    if (!(fabs(ratio - 1) < c->o->X))
+        return;
+    double lr = cut_lr(c->o, tr[0].lr);
+    q[(*nq)++] = (fdr_quench){next, tr[0].lr, lr, ratio};
+    for (size_t r = 0; r < R; r++) {
+        tr[r].lr = lr;
+        tr[r].frozen = lr <= c->o->lr_min;
+        tracker_reset(&tr[r], c->T, c->cap);
+    }
+}
+
+/* ---- exact curves and statistics ----------------------------------------- */
+
+/* Exact <f> - f* and <O_L>/<O_R> at every recorded step along the lr
+ * sequence of schedule s, from theta0 with v = 0: the second moment goes
+ * through M <- A M A^T + Q with each step's lr (fdr_lyap_step_traces: the
+ * traces are all it needs). <O_L> = <theta . grad f> = Tr(H M_tt) +
+ * theta* . grad f(<theta>), where <theta> follows the noiseless iteration
+ * (the gradient is linear). */
+static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
+                       const fdr_sched_result *res, fdr_sched_curve *s, const double *theta0)
+{
+    size_t d = res->d;
+    const double *ref = m->land->ref;
+    double *buf = fdr_calloc(4 * d, sizeof *buf);
+    if (!buf)
+        return FDR_ENOMEM;
+    double *dx = buf, *xm = buf + d, *vm = buf + 2 * d, *gm = buf + 3 * d;
+    int centred = 1;
+    for (size_t i = 0; i < d; i++) {
+        dx[i] = theta0[i] - ref[i];
+        xm[i] = theta0[i];
+        centred = centred && ref[i] == 0;
+    }
+    fdr_lyap_set_initial(w, dx, vm);
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double lr = m->lr;
+    size_t kq = 0, j = 0;
+    for (long t = 0; t <= res->steps; t++) {
+        if (s->kind == FDR_SCHED_FDR) {
+            if (kq < s->nq[0] && s->q[0][kq].step == t)
+                lr = s->q[0][kq++].lr_after;
+        } else {
+            lr = preset_lr(o, s->kind, m->lr, t);
+        }
+        if (!centred)
+            fdr_landscape_gradient(m->land, xm, gm);
+        if (j < res->n_rec && res->rec_step[j] == t) {
+            fdr_lyap_traces tr;
+            fdr_lyap_traces_get(w, &tr);
+            double ol = tr.theta_dot_grad;
+            for (size_t i = 0; !centred && i < d; i++)
+                ol += ref[i] * gm[i];
+            s->exact_loss[j] = tr.loss_excess;
+            s->exact_ratio[j] =
+                tr.v_dot_v > 0 ? ol / (m->opt->fdr1_factor(&op, lr) * tr.v_dot_v) : NAN;
+            j++;
+        }
+        int rc = fdr_lyap_step_traces(w, m->opt, &op, lr);
+        if (rc != FDR_OK) {
+            free(buf);
+            return rc;
+        }
+        if (!centred) { /* the mean follows the noiseless update (the map is linear) */
+            m->opt->update_block(&op, 1, d, &lr, 0, vm, gm, NULL, NULL, NULL);
+            for (size_t i = 0; i < d; i++)
+                xm[i] += vm[i];
+        }
+    }
+    free(buf);
+    s->exact = 1;
+    return FDR_OK;
+}
+
+/* The value of the local minimum reached from x by gradient descent with a
+ * backtracking step; x is overwritten, g and y are d-vectors of scratch. */
+static double descend(const fdr_landscape *l, double *x, double *g, double *y)
+{
+    size_t d = l->dim;
+    double fx = fdr_landscape_value(l, x), step = 0.1;
+    for (int it = 0; it < 20000 && step > 1e-15; it++) {
+        fdr_landscape_gradient(l, x, g);
+        double gn = 0;
+        for (size_t i = 0; i < d; i++)
+            gn += g[i] * g[i];
+        gn = sqrt(gn);
+        if (!(gn > 1e-13))
+            break;
+        for (size_t i = 0; i < d; i++)
+            y[i] = x[i] - step * g[i] / gn;
+        double fy = fdr_landscape_value(l, y);
+        if (fy < fx) {
+            memcpy(x, y, d * sizeof *x);
+            fx = fy;
+            step *= 1.5;
+        } else {
+            step *= 0.5;
+        }
+    }
+    return fx;
+}
+
+/* Merges the blocks' sums (acc), in block order, into schedule s's curves. */
+static void merge_blocks(fdr_sched_result *res, fdr_sched_curve *s, const double *acc)
+{
+    size_t n = res->n_rec;
+    double R = (double)res->R;
+    for (size_t k = 0; k < n; k++) {
+        double a[NACC] = {0};
+        a[A_LO] = INFINITY;
+        a[A_HI] = -INFINITY;
+        for (size_t g = 0; g < res->ngroups; g++) {
+            const double *b = acc + (g * n + k) * NACC;
+            for (int i = 0; i < NACC; i++)
+                a[i] = i == A_LO ? fmin(a[i], b[i]) : i == A_HI ? fmax(a[i], b[i]) : a[i] + b[i];
+            s->gloss[g * n + k] = b[A_LOSS];
+        }
+        double ml = a[A_LOSS] / R, mr = a[A_OR] / R, rho = a[A_OL] / a[A_OR];
+        /* a shared lr stays exact rather than a rounded mean */
+        s->lr[k] = a[A_LO] == a[A_HI] ? a[A_LO] : a[A_LR] / R;
+        s->lr_lo[k] = a[A_LO];
+        s->lr_hi[k] = a[A_HI];
+        s->loss[k] = ml;
+        s->loss_err[k] = sqrt(fmax(0, (a[A_LOSS2] - a[A_LOSS] * ml) / (R * (R - 1))));
+        /* delta method: the spread of O_L - rho O_R over replicas */
+        s->ratio[k] = rho;
+        s->ratio_err[k] =
+            sqrt(fmax(0, (a[A_OL2] - 2 * rho * a[A_OLOR] + rho * rho * a[A_OR2]) / (R * (R - 1)))) /
+            mr;
+        if (!(a[A_OR] > 0)) /* at step 0 v = 0: no O_R, no ratio */
+            s->ratio[k] = s->ratio_err[k] = NAN;
+    }
+}
+
+/* The step at which the curve y (at the recorded steps) first falls to
+ * target, linearly interpolated between recorded steps; NAN if never. */
+static double crossing(const long *step, const double *y, size_t n, double target)
+{
+    if (y[0] <= target)
+        return (double)step[0];
+    for (size_t k = 1; k < n; k++)
+        if (y[k] <= target)
+            return (double)step[k - 1] +
+                   (double)(step[k] - step[k - 1]) * (y[k - 1] - target) / (y[k - 1] - y[k]);
+    return NAN;
+}
+
+/* Time to target with its bootstrap error: the crossing of the mean curve
+ * of NBOOT resamples (with replacement) of the groups of replicas. A first
+ * crossing is not a smooth function of the replicas (the jackknife
+ * overstates its spread by about half here); the bootstrap follows it. The
+ * resamples draw from their own stream (seed, FDR_SCHED_BOOT_STREAM - kind),
+ * apart from every replica's. shift = f(c) - f* turns the group sums of
+ * f - f(c) into sums of the excess loss. The error is NAN when more than a
+ * tenth of the resamples never reach the target. */
+static int time_to_target(fdr_sched_result *res, fdr_sched_curve *s, uint64_t seed, double shift)
+{
+    enum { NBOOT = 200 };
+    size_t n = res->n_rec, G = res->ngroups;
+    double *y = fdr_malloc(n * sizeof *y), *tb = fdr_malloc(NBOOT * sizeof *tb);
+    fdr_rng *rng = fdr_rng_alloc(seed, FDR_SCHED_BOOT_STREAM - (uint64_t)s->kind);
+    int rc = y && tb && rng ? FDR_OK : FDR_ENOMEM;
+    s->time_to_target.val = crossing(res->rec_step, s->loss, n, res->target);
+    s->time_to_target.err = NAN;
+    if (rc == FDR_OK && !isnan(s->time_to_target.val)) {
+        double mean = 0, ss = 0;
+        int reached = 0;
+        for (int b = 0; b < NBOOT; b++) {
+            double count = 0;
+            for (size_t k = 0; k < n; k++)
+                y[k] = 0;
+            for (size_t i = 0; i < G; i++) {
+                size_t g = (size_t)(((unsigned __int128)fdr_rng_u64(rng) * G) >> 64);
+                for (size_t k = 0; k < n; k++)
+                    y[k] += s->gloss[g * n + k] + shift * (double)res->gsize[g];
+                count += (double)res->gsize[g];
+            }
+            for (size_t k = 0; k < n; k++)
+                y[k] /= count;
+            tb[b] = crossing(res->rec_step, y, n, res->target);
+            if (!isnan(tb[b])) {
+                mean += tb[b];
+                reached++;
+            }
+        }
+        mean /= reached > 0 ? reached : 1;
+        for (int b = 0; b < NBOOT; b++)
+            if (!isnan(tb[b]))
+                ss += (tb[b] - mean) * (tb[b] - mean);
+        if (10 * reached >= 9 * NBOOT)
+            s->time_to_target.err = sqrt(ss / (reached - 1));
+    }
+    free(y);
+    free(tb);
+    fdr_rng_free(rng);
+    return rc;
+}
+
+/* Allocates schedule s's curves for n recorded steps and G groups; the
+ * exact curves start as NAN (unknown). */
+static int curve_alloc(fdr_sched_curve *s, enum fdr_sched_kind kind, size_t n, size_t G)
+{
+    s->kind = kind;
+    s->name = kind_name[kind];
+    double **arr[] = {&s->lr,    &s->lr_lo,     &s->lr_hi,      &s->loss,       &s->loss_err,
+                      &s->ratio, &s->ratio_err, &s->exact_loss, &s->exact_ratio};
+    for (size_t i = 0; i < sizeof arr / sizeof *arr; i++)
+        if (!(*arr[i] = fdr_malloc(n * sizeof **arr[i])))
+            return FDR_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        s->exact_loss[k] = s->exact_ratio[k] = NAN;
+    s->exact_final_loss = NAN;
+    if (!(s->gloss = fdr_calloc(G * n, sizeof *s->gloss)))
+        return FDR_ENOMEM;
+    return FDR_OK;
+}
+
+/* Runs one schedule over every replica into res->s[res->nsched]: a study
+ * on the engine, whose blocks are the bootstrap's groups, with the
+ * schedule's observer and no relations. */
+static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result *res,
+                        enum fdr_sched_kind kind)
+{
+    fdr_sched_curve *s = &res->s[res->nsched++];
+    size_t R = res->R, d = res->d, G = res->ngroups, n = res->n_rec;
+    int rc = curve_alloc(s, kind, n, G);
+    if (rc != FDR_OK)
+        return rc;
+    run_ctx c = {.m = m, .o = o, .kind = kind, .res = res, .T = o->t_adaptive};
+    c.cap = (size_t)(m->steps / c.T) + 2;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    c.c1 = m->opt->fdr1_factor(&op, 1.0);
+    int ensemble = kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE;
+    size_t qcap = (size_t)(m->steps / o->t_adaptive) + 1;
+    if (kind == FDR_SCHED_FDR) {
+        s->nlists = ensemble ? 1 : R;
+        s->nq = fdr_calloc(s->nlists, sizeof *s->nq);
+        s->q = fdr_calloc(s->nlists, sizeof *s->q);
+        if (!s->nq || !s->q || (ensemble && !(s->q[0] = fdr_malloc(qcap * sizeof **s->q))) ||
+            !(c.tr = trackers_alloc(&c, R)))
+            return FDR_ENOMEM;
+    }
+    c.acc = fdr_malloc(G * n * NACC * sizeof *c.acc);
+    c.next = fdr_calloc(G, sizeof *c.next);
+    fdr_engine *e = NULL;
+    fdr_observer obs = {FDR_NEED_NOISY_OL, &c, sched_observe};
+    fdr_engine_opts eo = {.threads = o->threads, .block = res->gsize[0], .observers = &obs,
+                          .n_observers = 1};
+    rc = c.acc && c.next ? fdr_engine_alloc(m, &eo, &e) : FDR_ENOMEM;
+    if (rc == FDR_OK && fdr_engine_nblocks(e) != G)
+        rc = fdr_error(FDR_EINVAL, "internal: the engine made %zu blocks for %zu groups",
+                       fdr_engine_nblocks(e), G);
+    for (size_t k = 0; rc == FDR_OK && k < G * n; k++) {
+        double *a = c.acc + k * NACC;
+        memset(a, 0, NACC * sizeof *a);
+        a[A_LO] = INFINITY;
+        a[A_HI] = -INFINITY;
+    }
+    long t = 0;
+    while (rc == FDR_OK && t < m->steps) {
+        /* The engine runs its blocks independently up to the next point
+         * where the replicas must agree: the next ensemble check, or the
+         * end of the run. */
+        long t1 = m->steps;
+        if (ensemble && !c.tr[0].frozen)
+            t1 = t + (c.T - c.tr[0].n % c.T);
+        t1 = t1 < m->steps ? t1 : m->steps;
+        rc = fdr_engine_advance(e, t1);
+        t = t1;
+        if (rc == FDR_OK && ensemble && !c.tr[0].frozen && c.tr[0].n % c.T == 0 && t < m->steps) {
+            ensemble_check(&c, R, t, s->q[0], &s->nq[0]);
+            double *lr = fdr_engine_lr(e);
+            for (size_t r = 0; r < R; r++)
+                lr[r] = c.tr[r].lr;
+        }
+    }
+    /* The final state is observed, not updated. */
+    if (rc == FDR_OK)
+        rc = fdr_engine_advance(e, m->steps + 1);
+    if (rc == FDR_EDIVERGED) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", fdr_error_message());
+        rc = fdr_error(FDR_EDIVERGED, "schedule %s: %s", s->name, msg);
+    }
+    if (rc == FDR_OK) {
+        merge_blocks(res, s, c.acc);
+        if (kind == FDR_SCHED_FDR && !ensemble)
+            for (size_t r = 0; r < R; r++) {
+                s->q[r] = c.tr[r].q;
+                s->nq[r] = c.tr[r].nq;
+                c.tr[r].q = NULL;
+            }
+        /* f* off a known minimum: the lowest minimum reached by descent from
+         * the reference point and from every replica's final state. */
+        if (!m->land->ref_is_min) {
+            double *x = fdr_malloc(3 * d * sizeof *x);
+            if (!x)
+                rc = FDR_ENOMEM;
+            for (size_t r = 0; rc == FDR_OK && r < R; r++) {
+                fdr_engine_theta(e, r, x);
+                res->fstar = fmin(res->fstar, descend(m->land, x, x + d, x + 2 * d));
+            }
+            free(x);
+        }
+    }
+    fdr_engine_free(e);
+    free(c.acc);
+    free(c.next);
+    trackers_free(c.tr, R);
+    return rc;
+}
+
+/* Frees a result and everything it owns; NULL is a no-op. */
+void fdr_sched_result_free(fdr_sched_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nsched; i++) {
+        fdr_sched_curve *s = &r->s[i];
+        free(s->lr);
+        free(s->lr_lo);
+        free(s->lr_hi);
+        free(s->loss);
+        free(s->loss_err);
+        free(s->ratio);
+        free(s->ratio_err);
+        free(s->exact_loss);
+        free(s->exact_ratio);
+        free(s->gloss);
+        for (size_t k = 0; s->q && k < s->nlists; k++)
+            free(s->q[k]);
+        free(s->q);
+        free(s->nq);
+    }
+    free(r->rec_step);
+    free(r->gsize);
+    free(r);
+}
+
+/* The recorded steps: 0, then about 20 per decade up to record_every (for
+ * log-scale figures), then every record_every steps, then the last step. */
+static int record_grid(fdr_sched_result *res, long every)
+{
+    size_t cap = (size_t)(res->steps / every) + 2 + 200;
+    long *s = fdr_malloc(cap * sizeof *s);
+    if (!s)
+        return FDR_ENOMEM;
+    size_t k = 0;
+    s[k++] = 0;
+    for (int j = 0;; j++) {
+        long t = lround(pow(10, j / 20.0));
+        if (t >= every || t >= res->steps)
+            break;
+        if (t > s[k - 1])
+            s[k++] = t;
+    }
+    for (long t = every; t < res->steps; t += every)
+        s[k++] = t;
+    s[k++] = res->steps;
+    res->rec_step = s;
+    res->n_rec = k;
+    return FDR_OK;
+}
+
+/* The quencher keeps, per replica and per t_adaptive steps, two sums of its
+ * half-running record and room for a quench; refuse sizes that would
+ * exhaust memory rather than fail late. */
+static int check_memory(const fdr_model *m, const fdr_sched_opts *o)
+{
+    double bytes = (double)m->replicas * ((double)(m->steps / o->t_adaptive) + 2) *
+                   (double)(2 * sizeof(double) + sizeof(fdr_quench));
+    if (bytes > 1e9)
+        return fdr_error(FDR_EINVAL,
+                         "--t-adaptive %ld with %ld steps and %ld replicas needs %.3g GB for the "
+                         "quencher's records; raise --t-adaptive or lower the steps or replicas",
+                         o->t_adaptive, m->steps, m->replicas, bytes / 1e9);
+    return FDR_OK;
+}
+
+/* Runs every selected schedule in turn (fdr first), then derives f*, the
+ * target and the times to reach it (contract in schedule.h). */
+int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result **out)
+{
+    *out = NULL;
+    int rc = fdr_sched_opts_check(o, m->steps);
+    if (rc == FDR_OK)
+        rc = check_memory(m, o);
+    /* The quencher's O_R scales the FDR1 factor as 1/lr and the exact curve
+     * follows the mean by the update: both hold for heavy-ball types. */
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double mu, eta_b;
+    if (rc == FDR_OK && !m->opt->heavy_ball(&op, m->lr, &mu, &eta_b))
+        rc = fdr_error(FDR_EINVAL, "%s: [optimizer] type: schedule needs a heavy-ball optimizer, "
+                                   "not '%s'", m->source, m->opt->name);
+    fdr_exact e;
+    if (rc == FDR_OK)
+        rc = fdr_exact_compute(m, &e);
+    if (rc != FDR_OK)
+        return rc;
+    if (isnan(o->target) && !e.available && !o->run[FDR_SCHED_CONSTANT]) {
+        rc = fdr_error(FDR_EINVAL,
+                       "give --target: this model has no exact stationary excess "
+                       "loss (%s) and --compare leaves out the constant schedule "
+                       "that would measure it",
+                       e.why_not);
+        fdr_exact_clear(&e);
+        return rc;
+    }
+    fdr_sched_result *res = fdr_calloc(1, sizeof *res);
+    size_t d = m->land->dim;
+    double *theta0 = fdr_malloc(d * sizeof *theta0);
+    if (!res || !theta0) {
+        free(res);
+        free(theta0);
+        fdr_exact_clear(&e);
+        return FDR_ENOMEM;
+    }
+    res->R = (size_t)m->replicas;
+    res->d = d;
+    res->steps = m->steps;
+    size_t bs = (res->R + MAX_GROUPS - 1) / MAX_GROUPS;
+    res->ngroups = (res->R + bs - 1) / bs;
+    res->gsize = fdr_malloc(res->ngroups * sizeof *res->gsize);
+    rc = res->gsize ? record_grid(res, m->record_every) : FDR_ENOMEM;
+    for (size_t g = 0; rc == FDR_OK && g < res->ngroups; g++)
+        res->gsize[g] = g + 1 < res->ngroups ? bs : res->R - g * bs;
+    res->exact_available = e.available;
+    res->why_not = e.available ? NULL : e.why_not;
+    res->stationary_loss = e.available ? e.tr.loss_excess : NAN;
+    res->fstar = m->land->fref;
+    res->fstar_how = m->land->ref_is_min
+                         ? "the value at the landscape's known minimum"
+                         : "the lowest value found by descent from the reference point and from "
+                           "every replica's final state; the minimum is not known in closed form";
+    fdr_engine_initial(m, theta0);
+    if (rc == FDR_OK && !m->land->ref_is_min) {
+        double *x = fdr_malloc(3 * d * sizeof *x);
+        if (!x) {
+            rc = FDR_ENOMEM;
+        } else {
+            memcpy(x, m->land->ref, d * sizeof *x);
+            res->fstar = fmin(res->fstar, descend(m->land, x, x + d, x + 2 * d));
+        }
+        free(x);
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int k = 0; rc == FDR_OK && k < FDR_SCHED_NKINDS; k++)
+        if (o->run[k]) {
+            rc = run_schedule(m, o, res, (enum fdr_sched_kind)k);
+            fdr_sched_curve *s = &res->s[res->nsched - 1];
+            /* In replica mode the fdr replicas each follow their own lr
+             * sequence, so no single exact curve describes their mean. */
+            if (rc == FDR_OK && e.available &&
+                (k != FDR_SCHED_FDR || o->mode == FDR_SCHED_ENSEMBLE))
+                rc = exact_curve(m, o, e.w, res, s, theta0);
+        }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    /* The curves so far are f - f(c); shift them to f - f*. */
+    double shift = m->land->fref - res->fstar;
+    for (size_t i = 0; rc == FDR_OK && i < res->nsched; i++)
+        for (size_t k = 0; k < res->n_rec; k++)
+            res->s[i].loss[k] += shift;
+    if (rc == FDR_OK) {
+        const double frac = FDR_SCHED_TARGET_FRACTION;
+        if (!isnan(o->target)) {
+            res->target = o->target;
+            snprintf(res->target_how, sizeof res->target_how, "given (--target)");
+        } else if (e.available) {
+            res->target = frac * res->stationary_loss;
+            snprintf(res->target_how, sizeof res->target_how,
+                     "%g x the exact stationary excess loss %.6g at the initial lr", frac,
+                     res->stationary_loss);
+        } else {
+            const fdr_sched_curve *c = NULL;
+            for (size_t i = 0; i < res->nsched; i++)
+                if (res->s[i].kind == FDR_SCHED_CONSTANT)
+                    c = &res->s[i];
+            double sum = 0;
+            size_t cnt = 0;
+            for (size_t k = 0; k < res->n_rec; k++)
+                if (2 * res->rec_step[k] >= res->steps) {
+                    sum += c->loss[k];
+                    cnt++;
+                }
+            res->target = frac * sum / (double)cnt;
+            snprintf(res->target_how, sizeof res->target_how,
+                     "%g x the constant schedule's mean excess loss %.6g over the second half "
+                     "of the run (no exact value for this model)",
+                     frac, sum / (double)cnt);
+        }
+    }
+    for (size_t i = 0; rc == FDR_OK && i < res->nsched; i++) {
+        fdr_sched_curve *s = &res->s[i];
+        s->final_loss = (fdr_est){s->loss[res->n_rec - 1], s->loss_err[res->n_rec - 1]};
+        s->exact_final_loss = s->exact ? s->exact_loss[res->n_rec - 1] : NAN;
+        rc = time_to_target(res, s, m->seed, shift);
+    }
+    free(theta0);
+    fdr_exact_clear(&e);
+    if (rc != FDR_OK) {
+        fdr_sched_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return FDR_OK;
+}
+
+/* ---- output files ---------------------------------------------------------- */
+
+typedef struct {
+    const fdr_model *m;
+    const fdr_sched_opts *o;
+    const fdr_sched_result *r;
+    const char *command;
+    int (*plot)(const char *script, const char *dir); /* NULL: no figure */
+} sched_report;
+
+/* The option spelling of a mode. */
+static const char *mode_name(enum fdr_sched_mode mode)
+{
+    return mode == FDR_SCHED_ENSEMBLE ? "ensemble" : "replica";
+}
+
+/* The curve y (one value per recorded step) at step t, interpolated
+ * linearly between recorded steps: where a quench sits on a curve. */
+static double curve_at(const fdr_sched_result *r, const double *y, long t)
+{
+    size_t k = 1;
+    while (k < r->n_rec && r->rec_step[k] < t)
+        k++;
+    if (k >= r->n_rec)
+        return y[r->n_rec - 1];
+    double a = (double)(t - r->rec_step[k - 1]) / (double)(r->rec_step[k] - r->rec_step[k - 1]);
+    return (1 - a) * y[k - 1] + a * y[k];
+}
+
+/* The number of quenches in all of s's lists. */
+static size_t quench_total(const fdr_sched_curve *s)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < s->nlists; k++)
+        n += s->nq[k];
+    return n;
+}
+
+/* schedule.dat: a header, one block per schedule, then the quench events. */
+static int write_dat(FILE *f, const void *ctx)
+{
+    const sched_report *p = ctx;
+    const fdr_model *m = p->m;
+    const fdr_sched_opts *o = p->o;
+    const fdr_sched_result *r = p->r;
+    fprintf(f, "# fdrsim %s: learning-rate schedules, the FDR quencher against presets\n",
+            PACKAGE_VERSION);
+    fprintf(f, "# model %s (%s), seed %llu, %zu replicas x %ld steps\n", m->name, m->source,
+            (unsigned long long)m->seed, r->R, r->steps);
+    fprintf(f, "# command: %s\n", p->command);
+    fprintf(f, "# quencher of %s\n", FDR_PAPER);
+    fprintf(f, "# quencher: mode %s, X %.17g, Y %.17g, t_adaptive %ld, lr floor %.17g\n",
+            mode_name(o->mode), o->X, o->Y, o->t_adaptive, o->lr_min);
+    fprintf(f, "# O_L = theta . g (noisy gradient, theta not centred, as published), "
+               "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units)\n");
+    fprintf(f, "# f* %.17g: %s\n", r->fstar, r->fstar_how);
+    fprintf(f, "# target excess loss: %.17g (%s)\n", r->target, r->target_how);
+    fprintf(f, "# exact curves: %s\n",
+            r->exact_available ? "yes (second-moment recursion along each lr sequence)"
+                               : r->why_not);
+    if (m->noise->caveat)
+        fprintf(f, "# caveat: FDR1 is not exact under this noise law: %s\n", m->noise->caveat);
+    fprintf(f, "# schedules:");
+    for (size_t i = 0; i < r->nsched; i++)
+        fprintf(f, " %s", r->s[i].name);
+    fprintf(f, "\n# errors: 1 sigma over replicas; lr is the mean over replicas, lr_lo and "
+               "lr_hi its range\n");
+    fprintf(f, "# one block per schedule (gnuplot index 0, 1, ...), then the quench events\n");
+    for (size_t i = 0; i < r->nsched; i++) {
+        const fdr_sched_curve *s = &r->s[i];
+        fprintf(f, "# schedule %s\n", s->name);
+        fprintf(f, "# step lr lr_lo lr_hi loss_excess loss_err ratio ratio_err exact_loss "
+                   "exact_ratio\n");
+        for (size_t k = 0; k < r->n_rec; k++)
+            fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
+                    r->rec_step[k], s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k], s->loss_err[k], s->ratio[k],
+                    s->ratio_err[k], s->exact_loss[k], s->exact_ratio[k]);
+        fprintf(f, "\n\n");
+    }
+    const fdr_sched_curve *q = &r->s[0];
+    fprintf(f, "# quench events: %zu\n", quench_total(q));
+    fprintf(f, "# replica step lr_before lr_after ratio loss_excess "
+               "(replica -1: the shared ensemble schedule; loss_excess: the mean curve there)\n");
+    for (size_t k = 0; k < q->nlists; k++)
+        for (size_t j = 0; j < q->nq[k]; j++) {
+            const fdr_quench *e = &q->q[k][j];
+            fprintf(f, "%ld %ld %.17g %.17g %.17g %.17g\n",
+                    o->mode == FDR_SCHED_ENSEMBLE ? -1L : (long)k, e->step, e->lr_before,
+                    e->lr_after, e->ratio, curve_at(r, q->loss, e->step));
+        }
+    return FDR_OK;
+}
+
+
+/* {value, error} of an estimate. */
+static json_t *est_json(fdr_est e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "value", fdr_json_number(e.val));
+    json_object_set_new(o, "error", fdr_json_number(e.err));
+    return o;
+}
+
+/* qsort order of longs, ascending. */
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Across replicas, the step of each replica's k-th quench (k = 1, 2, ...):
+ * how many replicas had one, mean, standard deviation, standard error,
+ * minimum, median, maximum. */
+static json_t *quench_spread(const fdr_sched_curve *s, size_t R)
+{
+    json_t *list = json_array();
+    long *t = fdr_malloc(R * sizeof *t);
+    if (!t)
+        return list;
+    for (size_t k = 0;; k++) {
+        size_t n = 0;
+        for (size_t r = 0; r < R; r++)
+            if (s->nq[r] > k)
+                t[n++] = s->q[r][k].step;
+        if (n == 0)
+            break;
+        qsort(t, n, sizeof *t, cmp_long);
+        double mean = 0, ss = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += (double)t[i] / (double)n;
+        for (size_t i = 0; i < n; i++)
+            ss += ((double)t[i] - mean) * ((double)t[i] - mean);
+        double sd = n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
+        json_t *o = json_object();
+        json_object_set_new(o, "quench", json_integer((json_int_t)(k + 1)));
+        json_object_set_new(o, "replicas", json_integer((json_int_t)n));
+        json_object_set_new(o, "mean", fdr_json_number(mean));
+        json_object_set_new(o, "sd", fdr_json_number(sd));
+        json_object_set_new(o, "error", fdr_json_number(sd / sqrt((double)n)));
+        json_object_set_new(o, "min", json_integer(t[0]));
+        json_object_set_new(
+            o, "median",
+            fdr_json_number(n % 2 ? (double)t[n / 2] : 0.5 * (double)(t[n / 2 - 1] + t[n / 2])));
+        json_object_set_new(o, "max", json_integer(t[n - 1]));
+        json_array_append_new(list, o);
+    }
+    free(t);
+    return list;
+}
+
+/* The steps of n quenches as a JSON list. */
+static json_t *steps_json(const fdr_quench *q, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t j = 0; j < n; j++)
+        json_array_append_new(a, json_integer(q[j].step));
+    return a;
+}
+
+/* One entry of schedule.json's `schedules` list. */
+static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
+{
+    const fdr_sched_opts *o = p->o;
+    const fdr_sched_result *r = p->r;
+    size_t last = r->n_rec - 1;
+    json_t *js = json_object();
+    char what[256];
+    switch (s->kind) {
+    case FDR_SCHED_FDR:
+        snprintf(what, sizeof what,
+                 "FDR quencher (%s mode): every %ld steps, if |<O_L>/<O_R> - 1| "
+                 "< %g over the half-running window since the last change, lr <- (1 - %g) lr",
+                 mode_name(o->mode), o->t_adaptive, o->X, o->Y);
+        break;
+    case FDR_SCHED_CONSTANT:
+        snprintf(what, sizeof what, "constant lr");
+        break;
+    case FDR_SCHED_STEP:
+        snprintf(what, sizeof what, "step decay: lr *= %g at each of the steps in step_at",
+                 o->step_factor);
+        break;
+    case FDR_SCHED_INVERSE:
+        snprintf(what, sizeof what, "lr_0 / (1 + t / t0), t0 = %g", o->t0);
+        break;
+    }
+    json_object_set_new(js, "name", json_string(s->name));
+    json_object_set_new(js, "description", json_string(what));
+    json_object_set_new(js, "lr_initial", json_real(p->m->lr));
+    json_t *lr = json_object();
+    json_object_set_new(lr, "mean", fdr_json_number(s->lr[last]));
+    json_object_set_new(lr, "min", fdr_json_number(s->lr_lo[last]));
+    json_object_set_new(lr, "max", fdr_json_number(s->lr_hi[last]));
+    json_object_set_new(js, "lr_final", lr);
+    if (s->kind == FDR_SCHED_STEP) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < o->n_step_at; i++)
+            json_array_append_new(a, json_integer(o->step_at[i]));
+        json_object_set_new(js, "step_at", a);
+        json_object_set_new(js, "step_factor", json_real(o->step_factor));
+    }
+    if (s->kind == FDR_SCHED_INVERSE)
+        json_object_set_new(js, "t0", json_real(o->t0));
+    if (s->kind == FDR_SCHED_FDR) {
+        if (o->mode == FDR_SCHED_ENSEMBLE) {
+            json_object_set_new(js, "quench_steps", steps_json(s->q[0], s->nq[0]));
+            json_t *ev = json_array();
+            for (size_t j = 0; j < s->nq[0]; j++) {
+                json_t *e = json_object();
+                json_object_set_new(e, "step", json_integer(s->q[0][j].step));
+                json_object_set_new(e, "lr_before", json_real(s->q[0][j].lr_before));
+                json_object_set_new(e, "lr_after", json_real(s->q[0][j].lr_after));
+                json_object_set_new(e, "ratio", fdr_json_number(s->q[0][j].ratio));
+                json_array_append_new(ev, e);
+            }
+            json_object_set_new(js, "quenches", ev);
+        } else {
+            json_t *a = json_array();
+            size_t lo = (size_t)-1, hi = 0;
+            for (size_t k = 0; k < s->nlists; k++) {
+                json_array_append_new(a, steps_json(s->q[k], s->nq[k]));
+                lo = s->nq[k] < lo ? s->nq[k] : lo;
+                hi = s->nq[k] > hi ? s->nq[k] : hi;
+            }
+            json_object_set_new(js, "quench_steps", a);
+            json_t *cnt = json_object();
+            json_object_set_new(cnt, "mean", json_real((double)quench_total(s) / (double)r->R));
+            json_object_set_new(cnt, "min", json_integer((json_int_t)lo));
+            json_object_set_new(cnt, "max", json_integer((json_int_t)hi));
+            json_object_set_new(js, "quench_count", cnt);
+            json_object_set_new(js, "quench_spread", quench_spread(s, r->R));
+        }
+    }
+    json_object_set_new(js, "final_excess_loss", est_json(s->final_loss));
+    json_object_set_new(js, "exact_final_excess_loss", fdr_json_number(s->exact_final_loss));
+    json_t *tt = est_json(s->time_to_target);
+    json_object_set_new(tt, "reached", json_boolean(!isnan(s->time_to_target.val)));
+    json_object_set_new(js, "time_to_target", tt);
+    return js;
+}
+
+/* schedule.json: settings, references and the list of schedules. */
+static int write_json(FILE *f, const void *ctx)
+{
+    const sched_report *p = ctx;
+    const fdr_model *m = p->m;
+    const fdr_sched_opts *o = p->o;
+    const fdr_sched_result *r = p->r;
+    json_t *root = fdr_json_header("fdrsim-schedule/1", p->command, m->seed);
+    json_t *model = json_object();
+    json_object_set_new(model, "name", json_string(m->name));
+    json_object_set_new(model, "source", json_string(m->source));
+    json_object_set_new(model, "landscape", json_string(m->land->type->name));
+    json_object_set_new(model, "dim", json_integer((json_int_t)m->land->dim));
+    json_object_set_new(model, "noise", json_string(m->noise->type->name));
+    json_object_set_new(model, "lr", json_real(m->lr));
+    json_object_set_new(model, "momentum", json_real(m->momentum));
+    json_object_set_new(model, "dampening", json_real(m->dampening));
+    json_object_set_new(model, "replicas", json_integer((json_int_t)r->R));
+    json_object_set_new(model, "steps", json_integer((json_int_t)r->steps));
+    json_object_set_new(model, "record_every", json_integer((json_int_t)m->record_every));
+    json_object_set_new(root, "model", model);
+    json_t *q = json_object();
+    json_object_set_new(q, "mode", json_string(mode_name(o->mode)));
+    json_object_set_new(q, "X", json_real(o->X));
+    json_object_set_new(q, "Y", json_real(o->Y));
+    json_object_set_new(q, "t_adaptive", json_integer((json_int_t)o->t_adaptive));
+    json_object_set_new(q, "lr_min", json_real(o->lr_min));
+    json_object_set_new(q, "O_L",
+                        json_string("theta . g: the noisy gradient at the pre-update "
+                                    "state, theta not centred (as published)"));
+    json_object_set_new(q, "O_R",
+                        json_string("(1 + mu) / (2 eta_b) |v|^2, v in parameter units, "
+                                    "eta_b the current lr times (1 - dampening)"));
+    json_object_set_new(q, "note",
+                        json_string("the public implementation defaults to X = 0.01, "
+                                    "Y = 0.9; the paper's own runs used Y = 0.1"));
+    json_object_set_new(q, "caveat",
+                        m->noise->caveat ? json_string(m->noise->caveat) : json_null());
+    json_object_set_new(root, "quencher", q);
+    json_t *ex = json_object();
+    json_object_set_new(ex, "available", json_boolean(r->exact_available));
+    json_object_set_new(ex, "reason", r->why_not ? json_string(r->why_not) : json_null());
+    json_object_set_new(ex, "stationary_excess_loss_at_initial_lr",
+                        fdr_json_number(r->stationary_loss));
+    json_object_set_new(root, "exact_reference", ex);
+    json_t *fs = json_object();
+    json_object_set_new(fs, "value", fdr_json_number(r->fstar));
+    json_object_set_new(fs, "how", json_string(r->fstar_how));
+    json_object_set_new(root, "f_star", fs);
+    json_t *tg = json_object();
+    json_object_set_new(tg, "value", fdr_json_number(r->target));
+    json_object_set_new(tg, "how", json_string(r->target_how));
+    json_object_set_new(root, "target", tg);
+    json_object_set_new(root, "error_bars",
+                        json_string("1 sigma: excess loss, standard error over replicas; time "
+                                    "to target, bootstrap over groups of replicas (null when "
+                                    "more than a tenth of the resamples never reach it); FDR1 "
+                                    "ratio, delta method"));
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->nsched; i++)
+        json_array_append_new(list, schedule_json(p, &r->s[i]));
+    json_object_set_new(root, "schedules", list);
+    json_object_set_new(root, "seconds", json_real(r->seconds));
+    int rc = json_dumpf(root, f, FDR_JSON_FLAGS);
+    fputc('\n', f);
+    json_decref(root);
+    return rc == 0 ? FDR_OK : fdr_error(FDR_EIO, "schedule.json: cannot write");
+}
+
+/* Writes both files, and the figure if asked, into dir (a fresh folder:
+ * fdr_outdir_write's temporary one). */
+static int sched_fill(const char *dir, const void *ctx)
+{
+    const sched_report *p = ctx;
+    int rc = fdr_write_file(dir, "schedule.dat", write_dat, p);
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "schedule.json", write_json, p);
+    if (rc == FDR_OK && p->plot)
+        rc = p->plot("schedule.gp", dir);
+    return rc;
+}
+
+int fdr_sched_write(const char *dir, const fdr_model *m, const fdr_sched_opts *o,
+                    const fdr_sched_result *r, const char *command,
+                    int (*plot)(const char *script, const char *dir))
+{
+    sched_report p = {m, o, r, command, plot};
+    return fdr_outdir_write(dir, sched_fill, &p);
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+enum { EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+/* Prints the command's help. */
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: fdrsim schedule MODEL.ini [OPTION]...\n"
+            "Runs the learning-rate quencher driven by the first fluctuation-dissipation\n"
+            "relation (S. Yaida, ICLR 2019, arXiv:1810.00004) beside preset schedules, on the\n"
+            "same replicas and random streams, with the exact expected-loss curve where the\n"
+            "model has one (quadratic landscape, constant noise covariance).\n"
+            "\n"
+            "The quencher: every T steps since the last change of the lr, take the\n"
+            "half-running averages of O_L = theta . g (g the noisy gradient, theta not\n"
+            "centred, as published) and O_R = (1 + mu)/(2 eta_b) |v|^2; if\n"
+            "|<O_L>/<O_R> - 1| < X, then lr <- (1 - Y) lr and the record is cleared.\n"
+            "\n"
+            "Quencher options:\n"
+            "      --X X              threshold, >= 0 (default 0.01; 0 never quenches)\n"
+            "      --Y Y              cut, in (0, 1) (default 0.9, the public implementation's\n"
+            "                         default: a tenfold cut; the paper's own runs used 0.1)\n"
+            "      --t-adaptive T     steps between checks (default 1000)\n"
+            "      --mode MODE        replica: one quencher per replica, on its own\n"
+            "                         observables, as in practice (default); ensemble: one\n"
+            "                         decision on the replica means, shared by every replica\n"
+            "                         (simulation only, far less noise; exact curve applies)\n"
+            "      --lr-min LR        a quench never takes the lr below LR (default 0: none)\n"
+            "Preset schedules (all start from the model's lr):\n"
+            "      --compare LIST     presets to run beside the quencher, from constant, step,\n"
+            "                         inverse, or none (default constant,step,inverse)\n"
+            "      --step-at LIST     step decay at these steps (default: 1/4 and 1/2 of the run)\n"
+            "      --step-factor F    lr *= F at each of them (default 0.1)\n"
+            "      --t0 T0            inverse decay lr_0 / (1 + t / T0) (default 1000)\n"
+            "Run and output:\n"
+            "      --target L         excess loss <f> - f* whose first crossing is timed\n"
+            "                         (default 0.2 x the stationary excess loss at the initial\n"
+            "                         lr: exact where known, else the constant schedule's mean\n"
+            "                         over the second half of the run)\n"
+            "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
+            "      --seed N, --steps N, --replicas N   the same as --set run.KEY=N; --steps is\n"
+            "                         the step budget of every schedule\n"
+            "  -j, --threads N        OpenMP threads (results do not depend on it)\n"
+            "  -o, --out DIR          output folder (default: MODEL-schedule-seedN)\n"
+            "  -q, --quiet            print no table\n"
+            "      --plot             render schedule.png and schedule.pdf into the output folder\n"
+            "  -h, --help             show this help and exit\n"
+            "\n"
+            "Writes DIR/schedule.dat (per recorded step and schedule: lr, excess loss, the\n"
+            "FDR1 ratio <O_L>/<O_R>, exact values; then the quench events) and\n"
+            "DIR/schedule.json; render with gnuplot -e \"dir='DIR'\" plots/schedule.gp.\n"
+            "Exit status: 0 success, 2 bad usage or input (nothing is written), 3 a run-time\n"
+            "failure.\n");
+}
+
+/* Prints the recorded error and returns the exit status for status. */
+static int fail(int status)
+{
+    const char *msg = fdr_error_message();
+    fprintf(stderr, "fdrsim: schedule: %s\n", msg[0] ? msg : "failed");
+    return status == FDR_EINVAL || status == FDR_EUNSTABLE || status == FDR_EDIVERGED
+               ? EXIT_USAGE
+               : EXIT_RUNTIME;
+}
+
+/* Parses a finite number given to option opt (a subnormal is one; a number
+ * that rounds to zero is not). */
+static int parse_double(const char *opt, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(text, &end);
+    if (end == text || *end || !isfinite(*out) || (errno == ERANGE && *out == 0))
+        return fdr_error(FDR_EINVAL, "%s %s: expected a finite number", opt, text);
+    return FDR_OK;
+}
+
+/* Parses a whole number given to option opt; overflow is an error. */
+static int parse_long(const char *opt, const char *text, long *out)
+{
+    if (fdr_parse_long(text, LONG_MIN, LONG_MAX, out) != FDR_OK)
+        return fdr_error(FDR_EINVAL, "%s %s: expected a whole number from %ld to %ld", opt, text,
+                         LONG_MIN, LONG_MAX);
+    return FDR_OK;
+}
+
+/* "s1,s2,...": up to 16 steps for the step decay. */
+static int parse_step_at(const char *text, fdr_sched_opts *o)
+{
+    const char *s = text;
+    size_t cap = sizeof o->step_at / sizeof *o->step_at;
+    for (o->n_step_at = 0;; s++) {
+        char *end;
+        errno = 0;
+        long t = strtol(s, &end, 10);
+        if (end == s || (*end != ',' && *end) || errno == ERANGE || o->n_step_at == cap)
+            return fdr_error(FDR_EINVAL, "--step-at %s: expected up to %zu comma-separated steps",
+                             text, cap);
+        o->step_at[o->n_step_at++] = t;
+        s = end;
+        if (!*s)
+            return FDR_OK;
+    }
+}
+
+/* "constant,step,inverse" (any subset) or "none". */
+static int parse_compare(const char *text, fdr_sched_opts *o)
+{
+    for (int k = 1; k < FDR_SCHED_NKINDS; k++)
+        o->run[k] = 0;
+    if (strcmp(text, "none") == 0)
+        return FDR_OK;
+    const char *s = text;
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        int found = 0;
+        for (int k = 1; k < FDR_SCHED_NKINDS; k++)
+            if (strlen(kind_name[k]) == len && strncmp(s, kind_name[k], len) == 0)
+                found = o->run[k] = 1;
+        if (!found)
+            return fdr_error(FDR_EINVAL,
+                             "--compare %s: '%.*s' is not a preset (known: constant, "
+                             "step, inverse, or none)",
+                             text, (int)len, s);
+        if (!s[len])
+            return FDR_OK;
+        s += len + 1;
+    }
+}
+
+/* Prints the settings and one line per schedule. */
+static void print_table(FILE *f, const fdr_model *m, const fdr_sched_opts *o,
+                        const fdr_sched_result *r)
+{
+    fprintf(f,
+            "fdrsim %s schedule  model %s  (%s, d = %zu; %s noise; lr %g, momentum %g, "
+            "dampening %g)\n",
+            PACKAGE_VERSION, m->name, m->land->type->name, r->d, m->noise->type->name, m->lr,
+            m->momentum, m->dampening);
+    fprintf(f,
+            "seed %llu, %zu replicas x %ld steps, %.2f s; quencher: %s mode, X %g, Y %g, "
+            "t_adaptive %ld, lr floor %g\n",
+            (unsigned long long)m->seed, r->R, r->steps, r->seconds, mode_name(o->mode), o->X, o->Y,
+            o->t_adaptive, o->lr_min);
+    fprintf(f, "f* = %.6g (%s)\ntarget excess loss %.6g: %s\n", r->fstar, r->fstar_how, r->target,
+            r->target_how);
+    if (!r->exact_available)
+        fprintf(f, "no exact curves: %s\n", r->why_not);
+    if (m->noise->caveat)
+        fprintf(f, "caveat: FDR1 is not exact under this noise law: %s\n", m->noise->caveat);
+    fprintf(f, "\n%-9s %-11s %-26s %-12s %-22s %s\n", "schedule", "final lr", "final excess loss",
+            "exact", "time to target", "quenches");
+    for (size_t i = 0; i < r->nsched; i++) {
+        const fdr_sched_curve *s = &r->s[i];
+        char fl[64], ex[32], tt[48], qs[96] = "";
+        snprintf(fl, sizeof fl, "%.6g +- %.2g", s->final_loss.val, s->final_loss.err);
+        snprintf(ex, sizeof ex, s->exact ? "%.6g" : "-", s->exact_final_loss);
+        if (isnan(s->time_to_target.val))
+            snprintf(tt, sizeof tt, "not reached");
+        else
+            snprintf(tt, sizeof tt, "%.0f +- %.2g", s->time_to_target.val, s->time_to_target.err);
+        if (s->kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE) {
+            size_t len = (size_t)snprintf(qs, sizeof qs, "%zu at", s->nq[0]);
+            for (size_t j = 0; j < s->nq[0] && len < sizeof qs; j++)
+                len += (size_t)snprintf(qs + len, sizeof qs - len, " %ld", s->q[0][j].step);
+        } else if (s->kind == FDR_SCHED_FDR) {
+            double first = 0, ss = 0;
+            size_t n = 0;
+            for (size_t k = 0; k < s->nlists; k++)
+                if (s->nq[k]) {
+                    first += (double)s->q[k][0].step;
+                    ss += (double)s->q[k][0].step * (double)s->q[k][0].step;
+                    n++;
+                }
+            if (n)
+                snprintf(qs, sizeof qs, "%.2f per replica; first at %.0f (sd %.2g, %zu replicas)",
+                         (double)quench_total(s) / (double)r->R, first / (double)n,
+                         n > 1 ? sqrt(fmax(0, (ss - first * first / (double)n) / (double)(n - 1)))
+                               : NAN,
+                         n);
+            else
+                snprintf(qs, sizeof qs, "none");
+        }
+        fprintf(f, "%-9s %-11.4g %-26s %-12s %-22s %s\n", s->name, s->lr[r->n_rec - 1], fl, ex, tt,
+                qs);
+    }
+}
+
+/* `fdrsim schedule`: options, model, run, table and files (contract in
+ * schedule.h). Every bad input is reported through fdr_error before anything
+ * is written. */
+int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, const char *dir))
+{
+    enum {
+        O_X = 256,
+        O_Y,
+        O_TAD,
+        O_MODE,
+        O_LRMIN,
+        O_CMP,
+        O_STEPAT,
+        O_FACTOR,
+        O_T0,
+        O_TARGET,
+        O_SEED,
+        O_STEPS,
+        O_REPLICAS
+    };
+    static const struct option longopts[] = {{"X", required_argument, NULL, O_X},
+                                             {"Y", required_argument, NULL, O_Y},
+                                             {"t-adaptive", required_argument, NULL, O_TAD},
+                                             {"mode", required_argument, NULL, O_MODE},
+                                             {"lr-min", required_argument, NULL, O_LRMIN},
+                                             {"compare", required_argument, NULL, O_CMP},
+                                             {"step-at", required_argument, NULL, O_STEPAT},
+                                             {"step-factor", required_argument, NULL, O_FACTOR},
+                                             {"t0", required_argument, NULL, O_T0},
+                                             {"target", required_argument, NULL, O_TARGET},
+                                             {"seed", required_argument, NULL, O_SEED},
+                                             {"steps", required_argument, NULL, O_STEPS},
+                                             {"replicas", required_argument, NULL, O_REPLICAS},
+                                             {"set", required_argument, NULL, 's'},
+                                             {"threads", required_argument, NULL, 'j'},
+                                             {"out", required_argument, NULL, 'o'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"plot", no_argument, NULL, 'P'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    /* Library code checks every GSL status itself; GSL must not abort. */
+    gsl_set_error_handler_off();
+    fdr_error_clear();
+    fdr_sched_opts o;
+    fdr_sched_opts_default(&o, 0);
+    int step_at_given = 0, quiet = 0, want_plot = 0, rc = FDR_OK;
+    long threads = 0;
+    const char *out = NULL, *run_keys[3] = {NULL, NULL, NULL};
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t nsets = 0;
+    char *command = fdr_command_line("fdrsim", argc, argv);
+    if (!sets || !command) {
+        free(sets);
+        free(command);
+        return fail(FDR_ENOMEM);
+    }
+    optind = 1;
+    opterr = 0;
+    int c;
+    while (rc == FDR_OK && (c = getopt_long(argc, argv, "s:j:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_X:
+            rc = parse_double("--X", optarg, &o.X);
+            break;
+        case O_Y:
+            rc = parse_double("--Y", optarg, &o.Y);
+            break;
+        case O_TAD:
+            rc = parse_long("--t-adaptive", optarg, &o.t_adaptive);
+            break;
+        case O_MODE:
+            if (strcmp(optarg, "replica") == 0)
+                o.mode = FDR_SCHED_REPLICA;
+            else if (strcmp(optarg, "ensemble") == 0)
+                o.mode = FDR_SCHED_ENSEMBLE;
+            else
+                rc = fdr_error(FDR_EINVAL, "--mode %s: expected replica or ensemble", optarg);
+            break;
+        case O_LRMIN:
+            rc = parse_double("--lr-min", optarg, &o.lr_min);
+            break;
+        case O_CMP:
+            rc = parse_compare(optarg, &o);
+            break;
+        case O_STEPAT:
+            rc = parse_step_at(optarg, &o);
+            step_at_given = 1;
+            break;
+        case O_FACTOR:
+            rc = parse_double("--step-factor", optarg, &o.step_factor);
+            break;
+        case O_T0:
+            rc = parse_double("--t0", optarg, &o.t0);
+            break;
+        case O_TARGET:
+            rc = parse_double("--target", optarg, &o.target);
+            break;
+        case O_SEED:
+        case O_STEPS:
+        case O_REPLICAS:
+            run_keys[c - O_SEED] = optarg;
+            break;
+        case 's':
+            sets[nsets++] = optarg;
+            break;
+        case 'j':
+            rc = parse_long("--threads", optarg, &threads);
+            if (rc == FDR_OK && (threads < 1 || threads > 1024))
+                rc = fdr_error(FDR_EINVAL, "--threads %s: expected a number between 1 and 1024",
+                               optarg);
+            o.threads = (int)threads;
+            break;
+        case 'o':
+            out = optarg;
+            if (strlen(out) >= FDR_PATH_MAX)
+                rc = fdr_error(FDR_EINVAL, "-o %.40s...: longer than %d characters", out,
+                               FDR_PATH_MAX - 1);
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'P':
+            want_plot = 1;
+            if (!plot && rc == FDR_OK)
+                rc = fdr_error(FDR_EINVAL, "--plot is not available here");
+            break;
+        case 'h':
+            usage(stdout);
+            free(sets);
+            free(command);
+            return 0;
+        default:
+            rc = fdr_error(FDR_EINVAL,
+                           "unknown option or missing argument: %s (see fdrsim "
+                           "schedule --help)",
+                           argv[optind - 1]);
+        }
+    }
+    if (rc == FDR_OK && argc - optind != 1)
+        rc = fdr_error(FDR_EINVAL,
+                       argc - optind == 0 ? "missing MODEL.ini (try 'fdrsim list')"
+                                          : "expected one MODEL.ini, got %d "
+                                            "arguments",
+                       argc - optind);
+    fdr_config *cfg = NULL;
+    fdr_model *m = NULL;
+    fdr_sched_result *res = NULL;
+    if (rc == FDR_OK && !(cfg = fdr_config_load(argv[optind])))
+        rc = FDR_EINVAL;
+    for (size_t i = 0; rc == FDR_OK && i < nsets; i++)
+        rc = fdr_config_set(cfg, sets[i]);
+    static const char *const run_key[3] = {"seed", "steps", "replicas"};
+    for (int i = 0; rc == FDR_OK && i < 3; i++)
+        if (run_keys[i]) {
+            char buf[96];
+            if (snprintf(buf, sizeof buf, "run.%s=%s", run_key[i], run_keys[i]) >=
+                (int)sizeof buf)
+                rc = fdr_error(FDR_EINVAL, "--%s %.40s...: too long for a number", run_key[i],
+                               run_keys[i]);
+            else
+                rc = fdr_config_set(cfg, buf);
+        }
+    char name[256];
+    if (rc == FDR_OK) {
+        fdr_config_display_name(argv[optind], name, sizeof name);
+        if (!(m = fdr_model_alloc(cfg, name)))
+            rc = fdr_error_status();
+    }
+    if (rc == FDR_OK && !step_at_given) {
+        fdr_sched_opts def;
+        fdr_sched_opts_default(&def, m->steps);
+        memcpy(o.step_at, def.step_at, sizeof o.step_at);
+        o.n_step_at = def.n_step_at;
+    }
+    /* Everything about the output is checked before the run. */
+    char outdir[FDR_PATH_MAX];
+    if (rc == FDR_OK && (out ? snprintf(outdir, sizeof outdir, "%s", out)
+                             : snprintf(outdir, sizeof outdir, "%s-schedule-seed%llu", name,
+                                        (unsigned long long)m->seed)) >= (int)sizeof outdir)
+        rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
+    if (rc == FDR_OK)
+        rc = fdr_outdir_check(outdir);
+    if (rc == FDR_OK && want_plot)
+        rc = plot("schedule.gp", NULL);
+    if (rc == FDR_OK)
+        rc = fdr_sched_run(m, &o, &res);
+    if (rc == FDR_OK && !quiet)
+        print_table(stdout, m, &o, res);
+    if (rc == FDR_OK)
+        rc = fdr_sched_write(outdir, m, &o, res, command, want_plot ? plot : NULL);
+    if (rc == FDR_OK && !quiet)
+        printf("output written to %s/\n", outdir);
+    int code = rc == FDR_OK ? 0 : fail(rc);
+    fdr_sched_result_free(res);
+    fdr_model_free(m);
+    fdr_config_free(cfg);
+    free(sets);
+    free(command);
+    return code;
+}
