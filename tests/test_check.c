@@ -3,6 +3,7 @@
  * value are regressions named in the output, and malformed JSON, another
  * model or another kind of file exit 2 with a message saying why. Summaries
  * are made by the library itself (run and sweep), then edited. */
+#include "cli/cli.h"
 #include "helpers.h"
 #include "io/check.h"
 #include "io/report.h"

@@ -4,6 +4,7 @@
  * mode reports the spread of its quench times; bad options exit 2; results
  * do not depend on the thread count. Tolerances are z-scores against the
  * reported 1-sigma error bars. */
+#include "cli/cli.h"
 #include "helpers.h"
 #include "exact/lyapunov.h"
 #include "studies/schedule.h"

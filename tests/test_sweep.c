@@ -4,6 +4,7 @@
  * their exact values, the anharmonic part on the quartic, thread-count
  * invariance, and the files `fdrsim sweep` writes. Statistical tolerances are
  * z-scores against the reported 1-sigma errors. */
+#include "cli/cli.h"
 #include "helpers.h"
 #include "stats/estimators.h"
 #include "studies/sweep.h"

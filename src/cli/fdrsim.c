@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "config.h"
 
+#include "cli/cli.h"
 #include "stats/analysis.h"
 #include "config/cfg.h"
 #include "io/check.h"
@@ -35,8 +36,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-enum { EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 static const char *prog = "fdrsim";
 

@@ -72,9 +72,5 @@ void fdr_check_print(FILE *f, const fdr_check *c, int verbose);
 
 void fdr_check_clear(fdr_check *c);
 
-/* `fdrsim check RESULT.json --baseline BASELINE.json [--tolerance Z]`:
- * argv[0] is the subcommand's name. Returns the exit status: 0 nothing
- * moved, 1 regressed, 2 bad input, 3 a run-time failure. */
-int fdr_cli_check(int argc, char **argv);
 
 #endif

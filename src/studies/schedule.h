@@ -151,11 +151,13 @@ int fdr_sched_write(const char *dir, const fdr_model *m, const fdr_sched_opts *o
                     const fdr_sched_result *r, const char *command,
                     int (*plot)(const char *script, const char *dir));
 
-/* `fdrsim schedule MODEL [OPTION]...`: argv[0] is "schedule". plot(script,
- * dir) renders a gnuplot script into dir for --plot, and plot(script, NULL)
- * checks that it could, before the run (NULL makes --plot an error).
- * Returns the exit status: 0 success, 2 bad usage or input (nothing
- * written), 3 a run-time failure. */
-int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, const char *dir));
+
+/* The names of a schedule kind (fdr, constant, step, inverse) and of a
+ * quencher mode (replica, ensemble), as options and files spell them. */
+const char *fdr_sched_kind_name(enum fdr_sched_kind kind);
+const char *fdr_sched_mode_name(enum fdr_sched_mode mode);
+
+/* The quenches of schedule s over all its lists. */
+size_t fdr_sched_quench_total(const fdr_sched_curve *s);
 
 #endif

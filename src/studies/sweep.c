@@ -7,26 +7,19 @@
 #include "io/report.h"
 #include "rng/rng.h"
 
-#include <getopt.h>
-#include <gsl/gsl_errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 
-enum { EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
-
 /* ---- running the points ---------------------------------------------------- */
 
-/* Reads the model's configuration afresh and applies the overrides: every
- * point needs its own, because building a model marks the keys it read. */
-static fdr_config *load_config(const fdr_sweep_spec *s)
+fdr_config *fdr_sweep_config(const fdr_sweep_spec *s)
 {
     fdr_config *c = s->path ? fdr_config_load(s->path)
                             : fdr_config_parse_string(s->text, s->name);
@@ -41,7 +34,7 @@ static fdr_config *load_config(const fdr_sweep_spec *s)
 /* The model of point p: the configuration with lr and the point's seed. */
 static fdr_model *point_model(const fdr_sweep_spec *s, uint64_t seed, size_t p)
 {
-    fdr_config *c = load_config(s);
+    fdr_config *c = fdr_sweep_config(s);
     if (!c)
         return NULL;
     char lr[64], sd[64];
@@ -183,7 +176,7 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     fdr_sweep *s = fdr_calloc(1, sizeof *s);
     if (!s)
         return FDR_ENOMEM;
-    s->cfg = load_config(spec);
+    s->cfg = fdr_sweep_config(spec);
     if (!s->cfg || !(s->m = fdr_model_alloc(s->cfg, spec->name))) {
         /* An unreadable model file is bad input; a model that cannot be
          * built says why in its status (memory is a run-time failure). */
@@ -710,213 +703,4 @@ int fdr_lr_grid_parse(const char *text, double **lr, size_t *n)
         s = end + 1;
     }
     return FDR_OK;
-}
-
-/* The sweep's progress on stderr, one line rewritten in place and ended
- * when the last point is done (fdr_sweep_spec.progress; ctx unused). */
-static void show_progress(void *ctx, size_t done, size_t n)
-{
-    (void)ctx;
-    fprintf(stderr, "\rfdrsim sweep: %zu/%zu learning rates done", done, n);
-    if (done == n)
-        fprintf(stderr, "\n");
-}
-
-/* The help text of `fdrsim sweep`. */
-static void sweep_usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: fdrsim sweep MODEL.ini [--lr A:B:N[:log]] [OPTION]...\n"
-            "Runs MODEL.ini at every learning rate of a grid (in parallel; each point has its\n"
-            "own replicas and random streams, so the result does not depend on the thread\n"
-            "count) and fits G(eta) = (1 - nu) <|grad f|^2> - (mu/eta) <v . grad f> =\n"
-            "a1 eta + a2 eta^2 + a3 eta^3. Grades the estimators of the Hessian magnitude,\n"
-            "the noise-weighted curvature, the noise-ball height and the anharmonic part of\n"
-            "G against their exact values, and writes sweep.dat, estimators.dat and\n"
-            "sweep.json (S. Yaida, ICLR 2019, arXiv:1810.00004).\n"
-            "\n"
-            "      --lr GRID            A:B:N (N values, evenly spaced), A:B:N:log (evenly\n"
-            "                           spaced in log) or x1,x2,... (default: 8 values from\n"
-            "                           lr/10 to the model's lr, log spaced)\n"
-            "      --momentum M         momentum for every point (optimizer.momentum)\n"
-            "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
-            "      --seed N             base seed: point p uses N + p x %u\n"
-            "      --steps N            steps per replica (run.steps)\n"
-            "      --replicas N         replicas per point (run.replicas)\n"
-            "  -j, --threads N          points run in parallel on N threads (default: all)\n"
-            "  -o, --out DIR            output folder (default: MODEL-sweep-seedN)\n"
-            "      --plot               render sweep.png and sweep.pdf with gnuplot into DIR\n"
-            "  -q, --quiet              print no table and no progress\n"
-            "  -h, --help               show this help and exit\n"
-            "\n"
-            "Exit status: 0 success, 2 bad usage or input (nothing is written), 3 a run-time\n"
-            "failure.\n",
-            FDR_SWEEP_SEED_STRIDE);
-}
-
-/* The exit status for a failure: 2 for the user's input (including an unstable or
- * diverging run), 3 for anything else. */
-static int exit_code(int status)
-{
-    return status == FDR_EINVAL || status == FDR_EUNSTABLE || status == FDR_EDIVERGED
-               ? EXIT_USAGE
-               : EXIT_RUNTIME;
-}
-
-/* The model's seed, and its learning rate for the default grid (8
- * log-spaced values from lr/10 to lr), before anything runs. */
-static int model_defaults(const fdr_sweep_spec *spec, uint64_t *seed, double *lr)
-{
-    fdr_config *c = load_config(spec);
-    fdr_model *m = c ? fdr_model_alloc(c, spec->name) : NULL;
-    int status = c ? fdr_error_status() : FDR_EINVAL; /* unreadable file: bad input */
-    fdr_config_free(c);
-    if (!m)
-        return status;
-    *seed = m->seed;
-    *lr = m->lr;
-    fdr_model_free(m);
-    return FDR_OK;
-}
-
-int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const char *dir))
-{
-    static const struct option longopts[] = {
-        {"lr", required_argument, NULL, 1},       {"momentum", required_argument, NULL, 2},
-        {"set", required_argument, NULL, 's'},    {"seed", required_argument, NULL, 3},
-        {"steps", required_argument, NULL, 4},    {"replicas", required_argument, NULL, 5},
-        {"threads", required_argument, NULL, 'j'}, {"out", required_argument, NULL, 'o'},
-        {"plot", no_argument, NULL, 6},           {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    /* Library code checks every GSL status itself; GSL must not abort. */
-    gsl_set_error_handler_off();
-    fdr_error_clear();
-    const char *grid = NULL, *out = NULL;
-    int threads = 0, do_plot = 0, quiet = 0, code = 0;
-    char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    char(*own)[96] = calloc((size_t)argc + 1, sizeof *own); /* sets made from options */
-    char *command = fdr_command_line("fdrsim", argc, argv);
-    double *lr = NULL;
-    fdr_sweep *s = NULL;
-    size_t nsets = 0, nlr = 0;
-    if (!sets || !own || !command) {
-        fprintf(stderr, "fdrsim sweep: out of memory\n");
-        code = EXIT_RUNTIME;
-        goto done;
-    }
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "s:j:o:qh", longopts, NULL)) != -1) {
-        long lv;
-        switch (c) {
-        case 1:
-            grid = optarg;
-            break;
-        case 2:
-        case 3:
-        case 4:
-        case 5:
-            if (snprintf(own[nsets], sizeof own[nsets], "%s=%s",
-                         c == 2 ? "optimizer.momentum" : c == 3 ? "run.seed"
-                                                       : c == 4 ? "run.steps" : "run.replicas",
-                         optarg) >= (int)sizeof own[nsets]) {
-                fprintf(stderr, "fdrsim sweep: %.50s...: value too long\n", own[nsets]);
-                code = EXIT_USAGE;
-                goto done;
-            }
-            sets[nsets] = own[nsets];
-            nsets++;
-            break;
-        case 's':
-            sets[nsets++] = optarg;
-            break;
-        case 'j':
-            if (fdr_parse_long(optarg, 1, 1024, &lv) != FDR_OK) {
-                fprintf(stderr, "fdrsim sweep: --threads %s: expected a number between 1 and "
-                                "1024\n", optarg);
-                code = EXIT_USAGE;
-                goto done;
-            }
-            threads = (int)lv;
-            break;
-        case 'o':
-            if (strlen(optarg) >= FDR_PATH_MAX) {
-                fprintf(stderr, "fdrsim sweep: -o %.40s...: longer than %d characters\n", optarg,
-                        FDR_PATH_MAX - 1);
-                code = EXIT_USAGE;
-                goto done;
-            }
-            out = optarg;
-            break;
-        case 6:
-            do_plot = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            sweep_usage(stdout);
-            goto done;
-        default:
-            sweep_usage(stderr);
-            code = EXIT_USAGE;
-            goto done;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "fdrsim sweep: expected exactly one MODEL.ini (try 'fdrsim sweep "
-                        "--help')\n");
-        code = EXIT_USAGE;
-        goto done;
-    }
-    if (do_plot && !plot) {
-        fprintf(stderr, "fdrsim sweep: --plot is not available here\n");
-        code = EXIT_USAGE;
-        goto done;
-    }
-    char name[256], outdir[FDR_PATH_MAX];
-    fdr_config_display_name(argv[optind], name, sizeof name);
-    fdr_sweep_spec spec = {argv[optind], NULL, name, sets, nsets, NULL, 0, threads,
-                           !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
-    uint64_t seed = 0;
-    double model_lr = 0;
-    int rc = grid && out ? FDR_OK : model_defaults(&spec, &seed, &model_lr);
-    if (rc == FDR_OK && grid) {
-        rc = fdr_lr_grid_parse(grid, &lr, &nlr);
-    } else if (rc == FDR_OK) {
-        char def[96];
-        snprintf(def, sizeof def, "%.17g:%.17g:8:log", model_lr / 10, model_lr);
-        rc = fdr_lr_grid_parse(def, &lr, &nlr);
-    }
-    spec.lr = lr;
-    spec.n = nlr;
-    /* Everything about the output is checked before the sweep runs. */
-    if (rc == FDR_OK && (out ? snprintf(outdir, sizeof outdir, "%s", out)
-                             : snprintf(outdir, sizeof outdir, "%s-sweep-seed%llu", name,
-                                        (unsigned long long)seed)) >= (int)sizeof outdir)
-        rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
-    if (rc == FDR_OK)
-        rc = fdr_outdir_check(outdir);
-    if (rc == FDR_OK && do_plot)
-        rc = plot("sweep.gp", NULL);
-    if (rc == FDR_OK)
-        rc = fdr_sweep_run(&spec, &s);
-    if (rc == FDR_OK && !quiet)
-        fdr_sweep_table(stdout, s);
-    if (rc == FDR_OK)
-        rc = fdr_sweep_write(outdir, s, command, do_plot ? plot : NULL);
-    if (rc == FDR_OK && !quiet)
-        printf("output written to %s/\n", outdir);
-    if (rc != FDR_OK) {
-        const char *msg = fdr_error_message();
-        fprintf(stderr, "fdrsim sweep: %s\n", msg[0] ? msg : "failed");
-        code = exit_code(rc);
-    }
-done:
-    fdr_sweep_free(s);
-    free(lr);
-    free(sets);
-    free(own);
-    free(command);
-    return code;
 }

@@ -78,11 +78,10 @@ int fdr_sweep_write(const char *dir, const fdr_sweep *s, const char *command,
  * Every value must be > 0. *lr is a fresh array the caller frees. */
 int fdr_lr_grid_parse(const char *text, double **lr, size_t *n);
 
-/* `fdrsim sweep MODEL.ini [options]`: argv[0] is the subcommand's name.
- * plot(script, dir) renders a gnuplot script into dir, and plot(script,
- * NULL) checks that it could, before the sweep runs (the CLI's helper;
- * NULL makes --plot an error). Returns the exit status: 0 success, 2 bad
- * usage or input (nothing written), 3 a run-time failure. */
-int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const char *dir));
+/* The model's configuration, read afresh with the spec's overrides applied
+ * (every point needs its own: building a model marks the keys it read);
+ * NULL, with the message recorded, if it cannot be read. */
+fdr_config *fdr_sweep_config(const fdr_sweep_spec *s);
+
 
 #endif
