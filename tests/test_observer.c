@@ -343,3 +343,32 @@ Test(observer, the_noisy_ol_is_not_the_centred_one)
     vv_clear(&a);
     fdr_model_free(m);
 }
+
+/* A study's groups of replicas never straddle two blocks: with
+ * block_multiple every block but the last holds whole groups, on every
+ * path, and the blocks cover the replicas in order. */
+Test(observer, blocks_are_made_of_whole_groups)
+{
+    const size_t mults[] = {0, 3, 7, 64};
+    for (size_t p = 0; p < sizeof PATHS / sizeof *PATHS; p++) {
+        fdr_model *m = test_model(PATHS[p]);
+        for (size_t q = 0; q < sizeof mults / sizeof *mults; q++) {
+            fdr_engine_opts o = {.threads = 1, .block_multiple = mults[q]};
+            fdr_engine *e;
+            cr_assert_eq(fdr_engine_alloc(m, &o, &e), FDR_OK);
+            size_t nb = fdr_engine_nblocks(e), next = 0;
+            for (size_t k = 0; k < nb; k++) {
+                size_t first, n = fdr_engine_block(e, k, &first);
+                cr_assert_eq(first, next);
+                cr_assert_gt(n, 0);
+                if (mults[q] > 1 && k + 1 < nb)
+                    cr_assert_eq(n % mults[q], 0, "path %zu: a block of %zu for groups of %zu", p,
+                                 n, mults[q]);
+                next += n;
+            }
+            cr_assert_eq(next, (size_t)m->replicas);
+            fdr_engine_free(e);
+        }
+        fdr_model_free(m);
+    }
+}

@@ -1153,7 +1153,9 @@ static int engine_setup(fdr_engine *e, double *theta0)
      * every run of the model sees the same noise. */
     if (m->noise->type->prepare && (rc = m->noise->type->prepare(m->noise->state, R)) != FDR_OK)
         return rc;
-    size_t bs = e->o.block ? e->o.block : block_size(m, res->fused);
+    size_t bs = block_size(m, res->fused), mult = e->o.block_multiple;
+    if (mult > 1)
+        bs = mult * (bs > mult ? (bs + mult / 2) / mult : 1);
     e->nblocks = (R + bs - 1) / bs;
     if (!(e->blocks = fdr_calloc(e->nblocks, sizeof *e->blocks)))
         return FDR_ENOMEM;

@@ -115,7 +115,10 @@ typedef fdr_progress_hook fdr_engine_progress;
 
 typedef struct {
     int threads;  /* OpenMP threads (0: OpenMP's default) */
-    size_t block; /* replicas per block (0: the engine's choice for the landscape) */
+    /* Replicas per block are a multiple of this (0 or 1: the engine's own
+     * choice for the path), so that a study's groups of replicas never
+     * straddle two blocks: the size nearest the engine's choice. */
+    size_t block_multiple;
     /* Accumulate the relations' sums (fdr_result): the learning rates must
      * then stay the model's lr, which fdr_engine_advance checks. */
     int relations;

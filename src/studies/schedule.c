@@ -106,7 +106,7 @@ typedef struct {
 
 /* What the schedule's observer shares between the engine's blocks: the
  * read-only set-up, the trackers (each block touches only its replicas')
- * and the sums per block and recorded step (each block only its own). */
+ * and the sums per group and recorded step (each group lies in one block). */
 typedef struct {
     const fdr_model *m;
     const fdr_sched_opts *o;
@@ -116,7 +116,7 @@ typedef struct {
     size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
     tracker *tr; /* R trackers (fdr), else NULL */
     double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is 1/lr times it) */
-    double *acc; /* per block: n_rec x NACC */
+    double *acc; /* per group of replicas (the bootstrap's): n_rec x NACC */
     size_t *next; /* per block: index of its next recorded step */
 } run_ctx;
 
@@ -198,12 +198,14 @@ static void sched_observe(void *ctx, const fdr_step_view *v)
     long t = v->t;
     size_t *next = &c->next[v->block];
     int rec = *next < res->n_rec && res->rec_step[*next] == t;
-    double *acc = rec ? c->acc + (v->block * res->n_rec + *next) * NACC : NULL;
     double lr_next = c->tr ? 0 : preset_lr(c->o, c->kind, c->m->lr, t + 1);
     for (size_t r = 0; r < v->n; r++) {
         double lr = v->lr[r], ol = v->noisy_ol[r];
         double orr = c->c1 / lr * v->obs[r * FDR_NOBS + FDR_OBS_VV];
         if (rec) {
+            /* the replica's group: whole groups make up the engine's blocks */
+            size_t g = (v->first + r) / res->gsize[0];
+            double *acc = c->acc + (g * res->n_rec + *next) * NACC;
             double loss = v->obs[r * FDR_NOBS + FDR_OBS_LOSS];
             acc[A_LR] += lr;
             acc[A_LO] = fmin(acc[A_LO], lr);
@@ -501,8 +503,9 @@ static int curve_alloc(fdr_sched_curve *s, enum fdr_sched_kind kind, size_t n, s
 }
 
 /* Runs one schedule over every replica into res->s[res->nsched]: a study
- * on the engine, whose blocks are the bootstrap's groups, with the
- * schedule's observer and no relations. */
+ * on the engine, whose blocks are made of whole groups of the bootstrap
+ * (so no two blocks share a group's sums), with the schedule's observer
+ * and no relations. */
 static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result *res,
                         enum fdr_sched_kind kind)
 {
@@ -529,12 +532,9 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     c.next = fdr_calloc(G, sizeof *c.next);
     fdr_engine *e = NULL;
     fdr_observer obs = {FDR_NEED_NOISY_OL, &c, sched_observe};
-    fdr_engine_opts eo = {.threads = o->threads, .block = res->gsize[0], .observers = &obs,
+    fdr_engine_opts eo = {.threads = o->threads, .block_multiple = res->gsize[0], .observers = &obs,
                           .n_observers = 1};
     rc = c.acc && c.next ? fdr_engine_alloc(m, &eo, &e) : FDR_ENOMEM;
-    if (rc == FDR_OK && fdr_engine_nblocks(e) != G)
-        rc = fdr_error(FDR_EINVAL, "internal: the engine made %zu blocks for %zu groups",
-                       fdr_engine_nblocks(e), G);
     for (size_t k = 0; rc == FDR_OK && k < G * n; k++) {
         double *a = c.acc + k * NACC;
         memset(a, 0, NACC * sizeof *a);
