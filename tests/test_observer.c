@@ -372,3 +372,46 @@ Test(observer, blocks_are_made_of_whole_groups)
         fdr_model_free(m);
     }
 }
+
+/* fdr_step_theta gives an observer theta after the step, in the
+ * landscape's coordinates on every path: what fdr_engine_theta reads
+ * once the engine stops there. */
+typedef struct {
+    long at;
+    size_t d;
+    double theta[20 * 8];
+} theta_grab;
+
+static void grab_observe(void *ctx, const fdr_step_view *v)
+{
+    theta_grab *g = ctx;
+    if (v->t != g->at)
+        return;
+    for (size_t r = 0; r < v->n; r++)
+        fdr_step_theta(v, r, g->d, g->theta + (v->first + r) * g->d);
+}
+
+Test(observer, an_observer_reads_theta_after_the_step)
+{
+    for (size_t p = 0; p < sizeof PATHS / sizeof *PATHS; p++) {
+        fdr_model *m = test_model(PATHS[p]);
+        size_t R = (size_t)m->replicas, d = m->land->dim;
+        cr_assert_leq(R * d, 20 * 8);
+        theta_grab g = {.at = 99, .d = d};
+        fdr_observer ob = {0, &g, grab_observe};
+        fdr_engine_opts o = {.threads = 2, .observers = &ob, .n_observers = 1};
+        fdr_engine *e;
+        cr_assert_eq(fdr_engine_alloc(m, &o, &e), FDR_OK);
+        cr_assert_eq(fdr_engine_advance(e, 100), FDR_OK);
+        double theta[8], start[8];
+        fdr_engine_initial(m, start);
+        for (size_t r = 0; r < R; r++) {
+            fdr_engine_theta(e, r, theta);
+            cr_assert_eq(memcmp(theta, g.theta + r * d, d * sizeof *theta), 0,
+                         "path %zu, replica %zu", p, r);
+            cr_assert_neq(memcmp(theta, start, d * sizeof *theta), 0, "theta never moved");
+        }
+        fdr_engine_free(e);
+        fdr_model_free(m);
+    }
+}

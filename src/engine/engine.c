@@ -535,25 +535,39 @@ static void series_observe(void *ctx, const fdr_step_view *v)
     }
 }
 
-/* Keeps replica r's theta as stationary sample k. The fused path has
- * already stepped (and stores theta - c), so its sample is theta_{t+1}: a
- * draw from the same stationary law. */
-static void record_sample(const fdr_model *m, fdr_result *res, const block *b,
-                          const frame_run *fr, size_t r, size_t k)
+/* The first k coordinates of theta of replica r of block b, in the
+ * landscape's coordinates: the fused path keeps theta - c, a frame
+ * x = V (theta - o), so theta - o = V^T x. */
+static void block_theta(const fdr_engine *e, const block *b, size_t r, size_t k, double *theta)
 {
-    size_t d = res->d, sd = res->sample_dim;
-    double *out = res->samples + (k * res->R + b->first + r) * sd;
+    size_t d = e->res->d;
     const double *x = b->X + r * d;
-    for (size_t i = 0; i < sd; i++) {
-        if (!fr) {
-            out[i] = x[i] + (res->fused ? m->land->ref[i] : 0.0);
+    for (size_t i = 0; i < k; i++) {
+        if (!e->fr) {
+            theta[i] = x[i] + (e->res->fused ? e->m->land->ref[i] : 0.0);
             continue;
         }
-        double y = 0; /* theta - o = V^T x */
+        double y = 0;
         for (size_t j = 0; j < d; j++)
-            y += fr->V[j * d + i] * x[j];
-        out[i] = fr->o[i] + y;
+            y += e->fr->V[j * d + i] * x[j];
+        theta[i] = e->fr->o[i] + y;
     }
+}
+
+/* The stationary samples for the figures, an observer: every sample_every
+ * steps of the window, the first sample_dim coordinates of every replica's
+ * theta after the step. */
+static void samples_observe(void *ctx, const fdr_step_view *v)
+{
+    const fdr_engine *e = ctx;
+    fdr_result *res = e->res;
+    long t0 = v->t - res->burn_in;
+    if (t0 < 0 || v->t >= res->steps || t0 % res->sample_every != 0)
+        return;
+    size_t k = (size_t)(t0 / res->sample_every), sd = res->sample_dim;
+    for (size_t r = 0; r < v->n; r++)
+        block_theta(e, &e->blocks[v->block], r, sd,
+                    res->samples + (k * res->R + v->first + r) * sd);
 }
 
 
@@ -942,7 +956,7 @@ static void run_block(fdr_engine *e, block *b, long t0, long t1)
     fdr_result *res = e->res;
     size_t d = res->d, n = b->n;
     const int rel = e->o.relations;
-    fdr_step_view view = {.block = (size_t)(b - e->blocks), .first = b->first, .n = n,
+    fdr_step_view view = {.engine = e, .block = (size_t)(b - e->blocks), .first = b->first, .n = n,
                           .obs = b->obs, .noisy_ol = b->noisy_ol, .lr = b->lr};
     for (long t = t0; t < t1; t++) {
         const int update = t < m->steps;
@@ -963,16 +977,14 @@ static void run_block(fdr_engine *e, block *b, long t0, long t1)
                 b->div_replica = b->first + r;
                 return;
             }
-            if (batch >= 0 && (t - m->burn_in) % res->sample_every == 0)
-                record_sample(m, res, b, e->fr, r, (size_t)((t - m->burn_in) / res->sample_every));
         }
+        if (!res->fused && update) /* the fused loop has moved theta itself */
+            for (size_t k = 0; k < n * d; k++)
+                b->X[k] += b->V[k];
         view.t = t;
         view.updated = update;
         for (size_t k = 0; k < e->n_observers; k++)
             e->observers[k].observe(e->observers[k].ctx, &view);
-        if (!res->fused && update)
-            for (size_t k = 0; k < n * d; k++)
-                b->X[k] += b->V[k];
         if (e->prog.fn && (t & 1023) == 1023)
             progress_add(e, 1024);
     }
@@ -1180,7 +1192,7 @@ int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **
     e->op = fdr_model_optim_params(m);
     e->fdr2 = m->fdr2 && o->relations;
     e->res = o->relations ? result_alloc(m) : shape_alloc(m);
-    size_t R = (size_t)m->replicas, d = m->land->dim, nb = o->relations ? 2 : 0;
+    size_t R = (size_t)m->replicas, d = m->land->dim, nb = o->relations ? 3 : 0;
     e->lr = fdr_malloc(R * sizeof *e->lr);
     e->observers = fdr_calloc(nb + o->n_observers, sizeof *e->observers);
     double *theta0 = fdr_malloc(d * sizeof *theta0);
@@ -1191,6 +1203,7 @@ int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **
         if (o->relations) {
             e->observers[0] = (fdr_observer){0, e, relations_observe};
             e->observers[1] = (fdr_observer){0, e, series_observe};
+            e->observers[2] = (fdr_observer){0, e, samples_observe};
         }
         for (size_t k = 0; k < o->n_observers; k++) {
             e->observers[nb + k] = o->observers[k];
@@ -1235,19 +1248,13 @@ double fdr_engine_seconds(const fdr_engine *e)
 
 void fdr_engine_theta(const fdr_engine *e, size_t r, double *theta)
 {
-    const fdr_model *m = e->m;
-    size_t d = e->res->d, k = r / e->blocks[0].n;
-    const double *x = e->blocks[k].X + (r - e->blocks[k].first) * d;
-    for (size_t i = 0; i < d; i++) {
-        if (!e->fr) {
-            theta[i] = x[i] + (e->res->fused ? m->land->ref[i] : 0.0);
-            continue;
-        }
-        double y = 0; /* theta - o = V^T x */
-        for (size_t j = 0; j < d; j++)
-            y += e->fr->V[j * d + i] * x[j];
-        theta[i] = e->fr->o[i] + y;
-    }
+    const block *b = &e->blocks[r / e->blocks[0].n];
+    block_theta(e, b, r - b->first, e->res->d, theta);
+}
+
+void fdr_step_theta(const fdr_step_view *v, size_t r, size_t k, double *theta)
+{
+    block_theta(v->engine, &v->engine->blocks[v->block], r, k, theta);
 }
 
 /* With relations on, every learning rate must be the model's. */

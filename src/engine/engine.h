@@ -84,7 +84,10 @@ typedef struct {
  * observables of the pre-update state (theta_t, v_t), and the learning
  * rates. Observers run inside the block's thread, so one may keep state
  * per block (view->block) or per replica, never shared between blocks. */
+typedef struct fdr_engine fdr_engine;
+
 typedef struct {
+    const fdr_engine *engine;
     size_t block;      /* the block's index, < fdr_engine_nblocks() */
     size_t first, n;   /* its replicas [first, first + n) */
     long t;            /* the step */
@@ -100,6 +103,10 @@ typedef struct {
 } fdr_step_view;
 
 #define FDR_NEED_NOISY_OL 1u /* fdr_observer.needs: fill fdr_step_view.noisy_ol */
+
+/* The first k coordinates of theta of the view's replica r (0 <= r < n)
+ * after the step: theta_{t+1}, or theta_t after the observation-only step. */
+void fdr_step_theta(const fdr_step_view *v, size_t r, size_t k, double *theta);
 
 /* A consumer of every step's observables (a study's curves, a quencher). */
 typedef struct {
@@ -126,8 +133,6 @@ typedef struct {
     size_t n_observers;
     fdr_engine_progress progress; /* or NULL */
 } fdr_engine_opts;
-
-typedef struct fdr_engine fdr_engine;
 
 /* Sets up R replicas at theta_0 with v = 0 (each with its own stream, the
  * noise law prepared afresh), at the model's lr, at step 0. */
