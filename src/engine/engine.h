@@ -1,13 +1,15 @@
-/* engine.h - runs R replicas of heavy-ball SGD for T steps and accumulates
- * the observables every relation needs.
+/* engine.h - the one stepping engine: R replicas of a model's optimizer on
+ * its landscape and noise law, advanced to any step, with the observables
+ * every relation needs, for every study (run, sweep, schedule).
  *
- * Replicas are processed in fixed blocks; each block runs all its steps
- * before the next (no barrier per step), blocks are spread over OpenMP
- * threads, and every replica draws from its own stream (seed, replica), so
- * the result is identical bit for bit for any thread count. All observables
- * are taken on the pre-update state (theta_t, v_t) with the exact gradient
- * grad f(theta_t); theta enters centred at the landscape's reference point c
- * (doc/theory.md section 3: any constant centre is exact). */
+ * Replicas are processed in fixed blocks; between two stops each block runs
+ * all its steps before the next (no barrier per step), blocks are spread
+ * over OpenMP threads, and every replica draws from its own stream (seed,
+ * replica), so the result is identical bit for bit for any thread count.
+ * All observables are taken on the pre-update state (theta_t, v_t) with
+ * the exact gradient grad f(theta_t); theta enters centred at the
+ * landscape's reference point c (doc/theory.md section 3: any constant
+ * centre is exact). */
 #ifndef FDR_ENGINE_H
 #define FDR_ENGINE_H
 
