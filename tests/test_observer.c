@@ -415,3 +415,39 @@ Test(observer, an_observer_reads_theta_after_the_step)
         fdr_model_free(m);
     }
 }
+
+/* A replica that diverges at a rate the study set is reported with that
+ * rate, not blamed on the model's; the engine then refuses to go on, and
+ * its result, once taken, cannot be taken or advanced again. */
+Test(observer, a_divergence_at_a_studys_rate_names_the_rate)
+{
+    fdr_model *m = test_model(GENERAL);
+    fdr_engine_opts o = {.threads = 1};
+    fdr_engine *e;
+    cr_assert_eq(fdr_engine_alloc(m, &o, &e), FDR_OK);
+    fdr_engine_lr(e)[13] = 100 * m->lr;
+    fdr_error_clear();
+    cr_assert_eq(fdr_engine_advance(e, m->steps), FDR_EDIVERGED);
+    const char *msg = fdr_error_message();
+    cr_assert(strstr(msg, "replica 13"), "%s", msg);
+    cr_assert(strstr(msg, "set by the study"), "%s", msg);
+    cr_assert_eq(fdr_engine_advance(e, m->steps), FDR_EDIVERGED);
+    fdr_engine_free(e);
+    o.relations = 1;
+    cr_assert_eq(fdr_engine_alloc(m, &o, &e), FDR_OK);
+    cr_assert_eq(fdr_engine_advance(e, m->steps), FDR_OK);
+    fdr_result *r;
+    cr_assert_eq(fdr_engine_result(e, &r), FDR_OK);
+    fdr_error_clear();
+    fdr_result *again;
+    cr_assert_eq(fdr_engine_result(e, &again), FDR_EINVAL);
+    cr_assert_null(again);
+    cr_assert_eq(fdr_engine_advance(e, m->steps + 1), FDR_EINVAL);
+    cr_assert(strstr(fdr_error_message(), "taken"), "%s", fdr_error_message());
+    double theta[3];
+    fdr_engine_theta(e, 0, theta); /* the state stays readable */
+    cr_assert(isfinite(theta[0]));
+    fdr_result_free(r);
+    fdr_engine_free(e);
+    fdr_model_free(m);
+}

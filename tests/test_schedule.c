@@ -472,3 +472,25 @@ Test(schedule, identical_for_any_thread_count)
     }
     fdr_model_free(m);
 }
+
+/* A diverging schedule is named after the file, so that a reader knows
+ * which of the four ran away; the engine's own words follow. */
+Test(schedule, a_divergence_names_the_file_and_the_schedule)
+{
+    fdr_model *m = test_model("[landscape]\ntype = quartic\ndim = 2\nh = -1 1\nquartic = 1\n"
+                              "[noise]\ncovariance = isotropic 4\n[optimizer]\nlr = 3\n"
+                              "[run]\nreplicas = 8\nsteps = 2000\n");
+    fdr_sched_opts o;
+    fdr_sched_opts_default(&o, m->steps);
+    o.target = 0.1;
+    fdr_sched_result *r = NULL;
+    fdr_error_clear();
+    cr_assert_eq(fdr_sched_run(m, &o, &r), FDR_EDIVERGED);
+    cr_assert_null(r);
+    const char *msg = fdr_error_message();
+    char want[256];
+    snprintf(want, sizeof want, "%s: schedule fdr: the run diverged", m->source);
+    cr_assert_eq(strncmp(msg, want, strlen(want)), 0, "%s", msg);
+    cr_assert(strstr(msg, "lower optimizer.lr"), "%s", msg);
+    fdr_model_free(m);
+}

@@ -99,6 +99,7 @@ struct fdr_engine {
     size_t n_observers;
     unsigned need;   /* the union of the observers' needs */
     int fdr2;        /* FDR2 terms are accumulated */
+    int fused;       /* the fused quadratic path runs (as res->fused) */
     double limit;    /* fdr_divergence_limit */
     double c0;       /* eta_b^2 Tr(H C) / 2 when neither depends on theta */
     fdr_trace tc;    /* off the quadratic: Tr(H(theta) C) prepared, if have_tc */
@@ -259,7 +260,8 @@ static fdr_result *result_alloc(const fdr_model *m)
         return NULL;
     }
     if (!res->bsum || !res->sumsq || !res->squnit || !res->gsum || !res->vsum || !res->tA ||
-        !res->tB || !res->ucount || !res->rec_step || !res->ts || (!res->tensor_full && !res->dirs) ||
+        !res->tB || !res->ucount || !res->rec_step || !res->ts ||
+        (!res->tensor_full && !res->dirs) ||
         (!res->tensor_full && make_directions(res, m->seed) != FDR_OK)) {
         fdr_result_free(res);
         return NULL;
@@ -450,8 +452,9 @@ static void project(size_t n, size_t m, size_t d, const double *restrict X,
 
 /* The tensor FDR1 sums along the random directions for every replica of
  * the block at once: the projections u.(theta - c), u.g and u.v of the
- * pre-update rows DX, G and V against the directions (ntens x d),
- * each row of which is then read once per two replicas. G NULL: the fused separable path, where u.g = (u h).x. */
+ * pre-update rows DX, G and V against the directions (ntens x d), each
+ * row of which is then read once per two replicas. G NULL: the fused
+ * separable path, where u.g = (u h).x. */
 static void tensor_block(const fdr_engine *e, block *b, long batch, const double *DX,
                          const double *G, const double *dirs)
 {
@@ -540,11 +543,11 @@ static void series_observe(void *ctx, const fdr_step_view *v)
  * x = V (theta - o), so theta - o = V^T x. */
 static void block_theta(const fdr_engine *e, const block *b, size_t r, size_t k, double *theta)
 {
-    size_t d = e->res->d;
+    size_t d = e->m->land->dim;
     const double *x = b->X + r * d;
     for (size_t i = 0; i < k; i++) {
         if (!e->fr) {
-            theta[i] = x[i] + (e->res->fused ? e->m->land->ref[i] : 0.0);
+            theta[i] = x[i] + (e->fused ? e->m->land->ref[i] : 0.0);
             continue;
         }
         double y = 0;
@@ -1121,6 +1124,7 @@ static int engine_setup(fdr_engine *e, double *theta0)
      * coefficients. */
     res->fused = (m->land->hdiag || m->land->H) && m->noise->sdiag && m->land->ref_is_min &&
                  m->opt->heavy_ball(&e->op, m->lr, &hb_mu, &hb_eta);
+    e->fused = res->fused;
     if (res->fused && m->land->hdiag) {
         if (!(e->hdiag = fdr_malloc_aligned(d * sizeof *e->hdiag)))
             return FDR_ENOMEM;
@@ -1249,7 +1253,7 @@ double fdr_engine_seconds(const fdr_engine *e)
 void fdr_engine_theta(const fdr_engine *e, size_t r, double *theta)
 {
     const block *b = &e->blocks[r / e->blocks[0].n];
-    block_theta(e, b, r - b->first, e->res->d, theta);
+    block_theta(e, b, r - b->first, e->m->land->dim, theta);
 }
 
 void fdr_step_theta(const fdr_step_view *v, size_t r, size_t k, double *theta)
@@ -1272,6 +1276,8 @@ static int check_lr(const fdr_engine *e)
 int fdr_engine_advance(fdr_engine *e, long t_end)
 {
     const fdr_model *m = e->m;
+    if (!e->res)
+        return fdr_error(FDR_EINVAL, "the engine's result has been taken: it cannot advance");
     if (e->status != FDR_OK)
         return e->status;
     if (t_end < e->t || t_end > m->steps + 1)
@@ -1297,8 +1303,10 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     e->seconds += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     e->t = t_end;
-    if (e->prog.fn && t_end >= m->steps)
+    if (e->prog.fn && t_end >= m->steps && e->prog.shown < 100) {
+        e->prog.shown = 100; /* the end, reported once */
         e->prog.fn("stepping", 1);
+    }
     long div_step = -1;
     size_t div_rep = 0;
     double div_vv = 0;
@@ -1308,18 +1316,23 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
             div_rep = e->blocks[k].div_replica;
             div_vv = e->blocks[k].div_vv;
         }
+    /* A study may have set the replica's rate: then the model's is not the cause. */
+    char fix[96] = "lower optimizer.lr";
+    if (div_step >= 0 && e->lr[div_rep] != m->lr)
+        snprintf(fix, sizeof fix, "it ran at lr %g, set by the study, not optimizer.lr %g",
+                 e->lr[div_rep], m->lr);
     if (div_step >= 0 && !(div_vv >= 0))
         rc = fdr_error(FDR_EDIVERGED,
                        "%s: the run diverged: the state of replica %zu became non-finite at step "
-                       "%ld (lower optimizer.lr)",
-                       m->source, div_rep, div_step);
+                       "%ld (%s)",
+                       m->source, div_rep, div_step, fix);
     else if (div_step >= 0)
         rc = fdr_error(FDR_EDIVERGED,
                        "%s: the run diverged: |v|^2 of replica %zu reached %.3g at step %ld, "
                        "beyond the divergence limit %.3g (2^100 times the energy scale of the "
-                       "noise, the start and the landscape; lower optimizer.lr)",
+                       "noise, the start and the landscape; %s)",
                        m->source, div_rep, div_vv, div_step,
-                       e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep]));
+                       e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep]), fix);
     if (rc == FDR_OK)
         rc = check_lr(e);
     e->status = rc;
@@ -1330,6 +1343,8 @@ int fdr_engine_result(fdr_engine *e, fdr_result **out)
 {
     *out = NULL;
     fdr_result *res = e->res;
+    if (!res)
+        return fdr_error(FDR_EINVAL, "the engine's result has been taken already");
     if (e->status != FDR_OK)
         return e->status;
     if (!e->o.relations || e->t < e->m->steps)
@@ -1346,7 +1361,6 @@ int fdr_engine_result(fdr_engine *e, fdr_result **out)
     res->vv_limit = e->limit / e->m->opt->fdr1_factor(&e->op, e->m->lr);
     res->seconds = e->seconds;
     e->res = NULL;
-    e->status = FDR_EINVAL;
     *out = res;
     return FDR_OK;
 }

@@ -99,8 +99,9 @@ typedef struct {
      * the gradient noisy (the quencher's measurable O_L), when an observer
      * asked for FDR_NEED_NOISY_OL; else NULL. */
     const double *noisy_ol;
-    /* n learning rates: those step t used; an observer may set those of
-     * step t + 1. */
+    /* n learning rates: those step t used, until an observer sets those of
+     * step t + 1 (observers run in the order given, so a later one sees
+     * the rates an earlier one set). */
     double *lr;
 } fdr_step_view;
 
@@ -110,7 +111,9 @@ typedef struct {
  * after the step: theta_{t+1}, or theta_t after the observation-only step. */
 void fdr_step_theta(const fdr_step_view *v, size_t r, size_t k, double *theta);
 
-/* A consumer of every step's observables (a study's curves, a quencher). */
+/* A consumer of every step's observables (a study's curves, a quencher).
+ * It is not called for the step at which a replica of its block diverged,
+ * nor after it: the advance then fails with FDR_EDIVERGED. */
 typedef struct {
     unsigned needs; /* FDR_NEED_* flags */
     void *ctx;

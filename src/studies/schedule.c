@@ -14,9 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define MAX_GROUPS 64 /* replica groups: blocks of the run and units of the bootstrap */
 
@@ -84,7 +81,7 @@ int fdr_sched_opts_check(const fdr_sched_opts *o, long steps)
     return FDR_OK;
 }
 
-/* ---- the stepping loop ---------------------------------------------------- */
+/* ---- the schedules' observer on the engine --------------------------------- */
 
 /* Per recorded step and block: sums over the block's replicas. */
 enum { A_LR, A_LO, A_HI, A_LOSS, A_LOSS2, A_OL, A_OR, A_OL2, A_OR2, A_OLOR, NACC };
@@ -115,7 +112,8 @@ typedef struct {
     long T;
     size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
     tracker *tr; /* R trackers (fdr), else NULL */
-    double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is 1/lr times it) */
+    double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is
+                    1/lr times it) */
     double *acc; /* per group of replicas (the bootstrap's): n_rec x NACC */
     size_t *next; /* per block: index of its next recorded step */
 } run_ctx;
@@ -562,10 +560,15 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     /* The final state is observed, not updated. */
     if (rc == FDR_OK)
         rc = fdr_engine_advance(e, m->steps + 1);
-    if (rc == FDR_EDIVERGED) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", fdr_error_message());
-        rc = fdr_error(FDR_EDIVERGED, "schedule %s: %s", s->name, msg);
+    if (rc == FDR_EDIVERGED) { /* name the schedule after the file */
+        char msg[1024];
+        const char *what = fdr_error_message();
+        size_t len = strlen(m->source);
+        if (strncmp(what, m->source, len) == 0 && strncmp(what + len, ": ", 2) == 0)
+            what += len + 2;
+        snprintf(msg, sizeof msg, "%s", what);
+        fdr_error_clear();
+        rc = fdr_error(FDR_EDIVERGED, "%s: schedule %s: %s", m->source, s->name, msg);
     }
     if (rc == FDR_OK) {
         merge_blocks(res, s, c.acc);
@@ -867,8 +870,9 @@ static int write_dat(FILE *f, const void *ctx)
                    "exact_ratio\n");
         for (size_t k = 0; k < r->n_rec; k++)
             fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
-                    r->rec_step[k], s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k], s->loss_err[k], s->ratio[k],
-                    s->ratio_err[k], s->exact_loss[k], s->exact_ratio[k]);
+                    r->rec_step[k], s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k],
+                    s->loss_err[k], s->ratio[k], s->ratio_err[k], s->exact_loss[k],
+                    s->exact_ratio[k]);
         fprintf(f, "\n\n");
     }
     const fdr_sched_curve *q = &r->s[0];
@@ -1017,7 +1021,8 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
             }
             json_object_set_new(js, "quench_steps", a);
             json_t *cnt = json_object();
-            json_object_set_new(cnt, "mean", json_real((double)fdr_sched_quench_total(s) / (double)r->R));
+            json_object_set_new(cnt, "mean",
+                                json_real((double)fdr_sched_quench_total(s) / (double)r->R));
             json_object_set_new(cnt, "min", json_integer((json_int_t)lo));
             json_object_set_new(cnt, "max", json_integer((json_int_t)hi));
             json_object_set_new(js, "quench_count", cnt);
