@@ -44,6 +44,8 @@ typedef struct {
     double *X, *V, *G, *Z, *F, *work;
     double *dx;       /* n x d: theta - c, off the fused path */
     double *P;        /* n x 3 ntens: u.(theta - c), u.g, u.v along the random directions */
+    double *Pprev;    /* n x ntens: u.(theta - c) at step p_step */
+    long p_step;
     double *Zf; /* stepping in a frame: the noise rows in the frame (n x d), or NULL */
     double *VW, *HVW; /* FDR2: the rows [v'; w] (2n x d) and their product with H */
     double *DU, *D, *T; /* FDR2 off the quadratic: the rows v'_r, w_r interleaved (2n x d),
@@ -94,7 +96,7 @@ struct fdr_engine {
     size_t nblocks;
     double *lr;      /* R learning rates */
     double *hdiag;   /* the fused separable path's Hessian diagonal, or NULL */
-    double *dirh;    /* there, the random directions times it (u.g = (u h).x), or NULL */
+    double *dirh;    /* there, the random directions, then them times it (u.g = (u h).x) */
     fdr_observer *observers; /* the built-in ones (relations on), then the caller's */
     size_t n_observers;
     unsigned need;   /* the union of the observers' needs */
@@ -288,6 +290,7 @@ static void block_free(block *b)
     free(b->work);
     free(b->dx);
     free(b->P);
+    free(b->Pprev);
     free(b->VW);
     free(b->HVW);
     free(b->DU);
@@ -334,8 +337,10 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
     b->F = fdr_malloc(n * sizeof *b->F);
     b->work = fdr_malloc(fdr_landscape_work_size(m->land, n, 2) * sizeof *b->work);
     b->dx = fdr_malloc(n * d * sizeof *b->dx);
+    b->p_step = -2;
     if (res->ntens && !res->tensor_full &&
-        !(b->P = fdr_malloc(n * 3 * res->ntens * sizeof *b->P)))
+        (!(b->P = fdr_malloc(n * 3 * res->ntens * sizeof *b->P)) ||
+         !(b->Pprev = fdr_malloc(n * res->ntens * sizeof *b->Pprev))))
         return FDR_ENOMEM;
     b->ts = fdr_calloc(res->n_rec * FDR_NTS, sizeof *b->ts);
     b->rng = fdr_calloc(n, sizeof *b->rng);
@@ -455,15 +460,30 @@ static void project(size_t n, size_t m, size_t d, const double *restrict X,
  * pre-update rows DX, G and V against the directions (ntens x d), each
  * row of which is then read once per two replicas. G NULL: the fused
  * separable path, where u.g = (u h).x. */
-static void tensor_block(const fdr_engine *e, block *b, long batch, const double *DX,
+static void tensor_block(const fdr_engine *e, block *b, long t, long batch, const double *DX,
                          const double *G, const double *dirs)
 {
     const fdr_result *res = e->res;
     size_t n = b->n, d = res->d, nt = res->ntens, ld = 3 * nt;
     double *P = b->P;
-    project(n, nt, d, DX, dirs, P, ld);
-    project(n, nt, d, G ? G : DX, G ? dirs : e->dirh, P + nt, ld);
-    project(n, nt, d, b->V, dirs, P + 2 * nt, ld);
+    if (G) {
+        project(n, nt, d, DX, dirs, P, ld);
+        project(n, nt, d, G, dirs, P + nt, ld);
+    } else { /* u.x and (u h).x in one pass over X */
+        project(n, 2 * nt, d, DX, e->dirh, P, ld);
+    }
+    /* theta_t - theta_{t-1} = v_t: after the first step of the window,
+     * u.v is the difference of two steps' u.(theta - c), as the fused
+     * path's FDR0.v is telescoped; rounding differs from the direct product
+     * by a few ulps of u.(theta - c). */
+    for (size_t r = 0; b->p_step == t - 1 && r < n; r++)
+        for (size_t k = 0; k < nt; k++)
+            P[r * ld + 2 * nt + k] = P[r * ld + k] - b->Pprev[r * nt + k];
+    if (b->p_step != t - 1)
+        project(n, nt, d, b->V, dirs, P + 2 * nt, ld);
+    for (size_t r = 0; r < n; r++)
+        memcpy(b->Pprev + r * nt, P + r * ld, nt * sizeof *P);
+    b->p_step = t;
     for (size_t r = 0; r < n; r++) {
         size_t u = unit_of(res, b->first + r, batch);
         double *A = res->tA + u * res->ntens, *B = res->tB + u * res->ntens;
@@ -861,7 +881,7 @@ static void fused_block_step(const fdr_engine *e, block *b, long t, long batch, 
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, b->X,
                     (int)d, m->land->H, (int)d, 0.0, b->G, (int)d);
     if (batch >= 0 && b->P)
-        tensor_block(e, b, batch, b->X, dense ? b->G : NULL, res->dirs);
+        tensor_block(e, b, t, batch, b->X, dense ? b->G : NULL, res->dirs);
     for (size_t r = 0; r < n; r++) {
         double *x = b->X + r * d, *v = b->V + r * d, *g = dense ? b->G + r * d : NULL;
         double *obs = b->obs + r * FDR_NOBS;
@@ -906,7 +926,7 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
         observe_state(m, e->res, b, fr, r, batch,
                       batch >= 0 ? unit_of(e->res, b->first + r, batch) : 0);
     if (batch >= 0 && b->P)
-        tensor_block(e, b, batch, b->dx, b->G, fr ? fr->dirs : e->res->dirs);
+        tensor_block(e, b, t, batch, b->dx, b->G, fr ? fr->dirs : e->res->dirs);
     /* a law with a constant covariance draws without looking at the point */
     m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
     const double *Z = b->Z;
@@ -1130,10 +1150,12 @@ static int engine_setup(fdr_engine *e, double *theta0)
             return FDR_ENOMEM;
         memcpy(e->hdiag, m->land->hdiag, d * sizeof *e->hdiag);
         if (res->ntens && !res->tensor_full) {
-            if (!(e->dirh = fdr_malloc(res->ntens * d * sizeof *e->dirh)))
+            size_t nd = res->ntens * d;
+            if (!(e->dirh = fdr_malloc(2 * nd * sizeof *e->dirh)))
                 return FDR_ENOMEM;
-            for (size_t k = 0; k < res->ntens * d; k++)
-                e->dirh[k] = res->dirs[k] * e->hdiag[k % d];
+            memcpy(e->dirh, res->dirs, nd * sizeof *e->dirh);
+            for (size_t k = 0; k < nd; k++)
+                e->dirh[nd + k] = res->dirs[k] * e->hdiag[k % d];
         }
     }
     int rc = fdr_divergence_limit(m, &e->limit);
