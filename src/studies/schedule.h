@@ -22,10 +22,11 @@
  * theta += v_{t+1}, with the lr that holds at step t (doc/theory.md section
  * 1). The public PyTorch code keeps the buffer b = -v / eta instead, so at a
  * change of lr its carried momentum is rescaled by eta_new / eta_old; the two
- * agree for mu = 0 and at a constant lr. `convention = pytorch` applies that
- * rescaling at every change (the engine's carry, optim.h), in the quencher
- * and the presets alike, and the exact curves carry their second moments the
- * same way; O_R above is then the public code's lr (1 + mu) |b|^2 /
+ * move alike for mu = 0 (only the O_R of the first step at a new lr differs)
+ * and at a constant lr. `convention = pytorch` applies that rescaling at
+ * every change (the engine's carry, optim.h), in the quencher and the
+ * presets alike, and the exact curves carry their second moments the same
+ * way; O_R above is then the public code's lr (1 + mu) |b|^2 /
  * (2 (1 - dampening)), b the buffer before the step.
  *
  * Modes: `replica` runs one quencher per replica on that replica's own
