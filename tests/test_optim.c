@@ -522,6 +522,37 @@ Test(optim, pytorch_convention_is_pytorchs_buffer_on_every_path)
     fdr_model_free(m);
 }
 
+/* At a constant lr the carry is never applied: a run with the relations on
+ * is the same in both conventions, bit for bit, on the fused path (a
+ * diagonal quadratic) and the general one (a quartic). */
+Test(optim, the_conventions_are_the_same_run_at_a_constant_lr)
+{
+    static const char *const ini[] = {
+        "[landscape]\ntype = quadratic\ndim = 5\nspectrum = log 0.2 2\n[noise]\n"
+        "covariance = diagonal 1 2 0.5 1 3\n[optimizer]\nlr = 0.1\nmomentum = 0.9\n"
+        "dampening = 0.2\n[run]\nreplicas = 16\nsteps = 2000\ninit = 1\n",
+        "[landscape]\ntype = quartic\ndim = 3\nh = 1 2 0.5\ncubic = 0.5\nquartic = 1\n"
+        "[noise]\ncovariance = isotropic 1\n[optimizer]\nlr = 0.05\nmomentum = 0.9\n"
+        "[run]\nreplicas = 16\nsteps = 2000\ninit = 1\n"};
+    for (int k = 0; k < 2; k++) {
+        fdr_model *m = test_model(ini[k]);
+        fdr_result *a, *b;
+        cr_assert_eq(fdr_engine_run(m, 1, 0, &a), FDR_OK, "%s", fdr_error_message());
+        m->convention = FDR_CONVENTION_PYTORCH;
+        cr_assert_eq(fdr_engine_run(m, 1, 0, &b), FDR_OK, "%s", fdr_error_message());
+        cr_assert_eq(a->fused, k == 0);
+        size_t nb = a->R * FDR_NBATCH * FDR_NOBS, nt = a->n_rec * FDR_NTS;
+        cr_assert(memcmp(a->bsum, b->bsum, nb * sizeof *a->bsum) == 0 &&
+                      memcmp(a->sumsq, b->sumsq, a->R * FDR_NOBS * sizeof *a->sumsq) == 0 &&
+                      memcmp(a->vsum, b->vsum, a->units * a->d * sizeof *a->vsum) == 0 &&
+                      memcmp(a->ts, b->ts, nt * sizeof *a->ts) == 0,
+                  "model %d: the conventions differ at a constant lr", k);
+        fdr_result_free(a);
+        fdr_result_free(b);
+        fdr_model_free(m);
+    }
+}
+
 /* sgd's dissipation, doubled: a type whose FDR2 side differs. */
 static int doubled_dissipation(const fdr_optim_params *p, double lr, double c[2])
 {
