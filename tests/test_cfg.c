@@ -88,6 +88,8 @@ Test(cfg, rejects_bad_values)
     expect_reject(BASE_LANDSCAPE "[optimizer]\nlr = 0.1\nmomentum = -0.1\n", "momentum");
     expect_reject(BASE_LANDSCAPE "[optimizer]\nlr = 0.1\ndampening = 1\n", "dampening");
     expect_reject(BASE_LANDSCAPE "[optimizer]\nlr = 0.1\ndampening = -0.5\n", "dampening");
+    expect_reject(BASE_LANDSCAPE "[optimizer]\nlr = 0.1\nconvention = torch\n",
+                  "bad.ini:7: [optimizer] convention: 'torch': expected paper or pytorch");
     expect_reject(BASE_LANDSCAPE, "[optimizer] lr: missing");
     expect_reject("[landscape]\ntype = quadratic\ndim = 3\nspectrum = list 1 2\n" BASE_OPT,
                   "'list' needs 3 numbers");

@@ -157,6 +157,8 @@ Test(cli, bad_inputs_exit_2_without_output)
     expect_bad(L "[optimizer]\nlr = -0.1\n", "", "[optimizer] lr: must be > 0");
     expect_bad(L "[optimizer]\nlr = 0.1\nmomentum = 1.0\n", "", "[optimizer] momentum");
     expect_bad(L "[optimizer]\nlr = 0.1\ndampening = 2\n", "", "[optimizer] dampening");
+    expect_bad(L "[optimizer]\nlr = 0.1\nconvention = PyTorch\n", "",
+               "bad.ini:7: [optimizer] convention: 'PyTorch': expected paper or pytorch");
     expect_bad(L "[noise]\ncovariance = matrix 1 0 0 0 -1 0 0 0 1\n[optimizer]\nlr = 0.1\n", "",
                "not positive semi-definite");
     expect_bad(L "dim = 4\n[optimizer]\nlr = 0.1\n", "", "bad.ini:5: [landscape] dim: key given twice");

@@ -484,6 +484,64 @@ Test(lyapunov, traces_only_step_matches_full_step)
     fdr_lyap_free(fast);
 }
 
+/* Scaling the velocity of the kept moment is the moment of (x, s v): from a
+ * deterministic start it is the start (x0, s v0), after noisy steps the
+ * blocks <x x^T>, s <x v^T>, s^2 <v v^T>; on the traces-only moment it
+ * gives the traces of the full one, through further steps. */
+Test(lyapunov, scale_velocity_is_the_moment_of_the_scaled_velocity)
+{
+    enum { d = 10 };
+    const double s = 0.1;
+    double H[d * d], C[d * d], x0[d], v0[d], sv0[d];
+    double a[3][d * d], b[3][d * d];
+    noncommuting(d, 0.1, 0.6, H, C);
+    for (size_t i = 0; i < d; i++) {
+        x0[i] = 1.0 - 0.1 * (double)i;
+        v0[i] = 0.05 * (double)(i % 3) - 0.04;
+        sv0[i] = s * v0[i];
+    }
+    fdr_lyap *w = fdr_lyap_alloc(d, H, C), *u = fdr_lyap_alloc(d, H, C),
+             *fast = fdr_lyap_alloc(d, H, C);
+    cr_assert(w && u && fast);
+    fdr_lyap_set_initial(w, x0, v0);
+    fdr_lyap_scale_velocity(w, s);
+    fdr_lyap_set_initial(u, x0, sv0);
+    cr_assert_eq(fdr_lyap_blocks(w, a[0], a[1], a[2]), FDR_OK);
+    cr_assert_eq(fdr_lyap_blocks(u, b[0], b[1], b[2]), FDR_OK);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < d * d; i++)
+            cr_assert_float_eq(a[k][i], b[k][i], 1e-14, "start, block %d, entry %zu", k, i);
+    fdr_lyap_set_initial(w, x0, v0);
+    fdr_lyap_set_initial(fast, x0, v0);
+    for (int t = 0; t < 40; t++) {
+        cr_assert_eq(hb_step(w, 0.1, 0.6), FDR_OK);
+        hb_step_traces(fast, 0.1, 0.6);
+    }
+    cr_assert_eq(fdr_lyap_blocks(w, b[0], b[1], b[2]), FDR_OK);
+    fdr_lyap_scale_velocity(w, s);
+    fdr_lyap_scale_velocity(fast, s);
+    cr_assert_eq(fdr_lyap_blocks(w, a[0], a[1], a[2]), FDR_OK);
+    for (size_t i = 0; i < d * d; i++) {
+        double m = fabs(b[0][i]) + fabs(b[2][i]) + 1e-300;
+        cr_assert_float_eq(a[0][i], b[0][i], 1e-13 * m, "<x x^T>, entry %zu", i);
+        cr_assert_float_eq(a[1][i], s * b[1][i], 1e-13 * m, "<x v^T>, entry %zu", i);
+        cr_assert_float_eq(a[2][i], s * s * b[2][i], 1e-13 * m, "<v v^T>, entry %zu", i);
+    }
+    for (int t = 0; t < 40; t++) {
+        cr_assert_eq(hb_step(w, 0.01, 0.6), FDR_OK);
+        hb_step_traces(fast, 0.01, 0.6);
+        fdr_lyap_traces x, y;
+        fdr_lyap_traces_get(w, &x);
+        fdr_lyap_traces_get(fast, &y);
+        cr_assert(x.theta_dot_grad == y.theta_dot_grad && x.v_dot_v == y.v_dot_v &&
+                      x.v_dot_grad == y.v_dot_grad,
+                  "step %d after the scaling: traces-only differs from full", t);
+    }
+    fdr_lyap_free(w);
+    fdr_lyap_free(u);
+    fdr_lyap_free(fast);
+}
+
 Test(lyapunov, traces_match_blocks)
 {
     enum { d = 12 };

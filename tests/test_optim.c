@@ -116,7 +116,10 @@ static const fdr_optimizer_type *const *all_types(void)
     return list;
 }
 
-static const fdr_optim_params PARAMS[] = {{0, 0}, {0.9, 0}, {0.5, 0.3}, {0.99, 0.5}};
+#define PAPER FDR_CONVENTION_PAPER
+#define PYTORCH FDR_CONVENTION_PYTORCH
+static const fdr_optim_params PARAMS[] = {
+    {0, 0, PAPER}, {0.9, 0, PAPER}, {0.5, 0.3, PAPER}, {0.99, 0.5, PAPER}, {0.9, 0.2, PYTORCH}};
 static const double CURV[] = {0.3, 1, 7};
 #define NPARAMS (sizeof PARAMS / sizeof *PARAMS)
 #define NCURV (sizeof CURV / sizeof *CURV)
@@ -415,6 +418,139 @@ Test(optim, example_type_runs_in_the_engine)
     double z = (vv->est.val - vv_exact) / vv->est.err;
     cr_assert_lt(fabs(z), 4, "<v.v> = %g +- %g, exact %g", vv->est.val, vv->est.err, vv_exact);
     test_run_free(&t);
+}
+
+/* The carry over a change of lr (optim.h): 1 in the paper's convention for
+ * every type that has one, whatever the rates; sgd's is lr_new / lr_old in
+ * PyTorch's. */
+Test(optim, carry_is_one_in_the_paper_convention_and_the_rate_ratio_in_pytorchs)
+{
+    static const double rates[][2] = {{0.1, 0.01}, {0.01, 0.1}, {0.3, 0.3}, {2e-7, 5}};
+    int seen = 0;
+    for (const fdr_optimizer_type *const *t = all_types(); *t; t++)
+        for (size_t k = 0; (*t)->carry && k < NPARAMS; k++)
+            for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
+                fdr_optim_params p = PARAMS[k];
+                p.convention = FDR_CONVENTION_PAPER;
+                seen = 1;
+                cr_assert_eq((*t)->carry(&p, rates[i][0], rates[i][1]), 1, "%s", (*t)->name);
+            }
+    cr_assert(seen, "no type with a carry");
+    for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
+        fdr_optim_params p = {0.9, 0.2, FDR_CONVENTION_PYTORCH};
+        double c = fdr_optim_sgd.carry(&p, rates[i][0], rates[i][1]);
+        cr_assert_eq(c, rates[i][1] / rates[i][0], "sgd, %g -> %g: %.17g", rates[i][0],
+                     rates[i][1], c);
+    }
+}
+
+/* An observer that cuts every rate tenfold at step 200 and triples it at
+ * step 400, and sums each replica's loss over the run. */
+static void decay_observe(void *ctx, const fdr_step_view *v)
+{
+    double *loss = ctx, f = v->t + 1 == 200 ? 0.1 : v->t + 1 == 400 ? 3 : 1;
+    for (size_t r = 0; r < v->n; r++) {
+        loss[v->first + r] += v->obs[r * FDR_NOBS + FDR_OBS_LOSS];
+        v->lr[r] *= f;
+    }
+}
+
+/* Runs m under decay_observe: the replicas' final theta (R x d) and loss sums (R). */
+static void run_decay(const fdr_model *m, double *theta, double *loss)
+{
+    size_t R = (size_t)m->replicas, d = m->land->dim;
+    memset(loss, 0, R * sizeof *loss);
+    fdr_observer ob = {0, loss, decay_observe};
+    fdr_engine_opts o = {.threads = 1, .observers = &ob, .n_observers = 1};
+    fdr_engine *e;
+    cr_assert_eq(fdr_engine_alloc(m, &o, &e), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fdr_engine_advance(e, m->steps), FDR_OK, "%s", fdr_error_message());
+    for (size_t r = 0; r < R; r++)
+        fdr_engine_theta(e, r, theta + r * d);
+    fdr_engine_free(e);
+}
+
+/* The largest |a_k - b_k| over n entries, relative to the rms of b. */
+static double max_rel_diff(const double *a, const double *b, size_t n)
+{
+    double dmax = 0, ss = 0;
+    for (size_t k = 0; k < n; k++) {
+        dmax = fmax(dmax, fabs(a[k] - b[k]));
+        ss += b[k] * b[k];
+    }
+    return dmax / sqrt(ss / (double)n);
+}
+
+/* convention = pytorch is PyTorch's SGD: through a tenfold cut of the lr
+ * and a tripling, sgd in that convention, on the fused quadratic path and
+ * on the general one, ends where the example type that keeps PyTorch's
+ * buffer itself ends, on the same noise (to rounding: the paths round
+ * differently), and sgd in the paper's convention does not. */
+Test(optim, pytorch_convention_is_pytorchs_buffer_on_every_path)
+{
+    enum { R = 12, D = 5 };
+    static const char ini[] = "[landscape]\ntype = quadratic\ndim = 5\nspectrum = log 0.2 2\n"
+                              "[noise]\ncovariance = diagonal 1 2 0.5 1 3\n[optimizer]\n"
+                              "lr = 0.1\nmomentum = 0.9\ndampening = 0.2\nconvention = pytorch\n"
+                              "[run]\nreplicas = 12\nsteps = 420\ninit = 1\n";
+    fdr_model *m = test_model(ini);
+    cr_assert_eq(m->convention, FDR_CONVENTION_PYTORCH);
+    fdr_result *res;
+    cr_assert_eq(fdr_engine_run(m, 1, 0, &res), FDR_OK, "%s", fdr_error_message());
+    cr_assert(res->fused, "this model runs on the fused path");
+    fdr_result_free(res);
+    double fused[R * D], general[R * D], buffer[R * D], paper[R * D];
+    double lf[R], lg[R], lb[R], lp[R];
+    run_decay(m, fused, lf);
+    double *sdiag = m->noise->sdiag;
+    m->noise->sdiag = NULL; /* the general path */
+    run_decay(m, general, lg);
+    m->noise->sdiag = sdiag;
+    m->opt = &example_buffered;
+    run_decay(m, buffer, lb);
+    m->opt = &fdr_optim_sgd;
+    m->convention = FDR_CONVENTION_PAPER;
+    run_decay(m, paper, lp);
+    double df = max_rel_diff(fused, buffer, R * D), dg = max_rel_diff(general, buffer, R * D);
+    double dp = max_rel_diff(paper, buffer, R * D);
+    cr_assert(df < 1e-12 && dg < 1e-12, "theta off PyTorch's: fused %g, general %g", df, dg);
+    cr_assert(max_rel_diff(lf, lb, R) < 1e-12 && max_rel_diff(lg, lb, R) < 1e-12,
+              "the losses along the way differ: fused %g, general %g", max_rel_diff(lf, lb, R),
+              max_rel_diff(lg, lb, R));
+    cr_assert_gt(dp, 0.1, "the paper's convention ends where PyTorch's does (%g)", dp);
+    cr_assert_gt(max_rel_diff(lp, lb, R), 1e-2, "the losses agree (%g)", max_rel_diff(lp, lb, R));
+    fdr_model_free(m);
+}
+
+/* At a constant lr the carry is never applied: a run with the relations on
+ * is the same in both conventions, bit for bit, on the fused path (a
+ * diagonal quadratic) and the general one (a quartic). */
+Test(optim, the_conventions_are_the_same_run_at_a_constant_lr)
+{
+    static const char *const ini[] = {
+        "[landscape]\ntype = quadratic\ndim = 5\nspectrum = log 0.2 2\n[noise]\n"
+        "covariance = diagonal 1 2 0.5 1 3\n[optimizer]\nlr = 0.1\nmomentum = 0.9\n"
+        "dampening = 0.2\n[run]\nreplicas = 16\nsteps = 2000\ninit = 1\n",
+        "[landscape]\ntype = quartic\ndim = 3\nh = 1 2 0.5\ncubic = 0.5\nquartic = 1\n"
+        "[noise]\ncovariance = isotropic 1\n[optimizer]\nlr = 0.05\nmomentum = 0.9\n"
+        "[run]\nreplicas = 16\nsteps = 2000\ninit = 1\n"};
+    for (int k = 0; k < 2; k++) {
+        fdr_model *m = test_model(ini[k]);
+        fdr_result *a, *b;
+        cr_assert_eq(fdr_engine_run(m, 1, 0, &a), FDR_OK, "%s", fdr_error_message());
+        m->convention = FDR_CONVENTION_PYTORCH;
+        cr_assert_eq(fdr_engine_run(m, 1, 0, &b), FDR_OK, "%s", fdr_error_message());
+        cr_assert_eq(a->fused, k == 0);
+        size_t nb = a->R * FDR_NBATCH * FDR_NOBS, nt = a->n_rec * FDR_NTS;
+        cr_assert(memcmp(a->bsum, b->bsum, nb * sizeof *a->bsum) == 0 &&
+                      memcmp(a->sumsq, b->sumsq, a->R * FDR_NOBS * sizeof *a->sumsq) == 0 &&
+                      memcmp(a->vsum, b->vsum, a->units * a->d * sizeof *a->vsum) == 0 &&
+                      memcmp(a->ts, b->ts, nt * sizeof *a->ts) == 0,
+                  "model %d: the conventions differ at a constant lr", k);
+        fdr_result_free(a);
+        fdr_result_free(b);
+        fdr_model_free(m);
+    }
 }
 
 /* sgd's dissipation, doubled: a type whose FDR2 side differs. */

@@ -209,6 +209,89 @@ Test(schedule, ensemble_mode_follows_the_exact_expected_loss)
     fdr_model_free(m);
 }
 
+/* The heavy-ball model of the velocity conventions: schedule-nqm.ini's
+ * quadratic (h_i = 1/i, C = H, lr 0.1, init 2) cut to d = 8, at momentum
+ * 0.9, equilibrated by step 1000, where the step preset cuts the lr tenfold. */
+static fdr_model *heavy_model(const char *convention)
+{
+    char ini[512];
+    snprintf(ini, sizeof ini,
+             "[landscape]\ntype = quadratic\ndim = 8\nspectrum = power 1 1\n[noise]\n"
+             "covariance = hessian 1 1\n[optimizer]\nlr = 0.1\nmomentum = 0.9\n"
+             "convention = %s\n[run]\nreplicas = 2048\nsteps = 1500\nrecord_every = 1\n"
+             "init = 2\nseed = 11\n",
+             convention);
+    return test_model(ini);
+}
+
+/* The exact curve carries its second moments over a change of lr as the
+ * engine carries v (v -> (lr_new / lr_old) v in PyTorch's convention): in
+ * both conventions the Monte Carlo mean follows it through a tenfold step
+ * decay at momentum 0.9, and through the quencher's cuts. At a constant
+ * lr the conventions are the same run, bit for bit (the carry is never
+ * applied); after the decay they are far apart: the loss first rises in
+ * the paper's convention (the carried v meets a tenth of the restoring
+ * force) and falls in PyTorch's (v is cut with the lr). */
+Test(schedule, the_exact_curve_follows_the_velocity_convention)
+{
+    fdr_sched_result *r[2];
+    const long cut = 1000;
+    for (int c = 0; c < 2; c++) {
+        fdr_model *m = heavy_model(c ? "pytorch" : "paper");
+        fdr_sched_opts o = ensemble_opts(m);
+        o.X = 0.05;
+        o.run[FDR_SCHED_INVERSE] = 0;
+        o.step_at[0] = cut;
+        o.n_step_at = 1;
+        r[c] = run(m, &o);
+        cr_assert_eq(r[c]->nsched, 3);
+        const fdr_sched_curve *f = &r[c]->s[0], *st = &r[c]->s[2];
+        cr_assert_eq(st->kind, FDR_SCHED_STEP);
+        long at[] = {990, cut, cut + 1, cut + 2, cut + 5, cut + 8, cut + 12, cut + 20,
+                     cut + 50, cut + 100, cut + 300, 1500};
+        expect_follows_exact(r[c], st, at, sizeof at / sizeof *at);
+        cr_assert_geq(f->nq[0], 1, "the quencher never fired");
+        long q = f->q[0][0].step;
+        long atq[] = {q - 1, q, q + 1, q + 5, q + 12, q + 50, q + 200};
+        expect_follows_exact(r[c], f, atq, sizeof atq / sizeof *atq);
+        fdr_model_free(m);
+    }
+    size_t n = r[0]->n_rec, k0 = rec_index(r[0], cut), k1 = rec_index(r[0], cut + 12);
+    /* the constant lr: one run; the step preset: one run up to the cut (loss
+     * is of theta alone, which the carry at step cut has not moved yet) */
+    const fdr_sched_curve *cp = &r[0]->s[1], *ct = &r[1]->s[1];
+    cr_assert(memcmp(cp->loss, ct->loss, n * sizeof *cp->loss) == 0 &&
+                  memcmp(cp->ratio, ct->ratio, n * sizeof *cp->ratio) == 0 &&
+                  memcmp(cp->exact_loss, ct->exact_loss, n * sizeof *cp->exact_loss) == 0,
+              "the conventions differ at a constant lr");
+    const fdr_sched_curve *sp = &r[0]->s[2], *stt = &r[1]->s[2];
+    cr_assert(memcmp(sp->loss, stt->loss, (k0 + 1) * sizeof *sp->loss) == 0,
+              "the conventions differ before the cut");
+    double before = sp->exact_loss[k0 - 1];
+    cr_assert_eq(before, stt->exact_loss[k0 - 1]);
+    /* the twin: 12 steps after the cut the exact losses are many error bars
+     * apart, and so are the simulated means */
+    double gap = sp->exact_loss[k1] - stt->exact_loss[k1];
+    double err = hypot(sp->loss_err[k1], stt->loss_err[k1]);
+    double zsim = (sp->loss[k1] - stt->loss[k1]) / err;
+    cr_expect_gt(gap, 20 * err, "exact %g (paper) vs %g (pytorch), error bar %g", sp->exact_loss[k1],
+                 stt->exact_loss[k1], err);
+    cr_expect_gt(zsim, 20, "simulated %g +- %g (paper) vs %g +- %g (pytorch)", sp->loss[k1],
+                 sp->loss_err[k1], stt->loss[k1], stt->loss_err[k1]);
+    /* rises in the paper's convention, falls at once in PyTorch's */
+    cr_expect_gt(sp->exact_loss[k1], 1.5 * before, "paper: %g after the cut, %g before",
+                 sp->exact_loss[k1], before);
+    for (size_t k = k0 + 1; k <= k1; k++)
+        cr_expect_lt(stt->exact_loss[k], stt->exact_loss[k - 1], "pytorch: step %ld rises",
+                     r[1]->rec_step[k]);
+    cr_log_info("exact excess loss %.4g before the cut; %.4g (paper) and %.4g (pytorch) 12 steps "
+                "after; simulated %.4g +- %.2g and %.4g +- %.2g",
+                before, sp->exact_loss[k1], stt->exact_loss[k1], sp->loss[k1], sp->loss_err[k1],
+                stt->loss[k1], stt->loss_err[k1]);
+    fdr_sched_result_free(r[0]);
+    fdr_sched_result_free(r[1]);
+}
+
 /* The error reported for the time to target is the spread a repeat of the
  * run shows: its mean over 24 seeds against the standard deviation of the
  * times themselves, which is known to about 15% (24 samples); the limits

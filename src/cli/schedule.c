@@ -148,9 +148,9 @@ static void print_table(FILE *f, const fdr_model *m, const fdr_sched_opts *o,
 {
     fprintf(f,
             "fdrsim %s schedule  model %s  (%s, d = %zu; %s noise; lr %g, momentum %g, "
-            "dampening %g)\n",
+            "dampening %g, %s convention)\n",
             PACKAGE_VERSION, m->name, m->land->type->name, r->d, m->noise->type->name, m->lr,
-            m->momentum, m->dampening);
+            m->momentum, m->dampening, fdr_convention_names[m->convention]);
     fprintf(f,
             "seed %llu, %zu replicas x %ld steps, %.2f s; quencher: %s mode, X %g, Y %g, "
             "t_adaptive %ld, lr floor %g\n",

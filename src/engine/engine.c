@@ -987,6 +987,14 @@ static void run_block(fdr_engine *e, block *b, long t0, long t1)
                                                       : -1;
         for (size_t r = 0; r < n; r++)
             if (b->lr[r] != b->lr_seen[r]) {
+                /* A changed rate: the carried velocity meets it as the
+                 * type's convention says, on every path, before the step
+                 * observes or moves it (optim.h, carry). */
+                if (m->opt->carry && !isnan(b->lr_seen[r])) {
+                    double s = m->opt->carry(&e->op, b->lr_seen[r], b->lr[r]);
+                    for (size_t i = 0; s != 1 && i < d; i++)
+                        b->V[r * d + i] *= s;
+                }
                 b->lr_seen[r] = b->lr[r];
                 b->vvlim[r] = e->limit / m->opt->fdr1_factor(&e->op, b->lr[r]);
             }

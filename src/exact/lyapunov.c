@@ -320,6 +320,18 @@ int fdr_lyap_step_traces(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_opt
     return FDR_OK;
 }
 
+void fdr_lyap_scale_velocity(fdr_lyap *w, double s)
+{
+    size_t d = w->d;
+    for (size_t i = 0; i < d; i++) {
+        size_t j0 = w->traces_only ? i : 0, j1 = w->traces_only ? i + 1 : d;
+        for (size_t j = j0; j < j1; j++) {
+            w->xv[i * d + j] *= s;
+            w->vv[i * d + j] *= s * s;
+        }
+    }
+}
+
 /* Fills t with traces of the kept moment, each a sum over the diagonal in
  * the eigenbasis (Tr(F(H) M) = sum_i F(h_i) M'_ii), and with the constants
  * Tr(H C) and Tr C. */

@@ -57,6 +57,12 @@ int fdr_lyap_step(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_para
 int fdr_lyap_step_traces(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
                          double lr);
 
+/* Replaces the kept moment of z = (x, v) by that of (x, s v): <x v^T> by s
+ * times it and <v v^T> by s^2 times it (the carry of a velocity convention
+ * over a change of lr, optim.h). After fdr_lyap_step_traces only the pairs
+ * the traces read are current, and only those are scaled. */
+void fdr_lyap_scale_velocity(fdr_lyap *w, double s);
+
 /* Exact traces of the kept moment (stationary solution or propagated one):
  * Tr(H M_tt) = <(theta-theta*) . grad f>, Tr M_vv = <v.v>,
  * Tr(H^2 M_tt) = <|grad f|^2>, Tr(H M_tv) = <(theta-theta*)^T H v> ... */

@@ -145,6 +145,22 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
     if (!(m->dampening >= 0 && m->dampening < 1))
         return fdr_config_error(cfg, "optimizer", "dampening", "must be in [0, 1), got %g",
                                 m->dampening);
+    const char *conv;
+    if ((rc = fdr_config_string(cfg, "optimizer", "convention", fdr_convention_names[0], &conv)))
+        return rc;
+    size_t k = 0;
+    while (fdr_convention_names[k] && strcmp(fdr_convention_names[k], conv) != 0)
+        k++;
+    if (!fdr_convention_names[k])
+        return fdr_config_error(cfg, "optimizer", "convention",
+                                "'%s': expected paper or pytorch (the velocity carried over a "
+                                "change of lr)",
+                                conv);
+    m->convention = (enum fdr_convention)k;
+    if (m->convention != FDR_CONVENTION_PAPER && !m->opt->carry)
+        return fdr_config_error(cfg, "optimizer", "convention",
+                                "optimizer '%s' has only the paper convention, not '%s'",
+                                m->opt->name, conv);
     fdr_optim_params p = fdr_model_optim_params(m);
     double mu;
     if (!m->opt->heavy_ball(&p, m->lr, &mu, &m->eta_b))

@@ -22,6 +22,7 @@ typedef struct {
     /* [optimizer]: its type (optim.h) and hyperparameters */
     const fdr_optimizer_type *opt;
     double lr, momentum, dampening;
+    enum fdr_convention convention; /* the velocity carried over a change of lr */
     /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball); for
      * a type without heavy-ball coefficients, lr: the step scale of the
      * divergence limit. */
@@ -67,7 +68,8 @@ int fdr_blas_reserve(int threads);
 /* The hyperparameters of m's optimizer other than lr, as its type reads them. */
 static inline fdr_optim_params fdr_model_optim_params(const fdr_model *m)
 {
-    return (fdr_optim_params){.momentum = m->momentum, .dampening = m->dampening};
+    return (fdr_optim_params){
+        .momentum = m->momentum, .dampening = m->dampening, .convention = m->convention};
 }
 
 /* The factor c of FDR1, <theta . grad f> = c <|v|^2>, for m's optimizer at m's lr. */

@@ -20,10 +20,17 @@
 
 #include <stddef.h>
 
+/* What the velocity carried into a step is when the learning rate changes
+ * ([optimizer] convention): the paper keeps v in parameter units, so it
+ * carries over unchanged; PyTorch keeps a buffer b in gradient units with
+ * v = -lr b, so the carried v scales by lr_new / lr_old. */
+enum fdr_convention { FDR_CONVENTION_PAPER, FDR_CONVENTION_PYTORCH };
+
 /* The hyperparameters of [optimizer] other than lr. */
 typedef struct {
     double momentum;  /* mu */
     double dampening; /* nu */
+    enum fdr_convention convention;
 } fdr_optim_params;
 
 /* The leading order, as lr -> 0, of the stationary state near a minimum
@@ -99,10 +106,23 @@ typedef struct {
      * eigenvalues lie in [hmin, hmax]; 0 if no lr is stable (hmin <= 0 or a
      * hyperparameter out of range). */
     double (*max_stable_lr)(const fdr_optim_params *p, double hmin, double hmax);
+
+    /* The factor by which the velocity carried into a step is multiplied
+     * when the learning rate changes from lr_old (the previous step's) to
+     * lr_new (this step's), before the step's observables and update: 1 in
+     * the paper's convention, lr_new / lr_old in PyTorch's (p->convention).
+     * Every other member then describes the step at lr_new as at a constant
+     * lr. NULL: the type has the paper's convention only (a model asking for
+     * another is refused). */
+    double (*carry)(const fdr_optim_params *p, double lr_old, double lr_new);
 } fdr_optimizer_type;
 
-/* Heavy-ball SGD, paper convention (src/optim/sgd.c). */
+/* Heavy-ball SGD, in either convention (src/optim/sgd.c). */
 extern const fdr_optimizer_type fdr_optim_sgd;
+
+/* The conventions' names, as [optimizer] convention spells them, indexed by
+ * enum fdr_convention and NULL-terminated (src/optim/registry.c). */
+extern const char *const fdr_convention_names[];
 
 /* Every known type, NULL-terminated: lookup, `fdrsim list`, messages. */
 extern const fdr_optimizer_type *const fdr_optimizer_types[];

@@ -5,6 +5,8 @@
 
 const fdr_optimizer_type *const fdr_optimizer_types[] = {&fdr_optim_sgd, NULL};
 
+const char *const fdr_convention_names[] = {"paper", "pytorch", NULL};
+
 const fdr_optimizer_type *fdr_optimizer_type_find(const char *name)
 {
     for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)

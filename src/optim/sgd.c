@@ -1,9 +1,11 @@
-/* sgd.c - heavy-ball SGD in the paper's convention (doc/theory.md section 1):
+/* sgd.c - heavy-ball SGD (doc/theory.md section 1):
  *     v' = mu v - eta_b (grad f + xi),  theta' = theta + v',
  *     eta_b = eta (1 - nu),
- * for learning rate eta, momentum mu and dampening nu. The one place where
- * this update, its FDR1 factor, its FDR2 dissipation, its small-lr limits,
- * its linear map and its stability limit are written. */
+ * for learning rate eta, momentum mu and dampening nu, with v carried over
+ * a change of eta as the convention says (the paper's: unchanged; PyTorch's:
+ * scaled by eta_new / eta_old). The one place where this update, its FDR1
+ * factor, its FDR2 dissipation, its small-lr limits, its linear map, its
+ * stability limit and its carry over a change of lr are written. */
 #include "optim/optim.h"
 #include <math.h>
 
@@ -108,9 +110,17 @@ static double sgd_max_stable_lr(const fdr_optim_params *p, double hmin, double h
     return 2 * (1 + mu) / ((1 - nu) * hmax);
 }
 
+/* PyTorch's buffer b' = mu b + (1 - nu) g with theta' = theta - lr b' is
+ * this update for v = -lr b, except that the buffer carried into a step at
+ * a new lr is b = -v / lr_old: v enters as (lr_new / lr_old) v. */
+static double sgd_carry(const fdr_optim_params *p, double lr_old, double lr_new)
+{
+    return p->convention == FDR_CONVENTION_PYTORCH ? lr_new / lr_old : 1;
+}
+
 const fdr_optimizer_type fdr_optim_sgd = {
     .name = "sgd",
-    .summary = "heavy-ball SGD with momentum and dampening (paper convention)",
+    .summary = "heavy-ball SGD with momentum and dampening (paper or PyTorch convention)",
     .state_size = 0,
     .heavy_ball = sgd_heavy_ball,
     .update_block = sgd_update_block,
@@ -119,4 +129,5 @@ const fdr_optimizer_type fdr_optim_sgd = {
     .small_lr = sgd_small_lr,
     .linear_map = sgd_linear_map,
     .max_stable_lr = sgd_max_stable_lr,
+    .carry = sgd_carry,
 };

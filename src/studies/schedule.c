@@ -299,7 +299,8 @@ static void ensemble_check(const run_ctx *c, size_t R, long next, fdr_quench *q,
 /* Exact <f> - f* and <O_L>/<O_R> at every recorded step along the lr
  * sequence of schedule s, from theta0 with v = 0: the second moment goes
  * through M <- A M A^T + Q with each step's lr (fdr_lyap_step_traces: the
- * traces are all it needs). <O_L> = <theta . grad f> = Tr(H M_tt) +
+ * traces are all it needs), its velocity carried over each change of lr by
+ * the optimizer's convention. <O_L> = <theta . grad f> = Tr(H M_tt) +
  * theta* . grad f(<theta>), where <theta> follows the noiseless iteration
  * (the gradient is linear). */
 static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
@@ -322,11 +323,20 @@ static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
     double lr = m->lr;
     size_t kq = 0, j = 0;
     for (long t = 0; t <= res->steps; t++) {
+        double lr_prev = lr;
         if (s->kind == FDR_SCHED_FDR) {
             if (kq < s->nq[0] && s->q[0][kq].step == t)
                 lr = s->q[0][kq++].lr_after;
         } else {
             lr = preset_lr(o, s->kind, m->lr, t);
+        }
+        /* The engine's carry at a change of lr (optim.h): v -> c v, so
+         * <x v^T> -> c <x v^T>, <v v^T> -> c^2 <v v^T> and <v> -> c <v>. */
+        double carry = lr != lr_prev && m->opt->carry ? m->opt->carry(&op, lr_prev, lr) : 1;
+        if (carry != 1) {
+            fdr_lyap_scale_velocity(w, carry);
+            for (size_t i = 0; !centred && i < d; i++)
+                vm[i] *= carry;
         }
         if (!centred)
             fdr_landscape_gradient(m->land, xm, gm);
@@ -1054,6 +1064,7 @@ static int write_json(FILE *f, const void *ctx)
     json_object_set_new(model, "lr", json_real(m->lr));
     json_object_set_new(model, "momentum", json_real(m->momentum));
     json_object_set_new(model, "dampening", json_real(m->dampening));
+    json_object_set_new(model, "convention", json_string(fdr_convention_names[m->convention]));
     json_object_set_new(model, "replicas", json_integer((json_int_t)r->R));
     json_object_set_new(model, "steps", json_integer((json_int_t)r->steps));
     json_object_set_new(model, "record_every", json_integer((json_int_t)m->record_every));

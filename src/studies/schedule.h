@@ -18,10 +18,16 @@
  * X = 0.01, Y = 0.9 (a tenfold cut); the paper's own runs used Y = 0.1
  * (and X = 0.1, Y = 0.3 early on): any Y in (0, 1) is accepted.
  *
- * Velocity convention: v_{t+1} = mu v_t - eta_b g_t, theta += v_{t+1}, with
- * the lr that holds at step t (doc/theory.md section 1). The public PyTorch code
- * keeps the buffer b = -v / eta instead, so at a change of lr its carried
- * momentum is rescaled by eta_new / eta_old; the two agree for mu = 0.
+ * Velocity convention ([optimizer] convention): v_{t+1} = mu v_t - eta_b g_t,
+ * theta += v_{t+1}, with the lr that holds at step t (doc/theory.md section
+ * 1). The public PyTorch code keeps the buffer b = -v / eta instead, so at a
+ * change of lr its carried momentum is rescaled by eta_new / eta_old; the two
+ * move alike for mu = 0 (only the O_R of the first step at a new lr differs)
+ * and at a constant lr. `convention = pytorch` applies that rescaling at
+ * every change (the engine's carry, optim.h), in the quencher and the
+ * presets alike, and the exact curves carry their second moments the same
+ * way; O_R above is then the public code's lr (1 + mu) |b|^2 /
+ * (2 (1 - dampening)), b the buffer before the step.
  *
  * Modes: `replica` runs one quencher per replica on that replica's own
  * observables, as a practitioner would; `ensemble` decides on the replica
