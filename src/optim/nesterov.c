@@ -101,6 +101,7 @@ const fdr_optimizer_type fdr_optim_nesterov = {
     .name = "nesterov",
     .summary = "Nesterov momentum, PyTorch's form (nesterov=True, dampening 0)",
     .state_size = 1,
+    .undamped = 1,
     .own_map_state = 1,
     .heavy_ball = nesterov_heavy_ball,
     .update_block = nesterov_update_block,
