@@ -613,6 +613,12 @@ Test(optim, nesterov_exact_matches_an_independent_solve)
                   rhs);
         cr_assert_eq(fdr_lyap_step(w, &fdr_optim_nesterov, &p, lr), FDR_EINVAL,
                      "no transient for a map on the buffer");
+        double top = fdr_optim_nesterov.max_stable_lr(&p, h[0], h[2]);
+        fdr_error_clear();
+        cr_assert_eq(fdr_lyap_stationary_map(w, &fdr_optim_nesterov, &p, 1.001 * top),
+                     FDR_EUNSTABLE);
+        cr_assert(strstr(fdr_error_message(), "largest stable learning rate"), "%s",
+                  fdr_error_message());
         fdr_lyap_free(w);
     }
 }

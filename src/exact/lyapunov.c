@@ -329,6 +329,9 @@ static int solve_pair(const fdr_lyap *w, size_t i, size_t j, double m[4])
     return FDR_OK;
 }
 
+/* Replaces the kept moment by the stationary one of t's map: the stability
+ * limit first (so that every pair's system is regular), then each pair's
+ * solve, and for a map on the type's own coordinate the moments of v. */
 int fdr_lyap_stationary_map(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
                             double lr)
 {

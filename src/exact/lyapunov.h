@@ -15,7 +15,8 @@
  *
  * Propagation takes each direction's 2x2 block from an optimizer type's
  * linear map (optim.h), so it serves any type that has one; the stationary
- * solve is the closed form of heavy-ball blocks. */
+ * solve is the closed form of heavy-ball blocks, or, for another type, its
+ * map's 4 x 4 system per pair (fdr_lyap_stationary_map). */
 #ifndef FDR_LYAPUNOV_H
 #define FDR_LYAPUNOV_H
 
