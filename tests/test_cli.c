@@ -165,6 +165,17 @@ Test(cli, bad_inputs_exit_2_without_output)
     expect_bad("[landscape]\ntype = quadratic\ndim = 3\nspectrum = list 1 2\n[optimizer]\nlr = 0.1\n",
                "", "bad.ini:4: [landscape] spectrum");
     expect_bad(L "[optimizer]\nlr = 1.5\n", "", "largest stable learning rate");
+    /* nesterov: h_max = 3, mu = 0.5: the largest stable lr is 2 (1.5) / (2 x 3) = 0.5. */
+    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.6\nmomentum = 0.5\n[run]\nfdr2 = off\n",
+               "", "largest stable learning rate for momentum 0.5 and dampening 0 is 0.5");
+    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\ndampening = 0.1\n", "",
+               "bad.ini:9: [optimizer] dampening: must be 0 for optimizer 'nesterov'");
+    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\n", "",
+               "[run] fdr2: the FDR2 terms need a heavy-ball optimizer, not 'nesterov', whose "
+               "dissipation is no combination");
+    expect_bad(L "[noise]\ntype = state\ns0 = 1\ns1 = 1\n[optimizer]\ntype = nesterov\nlr = 0.1\n"
+               "[run]\nfdr2 = off\n", "",
+               "bad.ini:10: [optimizer] type: 'nesterov' needs a noise of constant covariance");
     expect_bad(L "[optimizer]\nlr = 0.1\n", "--set optimizer.lr=x", "[optimizer] lr: 'x' is not a finite number");
     expect_bad(L "[optimizer]\nlr = 0.1\n", "--steps 0", "command line (--set or option): [run] steps: must be");
     expect_bad(L "[optimizer]\nlr = 0.1\n", "--threads 0", "--threads");

@@ -124,6 +124,24 @@ static const double CURV[] = {0.3, 1, 7};
 #define NPARAMS (sizeof PARAMS / sizeof *PARAMS)
 #define NCURV (sizeof CURV / sizeof *CURV)
 
+/* 1 if type t accepts the hyperparameters p (a type may refuse some, as
+ * nesterov a dampening: its stability limit is then 0). */
+static int in_range(const fdr_optimizer_type *t, const fdr_optim_params *p)
+{
+    return t->max_stable_lr(p, 0.3, 7) > 0;
+}
+
+/* Momentum and dampening both if type t accepts them, else momentum. */
+static const fdr_optim_params *some_params(const fdr_optimizer_type *t)
+{
+    static const size_t pref[] = {2, 1, 0};
+    for (size_t k = 0; k < sizeof pref / sizeof *pref; k++)
+        if (in_range(t, &PARAMS[pref[k]]))
+            return &PARAMS[pref[k]];
+    cr_assert_fail("%s accepts none of the test's hyperparameters", t->name);
+    return NULL;
+}
+
 /* Spectral radius of a real 2 x 2 matrix (row-major). */
 static double radius(const double A[4])
 {
@@ -154,6 +172,28 @@ static void map_stationary(const double A[4], const double b[2], double c, doubl
     S[0] = xx, S[1] = xv, S[2] = vv;
 }
 
+/* The stationary moments (xx, xv, vv) of (x, v) under type t's map A, b:
+ * map_stationary's, or, when the map is on the type's own (x, s), those of
+ * v' = x' - x = r . (x, s) + b[0] xi, r = (A[0] - 1, A[1]), written out
+ * here independently of lyapunov.c. */
+static void map_xv(const fdr_optimizer_type *t, const double A[4], const double b[2], double c,
+                   double S[3])
+{
+    map_stationary(A, b, c, S);
+    if (!t->own_map_state)
+        return;
+    double xx = S[0], xs = S[1], ss = S[2], r0 = A[0] - 1, r1 = A[1];
+    double vv = r0 * r0 * xx + 2 * r0 * r1 * xs + r1 * r1 * ss + c * b[0] * b[0];
+    S[1] = r0 * xx + r1 * xs + vv;
+    S[2] = vv;
+}
+
+/* k of the type's FDR1 (optim.h), 0 without a gradient term. */
+static double grad_factor(const fdr_optimizer_type *t, const fdr_optim_params *p, double lr)
+{
+    return t->fdr1_gradient_factor ? t->fdr1_gradient_factor(p, lr) : 0;
+}
+
 Test(optim, registry_lookup_and_names)
 {
     cr_assert_eq(fdr_optimizer_types[0], &fdr_optim_sgd, "sgd is the first type");
@@ -182,6 +222,8 @@ Test(optim, stability_limit_is_where_the_map_turns_unstable)
         for (size_t k = 0; k < NPARAMS; k++) {
             const fdr_optim_params *p = &PARAMS[k];
             double hmin = 0.3, hmax = 7, top = (*t)->max_stable_lr(p, hmin, hmax), A[4], b[2];
+            if (!in_range(*t, p))
+                continue;
             cr_assert(top > 0 && isfinite(top), "%s: limit %g", (*t)->name, top);
             for (size_t i = 0; i < NCURV; i++) {
                 cr_assert((*t)->linear_map(p, 0.999 * top, CURV[i], A, b));
@@ -197,21 +239,30 @@ Test(optim, stability_limit_is_where_the_map_turns_unstable)
 }
 
 /* On a quadratic, FDR1 holds exactly in each eigen-direction at
- * stationarity: h <x^2> = c <v^2>, with c the type's factor. */
+ * stationarity: h <x^2> = c <v^2> + k (h^2 <x^2> + C), with c and k the
+ * type's factors. Every type is tried on at least two of the PARAMS. */
 Test(optim, fdr1_factor_matches_the_maps_stationary_state)
 {
-    for (const fdr_optimizer_type *const *t = all_types(); *t; t++)
+    for (const fdr_optimizer_type *const *t = all_types(); *t; t++) {
+        int tried = 0;
         for (size_t k = 0; k < NPARAMS; k++)
             for (size_t i = 0; i < NCURV; i++) {
                 const fdr_optim_params *p = &PARAMS[k];
+                if (!in_range(*t, p))
+                    continue;
+                tried++;
                 double lr = 0.3 * (*t)->max_stable_lr(p, CURV[i], CURV[i]), A[4], b[2], S[3];
                 cr_assert((*t)->linear_map(p, lr, CURV[i], A, b));
-                map_stationary(A, b, 1.3, S);
-                double lhs = CURV[i] * S[0], rhs = (*t)->fdr1_factor(p, lr) * S[2];
+                map_xv(*t, A, b, 1.3, S);
+                double h = CURV[i], lhs = h * S[0],
+                       rhs = (*t)->fdr1_factor(p, lr) * S[2] + grad_factor(*t, p, lr) *
+                                                                   (h * h * S[0] + 1.3);
                 cr_assert(fabs(lhs - rhs) <= 1e-9 * fabs(lhs),
                           "%s mu %g nu %g h %g: h <x^2> = %.17g, factor <v^2> = %.17g",
                           (*t)->name, p->momentum, p->dampening, CURV[i], lhs, rhs);
             }
+        cr_assert_geq(tried, 2 * NCURV, "%s: tried on %d", (*t)->name, tried);
+    }
 }
 
 /* A heavy-ball type's map and coefficients give the closed-form Lyapunov
@@ -247,16 +298,24 @@ Test(optim, heavy_ball_map_matches_the_closed_form)
 /* The dissipation is -<grad f . w> with w the noise-free row of the map,
  * w = A[2] x + A[3] v, for every state: c[0] h = -A[2] and c[1] = -A[3]. At
  * stationarity on a quadratic it equals F2 = h <v^2> / 2 (FDR2 closes at
- * k = 2), which catches a wrong factor that the map would share. */
+ * k = 2), which catches a wrong factor that the map would share. A type
+ * may have no dissipation (nesterov); every heavy-ball type has one. */
 Test(optim, dissipation_matches_the_map_and_closes_fdr2)
 {
+    int seen = 0;
     for (const fdr_optimizer_type *const *t = all_types(); *t; t++)
         for (size_t k = 0; k < NPARAMS; k++)
             for (size_t i = 0; i < NCURV; i++) {
                 const fdr_optim_params *p = &PARAMS[k];
                 double h = CURV[i], lr = 0.3 * (*t)->max_stable_lr(p, h, h), A[4], b[2], c[2],
-                       S[3];
-                cr_assert((*t)->dissipation(p, lr, c), "%s: no dissipation", (*t)->name);
+                       S[3], mu, eta_b;
+                int hb = (*t)->heavy_ball(p, lr, &mu, &eta_b);
+                if (!(*t)->dissipation(p, lr, c)) {
+                    cr_assert_not(hb, "%s: a heavy-ball type without dissipation", (*t)->name);
+                    continue;
+                }
+                cr_assert_not((*t)->own_map_state, "%s: a map not on (x, v)", (*t)->name);
+                seen = 1;
                 cr_assert((*t)->linear_map(p, lr, h, A, b));
                 cr_assert(fabs(c[0] * h + A[2]) <= 1e-15 * fabs(A[2]) &&
                               fabs(c[1] + A[3]) <= 1e-15 * fabs(A[3]),
@@ -268,6 +327,7 @@ Test(optim, dissipation_matches_the_map_and_closes_fdr2)
                 cr_assert(fabs(D - F2) <= 1e-9 * F2, "%s mu %g nu %g h %g: D = %.17g, F2 = %.17g",
                           (*t)->name, p->momentum, p->dampening, h, D, F2);
             }
+    cr_assert(seen, "no type with a dissipation");
 }
 
 /* sgd's coefficients are the heavy-ball formulas of doc/theory.md sections
@@ -351,10 +411,10 @@ Test(optim, update_block_follows_the_linear_map)
     cr_assert(x && v && g && state && rng);
     for (const fdr_optimizer_type *const *t = all_types(); *t; t++) {
         cr_assert_leq((*t)->state_size, 8);
-        const fdr_optim_params *p = &PARAMS[2];
+        const fdr_optim_params *p = some_params(*t);
         double lr = 0.4 * (*t)->max_stable_lr(p, h, h), A[4], b[2], S[3];
         cr_assert((*t)->linear_map(p, lr, h, A, b));
-        map_stationary(A, b, c, S);
+        map_xv(*t, A, b, c, S);
         gsl_rng_set(rng, 11);
         memset(x, 0, R * sizeof *x);
         memset(v, 0, R * sizeof *v);
@@ -391,7 +451,9 @@ Test(optim, update_block_follows_the_linear_map)
 
 /* The example type, set on a model built for sgd, runs through the engine:
  * its state is the engine's, its FDR1 factor the relation's, and FDR1 closes
- * with <v . v> at the exact value of the equivalent sgd run. */
+ * with <v . v> at the exact value of the equivalent sgd run, which the
+ * example's own exact reference (its map's solve, not the closed form)
+ * reproduces. */
 Test(optim, example_type_runs_in_the_engine)
 {
     static const char ini[] = "[landscape]\ntype = quadratic\ndim = 4\nspectrum = log 0.5 4\n"
@@ -408,7 +470,9 @@ Test(optim, example_type_runs_in_the_engine)
     m->opt = &example_buffered;
     test_run t = {.m = m};
     cr_assert_eq(fdr_exact_compute(m, &t.e), FDR_OK, "%s", fdr_error_message());
-    cr_assert_not(t.e.available, "no closed form without heavy-ball coefficients");
+    cr_assert(t.e.available, "%s", t.e.why_not);
+    cr_assert(fabs(t.e.tr.v_dot_v - vv_exact) <= 1e-10 * vv_exact, "map solve %.17g, closed form "
+              "%.17g", t.e.tr.v_dot_v, vv_exact);
     cr_assert_eq(fdr_engine_run(m, 1, 0, &t.r), FDR_OK, "%s", fdr_error_message());
     cr_assert_not(t.r->fused, "the fused path is for heavy-ball types");
     cr_assert_eq(fdr_analyse(m, t.r, &t.e, &t.a), FDR_OK);
@@ -551,6 +615,196 @@ Test(optim, the_conventions_are_the_same_run_at_a_constant_lr)
         fdr_result_free(b);
         fdr_model_free(m);
     }
+}
+
+/* An orthogonal 3 x 3 matrix (three Givens rotations) Q, and H = Q diag(h) Q^T. */
+static void rotated(const double h[3], double H[9])
+{
+    double Q[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    const double ang[3] = {0.7, -0.4, 1.1};
+    for (int k = 0; k < 3; k++) {
+        int i = k, j = (k + 1) % 3;
+        double c = cos(ang[k]), s = sin(ang[k]);
+        for (int r = 0; r < 3; r++) {
+            double a = Q[r * 3 + i], b = Q[r * 3 + j];
+            Q[r * 3 + i] = c * a - s * b;
+            Q[r * 3 + j] = s * a + c * b;
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            H[i * 3 + j] = 0;
+            for (int k = 0; k < 3; k++)
+                H[i * 3 + j] += Q[i * 3 + k] * h[k] * Q[j * 3 + k];
+        }
+}
+
+/* C = A B^T (+ D if not NULL) for 6 x 6 row-major matrices. */
+static void mul_abt6(const double *A, const double *B, const double *D, double *C)
+{
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+            double s = D ? D[i * 6 + j] : 0;
+            for (int k = 0; k < 6; k++)
+                s += A[i * 6 + k] * B[j * 6 + k];
+            C[i * 6 + j] = s;
+        }
+}
+
+/* Nesterov's exact stationary moments (the map's pairwise LU solve in H's
+ * eigenbasis, v read off the map) against an independent solve: the full
+ * 6 x 6 recursion M <- A M A^T + Q of z = (x, u), u = -lr b, iterated to
+ * its fixed point in the original basis, with v = x - x_prev = R z_prev +
+ * noise, on a rotated H and a C that does not commute with it. Entries
+ * agree to 1e-10 of their block's largest, and the exact traces satisfy
+ * the type's FDR1 to 1e-12. */
+Test(optim, nesterov_exact_matches_an_independent_solve)
+{
+    const double h[3] = {0.5, 1.3, 3}, C[9] = {1.0, 0.3, -0.2, 0.3, 0.7, 0.1, -0.2, 0.1, 0.5};
+    const double mus[] = {0.5, 0.9, 0.99};
+    double H[9];
+    rotated(h, H);
+    for (size_t q = 0; q < sizeof mus / sizeof *mus; q++) {
+        fdr_optim_params p = {.momentum = mus[q]};
+        double mu = p.momentum, lr = 0.5 * fdr_optim_nesterov.max_stable_lr(&p, h[0], h[2]);
+        /* A = [[I - (1 + mu) lr H, mu^2 I], [-lr H, mu I]], noise B xi with
+         * B = [-(1 + mu) lr I; -lr I]: Q = B C B^T. */
+        const double bn[2] = {-(1 + mu) * lr, -lr};
+        double A[36] = {0}, Qn[36], M[36] = {0}, AM[36], N[36];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                A[i * 6 + j] = (i == j) - (1 + mu) * lr * H[i * 3 + j];
+                A[(i + 3) * 6 + j] = -lr * H[i * 3 + j];
+                A[i * 6 + j + 3] = (i == j) * mu * mu;
+                A[(i + 3) * 6 + j + 3] = (i == j) * mu;
+                for (int a = 0; a < 2; a++)
+                    for (int b = 0; b < 2; b++)
+                        Qn[(i + 3 * a) * 6 + j + 3 * b] = bn[a] * bn[b] * C[i * 3 + j];
+            }
+        /* Rounding keeps the step's change near 1e-16 of the moment: once it
+         * is below 1e-14, the iteration goes on as long again. */
+        int converged = 0, settle = 0;
+        for (int it = 0; it < 1000000 && (!converged || it < 2 * settle); it++) {
+            mul_abt6(A, M, NULL, AM); /* A M, M being symmetric */
+            mul_abt6(AM, A, Qn, N);
+            double change = 0, size = 0;
+            for (int k = 0; k < 36; k++) {
+                change = fmax(change, fabs(N[k] - M[k]));
+                size = fmax(size, fabs(N[k]));
+                M[k] = N[k];
+            }
+            if (!converged && change <= 1e-14 * size) {
+                converged = 1;
+                settle = it;
+            }
+        }
+        cr_assert(converged, "mu %g: the iteration did not settle", mu);
+        /* R = [-(1 + mu) lr H, mu^2 I]: <v v^T> = R M R^T + (1 + mu)^2 lr^2 C,
+         * <x v^T> = [I 0] M R^T + <v v^T>. */
+        double Rm[18], RM[18], xx[9], xv[9], vv[9];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                Rm[i * 6 + j] = -(1 + mu) * lr * H[i * 3 + j];
+                Rm[i * 6 + j + 3] = (i == j) * mu * mu;
+            }
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 6; j++) {
+                RM[i * 6 + j] = 0;
+                for (int k = 0; k < 6; k++)
+                    RM[i * 6 + j] += Rm[i * 6 + k] * M[k * 6 + j];
+            }
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                double s = bn[0] * bn[0] * C[i * 3 + j], t = 0;
+                for (int k = 0; k < 6; k++) {
+                    s += RM[i * 6 + k] * Rm[j * 6 + k];
+                    t += M[i * 6 + k] * Rm[j * 6 + k];
+                }
+                vv[i * 3 + j] = s;
+                xv[i * 3 + j] = t + s;
+                xx[i * 3 + j] = M[i * 6 + j];
+            }
+        fdr_lyap *w = fdr_lyap_alloc(3, H, C);
+        cr_assert_not_null(w);
+        cr_assert_eq(fdr_lyap_stationary_map(w, &fdr_optim_nesterov, &p, lr), FDR_OK, "%s",
+                     fdr_error_message());
+        double Mtt[9], Mtv[9], Mvv[9];
+        cr_assert_eq(fdr_lyap_blocks(w, Mtt, Mtv, Mvv), FDR_OK);
+        const double *mine[3] = {Mtt, Mtv, Mvv}, *ref[3] = {xx, xv, vv};
+        for (int b = 0; b < 3; b++) {
+            double big = 0;
+            for (int k = 0; k < 9; k++)
+                big = fmax(big, fabs(ref[b][k]));
+            for (int k = 0; k < 9; k++)
+                cr_assert(fabs(mine[b][k] - ref[b][k]) <= 1e-10 * big,
+                          "mu %g block %d entry %d: lyapunov %.17g, iterated %.17g", mu, b, k,
+                          mine[b][k], ref[b][k]);
+        }
+        fdr_lyap_traces tr;
+        fdr_lyap_traces_get(w, &tr);
+        double rhs = fdr_optim_nesterov.fdr1_factor(&p, lr) * tr.v_dot_v +
+                     fdr_optim_nesterov.fdr1_gradient_factor(&p, lr) * (tr.grad_sq + tr.tr_C);
+        cr_assert(fabs(tr.theta_dot_grad - rhs) <= 1e-12 * tr.theta_dot_grad,
+                  "mu %g: exact <theta . grad f> %.17g, FDR1 side %.17g", mu, tr.theta_dot_grad,
+                  rhs);
+        cr_assert_eq(fdr_lyap_step(w, &fdr_optim_nesterov, &p, lr), FDR_EINVAL,
+                     "no transient for a map on the buffer");
+        double top = fdr_optim_nesterov.max_stable_lr(&p, h[0], h[2]);
+        fdr_error_clear();
+        cr_assert_eq(fdr_lyap_stationary_map(w, &fdr_optim_nesterov, &p, 1.001 * top),
+                     FDR_EUNSTABLE);
+        cr_assert(strstr(fdr_error_message(), "largest stable learning rate"), "%s",
+                  fdr_error_message());
+        fdr_lyap_free(w);
+    }
+}
+
+/* Heavy-ball's factor (1 + mu) / (2 lr) in place of nesterov's. */
+static double heavy_ball_factor(const fdr_optim_params *p, double lr)
+{
+    return (1 + p->momentum) / (2 * lr);
+}
+
+/* A Nesterov run on a rotated quadratic with non-commuting noise closes its
+ * FDR1 and meets the exact <theta . grad f>, <|v|^2> and <|grad f|^2> (|z|
+ * < 4); twins with a wrong relation, heavy-ball's factor or nesterov's
+ * without its gradient term, fail FDR1 on the same run by far. */
+Test(optim, nesterov_run_closes_fdr1_and_twins_fail)
+{
+    static const char ini[] = "[landscape]\ntype = quadratic\ndim = 4\nspectrum = log 0.5 4\n"
+                              "rotation = random\n[noise]\ntype = gaussian\n"
+                              "covariance = spectrum log 2 0.1\ncovariance_rotation = random\n"
+                              "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.9\n"
+                              "[run]\nreplicas = 64\nsteps = 20000\nseed = 4\nfdr2 = off\n";
+    test_run t;
+    test_run_model(&t, ini, 1);
+    cr_assert(t.e.available, "%s", t.e.why_not);
+    cr_assert_eq(t.r->ntens, 0, "no tensor FDR1 for nesterov");
+    const fdr_relation *f1 = &t.a.rel[FDR_REL_FDR1];
+    cr_assert(fabs(f1->lhs_exact - f1->rhs_exact) <= 1e-12 * f1->lhs_exact, "exact %.17g, %.17g",
+              f1->lhs_exact, f1->rhs_exact);
+    cr_assert(f1->pass && fabs(f1->z) < 4, "FDR1 z = %g", f1->z);
+    for (int k = 0; k < 3; k++) {
+        const fdr_observable *o = &t.a.obs[k];
+        double z = (o->est.val - o->exact) / o->est.err;
+        cr_assert_lt(fabs(z), 4, "%s = %g +- %g, exact %g", o->key, o->est.val, o->est.err,
+                     o->exact);
+    }
+    fdr_optimizer_type hb = fdr_optim_nesterov, noterm = fdr_optim_nesterov;
+    hb.fdr1_factor = heavy_ball_factor;
+    hb.fdr1_gradient_factor = NULL;
+    noterm.fdr1_gradient_factor = NULL;
+    const fdr_optimizer_type *twins[] = {&hb, &noterm};
+    for (int k = 0; k < 2; k++) {
+        t.m->opt = twins[k];
+        fdr_analysis b;
+        cr_assert_eq(fdr_analyse(t.m, t.r, &t.e, &b), FDR_OK);
+        const fdr_relation *bad = &b.rel[FDR_REL_FDR1];
+        cr_assert(!bad->pass && fabs(bad->z) > 40, "twin %d: FDR1 z = %g", k, bad->z);
+        fdr_analysis_clear(&b);
+    }
+    t.m->opt = &fdr_optim_nesterov;
+    test_run_free(&t);
 }
 
 /* sgd's dissipation, doubled: a type whose FDR2 side differs. */

@@ -39,7 +39,7 @@ int fdr_exact_compute(const fdr_model *m, fdr_exact *e)
     if (!w)
         return FDR_EFAIL;
     const fdr_optim_params op = fdr_model_optim_params(m);
-    double mu, eta_b;
+    double mu, eta_b, map[6];
     e->max_stable_lr = fdr_lyap_max_stable_lr(w, m->opt, &op);
     int rc = FDR_OK;
     if (!(m->lr < e->max_stable_lr)) {
@@ -57,14 +57,17 @@ int fdr_exact_compute(const fdr_model *m, fdr_exact *e)
                            "stationary state on this quadratic at any learning rate (add "
                            "weight_decay or change the spectrum)",
                            m->source);
-    } else if (!m->opt->heavy_ball(&op, m->lr, &mu, &eta_b)) {
-        e->why_not = "the optimizer has no closed-form stationary state";
+    } else if (!m->opt->linear_map(&op, m->lr, 1.0, map, map + 4)) {
+        e->why_not = "the optimizer has no linear map";
     } else if (!m->noise->C) {
         e->why_not = "the noise covariance depends on theta";
     } else if (!m->land->ref_is_min) {
         e->why_not = "the quadratic has no unique minimum";
     } else {
-        rc = fdr_lyap_stationary(w, eta_b, mu);
+        /* A heavy-ball type has the closed form; any other its map's solve. */
+        rc = m->opt->heavy_ball(&op, m->lr, &mu, &eta_b)
+                 ? fdr_lyap_stationary(w, eta_b, mu)
+                 : fdr_lyap_stationary_map(w, m->opt, &op, m->lr);
         if (rc == FDR_OK) {
             fdr_lyap_traces_get(w, &e->tr);
             e->available = 1;

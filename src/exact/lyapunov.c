@@ -25,6 +25,8 @@
 
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -283,10 +285,97 @@ static void step_pair(fdr_lyap *w, size_t i, size_t j)
 static int fill_maps(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
                      double lr)
 {
+    if (t->own_map_state)
+        return fdr_error(FDR_EINVAL, "optimizer '%s' has no exact transient: its linear map is "
+                                     "not on (theta, v)", t->name);
     for (size_t i = 0; i < w->d; i++)
         if (!t->linear_map(p, lr, w->h[i], w->map + 6 * i, w->map + 6 * i + 4))
             return fdr_error(FDR_EINVAL, "optimizer '%s' has no linear map for the exact "
                                          "moments", t->name);
+    return FDR_OK;
+}
+
+/* Solves the pair (i, j) of the stationary equation M = A_i M A_j^T + c'_ij
+ * b_i b_j^T, M = [[X, P], [R, V]] the moments of (x_i, s_i) with (x_j,
+ * s_j), as the 4 x 4 system (I - A_i (x) A_j) vec M = c'_ij vec(b_i b_j^T)
+ * (row-major vec); writes (X, P, R, V) into m. FDR_EUNSTABLE if the system
+ * is singular (a block on the edge of stability). */
+static int solve_pair(const fdr_lyap *w, size_t i, size_t j, double m[4])
+{
+    const double *Ai = w->map + 6 * i, *bi = Ai + 4, *Aj = w->map + 6 * j, *bj = Aj + 4;
+    double K[16], c = w->Cr[i * w->d + j];
+    for (int k = 0; k < 2; k++)
+        for (int l = 0; l < 2; l++) {
+            for (int q = 0; q < 2; q++)
+                for (int n = 0; n < 2; n++)
+                    K[(2 * k + l) * 4 + 2 * q + n] =
+                        (k == q && l == n) - Ai[2 * k + q] * Aj[2 * l + n];
+            m[2 * k + l] = c * bi[k] * bj[l];
+        }
+    size_t pd[4];
+    gsl_permutation perm = {4, pd};
+    gsl_matrix_view Km = gsl_matrix_view_array(K, 4, 4);
+    gsl_vector_view mv = gsl_vector_view_array(m, 4);
+    int sign;
+    /* GSL's default handler aborts on a singular matrix: report it. */
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int rc = gsl_linalg_LU_decomp(&Km.matrix, &perm, &sign) ||
+             gsl_linalg_LU_svx(&Km.matrix, &perm, &mv.vector);
+    gsl_set_error_handler(old);
+    if (rc || !all_finite(4, m))
+        return fdr_error(FDR_EUNSTABLE, "the exact stationary state is singular for the "
+                                        "eigenvalues %g and %g of the Hessian",
+                         w->h[i], w->h[j]);
+    return FDR_OK;
+}
+
+/* Replaces the kept moment by the stationary one of t's map: the stability
+ * limit first (so that every pair's system is regular), then each pair's
+ * solve, and for a map on the type's own coordinate the moments of v. */
+int fdr_lyap_stationary_map(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
+                            double lr)
+{
+    double top = fdr_lyap_max_stable_lr(w, t, p);
+    if (!(lr > 0) || !(lr < top)) {
+        char now[32], max[32];
+        fdr_format_distinct(lr, top, now, max, sizeof now);
+        return fdr_error(FDR_EUNSTABLE,
+                         "[optimizer] lr: %s makes the dynamics of optimizer '%s' unstable: the "
+                         "largest stable learning rate is %s",
+                         now, t->name, max);
+    }
+    for (size_t i = 0; i < w->d; i++)
+        if (!t->linear_map(p, lr, w->h[i], w->map + 6 * i, w->map + 6 * i + 4))
+            return fdr_error(FDR_EINVAL, "optimizer '%s' has no linear map for the exact "
+                                         "moments", t->name);
+    size_t d = w->d;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = i; j < d; j++) {
+            double m[4];
+            int rc = solve_pair(w, i, j, m);
+            if (rc != FDR_OK)
+                return rc;
+            size_t ij = i * d + j, ji = j * d + i;
+            if (!t->own_map_state) {
+                w->xx[ij] = w->xx[ji] = m[0];
+                w->xv[ij] = m[1];
+                w->xv[ji] = m[2];
+                w->vv[ij] = w->vv[ji] = m[3];
+                continue;
+            }
+            /* v = x - x_prev = r^T z_prev + b[0] xi with r = (A[0] - 1, A[1]),
+             * z_prev distributed as z: <v_i v_j> = r_i^T M r_j + c'_ij b_i[0]
+             * b_j[0] and <x_i v_j> = <x_prev,i v_j> + <v_i v_j>. */
+            const double *Ai = w->map + 6 * i, *Aj = w->map + 6 * j;
+            double ri0 = Ai[0] - 1, ri1 = Ai[1], rj0 = Aj[0] - 1, rj1 = Aj[1];
+            double vv = ri0 * (rj0 * m[0] + rj1 * m[1]) + ri1 * (rj0 * m[2] + rj1 * m[3]) +
+                        w->Cr[ij] * Ai[4] * Aj[4];
+            w->xx[ij] = w->xx[ji] = m[0];
+            w->xv[ij] = rj0 * m[0] + rj1 * m[1] + vv;
+            w->xv[ji] = ri0 * m[0] + ri1 * m[2] + vv;
+            w->vv[ij] = w->vv[ji] = vv;
+        }
+    w->traces_only = 0;
     return FDR_OK;
 }
 

@@ -15,7 +15,8 @@
  *
  * Propagation takes each direction's 2x2 block from an optimizer type's
  * linear map (optim.h), so it serves any type that has one; the stationary
- * solve is the closed form of heavy-ball blocks. */
+ * solve is the closed form of heavy-ball blocks, or, for another type, its
+ * map's 4 x 4 system per pair (fdr_lyap_stationary_map). */
 #ifndef FDR_LYAPUNOV_H
 #define FDR_LYAPUNOV_H
 
@@ -40,14 +41,24 @@ double fdr_lyap_max_stable_lr(const fdr_lyap *w, const fdr_optimizer_type *t,
  * largest stable lr) when the spectral radius of A is >= 1. */
 int fdr_lyap_stationary(fdr_lyap *w, double eta_b, double mu);
 
+/* Solves S = A S A^T + Q for the linear map of optimizer t at
+ * hyperparameters p and learning rate lr, any type with one: one 4 x 4
+ * system per pair of eigen-directions, solved by LU. For a type with its
+ * own map state (optim.h) the kept moment is that of (theta, v), v' read
+ * off the map. FDR_EUNSTABLE (with the largest stable lr) outside
+ * t->max_stable_lr, FDR_EINVAL without a map; the kept moment is then not
+ * valid. */
+int fdr_lyap_stationary_map(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p,
+                            double lr);
+
 /* Sets the internally kept second moment to the deterministic start
  * z0 = (theta0 - theta*, v0), given in the original basis (length d each). */
 void fdr_lyap_set_initial(fdr_lyap *w, const double *dtheta0, const double *v0);
 
 /* Advances the internally kept second moment one step, M <- A M A^T + Q,
  * for the linear map of optimizer t at hyperparameters p and learning rate
- * lr. FDR_EINVAL after fdr_lyap_step_traces (see there) or when t has no
- * linear map. */
+ * lr. FDR_EINVAL after fdr_lyap_step_traces (see there), when t has no
+ * linear map or when its map is not on (theta, v) (own_map_state). */
 int fdr_lyap_step(fdr_lyap *w, const fdr_optimizer_type *t, const fdr_optim_params *p, double lr);
 
 /* The same step for what fdr_lyap_traces_get reads only, in O(d) instead of

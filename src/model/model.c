@@ -161,6 +161,17 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
         return fdr_config_error(cfg, "optimizer", "convention",
                                 "optimizer '%s' has only the paper convention, not '%s'",
                                 m->opt->name, conv);
+    if (m->opt->undamped && m->dampening != 0)
+        return fdr_config_error(cfg, "optimizer", "dampening",
+                                "must be 0 for optimizer '%s' (its update has no dampening, as "
+                                "PyTorch's), got %g",
+                                m->opt->name, m->dampening);
+    if (m->opt->fdr1_gradient_factor && !m->noise->C)
+        return fdr_config_error(cfg, "optimizer", "type",
+                                "'%s' needs a noise of constant covariance: its FDR1 contains "
+                                "<Tr C(theta)>, which is not measured (noise '%s' depends on "
+                                "theta)",
+                                m->opt->name, m->noise->type->name);
     fdr_optim_params p = fdr_model_optim_params(m);
     double mu;
     if (!m->opt->heavy_ball(&p, m->lr, &mu, &m->eta_b))
@@ -191,12 +202,16 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     /* The FDR2 terms are written for heavy-ball dynamics (the noise-free
      * update w = mu v - eta_b grad f and the dissipation eta_b g^2 - mu v.g). */
     fdr_optim_params p = fdr_model_optim_params(m);
-    double mu, eta_b;
+    double mu, eta_b, dc[2];
     if (m->fdr2 && !m->opt->heavy_ball(&p, m->lr, &mu, &eta_b))
         return fdr_config_error(cfg, "run", "fdr2",
-                                "the FDR2 terms need a heavy-ball optimizer, not '%s' (set "
+                                "the FDR2 terms need a heavy-ball optimizer, not '%s'%s (set "
                                 "fdr2 = off)",
-                                m->opt->name);
+                                m->opt->name,
+                                m->opt->dissipation(&p, m->lr, dc)
+                                    ? ""
+                                    : ", whose dissipation is no combination of <|grad f|^2> "
+                                      "and <v . grad f>");
     if (order < 2 || order > FDR_KMAX_ORDER)
         return fdr_config_error(cfg, "run", "fdr2_order", "must be between 2 and %d, got %ld",
                                 FDR_KMAX_ORDER, order);
@@ -243,6 +258,9 @@ static int read_run(fdr_model *m, fdr_config *cfg)
         return fdr_config_error(cfg, "run", "tensor_directions", "must be between 0 and 1000");
     if (m->tensor_full_max < 0 || m->tensor_full_max > 200)
         return fdr_config_error(cfg, "run", "tensor_full_max", "must be between 0 and 200");
+    /* Such a type's tensor FDR1 would need <g_i g_j>, which is not measured. */
+    if (m->opt->fdr1_gradient_factor)
+        m->tensor_directions = m->tensor_full_max = 0;
     if (!(m->threshold > 0))
         return fdr_config_error(cfg, "run", "threshold", "must be > 0");
     return FDR_OK;

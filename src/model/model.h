@@ -79,4 +79,12 @@ static inline double fdr_model_fdr1_factor(const fdr_model *m)
     return m->opt->fdr1_factor(&p, m->lr);
 }
 
+/* The factor k of the noisy <|g|^2> in m's FDR1, <theta . grad f> = c <|v|^2>
+ * + k <|g|^2> (optim.h): 0 for a type whose relation is c <|v|^2> alone. */
+static inline double fdr_model_fdr1_gradient_factor(const fdr_model *m)
+{
+    fdr_optim_params p = fdr_model_optim_params(m);
+    return m->opt->fdr1_gradient_factor ? m->opt->fdr1_gradient_factor(&p, m->lr) : 0;
+}
+
 #endif

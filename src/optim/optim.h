@@ -56,6 +56,12 @@ typedef struct {
     const char *name;    /* [optimizer] type */
     const char *summary; /* one line for `fdrsim list` */
     size_t state_size;   /* doubles of state per replica and coordinate */
+    int undamped;        /* the update has no dampening: [optimizer] dampening must be 0 */
+    /* 0: linear_map acts on (x, v). 1: on (x, s), s the type's own second
+     * coordinate (a momentum buffer), for a type whose (theta, v) is not a
+     * Markov chain; the exact reference then reads v' = x' - x off the map,
+     * v' = (A[0] - 1) x + A[1] s + b[0] xi, and has no transient. */
+    int own_map_state;
 
     /* If the update is heavy-ball, v' = mu v - eta_b (g + xi), sets *mu and
      * *eta_b for lr and returns 1; else returns 0. The fused quadratic path
@@ -78,6 +84,15 @@ typedef struct {
      * stationarity for learning rate lr. */
     double (*fdr1_factor)(const fdr_optim_params *p, double lr);
 
+    /* NULL for a type whose first relation is c <|v|^2> alone. Else the
+     * factor k of the relation <theta . grad f> = c <|v|^2> + k <|g|^2>, g =
+     * grad f + xi the gradient a step uses, so <|g|^2> = <|grad f|^2> +
+     * <Tr C(theta)> (Nesterov's: doc/theory.md section 8.1). The engine
+     * measures <|grad f|^2> but not <Tr C(theta)>, so such a type needs a
+     * noise of constant covariance, and has no tensor FDR1 (which would
+     * need <g_i g_j>); the model refuses or drops those. */
+    double (*fdr1_gradient_factor)(const fdr_optim_params *p, double lr);
+
     /* The dissipation side of FDR2, D = -<grad f(theta) . w> with w = E[v' |
      * theta, v] the noise-free step (doc/theory.md section 3), at learning
      * rate lr: when w is linear in v and grad f, w = a v - b grad f, D is
@@ -96,9 +111,10 @@ typedef struct {
 
     /* The linearised step along one eigen-direction of the Hessian, of
      * eigenvalue h, on a quadratic with additive noise xi of variance c in
-     * that direction: (x', v') = A (x, v) + b xi, with A row-major 2 x 2.
-     * Returns 1, or 0 if the type has no such map (then the exact reference
-     * is not available). */
+     * that direction: (x', v') = A (x, v) + b xi, with A row-major 2 x 2
+     * (with own_map_state, (x', s') = A (x, s) + b xi). Returns 1, or 0 if
+     * the type has no such map (then the exact reference is not
+     * available). */
     int (*linear_map)(const fdr_optim_params *p, double lr, double h, double A[4], double b[2]);
 
     /* The supremum of the learning rates for which the linear map is stable
@@ -119,6 +135,8 @@ typedef struct {
 
 /* Heavy-ball SGD, in either convention (src/optim/sgd.c). */
 extern const fdr_optimizer_type fdr_optim_sgd;
+/* Nesterov momentum, PyTorch's form (src/optim/nesterov.c). */
+extern const fdr_optimizer_type fdr_optim_nesterov;
 
 /* The conventions' names, as [optimizer] convention spells them, indexed by
  * enum fdr_convention and NULL-terminated (src/optim/registry.c). */

@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const fdr_optimizer_type *const fdr_optimizer_types[] = {&fdr_optim_sgd, NULL};
+const fdr_optimizer_type *const fdr_optimizer_types[] = {&fdr_optim_sgd, &fdr_optim_nesterov,
+                                                       NULL};
 
 const char *const fdr_convention_names[] = {"paper", "pytorch", NULL};
 

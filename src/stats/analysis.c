@@ -90,15 +90,18 @@ static double tau_int(const fdr_result *r, int k)
     return fmax(0.5, L * vbm / (2 * vx));
 }
 
-/* Mean of quantity k (FDR_NSTATE_OBS: FDR1's difference, c1 its factor)
+/* Mean of quantity k (FDR_NSTATE_OBS: FDR1's difference, c1 and kg its
+ * factors of <|v|^2> and <|grad f|^2>; its constant part cancels in a drift)
  * over batches [b0, b1) of replica rep. */
-static double half_mean(const fdr_result *r, size_t rep, int k, double c1, int b0, int b1)
+static double half_mean(const fdr_result *r, size_t rep, int k, double c1, double kg, int b0,
+                        int b1)
 {
     double s = 0;
     long n = 0;
     for (int b = b0; b < b1; b++) {
         const double *x = r->bsum + (rep * FDR_NBATCH + (size_t)b) * FDR_NOBS;
-        s += k < FDR_NSTATE_OBS ? x[k] : x[FDR_OBS_OL] - c1 * x[FDR_OBS_VV];
+        s += k < FDR_NSTATE_OBS ? x[k]
+                                : x[FDR_OBS_OL] - c1 * x[FDR_OBS_VV] - kg * x[FDR_OBS_GSQ];
         n += r->bcount[b];
     }
     return s / (double)n;
@@ -109,13 +112,13 @@ static void stationarity(const fdr_model *m, const fdr_result *r, const char *co
                          double *delta, fdr_stationarity *st)
 {
     memset(st, 0, sizeof *st);
-    double c1 = fdr_model_fdr1_factor(m);
+    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m);
     st->threshold = gsl_cdf_tdist_Qinv(gsl_cdf_ugaussian_Q(m->threshold) / FDR_NSTAT_QTY,
                                        (double)(r->R - 1));
     for (int k = 0; k < FDR_NSTAT_QTY; k++) {
         for (size_t rep = 0; rep < r->R; rep++)
-            delta[rep] = half_mean(r, rep, k, c1, FDR_NBATCH / 2, FDR_NBATCH) -
-                         half_mean(r, rep, k, c1, 0, FDR_NBATCH / 2);
+            delta[rep] = half_mean(r, rep, k, c1, kg, FDR_NBATCH / 2, FDR_NBATCH) -
+                         half_mean(r, rep, k, c1, kg, 0, FDR_NBATCH / 2);
         fdr_est d = mean_err(delta, r->R);
         double z = d.err > 0 ? d.val / d.err : (d.val == 0 ? 0 : INFINITY);
         if (!st->worst || fabs(z) > fabs(st->z)) {
@@ -336,6 +339,33 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
     f2->lhs_exact = f2->rhs_exact = t->F2_exact;
 }
 
+/* FDR1, <theta . grad f> = c1 <|v|^2> + kg (<|grad f|^2> + Tr C) with the
+ * optimizer type's factors (optim.h); kg is 0 but for a type whose relation
+ * carries the noisy squared gradient, which the model admits only with a
+ * constant C: its trace is a constant of the right side, with no error. */
+static void fdr1(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_relation *f1)
+{
+    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m), trc = 0;
+    double cl[FDR_NOBS] = {0}, cr[FDR_NOBS] = {0};
+    cl[FDR_OBS_OL] = 1;
+    cr[FDR_OBS_VV] = c1;
+    cr[FDR_OBS_GSQ] = kg;
+    fdr_scalar_relation(r, cl, cr, m->threshold, f1);
+    if (kg != 0) {
+        for (size_t i = 0; i < r->d; i++)
+            trc += m->noise->C[i * r->d + i];
+        f1->rhs.val += kg * trc;
+        f1->diff.val -= kg * trc;
+        f1->z = fdr_zscore(f1->diff.val, f1->diff.err);
+        f1->rel = fabs(f1->diff.val) / fabs(f1->lhs.val);
+        judge(f1, m->threshold);
+    }
+    snprintf(f1->name, sizeof f1->name, "FDR1");
+    f1->lhs_exact = e->available ? e->tr.theta_dot_grad : NAN;
+    f1->rhs_exact =
+        e->available ? c1 * e->tr.v_dot_v + kg * (e->tr.grad_sq + e->tr.tr_C) : NAN;
+}
+
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a)
 {
     memset(a, 0, sizeof *a);
@@ -376,14 +406,7 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     zero_vector(&a->rel[FDR_REL_FDR0_GRAD], "FDR0.grad", r, r->gsum, l, rr, tmp, m->threshold);
     zero_vector(&a->rel[FDR_REL_FDR0_V], "FDR0.v", r, r->vsum, l, rr, tmp, m->threshold);
 
-    fdr_relation *f1 = &a->rel[FDR_REL_FDR1];
-    double cl[FDR_NOBS] = {0}, cr[FDR_NOBS] = {0};
-    cl[FDR_OBS_OL] = 1;
-    cr[FDR_OBS_VV] = c1;
-    fdr_scalar_relation(r, cl, cr, m->threshold, f1);
-    snprintf(f1->name, sizeof f1->name, "FDR1");
-    f1->lhs_exact = e->available ? e->tr.theta_dot_grad : NAN;
-    f1->rhs_exact = e->available ? c1 * e->tr.v_dot_v : NAN;
+    fdr1(m, r, e, &a->rel[FDR_REL_FDR1]);
     a->nrel = 3;
 
     a->ntens = r->ntens;
