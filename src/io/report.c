@@ -749,16 +749,35 @@ static void header(FILE *f, const fdr_report *rep, const char *what)
     fprintf(f, "# relations of %s\n", FDR_PAPER);
 }
 
+/* O_R at record k of the time series: the optimizer's FDR1 right side,
+ * c1 |v|^2, plus kg (|grad f|^2 + Tr C) for a type whose relation has a
+ * gradient term. */
+static double ts_orr(const fdr_result *r, size_t k, double c1, double kg, double trc)
+{
+    double R = (double)r->R, orr = c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R;
+    return kg == 0 ? orr : orr + kg * (r->ts[k * FDR_NTS + FDR_TS_GSQ] / R + trc);
+}
+
 static int write_timeseries(FILE *f, const void *ctx)
 {
     const fdr_report *rep = ctx;
     const fdr_model *m = rep->m;
     const fdr_result *r = rep->r;
-    double c1 = fdr_model_fdr1_factor(m), R = (double)r->R;
+    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m), trc = 0;
+    double R = (double)r->R;
+    for (size_t i = 0; kg != 0 && i < r->d; i++) /* such a type needs a constant C (model.c) */
+        trc += m->noise->C[i * r->d + i];
     header(f, rep, "time series, replica means, every record_every steps");
-    fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
-               "O_R = (1 + mu) / (2 eta_b) |v|^2 (v in parameter units: theta_{t+1} = theta_t + "
-               "v_{t+1})\n");
+    if (kg == 0)
+        fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
+                   "O_R = %.17g |v|^2, the optimizer's FDR1 factor (v in parameter units: "
+                   "theta_{t+1} = theta_t + v_{t+1})\n",
+                c1);
+    else
+        fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
+                   "O_R = %.17g |v|^2 + %.17g (|grad f|^2 + Tr C), the optimizer's FDR1 (v in "
+                   "parameter units: theta_{t+1} = theta_t + v_{t+1})\n",
+                c1, kg);
     fprintf(f, "# *_half: half-running averages over the recorded steps in [step/2, step]\n");
     fprintf(f, "# exact stationary O_L = O_R: %.17g\n",
             rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
@@ -772,7 +791,7 @@ static int write_timeseries(FILE *f, const void *ctx)
     }
     for (size_t k = 0; k < n; k++) {
         cl[k + 1] = cl[k] + r->ts[k * FDR_NTS + FDR_TS_OL] / R;
-        cr[k + 1] = cr[k] + c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R;
+        cr[k + 1] = cr[k] + ts_orr(r, k, c1, kg, trc);
     }
     size_t lo = 0;
     for (size_t k = 0; k < n; k++) {
@@ -781,7 +800,7 @@ static int write_timeseries(FILE *f, const void *ctx)
             lo++;
         double cnt = (double)(k + 1 - lo);
         fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", step, m->lr,
-                r->ts[k * FDR_NTS + FDR_TS_OL] / R, c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R,
+                r->ts[k * FDR_NTS + FDR_TS_OL] / R, ts_orr(r, k, c1, kg, trc),
                 (cl[k + 1] - cl[lo]) / cnt, (cr[k + 1] - cr[lo]) / cnt,
                 r->ts[k * FDR_NTS + FDR_TS_LOSS] / R, r->ts[k * FDR_NTS + FDR_TS_GSQ] / R);
     }
