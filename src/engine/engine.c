@@ -166,6 +166,11 @@ int fdr_divergence_limit(const fdr_model *m, double *limit)
     free(x);
     free(g);
     free(C);
+    /* The model checked that the start is finite: a NaN here is the point
+     * evaluations' out-of-memory answer, which fmax would silently drop
+     * (an infinity, from squares that overflow, is a true bound). */
+    if (isnan(start))
+        return fdr_error(FDR_ENOMEM, "out of memory (evaluating the landscape at the start)");
     return FDR_OK;
 }
 
