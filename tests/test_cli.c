@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +360,47 @@ Test(cli, check_matches_relations_in_linear_time)
     double t = now() - t0;
     cr_assert(strstr(slurp("out.txt"), "compared 50000 estimates"), "%.300s", slurp("out.txt"));
     cr_assert(t < 10.0, "50000 relations took %.1f s of CPU time", t);
+}
+
+/* The time series' O_R is the optimizer's whole FDR1 right side: for
+ * nesterov, c |v|^2 plus its gradient term. Its last half-running averages
+ * cover the run's window through every record_every-th step, so their
+ * difference may spread by up to sqrt(record_every) times the relation's
+ * error (subsampling a positively correlated series); c |v|^2 alone, the
+ * heavy-ball right side, lies 0.9 away. */
+Test(cli, the_time_series_uses_the_optimizers_whole_fdr1)
+{
+    cr_assert_eq(fdrsim("run " FDR_TEST_MODELDIR "/nesterov-quadratic.ini -q --out ts"), 0, "%s",
+                 slurp("err.txt"));
+    char path[512];
+    snprintf(path, sizeof path, "%s/ts/summary.json", tmpdir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert_not_null(root, "summary.json: %s", err.text);
+    double diff_err = NAN;
+    json_t *rels = json_object_get(root, "relations");
+    for (size_t i = 0; i < json_array_size(rels); i++) {
+        json_t *r = json_array_get(rels, i);
+        if (strcmp(json_string_value(json_object_get(r, "name")), "FDR1") == 0)
+            diff_err = json_number_value(json_object_get(r, "diff_err"));
+    }
+    json_t *run = json_object_get(json_object_get(root, "model"), "run");
+    double every = (double)json_integer_value(json_object_get(run, "record_every"));
+    json_decref(root);
+    cr_assert(diff_err > 0 && every >= 1);
+    snprintf(path, sizeof path, "%s/ts/timeseries.dat", tmpdir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[1024];
+    double col[8] = {0};
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#')
+            n = sscanf(line, "%lf %lf %lf %lf %lf %lf %lf %lf", &col[0], &col[1], &col[2],
+                       &col[3], &col[4], &col[5], &col[6], &col[7]);
+    fclose(f);
+    cr_assert_eq(n, 8);
+    double tol = 4 * sqrt(every) * diff_err;
+    cr_assert_lt(fabs(col[4] - col[5]), tol, "O_L_half %.6g, O_R_half %.6g, tolerance %.3g",
+                 col[4], col[5], tol);
 }
