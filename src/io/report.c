@@ -740,6 +740,58 @@ static int write_json(FILE *f, const void *ctx)
 
 /* ---- gnuplot data files --------------------------------------------------- */
 
+/* A number as gnuplot reads it: 17 digits, NaN for nan and infinities. */
+static void gp_value(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.17g", x);
+    else
+        fputs("NaN", f);
+}
+
+void fdr_gp_num(FILE *f, const char *name, double x)
+{
+    fprintf(f, "%s = ", name);
+    gp_value(f, x);
+    fputc('\n', f);
+}
+
+void fdr_gp_int(FILE *f, const char *name, long long x)
+{
+    fprintf(f, "%s = %lld\n", name, x);
+}
+
+/* A single-quoted gnuplot string: nothing in it is an escape or a macro. */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'')
+            fputs("''", f);
+        else
+            fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+    }
+    fputc('\'', f);
+}
+
+void fdr_gp_str(FILE *f, const char *name, const char *s)
+{
+    fprintf(f, "%s = ", name);
+    gp_string(f, s);
+    fputc('\n', f);
+}
+
+void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n, size_t stride)
+{
+    fprintf(f, "array %s[%zu] = [", name, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        gp_value(f, x[i * stride]);
+    }
+    fputs(n ? "]\n" : "NaN]\n", f);
+}
+
 static void header(FILE *f, const fdr_report *rep, const char *what)
 {
     fprintf(f, "# fdrsim %s: %s\n", PACKAGE_VERSION, what);

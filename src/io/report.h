@@ -80,6 +80,18 @@ json_t *fdr_json_number(double x);
  * command, seed and rng. */
 json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed);
 
+/* meta.gp, the values a folder's figures need: one gnuplot assignment
+ * "name = value" a line, which the scripts in plots/ load, so that they
+ * never parse a header. A number is written with 17 significant digits and
+ * NaN when it is not finite; a string in single quotes (no escapes, no
+ * substitution; ' doubled, control characters as blanks); an array as
+ * "array name[n] = [...]", and a zero-length one as one NaN, since gnuplot
+ * has no empty arrays (the script reads the length from its own variable). */
+void fdr_gp_num(FILE *f, const char *name, double x);
+void fdr_gp_int(FILE *f, const char *name, long long x);
+void fdr_gp_str(FILE *f, const char *name, const char *s);
+void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n, size_t stride);
+
 /* Creates a directory and its parents (like mkdir -p). */
 int fdr_mkdir_p(const char *dir);
 
