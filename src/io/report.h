@@ -90,6 +90,7 @@ json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed);
 void fdr_gp_num(FILE *f, const char *name, double x);
 void fdr_gp_int(FILE *f, const char *name, long long x);
 void fdr_gp_str(FILE *f, const char *name, const char *s);
+void fdr_gp_strings(FILE *f, const char *name, const char *const *s, size_t n);
 void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n, size_t stride);
 
 /* Creates a directory and its parents (like mkdir -p). */
