@@ -19,6 +19,9 @@ title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 c_L = "#1f77b4"; c_Lraw = "#a9c8e6"
 c_R = "#d62728"; c_Rraw = "#f2b0b0"
 c_ex = "#000000"; c_loss = "#2ca02c"
+# a range around a flat line (every value y, or none), as gnuplot would widen it, without a warning
+flat_lo(y) = (y != y ? -1 : y - (y == 0 ? 1 : 0.01 * abs(y)))
+flat_hi(y) = (y != y ? 1 : y + (y == 0 ? 1 : 0.01 * abs(y)))
 xcol(c) = (logx ? (column(1) > 0 ? column(1) : NaN) : column(1))
 
 do for [ext in "png pdf"] {
@@ -69,6 +72,7 @@ do for [ext in "png pdf"] {
     set ylabel "O_L, O_R (loss units)"
     set key at screen 0.535, screen 0.87 center center vertical maxrows 2 reverse Left samplen 2.5 \
         spacing 1.1 width -5 box lc rgb "#bbbbbb" opaque
+    if (!(ts_ymax > ts_ymin)) { set yrange [flat_lo(ts_ymin) : flat_hi(ts_ymin)] }
     if (ts_rows > 0) {
         plot file using (xcol(0)):3 with lines lw 0.8 lc rgb c_Lraw title "O_L per step", \
              file using (xcol(0)):4 with lines lw 0.8 lc rgb c_Rraw title "O_R per step", \
@@ -99,6 +103,9 @@ do for [ext in "png pdf"] {
         }
         unset key
         set ytics autofreq
+        if (ts_lossmax > ts_lossmin) { set yrange [*:*] } else {
+            set yrange [flat_lo(ts_lossmin) : flat_hi(ts_lossmin)]
+        }
         set ylabel offset 0,0
         plot file using (xcol(0)):7 with lines lw 2 lc rgb c_loss notitle
         unset logscale y

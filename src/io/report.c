@@ -1177,9 +1177,10 @@ static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size
     return FDR_OK;
 }
 
-/* approach.gp: the exact stationary value, the rows with a step > 0 and a
- * finite O_L or O_R, those with a finite excess loss (and > 0, for a log
- * axis), the last step and the excess loss's max / min when all is > 0. */
+/* approach.gp: the exact stationary value, the range of O_L, O_R and of the
+ * excess loss, the rows with a step > 0 and a finite O_L or O_R, those with
+ * a finite excess loss (and > 0, for a log axis), the last step and the
+ * excess loss's max / min when all is > 0. */
 static void gp_timeseries(FILE *f, const fdr_report *rep)
 {
     const fdr_result *r = rep->r;
@@ -1203,7 +1204,31 @@ static void gp_timeseries(FILE *f, const fdr_report *rep)
         if (step > stepmax)
             stepmax = step;
     }
-    fdr_gp_num(f, "ts_exact", rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
+    /* the range of the plotted values (rows with step > 0 on a log axis, else
+     * every row): a flat line needs a range set, which gnuplot warns about */
+    double exact = rep->e->available ? rep->e->tr.theta_dot_grad : NAN, y[2] = {NAN, NAN},
+           l[2] = {NAN, NAN};
+    for (size_t k = 0; k < r->n_rec; k++) {
+        if (npos && r->rec_step[k] <= 0)
+            continue;
+        const double *ts = r->ts + k * FDR_NTS;
+        double v[] = {ts[FDR_TS_OL] / R, c1 * ts[FDR_TS_VV] / R, exact};
+        for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+            if (isfinite(v[i])) {
+                y[0] = isnan(y[0]) ? v[i] : fmin(y[0], v[i]);
+                y[1] = isnan(y[1]) ? v[i] : fmax(y[1], v[i]);
+            }
+        double loss = ts[FDR_TS_LOSS] / R;
+        if (isfinite(loss)) {
+            l[0] = isnan(l[0]) ? loss : fmin(l[0], loss);
+            l[1] = isnan(l[1]) ? loss : fmax(l[1], loss);
+        }
+    }
+    fdr_gp_num(f, "ts_exact", exact);
+    fdr_gp_num(f, "ts_ymin", y[0]);
+    fdr_gp_num(f, "ts_ymax", y[1]);
+    fdr_gp_num(f, "ts_lossmin", l[0]);
+    fdr_gp_num(f, "ts_lossmax", l[1]);
     fdr_gp_int(f, "ts_rows", (long long)r->n_rec);
     fdr_gp_int(f, "ts_npos", npos);
     fdr_gp_int(f, "ts_nloss", nloss);
@@ -1214,7 +1239,8 @@ static void gp_timeseries(FILE *f, const fdr_report *rep)
 
 /* histogram.gp: the header's facts and, over the bins with a finite centre
  * and density, their number, those with counts, the range of centres, the
- * bin width, the range of positive densities and the binned moments. */
+ * smallest gap between centres, the range of positive densities and the
+ * binned moments. */
 static int gp_histogram(FILE *f, const fdr_report *rep)
 {
     histogram h;
@@ -1222,11 +1248,14 @@ static int gp_histogram(FILE *f, const fdr_report *rep)
     if (rc != FDR_OK)
         return rc;
     long nrows = 0, npos = 0;
-    double xmin = 0, xmax = 0, dmin = 0, dmax = 0, C = 0, S[5] = {0};
+    double xmin = 0, xmax = 0, dmin = 0, dmax = 0, C = 0, S[5] = {0}, prev = 0, w = INFINITY;
     for (int b = 0; b < NBIN; b++) {
         double x = bin_centre(&h, b), d = bin_density(&h, b), c = (double)h.count[b];
         if (!isfinite(x) || !isfinite(d))
             continue;
+        if (nrows && x - prev > 0)
+            w = fmin(w, x - prev); /* the bin width as the centres show it */
+        prev = x;
         xmin = nrows ? fmin(xmin, x) : x;
         xmax = nrows ? fmax(xmax, x) : x;
         nrows++;
@@ -1252,7 +1281,7 @@ static int gp_histogram(FILE *f, const fdr_report *rep)
     fdr_gp_int(f, "hist_npos", npos);
     fdr_gp_num(f, "hist_xmin", xmin);
     fdr_gp_num(f, "hist_xmax", xmax);
-    fdr_gp_num(f, "hist_binw", nrows > 1 ? h.width : 1);
+    fdr_gp_num(f, "hist_binw", isfinite(w) ? w : 1);
     fdr_gp_num(f, "hist_dmin", dmin);
     fdr_gp_num(f, "hist_dmax", dmax);
     fdr_gp_int(f, "hist_binned", (long long)C);
