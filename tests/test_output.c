@@ -452,8 +452,8 @@ Test(output, meta_gp_values_are_gnuplot_literals)
     fdr_gp_int(f, "n", -3);
     fdr_gp_str(f, "s", "it's `x`\n@m");
     const double v[] = {0.1, NAN, 1e300};
-    fdr_gp_array(f, "v", v, 3, 1);
-    fdr_gp_array(f, "e", v, 0, 1);
+    fdr_gp_array(f, "v", v, 3);
+    fdr_gp_array(f, "e", v, 0);
     const char *names[] = {"FDR1", "(1,2)"};
     fdr_gp_strings(f, "w", names, 2);
     fdr_gp_strings(f, "z", names, 0);

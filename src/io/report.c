@@ -792,13 +792,13 @@ void fdr_gp_strings(FILE *f, const char *name, const char *const *s, size_t n)
     fputs(n ? "]\n" : "'']\n", f);
 }
 
-void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n, size_t stride)
+void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n)
 {
     fprintf(f, "array %s[%zu] = [", name, n ? n : 1);
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputs(", ", f);
-        gp_value(f, x[i * stride]);
+        gp_value(f, x[i]);
     }
     fputs(n ? "]\n" : "NaN]\n", f);
 }
@@ -1135,7 +1135,8 @@ static void map_box(const fdr_result *r, map2d *mp)
 /* ---- meta.gp: what the figures need besides the columns ------------------- */
 
 /* The relations x[0 .. n-1] as arrays PREFIX_name, PREFIX_lhs, ... (the
- * columns of relations.dat); names NULL: their own names. */
+ * columns of relations.dat), named as the rows of tensor.dat when tensor
+ * is the run they are the tensor entries of, else by their own names. */
 static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size_t n,
                         const fdr_result *tensor)
 {
@@ -1169,7 +1170,7 @@ static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size
             v[i] = col[c];
         }
         snprintf(var, sizeof var, "%s_%s", prefix, field[c]);
-        fdr_gp_array(f, var, v, n, 1);
+        fdr_gp_array(f, var, v, n);
     }
     free(v);
     free(name);
@@ -1383,9 +1384,13 @@ static int gp_map(FILE *f, const map2d *mp)
     double found[81][3];
     int nm = map_minima(mp, found);
     fdr_gp_int(f, "min_n", nm);
-    fdr_gp_array(f, "min_x", &found[0][0], (size_t)nm, 3);
-    fdr_gp_array(f, "min_y", &found[0][1], (size_t)nm, 3);
-    fdr_gp_array(f, "min_f", &found[0][2], (size_t)nm, 3);
+    static const char *const mname[3] = {"min_x", "min_y", "min_f"};
+    for (int c = 0; c < 3; c++) {
+        double col[81];
+        for (int k = 0; k < nm; k++)
+            col[k] = found[k][c];
+        fdr_gp_array(f, mname[c], col, (size_t)nm);
+    }
     return FDR_OK;
 }
 
@@ -1412,16 +1417,21 @@ static int write_meta(FILE *f, const void *ctx)
     if (rc == FDR_OK && t->measured) {
         fdr2_row row[FDR2_ROWS_MAX];
         const char *term[FDR2_ROWS_MAX];
+        double val[FDR2_ROWS_MAX], err[FDR2_ROWS_MAX], exact[FDR2_ROWS_MAX];
         size_t n = fdr2_rows(t, row);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             term[i] = row[i].term;
+            val[i] = row[i].val;
+            err[i] = row[i].err;
+            exact[i] = row[i].exact;
+        }
         fdr_gp_int(f, "fdr2_closes", t->degree > 0 && t->degree <= t->order ? t->degree : 0);
         fdr_gp_int(f, "fdr2_order", t->order);
         fdr_gp_int(f, "fdr2_n", (long long)n);
         fdr_gp_strings(f, "fdr2_term", term, n);
-        fdr_gp_array(f, "fdr2_value", &row[0].val, n, sizeof *row / sizeof(double));
-        fdr_gp_array(f, "fdr2_error", &row[0].err, n, sizeof *row / sizeof(double));
-        fdr_gp_array(f, "fdr2_exact", &row[0].exact, n, sizeof *row / sizeof(double));
+        fdr_gp_array(f, "fdr2_value", val, n);
+        fdr_gp_array(f, "fdr2_error", err, n);
+        fdr_gp_array(f, "fdr2_exact", exact, n);
     }
     if (rc == FDR_OK)
         rc = gp_histogram(f, rep);
