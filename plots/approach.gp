@@ -5,42 +5,23 @@
 # recorded step (thin, light) and their half-running averages (thick), on a log step axis, with the
 # exact stationary value O_L = O_R (FDR1, S. Yaida, arXiv:1810.00004) when the header gives it.
 # Bottom panel: the excess loss, when the file has it.
-# The header is read with POSIX sed/awk; values "nan" are skipped, never an error.
+# Everything else it needs is in OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/timeseries.dat"
-q(s) = "'" . s . "'"                      # shell quoting of a path (no ' in it)
-
-# ---- what the header and the data say ----------------------------------------------------------
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-# a finite number, or "nan"
-exact = system("sed -n 's/^# exact stationary O_L = O_R: *//p' " . q(file) . \
-               " | awk 'NR == 1 { if ($1 ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/) x = $1 } " . \
-               "END { print (x == \"\" ? \"nan\" : x) }'") + 0
-have_exact = (exact == exact)
-
-# counts of usable rows: steps > 0 with a finite O_L or O_R; finite loss_excess (and > 0 for log)
-isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
-counts = system("awk '" . isnum . "!/^#/ && NF >= 8 { n++; if ($1 > 0 && (ok($3) || ok($4))) p++; " . \
-                "if ($1 > 0 && ok($7)) { l++; if ($7 > 0) { if (!lp++ || $7 < lmin) lmin = $7; if ($7 > lmax) lmax = $7 } } " . \
-                "if ($1 > smax) smax = $1 } " . \
-                "END { print n + 0, p + 0, l + 0, lp + 0, smax + 0, (lp ? lmax / lmin : 0) }' " . q(file))
-nrows = word(counts, 1) + 0
-npos = word(counts, 2) + 0
-nloss = word(counts, 3) + 0
-nlosspos = word(counts, 4) + 0
-stepmax = word(counts, 5) + 0
-lossratio = word(counts, 6) + 0           # max / min of the excess loss when all of it is > 0
-
-logx = (npos > 0)                         # log axis needs steps > 0; else plot step linearly
-panel2 = (nloss > 1)
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+load dir . "/meta.gp"
+have_exact = (ts_exact == ts_exact)
+logx = (ts_npos > 0)                      # log axis needs steps > 0; else plot step linearly
+panel2 = (ts_nloss > 1)
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 
 # ---- style -------------------------------------------------------------------------------------
 c_L = "#1f77b4"; c_Lraw = "#a9c8e6"
 c_R = "#d62728"; c_Rraw = "#f2b0b0"
 c_ex = "#000000"; c_loss = "#2ca02c"
+# a range around a flat line (every value y, or none), as gnuplot would widen it, without a warning
+flat_lo(y) = (y != y ? -1 : y - (y == 0 ? 1 : 0.01 * abs(y)))
+flat_hi(y) = (y != y ? 1 : y + (y == 0 ? 1 : 0.01 * abs(y)))
 xcol(c) = (logx ? (column(1) > 0 ? column(1) : NaN) : column(1))
 
 do for [ext in "png pdf"] {
@@ -65,12 +46,12 @@ do for [ext in "png pdf"] {
         set logscale x
         set format x "10^{%L}"
         set mxtics 10
-        if (stepmax > 1) { set xrange [*:stepmax] } else { set xrange [*:*] }
+        if (ts_stepmax > 1) { set xrange [*:ts_stepmax] } else { set xrange [*:*] }
     } else {
         unset logscale x
         set format x "%g"
         set mxtics default
-        if (stepmax > 0) { set xrange [0:stepmax] } else { set xrange [-1:1] }
+        if (ts_stepmax > 0) { set xrange [0:ts_stepmax] } else { set xrange [-1:1] }
     }
     set grid xtics ytics mxtics lc rgb "#dddddd" lw 1, lc rgb "#f0f0f0" lw 1
     set border 3 lw 1
@@ -91,13 +72,14 @@ do for [ext in "png pdf"] {
     set ylabel "O_L, O_R (loss units)"
     set key at screen 0.535, screen 0.87 center center vertical maxrows 2 reverse Left samplen 2.5 \
         spacing 1.1 width -5 box lc rgb "#bbbbbb" opaque
-    if (nrows > 0) {
+    if (!(ts_ymax > ts_ymin)) { set yrange [flat_lo(ts_ymin) : flat_hi(ts_ymin)] }
+    if (ts_rows > 0) {
         plot file using (xcol(0)):3 with lines lw 0.8 lc rgb c_Lraw title "O_L per step", \
              file using (xcol(0)):4 with lines lw 0.8 lc rgb c_Rraw title "O_R per step", \
              file using (xcol(0)):5 with lines lw 3 lc rgb c_L title "O_L half-running average", \
              file using (xcol(0)):6 with lines lw 3 lc rgb c_R title "O_R half-running average", \
-             (have_exact ? exact : NaN) with lines lw 2 dt (8,5) lc rgb c_ex \
-                 title (have_exact ? sprintf("exact stationary value %.4g", exact) : "")
+             (have_exact ? ts_exact : NaN) with lines lw 2 dt (8,5) lc rgb c_ex \
+                 title (have_exact ? sprintf("exact stationary value %.4g", ts_exact) : "")
     } else {
         set label 1 "no data in timeseries.dat" at graph 0.5, graph 0.5 center
         set xrange [1:10]
@@ -115,12 +97,15 @@ do for [ext in "png pdf"] {
         set format x (logx ? "10^{%L}" : "%g")
         set xlabel "step" . (logx ? " (log scale; step 0 not shown)" : "")
         set ylabel "loss excess (loss units)"
-        if (nlosspos == nloss && lossratio > 30) {   # log scale when it spans decades
+        if (ts_nlosspos == ts_nloss && ts_lossratio > 30) {   # log scale when it spans decades
             set logscale y
             set format y "10^{%L}"
         }
         unset key
         set ytics autofreq
+        if (ts_lossmax > ts_lossmin) { set yrange [*:*] } else {
+            set yrange [flat_lo(ts_lossmin) : flat_hi(ts_lossmin)]
+        }
         set ylabel offset 0,0
         plot file using (xcol(0)):7 with lines lw 2 lc rgb c_loss notitle
         unset logscale y

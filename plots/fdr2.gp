@@ -3,7 +3,8 @@
 # Reads OUTDIR/fdr2.dat, one row per term (loss stationarity: dissipation = F2 + F3 + ... + FK):
 #   term value error exact
 # rows dissipation, F2, F2_noise_averaged, F3 ... FK, residual (= dissipation - F2) and anharmonic
-# (= F3 + ... + FK); header "# closes exactly at order D" or "# truncated at order K (...)".
+# (= F3 + ... + FK); the same rows, and whether the series closes, are in OUTDIR/meta.gp
+# (fdr2_*), written by fdrsim (README.md, "Output").
 # Left: every term as a bar with its 1-sigma error bar and its exact value (dashed) when finite.
 #   When the non-zero values span more than two decades the axis is log |value|, otherwise linear;
 #   the sign is shown by the fill (solid blue positive, hatched red negative) and the value is
@@ -12,67 +13,62 @@
 # Right: the identity on linear axes: dissipation against F2 and against F2 + ... + FK (top), and
 #   dissipation - F2 against F3 + ... + FK (bottom), with z-scores: against F2 alone from the
 #   residual and its own error, against F2 + ... + FK with the two errors taken as independent.
-# Header and counts are read with POSIX sed/awk; "nan" anywhere never fails.
 
 if (!exists("dir")) dir = "."
 file = dir . "/fdr2.dat"
-q(s) = "'" . s . "'"
+load dir . "/meta.gp"
 
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
-closes = system("sed -n 's/^# closes exactly at order \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
-truncK = system("sed -n 's/^# truncated at order \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " 2>/dev/null | head -n 1")
-isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
-# one line: rows, rows with a non-zero value, rows exactly 0, rows not a number, positive and
-# negative rows; smallest and largest non-zero |value| and |exact|, largest |value| + error;
-# smallest and largest of value -+ error, exact and 0; K; x of the residual and anharmonic bars;
-# then value error exact of dissipation, F2, residual, anharmonic ("nan" when absent) and the
-# sum of the exact F2 ... FK ("nan" unless all are finite)
-stats = system("cat " . q(file) . " 2>/dev/null | awk '" . isnum . "function ab(x) { return x < 0 ? -x : x } " . \
-    "function la(a) { if (!na++ || a < amin) amin = a; if (a > amax) amax = a } " . \
-    "function lu(x) { if (x < lmin) lmin = x; if (x > lmax) lmax = x } " . \
-    "function tr(i) { return ok($i) ? sprintf(\"%.10e\", $i) : \"nan\" } " . \
-    "BEGIN { dv = de = dx = fv = fe = fx = rv = re = rx = av = ae = ax = \"nan\"; xr = xa = -1 } " . \
-    "!/^#/ && NF >= 4 { xp = n++; if ($1 == \"residual\" || $1 == \"anharmonic\") xp += 0.6; " . \
-    "if ($1 == \"residual\") xr = xp; if ($1 == \"anharmonic\") xa = xp; " . \
-    "e = ok($3) ? ab($3) : 0; " . \
-    "if (!ok($2)) nn++; else { v = $2 + 0; lu(v - e); lu(v + e); " . \
-    "if (v == 0) n0++; else { la(ab(v)); if (ab(v) + e > tmax) tmax = ab(v) + e; if (v < 0) nneg++; else npos++ } } " . \
-    "if (ok($4)) { nxa++; x = $4 + 0; lu(x); if (x != 0) { a = ab(x); if (!nx++ || a < xmin) xmin = a; if (a > xmax) xmax = a } } " . \
-    "if ($1 ~ /^F[0-9]+$/) { k = substr($1, 2) + 0; if (k > K) K = k; nf++; if (ok($4)) sx += $4; else sxbad = 1 } " . \
-    "if ($1 == \"dissipation\") { dv = tr(2); de = tr(3); dx = tr(4) } " . \
-    "if ($1 == \"F2\") { fv = tr(2); fe = tr(3); fx = tr(4) } " . \
-    "if ($1 == \"residual\") { rv = tr(2); re = tr(3); rx = tr(4) } " . \
-    "if ($1 == \"anharmonic\") { av = tr(2); ae = tr(3); ax = tr(4) } } " . \
-    "END { if (!nx) xmin = xmax = 0; if (fx == \"nan\") sxbad = 1; " . \
-    "printf \"%d %d %d %d %d %d %.10e %.10e %.10e %.10e %.10e %.10e %.10e %d %.3f %.3f %d %d \", " . \
-    "n, na, n0, nn, npos, nneg, amin, amax, tmax, lmin, lmax, xmin, xmax, K, xr, xa, nx, nxa; " . \
-    "print dv, de, dx, fv, fe, fx, rv, re, rx, av, ae, ax, (nf && !sxbad ? sprintf(\"%.10e\", sx) : \"nan\") }'")
-n = word(stats, 1) + 0
-nnz = word(stats, 2) + 0
-nzero = word(stats, 3) + 0
-nnan = word(stats, 4) + 0
-npos = word(stats, 5) + 0
-nneg = word(stats, 6) + 0
-amin = word(stats, 7) + 0
-amax = word(stats, 8) + 0
-tmax = word(stats, 9) + 0
-lmin = word(stats, 10) + 0
-lmax = word(stats, 11) + 0
-xmin = word(stats, 12) + 0
-xmax = word(stats, 13) + 0
-K = word(stats, 14) + 0
-xres = word(stats, 15) + 0
-xanh = word(stats, 16) + 0
-nxnz = word(stats, 17) + 0               # finite non-zero exact values / all finite exact values
-nxall = word(stats, 18) + 0
-dv = word(stats, 19) + 0; de = word(stats, 20) + 0; dx = word(stats, 21) + 0
-fv = word(stats, 22) + 0; fe = word(stats, 23) + 0; fx = word(stats, 24) + 0
-rv = word(stats, 25) + 0; re = word(stats, 26) + 0; rx = word(stats, 27) + 0
-av = word(stats, 28) + 0; ae = word(stats, 29) + 0; ax = word(stats, 30) + 0
-sx = word(stats, 31) + 0
-if (K < 2) K = (truncK ne "" ? truncK + 0 : 2)
 isfinite(x) = (x == x && abs(x) < 1e300)
+n = fdr2_n
+# rows with a non-zero value, rows exactly 0, rows not a number, positive and negative rows;
+# smallest and largest non-zero |value| and |exact|, largest |value| + error; smallest and
+# largest of value -+ error, exact and 0; K; x of the residual and anharmonic bars (-1: none);
+# value error exact of dissipation, F2, residual, anharmonic (NaN when absent) and the sum of
+# the exact F2 ... FK (NaN unless all are finite)
+nnz = 0; nzero = 0; nnan = 0; npos = 0; nneg = 0; amin = 0; amax = 0; tmax = 0
+lmin = 0; lmax = 0; xmin = 0; xmax = 0; nxnz = 0; nxall = 0; K = 0; xres = -1; xanh = -1
+dv = NaN; de = NaN; dx = NaN; fv = NaN; fe = NaN; fx = NaN
+rv = NaN; re = NaN; rx = NaN; av = NaN; ae = NaN; ax = NaN; sx = 0
+isF(t) = (t[1:1] eq "F" && t ne "F2_noise_averaged")
+xp(i) = i - 1 + ((fdr2_term[i] eq "residual" || fdr2_term[i] eq "anharmonic") ? 0.6 : 0)
+do for [i = 1:n] {
+    t = fdr2_term[i]; v = fdr2_value[i]; xe = fdr2_exact[i]
+    e = (isfinite(fdr2_error[i]) ? abs(fdr2_error[i]) : 0)
+    if (t eq "residual") { xres = xp(i); rv = v; re = fdr2_error[i]; rx = xe }
+    if (t eq "anharmonic") { xanh = xp(i); av = v; ae = fdr2_error[i]; ax = xe }
+    if (t eq "dissipation") { dv = v; de = fdr2_error[i]; dx = xe }
+    if (t eq "F2") { fv = v; fe = fdr2_error[i]; fx = xe }
+    if (!isfinite(v)) {
+        nnan = nnan + 1
+    } else {
+        lmin = (v - e < lmin ? v - e : lmin); lmax = (v + e > lmax ? v + e : lmax)
+        if (v == 0) {
+            nzero = nzero + 1
+        } else {
+            amin = (nnz == 0 || abs(v) < amin ? abs(v) : amin)
+            amax = (abs(v) > amax ? abs(v) : amax)
+            nnz = nnz + 1
+            tmax = (abs(v) + e > tmax ? abs(v) + e : tmax)
+            if (v < 0) { nneg = nneg + 1 } else { npos = npos + 1 }
+        }
+    }
+    if (isfinite(xe)) {
+        nxall = nxall + 1
+        lmin = (xe < lmin ? xe : lmin); lmax = (xe > lmax ? xe : lmax)
+        if (xe != 0) {
+            xmin = (nxnz == 0 || abs(xe) < xmin ? abs(xe) : xmin)
+            xmax = (abs(xe) > xmax ? abs(xe) : xmax)
+            nxnz = nxnz + 1
+        }
+    }
+    if (isF(t)) {
+        K = (t[2:] + 0 > K ? t[2:] + 0 : K)
+        sx = sx + xe
+    }
+}
+if (!isfinite(sx) || !isfinite(fx)) { sx = NaN }
+if (K == 0) { sx = NaN }
+if (K < 2) K = (fdr2_closes > 0 ? 2 : fdr2_order)
 okcol(c) = (valid(c) && isfinite(column(c)))
 err0(x) = (isfinite(x) ? abs(x) : 0)
 
@@ -80,15 +76,9 @@ err0(x) = (isfinite(x) ? abs(x) : 0)
 sumlab = (K > 3 ? sprintf("F_2 + … + F_{%d}", K) : (K == 3 ? "F_2 + F_3" : "F_2 (K = 2)"))
 anhlab = (K > 3 ? sprintf("F_3 + … + F_{%d}", K) : (K == 3 ? "F_3" : "none (K = 2)"))
 anhlab2 = (K > 3 ? sprintf("F_3 + …\n+ F_{%d}", K) : (K == 3 ? "F_3" : "none\n(K = 2)"))
-# x tick labels: ("name" x, ...) with the positions of the awk above
-ticlist = system("awk '!/^#/ && NF >= 4 { xp = n++; t = $1; gsub(/\"/, \"\", t); " . \
-    "if (t == \"residual\" || t == \"anharmonic\") xp += 0.6; " . \
-    "if (t == \"dissipation\") t = \"dissipation\"; " . \
-    "else if (t == \"F2_noise_averaged\") t = \"F_2 (noise-avg.)\"; " . \
-    "else if (t == \"residual\") t = \"dissipation − F_2\"; " . \
-    "else if (t == \"anharmonic\") t = \"" . anhlab . "\"; " . \
-    "else if (t ~ /^F[0-9]+$/) t = \"F_{\" substr(t, 2) \"}\"; " . \
-    "s = s (s == \"\" ? \"\" : \", \") \"\\\"\" t \"\\\" \" xp } END { print \"(\" s \")\" }' " . q(file) . " 2>/dev/null")
+# x tick labels, at xp(i)
+ticlabel(t) = (t eq "F2_noise_averaged" ? "F_2 (noise-avg.)" : t eq "residual" ? "dissipation − F_2" : \
+               t eq "anharmonic" ? anhlab : isF(t) ? "F_{" . t[2:] . "}" : t)
 
 # ---- scale of the bar chart ---------------------------------------------------------------------
 # log |value| when the non-zero values span more than two decades (exact values widen the range
@@ -137,10 +127,9 @@ sd = sqrt(err0(re) ** 2 + err0(ae) ** 2)
 z_f = (isfinite(rv) && isfinite(av) && sd > 0 ? (rv - av) / sd : NaN)
 zstr(z) = (isfinite(z) ? sprintf("%+.2f", z) : "n/a")
 
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
-series = (n == 0 ? "" : closes ne "" ? sprintf("polynomial: closes exactly at order %s", closes) : \
-          (truncK ne "" ? sprintf("not a polynomial: truncated at order %s", truncK) : \
-           sprintf("K = %d", K)))
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
+series = (n == 0 ? "" : fdr2_closes > 0 ? sprintf("polynomial: closes exactly at order %d", fdr2_closes) : \
+          sprintf("not a polynomial: truncated at order %d", fdr2_order))
 
 c_pos = "#1f77b4"; c_neg = "#d62728"; c_negbg = "#f6c6c6"
 c_err = "#303030"; c_ex = "#000000"
@@ -226,7 +215,9 @@ do for [ext in "png pdf"] {
         set ylabel "term (loss units)"
     }
     if (n > 0) {
-        eval "set xtics " . ticlist . " scale 0 rotate by 30 right"
+        set xtics scale 0 rotate by 30 right
+        set xtics (ticlabel(fdr2_term[1]) xp(1))
+        do for [i = 2:n] { set xtics add (ticlabel(fdr2_term[i]) xp(i)) }
         bars = "plot file using (xpos(0)):(okcol(2) && $2 > 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
                "(ybot($2)):(ytop($2)) with boxxyerror fs solid 0.85 noborder fc rgb c_pos notitle"
         if (nneg > 0) {
@@ -294,9 +285,8 @@ do for [ext in "png pdf"] {
     set rmargin at screen 0.975
     # top: dissipation vs F2 vs F2 + ... + FK
     lo = 1e300; hi = -1e300
-    r1 = sprintf("%.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e", \
-                 dv - err0(de), dv + err0(de), dx, fv - err0(fe), fv + err0(fe), fx, sv - se, sv + se, sx)
-    do for [w in r1] { v = w + 0; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
+    array r1[9] = [dv - err0(de), dv + err0(de), dx, fv - err0(fe), fv + err0(fe), fx, sv - se, sv + se, sx]
+    do for [j = 1:9] { v = r1[j]; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
     if (lo > hi) { lo = 0; hi = 1 }
     if (hi - lo <= 0) { d = (abs(lo) > 0 ? 0.1 * abs(lo) : 1); lo = lo - d; hi = hi + d }
     pad = 0.15 * (hi - lo); lo = lo - pad; hi = hi + pad
@@ -333,8 +323,8 @@ do for [ext in "png pdf"] {
 
     # bottom: dissipation - F2 vs F3 + ... + FK, with 0
     lo = 0; hi = 0
-    r2 = sprintf("%.10e %.10e %.10e %.10e %.10e %.10e", rv - err0(re), rv + err0(re), rx, av - err0(ae), av + err0(ae), ax)
-    do for [w in r2] { v = w + 0; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
+    array r2[6] = [rv - err0(re), rv + err0(re), rx, av - err0(ae), av + err0(ae), ax]
+    do for [j = 1:6] { v = r2[j]; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
     if (hi - lo <= 0) { lo = -1; hi = 1 }
     pad = 0.15 * (hi - lo); lo = lo - pad; hi = hi + pad
     ke = kscale(lo, hi); sc = 10.0 ** (-ke)

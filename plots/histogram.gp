@@ -12,63 +12,27 @@
 # Poisson error bars, where the tails show how far a non-Gaussian noise law moves the marginal away
 # from the Gaussian while its variance stays exact (the relations of S. Yaida, arXiv:1810.00004,
 # hold for any law). Without an exact variance the Gaussian drawn has the histogram's own mean and
-# variance, and says so. The header is read with POSIX sed/awk; "nan" is skipped, never an error.
+# variance, and says so. The header's facts and the bins' counts, range and moments are in
+# OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/histogram.dat"
-q(s) = "'" . s . "'"                      # shell quoting of a path (no ' in it)
+load dir . "/meta.gp"
 
-# ---- what the header and the data say ----------------------------------------------------------
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-noise = system("sed -n 's/^# noise \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-coord = system("sed -n 's/^# coordinate \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-# a finite number after the given header words, or "nan"
-isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
-header(key) = system("sed -n 's/^# " . key . " *//p' " . q(file) . " | awk '" . isnum . \
-                     "NR == 1 { if (ok($1)) x = $1 } END { print (x == \"\" ? \"nan\" : x) }'") + 0
-exact_mean = header("exact mean")
-exact_var = header("exact variance")
-nsamples = header("samples")
-
-# rows with a finite centre and density: their number, those with counts, the range, the bin
-# width (smallest gap between centres), the density range, and the binned moments
-stats = system("awk '" . isnum . "!/^#/ && NF >= 3 && ok($1) && ok($2) && ok($3) { " . \
-               "n++; x = $1 + 0; d = $2 + 0; c = $3 + 0; " . \
-               "if (n == 1 || x < xmin) xmin = x; if (n == 1 || x > xmax) xmax = x; " . \
-               "if (n > 1 && x - xprev > 0 && (w == \"\" || x - xprev < w)) w = x - xprev; xprev = x; " . \
-               "if (c > 0 && d > 0) { p++; if (!dmin || d < dmin) dmin = d; if (d > dmax) dmax = d } " . \
-               "C += c; S1 += c * x; S2 += c * x * x; S3 += c * x * x * x; S4 += c * x * x * x * x } " . \
-               "END { m = C ? S1 / C : 0; v = C ? S2 / C - m * m : 0; " . \
-               "k = v > 0 ? (S4 / C - 4 * m * S3 / C + 6 * m * m * S2 / C - 3 * m ^ 4) / (v * v) - 3 : 0; " . \
-               "printf \"%d %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\\n\", " . \
-               "n, p, xmin, xmax, (w == \"\" ? 1 : w), dmin, dmax, C, m, v, k }' " . q(file))
-nrows = word(stats, 1) + 0
-npos = word(stats, 2) + 0
-xmin = word(stats, 3) + 0
-xmax = word(stats, 4) + 0
-binw = word(stats, 5) + 0
-dmin = word(stats, 6) + 0
-dmax = word(stats, 7) + 0
-binned = word(stats, 8) + 0               # samples inside the bins
-bmean = word(stats, 9) + 0
-bvar = word(stats, 10) + 0
-bkurt = word(stats, 11) + 0               # excess kurtosis of the binned samples
-
-have_exact = (exact_var == exact_var && exact_var > 0)
-gm = (have_exact && exact_mean == exact_mean) ? exact_mean : bmean
-gv = have_exact ? exact_var : bvar
+have_exact = (hist_exact_var == hist_exact_var && hist_exact_var > 0)
+gm = (have_exact && hist_exact_mean == hist_exact_mean) ? hist_exact_mean : hist_mean
+gv = have_exact ? hist_exact_var : hist_var
 have_gauss = (gv > 0)
-outside = (nsamples == nsamples && nsamples > binned) ? nsamples - binned : 0
+outside = (hist_samples == hist_samples && hist_samples > hist_binned) ? hist_samples - hist_binned : 0
 
-xname = (coord eq "" ? "θ_i" : "θ_{" . coord . "}")
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+xname = sprintf("θ_{%d}", hist_coord)
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 gauss_title = have_exact ? sprintf("exact Gaussian marginal (Lyapunov): mean %.4g, variance %.4g", gm, gv) \
                          : sprintf("Gaussian with the histogram's mean %.4g and variance %.4g", gm, gv)
-sub = binned + outside == 0 ? "no samples" : \
+sub = hist_binned + outside == 0 ? "no samples" : \
       sprintf("%d samples%s%s;  binned: variance %.4g, excess kurtosis %.3g", \
-              binned + outside, (outside > 0 ? sprintf(" (%d outside the bins)", outside) : ""), \
-              (noise eq "" ? "" : ", " . noise . " noise"), bvar, bkurt)
+              hist_binned + outside, (outside > 0 ? sprintf(" (%d outside the bins)", outside) : ""), \
+              (hist_noise eq "" ? "" : ", " . hist_noise . " noise"), hist_var, hist_kurt)
 
 gauss(x) = exp(-(x - gm)**2 / (2 * gv)) / sqrt(2 * pi * gv)
 # Poisson error of a density from its count; the lower end is kept inside the log axis
@@ -102,8 +66,8 @@ do for [ext in "png pdf"] {
     set grid xtics ytics lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    if (nrows > 0) {
-        set xrange [xmin - binw / 2 : xmax + binw / 2]
+    if (hist_rows > 0) {
+        set xrange [hist_xmin - hist_binw / 2 : hist_xmax + hist_binw / 2]
     } else {
         set xrange [-1:1]
     }
@@ -111,7 +75,7 @@ do for [ext in "png pdf"] {
 
     # -- top panel: linear density (the whole height when there is no log panel)
     set tmargin at screen 0.81
-    if (npos > 0) {
+    if (hist_npos > 0) {
         set bmargin at screen 0.48
         set format x ""
         unset xlabel
@@ -121,11 +85,11 @@ do for [ext in "png pdf"] {
     }
     set ylabel "density"
     set yrange [0:*]
-    set boxwidth binw absolute
+    set boxwidth hist_binw absolute
     set style fill solid 0.6 border lc rgb c_L
     set key at screen 0.535, screen 0.87 center center vertical maxrows 2 reverse Left samplen 2.5 \
         spacing 1.1 width -5 box lc rgb "#bbbbbb" opaque noenhanced
-    if (nrows > 0) {
+    if (hist_rows > 0) {
         plot file using 1:2 with boxes lc rgb c_Lraw title "histogram (density = count / (N · bin width))", \
              (have_gauss ? gauss(x) : NaN) with lines lw 2.5 dt (8,5) lc rgb c_g title gauss_title
     } else {
@@ -139,8 +103,8 @@ do for [ext in "png pdf"] {
     unset label 92
 
     # -- bottom panel: log density, where the tails show
-    if (npos > 0) {
-        floor = dmin / 3
+    if (hist_npos > 0) {
+        floor = hist_dmin / 3
         set tmargin at screen 0.44
         set bmargin at screen 0.11
         set format x "%g"
@@ -148,7 +112,7 @@ do for [ext in "png pdf"] {
         set ylabel "density (log scale)"
         set logscale y
         set format y "10^{%L}"
-        set yrange [floor : dmax * 3]
+        set yrange [floor : hist_dmax * 3]
         unset key
         set style fill empty
         plot file using 1:(pos($2, $3)):(dlow($2, $3, floor)):(pos($2, $3) + derr($2, $3)) \

@@ -8,74 +8,34 @@
 # lines at 1-2-5 (or 1-3, or whole decades) steps of it; values below the 1 % quantile of
 # f - f_min share the lowest colour, so the far field cannot swamp the basins.  The samples are
 # small translucent points (their density shows), the minima diamonds with their f written.
-# Equal scales on both axes.  Headers and counts are read with POSIX sed/awk; "nan" anywhere and
-# empty or missing files never fail.
+# Equal scales on both axes.  The grid's, samples' and minima's counts and extents are in
+# OUTDIR/meta.gp (map_*, smp_*, min_*), written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/landscape2d.dat"
 sfile = dir . "/samples.dat"
 mfile = dir . "/minima.dat"
-q(s) = "'" . s . "'"
-
-hdrs = q(file) . " " . q(sfile) . " " . q(mfile)
-model = system("cat " . hdrs . " 2>/dev/null | sed -n 's/^# model \\([^ ]*\\).*/\\1/p' | head -n 1")
-seed = system("cat " . hdrs . " 2>/dev/null | sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' | head -n 1")
-isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
-# grid, read twice: points with finite x1 x2; finite f; f not finite; smallest and largest f and
-# where f is smallest; the extent; then the 1 % quantile of f - f_min (a histogram of
-# log10(f - f_min) in steps of 0.01 over the 16 decades below the largest value)
-gstats = system("cat " . q(file) . " 2>/dev/null | awk '" . isnum . \
-    "!/^#/ && NF >= 3 && ok($1) && ok($2) { x = $1 + 0; y = $2 + 0; " . \
-    "if (!np++) { x0 = x1 = x; y0 = y1 = y } if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; " . \
-    "if (ok($3)) { f = $3 + 0; v[++nf] = f; if (nf == 1 || f < fmin) { fmin = f; ax = x; ay = y } if (nf == 1 || f > fmax) fmax = f } else nn++ } " . \
-    "END { r = fmax - fmin; q = 0; if (nf > 0 && r > 0) { lo = log(r) / log(10) - 16; " . \
-    "for (i = 1; i <= nf; i++) { d = v[i] - fmin; if (d > 0) { b = int((log(d) / log(10) - lo) * 100); if (b < 0) b = 0; h[b]++ } else nz++ } " . \
-    "want = 0.01 * nf; c = nz; for (b = 0; b <= 1600 && c < want; b++) c += h[b]; q = 10 ^ (lo + b / 100) } " . \
-    "printf \"%d %d %d %.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e %.10e\\n\", np, nf, nn, fmin, fmax, x0, x1, y0, y1, ax, ay, q }'")
-np = word(gstats, 1) + 0
-nf = word(gstats, 2) + 0
-nnf = word(gstats, 3) + 0
-fmin = word(gstats, 4) + 0
-fmax = word(gstats, 5) + 0
-gx0 = word(gstats, 6) + 0; gx1 = word(gstats, 7) + 0
-gy0 = word(gstats, 8) + 0; gy1 = word(gstats, 9) + 0
-argx = word(gstats, 10) + 0; argy = word(gstats, 11) + 0
-qlow = word(gstats, 12) + 0
+load dir . "/meta.gp"
+np = map_points; nf = map_nf; nnf = map_nnf; fmin = map_fmin; fmax = map_fmax; qlow = map_qlow
+gx0 = map_x0; gx1 = map_x1; gy0 = map_y0; gy1 = map_y1; argx = map_argx; argy = map_argy
+ns = smp_n; nsout = smp_out; nm = min_n
 have_grid = (np >= 4 && gx1 > gx0 && gy1 > gy0)
 have_f = (have_grid && nf >= 4)
-# samples: finite rows, their extent, and how many fall outside the grid
-sstats = system("cat " . q(sfile) . " 2>/dev/null | awk -v gx0=" . sprintf("%.10e", gx0) . " -v gx1=" . sprintf("%.10e", gx1) . \
-    " -v gy0=" . sprintf("%.10e", gy0) . " -v gy1=" . sprintf("%.10e", gy1) . " -v g=" . have_grid . " '" . isnum . \
-    "!/^#/ && NF >= 2 && ok($1) && ok($2) { x = $1 + 0; y = $2 + 0; " . \
-    "if (!n++) { x0 = x1 = x; y0 = y1 = y } if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; " . \
-    "if (g && (x < gx0 || x > gx1 || y < gy0 || y > gy1)) out++ } " . \
-    "END { printf \"%d %d %.10e %.10e %.10e %.10e\\n\", n, out, x0, x1, y0, y1 }'")
-ns = word(sstats, 1) + 0
-nsout = word(sstats, 2) + 0
-# minima: finite rows and their extent
-mstats = system("cat " . q(mfile) . " 2>/dev/null | awk '" . isnum . \
-    "!/^#/ && NF >= 2 && ok($1) && ok($2) { x = $1 + 0; y = $2 + 0; " . \
-    "if (!n++) { x0 = x1 = x; y0 = y1 = y } if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y } " . \
-    "END { printf \"%d %.10e %.10e %.10e %.10e\\n\", n, x0, x1, y0, y1 }'")
-nm = word(mstats, 1) + 0
 
 # ---- the map's extent: the grid, else the samples and minima, padded ----------------------------
 if (have_grid) {
     X0 = gx0; X1 = gx1; Y0 = gy0; Y1 = gy1
 } else {
-    if (ns > 0) {
-        X0 = word(sstats, 3) + 0; X1 = word(sstats, 4) + 0; Y0 = word(sstats, 5) + 0; Y1 = word(sstats, 6) + 0
-        if (nm > 0) {
-            X0 = (word(mstats, 2) + 0 < X0 ? word(mstats, 2) + 0 : X0); X1 = (word(mstats, 3) + 0 > X1 ? word(mstats, 3) + 0 : X1)
-            Y0 = (word(mstats, 4) + 0 < Y0 ? word(mstats, 4) + 0 : Y0); Y1 = (word(mstats, 5) + 0 > Y1 ? word(mstats, 5) + 0 : Y1)
-        }
-    } else {
-        if (nm > 0) {
-            X0 = word(mstats, 2) + 0; X1 = word(mstats, 3) + 0; Y0 = word(mstats, 4) + 0; Y1 = word(mstats, 5) + 0
-        } else {
-            X0 = -1; X1 = 1; Y0 = -1; Y1 = 1
-        }
+    # the samples' and minima's extent
+    X0 = (ns > 0 ? smp_x0 : NaN); X1 = (ns > 0 ? smp_x1 : NaN)
+    Y0 = (ns > 0 ? smp_y0 : NaN); Y1 = (ns > 0 ? smp_y1 : NaN)
+    do for [i = 1:nm] {
+        if (!(X0 <= min_x[i])) { X0 = min_x[i] }
+        if (!(X1 >= min_x[i])) { X1 = min_x[i] }
+        if (!(Y0 <= min_y[i])) { Y0 = min_y[i] }
+        if (!(Y1 >= min_y[i])) { Y1 = min_y[i] }
     }
+    if (X0 != X0) { X0 = -1; X1 = 1; Y0 = -1; Y1 = 1 }
     pad = 0.05 * ((X1 - X0) > (Y1 - Y0) ? (X1 - X0) : (Y1 - Y0))
     if (pad <= 0) { pad = 1 }
     X0 = X0 - pad; X1 = X1 + pad; Y0 = Y0 - pad; Y1 = Y1 + pad
@@ -95,11 +55,10 @@ dpx(p) = p / (sxy * 800.0)
 
 # minima labels go right of the marker, or left of it within 130 px of the right edge.  A "with
 # labels" plot whose only point is undefined crashes gnuplot 5.4, so each is drawn only if used.
-xmid = sprintf("%.10e", X1 - dpx(130)) + 0   # as awk sees it: both sides agree on every minimum
-mside = system("cat " . q(mfile) . " 2>/dev/null | awk -v m=" . sprintf("%.10e", xmid) . " '" . isnum . \
-    "!/^#/ && NF >= 2 && ok($1) && ok($2) { if ($1 + 0 < m + 0) l++; else r++ } END { print l + 0, r + 0 }'")
-nml = word(mside, 1) + 0
-nmr = word(mside, 2) + 0
+xmid = X1 - dpx(130)
+nml = 0
+do for [i = 1:nm] { if (min_x[i] < xmid) { nml = nml + 1 } }
+nmr = nm - nml
 
 # ---- colour scale and contour levels of f - f_min -----------------------------------------------
 drange = fmax - fmin
@@ -142,7 +101,7 @@ if (have_f && nlev > 0) {              # any contour point at all (a flat f has 
     }
 }
 
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 sub1 = (have_f ? sprintf("colour and contours: f − f_{min} (log scale);  f_{min} = %.5g at θ = (%.3g, %.3g) on the grid", \
                          fmin, argx, argy) . (drange == 0 ? " (f is constant)" : "") . (nnf > 0 ? sprintf(" (%d point%s not finite: blank)", nnf, nnf == 1 ? "" : "s") : "") \
                : "no landscape (landscape2d.dat is empty or missing)")

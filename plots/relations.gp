@@ -7,52 +7,60 @@
 # Bottom row: one small panel per relation with LHS and RHS side by side (1-sigma error bars) in
 #   the relation's own units and scale, and the exact values (dashed) when they are finite.
 #   (FDR0 sides are ~0 and FDR1 sides O(1): a shared axis would hide one or the other.)
-# Header and counts are read with POSIX sed/awk; "nan" anywhere never fails.
+# The rows' values are in OUTDIR/meta.gp (arrays rel_*), written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/relations.dat"
-q(s) = "'" . s . "'"
+load dir . "/meta.gp"
 
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
-# largest |z|; rows; rows with finite z; passing rows; rows with z not a number; largest threshold
-counts = system("awk '" . isnum . "!/^#/ && NF >= 13 { n++; " . \
-                "if (ok($9)) { nz++; a = $9 < 0 ? -$9 : $9; if (a > zmax) zmax = a } else nn++; " . \
-                "if ($11 == 1) np++; if (ok($10) && $10 > tmax) tmax = $10 } " . \
-                "END { print zmax + 0, n + 0, nz + 0, np + 0, nn + 0, tmax + 0 }' " . q(file))
-zmax = word(counts, 1) + 0
-n = word(counts, 2) + 0
-nz = word(counts, 3) + 0
-npass = word(counts, 4) + 0
-nnan = word(counts, 5) + 0
-tmax = word(counts, 6) + 0
+isfinite(x) = (x == x && abs(x) < 1e300)
+n = rel_n
+# largest |z|; rows with finite z; passing rows; rows with z not a number; largest threshold
+zmax = 0; nz = 0; npass = 0; nnan = 0; tmax = 0
+do for [i = 1:n] {
+    if (isfinite(rel_z[i])) {
+        nz = nz + 1
+        if (abs(rel_z[i]) > zmax) { zmax = abs(rel_z[i]) }
+    } else {
+        nnan = nnan + 1
+    }
+    if (rel_pass[i] == 1) { npass = npass + 1 }
+    if (isfinite(rel_threshold[i]) && rel_threshold[i] > tmax) { tmax = rel_threshold[i] }
+}
 if (tmax <= 0) tmax = 3
 ymax = (1.08 * zmax > 1.15 * tmax ? 1.08 * zmax : 1.15 * tmax)
 
-# x tick labels of the z panel: ("name" index, ...)
-ticlist = system("awk '!/^#/ && NF >= 13 { gsub(/\"/, \"\", $2); s = s (s == \"\" ? \"\" : \", \") \"\\\"\" $2 \"\\\" \" $1 } " . \
-                 "END { print \"(\" s \")\" }' " . q(file))
-# per row, 9 words: name pass okL okR okXL okXR ylo yhi k: the y range covers both sides, their
-# error bars and the exact values, padded, never empty, in units of 10^k (k = 0 unless the
-# values are below 1e-3 or above 1e4, so tick labels stay short)
-K = 9
-rows = system("awk '" . isnum . "function upd(v) { if (!h || v < lo) lo = v; if (!h || v > hi) hi = v; h = 1 } " . \
-              "!/^#/ && NF >= 13 { h = 0; L = ok($3); R = ok($5); XL = ok($12); XR = ok($13); " . \
-              "if (L) { e = ok($4) ? $4 : 0; upd($3 - e); upd($3 + e) } " . \
-              "if (R) { e = ok($6) ? $6 : 0; upd($5 - e); upd($5 + e) } " . \
-              "if (XL) upd($12); if (XR) upd($13); " . \
-              "if (!h) { lo = -1; hi = 1 } s = hi - lo; if (s <= 0) { s = (lo < 0 ? -lo : lo) * 0.2; if (s == 0) s = 1 } " . \
-              "lo -= 0.15 * s; hi += 0.15 * s; m = (lo < 0 ? -lo : lo); if ((hi < 0 ? -hi : hi) > m) m = (hi < 0 ? -hi : hi); " . \
-              "x = log(m) / log(10); k = int(x); if (k > x) k--; if (k > -3 && k < 4) k = 0; " . \
-              "gsub(/\"/, \"\", $2); printf \"%s %d %d %d %d %d %.10g %.10g %d\\n\", $2, ($11 == 1), L, R, XL, XR, " . \
-              "lo / 10 ^ k, hi / 10 ^ k, k }' " . q(file))
-tok(i, k) = word(rows, i * K + k)
+# per row the y range of its panel: both sides, their error bars and the exact values, padded,
+# never empty, in units of 10^kexp (0 unless the values are below 1e-3 or above 1e4, so tick
+# labels stay short)
+array ylo[n > 0 ? n : 1]
+array yhi[n > 0 ? n : 1]
+array kexp[n > 0 ? n : 1]
+err0(x) = (isfinite(x) ? x : 0)
+do for [i = 1:n] {
+    lo = NaN; hi = NaN
+    array v[6] = [rel_lhs[i] - err0(rel_lhs_err[i]), rel_lhs[i] + err0(rel_lhs_err[i]), \
+                  rel_rhs[i] - err0(rel_rhs_err[i]), rel_rhs[i] + err0(rel_rhs_err[i]), \
+                  rel_lhs_exact[i], rel_rhs_exact[i]]
+    do for [j = 1:6] {
+        if (isfinite(v[j])) {
+            if (!(lo <= v[j])) { lo = v[j] }
+            if (!(hi >= v[j])) { hi = v[j] }
+        }
+    }
+    if (lo != lo) { lo = -1; hi = 1 }
+    span = hi - lo
+    if (span <= 0) { span = abs(lo) * 0.2 }
+    if (span == 0) { span = 1 }
+    lo = lo - 0.15 * span; hi = hi + 0.15 * span
+    k = floor(log10(abs(lo) > abs(hi) ? abs(lo) : abs(hi)))
+    if (k > -3 && k < 4) { k = 0 }
+    kexp[i] = k; ylo[i] = lo / 10.0 ** k; yhi[i] = hi / 10.0 ** k
+}
 
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 verdict = (n == 0 ? "no relations" : sprintf("%d of %d relations hold within |z| < threshold", npass, n))
 
-isfinite(x) = (x == x && abs(x) < 1e300)
 okcol(c) = (valid(c) && isfinite(column(c)))
 c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#dadada"
 c_lhs = "#1f77b4"; c_rhs = "#ff7f0e"
@@ -103,10 +111,12 @@ do for [ext in "png pdf"] {
     set style fill solid 1.0 noborder
     if (n > 0) {
         if (n > 8) {
-            eval "set xtics " . ticlist . " scale 0 rotate by 30 right noenhanced"
+            set xtics scale 0 rotate by 30 right noenhanced
         } else {
-            eval "set xtics " . ticlist . " scale 0 norotate center noenhanced"
+            set xtics scale 0 norotate center noenhanced
         }
+        set xtics (rel_name[1] 0)           # the relations' names at 0, 1, ...
+        do for [i = 2:n] { set xtics add (rel_name[i] i - 1) }
         cmd = "plot file using 1:(0):($1 - 0.38):($1 + 0.38):(-$10):($10) with boxxyerror " . \
               "fc rgb c_band title '±threshold (pass band)'"
         if (nz > 0) {
@@ -171,27 +181,27 @@ do for [ext in "png pdf"] {
             set rmargin at screen x0 + (col + 1) * W - 0.012
             set tmargin at screen y1 - row * H - 0.045
             set bmargin at screen y1 - (row + 1) * H + 0.04
-            set yrange [tok(i, 7) + 0 : tok(i, 8) + 0]
-            set ytics nicestep((tok(i, 8) - tok(i, 7)) / (nrows == 1 ? 5.0 : 3.0))
-            ke = tok(i, 9) + 0
+            set yrange [ylo[i + 1] : yhi[i + 1]]
+            set ytics nicestep((yhi[i + 1] - ylo[i + 1]) / (nrows == 1 ? 5.0 : 3.0))
+            ke = kexp[i + 1]
             sc = 10.0 ** (-ke)
-            set title tok(i, 1) . (ke != 0 ? sprintf("  (×1e%d)", ke) : "") font sfont \
-                tc rgb (tok(i, 2) eq "1" ? "#1a7a1a" : c_fail) noenhanced offset 0, -0.7
+            set title rel_name[i + 1] . (ke != 0 ? sprintf("  (×1e%d)", ke) : "") font sfont \
+                tc rgb (rel_pass[i + 1] == 1 ? "#1a7a1a" : c_fail) noenhanced offset 0, -0.7
             sel = sprintf("every ::%d::%d ", i, i)
             cmd = "plot NaN notitle"
-            if (tok(i, 3) eq "1") {
+            if (isfinite(rel_lhs[i + 1])) {
                 cmd = cmd . ", file " . sel . "using (0):($3 * sc):(okcol(4) ? $4 * sc : 0) with yerrorbars " . \
                       "pt 7 ps 1.2*psc lw 1.5 lc rgb c_lhs notitle"
             }
-            if (tok(i, 4) eq "1") {
+            if (isfinite(rel_rhs[i + 1])) {
                 cmd = cmd . ", file " . sel . "using (1):($5 * sc):(okcol(6) ? $6 * sc : 0) with yerrorbars " . \
                       "pt 5 ps 1.1*psc lw 1.5 lc rgb c_rhs notitle"
             }
-            if (tok(i, 5) eq "1") {
+            if (isfinite(rel_lhs_exact[i + 1])) {
                 cmd = cmd . ", file " . sel . "using (-0.4):($12 * sc):(0.8):(0) with vectors nohead " . \
                       "dt (4,3) lw 2 lc rgb '#000000' notitle"
             }
-            if (tok(i, 6) eq "1") {
+            if (isfinite(rel_rhs_exact[i + 1])) {
                 cmd = cmd . ", file " . sel . "using (0.6):($13 * sc):(0.8):(0) with vectors nohead " . \
                       "dt (4,3) lw 2 lc rgb '#000000' notitle"
             }

@@ -9,34 +9,15 @@
 # exists); the learning rate of each schedule on the right axis (thin steps; replica mode: the mean
 # over replicas and, shaded, its range); the quenches marked as circles on the fdr curve and on its
 # staircase; the target excess loss as a dotted line.
-# The header is read with POSIX sed/awk; values "nan" are skipped, never an error.
+# Everything else it needs is in OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/schedule.dat"
-q(s) = "'" . s . "'"                      # shell quoting of a path (no ' in it)
-
-# ---- what the header and the data say ----------------------------------------------------------
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-scheds = system("sed -n 's/^# schedules: *//p' " . q(file) . " | head -n 1")
-nsched = words(scheds)
-quencher = system("sed -n 's/^# quencher: *//p' " . q(file) . " | head -n 1")
-mode = system("sed -n 's/^# quencher: mode \\([a-z]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-nquench = system("sed -n 's/^# quench events: *//p' " . q(file) . " | head -n 1") + 0
-target = system("sed -n 's/^# target excess loss: *\\([^ ]*\\).*/\\1/p' " . q(file) . \
-                " | awk 'NR == 1 { if ($1 ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/) x = $1 } " . \
-                "END { print (x == \"\" ? \"nan\" : x) }'") + 0
+load dir . "/meta.gp"
 have_target = (target == target && target > 0)
-have_exact = (system("grep -c '^# exact curves: yes' " . q(file) . " || true") + 0 > 0)
-range = system("awk '!/^#/ && NF >= 10 { if ($1 > m) m = $1; " . \
-               "if ($3 > 0 && (lo == \"\" || $3 < lo)) lo = $3; if ($4 > hi) hi = $4 } " . \
-               "END { print m + 0, lo + 0, hi + 0 }' " . q(file))
-stepmax = word(range, 1) + 0
-lrlo = word(range, 2) + 0                  # smallest and largest lr of any schedule and replica
-lrhi = word(range, 3) + 0
 # the first schedule with an exact curve: in replica mode the fdr replicas have none
 ex1 = (mode eq "replica" ? 2 : 1)
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 
 # ---- style -------------------------------------------------------------------------------------
 array colour[4] = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]   # fdr, then the presets in order
@@ -78,7 +59,7 @@ do for [ext in "png pdf"] {
     set xtics nomirror
     set ytics nomirror
     set y2tics
-    if (lrlo > 0 && lrhi > 0) { set y2range [lrlo / 3 : lrhi * 3] }   # room around the steps
+    if (lr_lo > 0 && lr_hi > 0) { set y2range [lr_lo / 3 : lr_hi * 3] }   # room around the steps
     set my2tics 10
     set xlabel "step (log scale; step 0 not shown)"
     set ylabel "excess loss ⟨f⟩ - f*  (thick; exact: black dashes)"
@@ -92,7 +73,7 @@ do for [ext in "png pdf"] {
                  using 1:(pos($3)):(pos($4)) axes x1y2 with filledcurves \
                  fs transparent solid 0.25 noborder lc rgb light[1] notitle, \
              for [i = 1:nsched] file index (i - 1) using 1:(pos($5)) with lines lw 3 \
-                 lc rgb colour[i] title word(scheds, i), \
+                 lc rgb colour[i] title word(schedules, i), \
              for [i = ex1:(have_exact && ex1 <= nsched ? ex1 : 0)] file index (ok(i) - 1) \
                  using 1:(pos($9)) \
                  with lines lw 1.2 dt (6,4) lc rgb "#000000" title "exact, same lr sequence", \

@@ -12,40 +12,20 @@
 #   eta -> 0 limit is Tr(H* C*): the departure of G from linear, magnified.
 # Bottom panel: the anharmonic part G - F2/eta with error bars against (F3 + F4 + ...)/eta,
 #   equal by FDR2 (zero on a quadratic).
-# The header is read with POSIX sed/awk; values "nan" are skipped, never an error.
+# Everything else it needs is in OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/sweep.dat"
-q(s) = "'" . s . "'"
-num = "awk 'NR == 1 { if ($1 ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/) x = $1 } " . \
-      "END { print (x == \"\" ? \"nan\" : x) }'"
-
-# ---- what the header says ----------------------------------------------------------------------
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-curve = system("sed -n 's/^# curve: *//p' " . q(file) . " | head -n 1")
-a1 = system("sed -n 's/^# a1 = \\([^ ]*\\) .*/\\1/p' " . q(file) . " | " . num) + 0
-a1err = system("sed -n 's/^# a1 = [^ ]* +- \\([^ ]*\\) .*/\\1/p' " . q(file) . " | " . num) + 0
-a1ex = system("sed -n 's/^# a1 = .*exact eta -> 0 limit \\([^;]*\\);.*/\\1/p' " . q(file) . " | " . num) + 0
-trhc = system("sed -n 's/^# Tr(H\\* C\\*) = *//p' " . q(file) . " | " . num) + 0
-# rows of index 0; rows with a finite anharmonic part
-counts = system("awk 'BEGIN { b = 0 } /^$/ { if (n) b = 1 } !/^#/ && NF >= 30 && !b { n++; " . \
-                "if ($21 ~ /^[-+]?[0-9.]/) na++ } END { print n + 0, na + 0 }' " . q(file))
-npts = word(counts, 1) + 0
-# sign of the anharmonic part at the largest lr: the bottom key goes where the data are not
-anhlast = system("awk '!/^#/ && NF >= 30 && $1 > m && $21 ~ /^[-+]?[0-9.]/ { m = $1; a = $21 } " . \
-                 "END { print a + 0 }' " . q(file)) + 0
-lrmax = system("awk '!/^#/ && NF >= 30 && $1 > m { m = $1 } END { print m + 0 }' " . q(file)) + 0
-nanh = word(counts, 2) + 0
+load dir . "/meta.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
 have_a1 = isfinite(a1)
-have_a1ex = isfinite(a1ex)
+have_a1_exact = isfinite(a1_exact)
 have_trhc = isfinite(trhc)
 have_curve = (curve eq "exact" || curve eq "harmonic approximation")
 curve_title = (curve eq "exact" ? "exact G(η) (Lyapunov)" : "harmonic approximation at the minimum")
 curve_title2 = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . " + p·1000003)"))
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . " + p·1000003)")
 
 # ---- style -------------------------------------------------------------------------------------
 c_pts = "#1f77b4"; c_fit = "#9ecae1"; c_harm = "#d62728"; c_lim = "#7f7f7f"; c_ex = "#000000"
@@ -92,9 +72,9 @@ do for [ext in "png pdf"] {
         plot file index 1 using 1:(fin(5)) with lines lw 2.5 lc rgb c_ex \
                  title (have_curve ? curve_title : ""), \
              file index 1 using 1:(fin(4)) with lines lw 1.5 dt (2,4) lc rgb c_lim \
-                 title (have_a1ex ? sprintf("exact η → 0 line, slope %.4g", a1ex) : ""), \
+                 title (have_a1_exact ? sprintf("exact η → 0 line, slope %.4g", a1_exact) : ""), \
              file index 1 using 1:(fin(3)) with lines lw 2 dt (8,5) lc rgb c_harm \
-                 title (have_a1 ? sprintf("fitted harmonic line a_1 η, a_1 = %.4g ± %.2g", a1, a1err) : ""), \
+                 title (have_a1 ? sprintf("fitted harmonic line a_1 η, a_1 = %.4g ± %.2g", a1, a1_err) : ""), \
              file index 1 using 1:(fin(2)) with lines lw 1.5 lc rgb c_fit title "fit a_1 η + a_2 η^2 + a_3 η^3", \
              file index 0 using 1:(fin(2)):(fin(3)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_pts \
                  title "G(η), simulated"

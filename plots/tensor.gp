@@ -5,65 +5,67 @@
 #   index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact rhs_exact
 # Left: z = (LHS - RHS)/sigma of every entry against its index, with the +-threshold band.
 # Right: LHS against RHS with 1-sigma error bars and the line LHS = RHS.
-# Header and counts read with POSIX sed/awk; "nan" never fails.
+# The rows' values are in OUTDIR/meta.gp (arrays tens_*), written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/tensor.dat"
-q(s) = "'" . s . "'"
+load dir . "/meta.gp"
 
-model = system("sed -n 's/^# model \\([^ ]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-seed = system("sed -n 's/^# model .*seed \\([0-9][0-9]*\\).*/\\1/p' " . q(file) . " | head -n 1")
-what = system("sed -n '1s/^# fdrsim [^:]*: *//p' " . q(file))
-isnum = "function ok(s) { return s ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/ } "
-# rows; finite z; passing; z nan; largest threshold; rows with finite lhs and rhs; first name;
-# first and last index
-counts = system("awk '" . isnum . "!/^#/ && NF >= 13 { n++; if (ok($9)) { a = $9 < 0 ? -$9 : $9; if (a > zmax) zmax = a } if (ok($9)) nz++; else nn++; " . \
-                "if ($11 == 1) np++; if (ok($10)) { if (!t++ || $10 > tmax) tmax = $10; if (t == 1 || $10 < tmin) tmin = $10 } if (ok($3) && ok($5)) ns++; " . \
-                "if (n == 1) { first = $2; i0 = $1 } i1 = $1; " . \
-                "if ($2 ~ /^[(]/ && ok($3) && ok($5)) { split(substr($2, 2, length($2) - 2), ij, \",\"); if (ij[1] == ij[2]) nd++; else no++ } } " . \
-                "END { print zmax + 0, n + 0, nz + 0, np + 0, nn + 0, tmax + 0, ns + 0, (first == \"\" ? \"-\" : first), i0 + 1, i1 + 1, tmin + 0, nd + 0, no + 0 }' " . q(file))
-n = word(counts, 2) + 0
-nz = word(counts, 3) + 0
-npass = word(counts, 4) + 0
-nnan = word(counts, 5) + 0
-tmax = word(counts, 6) + 0
-nscat = word(counts, 7) + 0
-first = word(counts, 8)
-i0 = word(counts, 9) + 0
-i1 = word(counts, 10) + 0
-tmin = word(counts, 11) + 0
-ndiag = word(counts, 12) + 0              # scatter points on the diagonal (i,i) / off it
-noff = word(counts, 13) + 0
+isfinite(x) = (x == x && abs(x) < 1e300)
+n = tens_n
+what = tens_what
+entries = tens_full                       # "(i,j)" entries, else directions "uK"
 # is the name "(i,j)" a diagonal entry?
 comma(s) = strstrt(s, ",")
 isdiag(s) = (s[1:1] eq "(" && comma(s) > 2 && s[2:comma(s) - 1] eq s[comma(s) + 1:strlen(s) - 1])
+# largest |z|; finite z; passing; z nan; range of the finite thresholds; rows with finite lhs and
+# rhs (the scatter), those on the diagonal (i,i) and off it; the scatter's range: all finite
+# LHS +- err and RHS +- err
+zmax = 0; nz = 0; npass = 0; nnan = 0; nt = 0; tmin = 0; tmax = 0
+nscat = 0; ndiag = 0; noff = 0; slo = 0; shi = 1
+err0(x) = (isfinite(x) ? x : 0)
+min(a, b) = (a < b ? a : b)
+max(a, b) = (a > b ? a : b)
+do for [i = 1:n] {
+    if (isfinite(tens_z[i])) {
+        nz = nz + 1
+        zmax = max(zmax, abs(tens_z[i]))
+    } else {
+        nnan = nnan + 1
+    }
+    if (tens_pass[i] == 1) { npass = npass + 1 }
+    t = tens_threshold[i]
+    if (isfinite(t)) {
+        tmin = (nt == 0 ? t : min(tmin, t)); tmax = (nt == 0 ? t : max(tmax, t)); nt = nt + 1
+    }
+    if (isfinite(tens_lhs[i]) && isfinite(tens_rhs[i])) {
+        lo = min(tens_lhs[i] - err0(tens_lhs_err[i]), tens_rhs[i] - err0(tens_rhs_err[i]))
+        hi = max(tens_lhs[i] + err0(tens_lhs_err[i]), tens_rhs[i] + err0(tens_rhs_err[i]))
+        slo = (nscat == 0 ? lo : min(slo, lo)); shi = (nscat == 0 ? hi : max(shi, hi))
+        nscat = nscat + 1
+        if (entries) {
+            if (isdiag(tens_name[i])) { ndiag = ndiag + 1 } else { noff = noff + 1 }
+        }
+    }
+}
+i0 = 1
+i1 = (n > 0 ? n : 1)
 if (tmax <= 0) tmax = 3
-zmax = word(counts, 1) + 0
 ymax = (1.08 * zmax > 1.15 * tmax ? 1.08 * zmax : 1.15 * tmax)
-entries = (first[1:1] eq "(")             # "(i,j)" entries, else directions "uK"
-# tick labels when there are few rows
-ticlist = system("awk '!/^#/ && NF >= 13 { gsub(/\"/, \"\", $2); s = s (s == \"\" ? \"\" : \", \") \"\\\"\" $2 \"\\\" \" ($1 + 1) } " . \
-                 "END { print \"(\" s \")\" }' " . q(file))
-
-# common range of the scatter: all finite LHS +- err and RHS +- err, padded by 5 %
-srange = system("awk '" . isnum . "!/^#/ && NF >= 13 && ok($3) && ok($5) { e3 = ok($4) ? $4 : 0; e5 = ok($6) ? $6 : 0; " . \
-                "a = $3 - e3; b = $3 + e3; c = $5 - e5; d = $5 + e5; if (a > c) a = c; if (b < d) b = d; " . \
-                "if (!k++ || a < lo) lo = a; if (k == 1 || b > hi) hi = b } " . \
-                "END { if (!k) { lo = 0; hi = 1 } p = (hi - lo) * 0.05; if (p <= 0) p = (lo == 0 ? 1 : 0.05 * (lo < 0 ? -lo : lo)); " . \
-                "printf \"%.10g %.10g\\n\", lo - p, hi + p }' " . q(file))
-slo = word(srange, 1) + 0
-shi = word(srange, 2) + 0
+# the scatter's range padded by 5 %
+pad = (shi - slo) * 0.05
+if (pad <= 0) { pad = (slo == 0 ? 1 : 0.05 * abs(slo)) }
+slo = slo - pad; shi = shi + pad
 # about 4 ticks on the scatter axes: step 1, 2 or 5 x 10^k
 tstep_raw = (shi - slo) / 4.0
 tstep_p = 10.0 ** floor(log10(tstep_raw))
 tstep_m = tstep_raw / tstep_p
 tstep = (tstep_m < 1.5 ? 1 : (tstep_m < 3.5 ? 2 : (tstep_m < 7.5 ? 5 : 10))) * tstep_p
 
-title_model = (model eq "" ? "" : ": model " . model . (seed eq "" ? "" : " (seed " . seed . ")"))
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
 verdict = (n == 0 ? "no rows" : sprintf("%d of %d %s within |z| < threshold%s", npass, n, \
            entries ? "entries" : "directions", nnan > 0 ? sprintf(" (%d without z)", nnan) : ""))
 
-isfinite(x) = (x == x && abs(x) < 1e300)
 okcol(c) = (valid(c) && isfinite(column(c)))
 c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#dadada"
 
@@ -102,7 +104,9 @@ do for [ext in "png pdf"] {
     set grid noxtics ytics
     set key at screen 0.32, screen 0.845 center center horizontal reverse Left samplen 1.5 maxrows 1
     if (n > 0 && n <= 30) {
-        eval "set xtics " . ticlist . " rotate by -45 left noenhanced"
+        set xtics rotate by -45 left noenhanced
+        set xtics (tens_name[1] 1)          # the entries' names at 1, 2, ...
+        do for [i = 2:n] { set xtics add (tens_name[i] i) }
         set xlabel (entries ? "tensor entry (i,j)" : "random unit direction u") offset 0, -0.5
     } else {
         set xtics autofreq norotate

@@ -435,3 +435,38 @@ Test(output, sweep_and_schedule_numbers_read_back)
     cr_assert_eq(json_real_value(json_object_get(q, "X")), odd(0.01));
     json_decref(root);
 }
+
+/* meta.gp, the figures' variables: numbers read back as the double written
+ * (1e-05 too, which broke the figures when awk printed it), NaN for what is
+ * not finite, strings single-quoted with nothing in them a gnuplot escape,
+ * and an empty array still valid gnuplot. */
+Test(output, meta_gp_values_are_gnuplot_literals)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    fdr_gp_num(f, "a", 1e-05);
+    fdr_gp_num(f, "b", NAN);
+    fdr_gp_num(f, "c", -INFINITY);
+    fdr_gp_int(f, "n", -3);
+    fdr_gp_str(f, "s", "it's `x`\n@m");
+    const double v[] = {0.1, NAN, 1e300};
+    fdr_gp_array(f, "v", v, 3);
+    fdr_gp_array(f, "e", v, 0);
+    const char *names[] = {"FDR1", "(1,2)"};
+    fdr_gp_strings(f, "w", names, 2);
+    fdr_gp_strings(f, "z", names, 0);
+    fclose(f);
+    cr_assert_str_eq(text, "a = 1.0000000000000001e-05\n"
+                           "b = NaN\n"
+                           "c = NaN\n"
+                           "n = -3\n"
+                           "s = 'it''s `x` @m'\n"
+                           "array v[3] = [0.10000000000000001, NaN, 1.0000000000000001e+300]\n"
+                           "array e[1] = [NaN]\n"
+                           "array w[2] = ['FDR1', '(1,2)']\n"
+                           "array z[1] = ['']\n");
+    cr_assert_eq(strtod(text + 4, NULL), 1e-05);
+    free(text);
+}

@@ -740,6 +740,69 @@ static int write_json(FILE *f, const void *ctx)
 
 /* ---- gnuplot data files --------------------------------------------------- */
 
+/* A number as gnuplot reads it: 17 digits, NaN for nan and infinities. */
+static void gp_value(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.17g", x);
+    else
+        fputs("NaN", f);
+}
+
+void fdr_gp_num(FILE *f, const char *name, double x)
+{
+    fprintf(f, "%s = ", name);
+    gp_value(f, x);
+    fputc('\n', f);
+}
+
+void fdr_gp_int(FILE *f, const char *name, long long x)
+{
+    fprintf(f, "%s = %lld\n", name, x);
+}
+
+/* A single-quoted gnuplot string: nothing in it is an escape or a macro. */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'')
+            fputs("''", f);
+        else
+            fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+    }
+    fputc('\'', f);
+}
+
+void fdr_gp_str(FILE *f, const char *name, const char *s)
+{
+    fprintf(f, "%s = ", name);
+    gp_string(f, s);
+    fputc('\n', f);
+}
+
+void fdr_gp_strings(FILE *f, const char *name, const char *const *s, size_t n)
+{
+    fprintf(f, "array %s[%zu] = [", name, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        gp_string(f, s[i]);
+    }
+    fputs(n ? "]\n" : "'']\n", f);
+}
+
+void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n)
+{
+    fprintf(f, "array %s[%zu] = [", name, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        gp_value(f, x[i]);
+    }
+    fputs(n ? "]\n" : "NaN]\n", f);
+}
+
 static void header(FILE *f, const fdr_report *rep, const char *what)
 {
     fprintf(f, "# fdrsim %s: %s\n", PACKAGE_VERSION, what);
@@ -827,32 +890,71 @@ static int write_relations(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
+/* What tensor.dat holds: every entry, or random directions. */
+static const char *tensor_what(const fdr_result *r)
+{
+    return r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i d_j f + x_j d_i f> = "
+                            "(1 + mu) / eta_b <v_i v_j>"
+                          : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.grad f)> = "
+                            "(1 + mu) / eta_b <(u.v)^2>";
+}
+
+/* The name of tensor row k: the entry "(i,j)" (row-major over i <= j,
+ * 1-based) or the direction "uK". */
+static void tensor_name(const fdr_result *r, size_t k, char *name, size_t n)
+{
+    if (!r->tensor_full) {
+        snprintf(name, n, "u%zu", k + 1);
+        return;
+    }
+    size_t i = 0;
+    while (k >= r->d - i) {
+        k -= r->d - i;
+        i++;
+    }
+    snprintf(name, n, "(%zu,%zu)", i + 1, i + k + 1);
+}
+
 static int write_tensor(FILE *f, const void *ctx)
 {
     const fdr_report *rep = ctx;
     const fdr_result *r = rep->r;
-    header(f, rep,
-           r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i d_j f + x_j d_i f> = "
-                            "(1 + mu) / eta_b <v_i v_j>"
-                          : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.grad f)> = "
-                            "(1 + mu) / eta_b <(u.v)^2>");
+    header(f, rep, tensor_what(r));
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
                "rhs_exact\n");
-    size_t k = 0;
     char name[48];
-    if (r->tensor_full) {
-        for (size_t i = 0; i < r->d; i++)
-            for (size_t j = i; j < r->d; j++, k++) {
-                snprintf(name, sizeof name, "(%zu,%zu)", i + 1, j + 1);
-                relation_row(f, k, name, &rep->a->tens[k]);
-            }
-    } else {
-        for (; k < r->ntens; k++) {
-            snprintf(name, sizeof name, "u%zu", k + 1);
-            relation_row(f, k, name, &rep->a->tens[k]);
-        }
+    for (size_t k = 0; k < r->ntens; k++) {
+        tensor_name(r, k, name, sizeof name);
+        relation_row(f, k, name, &rep->a->tens[k]);
     }
     return FDR_OK;
+}
+
+/* One row of fdr2.dat: a term, its estimate and its exact value. */
+typedef struct {
+    char term[24];
+    double val, err, exact;
+} fdr2_row;
+
+enum { FDR2_ROWS_MAX = FDR_KMAX + 4 };
+
+/* The rows of fdr2.dat in order: dissipation, F2, F2_noise_averaged,
+ * F3 ... FK, residual, anharmonic. Returns their number. */
+static size_t fdr2_rows(const fdr_fdr2_terms *t, fdr2_row *row)
+{
+    size_t n = 0;
+    row[n++] = (fdr2_row){"dissipation", t->dissipation.val, t->dissipation.err,
+                          t->dissipation_exact};
+    row[n++] = (fdr2_row){"F2", t->F[2].val, t->F[2].err, t->F2_exact};
+    row[n++] = (fdr2_row){"F2_noise_averaged", t->F2_noise_averaged.val,
+                          t->F2_noise_averaged.err, t->F2_exact};
+    for (int k = 3; k <= t->order; k++) {
+        row[n] = (fdr2_row){"", t->F[k].val, t->F[k].err, t->degree == 2 ? 0.0 : NAN};
+        snprintf(row[n++].term, sizeof row->term, "F%d", k);
+    }
+    row[n++] = (fdr2_row){"residual", t->residual.val, t->residual.err, NAN};
+    row[n++] = (fdr2_row){"anharmonic", t->anharmonic.val, t->anharmonic.err, NAN};
+    return n;
 }
 
 static int write_fdr2(FILE *f, const void *ctx)
@@ -865,16 +967,10 @@ static int write_fdr2(FILE *f, const void *ctx)
     else
         fprintf(f, "# truncated at order %d (not a polynomial)\n", t->order);
     fprintf(f, "# term value error exact\n");
-    fprintf(f, "dissipation %.17g %.17g %.17g\n", t->dissipation.val, t->dissipation.err,
-            t->dissipation_exact);
-    fprintf(f, "F2 %.17g %.17g %.17g\n", t->F[2].val, t->F[2].err, t->F2_exact);
-    fprintf(f, "F2_noise_averaged %.17g %.17g %.17g\n", t->F2_noise_averaged.val,
-            t->F2_noise_averaged.err, t->F2_exact);
-    for (int k = 3; k <= t->order; k++)
-        fprintf(f, "F%d %.17g %.17g %.17g\n", k, t->F[k].val, t->F[k].err,
-                t->degree == 2 ? 0.0 : NAN);
-    fprintf(f, "residual %.17g %.17g nan\n", t->residual.val, t->residual.err);
-    fprintf(f, "anharmonic %.17g %.17g nan\n", t->anharmonic.val, t->anharmonic.err);
+    fdr2_row row[FDR2_ROWS_MAX];
+    size_t n = fdr2_rows(t, row);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s %.17g %.17g %.17g\n", row[i].term, row[i].val, row[i].err, row[i].exact);
     return FDR_OK;
 }
 
@@ -914,14 +1010,13 @@ static int write_map(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* Local minima in the box: gradient descent with backtracking from a 9 x 9
- * grid of starts, kept where the gradient vanishes and the Hessian is
- * positive definite, merged when closer than 1e-6 of the box. */
-static int write_minima(FILE *f, const void *ctx)
+/* Local minima in the box into found (x1, x2, f), their number: gradient
+ * descent with backtracking from a 9 x 9 grid of starts, kept where the
+ * gradient vanishes and the Hessian is positive definite, merged when
+ * closer than 1e-6 of the box. */
+static int map_minima(const map2d *mp, double found[81][3])
 {
-    const map2d *mp = ctx;
     const fdr_landscape *l = mp->rep->m->land;
-    double found[81][3];
     int nf = 0;
     double scale = fmax(mp->hi[0] - mp->lo[0], mp->hi[1] - mp->lo[1]);
     for (int a = 0; a < 9; a++)
@@ -960,6 +1055,14 @@ static int write_minima(FILE *f, const void *ctx)
                 found[nf++][2] = fx;
             }
         }
+    return nf;
+}
+
+static int write_minima(FILE *f, const void *ctx)
+{
+    const map2d *mp = ctx;
+    double found[81][3];
+    int nf = map_minima(mp, found);
     header(f, mp->rep, "local minima found by descent from a 9 x 9 grid of starts");
     fprintf(f, "# x1 x2 f\n");
     for (int k = 0; k < nf; k++)
@@ -967,11 +1070,17 @@ static int write_minima(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* The stationary marginal of theta_1 in 81 bins, against the exact Gaussian
- * marginal where the Lyapunov solution gives its variance. */
-static int write_histogram(FILE *f, const void *ctx)
+/* The stationary marginal of theta_1 in 81 bins, and the variance of the
+ * exact Gaussian marginal where the Lyapunov solution gives it (else NaN). */
+enum { NBIN = 81 };
+typedef struct {
+    size_t n; /* samples */
+    double lo, width, var;
+    long count[NBIN];
+} histogram;
+
+static int histogram_make(const fdr_report *rep, histogram *h)
 {
-    const fdr_report *rep = ctx;
     const fdr_result *r = rep->r;
     size_t n = r->n_samples * r->R, sd = r->sample_dim;
     double lo = INFINITY, hi = -INFINITY, var = NAN;
@@ -988,23 +1097,42 @@ static int write_histogram(FILE *f, const void *ctx)
             var = Mtt[0];
         free(Mtt);
     }
-    enum { NBIN = 81 };
-    long count[NBIN] = {0};
     double width = (hi - lo) / NBIN;
     if (!(width > 0))
         width = 1e-12;
+    *h = (histogram){n, lo, width, var, {0}};
     for (size_t k = 0; k < n; k++) {
         long b = (long)((r->samples[k * sd] - lo) / width);
-        count[b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b]++;
+        h->count[b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b]++;
     }
+    return FDR_OK;
+}
+
+/* The centre and the density of bin b. */
+static double bin_centre(const histogram *h, int b)
+{
+    return h->lo + (b + 0.5) * h->width;
+}
+
+static double bin_density(const histogram *h, int b)
+{
+    return (double)h->count[b] / ((double)h->n * h->width);
+}
+
+static int write_histogram(FILE *f, const void *ctx)
+{
+    const fdr_report *rep = ctx;
+    histogram h;
+    int rc = histogram_make(rep, &h);
+    if (rc != FDR_OK)
+        return rc;
     header(f, rep, "stationary marginal of theta_1 (every replica, every sample_every steps)");
-    fprintf(f, "# noise %s\n# coordinate 1\n# samples %zu\n", rep->m->noise->type->name, n);
+    fprintf(f, "# noise %s\n# coordinate 1\n# samples %zu\n", rep->m->noise->type->name, h.n);
     fprintf(f, "# exact mean %.17g\n# exact variance %.17g\n",
-            rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN, var); /* + 0.0: no "-0" */
+            rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN, h.var); /* + 0.0: no "-0" */
     fprintf(f, "# x density count\n");
     for (int b = 0; b < NBIN; b++)
-        fprintf(f, "%.17g %.17g %ld\n", lo + (b + 0.5) * width,
-                (double)count[b] / ((double)n * width), count[b]);
+        fprintf(f, "%.17g %.17g %ld\n", bin_centre(&h, b), bin_density(&h, b), h.count[b]);
     return FDR_OK;
 }
 
@@ -1023,6 +1151,314 @@ static void map_box(const fdr_result *r, map2d *mp)
     }
 }
 
+/* ---- meta.gp: what the figures need besides the columns ------------------- */
+
+/* The relations x[0 .. n-1] as arrays PREFIX_name, PREFIX_lhs, ... (the
+ * columns of relations.dat), named as the rows of tensor.dat when tensor
+ * is the run they are the tensor entries of, else by their own names. */
+static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size_t n,
+                        const fdr_result *tensor)
+{
+    double *v = fdr_calloc(n + 1, sizeof *v);
+    const char **name = fdr_calloc(n + 1, sizeof *name);
+    char *buf = fdr_calloc(n + 1, 48);
+    if (!v || !name || !buf) {
+        free(v);
+        free(name);
+        free(buf);
+        return FDR_ENOMEM;
+    }
+    char var[64];
+    snprintf(var, sizeof var, "%s_n", prefix);
+    fdr_gp_int(f, var, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        if (tensor)
+            tensor_name(tensor, i, buf + 48 * i, 48);
+        name[i] = tensor ? buf + 48 * i : x[i].name;
+    }
+    snprintf(var, sizeof var, "%s_name", prefix);
+    fdr_gp_strings(f, var, name, n);
+    static const char *const field[] = {"lhs",       "lhs_err", "rhs",  "rhs_err",
+                                        "z",         "threshold", "pass", "lhs_exact",
+                                        "rhs_exact"};
+    for (size_t c = 0; c < sizeof field / sizeof *field; c++) {
+        for (size_t i = 0; i < n; i++) {
+            const fdr_relation *y = &x[i];
+            double col[] = {y->lhs.val, y->lhs.err, y->rhs.val, y->rhs.err, y->z,
+                            y->threshold, y->pass, y->lhs_exact, y->rhs_exact};
+            v[i] = col[c];
+        }
+        snprintf(var, sizeof var, "%s_%s", prefix, field[c]);
+        fdr_gp_array(f, var, v, n);
+    }
+    free(v);
+    free(name);
+    free(buf);
+    return FDR_OK;
+}
+
+/* approach.gp: the exact stationary value, the range of O_L, O_R and of the
+ * excess loss, the rows with a step > 0 and a finite O_L or O_R, those with
+ * a finite excess loss (and > 0, for a log axis), the last step and the
+ * excess loss's max / min when all is > 0. */
+static void gp_timeseries(FILE *f, const fdr_report *rep)
+{
+    const fdr_result *r = rep->r;
+    double c1 = fdr_model_fdr1_factor(rep->m), R = (double)r->R;
+    long npos = 0, nloss = 0, nlosspos = 0, stepmax = 0;
+    double lmin = INFINITY, lmax = 0;
+    for (size_t k = 0; k < r->n_rec; k++) {
+        const double *ts = r->ts + k * FDR_NTS;
+        long step = r->rec_step[k];
+        double loss = ts[FDR_TS_LOSS] / R;
+        if (step > 0 && (isfinite(ts[FDR_TS_OL] / R) || isfinite(c1 * ts[FDR_TS_VV] / R)))
+            npos++;
+        if (step > 0 && isfinite(loss)) {
+            nloss++;
+            if (loss > 0) {
+                nlosspos++;
+                lmin = fmin(lmin, loss);
+                lmax = fmax(lmax, loss);
+            }
+        }
+        if (step > stepmax)
+            stepmax = step;
+    }
+    /* the range of the plotted values (rows with step > 0 on a log axis, else
+     * every row): a flat line needs a range set, which gnuplot warns about */
+    double exact = rep->e->available ? rep->e->tr.theta_dot_grad : NAN, y[2] = {NAN, NAN},
+           l[2] = {NAN, NAN};
+    for (size_t k = 0; k < r->n_rec; k++) {
+        if (npos && r->rec_step[k] <= 0)
+            continue;
+        const double *ts = r->ts + k * FDR_NTS;
+        double v[] = {ts[FDR_TS_OL] / R, c1 * ts[FDR_TS_VV] / R, exact};
+        for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+            if (isfinite(v[i])) {
+                y[0] = isnan(y[0]) ? v[i] : fmin(y[0], v[i]);
+                y[1] = isnan(y[1]) ? v[i] : fmax(y[1], v[i]);
+            }
+        double loss = ts[FDR_TS_LOSS] / R;
+        if (isfinite(loss)) {
+            l[0] = isnan(l[0]) ? loss : fmin(l[0], loss);
+            l[1] = isnan(l[1]) ? loss : fmax(l[1], loss);
+        }
+    }
+    fdr_gp_num(f, "ts_exact", exact);
+    fdr_gp_num(f, "ts_ymin", y[0]);
+    fdr_gp_num(f, "ts_ymax", y[1]);
+    fdr_gp_num(f, "ts_lossmin", l[0]);
+    fdr_gp_num(f, "ts_lossmax", l[1]);
+    fdr_gp_int(f, "ts_rows", (long long)r->n_rec);
+    fdr_gp_int(f, "ts_npos", npos);
+    fdr_gp_int(f, "ts_nloss", nloss);
+    fdr_gp_int(f, "ts_nlosspos", nlosspos);
+    fdr_gp_int(f, "ts_stepmax", stepmax);
+    fdr_gp_num(f, "ts_lossratio", nlosspos ? lmax / lmin : 0);
+}
+
+/* histogram.gp: the header's facts and, over the bins with a finite centre
+ * and density, their number, those with counts, the range of centres, the
+ * smallest gap between centres, the range of positive densities and the
+ * binned moments. */
+static int gp_histogram(FILE *f, const fdr_report *rep)
+{
+    histogram h;
+    int rc = histogram_make(rep, &h);
+    if (rc != FDR_OK)
+        return rc;
+    long nrows = 0, npos = 0;
+    double xmin = 0, xmax = 0, dmin = 0, dmax = 0, C = 0, S[5] = {0}, prev = 0, w = INFINITY;
+    for (int b = 0; b < NBIN; b++) {
+        double x = bin_centre(&h, b), d = bin_density(&h, b), c = (double)h.count[b];
+        if (!isfinite(x) || !isfinite(d))
+            continue;
+        if (nrows && x - prev > 0)
+            w = fmin(w, x - prev); /* the bin width as the centres show it */
+        prev = x;
+        xmin = nrows ? fmin(xmin, x) : x;
+        xmax = nrows ? fmax(xmax, x) : x;
+        nrows++;
+        if (c > 0 && d > 0) {
+            dmin = npos ? fmin(dmin, d) : d;
+            dmax = fmax(dmax, d);
+            npos++;
+        }
+        C += c;
+        for (int p = 1; p <= 4; p++)
+            S[p] += c * pow(x, p);
+    }
+    double m = C ? S[1] / C : 0, v = C ? S[2] / C - m * m : 0;
+    double kurt = v > 0 ? (S[4] / C - 4 * m * S[3] / C + 6 * m * m * S[2] / C - 3 * pow(m, 4)) /
+                                  (v * v) - 3
+                        : 0;
+    fdr_gp_str(f, "hist_noise", rep->m->noise->type->name);
+    fdr_gp_int(f, "hist_coord", 1);
+    fdr_gp_int(f, "hist_samples", (long long)h.n);
+    fdr_gp_num(f, "hist_exact_mean", rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN);
+    fdr_gp_num(f, "hist_exact_var", h.var);
+    fdr_gp_int(f, "hist_rows", nrows);
+    fdr_gp_int(f, "hist_npos", npos);
+    fdr_gp_num(f, "hist_xmin", xmin);
+    fdr_gp_num(f, "hist_xmax", xmax);
+    fdr_gp_num(f, "hist_binw", isfinite(w) ? w : 1);
+    fdr_gp_num(f, "hist_dmin", dmin);
+    fdr_gp_num(f, "hist_dmax", dmax);
+    fdr_gp_int(f, "hist_binned", (long long)C);
+    fdr_gp_num(f, "hist_mean", m);
+    fdr_gp_num(f, "hist_var", v);
+    fdr_gp_num(f, "hist_kurt", kurt);
+    return FDR_OK;
+}
+
+/* landscape2d.gp: over the grid, its points, those with f finite and not,
+ * the range of f, where it is smallest, the extent, and the 1 % quantile
+ * of f - f_min (a histogram of log10(f - f_min) in steps of 0.01 over the
+ * 16 decades below the largest value); the samples' number, extent and
+ * how many fall outside the grid; the minima. */
+static int gp_map(FILE *f, const map2d *mp)
+{
+    enum { N = 101 * 101, QBINS = 1602 };
+    const fdr_result *r = mp->rep->r;
+    double *fv = fdr_malloc(N * sizeof *fv);
+    long *h = fdr_calloc(QBINS, sizeof *h);
+    if (!fv || !h) {
+        free(fv);
+        free(h);
+        return FDR_ENOMEM;
+    }
+    long nf = 0, nn = 0;
+    double lo_f = 0, hi_f = 0, ax = 0, ay = 0, x[2];
+    for (int i = 0; i <= 100; i++) {
+        x[0] = mp->lo[0] + (mp->hi[0] - mp->lo[0]) * i / 100.0;
+        for (int j = 0; j <= 100; j++) {
+            x[1] = mp->lo[1] + (mp->hi[1] - mp->lo[1]) * j / 100.0;
+            double v = fdr_landscape_value(mp->rep->m->land, x);
+            if (!isfinite(v)) {
+                nn++;
+                continue;
+            }
+            if (!nf || v < lo_f) {
+                lo_f = v;
+                ax = x[0];
+                ay = x[1];
+            }
+            if (!nf || v > hi_f)
+                hi_f = v;
+            fv[nf++] = v;
+        }
+    }
+    double q = 0, range = hi_f - lo_f;
+    if (nf > 0 && range > 0) {
+        double lo = log10(range) - 16;
+        long nz = 0;
+        for (long k = 0; k < nf; k++) {
+            double d = fv[k] - lo_f;
+            if (d > 0) {
+                long b = (long)((log10(d) - lo) * 100);
+                h[b < 0 ? 0 : b >= QBINS ? QBINS - 1 : b]++;
+            } else {
+                nz++;
+            }
+        }
+        double want = 0.01 * (double)nf, c = (double)nz;
+        int b = 0;
+        for (; b <= 1600 && c < want; b++)
+            c += (double)h[b];
+        q = pow(10, lo + b / 100.0);
+    }
+    free(fv);
+    free(h);
+    fdr_gp_int(f, "map_points", N);
+    fdr_gp_int(f, "map_nf", nf);
+    fdr_gp_int(f, "map_nnf", nn);
+    fdr_gp_num(f, "map_fmin", lo_f);
+    fdr_gp_num(f, "map_fmax", hi_f);
+    fdr_gp_num(f, "map_x0", mp->lo[0]);
+    fdr_gp_num(f, "map_x1", mp->hi[0]);
+    fdr_gp_num(f, "map_y0", mp->lo[1]);
+    fdr_gp_num(f, "map_y1", mp->hi[1]);
+    fdr_gp_num(f, "map_argx", ax);
+    fdr_gp_num(f, "map_argy", ay);
+    fdr_gp_num(f, "map_qlow", q);
+    long ns = 0, out = 0;
+    double e[4] = {0, 0, 0, 0};
+    for (size_t k = 0; k < r->n_samples * r->R; k++) {
+        double sx = r->samples[2 * k], sy = r->samples[2 * k + 1];
+        if (!isfinite(sx) || !isfinite(sy))
+            continue;
+        e[0] = ns ? fmin(e[0], sx) : sx;
+        e[1] = ns ? fmax(e[1], sx) : sx;
+        e[2] = ns ? fmin(e[2], sy) : sy;
+        e[3] = ns ? fmax(e[3], sy) : sy;
+        ns++;
+        out += sx < mp->lo[0] || sx > mp->hi[0] || sy < mp->lo[1] || sy > mp->hi[1];
+    }
+    fdr_gp_int(f, "smp_n", ns);
+    fdr_gp_int(f, "smp_out", out);
+    fdr_gp_num(f, "smp_x0", e[0]);
+    fdr_gp_num(f, "smp_x1", e[1]);
+    fdr_gp_num(f, "smp_y0", e[2]);
+    fdr_gp_num(f, "smp_y1", e[3]);
+    double found[81][3];
+    int nm = map_minima(mp, found);
+    fdr_gp_int(f, "min_n", nm);
+    static const char *const mname[3] = {"min_x", "min_y", "min_f"};
+    for (int c = 0; c < 3; c++) {
+        double col[81];
+        for (int k = 0; k < nm; k++)
+            col[k] = found[k][c];
+        fdr_gp_array(f, mname[c], col, (size_t)nm);
+    }
+    return FDR_OK;
+}
+
+/* meta.gp of a run: one group of variables per figure (README.md, "Output"). */
+static int write_meta(FILE *f, const void *ctx)
+{
+    const map2d *mp = ctx;
+    const fdr_report *rep = mp->rep;
+    const fdr_result *r = rep->r;
+    const fdr_fdr2_terms *t = &rep->a->fdr2;
+    char seed[32];
+    fprintf(f, "# fdrsim %s: the values of the figures (gnuplot: load 'meta.gp')\n",
+            PACKAGE_VERSION);
+    fdr_gp_str(f, "model", rep->m->name);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)rep->m->seed); /* beyond 2^63 */
+    fdr_gp_str(f, "seed", seed);
+    gp_timeseries(f, rep);
+    int rc = gp_relations(f, "rel", rep->a->rel, rep->a->nrel, NULL);
+    if (rc == FDR_OK && r->ntens) {
+        fdr_gp_str(f, "tens_what", tensor_what(r));
+        fdr_gp_int(f, "tens_full", r->tensor_full);
+        rc = gp_relations(f, "tens", rep->a->tens, r->ntens, r);
+    }
+    if (rc == FDR_OK && t->measured) {
+        fdr2_row row[FDR2_ROWS_MAX];
+        const char *term[FDR2_ROWS_MAX];
+        double val[FDR2_ROWS_MAX], err[FDR2_ROWS_MAX], exact[FDR2_ROWS_MAX];
+        size_t n = fdr2_rows(t, row);
+        for (size_t i = 0; i < n; i++) {
+            term[i] = row[i].term;
+            val[i] = row[i].val;
+            err[i] = row[i].err;
+            exact[i] = row[i].exact;
+        }
+        fdr_gp_int(f, "fdr2_closes", t->degree > 0 && t->degree <= t->order ? t->degree : 0);
+        fdr_gp_int(f, "fdr2_order", t->order);
+        fdr_gp_int(f, "fdr2_n", (long long)n);
+        fdr_gp_strings(f, "fdr2_term", term, n);
+        fdr_gp_array(f, "fdr2_value", val, n);
+        fdr_gp_array(f, "fdr2_error", err, n);
+        fdr_gp_array(f, "fdr2_exact", exact, n);
+    }
+    if (rc == FDR_OK)
+        rc = gp_histogram(f, rep);
+    if (rc == FDR_OK && mp->lo[0] < mp->hi[0])
+        rc = gp_map(f, mp);
+    return rc;
+}
+
 int fdr_report_files(const char *dir, const fdr_report *rep)
 {
     int rc = fdr_write_file(dir, "timeseries.dat", write_timeseries, rep);
@@ -1034,9 +1470,12 @@ int fdr_report_files(const char *dir, const fdr_report *rep)
         rc = fdr_write_file(dir, "fdr2.dat", write_fdr2, rep);
     if (rc == FDR_OK)
         rc = fdr_write_file(dir, "histogram.dat", write_histogram, rep);
-    if (rc == FDR_OK && rep->r->sample_dim == 2 && rep->r->d == 2) {
-        map2d mp = {rep, {0, 0}, {0, 0}};
+    map2d mp = {rep, {0, 0}, {0, 0}}; /* an empty box: no map */
+    if (rep->r->sample_dim == 2 && rep->r->d == 2)
         map_box(rep->r, &mp);
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "meta.gp", write_meta, &mp);
+    if (rc == FDR_OK && mp.lo[0] < mp.hi[0]) {
         rc = fdr_write_file(dir, "samples.dat", write_samples, &mp);
         if (rc == FDR_OK)
             rc = fdr_write_file(dir, "landscape2d.dat", write_map, &mp);

@@ -1,6 +1,6 @@
 /* report.h - what a run leaves behind: the verdict table on stdout and, in
- * the output folder, summary.json, timeseries.dat, relations.dat and
- * tensor.dat. An output folder is built complete in a temporary sibling
+ * the output folder, summary.json, the .dat files and meta.gp for the
+ * figures. An output folder is built complete in a temporary sibling
  * folder and then swapped in as one unit, so a reader finds the whole
  * earlier run or the whole new one, never a mix (README.md, "Output"). */
 #ifndef FDR_REPORT_H
@@ -79,6 +79,20 @@ json_t *fdr_json_number(double x);
 /* A fresh JSON object opening every fdrsim output: schema, version, paper,
  * command, seed and rng. */
 json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed);
+
+/* meta.gp, the values a folder's figures need: one gnuplot assignment
+ * "name = value" a line, which the scripts in plots/ load, so that they
+ * never parse a header. A number is written with 17 significant digits and
+ * NaN when it is not finite; a string in single quotes (no escapes, no
+ * substitution; ' doubled, control characters as blanks); an array as
+ * "array name[n] = [...]", and a zero-length one as one NaN, since gnuplot
+ * has no empty arrays (the script reads the length from its own variable);
+ * fdr_gp_strings the same with strings ('' for n = 0). */
+void fdr_gp_num(FILE *f, const char *name, double x);
+void fdr_gp_int(FILE *f, const char *name, long long x);
+void fdr_gp_str(FILE *f, const char *name, const char *s);
+void fdr_gp_strings(FILE *f, const char *name, const char *const *s, size_t n);
+void fdr_gp_array(FILE *f, const char *name, const double *x, size_t n);
 
 /* Creates a directory and its parents (like mkdir -p). */
 int fdr_mkdir_p(const char *dir);

@@ -900,6 +900,47 @@ static int write_dat(FILE *f, const void *ctx)
 }
 
 
+/* meta.gp: what schedule.gp needs besides the columns of schedule.dat
+ * (README.md, "Output"). */
+static int write_meta(FILE *f, const void *ctx)
+{
+    const sched_report *p = ctx;
+    const fdr_sched_result *r = p->r;
+    const fdr_sched_opts *o = p->o;
+    char text[512];
+    fprintf(f, "# fdrsim %s: the values of schedule.gp (gnuplot: load 'meta.gp')\n",
+            PACKAGE_VERSION);
+    fdr_gp_str(f, "model", p->m->name);
+    snprintf(text, sizeof text, "%llu", (unsigned long long)p->m->seed); /* beyond 2^63 */
+    fdr_gp_str(f, "seed", text);
+    size_t len = 0;
+    text[0] = 0;
+    for (size_t i = 0; i < r->nsched && len < sizeof text; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", i ? " " : "",
+                                r->s[i].name);
+    fdr_gp_str(f, "schedules", text);
+    fdr_gp_int(f, "nsched", (long long)r->nsched);
+    snprintf(text, sizeof text, "mode %s, X %.17g, Y %.17g, t_adaptive %ld, lr floor %.17g",
+             fdr_sched_mode_name(o->mode), o->X, o->Y, o->t_adaptive, o->lr_min);
+    fdr_gp_str(f, "quencher", text);
+    fdr_gp_str(f, "mode", fdr_sched_mode_name(o->mode));
+    fdr_gp_int(f, "nquench", (long long)fdr_sched_quench_total(&r->s[0]));
+    fdr_gp_num(f, "target", r->target);
+    fdr_gp_int(f, "have_exact", r->exact_available);
+    /* the axes: the last recorded step, the smallest positive and the largest lr */
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i < r->nsched; i++)
+        for (size_t k = 0; k < r->n_rec; k++) {
+            if (r->s[i].lr_lo[k] > 0)
+                lo = fmin(lo, r->s[i].lr_lo[k]);
+            hi = fmax(hi, r->s[i].lr_hi[k]);
+        }
+    fdr_gp_int(f, "stepmax", r->n_rec ? (long long)r->rec_step[r->n_rec - 1] : 0);
+    fdr_gp_num(f, "lr_lo", isfinite(lo) ? lo : 0);
+    fdr_gp_num(f, "lr_hi", hi);
+    return FDR_OK;
+}
+
 /* {value, error} of an estimate. */
 static json_t *est_json(fdr_est e)
 {
@@ -1117,12 +1158,14 @@ static int write_json(FILE *f, const void *ctx)
     return rc == 0 ? FDR_OK : fdr_error(FDR_EIO, "schedule.json: cannot write");
 }
 
-/* Writes both files, and the figure if asked, into dir (a fresh folder:
+/* Writes the files, and the figure if asked, into dir (a fresh folder:
  * fdr_outdir_write's temporary one). */
 static int sched_fill(const char *dir, const void *ctx)
 {
     const sched_report *p = ctx;
     int rc = fdr_write_file(dir, "schedule.dat", write_dat, p);
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "meta.gp", write_meta, p);
     if (rc == FDR_OK)
         rc = fdr_write_file(dir, "schedule.json", write_json, p);
     if (rc == FDR_OK && p->plot)

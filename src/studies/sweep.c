@@ -423,6 +423,47 @@ static int write_dat(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
+/* meta.gp: what sweep.gp needs besides the columns of sweep.dat (README.md,
+ * "Output"). */
+static int write_meta(FILE *f, const void *ctx)
+{
+    const writer_ctx *w = ctx;
+    const fdr_sweep *s = w->s;
+    char seed[32];
+    fprintf(f, "# fdrsim %s: the values of sweep.gp (gnuplot: load 'meta.gp')\n",
+            PACKAGE_VERSION);
+    fdr_gp_str(f, "model", s->m->name);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed); /* beyond 2^63 */
+    fdr_gp_str(f, "seed", seed);
+    fdr_gp_str(f, "curve",
+               s->lim.exact ? "exact" : s->lim.harmonic ? "harmonic approximation" : "none");
+    fdr_gp_num(f, "a1", s->fit.G.c[0]);
+    fdr_gp_num(f, "a1_err", s->fit.G.err[0]);
+    fdr_gp_num(f, "a1_exact", s->fit.a1_exact);
+    fdr_gp_num(f, "trhc", fdr_limit_hessian(&s->lim));
+    /* the points, those with a finite anharmonic part, the largest lr and the
+     * anharmonic part at the largest lr that has one (the bottom panel's key
+     * goes where the data are not) */
+    size_t nanh = 0;
+    double lrmax = 0, lranh = 0, anhlast = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const fdr_point *p = &s->pts[i];
+        lrmax = fmax(lrmax, p->lr);
+        if (isfinite(p->anharmonic.val)) {
+            nanh++;
+            if (p->lr > lranh) {
+                lranh = p->lr;
+                anhlast = p->anharmonic.val;
+            }
+        }
+    }
+    fdr_gp_int(f, "npts", (long long)s->n);
+    fdr_gp_int(f, "nanh", (long long)nanh);
+    fdr_gp_num(f, "lrmax", lrmax);
+    fdr_gp_num(f, "anhlast", anhlast);
+    return FDR_OK;
+}
+
 /* estimators.dat: one row per graded estimator. */
 static int write_estimators(FILE *f, const void *ctx)
 {
@@ -624,6 +665,8 @@ static int sweep_fill(const char *dir, const void *ctx)
 {
     const writer_ctx *w = ctx;
     int rc = fdr_write_file(dir, "sweep.dat", write_dat, w);
+    if (rc == FDR_OK)
+        rc = fdr_write_file(dir, "meta.gp", write_meta, w);
     if (rc == FDR_OK)
         rc = fdr_write_file(dir, "estimators.dat", write_estimators, w);
     if (rc == FDR_OK)
