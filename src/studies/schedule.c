@@ -920,8 +920,13 @@ static int write_meta(FILE *f, const void *ctx)
                                 r->s[i].name);
     fdr_gp_str(f, "schedules", text);
     fdr_gp_int(f, "nsched", (long long)r->nsched);
-    snprintf(text, sizeof text, "mode %s, X %.17g, Y %.17g, t_adaptive %ld, lr floor %.17g",
-             fdr_sched_mode_name(o->mode), o->X, o->Y, o->t_adaptive, o->lr_min);
+    /* a title: each number with the fewest digits that read back exactly */
+    char sx[32], sy[32], sf[32];
+    fdr_format_distinct(o->X, o->X, sx, sx, sizeof sx);
+    fdr_format_distinct(o->Y, o->Y, sy, sy, sizeof sy);
+    fdr_format_distinct(o->lr_min, o->lr_min, sf, sf, sizeof sf);
+    snprintf(text, sizeof text, "mode %s, X %s, Y %s, t_adaptive %ld, lr floor %s",
+             fdr_sched_mode_name(o->mode), sx, sy, o->t_adaptive, sf);
     fdr_gp_str(f, "quencher", text);
     fdr_gp_str(f, "mode", fdr_sched_mode_name(o->mode));
     fdr_gp_int(f, "nquench", (long long)fdr_sched_quench_total(&r->s[0]));
