@@ -171,10 +171,17 @@ Test(cli, bad_inputs_exit_2_without_output)
                "", "largest stable learning rate for momentum 0.5 and dampening 0 is 0.5");
     expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\ndampening = 0.1\n", "",
                "bad.ini:9: [optimizer] dampening: must be 0 for optimizer 'nesterov'");
-    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\n", "",
+    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\n", "",
                "[run] fdr2: the FDR2 terms need a heavy-ball optimizer, not 'nesterov', whose "
                "dissipation is no combination");
-    expect_bad(L "[noise]\ntype = state\ns0 = 1\ns1 = 1\n[optimizer]\ntype = nesterov\nlr = 0.1\n"
+    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\n[run]\nfdr2 = off\n", "",
+               "[optimizer] momentum: must be > 0 for optimizer 'nesterov'");
+    /* its state is PyTorch's buffer: the paper's convention is not its to offer */
+    expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\nconvention = paper\n"
+               "[run]\nfdr2 = off\n", "",
+               "bad.ini:9: [optimizer] convention: optimizer 'nesterov' has only the pytorch "
+               "convention");
+    expect_bad(L "[noise]\ntype = state\ns0 = 1\ns1 = 1\n[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\n"
                "[run]\nfdr2 = off\n", "",
                "bad.ini:10: [optimizer] type: 'nesterov' needs a noise of constant covariance");
     expect_bad(L "[optimizer]\nlr = 0.1\n", "--set optimizer.lr=x", "[optimizer] lr: 'x' is not a finite number");

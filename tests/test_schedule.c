@@ -154,13 +154,20 @@ Test(schedule, first_quench_comes_at_equilibrium_never_in_the_transient)
 static void expect_follows_exact(const fdr_sched_result *r, const fdr_sched_curve *s,
                                  const long *steps, size_t n)
 {
-    double thr = gsl_cdf_ugaussian_Qinv(1e-3 / (2.0 * (double)n));
+    /* 2n tests: the loss and the FDR1 ratio <O_L>/<O_R> at each step */
+    double thr = gsl_cdf_ugaussian_Qinv(1e-3 / (4.0 * (double)n));
     cr_assert(s->exact, "%s has an exact curve", s->name);
     for (size_t i = 0; i < n; i++) {
         size_t k = rec_index(r, steps[i]);
         double z = (s->loss[k] - s->exact_loss[k]) / s->loss_err[k];
         cr_expect_lt(fabs(z), thr, "%s at step %ld: %g +- %g, exact %g (z = %.2f, limit %.2f)",
                      s->name, steps[i], s->loss[k], s->loss_err[k], s->exact_loss[k], z, thr);
+        if (isnan(s->exact_ratio[k])) /* step 0: v = 0, no O_R */
+            continue;
+        z = (s->ratio[k] - s->exact_ratio[k]) / s->ratio_err[k];
+        cr_expect_lt(fabs(z), thr,
+                     "%s at step %ld: ratio %g +- %g, exact %g (z = %.2f, limit %.2f)", s->name,
+                     steps[i], s->ratio[k], s->ratio_err[k], s->exact_ratio[k], z, thr);
     }
 }
 

@@ -695,7 +695,9 @@ static void fused_step(size_t d, int fdr2, const fused_coef *fc, const double *z
 /* The fused path's FDR0.v sum, by telescoping: the update theta_{t+1} =
  * theta_t + v_{t+1} makes the sum of v_t over the steps a..b of a unit
  * theta_b - theta_{a-1}, so it costs two passes per unit instead of one
- * per step. Called before the update of step t with x = theta_t - c. */
+ * per step. Called before the update of step t with x = theta_t - c.
+ * (It needs v_t = theta_t - theta_{t-1}, which a carry at a change of lr
+ * breaks; the relations forbid such a change, check_lr.) */
 static void fused_vsum(const fdr_model *m, const fdr_result *res, long t, long batch, double *vs,
                        const double *x, const double *v)
 {

@@ -152,7 +152,9 @@ void fdr_engine_free(fdr_engine *e);
  * if t_end is out of range or, with relations on, a learning rate moved. */
 int fdr_engine_advance(fdr_engine *e, long t_end);
 
-/* The R learning rates: read and set them between advances. */
+/* The R learning rates: read and set them between advances. A changed
+ * rate meets the carried velocity as the optimizer's convention says
+ * (optim.h, carry: in PyTorch's, v is rescaled by lr_new / lr_old). */
 double *fdr_engine_lr(fdr_engine *e);
 size_t fdr_engine_nblocks(const fdr_engine *e);
 /* The replicas of block k: returns their count and sets *first. */

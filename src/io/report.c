@@ -652,6 +652,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(opt, "lr", json_real(m->lr));
     json_object_set_new(opt, "momentum", json_real(m->momentum));
     json_object_set_new(opt, "dampening", json_real(m->dampening));
+    json_object_set_new(opt, "convention", json_string(fdr_convention_names[m->convention]));
     json_object_set_new(opt, "eta_b", json_real(m->eta_b));
     json_object_set_new(opt, "max_stable_lr", fdr_json_number(rep->e->max_stable_lr));
     json_object_set_new(model, "optimizer", opt);
@@ -662,7 +663,9 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(run, "record_every", json_integer((json_int_t)m->record_every));
     json_object_set_new(run, "threshold", json_real(m->threshold));
     json_object_set_new(run, "tensor",
-                        json_string(r->tensor_full ? "all entries" : "random directions"));
+                        json_string(r->ntens == 0  ? "not measured"
+                                    : r->tensor_full ? "all entries"
+                                                     : "random directions"));
     json_object_set_new(run, "tensor_count", json_integer((json_int_t)r->ntens));
     json_object_set_new(model, "run", run);
     json_object_set_new(root, "model", model);

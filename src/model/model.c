@@ -146,7 +146,8 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
         return fdr_config_error(cfg, "optimizer", "dampening", "must be in [0, 1), got %g",
                                 m->dampening);
     const char *conv;
-    if ((rc = fdr_config_string(cfg, "optimizer", "convention", fdr_convention_names[0], &conv)))
+    const enum fdr_convention own = m->opt->carry ? FDR_CONVENTION_PAPER : m->opt->native;
+    if ((rc = fdr_config_string(cfg, "optimizer", "convention", fdr_convention_names[own], &conv)))
         return rc;
     size_t k = 0;
     while (fdr_convention_names[k] && strcmp(fdr_convention_names[k], conv) != 0)
@@ -157,10 +158,16 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
                                 "change of lr)",
                                 conv);
     m->convention = (enum fdr_convention)k;
-    if (m->convention != FDR_CONVENTION_PAPER && !m->opt->carry)
+    if (m->convention != own && !m->opt->carry)
         return fdr_config_error(cfg, "optimizer", "convention",
-                                "optimizer '%s' has only the paper convention, not '%s'",
-                                m->opt->name, conv);
+                                "optimizer '%s' has only the %s convention (its state fixes "
+                                "how momentum is carried over a change of lr), not '%s'",
+                                m->opt->name, fdr_convention_names[own], conv);
+    if (m->opt->needs_momentum && !(m->momentum > 0))
+        return fdr_config_error(cfg, "optimizer", "momentum",
+                                "must be > 0 for optimizer '%s' (without momentum it is plain "
+                                "sgd), got %g",
+                                m->opt->name, m->momentum);
     if (m->opt->undamped && m->dampening != 0)
         return fdr_config_error(cfg, "optimizer", "dampening",
                                 "must be 0 for optimizer '%s' (its update has no dampening, as "

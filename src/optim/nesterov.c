@@ -102,7 +102,9 @@ const fdr_optimizer_type fdr_optim_nesterov = {
     .summary = "Nesterov momentum, PyTorch's form (nesterov=True, dampening 0)",
     .state_size = 1,
     .undamped = 1,
+    .needs_momentum = 1, /* as PyTorch refuses nesterov=True without momentum */
     .own_map_state = 1,
+    .native = FDR_CONVENTION_PYTORCH, /* its state is PyTorch's buffer, in gradient units */
     .heavy_ball = nesterov_heavy_ball,
     .update_block = nesterov_update_block,
     .fdr1_factor = nesterov_fdr1_factor,

@@ -57,6 +57,7 @@ typedef struct {
     const char *summary; /* one line for `fdrsim list` */
     size_t state_size;   /* doubles of state per replica and coordinate */
     int undamped;        /* the update has no dampening: [optimizer] dampening must be 0 */
+    int needs_momentum;  /* the update is defined for momentum > 0 only */
     /* 0: linear_map acts on (x, v). 1: on (x, s), s the type's own second
      * coordinate (a momentum buffer), for a type whose (theta, v) is not a
      * Markov chain; the exact reference then reads v' = x' - x off the map,
@@ -128,9 +129,14 @@ typedef struct {
      * lr_new (this step's), before the step's observables and update: 1 in
      * the paper's convention, lr_new / lr_old in PyTorch's (p->convention).
      * Every other member then describes the step at lr_new as at a constant
-     * lr. NULL: the type has the paper's convention only (a model asking for
-     * another is refused). */
+     * lr. NULL: the type has one convention only, `native` (a model asking
+     * for the other is refused). */
     double (*carry)(const fdr_optim_params *p, double lr_old, double lr_new);
+    /* The convention of a type without carry: the one its state gives it. A
+     * type that keeps a momentum buffer in gradient units as its state (and
+     * rebuilds v from it) carries momentum across a change of lr as PyTorch
+     * does, whatever the engine does to v. */
+    enum fdr_convention native;
 } fdr_optimizer_type;
 
 /* Heavy-ball SGD, in either convention (src/optim/sgd.c). */

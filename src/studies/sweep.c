@@ -527,6 +527,7 @@ static json_t *model_json(const fdr_sweep *s)
     json_object_set_new(opt, "type", json_string(m->opt->name));
     json_object_set_new(opt, "momentum", json_real(m->momentum));
     json_object_set_new(opt, "dampening", json_real(m->dampening));
+    json_object_set_new(opt, "convention", json_string(fdr_convention_names[m->convention]));
     json_object_set_new(model, "optimizer", opt);
     json_object_set_new(run, "replicas", json_integer((json_int_t)m->replicas));
     json_object_set_new(run, "steps", json_integer((json_int_t)m->steps));
