@@ -1282,11 +1282,6 @@ size_t fdr_engine_block(const fdr_engine *e, size_t k, size_t *first)
     return e->blocks[k].n;
 }
 
-double fdr_engine_seconds(const fdr_engine *e)
-{
-    return e->seconds;
-}
-
 void fdr_engine_theta(const fdr_engine *e, size_t r, double *theta)
 {
     const block *b = &e->blocks[r / e->blocks[0].n];

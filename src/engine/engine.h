@@ -82,12 +82,12 @@ typedef struct {
 
 /* ---- the engine: advance to a step, per-replica learning rates, observers */
 
+typedef struct fdr_engine fdr_engine;
+
 /* What an observer sees of one block of replicas after step t: the
  * observables of the pre-update state (theta_t, v_t), and the learning
  * rates. Observers run inside the block's thread, so one may keep state
  * per block (view->block) or per replica, never shared between blocks. */
-typedef struct fdr_engine fdr_engine;
-
 typedef struct {
     const fdr_engine *engine;
     size_t block;      /* the block's index, < fdr_engine_nblocks() */
@@ -161,8 +161,6 @@ size_t fdr_engine_nblocks(const fdr_engine *e);
 size_t fdr_engine_block(const fdr_engine *e, size_t k, size_t *first);
 /* Replica r's theta now, in the landscape's coordinates (length d). */
 void fdr_engine_theta(const fdr_engine *e, size_t r, double *theta);
-/* Wall time spent stepping so far. */
-double fdr_engine_seconds(const fdr_engine *e);
 
 /* With relations on, after the last step: moves the accumulated result
  * into *out (the engine keeps nothing of it). */
