@@ -244,7 +244,7 @@ Test(optim, stability_limit_is_where_the_map_turns_unstable)
 Test(optim, fdr1_factor_matches_the_maps_stationary_state)
 {
     for (const fdr_optimizer_type *const *t = all_types(); *t; t++) {
-        int tried = 0;
+        size_t tried = 0;
         for (size_t k = 0; k < NPARAMS; k++)
             for (size_t i = 0; i < NCURV; i++) {
                 const fdr_optim_params *p = &PARAMS[k];
@@ -261,7 +261,7 @@ Test(optim, fdr1_factor_matches_the_maps_stationary_state)
                           "%s mu %g nu %g h %g: h <x^2> = %.17g, factor <v^2> = %.17g",
                           (*t)->name, p->momentum, p->dampening, CURV[i], lhs, rhs);
             }
-        cr_assert_geq(tried, 2 * NCURV, "%s: tried on %d", (*t)->name, tried);
+        cr_assert_geq(tried, 2 * NCURV, "%s: tried on %zu", (*t)->name, tried);
     }
 }
 
