@@ -816,12 +816,12 @@ static void header(FILE *f, const fdr_report *rep, const char *what)
 }
 
 /* O_R at record k of the time series: the optimizer's FDR1 right side,
- * c1 |v|^2, plus kg (|grad f|^2 + Tr C) for a type whose relation has a
- * gradient term. */
-static double ts_orr(const fdr_result *r, size_t k, double c1, double kg, double trc)
+ * c1 |v|^2, plus kg |grad f|^2 + k0 (k0 = kg Tr C, fdr_model_fdr1_constant)
+ * for a type whose relation has a gradient term. */
+static double ts_orr(const fdr_result *r, size_t k, double c1, double kg, double k0)
 {
     double R = (double)r->R, orr = c1 * r->ts[k * FDR_NTS + FDR_TS_VV] / R;
-    return kg == 0 ? orr : orr + kg * (r->ts[k * FDR_NTS + FDR_TS_GSQ] / R + trc);
+    return kg == 0 ? orr : orr + kg * r->ts[k * FDR_NTS + FDR_TS_GSQ] / R + k0;
 }
 
 static int write_timeseries(FILE *f, const void *ctx)
@@ -829,10 +829,9 @@ static int write_timeseries(FILE *f, const void *ctx)
     const fdr_report *rep = ctx;
     const fdr_model *m = rep->m;
     const fdr_result *r = rep->r;
-    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m), trc = 0;
+    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m);
+    double k0 = fdr_model_fdr1_constant(m);
     double R = (double)r->R;
-    for (size_t i = 0; kg != 0 && i < r->d; i++) /* such a type needs a constant C (model.c) */
-        trc += m->noise->C[i * r->d + i];
     header(f, rep, "time series, replica means, every record_every steps");
     if (kg == 0)
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
@@ -857,7 +856,7 @@ static int write_timeseries(FILE *f, const void *ctx)
     }
     for (size_t k = 0; k < n; k++) {
         cl[k + 1] = cl[k] + r->ts[k * FDR_NTS + FDR_TS_OL] / R;
-        cr[k + 1] = cr[k] + ts_orr(r, k, c1, kg, trc);
+        cr[k + 1] = cr[k] + ts_orr(r, k, c1, kg, k0);
     }
     size_t lo = 0;
     for (size_t k = 0; k < n; k++) {
@@ -866,7 +865,7 @@ static int write_timeseries(FILE *f, const void *ctx)
             lo++;
         double cnt = (double)(k + 1 - lo);
         fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", step, m->lr,
-                r->ts[k * FDR_NTS + FDR_TS_OL] / R, ts_orr(r, k, c1, kg, trc),
+                r->ts[k * FDR_NTS + FDR_TS_OL] / R, ts_orr(r, k, c1, kg, k0),
                 (cl[k + 1] - cl[lo]) / cnt, (cr[k + 1] - cr[lo]) / cnt,
                 r->ts[k * FDR_NTS + FDR_TS_LOSS] / R, r->ts[k * FDR_NTS + FDR_TS_GSQ] / R);
     }

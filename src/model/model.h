@@ -87,4 +87,16 @@ static inline double fdr_model_fdr1_gradient_factor(const fdr_model *m)
     return m->opt->fdr1_gradient_factor ? m->opt->fdr1_gradient_factor(&p, m->lr) : 0;
 }
 
+/* The constant part of m's FDR1 right side, k Tr C (the noise in <|g|^2> =
+ * <|grad f|^2> + Tr C): 0 when k is, and the model admits k != 0 only with
+ * a constant C. */
+static inline double fdr_model_fdr1_constant(const fdr_model *m)
+{
+    double k = fdr_model_fdr1_gradient_factor(m), trc = 0;
+    size_t d = m->land->dim;
+    for (size_t i = 0; k != 0 && i < d; i++)
+        trc += m->noise->C[i * d + i];
+    return k * trc;
+}
+
 #endif

@@ -345,17 +345,16 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
  * constant C: its trace is a constant of the right side, with no error. */
 static void fdr1(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_relation *f1)
 {
-    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m), trc = 0;
+    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m);
     double cl[FDR_NOBS] = {0}, cr[FDR_NOBS] = {0};
     cl[FDR_OBS_OL] = 1;
     cr[FDR_OBS_VV] = c1;
     cr[FDR_OBS_GSQ] = kg;
     fdr_scalar_relation(r, cl, cr, m->threshold, f1);
     if (kg != 0) {
-        for (size_t i = 0; i < r->d; i++)
-            trc += m->noise->C[i * r->d + i];
-        f1->rhs.val += kg * trc;
-        f1->diff.val -= kg * trc;
+        double k0 = fdr_model_fdr1_constant(m);
+        f1->rhs.val += k0;
+        f1->diff.val -= k0;
         f1->z = fdr_zscore(f1->diff.val, f1->diff.err);
         f1->rel = fabs(f1->diff.val) / fabs(f1->lhs.val);
         judge(f1, m->threshold);
