@@ -43,7 +43,8 @@ static char *slurp(const char *name)
 Test(cli, version_and_help)
 {
     cr_assert_eq(fdrsim("--version"), 0);
-    cr_assert(strstr(slurp("out.txt"), "fdrsim "));
+    const char *v = slurp("out.txt");
+    cr_assert(strstr(v, "fdrsim ") && strstr(v, "GPL version 3 or later"), "%s", v);
     cr_assert_eq(fdrsim("--help"), 0);
     cr_assert(strstr(slurp("out.txt"), "Usage:"));
     cr_assert_eq(fdrsim("--no-such-option"), 2);

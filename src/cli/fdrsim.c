@@ -588,8 +588,12 @@ int main(int argc, char **argv)
             usage(stdout);
             goto done;
         case 'V':
-            printf("fdrsim %s\nCBLAS: %s; RNG: %s\n", PACKAGE_VERSION, FDR_BLAS_NAME,
-                   fdr_rng_name());
+            printf("fdrsim %s\nCBLAS: %s; RNG: %s\n"
+                   "Copyright (C) 2026 the fdrsim developers.\n"
+                   "License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n"
+                   "This is free software: you are free to change and redistribute it.\n"
+                   "There is NO WARRANTY, to the extent permitted by law.\n",
+                   PACKAGE_VERSION, FDR_BLAS_NAME, fdr_rng_name());
             goto done;
         default:
             usage(stderr);
