@@ -77,6 +77,26 @@ Test(cfg, errors_name_file_line_and_key)
     expect_reject("[landscape]\nthis is not ini\n", "bad.ini:2: not an INI line");
 }
 
+/* A typo'd key is named with the key it was perhaps meant to be, and an
+ * unknown one with the keys the section has in this model. */
+Test(cfg, unknown_and_missing_keys_suggest_the_right_one)
+{
+    expect_reject(BASE_LANDSCAPE BASE_OPT "momentun = 0.5\n",
+                  "bad.ini:7: [optimizer] momentun: unknown key in this model (did you mean "
+                  "'momentum'?");
+    expect_reject(BASE_LANDSCAPE "[optimizer]\nlearning_rate = 0.1\n",
+                  "[optimizer] lr: missing (this key is required; did you mean it by "
+                  "'learning_rate' on line 6?)");
+    expect_reject(BASE_LANDSCAPE "[optimizer]\nstep_size = 0.1\n", "lr: missing");
+    const char *msg = test_reject(BASE_LANDSCAPE "[optimizer]\nstep_size = 0.1\n");
+    cr_assert(msg && !strstr(msg, "did you mean"), "neither a typo nor an abbreviation, no guess: %s", msg);
+    msg = test_reject(BASE_LANDSCAPE BASE_OPT "[run]\nfrobnicate = 10\n");
+    cr_assert(msg && strstr(msg, "bad.ini:8: [run] frobnicate: unknown key") &&
+                  !strstr(msg, "did you mean") && strstr(msg, "the keys of [run] here: ") &&
+                  strstr(msg, "steps") && strstr(msg, "replicas"),
+              "%s", msg);
+}
+
 Test(cfg, rejects_bad_values)
 {
     expect_reject("[landscape]\ntype = quadratic\ndim = 0\nspectrum = list 1\n" BASE_OPT, "dim");

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,12 @@ struct fdr_config {
     int continuation; /* the current line began with white space */
     int after_key;    /* a key was read since the last section header (inih's prev_name) */
     int status;
+    /* Every (section, key) the model asked for, given or not: the keys of
+     * this model, for "did you mean" and the unknown-key message. */
+    struct asked {
+        char *sec, *key;
+    } *asked;
+    size_t nasked, capasked;
 };
 
 static char *dupstr(const char *s)
@@ -345,6 +352,11 @@ void fdr_config_free(fdr_config *c)
     }
     free(c->e);
     free(c->slot);
+    for (size_t i = 0; i < c->nasked; i++) {
+        free(c->asked[i].sec);
+        free(c->asked[i].key);
+    }
+    free(c->asked);
     free(c->name);
     free(c);
 }
@@ -428,12 +440,114 @@ static int errat(const fdr_config *c, const entry *e, const char *fmt, ...)
     return rc;
 }
 
+/* Records that the model asks for (sec, key). Only the hints of the
+ * messages below read the record, so a failed allocation loses a hint,
+ * never a result, and records no error (plain malloc: fdr_error keeps the
+ * first message, which must stay the real one). */
+static void remember(fdr_config *c, const char *sec, const char *key)
+{
+    for (size_t i = 0; i < c->nasked; i++)
+        if (strcmp(c->asked[i].sec, sec) == 0 && strcmp(c->asked[i].key, key) == 0)
+            return;
+    if (c->nasked == c->capasked) {
+        size_t cap = c->capasked ? 2 * c->capasked : 32;
+        struct asked *a = realloc(c->asked, cap * sizeof *a);
+        if (!a)
+            return;
+        c->asked = a;
+        c->capasked = cap;
+    }
+    char *s = strdup(sec), *k = strdup(key);
+    if (!s || !k) {
+        free(s);
+        free(k);
+        return;
+    }
+    c->asked[c->nasked++] = (struct asked){s, k};
+}
+
 static entry *use(fdr_config *c, const char *sec, const char *key)
 {
+    remember(c, sec, key);
     entry *e = find(c, sec, key);
     if (e)
         e->used = 1;
     return e;
+}
+
+/* The optimal-string-alignment distance of a and b (edits, one of which
+ * swaps two neighbours), for names of at most 63 characters; else a large
+ * number. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t m = strlen(a), n = strlen(b), d[64][64];
+    if (m > 63 || n > 63)
+        return SIZE_MAX;
+    for (size_t i = 0; i <= m; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= n; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= m; i++)
+        for (size_t j = 1; j <= n; j++) {
+            size_t sub = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                            tolower((unsigned char)b[j - 1]));
+            size_t best = d[i - 1][j] + 1 < d[i][j - 1] + 1 ? d[i - 1][j] + 1 : d[i][j - 1] + 1;
+            best = sub < best ? sub : best;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[m][n];
+}
+
+/* 1 if long_name's words (split at '_') begin with the letters of short_name,
+ * as learning_rate abbreviates to lr. */
+static int abbreviates(const char *short_name, const char *long_name)
+{
+    if (!strchr(long_name, '_'))
+        return 0;
+    const char *s = short_name;
+    for (const char *p = long_name; *p; p++)
+        if (p == long_name || p[-1] == '_') {
+            if (tolower((unsigned char)*p) != tolower((unsigned char)*s))
+                return 0;
+            s++;
+        }
+    return *s == '\0';
+}
+
+/* 1 if a user who wrote `written` plausibly meant `meant`. */
+static int close_names(const char *written, const char *meant)
+{
+    size_t len = strlen(meant), tol = len >= 6 ? 2 : 1;
+    return edit_distance(written, meant) <= tol || abbreviates(meant, written) ||
+           abbreviates(written, meant);
+}
+
+/* An unused key of section sec the user may have meant as key, or NULL. */
+static const entry *near_unused(const fdr_config *c, const char *sec, const char *key)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!c->e[i].used && strcmp(c->e[i].sec, sec) == 0 && close_names(c->e[i].key, key))
+            return &c->e[i];
+    return NULL;
+}
+
+int fdr_config_missing(const fdr_config *c, const char *sec, const char *key)
+{
+    const entry *e = near_unused(c, sec, key);
+    if (!e)
+        return fdr_config_error(c, sec, key, "missing (this key is required)");
+    if (e->line > 0)
+        return fdr_config_error(c, sec, key,
+                                "missing (this key is required; did you mean it by '%s' on "
+                                "line %d?)",
+                                e->key, e->line);
+    return fdr_config_error(c, sec, key,
+                            "missing (this key is required; did you mean it by '%s', given on "
+                            "the command line?)",
+                            e->key);
 }
 
 int fdr_config_string(fdr_config *c, const char *sec, const char *key, const char *def,
@@ -442,7 +556,7 @@ int fdr_config_string(fdr_config *c, const char *sec, const char *key, const cha
     entry *e = use(c, sec, key);
     if (!e) {
         if (!def)
-            return fdr_config_error(c, sec, key, "missing (this key is required)");
+            return fdr_config_missing(c, sec, key);
         *out = def;
         return FDR_OK;
     }
@@ -539,7 +653,7 @@ int fdr_config_required_long(fdr_config *c, const char *sec, const char *key, lo
 {
     entry *e = use(c, sec, key);
     if (!e)
-        return fdr_config_error(c, sec, key, "missing (this key is required)");
+        return fdr_config_missing(c, sec, key);
     return parse_long(c, e, out);
 }
 
@@ -612,7 +726,7 @@ int fdr_config_numbers(fdr_config *c, const char *sec, const char *key, size_t n
 {
     entry *e = use(c, sec, key);
     if (!e)
-        return fdr_config_error(c, sec, key, "missing (this key is required)");
+        return fdr_config_missing(c, sec, key);
     size_t m;
     int rc = parse_list(c, e, e->value, out, &m);
     if (rc)
@@ -681,7 +795,7 @@ int fdr_config_spectrum(fdr_config *c, const char *sec, const char *key, size_t 
 {
     entry *e = use(c, sec, key);
     if (!e)
-        return fdr_config_error(c, sec, key, "missing (this key is required)");
+        return fdr_config_missing(c, sec, key);
     return fdr_spectrum_parse(c, sec, key, e->value, n, out);
 }
 
@@ -695,10 +809,33 @@ int fdr_numbers_parse(const fdr_config *c, const char *sec, const char *key, con
 
 int fdr_config_check_unused(const fdr_config *c)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (!c->e[i].used)
-            return errat(c, &c->e[i], "unknown key in this model (see 'fdrsim list' and the "
-                                      "README's model-file reference)");
+    for (size_t i = 0; i < c->n; i++) {
+        const entry *e = &c->e[i];
+        if (e->used)
+            continue;
+        char keys[512] = "", *p = keys;
+        const char *guess = NULL;
+        for (size_t k = 0; k < c->nasked; k++) {
+            const struct asked *a = &c->asked[k];
+            if (strcmp(a->sec, e->sec) != 0)
+                continue;
+            if (!guess && close_names(e->key, a->key))
+                guess = a->key;
+            size_t room = sizeof keys - (size_t)(p - keys);
+            int w = snprintf(p, room, "%s%s", p == keys ? "" : ", ", a->key);
+            if (w > 0 && (size_t)w < room)
+                p += w;
+        }
+        if (guess)
+            return errat(c, e, "unknown key in this model (did you mean '%s'? the keys of [%s] "
+                               "here: %s)",
+                         guess, e->sec, keys);
+        if (keys[0])
+            return errat(c, e, "unknown key in this model (the keys of [%s] here: %s; the README's "
+                               "model-file reference has them all)",
+                         e->sec, keys);
+        return errat(c, e, "unknown key in this model (see the README's model-file reference)");
+    }
     return FDR_OK;
 }
 

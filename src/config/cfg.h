@@ -100,6 +100,11 @@ int fdr_parse_long(const char *text, long lo, long hi, long *out);
 /* A model's display name: the base name of path without ".ini". */
 void fdr_config_display_name(const char *path, char *buf, size_t n);
 
+/* Records FDR_EINVAL for a required key that is absent: "missing", and,
+ * when the section has an unused key close to it (a typo, or an
+ * abbreviation such as lr for learning_rate), which one. */
+int fdr_config_missing(const fdr_config *c, const char *sec, const char *key);
+
 /* Errors on the first key that no getter asked for, or an unknown section. */
 int fdr_config_check_unused(const fdr_config *c);
 

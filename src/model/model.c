@@ -132,7 +132,7 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
     if ((rc = fdr_config_double(cfg, "optimizer", "lr", NAN, &m->lr)))
         return rc;
     if (isnan(m->lr))
-        return fdr_config_error(cfg, "optimizer", "lr", "missing (this key is required)");
+        return fdr_config_missing(cfg, "optimizer", "lr");
     if (m->lr <= 0)
         return fdr_config_error(cfg, "optimizer", "lr", "must be > 0, got %g", m->lr);
     if ((rc = fdr_config_double(cfg, "optimizer", "momentum", 0.0, &m->momentum)))
