@@ -85,6 +85,16 @@ typedef struct {
      * stationarity for learning rate lr. */
     double (*fdr1_factor)(const fdr_optim_params *p, double lr);
 
+    /* NULL for a type whose first relation weighs v by the identity. Else
+     * the type steps with a preconditioner P, v' = mu v - eta_b P g, and
+     * its first relation reads <theta . grad f> = c <v^T P^-1 v> (exact for
+     * a constant P, doc/theory.md section 8; for an adaptive P, the one of
+     * the step that made v, and then an approximation): writes u = P^-1 v
+     * for n replicas (n x d, row-major) from their v and the type's state.
+     * The engine's FDR_OBS_VV is then u . v. */
+    void (*fdr1_metric)(const fdr_optim_params *p, size_t n, size_t d, const double *v,
+                        const double *state, double *u);
+
     /* NULL for a type whose first relation is c <|v|^2> alone. Else the
      * factor k of the relation <theta . grad f> = c <|v|^2> + k <|g|^2>, g =
      * grad f + xi the gradient a step uses, so <|g|^2> = <|grad f|^2> +
