@@ -12,6 +12,8 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 enum { STEPS = 25, D = 3, N = 2 };
 
@@ -367,6 +369,38 @@ Test(adaptive, keys_are_validated_with_file_line_and_key)
     m = test_model(MODEL_HEAD "type = rmsprop\n");
     cr_assert(m->alpha == 0.99 && m->eps == 1e-8 && m->momentum == 0 && !m->centered);
     fdr_model_free(m);
+}
+
+/* The bundled models run (shortened) and the command line turns a bad key
+ * of each into exit status 2 with the file, line and key. */
+Test(adaptive, bundled_models_run_and_bad_keys_exit_2)
+{
+    const char *files[][2] = {{"adam-quadratic.ini", "optimizer.beta2=1"},
+                              {"amsgrad-quadratic.ini", "optimizer.eps=-1"},
+                              {"rmsprop-quadratic.ini", "optimizer.beta1=0.9"},
+                              {"adam-quartic.ini", "optimizer.bias_correction=no"}};
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd,
+                 "'%s' run '%s/%s' --steps 2000 -q -o /tmp/fdrsim-adaptive-%d-%zu >/dev/null "
+                 "2>&1 && rm -rf /tmp/fdrsim-adaptive-%d-%zu",
+                 FDRSIM_BIN, FDR_TEST_MODELDIR, files[k][0], (int)getpid(), k, (int)getpid(), k);
+        int st = system(cmd);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: exit %d", files[k][0],
+                  WEXITSTATUS(st));
+        snprintf(cmd, sizeof cmd,
+                 "'%s' run '%s/%s' --set %s -q -o /tmp/fdrsim-never-written 2>&1 >/dev/null | "
+                 "grep -q 'optimizer' ; exit $?",
+                 FDRSIM_BIN, FDR_TEST_MODELDIR, files[k][0], files[k][1]);
+        cr_assert_eq(system(cmd), 0, "%s --set %s: no message naming the key", files[k][0],
+                     files[k][1]);
+        snprintf(cmd, sizeof cmd,
+                 "'%s' run '%s/%s' --set %s -q -o /tmp/fdrsim-never-written >/dev/null 2>&1",
+                 FDRSIM_BIN, FDR_TEST_MODELDIR, files[k][0], files[k][1]);
+        st = system(cmd);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s --set %s: exit %d", files[k][0],
+                  files[k][1], WEXITSTATUS(st));
+    }
 }
 
 TestSuite(adaptive, .timeout = 300);

@@ -855,7 +855,12 @@ static int write_timeseries(FILE *f, const void *ctx)
     double k0 = fdr_model_fdr1_constant(m);
     double R = (double)r->R;
     header(f, rep, "time series, replica means, every record_every steps");
-    if (kg == 0)
+    if (m->opt->fdr1_metric)
+        fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
+                   "O_R = %.17g v^T P^-1 v, the optimizer's FDR1 factor, P the preconditioner "
+                   "of the step that made v (theta_{t+1} = theta_t + v_{t+1})%s\n",
+                c1, m->opt->fdr1_approximate ? "; an approximation: P moves" : "");
+    else if (kg == 0)
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
                    "O_R = %.17g |v|^2, the optimizer's FDR1 factor (v in parameter units: "
                    "theta_{t+1} = theta_t + v_{t+1})\n",
