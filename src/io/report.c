@@ -903,9 +903,9 @@ static int write_timeseries(FILE *f, const void *ctx)
 
 static void relation_row(FILE *f, size_t i, const char *name, const fdr_relation *x)
 {
-    fprintf(f, "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g\n", i, name,
-            x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err, x->z,
-            x->threshold, x->pass, x->lhs_exact, x->rhs_exact);
+    fprintf(f, "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g %.17g %.17g\n",
+            i, name, x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err,
+            x->z, x->threshold, x->pass, x->lhs_exact, x->rhs_exact, x->rel, x->rel_err);
 }
 
 static int write_relations(FILE *f, const void *ctx)
@@ -913,7 +913,7 @@ static int write_relations(FILE *f, const void *ctx)
     const fdr_report *rep = ctx;
     header(f, rep, "relations, one row each (errors 1 sigma; exact: NaN when unknown)");
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
-               "rhs_exact\n");
+               "rhs_exact rel rel_err\n");
     for (size_t i = 0; i < rep->a->nrel; i++)
         relation_row(f, i, rep->a->rel[i].name, &rep->a->rel[i]);
     return FDR_OK;
@@ -950,7 +950,7 @@ static int write_tensor(FILE *f, const void *ctx)
     const fdr_result *r = rep->r;
     header(f, rep, tensor_what(r));
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
-               "rhs_exact\n");
+               "rhs_exact rel rel_err\n");
     char name[48];
     for (size_t k = 0; k < r->ntens; k++) {
         tensor_name(r, k, name, sizeof name);
