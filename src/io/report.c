@@ -903,7 +903,9 @@ static int write_timeseries(FILE *f, const void *ctx)
 
 static void relation_row(FILE *f, size_t i, const char *name, const fdr_relation *x)
 {
-    fprintf(f, "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g %.17g %.17g\n",
+    fprintf(f,
+            "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g %.17g "
+            "%.17g\n",
             i, name, x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err,
             x->z, x->threshold, x->pass, x->lhs_exact, x->rhs_exact, x->rel, x->rel_err);
 }

@@ -200,10 +200,15 @@ static int read_optim_keys(fdr_model *m, fdr_config *cfg)
 {
     int rc, ams = m->opt == &fdr_optim_amsgrad;
     for (const char *const *k = optim_keys; *k; k++)
-        if (!takes(m->opt, *k) && fdr_config_has(cfg, "optimizer", *k))
+        if (!takes(m->opt, *k) && fdr_config_has(cfg, "optimizer", *k)) {
+            char keys[160] = "lr";
+            for (const char *const *o = optim_keys; *o; o++)
+                if (takes(m->opt, *o) && strlen(keys) + strlen(*o) + 3 < sizeof keys)
+                    strcat(strcat(keys, ", "), *o);
             return fdr_config_error(cfg, "optimizer", *k,
-                                    "not a key of optimizer '%s' (its keys: lr, %s)", m->opt->name,
-                                    m->opt->keys ? m->opt->keys : "momentum dampening");
+                                    "not a key of optimizer '%s' (its hyperparameters: %s)",
+                                    m->opt->name, keys);
+        }
     m->bias_correction = 1;
     if ((takes(m->opt, "momentum") &&
          (rc = read_unit(cfg, "momentum", 0.0, 0, &m->momentum))) ||
