@@ -403,4 +403,27 @@ Test(adaptive, bundled_models_run_and_bad_keys_exit_2)
     }
 }
 
+/* sweep and schedule would be wrong for an adaptive type (no dissipation
+ * for G(eta); a quencher written for heavy-ball): both refuse, saying why. */
+Test(adaptive, sweep_and_schedule_refuse_with_the_reason)
+{
+    const char *cmds[][2] = {{"sweep", "--lr 0.005:0.02:3"}, {"schedule", ""}};
+    const char *why[] = {"no dissipation", "heavy-ball"};
+    for (size_t k = 0; k < 2; k++) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd,
+                 "'%s' %s '%s/adam-quadratic.ini' %s -q -o /tmp/fdrsim-never-written 2>&1 "
+                 ">/dev/null | grep -q '%s'",
+                 FDRSIM_BIN, cmds[k][0], FDR_TEST_MODELDIR, cmds[k][1], why[k]);
+        cr_assert_eq(system(cmd), 0, "%s: no message saying '%s'", cmds[k][0], why[k]);
+        snprintf(cmd, sizeof cmd,
+                 "'%s' %s '%s/adam-quadratic.ini' %s -q -o /tmp/fdrsim-never-written "
+                 ">/dev/null 2>&1",
+                 FDRSIM_BIN, cmds[k][0], FDR_TEST_MODELDIR, cmds[k][1]);
+        int st = system(cmd);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: exit %d", cmds[k][0],
+                  WEXITSTATUS(st));
+    }
+}
+
 TestSuite(adaptive, .timeout = 300);
