@@ -113,6 +113,14 @@ start run-failing 1 run -- run "$models/default.ini" $short --set run.threshold=
 start sweep-nofdr2 0 sweep -- sweep "$models/sweep-quartic.ini" $short --lr 0.02:0.1:3 \
     --set run.fdr2=off
 wait
+# the adaptive optimizers' figure (scripts/adaptive.sh), over three short windows
+name=adaptive-figure
+echo 0 >"$out/$name.want"
+echo adaptive >"$out/$name.figs"
+TMAX=200 JOBS=1 FDRSIM="$fdrsim" sh "${srcdir:-.}/scripts/adaptive.sh" "$out/$name" >/dev/null \
+    2>"$out/$name.err"
+echo $? >"$out/$name.rc"
+names="$names $name"
 
 set -- $names
 echo "1..$#"

@@ -53,6 +53,7 @@ typedef struct {
     double *Hx, *Cx;  /* FDR2, C(theta) with neither a trace nor a scale form: d x d */
     double *obs;      /* n x FDR_NOBS, this step's observables */
     double *S;        /* the optimizer type's state (state_size x n x d), or NULL */
+    double *U;        /* P^-1 v of a preconditioned type (n x d, fdr1_metric), or NULL */
     double *lr;       /* this block's learning rates (the engine's array, from first) */
     double *vvlim;    /* per replica: |v|^2 of divergence at the lr in lr_seen */
     double *lr_seen;
@@ -305,6 +306,7 @@ static void block_free(block *b)
     free(b->Cx);
     free(b->obs);
     free(b->S);
+    free(b->U);
     free(b->vvlim);
     free(b->lr_seen);
     free(b->noisy_ol);
@@ -354,6 +356,8 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
         !b->obs)
         return FDR_ENOMEM;
     if (m->opt->state_size && !(b->S = fdr_calloc(m->opt->state_size * n * d, sizeof *b->S)))
+        return FDR_ENOMEM;
+    if (m->opt->fdr1_metric && !(b->U = fdr_malloc(n * d * sizeof *b->U)))
         return FDR_ENOMEM;
     if (e->fdr2 && !(res->fused && m->land->hdiag)) {
         if (m->land->H) {
@@ -723,13 +727,13 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
 {
     size_t d = res->d;
     const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
-    const double *c = fr ? fr->c : m->land->ref;
+    const double *c = fr ? fr->c : m->land->ref, *pv = b->U ? b->U + r * d : v;
     double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx + r * d;
 #pragma omp simd reduction(+ : ol, vv, gsq, vg)
     for (size_t i = 0; i < d; i++) {
         dx[i] = x[i] - c[i];
         ol += dx[i] * g[i];
-        vv += v[i] * v[i];
+        vv += pv[i] * v[i];
         gsq += g[i] * g[i];
         vg += v[i] * g[i];
     }
@@ -929,6 +933,8 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
         m->land->type->eval_block(fr->f0, n, b->X, b->F, b->G, b->work);
     else
         fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
+    if (b->U)
+        m->opt->fdr1_metric(&e->op, n, d, b->V, b->S, b->U);
     for (size_t r = 0; r < n; r++)
         observe_state(m, e->res, b, fr, r, batch,
                       batch >= 0 ? unit_of(e->res, b->first + r, batch) : 0);

@@ -23,7 +23,7 @@
  * v' = v_{t+1} = mu v_t - eta_b g_t taken from (theta_t, v_t). */
 enum {
     FDR_OBS_OL,   /* (theta - c) . grad f                                  */
-    FDR_OBS_VV,   /* v . v                                                 */
+    FDR_OBS_VV,   /* v . v; v^T P^-1 v for a preconditioned type (optim.h)  */
     FDR_OBS_GSQ,  /* |grad f|^2                                            */
     FDR_OBS_VG,   /* v . grad f                                            */
     FDR_OBS_LOSS, /* f(theta) - f(c)                                       */

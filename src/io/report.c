@@ -426,9 +426,10 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     const fdr_model *m = rep->m;
     const fdr_analysis *a = rep->a;
     const fdr_result *r = rep->r;
-    fprintf(f, "fdrsim %s  model %s  (%s, d = %zu; %s noise; lr %g, momentum %g, dampening %g)\n",
-            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
-            m->lr, m->momentum, m->dampening);
+    char opt[256];
+    fdr_model_optim_describe(m, opt, sizeof opt);
+    fprintf(f, "fdrsim %s  model %s  (%s, d = %zu; %s noise; %s)\n", PACKAGE_VERSION, m->name,
+            m->land->type->name, m->land->dim, m->noise->type->name, opt);
     fprintf(f, "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g updates/s\n",
             (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps, r->seconds,
             (double)r->R * (double)r->d * (double)r->steps / r->seconds);
@@ -464,6 +465,16 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             fprintf(f, "  (approximation, not an identity here)");
         fputc('\n', f);
     }
+    for (size_t i = 0; i < a->nrel; i++) {
+        const fdr_relation *x = &a->rel[i];
+        if (!x->identity && x->count == 1)
+            fprintf(f, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %.3g +- %.2g\n",
+                    x->name, x->diff.val, x->diff.err, x->rel, x->rel_err);
+    }
+    if (m->opt->fdr1_approximate)
+        fprintf(f, "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that made v: "
+                   "an identity for a constant P only, doc/theory.md section 8.2)\n",
+                m->opt->name);
     for (size_t i = 0; i < a->nrel; i++)
         if (a->rel[i].verdict == FDR_UNRESOLVED) {
             fprintf(f, "(unresolved: the error bar of LHS - RHS is not a finite, positive number "
@@ -605,6 +616,7 @@ static json_t *relation_json(const fdr_relation *x)
     json_object_set_new(o, "diff_err", fdr_json_number(x->diff.err));
     json_object_set_new(o, "z", fdr_json_number(x->z));
     json_object_set_new(o, "rel", fdr_json_number(x->rel));
+    json_object_set_new(o, "rel_err", fdr_json_number(x->rel_err));
     json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
     json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
     json_object_set_new(o, "pass",
@@ -652,6 +664,16 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(opt, "lr", json_real(m->lr));
     json_object_set_new(opt, "momentum", json_real(m->momentum));
     json_object_set_new(opt, "dampening", json_real(m->dampening));
+    static const char *const adaptive[] = {"alpha", "beta1", "beta2", "eps"};
+    const double aval[] = {m->alpha, m->beta1, m->beta2, m->eps};
+    for (size_t k = 0; k < sizeof adaptive / sizeof *adaptive; k++)
+        if (fdr_model_optim_takes(m, adaptive[k]))
+            json_object_set_new(opt, adaptive[k], json_real(aval[k]));
+    if (fdr_model_optim_takes(m, "centered"))
+        json_object_set_new(opt, "centered", json_boolean(m->centered));
+    if (fdr_model_optim_takes(m, "bias_correction"))
+        json_object_set_new(opt, "bias_correction", json_boolean(m->bias_correction));
+    json_object_set_new(opt, "fdr1_approximate", json_boolean(m->opt->fdr1_approximate));
     json_object_set_new(opt, "convention", json_string(fdr_convention_names[m->convention]));
     json_object_set_new(opt, "eta_b", json_real(m->eta_b));
     json_object_set_new(opt, "max_stable_lr", fdr_json_number(rep->e->max_stable_lr));
@@ -833,7 +855,12 @@ static int write_timeseries(FILE *f, const void *ctx)
     double k0 = fdr_model_fdr1_constant(m);
     double R = (double)r->R;
     header(f, rep, "time series, replica means, every record_every steps");
-    if (kg == 0)
+    if (m->opt->fdr1_metric)
+        fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
+                   "O_R = %.17g v^T P^-1 v, the optimizer's FDR1 factor, P the preconditioner "
+                   "of the step that made v (theta_{t+1} = theta_t + v_{t+1})%s\n",
+                c1, m->opt->fdr1_approximate ? "; an approximation: P moves" : "");
+    else if (kg == 0)
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
                    "O_R = %.17g |v|^2, the optimizer's FDR1 factor (v in parameter units: "
                    "theta_{t+1} = theta_t + v_{t+1})\n",
@@ -876,9 +903,11 @@ static int write_timeseries(FILE *f, const void *ctx)
 
 static void relation_row(FILE *f, size_t i, const char *name, const fdr_relation *x)
 {
-    fprintf(f, "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g\n", i, name,
-            x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err, x->z,
-            x->threshold, x->pass, x->lhs_exact, x->rhs_exact);
+    fprintf(f,
+            "%zu %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %.17g %.17g %.17g "
+            "%.17g\n",
+            i, name, x->lhs.val, x->lhs.err, x->rhs.val, x->rhs.err, x->diff.val, x->diff.err,
+            x->z, x->threshold, x->pass, x->lhs_exact, x->rhs_exact, x->rel, x->rel_err);
 }
 
 static int write_relations(FILE *f, const void *ctx)
@@ -886,7 +915,7 @@ static int write_relations(FILE *f, const void *ctx)
     const fdr_report *rep = ctx;
     header(f, rep, "relations, one row each (errors 1 sigma; exact: NaN when unknown)");
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
-               "rhs_exact\n");
+               "rhs_exact rel rel_err\n");
     for (size_t i = 0; i < rep->a->nrel; i++)
         relation_row(f, i, rep->a->rel[i].name, &rep->a->rel[i]);
     return FDR_OK;
@@ -923,7 +952,7 @@ static int write_tensor(FILE *f, const void *ctx)
     const fdr_result *r = rep->r;
     header(f, rep, tensor_what(r));
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
-               "rhs_exact\n");
+               "rhs_exact rel rel_err\n");
     char name[48];
     for (size_t k = 0; k < r->ntens; k++) {
         tensor_name(r, k, name, sizeof name);

@@ -7,6 +7,7 @@
 #include "core/memory.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -117,6 +118,120 @@ static char *dupstr(const char *s)
     return p;
 }
 
+/* The [optimizer] keys besides type, lr and convention, each read only for
+ * a type that takes it (optim.h, keys), with PyTorch's defaults. */
+static const char *const optim_keys[] = {"momentum", "dampening", "alpha",   "beta1",
+                                         "beta2",    "eps",       "centered", "amsgrad",
+                                         "bias_correction", NULL};
+
+static int takes(const fdr_optimizer_type *t, const char *key)
+{
+    const char *k = t->keys ? t->keys : "momentum dampening";
+    size_t n = strlen(key);
+    while (*k) {
+        size_t len = strcspn(k, " ");
+        if (len == n && strncmp(k, key, n) == 0)
+            return 1;
+        k += len + (k[len] == ' ');
+    }
+    return 0;
+}
+
+int fdr_model_optim_takes(const fdr_model *m, const char *key)
+{
+    return takes(m->opt, key);
+}
+
+/* A key's value in m, as a number (flags 0 or 1). */
+static double optim_value(const fdr_model *m, const char *key)
+{
+    const char *const *k = optim_keys;
+    const double val[] = {m->momentum, m->dampening, m->alpha,
+                          m->beta1,    m->beta2,     m->eps,
+                          m->centered, m->opt == &fdr_optim_amsgrad, m->bias_correction};
+    for (size_t i = 0; k[i]; i++)
+        if (strcmp(k[i], key) == 0)
+            return val[i];
+    return NAN;
+}
+
+void fdr_model_optim_describe(const fdr_model *m, char *buf, size_t n)
+{
+    int used = snprintf(buf, n, "%s, lr %g", m->opt->name, m->lr);
+    for (const char *const *k = optim_keys; *k && used >= 0 && (size_t)used < n; k++)
+        if (takes(m->opt, *k)) {
+            int flag = strcmp(*k, "centered") == 0 || strcmp(*k, "amsgrad") == 0 ||
+                       strcmp(*k, "bias_correction") == 0;
+            double x = optim_value(m, *k);
+            int w = flag ? snprintf(buf + used, n - (size_t)used, ", %s %s", *k,
+                                    x != 0 ? "true" : "false")
+                         : snprintf(buf + used, n - (size_t)used, ", %s %g", *k, x);
+            used = w < 0 ? w : used + w;
+        }
+}
+
+/* A flag key: true or false. */
+static int read_flag(fdr_config *cfg, const char *key, int def, int *out)
+{
+    const char *text;
+    int rc = fdr_config_string(cfg, "optimizer", key, def ? "true" : "false", &text);
+    if (rc)
+        return rc;
+    if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+        return fdr_config_error(cfg, "optimizer", key, "'%s': expected true or false", text);
+    *out = strcmp(text, "true") == 0;
+    return FDR_OK;
+}
+
+/* A number key: > 0 and finite if positive, else in [0, 1). */
+static int read_unit(fdr_config *cfg, const char *key, double def, int positive, double *out)
+{
+    int rc = fdr_config_double(cfg, "optimizer", key, def, out);
+    if (rc)
+        return rc;
+    if (positive && !(*out > 0 && isfinite(*out)))
+        return fdr_config_error(cfg, "optimizer", key, "must be > 0 and finite, got %g", *out);
+    if (!positive && !(*out >= 0 && *out < 1))
+        return fdr_config_error(cfg, "optimizer", key, "must be in [0, 1), got %g", *out);
+    return FDR_OK;
+}
+
+static int read_optim_keys(fdr_model *m, fdr_config *cfg)
+{
+    int rc, ams = m->opt == &fdr_optim_amsgrad;
+    for (const char *const *k = optim_keys; *k; k++)
+        if (!takes(m->opt, *k) && fdr_config_has(cfg, "optimizer", *k)) {
+            char keys[160] = "lr";
+            for (const char *const *o = optim_keys; *o; o++)
+                if (takes(m->opt, *o) && strlen(keys) + strlen(*o) + 3 < sizeof keys)
+                    strcat(strcat(keys, ", "), *o);
+            return fdr_config_error(cfg, "optimizer", *k,
+                                    "not a key of optimizer '%s' (its hyperparameters: %s)",
+                                    m->opt->name, keys);
+        }
+    m->bias_correction = 1;
+    if ((takes(m->opt, "momentum") &&
+         (rc = read_unit(cfg, "momentum", 0.0, 0, &m->momentum))) ||
+        (takes(m->opt, "dampening") &&
+         (rc = read_unit(cfg, "dampening", 0.0, 0, &m->dampening))) ||
+        (takes(m->opt, "alpha") && (rc = read_unit(cfg, "alpha", 0.99, 0, &m->alpha))) ||
+        (takes(m->opt, "beta1") && (rc = read_unit(cfg, "beta1", 0.9, 0, &m->beta1))) ||
+        (takes(m->opt, "beta2") && (rc = read_unit(cfg, "beta2", 0.999, 0, &m->beta2))) ||
+        (takes(m->opt, "eps") && (rc = read_unit(cfg, "eps", 1e-8, 1, &m->eps))) ||
+        (takes(m->opt, "centered") && (rc = read_flag(cfg, "centered", 0, &m->centered))) ||
+        (takes(m->opt, "amsgrad") && (rc = read_flag(cfg, "amsgrad", ams, &ams))) ||
+        (takes(m->opt, "bias_correction") &&
+         (rc = read_flag(cfg, "bias_correction", 1, &m->bias_correction))))
+        return rc;
+    if (m->opt == &fdr_optim_amsgrad && !ams)
+        return fdr_config_error(cfg, "optimizer", "amsgrad",
+                                "optimizer 'amsgrad' is adam with amsgrad = true (for plain Adam "
+                                "set type = adam)");
+    if (ams)
+        m->opt = &fdr_optim_amsgrad;
+    return FDR_OK;
+}
+
 static int read_optimizer(fdr_model *m, fdr_config *cfg)
 {
     int rc;
@@ -135,16 +250,8 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
         return fdr_config_missing(cfg, "optimizer", "lr");
     if (m->lr <= 0)
         return fdr_config_error(cfg, "optimizer", "lr", "must be > 0, got %g", m->lr);
-    if ((rc = fdr_config_double(cfg, "optimizer", "momentum", 0.0, &m->momentum)))
+    if ((rc = read_optim_keys(m, cfg)))
         return rc;
-    if (!(m->momentum >= 0 && m->momentum < 1))
-        return fdr_config_error(cfg, "optimizer", "momentum", "must be in [0, 1), got %g",
-                                m->momentum);
-    if ((rc = fdr_config_double(cfg, "optimizer", "dampening", 0.0, &m->dampening)))
-        return rc;
-    if (!(m->dampening >= 0 && m->dampening < 1))
-        return fdr_config_error(cfg, "optimizer", "dampening", "must be in [0, 1), got %g",
-                                m->dampening);
     const char *conv;
     const enum fdr_convention own = m->opt->carry ? FDR_CONVENTION_PAPER : m->opt->native;
     if ((rc = fdr_config_string(cfg, "optimizer", "convention", fdr_convention_names[own], &conv)))
@@ -265,8 +372,9 @@ static int read_run(fdr_model *m, fdr_config *cfg)
         return fdr_config_error(cfg, "run", "tensor_directions", "must be between 0 and 1000");
     if (m->tensor_full_max < 0 || m->tensor_full_max > 200)
         return fdr_config_error(cfg, "run", "tensor_full_max", "must be between 0 and 200");
-    /* Such a type's tensor FDR1 would need <g_i g_j>, which is not measured. */
-    if (m->opt->fdr1_gradient_factor)
+    /* Such a type's tensor FDR1 would need <g_i g_j>, which is not measured;
+     * a preconditioned type's would need P g or P^-1 theta. */
+    if (m->opt->fdr1_gradient_factor || m->opt->fdr1_metric)
         m->tensor_directions = m->tensor_full_max = 0;
     if (!(m->threshold > 0))
         return fdr_config_error(cfg, "run", "threshold", "must be > 0");

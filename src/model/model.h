@@ -22,6 +22,8 @@ typedef struct {
     /* [optimizer]: its type (optim.h) and hyperparameters */
     const fdr_optimizer_type *opt;
     double lr, momentum, dampening;
+    double alpha, beta1, beta2, eps; /* the adaptive types' (optim.h) */
+    int centered, bias_correction;
     enum fdr_convention convention; /* the velocity carried over a change of lr */
     /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball); for
      * a type without heavy-ball coefficients, lr: the step scale of the
@@ -68,9 +70,23 @@ int fdr_blas_reserve(int threads);
 /* The hyperparameters of m's optimizer other than lr, as its type reads them. */
 static inline fdr_optim_params fdr_model_optim_params(const fdr_model *m)
 {
-    return (fdr_optim_params){
-        .momentum = m->momentum, .dampening = m->dampening, .convention = m->convention};
+    return (fdr_optim_params){.momentum = m->momentum,
+                              .dampening = m->dampening,
+                              .convention = m->convention,
+                              .alpha = m->alpha,
+                              .beta1 = m->beta1,
+                              .beta2 = m->beta2,
+                              .eps = m->eps,
+                              .centered = m->centered,
+                              .bias_correction = m->bias_correction};
 }
+
+/* 1 if m's optimizer type reads the [optimizer] key (optim.h, keys). */
+int fdr_model_optim_takes(const fdr_model *m, const char *key);
+
+/* Writes m's optimizer as "TYPE, lr X, KEY X, ..." (its keys, optim.h) into
+ * buf (size n), for the outputs' headers. */
+void fdr_model_optim_describe(const fdr_model *m, char *buf, size_t n);
 
 /* The factor c of FDR1, <theta . grad f> = c <|v|^2>, for m's optimizer at m's lr. */
 static inline double fdr_model_fdr1_factor(const fdr_model *m)

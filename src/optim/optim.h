@@ -31,6 +31,12 @@ typedef struct {
     double momentum;  /* mu */
     double dampening; /* nu */
     enum fdr_convention convention;
+    /* The adaptive types' (rmsprop.c, adam.c), with PyTorch's names. */
+    double alpha;        /* RMSprop's smoothing constant */
+    double beta1, beta2; /* Adam's betas */
+    double eps;          /* added to the root of the second moment */
+    int centered;        /* RMSprop: divide by the estimated variance */
+    int bias_correction; /* Adam: divide the moments by 1 - beta^t (PyTorch: always) */
 } fdr_optim_params;
 
 /* The leading order, as lr -> 0, of the stationary state near a minimum
@@ -63,6 +69,14 @@ typedef struct {
      * Markov chain; the exact reference then reads v' = x' - x off the map,
      * v' = (A[0] - 1) x + A[1] s + b[0] xi, and has no transient. */
     int own_map_state;
+    /* The [optimizer] keys besides type, lr and convention that the type
+     * reads, space-separated (model.c refuses the others); NULL: "momentum
+     * dampening". */
+    const char *keys;
+    /* 1: the first relation in fdr1_metric's form is an approximation, not
+     * an identity (a preconditioner that changes every step): the analysis
+     * labels it so and reports the size of its violation. */
+    int fdr1_approximate;
 
     /* If the update is heavy-ball, v' = mu v - eta_b (g + xi), sets *mu and
      * *eta_b for lr and returns 1; else returns 0. The fused quadratic path
@@ -84,6 +98,16 @@ typedef struct {
     /* The factor c of the first relation, <theta . grad f> = c <|v|^2>, at
      * stationarity for learning rate lr. */
     double (*fdr1_factor)(const fdr_optim_params *p, double lr);
+
+    /* NULL for a type whose first relation weighs v by the identity. Else
+     * the type steps with a preconditioner P, v' = mu v - eta_b P g, and
+     * its first relation reads <theta . grad f> = c <v^T P^-1 v> (exact for
+     * a constant P, doc/theory.md section 8; for an adaptive P, the one of
+     * the step that made v, and then an approximation): writes u = P^-1 v
+     * for n replicas (n x d, row-major) from their v and the type's state.
+     * The engine's FDR_OBS_VV is then u . v. */
+    void (*fdr1_metric)(const fdr_optim_params *p, size_t n, size_t d, const double *v,
+                        const double *state, double *u);
 
     /* NULL for a type whose first relation is c <|v|^2> alone. Else the
      * factor k of the relation <theta . grad f> = c <|v|^2> + k <|g|^2>, g =
@@ -121,7 +145,8 @@ typedef struct {
     /* The supremum of the learning rates for which the linear map is stable
      * (spectral radius < 1) in every direction of a Hessian whose
      * eigenvalues lie in [hmin, hmax]; 0 if no lr is stable (hmin <= 0 or a
-     * hyperparameter out of range). */
+     * hyperparameter out of range); HUGE_VAL for a type without a linear
+     * map and so without a known limit (an adaptive one). */
     double (*max_stable_lr)(const fdr_optim_params *p, double hmin, double hmax);
 
     /* The factor by which the velocity carried into a step is multiplied
@@ -143,6 +168,12 @@ typedef struct {
 extern const fdr_optimizer_type fdr_optim_sgd;
 /* Nesterov momentum, PyTorch's form (src/optim/nesterov.c). */
 extern const fdr_optimizer_type fdr_optim_nesterov;
+/* RMSprop, PyTorch's torch.optim.RMSprop (src/optim/rmsprop.c). */
+extern const fdr_optimizer_type fdr_optim_rmsprop;
+/* Adam and AMSGrad, PyTorch's torch.optim.Adam with amsgrad False / True
+ * (src/optim/adam.c). */
+extern const fdr_optimizer_type fdr_optim_adam;
+extern const fdr_optimizer_type fdr_optim_amsgrad;
 
 /* The conventions' names, as [optimizer] convention spells them, indexed by
  * enum fdr_convention and NULL-terminated (src/optim/registry.c). */

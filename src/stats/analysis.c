@@ -152,6 +152,11 @@ static void relation_from_units(fdr_relation *rel, const double *l, const double
         tmp[u] = l[u] - rr[u];
     rel->diff = mean_err(tmp, U);
     rel->z = fdr_zscore(rel->diff.val, rel->diff.err);
+    /* |D / L| to first order in the units' deviations: (d_u - (D / L) l_u) / |L|. */
+    double ratio = rel->diff.val / rel->lhs.val;
+    for (size_t u = 0; u < U; u++)
+        tmp[u] = (l[u] - rr[u] - ratio * l[u]) / fabs(rel->lhs.val);
+    rel->rel_err = mean_err(tmp, U).err;
 }
 
 /* Sets the threshold and the verdict from z. */
@@ -218,14 +223,15 @@ static void zero_vector(fdr_relation *rel, const char *name, const fdr_result *r
     *rel = best;
     snprintf(rel->name, sizeof rel->name, "%s", name);
     rel->count = d;
-    rel->rel = NAN;
+    rel->rel = rel->rel_err = NAN;
     rel->lhs_exact = rel->rhs_exact = 0;
     judge(rel, fdr_threshold_adjust(threshold, d));
     rel->identity = 1;
 }
 
-void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr,
-                         double threshold, fdr_relation *out)
+/* fdr_scalar_relation with the constant k0 added to the right side. */
+static void scalar_relation(const fdr_result *r, const double *cl, const double *cr, double k0,
+                            double threshold, fdr_relation *out)
 {
     size_t U = r->units;
     double *l = fdr_malloc(3 * U * sizeof *l);
@@ -236,7 +242,8 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
     }
     double *rr = l + U, *tmp = rr + U;
     for (size_t u = 0; u < U; u++) {
-        l[u] = rr[u] = 0;
+        l[u] = 0;
+        rr[u] = k0;
         for (int k = 0; k < FDR_NOBS; k++) {
             double x = unit_scalar(r, u, k);
             l[u] += cl[k] * x;
@@ -251,6 +258,12 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
     out->count = 1;
     out->identity = 1;
     free(l);
+}
+
+void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr,
+                         double threshold, fdr_relation *out)
+{
+    scalar_relation(r, cl, cr, 0, threshold, out);
 }
 
 fdr_est fdr_scalar_estimate(const fdr_result *r, const double *coef)
@@ -340,7 +353,8 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
 }
 
 /* FDR1, <theta . grad f> = c1 <|v|^2> + kg (<|grad f|^2> + Tr C) with the
- * optimizer type's factors (optim.h); kg is 0 but for a type whose relation
+ * optimizer type's factors (optim.h; |v|^2 is v^T P^-1 v for a type with
+ * fdr1_metric); kg is 0 but for a type whose relation
  * carries the noisy squared gradient, which the model admits only with a
  * constant C: its trace is a constant of the right side, with no error. */
 static void fdr1(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_relation *f1)
@@ -350,16 +364,10 @@ static void fdr1(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fd
     cl[FDR_OBS_OL] = 1;
     cr[FDR_OBS_VV] = c1;
     cr[FDR_OBS_GSQ] = kg;
-    fdr_scalar_relation(r, cl, cr, m->threshold, f1);
-    if (kg != 0) {
-        double k0 = fdr_model_fdr1_constant(m);
-        f1->rhs.val += k0;
-        f1->diff.val -= k0;
-        f1->z = fdr_zscore(f1->diff.val, f1->diff.err);
-        f1->rel = fabs(f1->diff.val) / fabs(f1->lhs.val);
-        judge(f1, m->threshold);
-    }
+    scalar_relation(r, cl, cr, fdr_model_fdr1_constant(m), m->threshold, f1);
     snprintf(f1->name, sizeof f1->name, "FDR1");
+    /* An adaptive preconditioner: the relation's violation is the result. */
+    f1->identity = !m->opt->fdr1_approximate;
     f1->lhs_exact = e->available ? e->tr.theta_dot_grad : NAN;
     f1->rhs_exact =
         e->available ? c1 * e->tr.v_dot_v + kg * (e->tr.grad_sq + e->tr.tr_C) : NAN;
@@ -384,8 +392,9 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     double c1 = fdr_model_fdr1_factor(m);
     static const char *const keys[FDR_NSTAT_QTY] = {
         "theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad", "loss_excess", "fdr1_difference"};
-    static const char *const what[FDR_NSTATE_OBS] = {
-        "<(theta - c) . grad f>", "<v . v>", "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
+    const char *const what[FDR_NSTATE_OBS] = {
+        "<(theta - c) . grad f>", m->opt->fdr1_metric ? "<v^T P^-1 v>" : "<v . v>",
+        "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
     const double ex[FDR_NSTATE_OBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
                                  e->tr.v_dot_grad, e->tr.loss_excess};
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {

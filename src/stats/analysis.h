@@ -18,6 +18,7 @@ typedef struct {
     fdr_est lhs, rhs, diff; /* diff = lhs - rhs, its error from per-unit differences */
     double z;               /* diff / diff_err (NAN when unresolved) */
     double rel;             /* |diff| / |lhs| (NAN for relations whose sides vanish) */
+    double rel_err;         /* its 1-sigma error, to first order from the units */
     double threshold;       /* |z| above which it fails (multiple-comparison adjusted) */
     fdr_verdict verdict;
     int pass;               /* verdict == FDR_PASS */
@@ -26,7 +27,9 @@ typedef struct {
     size_t count;    /* how many entries were tested (1 for scalar relations) */
     int identity;    /* 1: exact at stationarity (a failure is a failure); 0: an
                         approximation shown for comparison (the harmonic
-                        truncation off the quadratic, a truncated series) */
+                        truncation off the quadratic, a truncated series,
+                        FDR1 with an adaptive preconditioner), whose
+                        violation diff is reported with its error bar */
 } fdr_relation;
 
 /* Batches at least this many tau_int long resolve tau_int: the batch-means
