@@ -17,6 +17,8 @@
 if (!exists("dir")) dir = "."
 file = dir . "/fdr2.dat"
 load dir . "/meta.gp"
+fig = "fdr2"; fig_aspect = 0.8
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
 n = fdr2_n
@@ -142,18 +144,11 @@ p10(lo, hi) = (abs(lo) > abs(hi) ? abs(lo) : abs(hi))
 pk(lo, hi) = (p10(lo, hi) > 0 ? floor(log10(p10(lo, hi))) : 0)
 kscale(lo, hi) = (pk(lo, hi) <= -2 || pk(lo, hi) >= 4 ? pk(lo, hi) : 0)
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"; sfont = "Sans,12"; vfont = "Sans,10"
-        psc = 1.0
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"; sfont = "Sans,8.5"; vfont = "Sans,7"
-        psc = 0.8
-    }
-    set output dir . "/fdr2." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
     set label 91 "FDR2 decomposition" . title_model at screen 0.5, screen 0.965 center \

@@ -16,6 +16,8 @@ file = dir . "/landscape2d.dat"
 sfile = dir . "/samples.dat"
 mfile = dir . "/minima.dat"
 load dir . "/meta.gp"
+fig = "landscape2d"; fig_aspect = 0.9
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 np = map_points; nf = map_nf; nnf = map_nnf; fmin = map_fmin; fmax = map_fmax; qlow = map_qlow
 gx0 = map_x0; gx1 = map_x1; gy0 = map_y0; gy1 = map_y1; argx = map_argx; argy = map_argy
 ns = smp_n; nsout = smp_out; nm = min_n
@@ -112,20 +114,11 @@ c_srgb = (have_f ? "FFFFFF" : "1F3F7F")   # white over the map, dark blue on a b
 c_cont = "#70000000"
 c_min = "#ff2a2a"
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"; sfont = "Sans,12"
-        psc = 1.0; spsc = 1.0
-        c_samp = sprintf("#%02X%s", s_alpha, c_srgb)
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"; sfont = "Sans,8.5"
-        psc = 0.8; spsc = 0.45             # pdf points carry the thicker outline: smaller, fainter
-        c_samp = sprintf("#%02X%s", (s_alpha + 0x20 < 0xF0 ? s_alpha + 0x20 : 0xF0), c_srgb)
-    }
-    set output dir . "/landscape2d." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set label 91 "Landscape and stationary samples" . title_model at screen 0.5, screen 0.965 center \
         font tfont noenhanced

@@ -14,6 +14,8 @@
 if (!exists("dir")) dir = "."
 file = dir . "/schedule.dat"
 load dir . "/meta.gp"
+fig = "schedule"; fig_aspect = 0.8
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 have_target = (target == target && target > 0)
 # the first schedule with an exact curve: in replica mode the fdr replicas have none
 ex1 = (mode eq "replica" ? 2 : 1)
@@ -27,16 +29,11 @@ pos(x) = (x > 0 ? x : NaN)                 # log axes: drop values <= 0 and nan
 ok(i) = (i <= nsched ? i : 1)
 qblock = (nquench > 0 ? nsched : 0)
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"
-    }
-    set output dir . "/schedule." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set label 91 "Learning-rate schedules" . title_model at screen 0.5, screen 0.965 center \
         font tfont noenhanced

@@ -17,6 +17,8 @@
 if (!exists("dir")) dir = "."
 file = dir . "/sweep.dat"
 load dir . "/meta.gp"
+fig = "sweep"; fig_aspect = 1.1
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
 have_a1 = isfinite(a1)
@@ -32,16 +34,11 @@ c_pts = "#1f77b4"; c_fit = "#9ecae1"; c_harm = "#d62728"; c_lim = "#7f7f7f"; c_e
 c_anh = "#2ca02c"; c_terms = "#ff7f0e"
 fin(c) = (valid(c) && isfinite(column(c)) ? column(c) : NaN)
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,1000 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"
-    } else {
-        set terminal pdfcairo size 10in,8.333in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"
-    }
-    set output dir . "/sweep." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
     set label 91 "G(η) over learning rates" . title_model at screen 0.535, screen 0.972 center \

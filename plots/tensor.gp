@@ -10,6 +10,8 @@
 if (!exists("dir")) dir = "."
 file = dir . "/tensor.dat"
 load dir . "/meta.gp"
+fig = "tensor"; fig_aspect = 0.8
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
 n = tens_n
@@ -69,18 +71,11 @@ verdict = (n == 0 ? "no rows" : sprintf("%d of %d %s within |z| < threshold%s", 
 okcol(c) = (valid(c) && isfinite(column(c)))
 c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#dadada"
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"
-        psc = 1.0
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"
-        psc = 0.8
-    }
-    set output dir . "/tensor." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
     set label 91 "Tensor FDR1" . title_model at screen 0.5, screen 0.965 center font tfont noenhanced
