@@ -151,11 +151,12 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
-    set label 91 "FDR2 decomposition" . title_model at screen 0.5, screen 0.965 center \
+    set label 91 "FDR2 decomposition" . title_model at screen 0.5, screen 1 - 0.75 * ch center \
         font tfont noenhanced
     set label 92 "dissipation = F_2 + F_3 + … + F_K  (loss stationarity; arXiv:1810.00004)" . \
         (series eq "" ? "" : ";  " . series) \
-        at screen 0.5, screen 0.928 center
+        at screen 0.5, screen 1 - 1.85 * ch center
+    if (!plot_title) { unset label 91; unset label 92 }
 
     # the legend of the bar chart: an empty plot that only draws its key, in one row
     set lmargin at screen 0.0

@@ -35,9 +35,10 @@ do for [ext in plot_formats] {
     set output out_name(ext)
     psc = pscale(ext)
     set encoding utf8
-    set label 91 "Learning-rate schedules" . title_model at screen 0.5, screen 0.965 center \
+    set label 91 "Learning-rate schedules" . title_model at screen 0.5, screen 1 - 0.75 * ch center \
         font tfont noenhanced
-    set label 92 "quencher: " . quencher at screen 0.5, screen 0.925 center noenhanced
+    set label 92 "quencher: " . quencher at screen 0.5, screen 1 - 1.85 * ch center noenhanced
+    if (!plot_title) { unset label 91; unset label 92 }
     set lmargin at screen 0.10
     set rmargin at screen 0.89
     set tmargin at screen 0.89

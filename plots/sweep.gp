@@ -41,11 +41,12 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
-    set label 91 "G(η) over learning rates" . title_model at screen 0.535, screen 0.972 center \
+    set label 91 "G(η) over learning rates" . title_model at screen 0.535, screen 1 - 0.75 * ch center \
         font tfont noenhanced
     set label 92 "G(η) = (1 - ν)<|∇f|²> - (μ/η)<v·∇f> = a1 η + a2 η² + a3 η³,   " . \
-        "a1 → (1 - ν)²/(1 - μ²) Tr(H* C*)/2   (errors 1σ)" at screen 0.535, screen 0.94 center \
+        "a1 → (1 - ν)²/(1 - μ²) Tr(H* C*)/2   (errors 1σ)" at screen 0.535, screen 1 - 1.85 * ch center \
         noenhanced
+    if (!plot_title) { unset label 91; unset label 92 }
     set lmargin at screen 0.105
     set rmargin at screen 0.97
     set grid xtics ytics lc rgb "#dddddd" lw 1

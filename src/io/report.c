@@ -1250,6 +1250,37 @@ static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size
     return FDR_OK;
 }
 
+/* tensor.gp: the scale of each entry, sqrt(|RHS_ii RHS_jj|) for the entry
+ * (i,j) (the diagonal's RHS), |RHS| for a direction: off the diagonal the
+ * RHS itself may vanish. */
+static int gp_tensor_scale(FILE *f, const fdr_report *rep)
+{
+    const fdr_result *r = rep->r;
+    const fdr_relation *t = rep->a->tens;
+    double *sc = fdr_calloc(r->ntens + 1, sizeof *sc);
+    size_t *diag = fdr_calloc(r->d + 1, sizeof *diag);
+    if (!sc || !diag) {
+        free(sc);
+        free(diag);
+        return FDR_ENOMEM;
+    }
+    if (r->tensor_full) {
+        /* row-major over i <= j: the entry (i,i) opens row i */
+        for (size_t i = 0, k = 0; i < r->d; k += r->d - i, i++)
+            diag[i] = k;
+        for (size_t i = 0, k = 0; i < r->d; i++)
+            for (size_t j = i; j < r->d && k < r->ntens; j++, k++)
+                sc[k] = sqrt(fabs(t[diag[i]].rhs.val * t[diag[j]].rhs.val));
+    } else {
+        for (size_t k = 0; k < r->ntens; k++)
+            sc[k] = fabs(t[k].rhs.val);
+    }
+    fdr_gp_array(f, "tens_scale", sc, r->ntens);
+    free(sc);
+    free(diag);
+    return FDR_OK;
+}
+
 /* approach.gp's gap panel: the reference O_R (the exact value, else the
  * last half-running O_R), the largest |O_L - O_R| / |reference| of the
  * half-running averages over the window, and whether O_L and O_R are > 0
@@ -1516,9 +1547,15 @@ static int write_meta(FILE *f, const void *ctx)
     if (rc == FDR_OK)
         rc = gp_relations(f, "rel", rep->a->rel, rep->a->nrel, NULL);
     if (rc == FDR_OK && r->ntens) {
-        fdr_gp_str(f, "tens_what", tensor_what(r));
+        fdr_gp_str(f, "tens_what", r->tensor_full
+                                       ? "<x_i ∂_j f + x_j ∂_i f> = (1 + μ)/η_b <v_i v_j>, "
+                                         "every entry i ≤ j"
+                                       : "2<(u·x)(u·∇f)> = (1 + μ)/η_b <(u·v)^2>, random "
+                                         "unit directions u");
         fdr_gp_int(f, "tens_full", r->tensor_full);
         rc = gp_relations(f, "tens", rep->a->tens, r->ntens, r);
+        if (rc == FDR_OK)
+            rc = gp_tensor_scale(f, rep);
     }
     if (rc == FDR_OK && t->measured) {
         fdr2_row row[FDR2_ROWS_MAX];
