@@ -33,8 +33,7 @@ z_in = (w0 < 5 ? 1.5 : 2.0)
 head_in = ((exists("plot_title") && !plot_title) ? 0.5 : 2.6) * line_in + keyrows * line_in
 names_in = (rot ? 5.5 : 2.6) * line_in
 rows_in = (small ? 1.6 * line_in + nrows * (w0 < 5 ? 1.0 : 1.2) : 0.6)
-fig_aspect = (head_in + z_in + names_in + rows_in) / w0
-if (exists("plot_height") && plot_height > 0) { fig_aspect = plot_height / w0 }
+fig_inches = head_in + z_in + names_in + rows_in
 load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)

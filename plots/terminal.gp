@@ -1,5 +1,6 @@
 # terminal.gp - the figures' size, font and formats, loaded by every script of plots/ after it
-# sets fig (the figure's name) and fig_aspect (its height over its width when no height is given).
+# sets fig (the figure's name) and fig_aspect (its height over its width when no height is given)
+# or fig_inches (its height).
 # The settings come from plot.gp, which fdrsim writes from --plot=FORMATS, --plot-size=W[,H],
 # --plot-font=NAME,SIZE, --plot-notitle and the model file's [plot] section and loads first
 # (by hand: gnuplot -e "dir='OUTDIR'; load 'OUTDIR/plot.gp'" plots/approach.gp); without it the
@@ -20,7 +21,8 @@ if (!exists("fig_aspect")) fig_aspect = 0.75
 
 fig_w = plot_width
 # no height given: the figure's own shape at one column, flatter beyond it
-fig_h = (plot_height > 0 ? plot_height : \
+# (a script whose layout is in inches sets fig_inches, its height, instead)
+fig_h = (plot_height > 0 ? plot_height : exists("fig_inches") ? fig_inches : \
          fig_aspect * (plot_width < 3.4 ? plot_width : 3.4 + 0.45 * (plot_width - 3.4)))
 fs = plot_fontsize
 font_of(k) = sprintf("%s,%.3g", plot_font, fs * k)
