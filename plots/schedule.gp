@@ -92,7 +92,10 @@ do for [ext in plot_formats] {
     set format x "10^{%L}"
     set xlabel "step"
     set ylabel "η"
-    if (lr_lo > 0 && lr_hi > 0) { set yrange [lr_lo / 2 : lr_hi * 2] }
+    if (lr_lo > 0 && lr_hi > 0) {
+        set yrange [lr_lo / 2 : lr_hi * 2]
+        set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
+    }
     if (mode eq "replica" && nsched > 0) {
         set key bottom left Left reverse samplen 1.5 opaque box lc rgb "#cccccc" font vfont
     }

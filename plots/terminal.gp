@@ -39,7 +39,7 @@ fit_title(what, model_part) = (strlen(what . model_part) * cw * 1.15 < 0.97 ? wh
 # a tick step of 1, 2 or 5 x 10^k close to r
 pw10(r) = 10.0 ** floor(log10(r))
 nicestep(r) = (r > 0 ? (r / pw10(r) < 1.5 ? 1 : (r / pw10(r) < 3.5 ? 2 : (r / pw10(r) < 7.5 ? 5 : 10))) * pw10(r) : 1)
-dpi = 300
+dpi = (exists("plot_dpi") ? plot_dpi : 300)   # png only; doc/figures.md's gallery uses 100
 # png at 300 dpi: cairo sets text at 96 dpi, a line of width 1 is 1 pixel (pdf: 0.5 pt)
 term_cmd(ext) = \
     ext eq "png" ? sprintf("set terminal pngcairo size %d,%d enhanced font '%s' fontscale %g linewidth %g", \

@@ -70,7 +70,7 @@ static int exit_code(int status)
 static int plot_settings(const fdr_sweep_spec *spec, fdr_plot_opts *po)
 {
     fdr_config *c = fdr_sweep_config(spec);
-    int rc = c ? fdr_plot_config(po, c) : fdr_error_status();
+    int rc = c ? fdr_plot_config(po, c) : FDR_EINVAL; /* unreadable file: bad input */
     fdr_config_free(c);
     fdr_plot_use(po);
     return rc;
