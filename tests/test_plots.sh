@@ -89,7 +89,13 @@ check() {
     fi
     formats=""
     if [ -n "$figs" ]; then
-        formats=$(sed -n "s/^plot_formats = '\(.*\)'\$/\1/p" "$out/$name/plot.gp" 2>/dev/null)
+        # figures of folders under NAME (fdrsim figures): the first one's plot.gp
+        first=${figs%% *}
+        case $first in
+        */*) gp="$out/$name/${first%/*}/plot.gp" ;;
+        *) gp="$out/$name/plot.gp" ;;
+        esac
+        formats=$(sed -n "s/^plot_formats = '\(.*\)'\$/\1/p" "$gp" 2>/dev/null)
         [ -n "$formats" ] || why="${why:+$why; }no plot_formats in plot.gp"
     fi
     for f in $figs; do
@@ -101,7 +107,7 @@ check() {
     done
     if [ -f "$out/$name.gp" ]; then
         while IFS= read -r line; do
-            grep -qxF "$line" "$out/$name/plot.gp" 2>/dev/null ||
+            grep -qxF "$line" "$gp" 2>/dev/null ||
                 why="${why:+$why; }plot.gp lacks '$line'"
         done <"$out/$name.gp"
     fi
@@ -169,6 +175,11 @@ sed 's/^title = off$/title = on/' "$out/plot-section.ini" >"$out/plot-section-on
 want_gp run-section-over "plot_formats = 'pdf'" "plot_width = 3.3999999999999999" "plot_height = 0" \
     "plot_font = 'Serif'" "plot_title = 1"
 start run-section-over 0 run -- run "$out/plot-section-on.ini" $short --plot=pdf --plot-size=3.4
+# the paper's figures in one command, each in its folder, with the settings passed on
+want_gp figures "plot_formats = 'png svg'" "plot_width = 7" "plot_title = 0"
+start figures 0 "default/approach default/relations default/fdr2 quartic-anharmonic-1d/fdr2 \
+sweep-quadratic/sweep schedule-nqm/schedule" -- figures -q --plot=png,svg --plot-size=7 \
+    --plot-notitle
 # bad values: exit 2, the file, line and key (or the option) named, nothing written
 bad() {
     b=$1

@@ -90,6 +90,10 @@ int fdr_plot_option(fdr_plot_opts *o, int code, const char *arg);
  * like every other. */
 int fdr_plot_config(fdr_plot_opts *o, fdr_config *cfg);
 
+/* The options that give o again (--plot=..., --plot-size=..., ...) into
+ * arg, for a subcommand run from another; returns their number. */
+int fdr_plot_args(const fdr_plot_opts *o, char arg[4][128]);
+
 /* The settings fdr_plot_render uses from now on. */
 void fdr_plot_use(const fdr_plot_opts *o);
 

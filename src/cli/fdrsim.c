@@ -58,6 +58,9 @@ static void usage(FILE *f)
             "  schedule MODEL.ini [--mode replica|ensemble] [--X X] [--Y Y] ...\n"
             "                     the FDR learning-rate quencher against preset schedules, with\n"
             "                     exact expected-loss curves ('fdrsim schedule --help')\n"
+            "  figures [-o DIR]   the analogues of the paper's figures on bundled models with\n"
+            "                     exact values, one output folder each under DIR (default:\n"
+            "                     figures); the plot options below apply\n"
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
             "                     any quantity moved ('fdrsim check --help')\n"
@@ -351,6 +354,55 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     return code;
 }
 
+/* `fdrsim figures [-o DIR]`: the analogues of the paper's figures on
+ * bundled models whose exact values are known (doc/figures.md), each in
+ * its own output folder under DIR (default: figures): FDR1's approach to
+ * stationarity (default.ini), the FDR2 decomposition
+ * (quartic-anharmonic-1d.ini), G(eta) against eta (sweep-quadratic.ini)
+ * and the quencher against preset schedules (schedule-nqm.ini). */
+static int cmd_figures(run_opts *o, const char *command)
+{
+    const char *dir = o->out ? o->out : "figures";
+    char path[FDR_PATH_MAX], out[FDR_PATH_MAX], plot[4][128];
+    int np = fdr_plot_args(&o->plot, plot), code = 0;
+    if (strlen(dir) > FDR_OUTDIR_MAX - 32 || fdr_mkdir_p(dir) != FDR_OK)
+        return fail(strlen(dir) > FDR_OUTDIR_MAX - 32 ? EXIT_USAGE : EXIT_RUNTIME);
+    o->plot.want = 1;
+    static const char *const runs[] = {"default", "quartic-anharmonic-1d"};
+    for (size_t k = 0; code == 0 && k < sizeof runs / sizeof *runs; k++) {
+        snprintf(path, sizeof path, "%s/%s.ini", model_dir(), runs[k]);
+        snprintf(out, sizeof out, "%s/%s", dir, runs[k]);
+        fdr_config *cfg = fdr_config_load(path);
+        run_opts r = *o;
+        r.model_path = path;
+        r.out = out;
+        code = cfg ? cmd_run(&r, cfg, command) : fail(EXIT_USAGE);
+        fdr_config_free(cfg);
+    }
+    static const char *const studies[][2] = {{"sweep", "sweep-quadratic"},
+                                             {"schedule", "schedule-nqm"}};
+    for (size_t k = 0; code == 0 && k < sizeof studies / sizeof *studies; k++) {
+        snprintf(path, sizeof path, "%s/%s.ini", model_dir(), studies[k][1]);
+        snprintf(out, sizeof out, "%s/%s", dir, studies[k][1]);
+        char *argv[16];
+        int argc = 0;
+        argv[argc++] = (char *)studies[k][0];
+        argv[argc++] = path;
+        argv[argc++] = (char *)"-o";
+        argv[argc++] = out;
+        if (o->quiet)
+            argv[argc++] = (char *)"-q";
+        for (int i = 0; i < np; i++)
+            argv[argc++] = plot[i];
+        argv[argc] = NULL;
+        code = k == 0 ? fdr_cli_sweep(argc, argv, fdr_plot_render)
+                      : fdr_cli_schedule(argc, argv, fdr_plot_render);
+    }
+    if (code == 0 && !o->quiet)
+        printf("figures written to %s/ (doc/figures.md says what each shows)\n", dir);
+    return code;
+}
+
 /* A write error on standard output (a full disk, /dev/full) is a run-time
  * failure like any other: exit 3 unless a worse status stands. */
 static int finish(int code)
@@ -550,6 +602,9 @@ int main(int argc, char **argv)
             code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(EXIT_USAGE);
             fdr_config_free(cfg);
         }
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
+        fdr_plot_use(&o.plot);
+        code = cmd_figures(&o, command);
     } else {
         fprintf(stderr, "%s: unknown command or extra arguments: '%s'\n", prog, cmd);
         usage(stderr);

@@ -205,6 +205,25 @@ int fdr_plot_config(fdr_plot_opts *o, fdr_config *cfg)
     return FDR_OK;
 }
 
+int fdr_plot_args(const fdr_plot_opts *o, char arg[4][128])
+{
+    char list[64] = "";
+    for (int k = 0; k < NFORMATS; k++)
+        if (o->formats & (1u << k))
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? "," : "",
+                     format_name[k]);
+    int n = 0;
+    snprintf(arg[n++], sizeof arg[0], "--plot=%s", list);
+    if (o->height > 0)
+        snprintf(arg[n++], sizeof arg[0], "--plot-size=%.17g,%.17g", o->width, o->height);
+    else
+        snprintf(arg[n++], sizeof arg[0], "--plot-size=%.17g", o->width);
+    snprintf(arg[n++], sizeof arg[0], "--plot-font=%s,%.17g", o->font, o->fontsize);
+    if (!o->title)
+        snprintf(arg[n++], sizeof arg[0], "--plot-notitle");
+    return n;
+}
+
 /* ---- rendering ---------------------------------------------------------------- */
 
 static fdr_plot_opts current = {0, FDR_PLOT_PNG | FDR_PLOT_PDF, FDR_PLOT_WIDTH, 0,
