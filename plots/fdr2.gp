@@ -1,379 +1,176 @@
-# fdr2.gp - the FDR2 decomposition of a run (fdrsim).
+# fdr2.gp - the FDR2 decomposition of a run (fdrsim): does dissipation = F2 + F3 + ... + FK hold?
 #   gnuplot -e "dir='OUTDIR'" plots/fdr2.gp   ->  OUTDIR/fdr2.png, OUTDIR/fdr2.pdf
-# Reads OUTDIR/fdr2.dat, one row per term (loss stationarity: dissipation = F2 + F3 + ... + FK):
-#   term value error exact
-# rows dissipation, F2, F2_noise_averaged, F3 ... FK, residual (= dissipation - F2) and anharmonic
-# (= F3 + ... + FK); the same rows, and whether the series closes, are in OUTDIR/meta.gp
-# (fdr2_*), written by fdrsim (README.md, "Output").
-# Left: every term as a bar with its 1-sigma error bar and its exact value (dashed) when finite.
-#   When the non-zero values span more than two decades the axis is log |value|, otherwise linear;
-#   the sign is shown by the fill (solid blue positive, hatched red negative) and the value is
-#   written over each bar.
-#   Terms exactly 0 are written "0" without a bar; terms that are not numbers "n/a".
-# Right: the identity on linear axes: dissipation against F2 and against F2 + ... + FK (top), and
-#   dissipation - F2 against F3 + ... + FK (bottom), with z-scores: against F2 alone from the
-#   residual and its own error, against F2 + ... + FK with the two errors taken as independent.
+# Reads the rows of OUTDIR/fdr2.dat (term value error exact: dissipation, F2, F2_noise_averaged,
+# F3 ... FK, residual = dissipation - F2, anharmonic = F3 + ... + FK) from OUTDIR/meta.gp
+# (fdr2_*), written by fdrsim (README.md, "Output"), with whether the series closes.
+# Top: every term's size |value| on a log axis, always (terms span decades, and one scale for every
+#   model compares figures): solid bars positive, hatched negative, 1σ error bars, the exact value
+#   as a dashed tick when finite; a term exactly 0 is written "0", one not a number "n/a".
+# Bottom: the identity on a linear axis: dissipation - F2 against F3 + ... + FK with 1σ error bars
+#   and exact values, and the z-scores of dissipation = F2 (the residual and its own error) and of
+#   dissipation = F2 + ... + FK (the two errors taken as independent).
+# Size, font and formats come from plots/terminal.gp.
 
 if (!exists("dir")) dir = "."
-file = dir . "/fdr2.dat"
 load dir . "/meta.gp"
+fig = "fdr2"; fig_aspect = 1.0
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
-n = fdr2_n
-# rows with a non-zero value, rows exactly 0, rows not a number, positive and negative rows;
-# smallest and largest non-zero |value| and |exact|, largest |value| + error; smallest and
-# largest of value -+ error, exact and 0; K; x of the residual and anharmonic bars (-1: none);
-# value error exact of dissipation, F2, residual, anharmonic (NaN when absent) and the sum of
-# the exact F2 ... FK (NaN unless all are finite)
-nnz = 0; nzero = 0; nnan = 0; npos = 0; nneg = 0; amin = 0; amax = 0; tmax = 0
-lmin = 0; lmax = 0; xmin = 0; xmax = 0; nxnz = 0; nxall = 0; K = 0; xres = -1; xanh = -1
-dv = NaN; de = NaN; dx = NaN; fv = NaN; fe = NaN; fx = NaN
-rv = NaN; re = NaN; rx = NaN; av = NaN; ae = NaN; ax = NaN; sx = 0
-isF(t) = (t[1:1] eq "F" && t ne "F2_noise_averaged")
-xp(i) = i - 1 + ((fdr2_term[i] eq "residual" || fdr2_term[i] eq "anharmonic") ? 0.6 : 0)
-do for [i = 1:n] {
-    t = fdr2_term[i]; v = fdr2_value[i]; xe = fdr2_exact[i]
-    e = (isfinite(fdr2_error[i]) ? abs(fdr2_error[i]) : 0)
-    if (t eq "residual") { xres = xp(i); rv = v; re = fdr2_error[i]; rx = xe }
-    if (t eq "anharmonic") { xanh = xp(i); av = v; ae = fdr2_error[i]; ax = xe }
-    if (t eq "dissipation") { dv = v; de = fdr2_error[i]; dx = xe }
-    if (t eq "F2") { fv = v; fe = fdr2_error[i]; fx = xe }
-    if (!isfinite(v)) {
-        nnan = nnan + 1
-    } else {
-        lmin = (v - e < lmin ? v - e : lmin); lmax = (v + e > lmax ? v + e : lmax)
-        if (v == 0) {
-            nzero = nzero + 1
-        } else {
-            amin = (nnz == 0 || abs(v) < amin ? abs(v) : amin)
-            amax = (abs(v) > amax ? abs(v) : amax)
-            nnz = nnz + 1
-            tmax = (abs(v) + e > tmax ? abs(v) + e : tmax)
-            if (v < 0) { nneg = nneg + 1 } else { npos = npos + 1 }
-        }
-    }
-    if (isfinite(xe)) {
-        nxall = nxall + 1
-        lmin = (xe < lmin ? xe : lmin); lmax = (xe > lmax ? xe : lmax)
-        if (xe != 0) {
-            xmin = (nxnz == 0 || abs(xe) < xmin ? abs(xe) : xmin)
-            xmax = (abs(xe) > xmax ? abs(xe) : xmax)
-            nxnz = nxnz + 1
-        }
-    }
-    if (isF(t)) {
-        K = (t[2:] + 0 > K ? t[2:] + 0 : K)
-        sx = sx + xe
-    }
-}
-if (!isfinite(sx) || !isfinite(fx)) { sx = NaN }
-if (K == 0) { sx = NaN }
-if (K < 2) K = (fdr2_closes > 0 ? 2 : fdr2_order)
-okcol(c) = (valid(c) && isfinite(column(c)))
 err0(x) = (isfinite(x) ? abs(x) : 0)
-
-# names of the sums F2 + ... + FK and F3 + ... + FK
-sumlab = (K > 3 ? sprintf("F_2 + … + F_{%d}", K) : (K == 3 ? "F_2 + F_3" : "F_2 (K = 2)"))
-anhlab = (K > 3 ? sprintf("F_3 + … + F_{%d}", K) : (K == 3 ? "F_3" : "none (K = 2)"))
-anhlab2 = (K > 3 ? sprintf("F_3 + …\n+ F_{%d}", K) : (K == 3 ? "F_3" : "none\n(K = 2)"))
-# x tick labels, at xp(i)
-ticlabel(t) = (t eq "F2_noise_averaged" ? "F_2 (noise-avg.)" : t eq "residual" ? "dissipation − F_2" : \
-               t eq "anharmonic" ? anhlab : isF(t) ? "F_{" . t[2:] . "}" : t)
-
-# ---- scale of the bar chart ---------------------------------------------------------------------
-# log |value| when the non-zero values span more than two decades (exact values widen the range
-# but do not decide it)
-logy = (nnz >= 2 && amax > 100 * amin)
-fbar = 0.68                                # bars and their error bars stay below this graph fraction
-if (logy) {
-    lo = (xmin > 0 && xmin < amin ? xmin : amin)
-    hi = (xmax > tmax ? xmax : tmax)
-    L0 = floor(log10(lo))
-    if (lo / 10.0 ** L0 < 2) { L0 = L0 - 1 }
-    L1 = log10(hi)
-    ylo = 10.0 ** L0
-    yhi = 10.0 ** (L0 + (L1 - L0) / fbar)
-} else {
-    if (lmax <= lmin) { lmin = lmin - 1; lmax = lmax + 1 }
-    fneg = (nneg > 0 ? 0.17 : 0.04)
-    span = (lmax - lmin) / (fbar - fneg)
-    ylo = lmin - fneg * span
-    yhi = ylo + span
+n = fdr2_n
+isF(t) = (t[1:1] eq "F" && t ne "F2_noise_averaged")
+# the bars: every row but residual and anharmonic, as a datablock "x |value| sign error exact";
+# the residual (dissipation - F2) and the anharmonic sum; the log axis's range; K
+set print $bars
+nb = 0; npos = 0; nneg = 0; nzero = 0; nnan = 0; nex = 0; amin = 0; amax = 0; K = 0
+rv = NaN; re = NaN; rx = NaN; av = NaN; ae = NaN; ax = NaN
+array bname[n > 0 ? n : 1]
+do for [i = 1:n] {
+    t = fdr2_term[i]; v = fdr2_value[i]; e = err0(fdr2_error[i]); xe = fdr2_exact[i]
+    if (t eq "residual") { rv = v; re = fdr2_error[i]; rx = xe }
+    if (t eq "anharmonic") { av = v; ae = fdr2_error[i]; ax = xe }
+    if (t ne "residual" && t ne "anharmonic") {
+        nb = nb + 1
+        bname[nb] = t
+        if (isF(t) && t[2:] + 0 > K) { K = t[2:] + 0 }
+        if (!isfinite(v)) { nnan = nnan + 1 }
+        if (isfinite(v) && v == 0) { nzero = nzero + 1 }
+        if (isfinite(v) && v != 0) {
+            if (v > 0) { npos = npos + 1 } else { nneg = nneg + 1 }
+            amin = (amin == 0 || abs(v) < amin ? abs(v) : amin)
+            amax = (abs(v) + e > amax ? abs(v) + e : amax)
+        }
+        if (isfinite(xe) && xe != 0) {
+            nex = nex + 1
+            amin = (amin == 0 || abs(xe) < amin ? abs(xe) : amin)
+            amax = (abs(xe) > amax ? abs(xe) : amax)
+        }
+        print sprintf("%d %.17g %d %.17g %.17g", nb - 1, (isfinite(v) ? abs(v) : NaN), \
+                      (isfinite(v) ? (v < 0 ? -1 : (v > 0 ? 1 : 0)) : 0), e, (isfinite(xe) ? abs(xe) : NaN))
+    }
 }
-# a bar from the axis (log) or from 0 (linear) to the value
-ybot(v) = (logy ? ylo : (v < 0 ? v : 0))
-ytop(v) = (logy ? abs(v) : (v < 0 ? 0 : v))
-ymid(v) = (logy ? abs(v) : v)
-# error bar ends (log: clipped at the axis)
-elo(v, e) = (logy ? (abs(v) - e > ylo ? abs(v) - e : ylo) : v - e)
-ehi(v, e) = (logy ? abs(v) + e : v + e)
-# where a bar's label sits: above the error bar, or below it for negative values on a linear axis
-lab_y(v, e) = (logy ? (abs(v) + e) * 10.0 ** (0.012 * (log10(yhi) - L0)) : (v < 0 ? v - e - 0.012 * (yhi - ylo) : v + e + 0.012 * (yhi - ylo)))
-# where "0" and "n/a" sit: just above the axis (log) or at 0 (linear)
-zero_y = (logy ? 10.0 ** (L0 + 0.03 * (log10(yhi) - L0)) : 0)
-# a short value label: 0.0123 or 5.44×10^{-3}
-fmtv(v) = (v == 0 ? "0" : (abs(v) >= 0.01 && abs(v) < 1e4 ? sprintf("%#.3g", v) : \
-           gprintf("%.2t", v) . "×10^{" . gprintf("%T", v) . "}"))
-xpos(c) = column(0) + ((strcol(1) eq "residual" || strcol(1) eq "anharmonic") ? 0.6 : 0)
-xlast = (n > 0 ? n - 1 + (xanh >= 0 || xres >= 0 ? 0.6 : 0) : 1)
+unset print
+if (K < 2) K = (fdr2_closes > 0 ? 2 : fdr2_order)
+have_log = (amax > 0)
+L0 = (have_log ? floor(log10(amin)) - 1 : -1)
+L1 = (have_log ? ceil(log10(amax)) + 0.8 : 1)
+ylo = 10.0 ** L0; yhi = 10.0 ** L1
+dstep = ceil((L1 - L0) / 5.0)
 
-# ---- the identity: z-scores ---------------------------------------------------------------------
-# dissipation = F2: the residual carries its own error (correlations included)
+# the identity's z-scores: dissipation = F2 from the residual's own error (correlations included);
+# dissipation = F2 + ... + FK from residual - anharmonic with the errors taken as independent
 z_h = (isfinite(rv) && isfinite(re) && re > 0 ? rv / re : NaN)
-# dissipation = F2 + ... + FK: residual - anharmonic, errors combined as independent
-sv = fv + (isfinite(av) ? av : 0)
-se = sqrt(err0(fe) ** 2 + err0(ae) ** 2)
 sd = sqrt(err0(re) ** 2 + err0(ae) ** 2)
 z_f = (isfinite(rv) && isfinite(av) && sd > 0 ? (rv - av) / sd : NaN)
 zstr(z) = (isfinite(z) ? sprintf("%+.2f", z) : "n/a")
+anhlab = (K > 3 ? sprintf("F_3+…+F_{%d}", K) : (K == 3 ? "F_3" : "none"))
+# the bottom panel's range: both points, their errors, their exact values and 0
+blo = 0; bhi = 0
+array bv[6] = [rv - err0(re), rv + err0(re), av - err0(ae), av + err0(ae), rx, ax]
+do for [j = 1:6] { if (isfinite(bv[j])) { blo = (bv[j] < blo ? bv[j] : blo); bhi = (bv[j] > bhi ? bv[j] : bhi) } }
+if (bhi <= blo) { blo = -1; bhi = 1 }
+pad = 0.15 * (bhi - blo); blo = blo - pad; bhi = bhi + pad
+ke = floor(log10(abs(blo) > abs(bhi) ? abs(blo) : abs(bhi)))
+if (ke > -3 && ke < 4) { ke = 0 }
+sc = 10.0 ** (-ke)
 
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
-series = (n == 0 ? "" : fdr2_closes > 0 ? sprintf("polynomial: closes exactly at order %d", fdr2_closes) : \
+title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
+series = (n == 0 ? "no terms" : fdr2_closes > 0 ? sprintf("polynomial: closes at order %d", fdr2_closes) : \
           sprintf("not a polynomial: truncated at order %d", fdr2_order))
+ticlabel(t) = (t eq "F2_noise_averaged" ? "F_2 (avg)" : t eq "dissipation" ? "diss." : \
+               isF(t) ? "F_{" . t[2:] . "}" : t)
+c_pos = "#1f77b4"; c_neg = "#d62728"; c_err = "#303030"; c_ex = "#000000"
+c_d = "#1f77b4"; c_a = "#2ca02c"
+ytop = 1 - (plot_title ? 2.9 : 0.6) * ch - 1.3 * ch
+ybot = 2.6 * ch
+hmid = ybot + 0.42 * (ytop - ybot)
 
-c_pos = "#1f77b4"; c_neg = "#d62728"; c_negbg = "#f6c6c6"
-c_err = "#303030"; c_ex = "#000000"
-c_d = "#1f77b4"; c_f = "#ff7f0e"; c_s = "#9467bd"; c_a = "#2ca02c"
-# a tick step of 1, 2 or 5 x 10^k giving about nt ticks over a span
-pw(r) = 10.0 ** floor(log10(r))
-nicestep(r) = (r / pw(r) < 1.5 ? 1 : (r / pw(r) < 3.5 ? 2 : (r / pw(r) < 7.5 ? 5 : 10))) * pw(r)
-# a power of ten for the tick labels of a range (0 unless the values are below 0.1 or above 1e4)
-p10(lo, hi) = (abs(lo) > abs(hi) ? abs(lo) : abs(hi))
-pk(lo, hi) = (p10(lo, hi) > 0 ? floor(log10(p10(lo, hi))) : 0)
-kscale(lo, hi) = (pk(lo, hi) <= -2 || pk(lo, hi) >= 4 ? pk(lo, hi) : 0)
-
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"; sfont = "Sans,12"; vfont = "Sans,10"
-        psc = 1.0
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"; sfont = "Sans,8.5"; vfont = "Sans,7"
-        psc = 0.8
-    }
-    set output dir . "/fdr2." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
-    set label 91 "FDR2 decomposition" . title_model at screen 0.5, screen 0.965 center \
-        font tfont noenhanced
-    set label 92 "dissipation = F_2 + F_3 + … + F_K  (loss stationarity; arXiv:1810.00004)" . \
-        (series eq "" ? "" : ";  " . series) \
-        at screen 0.5, screen 0.928 center
-
-    # the legend of the bar chart: an empty plot that only draws its key, in one row
-    set lmargin at screen 0.0
-    set rmargin at screen 0.72
-    set tmargin at screen 0.90
-    set bmargin at screen 0.87
-    unset border
-    unset tics
-    set xrange [0:1]
-    set yrange [0:1]
-    set key at screen 0.36, screen 0.885 center center horizontal reverse Left samplen 1.8 maxrows 1 width 1
-    keycmd = "plot NaN notitle"
-    if (npos > 0) {
-        keycmd = keycmd . ", NaN with boxes fs solid 0.85 noborder fc rgb c_pos title 'term > 0'"
+    if (plot_title) {
+        set label 91 fit_title("FDR2 decomposition", title_model) at screen 0.5, screen 1 - 0.75 * ch \
+            center font tfont noenhanced
+        set label 92 "dissipation = F_2 + F_3 + … + F_K;  " . series at screen 0.5, screen 1 - 1.85 * ch \
+            center font sfont
     }
-    if (nneg > 0) {
-        keycmd = keycmd . ", NaN with boxes fs pattern 4 border lc rgb c_neg fc rgb c_neg title 'term < 0'"
-    }
-    if (nnz > 0) {
-        keycmd = keycmd . ", NaN with vectors heads size screen 0.008,90 lw 1.5 lc rgb c_err title '±1σ'"
-    }
-    if ((logy ? nxnz : nxall) > 0) {
-        keycmd = keycmd . ", NaN with lines dt (4,3) lw 2.5 lc rgb c_ex title 'exact value'"
-    }
-    eval keycmd
-    unset key
-    unset label 91
-    unset label 92
+    set lmargin 9
+    set rmargin 2
     set border 3
-    set xtics nomirror out
-    set ytics nomirror out
+    set tics nomirror out scale 0.6
     set grid ytics lc rgb "#e4e4e4" lw 1
 
-    # -- left: the terms as bars
-    set lmargin at screen 0.085
-    set rmargin at screen 0.635
-    set tmargin at screen 0.84
-    set bmargin at screen 0.17
-    set xrange [-0.6 : xlast + 0.6]
+    # -- top: the terms' sizes
+    set tmargin at screen ytop
+    set bmargin at screen hmid + 2.2 * ch
+    set xrange [-0.6 : (nb > 0 ? nb : 1) - 0.4]
     set yrange [ylo:yhi]
-    if (logy) {
-        set logscale y
-        set format y "10^{%L}"
-        set ytics 10 ** ceil((log10(yhi) - L0) / 9.0)
-        set mytics (ceil((log10(yhi) - L0) / 9.0) > 1 ? 1 : 10)
-        set ylabel "|term|  (loss units, log scale)"
+    set logscale y
+    set format y "10^{%L}"
+    set ytics 10 ** dstep
+    set mytics (dstep > 1 ? 1 : 10)
+    set ylabel "|term|"
+    set key at screen 0.5, screen ytop + 0.65 * ch center center horizontal reverse Left samplen 1 \
+        maxrows 1 font vfont
+    if (nb > 0) {
+        set xtics scale 0 (ticlabel(bname[1]) 0)
+        do for [i = 2:nb] { set xtics add (ticlabel(bname[i]) i - 1) }
+        set xtics font sfont
+        cmd = "plot $bars using 1:($3 > 0 ? $2 : NaN):(0.6) with boxes fs solid 0.85 noborder fc rgb c_pos " . \
+              (npos > 0 ? "title 'term > 0'" : "notitle") . \
+              ", $bars using 1:($3 < 0 ? $2 : NaN):(0.6) with boxes fs pattern 4 border lc rgb c_neg fc rgb c_neg " . \
+              (nneg > 0 ? "title 'term < 0'" : "notitle") . \
+              ", $bars using 1:($3 != 0 ? $2 : NaN):($2 - $4 > ylo ? $2 - $4 : ylo):($2 + $4) with yerrorbars " . \
+              "pt 7 ps 0 lw 1.2 lc rgb c_err " . (npos + nneg > 0 ? "title '±1σ'" : "notitle") . \
+              ", $bars using ($1 - 0.4):5:(0.8):(0) with vectors nohead dt (6,4) lw 1.5 lc rgb c_ex " . \
+              (nex > 0 ? "title 'exact'" : "notitle")
+        if (nzero + nnan > 0) {
+            cmd = cmd . ", $bars using 1:(ylo * 10 ** (0.06 * (L1 - L0))):($2 == 0 ? '0' : ($2 == $2 ? '' : 'n/a')) " . \
+                  "with labels font vfont tc rgb '#505050' notitle"
+        }
+        eval cmd
     } else {
-        unset logscale y
-        set format y "%g"
-        set ytics autofreq
-        set xzeroaxis lt 1 lc rgb "#808080" lw 1
-        set ylabel "term (loss units)"
-    }
-    if (n > 0) {
-        set xtics scale 0 rotate by 30 right
-        set xtics (ticlabel(fdr2_term[1]) xp(1))
-        do for [i = 2:n] { set xtics add (ticlabel(fdr2_term[i]) xp(i)) }
-        bars = "plot file using (xpos(0)):(okcol(2) && $2 > 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
-               "(ybot($2)):(ytop($2)) with boxxyerror fs solid 0.85 noborder fc rgb c_pos notitle"
-        if (nneg > 0) {
-            bars = bars . ", file using (xpos(0)):(okcol(2) && $2 < 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
-                   "(ybot($2)):(ytop($2)) with boxxyerror fs solid 1.0 noborder fc rgb c_negbg notitle" . \
-                   ", file using (xpos(0)):(okcol(2) && $2 < 0 ? ymid($2) : NaN):(xpos(0) - 0.36):(xpos(0) + 0.36):" . \
-                   "(ybot($2)):(ytop($2)) with boxxyerror fs pattern 4 border lc rgb c_neg fc rgb c_neg notitle"
-        }
-        # error bars as flat-headed vectors (yerrorbars would blank a disc around the hidden point)
-        bars = bars . ", file using (xpos(0)):(okcol(2) && $2 != 0 ? elo($2, okcol(3) ? abs($3) : 0) : NaN):(0):" . \
-               "(ehi($2, okcol(3) ? abs($3) : 0) - elo($2, okcol(3) ? abs($3) : 0)) " . \
-               "with vectors heads size screen 0.008,90 lw 1.5 lc rgb c_err notitle"
-        # exact values (log: non-zero ones only), as dashes across the bar
-        bars = bars . ", file using (xpos(0) - 0.42):(okcol(4) && (!logy || $4 != 0) ? ymid($4) : NaN):(0.84):(0) " . \
-               "with vectors nohead dt (4,3) lw 2.5 lc rgb c_ex notitle"
-        # the values, rotated, above (below) each bar; "0" and "n/a" at the axis
-        # (a "with labels" plot whose only point is undefined crashes gnuplot 5.4: each is guarded)
-        if (logy ? nnz > 0 : npos > 0) {
-            bars = bars . ", file using (xpos(0)):(okcol(2) && $2 != 0 && (logy || $2 > 0) ? lab_y($2, okcol(3) ? abs($3) : 0) : NaN):" . \
-                   "(fmtv($2)) with labels rotate by 90 left font vfont tc rgb '#202020' notitle"
-        }
-        if (!logy && nneg > 0) {
-            bars = bars . ", file using (xpos(0)):(okcol(2) && $2 < 0 ? lab_y($2, okcol(3) ? abs($3) : 0) : NaN):" . \
-                   "(fmtv($2)) with labels rotate by 90 right font vfont tc rgb '#202020' notitle"
-        }
-        if (nzero > 0 || nnan > 0) {
-            bars = bars . ", file using (xpos(0)):(zero_y):(okcol(2) ? ($2 == 0 ? '0' : '') : 'n/a') " . \
-                   "with labels font sfont tc rgb '#404040' offset 0, 0.6 notitle"
-        }
-        # the bracket over "dissipation - F2" and "F3 + ... + FK"
-        if (xres >= 0 && xanh >= 0) {
-            xb0 = (xres < xanh ? xres : xanh) - 0.4
-            xb1 = (xres < xanh ? xanh : xres) + 0.4
-            set arrow 1 from first xb0, graph 0.875 to first xb1, graph 0.875 nohead lw 1.5 lc rgb "#505050" front
-            set arrow 2 from first xb0, graph 0.875 to first xb0, graph 0.84 nohead lw 1.5 lc rgb "#505050" front
-            set arrow 3 from first xb1, graph 0.875 to first xb1, graph 0.84 nohead lw 1.5 lc rgb "#505050" front
-            set label 3 sprintf("should agree: z ≈ %s", zstr(z_f)) at first xb1, graph 0.905 right font sfont \
-                tc rgb "#303030" front
-            # and the separator between the terms and the two sums
-            set arrow 4 from first xb0 - 0.1, graph 0 to first xb0 - 0.1, graph 0.81 nohead dt (2,4) lw 1 \
-                lc rgb "#a0a0a0" back
-        }
-        eval bars
-    } else {
-        unset xtics
-        set label 1 "no rows in fdr2.dat" at graph 0.5, graph 0.5 center
+        set label 1 "no FDR2 terms" at graph 0.5, graph 0.5 center
         plot NaN notitle
         unset label 1
     }
-    unset label 3
-    unset arrow
+    unset label 91
+    unset label 92
     unset logscale y
-    unset xzeroaxis
     unset key
-    unset ylabel
-
-    # -- right: the identity on linear axes, each panel on its own scale
-    set label 93 "the identity (linear scale, ±1σ)" at screen 0.84, screen 0.885 center font sfont
-    set xtics norotate center scale 0
-    set ytics autofreq
     set format y "%g"
     set mytics default
-    set grid ytics
-    set lmargin at screen 0.74
-    set rmargin at screen 0.975
-    # top: dissipation vs F2 vs F2 + ... + FK
-    lo = 1e300; hi = -1e300
-    array r1[9] = [dv - err0(de), dv + err0(de), dx, fv - err0(fe), fv + err0(fe), fx, sv - se, sv + se, sx]
-    do for [j = 1:9] { v = r1[j]; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
-    if (lo > hi) { lo = 0; hi = 1 }
-    if (hi - lo <= 0) { d = (abs(lo) > 0 ? 0.1 * abs(lo) : 1); lo = lo - d; hi = hi + d }
-    pad = 0.15 * (hi - lo); lo = lo - pad; hi = hi + pad
-    ke = kscale(lo, hi); sc = 10.0 ** (-ke)
-    set tmargin at screen 0.79
-    set bmargin at screen 0.545
-    set xrange [-0.6:2.6]
-    set yrange [lo * sc : hi * sc]
-    set ytics nicestep((hi - lo) * sc / 4.0)
-    set xtics ("dissipation" 0, "F_2" 1, sumlab 2)
-    set title "dissipation vs its expansion" font sfont offset 0, -0.6
-    set ylabel (ke != 0 ? sprintf("loss units ×10^{%d}", ke) : "loss units")
-    cmd = "plot NaN notitle"
-    if (isfinite(dv)) {
-        cmd = cmd . sprintf(", '+' using (0):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 7 ps 1.3*psc lw 1.5 lc rgb c_d notitle", dv * sc, err0(de) * sc)
-    }
-    if (isfinite(fv)) {
-        cmd = cmd . sprintf(", '+' using (1):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 5 ps 1.2*psc lw 1.5 lc rgb c_f notitle", fv * sc, err0(fe) * sc)
-    }
-    if (isfinite(sv)) {
-        cmd = cmd . sprintf(", '+' using (2):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 9 ps 1.5*psc lw 1.5 lc rgb c_s notitle", sv * sc, se * sc)
-    }
-    do for [j = 0:2] {
-        xv = (j == 0 ? dx : (j == 1 ? fx : sx))
-        if (isfinite(xv)) {
-            cmd = cmd . sprintf(", '+' using (%g):(%.10g):(0.8):(0) every ::0::0 with vectors nohead dt (4,3) lw 2 lc rgb c_ex notitle", j - 0.4, xv * sc)
-        }
-    }
-    set samples 2
-    if (!isfinite(dv) && !isfinite(fv)) { set label 5 "no data" at graph 0.5, graph 0.5 center }
-    eval cmd
-    unset label 5
-    unset label 93
 
-    # bottom: dissipation - F2 vs F3 + ... + FK, with 0
-    lo = 0; hi = 0
-    array r2[6] = [rv - err0(re), rv + err0(re), rx, av - err0(ae), av + err0(ae), ax]
-    do for [j = 1:6] { v = r2[j]; if (isfinite(v)) { lo = (v < lo ? v : lo); hi = (v > hi ? v : hi) } }
-    if (hi - lo <= 0) { lo = -1; hi = 1 }
-    pad = 0.15 * (hi - lo); lo = lo - pad; hi = hi + pad
-    ke = kscale(lo, hi); sc = 10.0 ** (-ke)
-    set tmargin at screen 0.415
-    set bmargin at screen 0.195
+    # -- bottom: the identity, dissipation - F2 = F3 + ... + FK
+    set tmargin at screen hmid
+    set bmargin at screen ybot
     set xrange [-0.7:1.7]
-    set yrange [lo * sc : hi * sc]
-    set ytics nicestep((hi - lo) * sc / 4.0)
+    set yrange [blo * sc : bhi * sc]
+    set ytics nicestep((bhi - blo) * sc / 3.0)
+    set xtics ("dissipation − F_2" 0, anhlab 1) scale 0 font sfont
     set xzeroaxis lt 1 lc rgb "#808080" lw 1
-    set xtics ("dissipation\n− F_2" 0, anhlab2 1)
-    set title "the anharmonic part" font sfont offset 0, -0.6
-    set ylabel (ke != 0 ? sprintf("loss units ×10^{%d}", ke) : "loss units")
+    set ylabel (ke != 0 ? sprintf("×10^{%d}", ke) : "loss units")
+    set label 94 sprintf("z(diss. = F_2) = %s", zstr(z_h)) at graph 0.02, graph 0.93 left font vfont
+    set label 95 sprintf("z(diss. = F_2+…+F_{%d}) ≈ %s", K, zstr(z_f)) at graph 0.02, graph 0.82 left font vfont
     cmd = "plot NaN notitle"
     if (isfinite(rv)) {
-        cmd = cmd . sprintf(", '+' using (0):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 7 ps 1.3*psc lw 1.5 lc rgb c_d notitle", rv * sc, err0(re) * sc)
+        cmd = cmd . sprintf(", '+' using (0):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_d notitle", rv * sc, err0(re) * sc)
     }
     if (isfinite(av)) {
-        cmd = cmd . sprintf(", '+' using (1):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 5 ps 1.2*psc lw 1.5 lc rgb c_a notitle", av * sc, err0(ae) * sc)
+        cmd = cmd . sprintf(", '+' using (1):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 5 ps psc lw 1.5 lc rgb c_a notitle", av * sc, err0(ae) * sc)
     }
-    if (!isfinite(rv) && !isfinite(av)) { set label 5 "no data" at graph 0.5, graph 0.5 center }
     do for [j = 0:1] {
         xv = (j == 0 ? rx : ax)
         if (isfinite(xv)) {
-            cmd = cmd . sprintf(", '+' using (%g):(%.10g):(0.8):(0) every ::0::0 with vectors nohead dt (4,3) lw 2 lc rgb c_ex notitle", j - 0.4, xv * sc)
+            cmd = cmd . sprintf(", '+' using (%g):(%.10g):(0.8):(0) every ::0::0 with vectors nohead dt (6,4) lw 1.5 lc rgb c_ex notitle", j - 0.4, xv * sc)
         }
     }
     eval cmd
-    unset label 5
-    unset title
-    unset ylabel
-    unset xzeroaxis
-
-    # z-scores under the right panels
-    set label 94 sprintf("dissipation vs F_2:  z = %s", zstr(z_h)) at screen 0.735, screen 0.085 left font sfont
-    set label 95 sprintf("vs %s:  z ≈ %s", sumlab, zstr(z_f)) at screen 0.735, screen 0.05 left font sfont
-    set label 96 "(≈: the two σ's taken as independent)" at screen 0.735, screen 0.018 left font vfont
-    unset border
-    unset tics
-    unset grid
-    set lmargin at screen 0.74
-    set rmargin at screen 0.975
-    set tmargin at screen 0.10
-    set bmargin at screen 0.01
-    set xrange [0:1]
-    set yrange [0:1]
-    plot NaN notitle
-    unset label 94
-    unset label 95
-    unset label 96
     unset multiplot
     set output
 }

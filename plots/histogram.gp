@@ -8,31 +8,38 @@
 #   # exact mean M                    centre of the exact Gaussian marginal (theta*_I), or nan
 #   # exact variance V                its variance (S_tt)_II from the Lyapunov solution, or nan
 # then rows "x density count": bin centre (equal widths, increasing), count / (N * binwidth), count.
-# Top panel: the histogram and the Gaussian. Bottom panel: the same on a log density axis with
+# Top panel: the histogram and, on a quadratic landscape only, the exact Gaussian reference (mean
+# and variance from the Lyapunov solution). Bottom panel: the same on a log density axis with
 # Poisson error bars, where the tails show how far a non-Gaussian noise law moves the marginal away
 # from the Gaussian while its variance stays exact (the relations of S. Yaida, arXiv:1810.00004,
-# hold for any law). Without an exact variance the Gaussian drawn has the histogram's own mean and
-# variance, and says so. The header's facts and the bins' counts, range and moments are in
+# hold for any law). Off the quadratic no Gaussian is drawn (the marginal may have several modes),
+# and the subtitle says so. The axis spans the 0.1 % to 99.9 % quantiles; the rest is counted. The header's facts and the bins' counts, range and moments are in
 # OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/histogram.dat"
 load dir . "/meta.gp"
+fig = "histogram"; fig_aspect = 0.75
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
-have_exact = (hist_exact_var == hist_exact_var && hist_exact_var > 0)
-gm = (have_exact && hist_exact_mean == hist_exact_mean) ? hist_exact_mean : hist_mean
-gv = have_exact ? hist_exact_var : hist_var
-have_gauss = (gv > 0)
+isfinite(x) = (x == x && abs(x) < 1e300)
+have_exact = (isfinite(hist_exact_var) && hist_exact_var > 0)
+gm = (have_exact && isfinite(hist_exact_mean)) ? hist_exact_mean : hist_mean
+gv = hist_exact_var
 outside = (hist_samples == hist_samples && hist_samples > hist_binned) ? hist_samples - hist_binned : 0
 
 xname = sprintf("θ_{%d}", hist_coord)
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
-gauss_title = have_exact ? sprintf("exact Gaussian marginal (Lyapunov): mean %.4g, variance %.4g", gm, gv) \
-                         : sprintf("Gaussian with the histogram's mean %.4g and variance %.4g", gm, gv)
+title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
+# the Gaussian only where it is the reference: the exact marginal of a quadratic landscape (exact
+# for Gaussian noise; for another law its mean and variance are exact, its shape is not). Off the
+# quadratic the marginal may have several modes, and a Gaussian through its moments means nothing.
+gauss_title = (hist_noise eq "gaussian" ? "exact marginal (Gaussian)" : "Gaussian, exact mean and variance")
 sub = hist_binned + outside == 0 ? "no samples" : \
-      sprintf("%d samples%s%s;  binned: variance %.4g, excess kurtosis %.3g", \
-              hist_binned + outside, (outside > 0 ? sprintf(" (%d outside the bins)", outside) : ""), \
-              (hist_noise eq "" ? "" : ", " . hist_noise . " noise"), hist_var, hist_kurt)
+      sprintf("%d samples%s; excess kurtosis %.2g", \
+              hist_binned + outside, (outside > 0 ? sprintf(", %d beyond the axis", outside) : ""), \
+              hist_kurt)
+sub2 = (hist_noise eq "" ? "" : hist_noise . " noise; ") . \
+       (have_exact ? "quadratic: exact reference" : "not a quadratic: no Gaussian reference")
 
 gauss(x) = exp(-(x - gm)**2 / (2 * gv)) / sqrt(2 * pi * gv)
 # Poisson error of a density from its count; the lower end is kept inside the log axis
@@ -40,32 +47,29 @@ derr(d, c) = c > 0 ? d / sqrt(c) : NaN
 dlow(d, c, floor) = c > 0 ? (d - derr(d, c) > floor ? d - derr(d, c) : floor) : NaN
 pos(d, c) = (c > 0 && d > 0) ? d : NaN
 
-# ---- style -------------------------------------------------------------------------------------
-c_L = "#1f77b4"; c_Lraw = "#a9c8e6"
-c_R = "#d62728"
-c_ex = "#000000"
-c_g = have_exact ? c_ex : c_R
+c_L = "#1f77b4"; c_Lraw = "#a9c8e6"; c_ex = "#000000"
+ytop = 1 - (plot_title ? 3.4 : 0.6) * ch
+ybot = 2.9 * ch
+hmid = ybot + 0.5 * (ytop - ybot)
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"
-    }
-    set output dir . "/histogram." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
-    set label 91 "Stationary marginal of " . xname . title_model at screen 0.535, screen 0.965 \
-        center font tfont
-    set label 92 sub at screen 0.535, screen 0.925 center noenhanced
-    set lmargin at screen 0.105
-    set rmargin at screen 0.97
-    set grid xtics ytics lc rgb "#dddddd" lw 1
+    if (plot_title) {
+        set label 91 fit_title("Marginal of " . xname, title_model) at screen 0.5, \
+            screen 1 - 0.75 * ch center font tfont
+        set label 92 sub at screen 0.5, screen 1 - 1.8 * ch center font sfont noenhanced
+        set label 93 sub2 at screen 0.5, screen 1 - 2.7 * ch center font sfont noenhanced
+    }
+    set lmargin 9
+    set rmargin 2
+    set grid xtics ytics lc rgb "#e0e0e0" lw 1
     set border 3 lw 1
-    set tics nomirror out
+    set tics nomirror out scale 0.6
     if (hist_rows > 0) {
         set xrange [hist_xmin - hist_binw / 2 : hist_xmax + hist_binw / 2]
     } else {
@@ -74,24 +78,26 @@ do for [ext in "png pdf"] {
     set samples 1000
 
     # -- top panel: linear density (the whole height when there is no log panel)
-    set tmargin at screen 0.81
+    set tmargin at screen ytop
     if (hist_npos > 0) {
-        set bmargin at screen 0.48
+        set bmargin at screen hmid + 0.4 * ch
         set format x ""
         unset xlabel
     } else {
-        set bmargin at screen 0.11
+        set bmargin at screen ybot
         set xlabel xname
     }
     set ylabel "density"
     set yrange [0:*]
+    set offsets 0, 0, graph (have_exact ? 0.45 : 0.25), 0
+    if (hist_dmax > 0) { set ytics nicestep(hist_dmax * 1.4 / 4) }
     set boxwidth hist_binw absolute
     set style fill solid 0.6 border lc rgb c_L
-    set key at screen 0.535, screen 0.87 center center vertical maxrows 2 reverse Left samplen 2.5 \
-        spacing 1.1 width -5 box lc rgb "#bbbbbb" opaque noenhanced
+    set key top right reverse Left samplen 1.5 opaque box lc rgb "#cccccc" font sfont
     if (hist_rows > 0) {
-        plot file using 1:2 with boxes lc rgb c_Lraw title "histogram (density = count / (N · bin width))", \
-             (have_gauss ? gauss(x) : NaN) with lines lw 2.5 dt (8,5) lc rgb c_g title gauss_title
+        plot file using 1:2 with boxes lc rgb c_Lraw title "histogram", \
+             (have_exact ? gauss(x) : NaN) with lines lw 2 dt (10,6) lc rgb c_ex \
+                 title (have_exact ? gauss_title : "")
     } else {
         set label 1 "no data in histogram.dat" at graph 0.5, graph 0.5 center
         unset key
@@ -101,23 +107,26 @@ do for [ext in "png pdf"] {
     }
     unset label 91
     unset label 92
+    unset label 93
+    set offsets 0, 0, 0, 0
+    set ytics autofreq
 
     # -- bottom panel: log density, where the tails show
     if (hist_npos > 0) {
         floor = hist_dmin / 3
-        set tmargin at screen 0.44
-        set bmargin at screen 0.11
+        set tmargin at screen hmid - 0.4 * ch
+        set bmargin at screen ybot
         set format x "%g"
         set xlabel xname
-        set ylabel "density (log scale)"
+        set ylabel "density (log)"
         set logscale y
         set format y "10^{%L}"
         set yrange [floor : hist_dmax * 3]
         unset key
         set style fill empty
         plot file using 1:(pos($2, $3)):(dlow($2, $3, floor)):(pos($2, $3) + derr($2, $3)) \
-                 with yerrorbars pt 7 ps 0.6 lc rgb c_L notitle, \
-             (have_gauss ? gauss(x) : NaN) with lines lw 2.5 dt (8,5) lc rgb c_g notitle
+                 with yerrorbars pt 7 ps 0.5 * psc lc rgb c_L notitle, \
+             (have_exact ? gauss(x) : NaN) with lines lw 2 dt (10,6) lc rgb c_ex notitle
         unset logscale y
     }
     unset multiplot

@@ -4,10 +4,12 @@
 #   landscape2d.dat  f on a regular grid: rows "x1 x2 f", a blank line after each x1 block
 #   samples.dat      rows "x1 x2": stationary samples of theta (any number, may be empty)
 #   minima.dat       rows "x1 x2 f": local minima (may be empty)
-# The map shows f - f_min (f_min: smallest f on the grid) in colour on a log scale, with contour
+# The map shows f - f_min (f_min: the lowest local minimum, or the grid's smallest f when that is
+# lower) in colour on a log scale, interpolated, with contour
 # lines at 1-2-5 (or 1-3, or whole decades) steps of it; values below the 1 % quantile of
 # f - f_min share the lowest colour, so the far field cannot swamp the basins.  The samples are
-# small translucent points (their density shows), the minima diamonds with their f written.
+# small translucent points (at most about 4000 drawn), the minima diamonds with their f written
+# (0 when within 1e-9 of the scale of f).
 # Equal scales on both axes.  The grid's, samples' and minima's counts and extents are in
 # OUTDIR/meta.gp (map_*, smp_*, min_*), written by fdrsim (README.md, "Output").
 
@@ -16,6 +18,8 @@ file = dir . "/landscape2d.dat"
 sfile = dir . "/samples.dat"
 mfile = dir . "/minima.dat"
 load dir . "/meta.gp"
+fig = "landscape2d"; fig_aspect = 0.9
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 np = map_points; nf = map_nf; nnf = map_nnf; fmin = map_fmin; fmax = map_fmax; qlow = map_qlow
 gx0 = map_x0; gx1 = map_x1; gy0 = map_y0; gy1 = map_y1; argx = map_argx; argy = map_argy
 ns = smp_n; nsout = smp_out; nm = min_n
@@ -42,23 +46,31 @@ if (have_grid) {
 }
 
 # ---- layout -------------------------------------------------------------------------------------
-# equal scales: the largest box of the data's aspect inside the free area (screen fractions of
-# a 3:2 canvas), centred together with the colour box on its right
-ax0 = 0.09; ax1 = 0.84; ay0 = 0.11; ay1 = 0.835
-wpx = (ax1 - ax0) * 1.5; hpx = (ay1 - ay0)
+# equal scales: the largest box of the data's aspect inside the free area (screen fractions),
+# centred together with the colour box on its right; r converts a width fraction to a height one
+r = fig_w / fig_h
+ax0 = 9 * cw; ax1 = 1 - 13 * cw; ay0 = 3.2 * ch; ay1 = 1 - (plot_title ? 4.2 : 2.0) * ch
+wpx = (ax1 - ax0) * r; hpx = (ay1 - ay0)
 sxy = (wpx / (X1 - X0) < hpx / (Y1 - Y0) ? wpx / (X1 - X0) : hpx / (Y1 - Y0))
-pw = (X1 - X0) * sxy / 1.5; ph = (Y1 - Y0) * sxy
+pw = (X1 - X0) * sxy / r; ph = (Y1 - Y0) * sxy
 px0 = ax0 + (ax1 - ax0 - pw) / 2; py0 = ay0 + (ay1 - ay0 - ph) / 2
 
-# data units per pixel of the 1200 x 800 png (the pdf has the same proportions)
-dpx(p) = p / (sxy * 800.0)
+# data units per text line (ch) of the figure
+dln(k) = k * ch / sxy
 
-# minima labels go right of the marker, or left of it within 130 px of the right edge.  A "with
-# labels" plot whose only point is undefined crashes gnuplot 5.4, so each is drawn only if used.
-xmid = X1 - dpx(130)
+# minima labels go right of the marker, or left of it near the right edge.  A "with labels" plot
+# whose only point is undefined crashes gnuplot 5.4, so each is drawn only if used.
+xmid = X1 - 12 * cw * r / sxy
 nml = 0
 do for [i = 1:nm] { if (min_x[i] < xmid) { nml = nml + 1 } }
 nmr = nm - nml
+
+# the lowest value: the lowest local minimum when below the grid's (the grid misses the exact
+# minimum by up to a cell); values within 1e-9 of the scale of f from it are written 0
+fmin_grid = fmin
+do for [i = 1:nm] { if (min_f[i] == min_f[i] && min_f[i] < fmin) { fmin = min_f[i] } }
+fscale = (abs(fmax - fmin) > abs(fmin) ? abs(fmax - fmin) : abs(fmin))
+fround(v) = (abs(v) <= 1e-9 * fscale ? 0 : v)
 
 # ---- colour scale and contour levels of f - f_min -----------------------------------------------
 drange = fmax - fmin
@@ -101,35 +113,42 @@ if (have_f && nlev > 0) {              # any contour point at all (a flat f has 
     }
 }
 
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
-sub1 = (have_f ? sprintf("colour and contours: f − f_{min} (log scale);  f_{min} = %.5g at θ = (%.3g, %.3g) on the grid", \
-                         fmin, argx, argy) . (drange == 0 ? " (f is constant)" : "") . (nnf > 0 ? sprintf(" (%d point%s not finite: blank)", nnf, nnf == 1 ? "" : "s") : "") \
+title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
+sub1 = (have_f ? sprintf("colour, contours: f − f_{min} (log);  f_{min} = %s", gprintf("%.5g", fround(fmin))) . (drange == 0 ? " (f is constant)" : "") . (nnf > 0 ? sprintf(" (%d point%s not finite: blank)", nnf, nnf == 1 ? "" : "s") : "") \
                : "no landscape (landscape2d.dat is empty or missing)")
-# samples: smaller and more transparent the more there are (alpha in the top byte: 00 opaque)
-s_ps = (ns > 20000 ? 0.25 : (ns > 2000 ? 0.35 : (ns > 200 ? 0.5 : 0.7)))
-s_alpha = (ns > 20000 ? 0xC0 : (ns > 2000 ? 0xA0 : (ns > 200 ? 0x70 : 0x30)))
+# samples: at most about 4000 drawn (every s_every-th), small and translucent so that the contours
+# show through (alpha in the top byte: 00 opaque)
+s_every = (ns > 4000 ? ceil(ns / 4000.0) : 1)
+s_ps = (ns > 1000 ? 0.3 : (ns > 200 ? 0.45 : 0.7))
+s_alpha = (ns > 1000 ? 0xB8 : (ns > 200 ? 0x90 : 0x50))
 c_srgb = (have_f ? "FFFFFF" : "1F3F7F")   # white over the map, dark blue on a blank background
 c_cont = "#70000000"
+c_samp = sprintf("#%02X%s", s_alpha, c_srgb)
 c_min = "#ff2a2a"
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"; sfont = "Sans,12"
-        psc = 1.0; spsc = 1.0
-        c_samp = sprintf("#%02X%s", s_alpha, c_srgb)
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"; sfont = "Sans,8.5"
-        psc = 0.8; spsc = 0.45             # pdf points carry the thicker outline: smaller, fainter
-        c_samp = sprintf("#%02X%s", (s_alpha + 0x20 < 0xF0 ? s_alpha + 0x20 : 0xF0), c_srgb)
+# colour-bar ticks: at most 6 of the contour levels (every kstep-th), labelled 1e-3 style
+levels_w = levels
+do for [i = 1 : strlen(levels_w)] { if (levels_w[i:i] eq ",") { levels_w = levels_w[1:i - 1] . " " . levels_w[i + 1:] } }
+cbcmd = ""
+if (nlev > 1) {
+    kstep = ceil(nlev / 6.0)
+    do for [w = 1 : nlev : kstep] {
+        lv = word(levels_w, w) + 0
+        cbcmd = cbcmd . (cbcmd eq "" ? "" : ", ") . sprintf("'%s' %.6e", gprintf("%g", lv), lv)
     }
-    set output dir . "/landscape2d." . ext
+    cbcmd = "set cbtics (" . cbcmd . ")"
+}
+
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
-    set label 91 "Landscape and stationary samples" . title_model at screen 0.5, screen 0.965 center \
+    set label 91 "Landscape and stationary samples" . title_model at screen 0.5, screen 1 - 0.75 * ch center \
         font tfont noenhanced
-    set label 92 sub1 at screen 0.5, screen 0.928 center
+    set label 92 sub1 at screen 0.5, screen 1 - 1.85 * ch center
+    if (!plot_title) { unset label 91; unset label 92 }
 
     # the colour box: f - f_min, log scale
     set palette defined (0 '#440154', 1 '#482878', 2 '#3e4989', 3 '#31688e', 4 '#26828e', \
@@ -141,12 +160,12 @@ do for [ext in "png pdf"] {
 
     # the legend: an empty full-width plot that only draws its key, in one row above the map
     set multiplot
-    set lmargin at screen 0.05
-    set rmargin at screen 0.95
-    set tmargin at screen 0.90
-    set bmargin at screen 0.86
-    ky = (py0 + ph + 0.045 < 0.88 ? py0 + ph + 0.045 : 0.88)
-    set key at screen 0.5, screen ky center center horizontal reverse Left samplen 1.5 maxrows 1 width 0
+    set lmargin at screen 0.02
+    set rmargin at screen 0.98
+    set tmargin at screen py0 + ph + 1.6 * ch
+    set bmargin at screen py0 + ph + 0.4 * ch
+    set key at screen 0.5, screen py0 + ph + 1.0 * ch center center horizontal reverse Left \
+        samplen 1 maxrows 1 width -1 font sfont
     unset border
     unset tics
     unset xlabel
@@ -156,67 +175,70 @@ do for [ext in "png pdf"] {
     set yrange [0:1]
     keycmd = "plot NaN notitle"
     if (ns > 0) {
-        keycmd = keycmd . ", NaN with points pt 7 ps 1.0*psc lc rgb '#808080' " . \
-                 "title sprintf('samples of θ (%d)', ns)"
+        keycmd = keycmd . ", NaN with points pt 7 ps psc lc rgb '#808080' " . \
+                 "title (s_every > 1 ? sprintf('samples (1 in %d)', s_every) : 'samples')"
     }
     if (have_cont) {
-        keycmd = keycmd . ", NaN with lines lw 1.2 lc rgb '#404040' title 'contours of f'"
+        keycmd = keycmd . ", NaN with lines lw 1.2 lc rgb '#404040' title 'contours'"
     }
     if (nm > 0) {
-        keycmd = keycmd . ", NaN with points pt 13 ps 1.6*psc lc rgb c_min title sprintf('local minim%s (%d)', nm == 1 ? 'um' : 'a', nm)"
+        keycmd = keycmd . ", NaN with points pt 13 ps 1.3*psc lc rgb c_min title sprintf('minim%s', nm == 1 ? 'um' : 'a')"
     }
     eval keycmd
     unset key
     unset label 91
     unset label 92
 
-    # the map
+    # the map: pm3d, interpolated, seen from above, with everything else at z = 0
     set lmargin at screen px0
     set rmargin at screen px0 + pw
     set bmargin at screen py0
     set tmargin at screen py0 + ph
     set xrange [X0:X1]
     set yrange [Y0:Y1]
-    set xlabel "θ_1"
-    set ylabel "θ_2" norotate offset 1, 0
+    set xlabel "θ_1" offset 0, 0.3
+    set ylabel "θ_2"
     set border 15 lw 1
-    set xtics out nomirror
-    set ytics out nomirror
-    set mxtics
-    set mytics
-    set cbtics out nomirror
+    set xtics out nomirror scale 0.6
+    set ytics out nomirror scale 0.6
+    set xtics nicestep((X1 - X0) / 4.0)
+    set ytics nicestep((Y1 - Y0) / 4.0)
+    set cbtics out nomirror scale 0.6
+    if (cbcmd ne "") { eval cbcmd }
+    set view map
+    set pm3d map interpolate 3, 3 corners2color mean
     if (have_f) {
-        set colorbox user origin screen px0 + pw + 0.02, screen py0 size screen 0.018, screen ph
+        set colorbox user origin screen px0 + pw + 2 * cw, screen py0 size screen 1.6 * cw, screen ph
     }
-    set style textbox opaque fc rgb "#ffffff" noborder margins 1.5, 1.5
+    set style textbox opaque fc rgb "#ffffff" noborder margins 1, 1
     # minima labels: right of the marker (left of it near the right edge), below it near the top edge
-    mly(c) = column(c) + (column(c) > Y1 - dpx(40) ? -dpx(17) : dpx(17))
+    mly(c) = column(c) + (column(c) > Y1 - dln(1.2) ? -dln(0.6) : dln(0.6))
 
-    cmd = "plot NaN notitle"
+    cmd = "splot NaN notitle"
     if (have_f) {
-        cmd = cmd . ", file using 1:2:(dcol(3)) with image notitle"
+        cmd = cmd . ", file using 1:2:(0):(dcol(3)) with pm3d notitle"
     }
     if (ns > 0) {
-        cmd = cmd . ", sfile using 1:2 with points pt 7 ps s_ps*spsc lc rgb c_samp notitle"
+        cmd = cmd . sprintf(", sfile every %d using 1:2:(0) with points pt 7 ps s_ps*psc lc rgb c_samp nocontour notitle", s_every)
     }
     if (have_cont) {
-        cmd = cmd . ", $contours using 1:2 with lines lw 0.8 lc rgb c_cont notitle"
+        cmd = cmd . ", $contours using 1:2:(0) with lines lw 0.8 lc rgb c_cont nocontour notitle"
     }
     if (nm > 0) {
-        mlab = "(sprintf('f = %s', okcol(3) ? gprintf('%.4g', $3) : 'n/a'))"
-        cmd = cmd . ", mfile using 1:2 with points pt 13 ps 2.2*psc lc rgb c_min notitle" . \
-              ", mfile using 1:2 with points pt 12 ps 2.2*psc lw 1.5 lc rgb '#000000' notitle"
+        mlab = "(sprintf('f = %s', okcol(3) ? gprintf('%.4g', fround($3)) : 'n/a'))"
+        cmd = cmd . ", mfile using 1:2:(0) with points pt 13 ps 1.6*psc lc rgb c_min notitle" . \
+              ", mfile using 1:2:(0) with points pt 12 ps 1.6*psc lw 1.5 lc rgb '#000000' notitle"
         if (nml > 0) {
-            cmd = cmd . ", mfile using ($1 < xmid ? $1 + dpx(13) : NaN):(mly(2)):" . mlab . \
-                  " with labels left boxed font sfont tc rgb '#000000' notitle"
+            cmd = cmd . ", mfile using ($1 < xmid ? $1 + dln(0.5) : NaN):(mly(2)):(0):" . mlab . \
+                  " with labels left boxed font vfont tc rgb '#000000' notitle"
         }
         if (nmr > 0) {
-            cmd = cmd . ", mfile using ($1 >= xmid ? $1 - dpx(13) : NaN):(mly(2)):" . mlab . \
-                  " with labels right boxed font sfont tc rgb '#000000' notitle"
+            cmd = cmd . ", mfile using ($1 >= xmid ? $1 - dln(0.5) : NaN):(mly(2)):(0):" . mlab . \
+                  " with labels right boxed font vfont tc rgb '#000000' notitle"
         }
     }
     if (nsout > 0) {
-        set label 2 sprintf("%d sample%s off the map", nsout, nsout == 1 ? "" : "s") at screen 0.985, screen 0.02 right font sfont
+        set label 2 sprintf("%d sample%s off the map", nsout, nsout == 1 ? "" : "s") at screen 0.99, screen 0.3 * ch right font vfont
     }
     if (!have_f && ns == 0 && nm == 0) {
         set label 1 "no landscape, samples or minima" at graph 0.5, graph 0.5 center

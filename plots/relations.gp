@@ -1,34 +1,64 @@
-# relations.gp - the fluctuation-dissipation relations of a run (fdrsim).
+# relations.gp - the fluctuation-dissipation relations of a run (fdrsim): do they hold?
 #   gnuplot -e "dir='OUTDIR'" plots/relations.gp   ->  OUTDIR/relations.png, OUTDIR/relations.pdf
 # Reads OUTDIR/relations.dat, one row per relation (any number of them):
 #   index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact rhs_exact
-# Top panel: z = (LHS - RHS)/sigma of every relation with its +-threshold band (grey): green
-#   passes, red fails, "n/a" when z is not a number.  Relation names as x tick labels.
-# Bottom row: one small panel per relation with LHS and RHS side by side (1-sigma error bars) in
-#   the relation's own units and scale, and the exact values (dashed) when they are finite.
-#   (FDR0 sides are ~0 and FDR1 sides O(1): a shared axis would hide one or the other.)
-# The rows' values are in OUTDIR/meta.gp (arrays rel_*), written by fdrsim (README.md, "Output").
+# and from OUTDIR/meta.gp (arrays rel_*, README.md, "Output") whether each is an identity (exact
+# at stationarity) or an approximation shown for comparison, and its verdict.
+# Top panel: z = (LHS - RHS)/σ of every relation with its ±threshold band (grey). Identities:
+#   green passes, red fails, a grey square "unresolved" when there is no error bar to judge by.
+#   Approximations (e.g. FDR2.harmonic off a quadratic): hollow grey diamonds, never counted.
+#   A z beyond the axis is drawn as a triangle at the edge with its value written beside it.
+# Bottom rows: one small panel per relation with LHS and RHS (1σ error bars) in the relation's own
+#   units and scale, and the exact values (dashed) when they are finite.
+# Size, font and formats come from plots/terminal.gp.
 
 if (!exists("dir")) dir = "."
 file = dir . "/relations.dat"
 load dir . "/meta.gp"
+fig = "relations"
+# the shape follows the rows of small panels (about 0.85 in wide each, at most 3 rows): inches of
+# the title lines, the key, the z panel, the names and each row, over the width
+n = rel_n
+w0 = (exists("plot_width") ? plot_width : 3.4)
+fs0 = (exists("plot_fontsize") ? plot_fontsize : 8)
+ncols_max = (int(w0 / 0.85) > 1 ? int(w0 / 0.85) : 1)
+ncols = (n <= ncols_max ? n : ceil(n / (1.0 * ceil(n / (1.0 * ncols_max)))))
+if (ncols < 1) ncols = 1
+nrows = ceil(n / (1.0 * ncols))
+small = (n > 0 && nrows <= 3)
+line_in = 1.35 * fs0 / 72.0
+rot = (n * 12 * 0.55 * fs0 / 72.0 > 0.85 * w0)      # names rotated when they do not fit side by side
+keyrows = (w0 < 5 ? 2 : 1)
+z_in = (w0 < 5 ? 1.5 : 2.0)
+head_in = ((exists("plot_title") && !plot_title) ? 0.5 : 2.6) * line_in + keyrows * line_in
+names_in = (rot ? 5.5 : 2.6) * line_in
+rows_in = (small ? 1.6 * line_in + nrows * (w0 < 5 ? 1.0 : 1.2) : 0.6)
+fig_inches = head_in + z_in + names_in + rows_in
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
-n = rel_n
-# largest |z|; rows with finite z; passing rows; rows with z not a number; largest threshold
-zmax = 0; nz = 0; npass = 0; nnan = 0; tmax = 0
+# identities, those passing, failing, unresolved; approximations; largest threshold; the largest
+# |z| of all and of those within 3 thresholds (the axis shows these; beyond: clipped)
+nid = 0; npass = 0; nfail = 0; nunres = 0; napprox = 0; tmax = 0; zmax = 0
 do for [i = 1:n] {
-    if (isfinite(rel_z[i])) {
-        nz = nz + 1
-        if (abs(rel_z[i]) > zmax) { zmax = abs(rel_z[i]) }
+    if (rel_identity[i] == 1) {
+        nid = nid + 1
+        if (rel_verdict[i] == 1) { npass = npass + 1 }
+        if (rel_verdict[i] == 2) { nfail = nfail + 1 }
+        if (rel_verdict[i] == 0) { nunres = nunres + 1 }
     } else {
-        nnan = nnan + 1
+        napprox = napprox + 1
     }
-    if (rel_pass[i] == 1) { npass = npass + 1 }
     if (isfinite(rel_threshold[i]) && rel_threshold[i] > tmax) { tmax = rel_threshold[i] }
 }
 if (tmax <= 0) tmax = 3
-ymax = (1.08 * zmax > 1.15 * tmax ? 1.08 * zmax : 1.15 * tmax)
+do for [i = 1:n] {
+    if (isfinite(rel_z[i]) && abs(rel_z[i]) > zmax && abs(rel_z[i]) <= 3 * tmax) { zmax = abs(rel_z[i]) }
+}
+ymax = (1.15 * zmax > 1.3 * tmax ? 1.15 * zmax : 1.3 * tmax)
+zedge = 0.9 * ymax
+zc(z) = (z > zedge ? zedge : (z < -zedge ? -zedge : z))
+clipped(z) = (abs(z) > zedge)
 
 # per row the y range of its panel: both sides, their error bars and the exact values, padded,
 # never empty, in units of 10^kexp (0 unless the values are below 1e-3 or above 1e4, so tick
@@ -58,84 +88,85 @@ do for [i = 1:n] {
     kexp[i] = k; ylo[i] = lo / 10.0 ** k; yhi[i] = hi / 10.0 ** k
 }
 
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
-verdict = (n == 0 ? "no relations" : sprintf("%d of %d relations hold within |z| < threshold", npass, n))
+title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
+verdict = (n == 0 ? "no relations" : sprintf("%d of %d identities hold", npass, nid) . \
+           (nfail > 0 ? sprintf(", %d fail", nfail) : "") . \
+           (nunres > 0 ? sprintf(", %d unresolved", nunres) : "") . \
+           (napprox > 0 ? sprintf("; %d approximation%s shown, not tested", napprox, napprox > 1 ? "s" : "") : ""))
 
-okcol(c) = (valid(c) && isfinite(column(c)))
-c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#dadada"
+c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#e2e2e2"; c_unres = "#7f7f7f"; c_approx = "#6b7b8c"
 c_lhs = "#1f77b4"; c_rhs = "#ff7f0e"
+# the class of row i (1-based): 1 pass, 2 fail, 0 unresolved (identities), 3 approximation
+cls(i) = (rel_identity[i] == 1 ? rel_verdict[i] : 3)
+ccol(i) = (cls(i) == 1 ? 0x2ca02c : cls(i) == 2 ? 0xd62728 : cls(i) == 0 ? 0x7f7f7f : 0xb9c3cc)
+row(c) = int(column(1)) + 1
+zok(c) = (valid(9) && isfinite(column(9)))
+# z of the rows of one class, clipped at the edge (NaN elsewhere), and of clipped rows
+zof(k) = (zok(0) && cls(row(0)) == k ? zc($9) : NaN)
 
-# small-multiples layout: up to 6 panels a row, at most 3 rows
-ncols = (n <= 6 ? n : (n <= 12 ? ceil(n / 2.0) : 6))
-if (ncols < 1) ncols = 1
-nrows = ceil(n / (1.0 * ncols))
-small = (n > 0 && nrows <= 3)
-# vertical layout: the z panel needs more room below it for rotated names
-zbot = (n > 8 ? 0.64 : 0.565)
-legy = zbot - (n > 8 ? 0.135 : 0.07)
-# a tick step of 1, 2 or 5 x 10^k giving about nt ticks over a span
-pw(r) = 10.0 ** floor(log10(r))
-nicestep(r) = (r / pw(r) < 1.5 ? 1 : (r / pw(r) < 3.5 ? 2 : (r / pw(r) < 7.5 ? 5 : 10))) * pw(r)
+# layout (screen coordinates) from the top, in the inches above scaled by the figure's height
+f_in = 1.0 / fig_h
+y_key = 1 - (plot_title ? 2.6 : 0.5) * line_in * f_in - 0.5 * keyrows * line_in * f_in
+ztop = 1 - head_in * f_in - 0.4 * line_in * f_in
+zbot = ztop - z_in * f_in
+yrow_top = zbot - names_in * f_in - 1.6 * line_in * f_in
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"; sfont = "Sans,12"
-        psc = 1.0
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"; sfont = "Sans,8.5"
-        psc = 0.8
-    }
-    set output dir . "/relations." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
-    set label 91 "Fluctuation-dissipation relations" . title_model at screen 0.53, screen 0.965 \
-        center font tfont noenhanced
-    set label 92 verdict . "   (S. Yaida, arXiv:1810.00004)" at screen 0.53, screen 0.928 center noenhanced
+    if (plot_title) {
+        set label 91 fit_title("Relations", title_model) at screen 0.5, \
+            screen 1 - 0.75 * ch center font tfont noenhanced
+        set label 92 verdict at screen 0.5, screen 1 - 1.85 * ch center font sfont noenhanced
+    }
     set border 3
-    set tics nomirror out
+    set tics nomirror out scale 0.6
     set grid ytics lc rgb "#e4e4e4" lw 1
 
-    # -- top panel: z-scores with the +-threshold band of each relation
-    set lmargin at screen 0.09
-    set rmargin at screen 0.97
-    set tmargin at screen 0.855
+    # -- top panel: z-scores with the ±threshold band of each relation
+    set lmargin 8
+    set rmargin 2
+    set tmargin at screen ztop
     set bmargin at screen zbot
     set xrange [-0.6:(n > 0 ? n : 1) - 0.4]
     set yrange [-ymax:ymax]
+    set ytics nicestep(ymax / 2.5)
     set xzeroaxis lt 1 lc rgb "#808080" lw 1
-    set ylabel "z = (LHS - RHS) / σ_{LHS-RHS}"
-    set key at screen 0.53, screen 0.888 center center horizontal reverse Left samplen 1.5 maxrows 1
+    set ylabel "z = (LHS − RHS)/σ"
+    set key at screen 0.5, screen y_key center center horizontal reverse Left samplen 1 width -1 \
+        maxrows keyrows font sfont
     set style fill solid 1.0 noborder
     if (n > 0) {
-        if (n > 8) {
-            set xtics scale 0 rotate by 30 right noenhanced
+        if (rot) {
+            set xtics scale 0 rotate by 45 right noenhanced font sfont
         } else {
-            set xtics scale 0 norotate center noenhanced
+            set xtics scale 0 norotate center noenhanced font sfont
         }
         set xtics (rel_name[1] 0)           # the relations' names at 0, 1, ...
         do for [i = 2:n] { set xtics add (rel_name[i] i - 1) }
         cmd = "plot file using 1:(0):($1 - 0.38):($1 + 0.38):(-$10):($10) with boxxyerror " . \
-              "fc rgb c_band title '±threshold (pass band)'"
-        if (nz > 0) {
-            cmd = cmd . ", file using 1:(okcol(9) ? $9 : NaN):(0.25):($11 == 1 ? 0x2ca02c : 0xd62728) " . \
-                  "with boxes fs solid 0.85 lc rgb variable notitle" . \
-                  ", file using 1:(okcol(9) && $11 == 1 ? $9 : NaN) with points pt 7 ps 1.3*psc lc rgb c_pass title 'pass'" . \
-                  ", file using 1:(okcol(9) && $11 != 1 ? $9 : NaN) with points pt 7 ps 1.3*psc lc rgb c_fail title 'fail'"
-            if (n <= 8) {   # z written next to its bar while there is room
-                cmd = cmd . ", file using ($1 + 0.13):(okcol(9) ? $9 : NaN):(sprintf('%.2f', $9)) " . \
-                      "with labels left offset 0.6, 0 notitle"
-            }
+              "fc rgb c_band title '±threshold'" . \
+              ", file using 1:(zok(0) ? zc($9) : NaN):(0.22):(ccol(row(0))) with boxes lc rgb variable notitle"
+        if (npass > 0) { cmd = cmd . ", file using 1:(zof(1)) with points pt 7 ps 1.1*psc lc rgb c_pass title 'pass'" }
+        if (nfail > 0) { cmd = cmd . ", file using 1:(zof(2)) with points pt 7 ps 1.1*psc lc rgb c_fail title 'fail'" }
+        if (napprox > 0) { cmd = cmd . ", file using 1:(zof(3)) with points pt 12 ps 1.3*psc lw 1.5 lc rgb c_approx title 'approximation'" }
+        if (nunres > 0) {
+            cmd = cmd . ", file using 1:(cls(row(0)) == 0 ? 0 : NaN) with points pt 4 ps 1.3*psc lw 1.5 lc rgb c_unres title 'unresolved'" . \
+                  ", file using 1:(cls(row(0)) == 0 ? 0.12 * ymax : NaN):('n/a') with labels tc rgb c_unres font vfont notitle"
         }
-        if (nnan > 0) {
-            cmd = cmd . ", file using 1:(0):(okcol(9) ? '' : 'n/a') with labels tc rgb '#606060' notitle"
-        }
+        # beyond the axis: a triangle at the edge and the value
+        cmd = cmd . ", file using 1:(zok(0) && clipped($9) ? zc($9) : NaN):($9 > 0 ? 9 : 11):(ccol(row(0))) " . \
+              "with points pt variable ps 1.4*psc lc rgb variable notitle" . \
+              ", file using ($1 + 0.2):(zok(0) && clipped($9) ? zc($9) : NaN):(sprintf('%.3g', $9)) " . \
+              "with labels left font vfont notitle"
         eval cmd
     } else {
         unset xtics
-        set label 1 "no rows in relations.dat" at graph 0.5, graph 0.75 center
+        set label 1 "no rows in relations.dat" at graph 0.5, graph 0.5 center
         plot NaN notitle
         unset label 1
     }
@@ -144,82 +175,78 @@ do for [ext in "png pdf"] {
     unset xzeroaxis
     unset ylabel
 
-    # -- bottom row: LHS and RHS of each relation on its own scale
+    # -- bottom rows: LHS and RHS of each relation on its own scale
     if (small) {
-        set label 93 "LHS, RHS (±1σ)" at screen 0.015, screen 0.255 \
-            center rotate by 90
-        # legend of the row: an empty full-width plot that only draws its key
-        set lmargin at screen 0.09
-        set rmargin at screen 0.97
-        set tmargin at screen legy + 0.02
-        set bmargin at screen legy - 0.02
+        # legend of the rows: an empty plot that only draws its key
         unset border
         unset tics
         unset grid
         set xrange [0:1]
         set yrange [0:1]
-        set key at screen 0.53, screen legy center center horizontal reverse Left samplen 2 maxrows 1
-        plot NaN with points pt 7 ps 1.2*psc lc rgb c_lhs title 'LHS', \
-             NaN with points pt 5 ps 1.1*psc lc rgb c_rhs title 'RHS', \
-             NaN with lines dt (4,3) lw 2 lc rgb '#000000' title 'exact value'
+        set tmargin at screen yrow_top + 1.2 * ch
+        set bmargin at screen yrow_top + 0.2 * ch
+        set key at screen 0.5, screen yrow_top + 0.7 * ch center center horizontal reverse Left \
+            samplen 1.5 maxrows 1 font sfont
+        plot NaN with points pt 7 ps psc lc rgb c_lhs title 'LHS ±1σ', \
+             NaN with points pt 5 ps psc lc rgb c_rhs title 'RHS ±1σ', \
+             NaN with lines dt (6,4) lw 1.5 lc rgb '#000000' title 'exact'
         unset key
-        unset label 93
         set border 3
-        set xtics nomirror out
-        set ytics nomirror out
-        x0 = 0.07; x1 = 0.985; y0 = 0.035; y1 = legy - 0.02
+        set xtics nomirror out scale 0
+        set ytics nomirror out scale 0.5 font vfont
+        x0 = cw; x1 = 1.0; y0 = 0.0; y1 = yrow_top
         W = (x1 - x0) / ncols
         H = (y1 - y0) / nrows
         set xrange [-0.7:1.7]
-        set xtics ("LHS" 0, "RHS" 1) scale 0 norotate center
+        set xtics ("L" 0, "R" 1) norotate center font vfont
         set ytics format "%g"
         set grid ytics
         do for [i = 0:n - 1] {
             col = i % ncols
             row = i / ncols
-            set lmargin at screen x0 + col * W + 0.058
-            set rmargin at screen x0 + (col + 1) * W - 0.012
-            set tmargin at screen y1 - row * H - 0.045
-            set bmargin at screen y1 - (row + 1) * H + 0.04
+            set lmargin at screen x0 + col * W + 5.5 * cw
+            set rmargin at screen x0 + (col + 1) * W - 1.2 * cw
+            set tmargin at screen y1 - row * H - 1.4 * ch
+            set bmargin at screen y1 - (row + 1) * H + 1.2 * ch
             set yrange [ylo[i + 1] : yhi[i + 1]]
-            set ytics nicestep((yhi[i + 1] - ylo[i + 1]) / (nrows == 1 ? 5.0 : 3.0))
+            set ytics nicestep((yhi[i + 1] - ylo[i + 1]) / 2.5)
             ke = kexp[i + 1]
             sc = 10.0 ** (-ke)
-            set title rel_name[i + 1] . (ke != 0 ? sprintf("  (×1e%d)", ke) : "") font sfont \
-                tc rgb (rel_pass[i + 1] == 1 ? "#1a7a1a" : c_fail) noenhanced offset 0, -0.7
+            c = cls(i + 1)
+            set title rel_name[i + 1] . (ke != 0 ? sprintf(" ×1e%d", ke) : "") font vfont \
+                tc rgb (c == 1 ? "#1a7a1a" : c == 2 ? c_fail : c == 0 ? c_unres : c_approx) noenhanced \
+                offset 0, -0.8
             sel = sprintf("every ::%d::%d ", i, i)
             cmd = "plot NaN notitle"
             if (isfinite(rel_lhs[i + 1])) {
-                cmd = cmd . ", file " . sel . "using (0):($3 * sc):(okcol(4) ? $4 * sc : 0) with yerrorbars " . \
-                      "pt 7 ps 1.2*psc lw 1.5 lc rgb c_lhs notitle"
+                cmd = cmd . ", file " . sel . "using (0):($3 * sc):(valid(4) && isfinite($4) ? $4 * sc : 0) with yerrorbars " . \
+                      "pt 7 ps psc lw 1.5 lc rgb c_lhs notitle"
             }
             if (isfinite(rel_rhs[i + 1])) {
-                cmd = cmd . ", file " . sel . "using (1):($5 * sc):(okcol(6) ? $6 * sc : 0) with yerrorbars " . \
-                      "pt 5 ps 1.1*psc lw 1.5 lc rgb c_rhs notitle"
+                cmd = cmd . ", file " . sel . "using (1):($5 * sc):(valid(6) && isfinite($6) ? $6 * sc : 0) with yerrorbars " . \
+                      "pt 5 ps psc lw 1.5 lc rgb c_rhs notitle"
             }
             if (isfinite(rel_lhs_exact[i + 1])) {
                 cmd = cmd . ", file " . sel . "using (-0.4):($12 * sc):(0.8):(0) with vectors nohead " . \
-                      "dt (4,3) lw 2 lc rgb '#000000' notitle"
+                      "dt (6,4) lw 1.5 lc rgb '#000000' notitle"
             }
             if (isfinite(rel_rhs_exact[i + 1])) {
                 cmd = cmd . ", file " . sel . "using (0.6):($13 * sc):(0.8):(0) with vectors nohead " . \
-                      "dt (4,3) lw 2 lc rgb '#000000' notitle"
+                      "dt (6,4) lw 1.5 lc rgb '#000000' notitle"
             }
             eval cmd
         }
     } else {
         if (n > 0) {
             set label 1 sprintf("%d relations: too many for one panel each; see relations.dat", n) \
-                at screen 0.53, screen 0.25 center
-            set lmargin at screen 0.09
-            set rmargin at screen 0.97
-            set tmargin at screen 0.45
-            set bmargin at screen 0.05
+                at screen 0.5, screen 0.25 center
             unset border
             unset tics
             unset grid
             set xrange [0:1]
             set yrange [0:1]
+            set tmargin at screen 0.45
+            set bmargin at screen 0.05
             plot NaN notitle
         }
     }

@@ -4,93 +4,113 @@
 #   step lr lr_lo lr_hi loss_excess loss_err ratio ratio_err exact_loss exact_ratio
 # then a block of quench events: replica step lr_before lr_after ratio loss_excess.
 # The setting of the paper's Fig. 4 (S. Yaida, arXiv:1810.00004): the excess loss <f> - f* against
-# the step, log-log, one colour per schedule (thick: Monte Carlo mean over replicas; thin black
-# dashes: the exact expected loss along the same learning-rate sequence, where the header says it
-# exists); the learning rate of each schedule on the right axis (thin steps; replica mode: the mean
-# over replicas and, shaded, its range); the quenches marked as circles on the fdr curve and on its
-# staircase; the target excess loss as a dotted line.
+# the step, log-log, one colour per schedule (top: Monte Carlo mean over replicas with its 1σ band;
+# black dashes: the exact expected loss along the same learning-rate sequence, only where it
+# exists; the target excess loss dotted); the learning rate of each schedule in the panel below
+# (steps, same colours; replica mode: the mean over replicas and, shaded, its range); the quenches
+# marked as circles in both panels. Size, font and formats come from plots/terminal.gp.
 # Everything else it needs is in OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
 file = dir . "/schedule.dat"
 load dir . "/meta.gp"
+fig = "schedule"; fig_aspect = 0.8
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 have_target = (target == target && target > 0)
 # the first schedule with an exact curve: in replica mode the fdr replicas have none
 ex1 = (mode eq "replica" ? 2 : 1)
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . ")")
+title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
 
-# ---- style -------------------------------------------------------------------------------------
 array colour[4] = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]   # fdr, then the presets in order
-array light[4] = ["#f4b6b6", "#a9c8e6", "#aedcae", "#d3c2e6"]
 pos(x) = (x > 0 ? x : NaN)                 # log axes: drop values <= 0 and nan
+lo1(c) = (pos(column(c) - column(c + 1)) == pos(column(c) - column(c + 1)) ? column(c) - column(c + 1) : pos(column(c)) / 10)
 # gnuplot reads the file of a `plot for` clause even when the loop is empty: keep the index valid
 ok(i) = (i <= nsched ? i : 1)
 qblock = (nquench > 0 ? nsched : 0)
+ytop = 1 - (plot_title ? 2.9 : 0.6) * ch
+ybot = 3.0 * ch
+hmid = ybot + 0.36 * (ytop - ybot)
+qps = (mode eq "replica" ? 0.8 : 1.2)
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,800 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"
-    } else {
-        set terminal pdfcairo size 10in,6.667in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"
-    }
-    set output dir . "/schedule." . ext
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
-    set label 91 "Learning-rate schedules" . title_model at screen 0.5, screen 0.965 center \
-        font tfont noenhanced
-    set label 92 "quencher: " . quencher at screen 0.5, screen 0.925 center noenhanced
-    set lmargin at screen 0.10
-    set rmargin at screen 0.89
-    set tmargin at screen 0.89
-    set bmargin at screen 0.11
+    set multiplot
+    if (plot_title) {
+        set label 91 fit_title("Learning-rate schedules", title_model) at screen 0.5, \
+            screen 1 - 0.75 * ch center font tfont noenhanced
+        set label 92 "quencher: " . quencher at screen 0.5, screen 1 - 1.85 * ch center font sfont noenhanced
+    }
+    set lmargin 9
+    set rmargin 2
     set logscale x
     set logscale y
-    set logscale y2
     set format x "10^{%L}"
     set format y "10^{%L}"
-    set format y2 "10^{%L}"
-    set mxtics 10
     if (stepmax > 1) { set xrange [1:stepmax] }
-    set grid xtics ytics mxtics lc rgb "#dddddd" lw 1, lc rgb "#f0f0f0" lw 1
-    set border 11 lw 1
-    set tics out
-    set xtics nomirror
-    set ytics nomirror
-    set y2tics
-    if (lr_lo > 0 && lr_hi > 0) { set y2range [lr_lo / 3 : lr_hi * 3] }   # room around the steps
-    set my2tics 10
-    set xlabel "step (log scale; step 0 not shown)"
-    set ylabel "excess loss ⟨f⟩ - f*  (thick; exact: black dashes)"
-    set y2label "learning rate (thin steps)"
-    set key at graph 0.015, graph 0.02 left bottom vertical reverse Left samplen 2.5 spacing 1.1 \
-        box lc rgb "#bbbbbb" opaque
+    set grid xtics ytics lc rgb "#e0e0e0" lw 1
+    set border 3 lw 1
+    set tics nomirror out scale 0.6
+
+    # -- top: excess loss
+    set tmargin at screen ytop
+    set bmargin at screen hmid + 0.4 * ch
+    set format x ""
+    set ylabel "⟨f⟩ − f*"
+    set key bottom left Left reverse samplen 1.5 spacing 0.9 opaque box lc rgb "#cccccc" font vfont maxrows 4
     if (nsched > 0) {
-        plot for [i = 1:nsched] file index (i - 1) using 1:(pos($2)) axes x1y2 with steps \
-                 lw 1.2 lc rgb colour[i] notitle, \
-             for [i = 1:(mode eq "replica" && nsched > 0 ? 1 : 0)] file index 0 \
-                 using 1:(pos($3)):(pos($4)) axes x1y2 with filledcurves \
-                 fs transparent solid 0.25 noborder lc rgb light[1] notitle, \
-             for [i = 1:nsched] file index (i - 1) using 1:(pos($5)) with lines lw 3 \
+        plot for [i = 1:nsched] file index (i - 1) using 1:(lo1(5)):(pos($5 + $6)) with filledcurves \
+                 fs transparent solid 0.2 noborder lc rgb colour[i] notitle, \
+             NaN with filledcurves fs solid 0.3 noborder lc rgb "#909090" title "±1σ", \
+             for [i = 1:nsched] file index (i - 1) using 1:(pos($5)) with lines lw 2 \
                  lc rgb colour[i] title word(schedules, i), \
              for [i = ex1:(have_exact && ex1 <= nsched ? ex1 : 0)] file index (ok(i) - 1) \
-                 using 1:(pos($9)) \
-                 with lines lw 1.2 dt (6,4) lc rgb "#000000" title "exact, same lr sequence", \
+                 using 1:(pos($9)) with lines lw 1 dt (6,4) lc rgb "#000000" title "exact", \
              for [i = ex1 + 1:(have_exact ? nsched : 0)] file index (ok(i) - 1) using 1:(pos($9)) \
-                 with lines lw 1.2 dt (6,4) lc rgb "#000000" notitle, \
-             (have_target ? target : NaN) with lines lw 1.5 dt (2,4) lc rgb "#555555" \
+                 with lines lw 1 dt (6,4) lc rgb "#000000" notitle, \
+             (have_target ? target : NaN) with lines lw 1.2 dt (2,3) lc rgb "#555555" \
                  title (have_target ? sprintf("target %.3g", target) : ""), \
              for [i = 1:(nquench > 0 ? 1 : 0)] file index qblock using 2:(pos($6)) with points \
-                 pt 7 ps (mode eq "replica" ? 0.6 : 1.6) lc rgb "#80000000" \
-                 title (mode eq "replica" ? "quenches (each replica)" : "quenches"), \
-             for [i = 1:(nquench > 0 ? 1 : 0)] file index qblock using 2:(pos($4)) axes x1y2 \
-                 with points pt 6 ps (mode eq "replica" ? 0.6 : 1.6) lc rgb colour[1] notitle
+                 pt 6 ps qps * psc lc rgb "#000000" title "quench"
     } else {
         set label 1 "no data in schedule.dat" at graph 0.5, graph 0.5 center
         set xrange [1:10]
         set yrange [1:10]
         plot NaN notitle
+        unset label 1
     }
+    unset label 91
+    unset label 92
+    unset key
+
+    # -- bottom: the learning rates
+    set tmargin at screen hmid - 0.4 * ch
+    set bmargin at screen ybot
+    set format x "10^{%L}"
+    set xlabel "step"
+    set ylabel "η"
+    if (lr_lo > 0 && lr_hi > 0) {
+        set yrange [lr_lo / 2 : lr_hi * 2]
+        set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
+    }
+    if (mode eq "replica" && nsched > 0) {
+        set key bottom left Left reverse samplen 1.5 opaque box lc rgb "#cccccc" font vfont
+    }
+    if (nsched > 0) {
+        plot for [i = 1:(mode eq "replica" ? 1 : 0)] file index 0 using 1:(pos($3)):(pos($4)) \
+                 with filledcurves fs transparent solid 0.25 noborder lc rgb colour[1] \
+                 title "fdr: range over replicas", \
+             for [i = 1:nsched] file index (i - 1) using 1:(pos($2)) with steps lw 1.5 \
+                 lc rgb colour[i] notitle, \
+             for [i = 1:(nquench > 0 ? 1 : 0)] file index qblock using 2:(pos($4)) \
+                 with points pt 6 ps qps * psc lc rgb "#000000" notitle
+    } else {
+        set yrange [1:10]
+        plot NaN notitle
+    }
+    unset multiplot
     set output
 }

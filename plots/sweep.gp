@@ -17,6 +17,8 @@
 if (!exists("dir")) dir = "."
 file = dir . "/sweep.dat"
 load dir . "/meta.gp"
+fig = "sweep"; fig_aspect = 1.1
+load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
 have_a1 = isfinite(a1)
@@ -25,32 +27,49 @@ have_trhc = isfinite(trhc)
 have_curve = (curve eq "exact" || curve eq "harmonic approximation")
 curve_title = (curve eq "exact" ? "exact G(η) (Lyapunov)" : "harmonic approximation at the minimum")
 curve_title2 = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . " + p·1000003)")
+title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . " + p·1000003)")
 
 # ---- style -------------------------------------------------------------------------------------
 c_pts = "#1f77b4"; c_fit = "#9ecae1"; c_harm = "#d62728"; c_lim = "#7f7f7f"; c_ex = "#000000"
 c_anh = "#2ca02c"; c_terms = "#ff7f0e"
 fin(c) = (valid(c) && isfinite(column(c)) ? column(c) : NaN)
 
-do for [ext in "png pdf"] {
-    if (ext eq "png") {
-        set terminal pngcairo size 1200,1000 enhanced font "Sans,13" linewidth 1
-        tfont = "Sans,15"
-    } else {
-        set terminal pdfcairo size 10in,8.333in enhanced font "Sans,9" fontscale 1.0 linewidth 1.5
-        tfont = "Sans,10.5"
-    }
-    set output dir . "/sweep." . ext
+ytop = 1 - (plot_title ? 2.9 : 0.6) * ch
+ybot = 3.0 * ch
+y1 = ybot + 0.55 * (ytop - ybot)
+y2 = ybot + 0.27 * (ytop - ybot)
+gmax = 1
+if (npts > 0) {
+    stats file index 0 using (fin(2) + (fin(3) == fin(3) ? fin(3) : 0)) nooutput
+    if (STATS_records > 0 && STATS_max > 0) { gmax = STATS_max }
+}
+# tick steps of the two lower panels from the spans of their points and error bars
+span(lo, hi) = (hi > lo ? hi - lo : 1)
+hstep = 1; astep = 1
+if (npts > 0) {
+    stats file index 0 using (fin(25) + (fin(26) == fin(26) ? fin(26) : 0)) nooutput
+    if (STATS_records > 0) { hhi = STATS_max; stats file index 0 using (fin(25) - (fin(26) == fin(26) ? fin(26) : 0)) nooutput; hstep = nicestep(span(STATS_min, hhi) / 2.0) }
+}
+if (nanh > 0) {
+    stats file index 0 using (fin(21) + (fin(22) == fin(22) ? fin(22) : 0)) nooutput
+    if (STATS_records > 0) { ahi = STATS_max; stats file index 0 using (fin(21) - (fin(22) == fin(22) ? fin(22) : 0)) nooutput; astep = nicestep(span(STATS_min, ahi < 0 ? 0 : ahi) / 2.5) }
+}
+
+do for [ext in plot_formats] {
     reset
+    eval term_cmd(ext)
+    set output out_name(ext)
+    psc = pscale(ext)
     set encoding utf8
     set multiplot
-    set label 91 "G(η) over learning rates" . title_model at screen 0.535, screen 0.972 center \
-        font tfont noenhanced
-    set label 92 "G(η) = (1 - ν)<|∇f|²> - (μ/η)<v·∇f> = a1 η + a2 η² + a3 η³,   " . \
-        "a1 → (1 - ν)²/(1 - μ²) Tr(H* C*)/2   (errors 1σ)" at screen 0.535, screen 0.94 center \
-        noenhanced
-    set lmargin at screen 0.105
-    set rmargin at screen 0.97
+    if (plot_title) {
+        set label 91 fit_title("G(η) over learning rates", title_model) at screen 0.5, \
+            screen 1 - 0.75 * ch center font tfont noenhanced
+        set label 92 "G(η) = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ = a_1η + a_2η^2 + a_3η^3 (±1σ)" \
+            at screen 0.5, screen 1 - 1.85 * ch center font sfont
+    }
+    set lmargin 10
+    set rmargin 2
     set grid xtics ytics lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
@@ -64,57 +83,66 @@ do for [ext in "png pdf"] {
         plot NaN notitle
     } else {
         # -- top panel: G(eta)
-        set tmargin at screen 0.90
-        set bmargin at screen 0.52
+        set tmargin at screen ytop
+        set bmargin at screen y1
         set format x ""
-        set ylabel "G(η) (loss units per unit η)"
-        set key top left Left reverse samplen 2.5 spacing 1.15 box lc rgb "#bbbbbb" opaque
+        set ylabel "G(η)"
+        set ytics nicestep(gmax / 3.0)
+        set offsets 0, 0, graph 0.6, 0
+        set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
         plot file index 1 using 1:(fin(5)) with lines lw 2.5 lc rgb c_ex \
                  title (have_curve ? curve_title : ""), \
              file index 1 using 1:(fin(4)) with lines lw 1.5 dt (2,4) lc rgb c_lim \
-                 title (have_a1_exact ? sprintf("exact η → 0 line, slope %.4g", a1_exact) : ""), \
+                 title (have_a1_exact ? sprintf("exact η → 0 slope %.4g", a1_exact) : ""), \
              file index 1 using 1:(fin(3)) with lines lw 2 dt (8,5) lc rgb c_harm \
-                 title (have_a1 ? sprintf("fitted harmonic line a_1 η, a_1 = %.4g ± %.2g", a1, a1_err) : ""), \
-             file index 1 using 1:(fin(2)) with lines lw 1.5 lc rgb c_fit title "fit a_1 η + a_2 η^2 + a_3 η^3", \
-             file index 0 using 1:(fin(2)):(fin(3)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_pts \
-                 title "G(η), simulated"
+                 title (have_a1 ? sprintf("a_1η, a_1 = %.4g ± %.2g", a1, a1_err) : ""), \
+             file index 1 using 1:(fin(2)) with lines lw 1.5 lc rgb c_fit title "cubic fit", \
+             file index 0 using 1:(fin(2)):(fin(3)) with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_pts \
+                 title "simulated"
         unset label 91
         unset label 92
 
         # -- middle panel: Hessian magnitude 2 G / eta
-        set tmargin at screen 0.50
-        set bmargin at screen 0.31
-        set ylabel "2G/η · (1-μ^2)/(1-ν)^2"
+        set tmargin at screen y1 - 0.6 * ch
+        set bmargin at screen y2
+        set ylabel "2G/η·(1−μ^2)/(1−ν)^2" font vfont
+        set ytics hstep
         set offsets 0, 0, graph 0.08, graph 0.08
-        set key top left Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
+        unset key
+        if (have_trhc) {
+            set label 3 sprintf("Tr(H^*C^*) = %.4g", trhc) at graph 0.98, first trhc right offset 0, 0.6 \
+                font vfont tc rgb c_lim
+        }
         plot file index 1 using 1:(column(1) > 0 ? fin(7) : NaN) with lines lw 2.5 lc rgb c_ex \
                  title (have_curve ? curve_title2 : ""), \
              (have_trhc ? trhc : NaN) with lines lw 1.5 dt (2,4) lc rgb c_lim \
                  title (have_trhc ? sprintf("limit Tr(H^* C^*) = %.4g", trhc) : ""), \
              file index 1 using 1:(fin(6)) with lines lw 1.5 lc rgb c_fit title "from the fit of G", \
-             file index 0 using 1:(fin(25)):(fin(26)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_pts \
-                 title "Hessian-magnitude estimator"
+             file index 0 using 1:(fin(25)):(fin(26)) with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_pts \
+                 notitle
+        unset label 3
 
         # -- bottom panel: anharmonic part
-        set tmargin at screen 0.29
-        set bmargin at screen 0.08
+        set tmargin at screen y2 - 0.6 * ch
+        set bmargin at screen ybot
         set format x "%g"
         set xlabel "learning rate η"
-        set ylabel "G - F_2/η"
+        set ylabel "G − F_2/η"
+        set ytics astep
         # room for the key on the side the anharmonic part does not grow towards
         if (anhlast > 0) {
             set offsets 0, 0, graph 0.05, graph 0.45
-            set key bottom right Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
+            set key bottom right Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
         } else {
             set offsets 0, 0, graph 0.45, graph 0.05
-            set key top right Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
+            set key top right Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
         }
         if (nanh > 0) {
             plot 0 with lines lw 1 lc rgb c_lim notitle, \
-                 file index 0 using 1:(fin(23)):(fin(24)) with yerrorbars pt 5 ps 0.9 lw 1.5 lc rgb c_terms \
-                     title "(F_3 + F_4 + ...)/η, exact derivatives", \
-                 file index 0 using 1:(fin(21)):(fin(22)) with yerrorbars pt 7 ps 1.1 lw 1.5 lc rgb c_anh \
-                     title "anharmonic part G - F_2/η"
+                 file index 0 using 1:(fin(23)):(fin(24)) with yerrorbars pt 5 ps 0.8*psc lw 1.5 lc rgb c_terms \
+                     title "(F_3 + F_4 + …)/η", \
+                 file index 0 using 1:(fin(21)):(fin(22)) with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_anh \
+                     title "G − F_2/η"
         } else {
             unset key
             set label 2 "FDR2 terms not measured (run.fdr2 = off)" at graph 0.5, graph 0.5 center

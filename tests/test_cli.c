@@ -192,6 +192,39 @@ Test(cli, bad_inputs_exit_2_without_output)
     cr_assert(strstr(slurp("err.txt"), "does-not-exist.ini: cannot open"));
 }
 
+/* The figures' settings: the [plot] keys are checked like every other, with
+ * or without --plot (no gnuplot is needed to refuse them), and so are the
+ * plot options; a good [plot] section runs. */
+Test(cli, plot_settings_are_checked_like_every_key)
+{
+    write_file("ok.ini", L "[optimizer]\nlr = 0.1\n[plot]\nformats = png, svg\nsize = 7,3\n"
+                         "font = Serif,9\ntitle = off\n");
+    cr_assert_eq(fdrsim("run ok.ini --out ok -q --steps 200"), 0, "%s", slurp("err.txt"));
+    cr_assert(!exists("ok/plot.gp"), "settings written without --plot");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\nsize = 70,3\n", "",
+               "bad.ini:8: [plot] size: '70,3': expected W or W,H in inches");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\nformats = png,gif\n", "",
+               "bad.ini:8: [plot] formats: 'png,gif'");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\nformats = png,,pdf\n", "", "[plot] formats");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\nfont = Sans,2\n", "", "bad.ini:8: [plot] font");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\nfont = Sans'x\n", "", "bad.ini:8: [plot] font");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\ntitle = no\n", "",
+               "bad.ini:8: [plot] title: 'no': expected on or off");
+    expect_bad(L "[optimizer]\nlr = 0.1\n[plot]\ncolour = red\n", "",
+               "bad.ini:8: [plot] colour: unknown key");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--set plot.size=x", "[plot] size: 'x'");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--plot=jpeg", "--plot=jpeg: expected a comma-separated");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--plot-size=3,0", "--plot-size=3,0");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--plot-size=3x2", "--plot-size=3x2");
+    expect_bad(L "[optimizer]\nlr = 0.1\n", "--plot-font=Sans,", "--plot-font=Sans,");
+    write_file("sw.ini", L "[optimizer]\nlr = 0.1\n[plot]\nsize = 0\n");
+    cr_assert_eq(fdrsim("sweep sw.ini --lr 0.02:0.1:3 --out sw -q --steps 200"), 2);
+    cr_assert(strstr(slurp("err.txt"), "sw.ini:8: [plot] size"), "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("schedule sw.ini --out sc -q --steps 200"), 2);
+    cr_assert(strstr(slurp("err.txt"), "sw.ini:8: [plot] size"), "%s", slurp("err.txt"));
+    cr_assert(!exists("sw") && !exists("sc"), "output written for a bad input");
+}
+
 /* CPU seconds used by the finished child processes (fdrsim and its shell):
  * unlike the wall clock, this does not grow with the load of a shared machine. */
 static double now(void)

@@ -3,7 +3,9 @@
 # format, and fails on any message of gnuplot (a warning is as bad as an error: it means a figure
 # lost something). TAP output, one line per fdrsim command; skipped when gnuplot is missing.
 # Also the edge cases that broke figures before: values that print as powers of ten (1e-05),
-# unresolved relations (every z NaN), d = 1 and a failing relation.
+# unresolved relations (every z NaN), d = 1 and a failing relation; and the figures' settings:
+# --plot-size, --plot-font, --plot-notitle, a [plot] section of the model file, and bad values of
+# both (exit 2, nothing written).
 # Environment: FDRSIM (the binary; default ./fdrsim), srcdir (set by make check), and
 # FDR_PLOT_OUT (keep the figures in this folder; default: a temporary one, removed).
 
@@ -25,9 +27,12 @@ short="--steps 1000 --replicas 8 -q"
 n=0
 failed=0
 
+# every format, unless a test says otherwise
+all="--plot=png,pdf,svg,cairolatex"
+
 # The commands run two at a time (the figures take the time, and gnuplot is one process);
-# start NAME WANT FIGURES -- ARGS... runs fdrsim ARGS --plot into $out/NAME in the background,
-# and check reports on them in order once all have ended.
+# start NAME WANT FIGURES -- ARGS... runs fdrsim ARGS into $out/NAME in the background (ARGS
+# hold the plot options), and check reports on them in order once all have ended.
 names=""
 running=0
 start() {
@@ -35,7 +40,7 @@ start() {
     echo "$2" >"$out/$name.want"
     echo "$3" >"$out/$name.figs"
     shift 4
-    ("$fdrsim" "$@" -j 1 -o "$out/$name" --plot >/dev/null 2>"$out/$name.err"
+    ("$fdrsim" "$@" -j 1 -o "$out/$name" >/dev/null 2>"$out/$name.err"
      echo $? >"$out/$name.rc") &
     names="$names $name"
     running=$((running + 1))
@@ -54,8 +59,17 @@ run_figs() {
     echo "$f"
 }
 
+# the files of figure $1 in format $2 (cairolatex: the LaTeX part and its graphics)
+files() {
+    case $2 in
+    cairolatex) echo "$1-tex.tex $1-tex.pdf" ;;
+    *) echo "$1.$2" ;;
+    esac
+}
+
 # ok NAME: the command exited with the status wanted, wrote nothing on stderr and left every
-# figure it should draw as a non-empty png and pdf.
+# figure it should draw in every format its plot.gp names, with the settings NAME.gp lists;
+# figures "none": no output folder, and stderr matches the pattern in NAME.msg.
 check() {
     name=$1
     n=$((n + 1))
@@ -65,14 +79,38 @@ check() {
     figs=$(cat "$out/$name.figs")
     [ "$figs" = run ] && figs=$(run_figs "$name")
     [ "$rc" = "$want" ] || why="exit status $rc, expected $want"
-    if [ -s "$out/$name.err" ]; then
+    if [ "$figs" = none ]; then
+        [ -e "$out/$name" ] && why="${why:+$why; }an output folder was written"
+        grep -q -e "$(cat "$out/$name.msg")" "$out/$name.err" ||
+            why="${why:+$why; }stderr does not say '$(cat "$out/$name.msg")': $(head -c 300 "$out/$name.err")"
+        figs=""
+    elif [ -s "$out/$name.err" ]; then
         why="${why:+$why; }messages on stderr: $(head -c 600 "$out/$name.err" | tr '\n' ' ')"
     fi
+    formats=""
+    if [ -n "$figs" ]; then
+        # figures of folders under NAME (fdrsim figures): the first one's plot.gp
+        first=${figs%% *}
+        case $first in
+        */*) gp="$out/$name/${first%/*}/plot.gp" ;;
+        *) gp="$out/$name/plot.gp" ;;
+        esac
+        formats=$(sed -n "s/^plot_formats = '\(.*\)'\$/\1/p" "$gp" 2>/dev/null)
+        [ -n "$formats" ] || why="${why:+$why; }no plot_formats in plot.gp"
+    fi
     for f in $figs; do
-        for ext in png pdf; do
-            [ -s "$out/$name/$f.$ext" ] || why="${why:+$why; }no $f.$ext"
+        for ext in $formats; do
+            for file in $(files "$f" "$ext"); do
+                [ -s "$out/$name/$file" ] || why="${why:+$why; }no $file"
+            done
         done
     done
+    if [ -f "$out/$name.gp" ]; then
+        while IFS= read -r line; do
+            grep -qxF "$line" "$gp" 2>/dev/null ||
+                why="${why:+$why; }plot.gp lacks '$line'"
+        done <"$out/$name.gp"
+    fi
     if [ -z "$why" ]; then
         echo "ok $n - $name"
     else
@@ -88,30 +126,74 @@ for m in "$models"/*.ini; do
     bench-*) extra="--steps 200 --replicas 4" ;;
     *) extra="" ;;
     esac
-    start "run-$b" 0 run -- run "$m" $short $extra
+    start "run-$b" 0 run -- run "$m" $short $extra $all
 done
 for m in "$models"/sweep-*.ini; do
     b=$(basename "$m" .ini)
-    start "sweep-$b" 0 sweep -- sweep "$m" $short --lr 0.02:0.1:3
+    start "sweep-$b" 0 sweep -- sweep "$m" $short --lr 0.02:0.1:3 $all
 done
 for m in "$models"/schedule-*.ini; do
     b=$(basename "$m" .ini)
-    start "schedule-$b" 0 schedule -- schedule "$m" $short --steps 4000 --t-adaptive 200
+    start "schedule-$b" 0 schedule -- schedule "$m" $short --steps 4000 --t-adaptive 200 $all
 done
 
 # a learning rate that awk and gnuplot print as 1e-05 (the quencher's floor, a sweep's grid)
 start schedule-1e-05 0 schedule -- schedule "$models/schedule-quartic.ini" $short \
-    --steps 4000 --t-adaptive 200 --set optimizer.lr=1e-05
-start sweep-1e-05 0 sweep -- sweep "$models/sweep-quadratic.ini" $short --lr 1e-05,1e-04,0.001
+    --steps 4000 --t-adaptive 200 --set optimizer.lr=1e-05 $all
+start sweep-1e-05 0 sweep -- sweep "$models/sweep-quadratic.ini" $short --lr 1e-05,1e-04,0.001 $all
 # no noise: every relation unresolved, every z NaN, a histogram of one value
-start run-unresolved 0 run -- run "$models/isotropic.ini" $short --set "noise.covariance=isotropic 0"
+start run-unresolved 0 run -- run "$models/isotropic.ini" $short --set "noise.covariance=isotropic 0" $all
 # d = 1: no tensor entries off the diagonal, no 2-D map
-start run-d1 0 run -- run "$models/isotropic.ini" $short --set landscape.dim=1
+start run-d1 0 run -- run "$models/isotropic.ini" $short --set landscape.dim=1 $all
 # a threshold no relation meets: they fail (--check exits 1), the figures still draw
-start run-failing 1 run -- run "$models/default.ini" $short --set run.threshold=1e-6 --check
+start run-failing 1 run -- run "$models/default.ini" $short --set run.threshold=1e-6 --check $all
 # a sweep without the FDR2 terms: NaN in every anharmonic column
 start sweep-nofdr2 0 sweep -- sweep "$models/sweep-quartic.ini" $short --lr 0.02:0.1:3 \
-    --set run.fdr2=off
+    --set run.fdr2=off $all
+
+# the settings: two column widths, a height, a font, no titles, one format or two each
+want_gp() { f=$1; shift; printf '%s\n' "$@" >"$out/$f.gp"; }
+want_gp run-7in "plot_width = 7" "plot_height = 0" "plot_formats = 'png'"
+start run-7in 0 run -- run "$models/gmm-2d.ini" $short --plot=png --plot-size=7
+want_gp run-size "plot_width = 5" "plot_height = 2.5" "plot_font = 'Serif'" "plot_fontsize = 10" \
+    "plot_title = 0" "plot_formats = 'pdf svg'"
+start run-size 0 run -- run "$models/quartic-anharmonic-1d.ini" $short --plot=svg,pdf \
+    --plot-size=5,2.5 --plot-font=Serif,10 --plot-notitle
+want_gp sweep-notitle "plot_title = 0" "plot_formats = 'png pdf'"
+start sweep-notitle 0 sweep -- sweep "$models/sweep-quadratic.ini" $short --lr 0.02:0.1:3 --plot \
+    --plot-notitle
+want_gp schedule-font "plot_fontsize = 9" "plot_font = 'Sans'" "plot_formats = 'cairolatex'"
+start schedule-font 0 schedule -- schedule "$models/schedule-quartic.ini" $short --steps 4000 \
+    --t-adaptive 200 --plot=cairolatex --plot-font=,9
+# a [plot] section, and the command line over it
+{ cat "$models/isotropic.ini"; printf '\n[plot]\nformats = svg, png\nsize = 7,4\nfont = Serif,9\ntitle = off\n'; } \
+    >"$out/plot-section.ini"
+want_gp run-section "plot_formats = 'png svg'" "plot_width = 7" "plot_height = 4" \
+    "plot_font = 'Serif'" "plot_fontsize = 9" "plot_title = 0"
+start run-section 0 run -- run "$out/plot-section.ini" $short --plot
+sed 's/^title = off$/title = on/' "$out/plot-section.ini" >"$out/plot-section-on.ini"
+want_gp run-section-over "plot_formats = 'pdf'" "plot_width = 3.3999999999999999" "plot_height = 0" \
+    "plot_font = 'Serif'" "plot_title = 1"
+start run-section-over 0 run -- run "$out/plot-section-on.ini" $short --plot=pdf --plot-size=3.4
+# the paper's figures in one command, each in its folder, with the settings passed on
+want_gp figures "plot_formats = 'png svg'" "plot_width = 7" "plot_title = 0"
+start figures 0 "default/approach default/relations default/fdr2 quartic-anharmonic-1d/fdr2 \
+sweep-quadratic/sweep schedule-nqm/schedule" -- figures -q --plot=png,svg --plot-size=7 \
+    --plot-notitle
+# bad values: exit 2, the file, line and key (or the option) named, nothing written
+bad() {
+    b=$1
+    echo "$2" >"$out/$b.msg"
+    shift 2
+    start "$b" 2 none -- "$@"
+}
+sed 's/^size = 7,4$/size = 70,4/' "$out/plot-section.ini" >"$out/plot-bad-size.ini"
+bad run-bad-section 'plot-bad-size.ini:[0-9]*: \[plot\] size' run "$out/plot-bad-size.ini" $short --plot
+sed 's/^font = Serif,9$/fnot = Serif,9/' "$out/plot-section.ini" >"$out/plot-bad-key.ini"
+bad sweep-bad-key 'plot-bad-key.ini:[0-9]*: \[plot\] fnot' sweep "$out/plot-bad-key.ini" $short \
+    --lr 0.02:0.1:3
+bad schedule-bad-format 'plot=png,gif' schedule "$models/schedule-quartic.ini" $short --plot=png,gif
+bad run-bad-size 'plot-size=0.5' run "$models/isotropic.ini" $short --plot-size=0.5
 wait
 # the adaptive optimizers' figure (scripts/adaptive.sh), over three short windows
 name=adaptive-figure
@@ -121,6 +203,7 @@ TMAX=200 JOBS=1 FDRSIM="$fdrsim" sh "${srcdir:-.}/scripts/adaptive.sh" "$out/$na
     2>"$out/$name.err"
 echo $? >"$out/$name.rc"
 names="$names $name"
+
 
 set -- $names
 echo "1..$#"

@@ -4,7 +4,6 @@
  * --check; 2 bad usage or input (including an unstable or diverging run),
  * with nothing written; 3 a run-time failure (memory, files, standard
  * output). Only this file calls exit(). */
-#define _XOPEN_SOURCE 700 /* realpath */
 #include "config.h"
 
 #include "cli/cli.h"
@@ -33,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +58,9 @@ static void usage(FILE *f)
             "  schedule MODEL.ini [--mode replica|ensemble] [--X X] [--Y Y] ...\n"
             "                     the FDR learning-rate quencher against preset schedules, with\n"
             "                     exact expected-loss curves ('fdrsim schedule --help')\n"
+            "  figures [-o DIR]   the analogues of the paper's figures on bundled models with\n"
+            "                     exact values, one output folder each under DIR (default:\n"
+            "                     figures); the plot options below apply\n"
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
             "                     any quantity moved ('fdrsim check --help')\n"
@@ -74,7 +75,7 @@ static void usage(FILE *f)
             "  -o, --out DIR            output folder (default: MODEL-seedN)\n"
             "      --check              exit with status 1 if any relation fails or is\n"
             "                           unresolved (no finite, positive error bar)\n"
-            "      --plot               render the figures with gnuplot into DIR\n"
+            FDR_PLOT_USAGE
             "  -q, --quiet              print no table and no progress\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n"
@@ -101,86 +102,6 @@ static int exit_code_for(int status)
     default:
         return EXIT_RUNTIME;
     }
-}
-
-/* Where the gnuplot scripts are: $FDRSIM_PLOTDIR, the source tree, or the
- * installed data folder. */
-static const char *plot_dir(void)
-{
-    const char *env = getenv("FDRSIM_PLOTDIR");
-    struct stat st;
-    if (env && *env)
-        return env;
-    if (stat(FDR_SRC_PLOTDIR "/approach.gp", &st) == 0)
-        return FDR_SRC_PLOTDIR;
-    return FDR_PKG_PLOTDIR;
-}
-
-/* Whether gnuplot is an executable file in a folder of $PATH (where execlp
- * will look for it). */
-static int have_gnuplot(void)
-{
-    const char *p = getenv("PATH");
-    if (!p || !*p)
-        p = "/usr/bin:/bin";
-    for (;;) {
-        size_t n = strcspn(p, ":");
-        char path[FDR_PATH_MAX];
-        if (snprintf(path, sizeof path, "%.*s/gnuplot", (int)(n ? n : 1), n ? p : ".") <
-                (int)sizeof path &&
-            access(path, X_OK) == 0)
-            return 1;
-        if (!p[n])
-            return 0;
-        p += n + 1;
-    }
-}
-
-/* Renders one gnuplot script into the folder dir, or, with dir NULL, checks
- * that it could (the script and gnuplot are there), so that --plot fails
- * before a run, not after. gnuplot runs inside dir and is told dir='.':
- * the scripts quote the path for the shell and for gnuplot, which no
- * quoting survives for every name, and "." needs none. */
-static int run_gnuplot(const char *script, const char *dir)
-{
-    char path[FDR_PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/%s", plot_dir(), script) >= (int)sizeof path)
-        return fdr_error(FDR_EINVAL, "--plot: %s/%s: path too long", plot_dir(), script);
-    char *abs = realpath(path, NULL); /* gnuplot runs in another folder */
-    if (!abs || access(abs, R_OK) != 0) {
-        int err = errno;
-        free(abs);
-        return fdr_error(FDR_EINVAL,
-                         "--plot: %s: %s (FDRSIM_PLOTDIR names the folder of the scripts)", path,
-                         strerror(err));
-    }
-    if (!dir) {
-        free(abs);
-        return have_gnuplot() ? FDR_OK
-                              : fdr_error(FDR_EINVAL, "--plot: gnuplot is not installed "
-                                                      "(Debian: apt-get install gnuplot-nox)");
-    }
-    fflush(NULL); /* nothing buffered is written twice by the child */
-    pid_t pid = fork();
-    if (pid < 0) {
-        free(abs);
-        return fdr_error(FDR_EIO, "cannot start gnuplot: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        if (chdir(dir) != 0) {
-            fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
-            _exit(126);
-        }
-        execlp("gnuplot", "gnuplot", "-e", "dir='.'", abs, (char *)NULL);
-        fprintf(stderr, "%s: cannot run gnuplot: %s (Debian: apt-get install gnuplot-nox)\n", prog,
-                strerror(errno));
-        _exit(127);
-    }
-    free(abs);
-    int st;
-    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return fdr_error(FDR_EIO, "gnuplot failed on %s/%s", plot_dir(), script);
-    return FDR_OK;
 }
 
 /* Where the bundled models are: the source tree, or the installed folder. */
@@ -327,7 +248,8 @@ static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int o
 typedef struct {
     const char *model_path;
     const char *out;
-    int threads, check, plot, quiet;
+    int threads, check, quiet;
+    fdr_plot_opts plot;
 } run_opts;
 
 /* The figures of a run; which of them apply is known only after it. */
@@ -379,7 +301,7 @@ static int run_fill(const char *dir, const void *ctx)
     int rc = fdr_report_files(dir, o->rep);
     for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
         if (figure_applies(run_figures[k].when, o->rep->r, o->rep->a))
-            rc = run_gnuplot(run_figures[k].script, dir);
+            rc = fdr_plot_render(run_figures[k].script, dir);
     return rc;
 }
 
@@ -402,8 +324,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
     if (rc == FDR_OK)
         rc = fdr_outdir_check(outdir);
-    for (size_t k = 0; rc == FDR_OK && o->plot && k < NFIGURES; k++)
-        rc = run_gnuplot(run_figures[k].script, NULL);
+    for (size_t k = 0; rc == FDR_OK && o->plot.want && k < NFIGURES; k++)
+        rc = fdr_plot_render(run_figures[k].script, NULL);
     if (rc == FDR_OK)
         rc = fdr_exact_compute(m, &e);
     if (rc == FDR_OK)
@@ -416,7 +338,7 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     fdr_report rep = {command, cfg, m, &e, r, &a};
     if (rc == FDR_OK && !o->quiet)
         fdr_report_table(stdout, &rep);
-    run_output out = {&rep, o->plot};
+    run_output out = {&rep, o->plot.want};
     if (rc == FDR_OK)
         rc = fdr_outdir_write(outdir, run_fill, &out);
     if (rc == FDR_OK && !o->quiet)
@@ -429,6 +351,55 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     fdr_result_free(r);
     fdr_exact_clear(&e);
     fdr_model_free(m);
+    return code;
+}
+
+/* `fdrsim figures [-o DIR]`: the analogues of the paper's figures on
+ * bundled models whose exact values are known (doc/figures.md), each in
+ * its own output folder under DIR (default: figures): FDR1's approach to
+ * stationarity (default.ini), the FDR2 decomposition
+ * (quartic-anharmonic-1d.ini), G(eta) against eta (sweep-quadratic.ini)
+ * and the quencher against preset schedules (schedule-nqm.ini). */
+static int cmd_figures(run_opts *o, const char *command)
+{
+    const char *dir = o->out ? o->out : "figures";
+    char path[FDR_PATH_MAX], out[FDR_PATH_MAX], plot[4][128];
+    int np = fdr_plot_args(&o->plot, plot), code = 0;
+    if (strlen(dir) > FDR_OUTDIR_MAX - 32 || fdr_mkdir_p(dir) != FDR_OK)
+        return fail(strlen(dir) > FDR_OUTDIR_MAX - 32 ? EXIT_USAGE : EXIT_RUNTIME);
+    o->plot.want = 1;
+    static const char *const runs[] = {"default", "quartic-anharmonic-1d"};
+    for (size_t k = 0; code == 0 && k < sizeof runs / sizeof *runs; k++) {
+        snprintf(path, sizeof path, "%s/%s.ini", model_dir(), runs[k]);
+        snprintf(out, sizeof out, "%s/%s", dir, runs[k]);
+        fdr_config *cfg = fdr_config_load(path);
+        run_opts r = *o;
+        r.model_path = path;
+        r.out = out;
+        code = cfg ? cmd_run(&r, cfg, command) : fail(EXIT_USAGE);
+        fdr_config_free(cfg);
+    }
+    static const char *const studies[][2] = {{"sweep", "sweep-quadratic"},
+                                             {"schedule", "schedule-nqm"}};
+    for (size_t k = 0; code == 0 && k < sizeof studies / sizeof *studies; k++) {
+        snprintf(path, sizeof path, "%s/%s.ini", model_dir(), studies[k][1]);
+        snprintf(out, sizeof out, "%s/%s", dir, studies[k][1]);
+        char *argv[16];
+        int argc = 0;
+        argv[argc++] = (char *)studies[k][0];
+        argv[argc++] = path;
+        argv[argc++] = (char *)"-o";
+        argv[argc++] = out;
+        if (o->quiet)
+            argv[argc++] = (char *)"-q";
+        for (int i = 0; i < np; i++)
+            argv[argc++] = plot[i];
+        argv[argc] = NULL;
+        code = k == 0 ? fdr_cli_sweep(argc, argv, fdr_plot_render)
+                      : fdr_cli_schedule(argc, argv, fdr_plot_render);
+    }
+    if (code == 0 && !o->quiet)
+        printf("figures written to %s/ (doc/figures.md says what each shows)\n", dir);
     return code;
 }
 
@@ -495,7 +466,7 @@ int main(int argc, char **argv)
         {"set", required_argument, NULL, 's'},      {"seed", required_argument, NULL, 1},
         {"steps", required_argument, NULL, 2},      {"replicas", required_argument, NULL, 3},
         {"threads", required_argument, NULL, 'j'},  {"out", required_argument, NULL, 'o'},
-        {"check", no_argument, NULL, 4},            {"plot", no_argument, NULL, 5},
+        {"check", no_argument, NULL, 4},            FDR_PLOT_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
@@ -506,14 +477,15 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     fdr_blas_serial();
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
-        return finish(fdr_cli_sweep(argc - 1, argv + 1, run_gnuplot));
+        return finish(fdr_cli_sweep(argc - 1, argv + 1, fdr_plot_render));
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return finish(fdr_cli_check(argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "schedule") == 0)
-        return finish(fdr_cli_schedule(argc - 1, argv + 1, run_gnuplot));
+        return finish(fdr_cli_schedule(argc - 1, argv + 1, fdr_plot_render));
     const char *at = NULL, *dir = NULL;
     int order = 6;
     run_opts o = {0};
+    fdr_plot_defaults(&o.plot);
     int code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
@@ -578,8 +550,14 @@ int main(int argc, char **argv)
         case 4:
             o.check = 1;
             break;
-        case 5:
-            o.plot = 1;
+        case FDR_OPT_PLOT:
+        case FDR_OPT_PLOT_SIZE:
+        case FDR_OPT_PLOT_FONT:
+        case FDR_OPT_PLOT_NOTITLE:
+            if (fdr_plot_option(&o.plot, c, optarg) != FDR_OK) {
+                code = fail(EXIT_USAGE);
+                goto done;
+            }
             break;
         case 'q':
             o.quiet = 1;
@@ -622,9 +600,15 @@ int main(int argc, char **argv)
             int rc = cfg ? FDR_OK : FDR_EINVAL;
             for (size_t i = 0; rc == FDR_OK && i < nsets; i++)
                 rc = fdr_config_set(cfg, sets[i]);
+            if (rc == FDR_OK)
+                rc = fdr_plot_config(&o.plot, cfg);
+            fdr_plot_use(&o.plot);
             code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(EXIT_USAGE);
             fdr_config_free(cfg);
         }
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
+        fdr_plot_use(&o.plot);
+        code = cmd_figures(&o, command);
     } else {
         fprintf(stderr, "%s: unknown command or extra arguments: '%s'\n", prog, cmd);
         usage(stderr);

@@ -57,7 +57,7 @@ static void usage(FILE *f)
             "  -j, --threads N        OpenMP threads (results do not depend on it)\n"
             "  -o, --out DIR          output folder (default: MODEL-schedule-seedN)\n"
             "  -q, --quiet            print no table\n"
-            "      --plot             render schedule.png and schedule.pdf into the output folder\n"
+            FDR_PLOT_USAGE
             "  -h, --help             show this help and exit\n"
             "\n"
             "Writes DIR/schedule.dat (per recorded step and schedule: lr, excess loss, the\n"
@@ -237,7 +237,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
                                              {"threads", required_argument, NULL, 'j'},
                                              {"out", required_argument, NULL, 'o'},
                                              {"quiet", no_argument, NULL, 'q'},
-                                             {"plot", no_argument, NULL, 'P'},
+                                             FDR_PLOT_LONGOPTS,
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     /* Library code checks every GSL status itself; GSL must not abort. */
@@ -245,7 +245,9 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     fdr_error_clear();
     fdr_sched_opts o;
     fdr_sched_opts_default(&o, 0);
-    int step_at_given = 0, quiet = 0, want_plot = 0, rc = FDR_OK;
+    int step_at_given = 0, quiet = 0, rc = FDR_OK;
+    fdr_plot_opts po;
+    fdr_plot_defaults(&po);
     long threads = 0;
     const char *out = NULL, *run_keys[3] = {NULL, NULL, NULL};
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
@@ -321,9 +323,12 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
         case 'q':
             quiet = 1;
             break;
-        case 'P':
-            want_plot = 1;
-            if (!plot && rc == FDR_OK)
+        case FDR_OPT_PLOT:
+        case FDR_OPT_PLOT_SIZE:
+        case FDR_OPT_PLOT_FONT:
+        case FDR_OPT_PLOT_NOTITLE:
+            rc = fdr_plot_option(&po, c, optarg);
+            if (rc == FDR_OK && po.want && !plot)
                 rc = fdr_error(FDR_EINVAL, "--plot is not available here");
             break;
         case 'h':
@@ -362,6 +367,9 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
             else
                 rc = fdr_config_set(cfg, buf);
         }
+    if (rc == FDR_OK)
+        rc = fdr_plot_config(&po, cfg);
+    fdr_plot_use(&po);
     char name[256];
     if (rc == FDR_OK) {
         fdr_config_display_name(argv[optind], name, sizeof name);
@@ -382,14 +390,14 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
     if (rc == FDR_OK)
         rc = fdr_outdir_check(outdir);
-    if (rc == FDR_OK && want_plot)
+    if (rc == FDR_OK && po.want)
         rc = plot("schedule.gp", NULL);
     if (rc == FDR_OK)
         rc = fdr_sched_run(m, &o, &res);
     if (rc == FDR_OK && !quiet)
         print_table(stdout, m, &o, res);
     if (rc == FDR_OK)
-        rc = fdr_sched_write(outdir, m, &o, res, command, want_plot ? plot : NULL);
+        rc = fdr_sched_write(outdir, m, &o, res, command, po.want ? plot : NULL);
     if (rc == FDR_OK && !quiet)
         printf("output written to %s/\n", outdir);
     int code = rc == FDR_OK ? 0 : fail(rc);

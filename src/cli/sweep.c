@@ -47,7 +47,7 @@ static void sweep_usage(FILE *f)
             "      --replicas N         replicas per point (run.replicas)\n"
             "  -j, --threads N          points run in parallel on N threads (default: all)\n"
             "  -o, --out DIR            output folder (default: MODEL-sweep-seedN)\n"
-            "      --plot               render sweep.png and sweep.pdf with gnuplot into DIR\n"
+            FDR_PLOT_USAGE
             "  -q, --quiet              print no table and no progress\n"
             "  -h, --help               show this help and exit\n"
             "\n"
@@ -63,6 +63,17 @@ static int exit_code(int status)
     return status == FDR_EINVAL || status == FDR_EUNSTABLE || status == FDR_EDIVERGED
                ? EXIT_USAGE
                : EXIT_RUNTIME;
+}
+
+/* The [plot] section of the model file (after --set) into po, which the
+ * figures use from then on. */
+static int plot_settings(const fdr_sweep_spec *spec, fdr_plot_opts *po)
+{
+    fdr_config *c = fdr_sweep_config(spec);
+    int rc = c ? fdr_plot_config(po, c) : FDR_EINVAL; /* unreadable file: bad input */
+    fdr_config_free(c);
+    fdr_plot_use(po);
+    return rc;
 }
 
 /* The model's seed, and its learning rate for the default grid (8
@@ -88,13 +99,15 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         {"set", required_argument, NULL, 's'},    {"seed", required_argument, NULL, 3},
         {"steps", required_argument, NULL, 4},    {"replicas", required_argument, NULL, 5},
         {"threads", required_argument, NULL, 'j'}, {"out", required_argument, NULL, 'o'},
-        {"plot", no_argument, NULL, 6},           {"quiet", no_argument, NULL, 'q'},
+        FDR_PLOT_LONGOPTS,                        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_error_clear();
     const char *grid = NULL, *out = NULL;
-    int threads = 0, do_plot = 0, quiet = 0, code = 0;
+    int threads = 0, quiet = 0, code = 0;
+    fdr_plot_opts po;
+    fdr_plot_defaults(&po);
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     char(*own)[96] = calloc((size_t)argc + 1, sizeof *own); /* sets made from options */
     char *command = fdr_command_line("fdrsim", argc, argv);
@@ -150,8 +163,15 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
             }
             out = optarg;
             break;
-        case 6:
-            do_plot = 1;
+        case FDR_OPT_PLOT:
+        case FDR_OPT_PLOT_SIZE:
+        case FDR_OPT_PLOT_FONT:
+        case FDR_OPT_PLOT_NOTITLE:
+            if (fdr_plot_option(&po, c, optarg) != FDR_OK) {
+                fprintf(stderr, "fdrsim sweep: %s\n", fdr_error_message());
+                code = EXIT_USAGE;
+                goto done;
+            }
             break;
         case 'q':
             quiet = 1;
@@ -171,7 +191,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         code = EXIT_USAGE;
         goto done;
     }
-    if (do_plot && !plot) {
+    if (po.want && !plot) {
         fprintf(stderr, "fdrsim sweep: --plot is not available here\n");
         code = EXIT_USAGE;
         goto done;
@@ -182,7 +202,9 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
                            !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
     uint64_t seed = 0;
     double model_lr = 0;
-    int rc = grid && out ? FDR_OK : model_defaults(&spec, &seed, &model_lr);
+    int rc = plot_settings(&spec, &po);
+    if (rc == FDR_OK && !(grid && out))
+        rc = model_defaults(&spec, &seed, &model_lr);
     if (rc == FDR_OK && grid) {
         rc = fdr_lr_grid_parse(grid, &lr, &nlr);
     } else if (rc == FDR_OK) {
@@ -199,14 +221,14 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
     if (rc == FDR_OK)
         rc = fdr_outdir_check(outdir);
-    if (rc == FDR_OK && do_plot)
+    if (rc == FDR_OK && po.want)
         rc = plot("sweep.gp", NULL);
     if (rc == FDR_OK)
         rc = fdr_sweep_run(&spec, &s);
     if (rc == FDR_OK && !quiet)
         fdr_sweep_table(stdout, s);
     if (rc == FDR_OK)
-        rc = fdr_sweep_write(outdir, s, command, do_plot ? plot : NULL);
+        rc = fdr_sweep_write(outdir, s, command, po.want ? plot : NULL);
     if (rc == FDR_OK && !quiet)
         printf("output written to %s/\n", outdir);
     if (rc != FDR_OK) {

@@ -26,7 +26,10 @@
 
 #define MAX_LINE 199 /* Debian's inih reads at most INI_MAX_LINE = 200 bytes */
 
-static const char *const known_sections[] = {"landscape", "noise", "optimizer", "run", NULL};
+/* [plot] holds the figures' settings, which the command line reads
+ * (fdr_config_check_unused_section); the model reads the other four. */
+static const char *const known_sections[] = {"landscape", "noise", "optimizer", "run", "plot",
+                                             NULL};
 
 typedef struct {
     char *sec, *key, *value;
@@ -211,7 +214,7 @@ static int handler(void *user, const char *sec, const char *key, const char *val
     if (!is_known_section(sec)) {
         c->status = fdr_error(FDR_EINVAL,
                               "%s:%d: unknown section [%s] (valid sections: [landscape], "
-                              "[noise], [optimizer], [run])",
+                              "[noise], [optimizer], [run], [plot])",
                               c->name, c->line, sec);
         return 0;
     }
@@ -383,7 +386,7 @@ int fdr_config_set(fdr_config *c, const char *assignment)
     if (!is_known_section(sec))
         return fdr_error(FDR_EINVAL,
                          "--set %s: unknown section [%s] (valid sections: [landscape], "
-                         "[noise], [optimizer], [run])",
+                         "[noise], [optimizer], [run], [plot])",
                          assignment, sec);
     const char *value = eq + 1;
     while (isspace((unsigned char)*value))
@@ -807,11 +810,11 @@ int fdr_numbers_parse(const fdr_config *c, const char *sec, const char *key, con
     return parse_list(c, e ? e : &fallback, text, out, n_out);
 }
 
-int fdr_config_check_unused(const fdr_config *c)
+static int check_unused(const fdr_config *c, const char *only)
 {
     for (size_t i = 0; i < c->n; i++) {
         const entry *e = &c->e[i];
-        if (e->used)
+        if (e->used || (only ? strcmp(e->sec, only) != 0 : strcmp(e->sec, "plot") == 0))
             continue;
         char keys[512] = "", *p = keys;
         const char *guess = NULL;
@@ -837,6 +840,16 @@ int fdr_config_check_unused(const fdr_config *c)
         return errat(c, e, "unknown key in this model (see the README's model-file reference)");
     }
     return FDR_OK;
+}
+
+int fdr_config_check_unused(const fdr_config *c)
+{
+    return check_unused(c, NULL);
+}
+
+int fdr_config_check_unused_section(const fdr_config *c, const char *sec)
+{
+    return check_unused(c, sec);
 }
 
 void fdr_config_foreach(const fdr_config *c,

@@ -1,5 +1,5 @@
-/* cfg.h - model files: INI text with [landscape], [noise], [optimizer]
- * and [run] sections, plus `--set section.key=value` overrides.
+/* cfg.h - model files: INI text with [landscape], [noise], [optimizer],
+ * [run] and [plot] sections, plus `--set section.key=value` overrides.
  *
  * Every getter marks its key as used and, on a bad value, records an error
  * naming the file, the line, the section and the key (fdr_error) and returns
@@ -105,8 +105,13 @@ void fdr_config_display_name(const char *path, char *buf, size_t n);
  * abbreviation such as lr for learning_rate), which one. */
 int fdr_config_missing(const fdr_config *c, const char *sec, const char *key);
 
-/* Errors on the first key that no getter asked for, or an unknown section. */
+/* Errors on the first key that no getter asked for, outside [plot] (the
+ * figures' settings, which the command line reads, even when the model is
+ * read again from the file, as a sweep does for each point). */
 int fdr_config_check_unused(const fdr_config *c);
+
+/* The same for the keys of one section only (the command line's [plot]). */
+int fdr_config_check_unused_section(const fdr_config *c, const char *sec);
 
 
 #endif

@@ -846,6 +846,43 @@ static double ts_orr(const fdr_result *r, size_t k, double c1, double kg, double
     return kg == 0 ? orr : orr + kg * r->ts[k * FDR_NTS + FDR_TS_GSQ] / R + k0;
 }
 
+/* The half-running averages of O_L and O_R at every record k, over the
+ * records with a step in [step_k / 2, step_k], into fresh arrays *hl and
+ * *hr the caller frees (n_rec + 1 entries). */
+static int half_running(const fdr_report *rep, double **hl, double **hr)
+{
+    const fdr_result *r = rep->r;
+    const fdr_model *m = rep->m;
+    double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m);
+    double k0 = fdr_model_fdr1_constant(m), R = (double)r->R;
+    size_t n = r->n_rec;
+    double *cl = fdr_calloc(n + 1, sizeof *cl), *cr = fdr_calloc(n + 1, sizeof *cr);
+    *hl = fdr_calloc(n + 1, sizeof **hl);
+    *hr = fdr_calloc(n + 1, sizeof **hr);
+    if (!cl || !cr || !*hl || !*hr) {
+        free(cl);
+        free(cr);
+        free(*hl);
+        free(*hr);
+        return FDR_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        cl[k + 1] = cl[k] + r->ts[k * FDR_NTS + FDR_TS_OL] / R;
+        cr[k + 1] = cr[k] + ts_orr(r, k, c1, kg, k0);
+    }
+    size_t lo = 0;
+    for (size_t k = 0; k < n; k++) {
+        while (r->rec_step[lo] < r->rec_step[k] / 2)
+            lo++;
+        double cnt = (double)(k + 1 - lo);
+        (*hl)[k] = (cl[k + 1] - cl[lo]) / cnt;
+        (*hr)[k] = (cr[k + 1] - cr[lo]) / cnt;
+    }
+    free(cl);
+    free(cr);
+    return FDR_OK;
+}
+
 static int write_timeseries(FILE *f, const void *ctx)
 {
     const fdr_report *rep = ctx;
@@ -875,29 +912,15 @@ static int write_timeseries(FILE *f, const void *ctx)
             rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
     fprintf(f, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq\n");
     size_t n = r->n_rec;
-    double *cl = fdr_calloc(n + 1, sizeof *cl), *cr = fdr_calloc(n + 1, sizeof *cr);
-    if (!cl || !cr) {
-        free(cl);
-        free(cr);
+    double *hl, *hr;
+    if (half_running(rep, &hl, &hr) != FDR_OK)
         return FDR_ENOMEM;
-    }
-    for (size_t k = 0; k < n; k++) {
-        cl[k + 1] = cl[k] + r->ts[k * FDR_NTS + FDR_TS_OL] / R;
-        cr[k + 1] = cr[k] + ts_orr(r, k, c1, kg, k0);
-    }
-    size_t lo = 0;
-    for (size_t k = 0; k < n; k++) {
-        long step = r->rec_step[k];
-        while (r->rec_step[lo] < step / 2)
-            lo++;
-        double cnt = (double)(k + 1 - lo);
-        fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", step, m->lr,
-                r->ts[k * FDR_NTS + FDR_TS_OL] / R, ts_orr(r, k, c1, kg, k0),
-                (cl[k + 1] - cl[lo]) / cnt, (cr[k + 1] - cr[lo]) / cnt,
+    for (size_t k = 0; k < n; k++)
+        fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", r->rec_step[k], m->lr,
+                r->ts[k * FDR_NTS + FDR_TS_OL] / R, ts_orr(r, k, c1, kg, k0), hl[k], hr[k],
                 r->ts[k * FDR_NTS + FDR_TS_LOSS] / R, r->ts[k * FDR_NTS + FDR_TS_GSQ] / R);
-    }
-    free(cl);
-    free(cr);
+    free(hl);
+    free(hr);
     return FDR_OK;
 }
 
@@ -1110,15 +1133,39 @@ typedef struct {
     long count[NBIN];
 } histogram;
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The bins span the finite samples from the 0.1 % to the 99.9 % quantile,
+ * widened by 5 % each side: a few far outliers (a heavy-tailed noise law)
+ * do not squeeze the histogram; the samples outside are counted, not
+ * binned. */
 static int histogram_make(const fdr_report *rep, histogram *h)
 {
     const fdr_result *r = rep->r;
-    size_t n = r->n_samples * r->R, sd = r->sample_dim;
+    size_t n = r->n_samples * r->R, sd = r->sample_dim, nf = 0;
     double lo = INFINITY, hi = -INFINITY, var = NAN;
-    for (size_t k = 0; k < n; k++) {
-        lo = fmin(lo, r->samples[k * sd]);
-        hi = fmax(hi, r->samples[k * sd]);
+    double *x = fdr_malloc((n ? n : 1) * sizeof *x);
+    if (!x)
+        return FDR_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        if (isfinite(r->samples[k * sd]))
+            x[nf++] = r->samples[k * sd];
+    if (nf > 0) {
+        qsort(x, nf, sizeof *x, by_value);
+        size_t cut = (size_t)(0.001 * (double)nf);
+        lo = x[cut];
+        hi = x[nf - 1 - cut];
+        double pad = 0.05 * (hi - lo);
+        if (cut > 0) { /* only where there are tails to cut */
+            lo -= pad;
+            hi += pad;
+        }
     }
+    free(x);
     if (rep->e->w) {
         size_t d = r->d;
         double *Mtt = fdr_malloc(d * d * sizeof *Mtt);
@@ -1133,7 +1180,10 @@ static int histogram_make(const fdr_report *rep, histogram *h)
         width = 1e-12;
     *h = (histogram){n, lo, width, var, {0}};
     for (size_t k = 0; k < n; k++) {
-        long b = (long)((r->samples[k * sd] - lo) / width);
+        double y = r->samples[k * sd];
+        if (!(y >= lo && y <= hi))
+            continue;
+        long b = (long)((y - lo) / width);
         h->count[b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b]++;
     }
     return FDR_OK;
@@ -1209,14 +1259,15 @@ static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size
     }
     snprintf(var, sizeof var, "%s_name", prefix);
     fdr_gp_strings(f, var, name, n);
-    static const char *const field[] = {"lhs",       "lhs_err", "rhs",  "rhs_err",
-                                        "z",         "threshold", "pass", "lhs_exact",
-                                        "rhs_exact"};
+    static const char *const field[] = {"lhs",       "lhs_err",   "rhs",      "rhs_err",
+                                        "z",         "threshold", "pass",     "lhs_exact",
+                                        "rhs_exact", "identity",  "verdict"};
     for (size_t c = 0; c < sizeof field / sizeof *field; c++) {
         for (size_t i = 0; i < n; i++) {
             const fdr_relation *y = &x[i];
-            double col[] = {y->lhs.val, y->lhs.err, y->rhs.val, y->rhs.err, y->z,
-                            y->threshold, y->pass, y->lhs_exact, y->rhs_exact};
+            double col[] = {y->lhs.val,     y->lhs.err,       y->rhs.val, y->rhs.err,
+                            y->z,           y->threshold,     y->pass,    y->lhs_exact,
+                            y->rhs_exact,   y->identity,      y->verdict};
             v[i] = col[c];
         }
         snprintf(var, sizeof var, "%s_%s", prefix, field[c]);
@@ -1228,11 +1279,72 @@ static int gp_relations(FILE *f, const char *prefix, const fdr_relation *x, size
     return FDR_OK;
 }
 
+/* tensor.gp: the scale of each entry, sqrt(|RHS_ii RHS_jj|) for the entry
+ * (i,j) (the diagonal's RHS), |RHS| for a direction: off the diagonal the
+ * RHS itself may vanish. */
+static int gp_tensor_scale(FILE *f, const fdr_report *rep)
+{
+    const fdr_result *r = rep->r;
+    const fdr_relation *t = rep->a->tens;
+    double *sc = fdr_calloc(r->ntens + 1, sizeof *sc);
+    size_t *diag = fdr_calloc(r->d + 1, sizeof *diag);
+    if (!sc || !diag) {
+        free(sc);
+        free(diag);
+        return FDR_ENOMEM;
+    }
+    if (r->tensor_full) {
+        /* row-major over i <= j: the entry (i,i) opens row i */
+        for (size_t i = 0, k = 0; i < r->d; k += r->d - i, i++)
+            diag[i] = k;
+        for (size_t i = 0, k = 0; i < r->d; i++)
+            for (size_t j = i; j < r->d && k < r->ntens; j++, k++)
+                sc[k] = sqrt(fabs(t[diag[i]].rhs.val * t[diag[j]].rhs.val));
+    } else {
+        for (size_t k = 0; k < r->ntens; k++)
+            sc[k] = fabs(t[k].rhs.val);
+    }
+    fdr_gp_array(f, "tens_scale", sc, r->ntens);
+    free(sc);
+    free(diag);
+    return FDR_OK;
+}
+
+/* approach.gp's gap panel: the reference O_R (the exact value, else the
+ * last half-running O_R), the largest |O_L - O_R| / |reference| of the
+ * half-running averages over the window, and whether O_L and O_R are > 0
+ * on every row with a step > 0 (a log axis). */
+static int gp_gap(FILE *f, const fdr_report *rep, double exact)
+{
+    const fdr_result *r = rep->r;
+    size_t n = r->n_rec;
+    double *hl, *hr;
+    if (half_running(rep, &hl, &hr) != FDR_OK)
+        return FDR_ENOMEM;
+    double c1 = fdr_model_fdr1_factor(rep->m), kg = fdr_model_fdr1_gradient_factor(rep->m);
+    double k0 = fdr_model_fdr1_constant(rep->m), R = (double)r->R;
+    double ref = isfinite(exact) && exact != 0 ? exact : n ? hr[n - 1] : NAN, gap = 0;
+    int pos = n > 0;
+    for (size_t k = 0; k < n; k++) {
+        double g = fabs(hl[k] - hr[k]) / fabs(ref);
+        if (r->rec_step[k] >= r->burn_in && isfinite(g))
+            gap = fmax(gap, g);
+        if (r->rec_step[k] > 0)
+            pos = pos && r->ts[k * FDR_NTS + FDR_TS_OL] / R > 0 && ts_orr(r, k, c1, kg, k0) > 0;
+    }
+    free(hl);
+    free(hr);
+    fdr_gp_num(f, "ts_ref", ref);
+    fdr_gp_num(f, "ts_gap", gap);
+    fdr_gp_int(f, "ts_logy", pos);
+    return FDR_OK;
+}
+
 /* approach.gp: the exact stationary value, the range of O_L, O_R and of the
  * excess loss, the rows with a step > 0 and a finite O_L or O_R, those with
  * a finite excess loss (and > 0, for a log axis), the last step and the
  * excess loss's max / min when all is > 0. */
-static void gp_timeseries(FILE *f, const fdr_report *rep)
+static int gp_timeseries(FILE *f, const fdr_report *rep)
 {
     const fdr_result *r = rep->r;
     double c1 = fdr_model_fdr1_factor(rep->m), R = (double)r->R;
@@ -1286,6 +1398,9 @@ static void gp_timeseries(FILE *f, const fdr_report *rep)
     fdr_gp_int(f, "ts_nlosspos", nlosspos);
     fdr_gp_int(f, "ts_stepmax", stepmax);
     fdr_gp_num(f, "ts_lossratio", nlosspos ? lmax / lmin : 0);
+    fdr_gp_num(f, "ts_loss_exact", rep->e->available ? rep->e->tr.loss_excess : NAN);
+    fdr_gp_int(f, "ts_window", r->burn_in);
+    return gp_gap(f, rep, exact);
 }
 
 /* histogram.gp: the header's facts and, over the bins with a finite centre
@@ -1457,12 +1572,19 @@ static int write_meta(FILE *f, const void *ctx)
     fdr_gp_str(f, "model", rep->m->name);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)rep->m->seed); /* beyond 2^63 */
     fdr_gp_str(f, "seed", seed);
-    gp_timeseries(f, rep);
-    int rc = gp_relations(f, "rel", rep->a->rel, rep->a->nrel, NULL);
+    int rc = gp_timeseries(f, rep);
+    if (rc == FDR_OK)
+        rc = gp_relations(f, "rel", rep->a->rel, rep->a->nrel, NULL);
     if (rc == FDR_OK && r->ntens) {
-        fdr_gp_str(f, "tens_what", tensor_what(r));
+        fdr_gp_str(f, "tens_what", r->tensor_full
+                                       ? "<x_i ∂_j f + x_j ∂_i f> = (1 + μ)/η_b <v_i v_j>, "
+                                         "every entry i ≤ j"
+                                       : "2<(u·x)(u·∇f)> = (1 + μ)/η_b <(u·v)^2>, random "
+                                         "unit directions u");
         fdr_gp_int(f, "tens_full", r->tensor_full);
         rc = gp_relations(f, "tens", rep->a->tens, r->ntens, r);
+        if (rc == FDR_OK)
+            rc = gp_tensor_scale(f, rep);
     }
     if (rc == FDR_OK && t->measured) {
         fdr2_row row[FDR2_ROWS_MAX];
