@@ -23,9 +23,14 @@ typedef struct {
     const fdr_optimizer_type *opt;
     double lr, momentum, dampening;
     enum fdr_convention convention; /* the velocity carried over a change of lr */
-    /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball); for
-     * a type without heavy-ball coefficients, lr: the step scale of the
-     * divergence limit. */
+    /* [optimizer] preconditioner of a type with one (opt->preconditioner):
+     * precond's arrays live in precond_mem; else both are zero. */
+    fdr_preconditioner precond;
+    double *precond_mem;
+    /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball), else
+     * the coefficient of <|grad f|^2> in its dissipation (the eta_b of a
+     * preconditioned step), else lr: the step scale of the divergence limit
+     * and of the noise part of F2. */
     double eta_b;
     /* [run] */
     long replicas, steps, record_every;
@@ -68,8 +73,10 @@ int fdr_blas_reserve(int threads);
 /* The hyperparameters of m's optimizer other than lr, as its type reads them. */
 static inline fdr_optim_params fdr_model_optim_params(const fdr_model *m)
 {
-    return (fdr_optim_params){
-        .momentum = m->momentum, .dampening = m->dampening, .convention = m->convention};
+    return (fdr_optim_params){.momentum = m->momentum,
+                              .dampening = m->dampening,
+                              .convention = m->convention,
+                              .precond = m->precond_mem ? &m->precond : NULL};
 }
 
 /* The factor c of FDR1, <theta . grad f> = c <|v|^2>, for m's optimizer at m's lr. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 const fdr_optimizer_type *const fdr_optimizer_types[] = {&fdr_optim_sgd, &fdr_optim_nesterov,
-                                                       NULL};
+                                                       &fdr_optim_preconditioned, NULL};
 
 const char *const fdr_convention_names[] = {"paper", "pytorch", NULL};
 
