@@ -835,9 +835,9 @@ static int write_timeseries(FILE *f, const void *ctx)
     header(f, rep, "time series, replica means, every record_every steps");
     if (kg == 0)
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
-                   "O_R = %.17g |v|^2, the optimizer's FDR1 factor (v in parameter units: "
+                   "O_R = %.17g %s, the optimizer's FDR1 factor (v in parameter units: "
                    "theta_{t+1} = theta_t + v_{t+1})\n",
-                c1);
+                c1, m->opt->fdr1_metric ? "v^T P^-1 v" : "|v|^2");
     else
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
                    "O_R = %.17g |v|^2 + %.17g (|grad f|^2 + Tr C), the optimizer's FDR1 (v in "
@@ -846,6 +846,8 @@ static int write_timeseries(FILE *f, const void *ctx)
     fprintf(f, "# *_half: half-running averages over the recorded steps in [step/2, step]\n");
     fprintf(f, "# exact stationary O_L = O_R: %.17g\n",
             rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
+    if (m->opt->precondition)
+        fprintf(f, "# grad_sq: grad f^T P grad f, P the preconditioner\n");
     fprintf(f, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq\n");
     size_t n = r->n_rec;
     double *cl = fdr_calloc(n + 1, sizeof *cl), *cr = fdr_calloc(n + 1, sizeof *cr);

@@ -23,11 +23,16 @@ static int pre_heavy_ball(const fdr_optim_params *p, double lr, double *mu, doub
     return 0;
 }
 
-/* Y = X P for n rows (Y = P X row by row, P symmetric); X and Y distinct. */
+/* Y = X P for n rows (Y = P X row by row, P symmetric); X and Y distinct.
+ * Without p->precond (parameters not from a model), P = I. */
 static void pre_precondition(const fdr_optim_params *p, size_t n, size_t d, const double *X,
                              double *Y)
 {
     const fdr_preconditioner *pc = p->precond;
+    if (!pc) {
+        memcpy(Y, X, n * d * sizeof *Y);
+        return;
+    }
     if (pc->diag) {
         for (size_t r = 0; r < n; r++)
             for (size_t i = 0; i < d; i++)
