@@ -31,7 +31,7 @@ static void sandwich(size_t d, const double *S, const double *A, double *T, doub
  * type with a preconditioner P, in the coordinates y = P^-1/2 (theta -
  * theta*), z = P^-1/2 v, where the step is heavy-ball SGD on the Hessian
  * P^1/2 H P^1/2 with the noise covariance P^1/2 C P^1/2 (doc/theory.md
- * section 8). Every trace fdr_lyap_traces_get returns is then the model's
+ * section 8.2). Every trace fdr_lyap_traces_get returns is then the model's
  * observable in the metric the engine measures it in: Tr(H~ S_yy) =
  * <x . grad f>, Tr(S_zz) = <v^T P^-1 v>, Tr(H~^2 S_yy) = <grad f^T P grad
  * f>, Tr(H~ S_yz) = <v . grad f>, Tr(H~ S_zz) = <v^T H v>, Tr(H~ C~) =

@@ -28,7 +28,7 @@ enum fdr_convention { FDR_CONVENTION_PAPER, FDR_CONVENTION_PYTORCH };
 
 /* A constant symmetric positive definite preconditioner P ([optimizer]
  * preconditioner, read by the model for a type with `preconditioner` set;
- * doc/theory.md section 8), with what the exact reference needs of it. */
+ * doc/theory.md section 8.2), with what the exact reference needs of it. */
 typedef struct {
     size_t d;
     const double *P;    /* d x d, row-major */
@@ -133,9 +133,9 @@ typedef struct {
      * rate lr: when w is linear in v and grad f, w = a v - b grad f, D is
      * b <|grad f|^2> - a <v . grad f>; then sets c[0] = b and c[1] = -a (the
      * coefficients of <|grad f|^2> and <v . grad f>) and returns 1. Returns 0
-     * when D is no combination of those two averages (a preconditioner puts
-     * <grad f^T P grad f> in it); FDR2 and the sweep's G(eta) are then not
-     * available. A heavy-ball type has c = (eta_b, -mu). For a type with
+     * when D is no combination of those two averages (a preconditioner not
+     * given by precondition puts <grad f^T P grad f> in it); FDR2 and the
+     * sweep's G(eta) are then not available. A heavy-ball type has c = (eta_b, -mu). For a type with
      * precondition, w = mu v - eta_b P grad f and the first average is
      * <grad f^T P grad f> (FDR_OBS_GSQ in that metric): c = (eta_b, -mu). */
     int (*dissipation)(const fdr_optim_params *p, double lr, double c[2]);

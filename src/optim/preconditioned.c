@@ -1,6 +1,6 @@
 /* preconditioned.c - heavy-ball SGD with a constant symmetric positive
  * definite preconditioner P ([optimizer] preconditioner), doc/theory.md
- * section 8:
+ * section 8.2:
  *     v' = mu v - eta_b P (grad f + xi),  theta' = theta + v',
  *     eta_b = eta (1 - nu).
  * The type keeps u = P^-1 v as its state, so that a step costs one product
@@ -78,7 +78,7 @@ static void pre_fdr1_metric(const fdr_optim_params *p, size_t n, size_t d, const
 }
 
 /* (1 + mu) / (2 eta_b), as for heavy-ball, of <v^T P^-1 v>: doc/theory.md
- * section 8. */
+ * section 8.2. */
 static double pre_fdr1_factor(const fdr_optim_params *p, double lr)
 {
     return (1 + p->momentum) / (2 * lr * (1 - p->dampening));
