@@ -248,7 +248,7 @@ static void expect_all_hold(const char *ini)
     test_run t;
     test_run_model(&t, ini, 2);
     cr_assert(t.e.available);
-    cr_assert_eq(t.a.nrel, 6, "FDR0.grad, FDR0.v, FDR1, FDR2, FDR2.harmonic, FDR2.F2");
+    cr_assert_eq(t.a.nrel, 7, "FDR0.grad, FDR0.v, FDR1, FDR1.tensor, FDR2, FDR2.harmonic, FDR2.F2");
     for (size_t i = 0; i < t.a.nrel; i++) {
         const fdr_relation *r = &t.a.rel[i];
         cr_expect(r->pass, "%s: z = %.2f (threshold %.2f)", r->name, r->z, r->threshold);
@@ -267,6 +267,18 @@ static void expect_all_hold(const char *ini)
     cr_assert(REL(f2->dissipation_exact, f2->F2_exact, 1e-9));
     const fdr_relation *f1 = &t.a.rel[FDR_REL_FDR1];
     cr_assert(REL(f1->lhs_exact, f1->rhs_exact, 1e-9));
+    /* The tensor form, eta_b <x (P g)^T + (P g) x^T> = (1 + mu) <v v^T>,
+     * entry by entry (or along the random directions): exact sides equal,
+     * simulated left sides at the exact values. */
+    cr_assert(t.a.ntens > 0 && t.e.ntens == t.a.ntens);
+    double thr = fdr_analysis_find(&t.a, "FDR1.tensor")->threshold;
+    for (size_t k = 0; k < t.a.ntens; k++) {
+        const fdr_relation *r = &t.a.tens[k];
+        cr_assert(fabs(r->lhs_exact - r->rhs_exact) <= 1e-9 * (fabs(r->lhs_exact) + 1e-12),
+                  "tensor entry %zu: exact %.17g against %.17g", k, r->lhs_exact, r->rhs_exact);
+        double z = (r->lhs.val - r->lhs_exact) / r->lhs.err;
+        cr_expect(fabs(z) < thr, "tensor entry %zu against exact: z = %.2f", k, z);
+    }
     test_run_free(&t);
 }
 
@@ -280,12 +292,12 @@ Test(precond, relations_hold_with_a_dense_preconditioner, .timeout = 120)
 Test(precond, relations_hold_with_a_diagonal_preconditioner_off_the_quadratic, .timeout = 120)
 {
     /* A diagonal P on a rotated quadratic, no momentum: the general path
-     * with the diagonal product. */
+     * with the diagonal product, the tensor FDR1 along random directions. */
     expect_all_hold("[landscape]\ntype = quadratic\ndim = 8\nspectrum = log 0.5 4\n"
                     "rotation = random\n[noise]\ncovariance = isotropic 1\n"
                     "[optimizer]\ntype = preconditioned\nlr = 0.05\n"
                     "preconditioner = diagonal 1 2 3 4 0.5 0.25 1 2\n"
-                    "[run]\nreplicas = 64\nsteps = 40000\nseed = 4\n");
+                    "[run]\nreplicas = 64\nsteps = 40000\nseed = 4\ntensor_full_max = 0\n");
 }
 
 /* The unweighted |v|^2 of every replica over the window, from theta after

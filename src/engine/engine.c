@@ -411,7 +411,8 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
 }
 
 /* The full tensor FDR1 sums (entries i <= j) for one replica's pre-update
- * state (dx = theta - c). */
+ * state (dx = theta - c); g is P grad f for a type with precondition
+ * (doc/theory.md section 8.2). */
 static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx, const double *g,
                               const double *v)
 {
@@ -769,7 +770,7 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
         vs[i] += v[i];
     }
     if (res->ntens && res->tensor_full)
-        tensor_accumulate(res, u, dx, g, v);
+        tensor_accumulate(res, u, dx, pg, v);
 }
 
 /* eta_b^2 Tr(H C(theta)) / 2 at replica r's theta for a covariance that
@@ -961,7 +962,7 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
         observe_state(m, e->res, b, fr, r, batch,
                       batch >= 0 ? unit_of(e->res, b->first + r, batch) : 0);
     if (batch >= 0 && b->P)
-        tensor_block(e, b, t, batch, b->dx, b->G, fr ? fr->dirs : e->res->dirs);
+        tensor_block(e, b, t, batch, b->dx, b->PG ? b->PG : b->G, fr ? fr->dirs : e->res->dirs);
     /* a law with a constant covariance draws without looking at the point */
     m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
     const double *Z = b->Z;

@@ -118,15 +118,28 @@ int fdr_exact_tensor(const fdr_model *m, fdr_exact *e, int full, size_t ntens, c
     if (!e->available || ntens == 0)
         return FDR_OK;
     size_t d = m->land->dim;
+    const fdr_preconditioner *pc = fdr_model_optim_params(m).precond;
     double *Mtt = fdr_malloc(d * d * sizeof *Mtt), *Mvv = fdr_malloc(d * d * sizeof *Mvv),
-           *MH = fdr_malloc((d * d + 2 * d) * sizeof *MH);
+           *MH = fdr_malloc((3 * d * d + 2 * d) * sizeof *MH);
     e->tA = fdr_malloc(ntens * sizeof *e->tA);
     e->tB = fdr_malloc(ntens * sizeof *e->tB);
     int rc = (Mtt && Mvv && MH && e->tA && e->tB) ? FDR_OK : FDR_ENOMEM;
     if (rc == FDR_OK)
         rc = fdr_lyap_blocks(e->w, Mtt, NULL, Mvv);
+    const double *H = m->land->H;
+    if (rc == FDR_OK && pc) {
+        /* The workspace's moments are those of P^-1/2 (x, v) (lyap_for): back
+         * to x and v, and the tensor's gradient is P g = P H dx, so G = H P
+         * takes H's place in <dx_i (P g)_j> = (Mtt H P)_ij. */
+        double *T = MH + d * d + 2 * d, *G = T + d * d;
+        sandwich(d, pc->half, Mtt, T, Mtt);
+        sandwich(d, pc->half, Mvv, T, Mvv);
+        int n = (int)d;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, H, n, pc->P, n, 0.0,
+                    G, n);
+        H = G;
+    }
     if (rc == FDR_OK) {
-        const double *H = m->land->H;
         /* <dx_i g_j> = (Mtt H)_ij since g = H dx. */
         if (full) {
             for (size_t i = 0; i < d; i++)

@@ -894,9 +894,15 @@ static int write_relations(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* What tensor.dat holds: every entry, or random directions. */
-static const char *tensor_what(const fdr_result *r)
+/* What tensor.dat holds: every entry, or random directions (a type with
+ * precondition: of P grad f, doc/theory.md section 8.2). */
+static const char *tensor_what(const fdr_model *m, const fdr_result *r)
 {
+    if (m->opt->precondition)
+        return r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i (P grad f)_j + x_j (P "
+                                "grad f)_i> = (1 + mu) / eta_b <v_i v_j>, P the preconditioner"
+                              : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.P grad "
+                                "f)> = (1 + mu) / eta_b <(u.v)^2>, P the preconditioner";
     return r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i d_j f + x_j d_i f> = "
                             "(1 + mu) / eta_b <v_i v_j>"
                           : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.grad f)> = "
@@ -923,7 +929,7 @@ static int write_tensor(FILE *f, const void *ctx)
 {
     const fdr_report *rep = ctx;
     const fdr_result *r = rep->r;
-    header(f, rep, tensor_what(r));
+    header(f, rep, tensor_what(rep->m, r));
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
                "rhs_exact\n");
     char name[48];
@@ -1433,7 +1439,7 @@ static int write_meta(FILE *f, const void *ctx)
     gp_timeseries(f, rep);
     int rc = gp_relations(f, "rel", rep->a->rel, rep->a->nrel, NULL);
     if (rc == FDR_OK && r->ntens) {
-        fdr_gp_str(f, "tens_what", tensor_what(r));
+        fdr_gp_str(f, "tens_what", tensor_what(rep->m, r));
         fdr_gp_int(f, "tens_full", r->tensor_full);
         rc = gp_relations(f, "tens", rep->a->tens, r->ntens, r);
     }

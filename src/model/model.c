@@ -319,8 +319,9 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     if (m->tensor_full_max < 0 || m->tensor_full_max > 200)
         return fdr_config_error(cfg, "run", "tensor_full_max", "must be between 0 and 200");
     /* Such a type's tensor FDR1 would need <g_i g_j>, which is not measured;
-     * a preconditioned type's would need P g or P^-1 theta. */
-    if (m->opt->fdr1_gradient_factor || m->opt->fdr1_metric)
+     * a preconditioned type's needs P g, which the engine has only from a
+     * type's precondition. */
+    if (m->opt->fdr1_gradient_factor || (m->opt->fdr1_metric && !m->opt->precondition))
         m->tensor_directions = m->tensor_full_max = 0;
     if (!(m->threshold > 0))
         return fdr_config_error(cfg, "run", "threshold", "must be > 0");

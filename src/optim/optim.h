@@ -114,8 +114,9 @@ typedef struct {
      * are (P = I). Else writes Y = P X for n rows X (n x d, row-major), P
      * the type's constant preconditioner: the engine then measures
      * FDR_OBS_GSQ as grad f^T P grad f (the metric of the dissipation
-     * below), and the noise part of the noise-averaged F2 as eta_b^2 Tr(H P
-     * C P) / 2 (the step's noise is -eta_b P xi). */
+     * below), the noise part of the noise-averaged F2 as eta_b^2 Tr(H P C P)
+     * / 2 (the step's noise is -eta_b P xi), and the tensor FDR1 with P grad
+     * f in place of grad f (doc/theory.md section 8.2). */
     void (*precondition)(const fdr_optim_params *p, size_t n, size_t d, const double *X,
                          double *Y);
 
