@@ -4,6 +4,8 @@
  * the unweighted |v|^2 fails), its stability limit from the spectrum of P H
  * and the refusal of bad preconditioners. */
 #include "helpers.h"
+#include "studies/schedule.h"
+#include "studies/sweep.h"
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
@@ -432,4 +434,27 @@ Test(precond, bad_preconditioners_are_refused_naming_file_line_and_key)
     expect_bad(L "[optimizer]\ntype = preconditioned\nlr = 0.6\npreconditioner = diagonal 4 1\n",
                "the largest stable learning rate for momentum 0 and dampening 0 is 0.5 (from the "
                "spectrum of P H)");
+}
+
+Test(precond, sweep_and_schedule_refuse_with_their_reasons)
+{
+    char ini[1024];
+    snprintf(ini, sizeof ini, DENSE_P, 3, 0.1);
+    const double lr[] = {0.02, 0.04, 0.08};
+    fdr_sweep_spec spec = {.text = ini, .name = "test", .lr = lr, .n = 3, .threads = 1};
+    fdr_sweep *sw;
+    fdr_error_clear();
+    cr_assert_neq(fdr_sweep_run(&spec, &sw), FDR_OK);
+    cr_assert(strstr(fdr_error_message(), "a sweep is not available with a preconditioner"), "%s",
+              fdr_error_message());
+    fdr_model *m = test_model(ini);
+    fdr_sched_opts o;
+    fdr_sched_opts_default(&o, m->steps);
+    fdr_sched_result *res;
+    fdr_error_clear();
+    cr_assert_neq(fdr_sched_run(m, &o, &res), FDR_OK);
+    cr_assert(strstr(fdr_error_message(), "schedule needs a heavy-ball optimizer, not "
+                                          "'preconditioned'"),
+              "%s", fdr_error_message());
+    fdr_model_free(m);
 }

@@ -774,10 +774,10 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
 }
 
 /* eta_b^2 Tr(H C(theta)) / 2 at replica r's theta for a covariance that
- * depends on theta (never with a preconditioner: the model refuses it), where the landscape's prepared traces cannot serve:
- * from the noise law's trace_hc (given the constant H, or NULL off the
- * quadratic), else from H(theta) and C(theta) formed in the block's d x d
- * scratch. */
+ * depends on theta (never with a preconditioner: the model refuses it),
+ * where the landscape's prepared traces cannot serve: from the noise law's
+ * trace_hc (given the constant H, or NULL off the quadratic), else from
+ * H(theta) and C(theta) formed in the block's d x d scratch. */
 static double noise_f2(const fdr_model *m, block *b, size_t r)
 {
     size_t d = m->land->dim;

@@ -120,7 +120,7 @@ int fdr_exact_tensor(const fdr_model *m, fdr_exact *e, int full, size_t ntens, c
     size_t d = m->land->dim;
     const fdr_preconditioner *pc = fdr_model_optim_params(m).precond;
     double *Mtt = fdr_malloc(d * d * sizeof *Mtt), *Mvv = fdr_malloc(d * d * sizeof *Mvv),
-           *MH = fdr_malloc((3 * d * d + 2 * d) * sizeof *MH);
+           *MH = fdr_malloc(((pc ? 3 : 1) * d * d + 2 * d) * sizeof *MH);
     e->tA = fdr_malloc(ntens * sizeof *e->tA);
     e->tB = fdr_malloc(ntens * sizeof *e->tB);
     int rc = (Mtt && Mvv && MH && e->tA && e->tB) ? FDR_OK : FDR_ENOMEM;

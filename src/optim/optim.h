@@ -136,9 +136,10 @@ typedef struct {
      * coefficients of <|grad f|^2> and <v . grad f>) and returns 1. Returns 0
      * when D is no combination of those two averages (a preconditioner not
      * given by precondition puts <grad f^T P grad f> in it); FDR2 and the
-     * sweep's G(eta) are then not available. A heavy-ball type has c = (eta_b, -mu). For a type with
-     * precondition, w = mu v - eta_b P grad f and the first average is
-     * <grad f^T P grad f> (FDR_OBS_GSQ in that metric): c = (eta_b, -mu). */
+     * sweep's G(eta) are then not available. A heavy-ball type has c =
+     * (eta_b, -mu). For a type with precondition, w = mu v - eta_b P grad f
+     * and the first average is <grad f^T P grad f> (FDR_OBS_GSQ in that
+     * metric): c = (eta_b, -mu). */
     int (*dissipation)(const fdr_optim_params *p, double lr, double c[2]);
 
     /* Fills *k with the small-learning-rate limits above and returns 1, or
