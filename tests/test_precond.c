@@ -483,3 +483,19 @@ Test(precond, sweep_and_schedule_refuse_with_their_reasons)
               "%s", fdr_error_message());
     fdr_model_free(m);
 }
+
+Test(precond, results_do_not_depend_on_the_thread_count, .timeout = 120)
+{
+    fdr_model *m = dense_model(5, 0.1);
+    m->steps = 4000;
+    m->burn_in = 2000;
+    fdr_result *a, *b;
+    cr_assert_eq(fdr_engine_run(m, 1, 0, &a), FDR_OK);
+    cr_assert_eq(fdr_engine_run(m, 2, 0, &b), FDR_OK);
+    size_t n = a->R * FDR_NBATCH * FDR_NOBS;
+    cr_assert(memcmp(a->bsum, b->bsum, n * sizeof *a->bsum) == 0, "the sums differ in a bit");
+    cr_assert(memcmp(a->tA, b->tA, a->units * a->ntens * sizeof *a->tA) == 0);
+    fdr_result_free(a);
+    fdr_result_free(b);
+    fdr_model_free(m);
+}
