@@ -1,7 +1,7 @@
 /* test_adaptive.c - the adaptive optimizer types (rmsprop, adam, amsgrad):
  * their updates against a scalar re-implementation of PyTorch's published
  * algorithms, their preconditioner P^-1 v, the exact form of FDR1's
- * violation (doc/theory.md section 8.2) by direct simulation, the
+ * violation (doc/theory.md section 8.3) by direct simulation, the
  * violation in the engine's runs (significant for Adam at small beta2,
  * shrinking as beta2 -> 1, consistent with 0 for AMSGrad once its maximum
  * has settled), and the validation of their keys. */
@@ -226,7 +226,7 @@ Test(adaptive, rmsprop_follows_pytorchs_algorithm)
  * correction off, so that the law is stationary): per replica, the window
  * means of L = theta . grad f, V = v^T P^-1 v and Dq = theta^T (P'^-1 -
  * P^-1) theta, P' the preconditioner after the next step. doc/theory.md
- * section 8.2: L = c V + Dq / (2 lr), c = (1 + beta1) / (2 lr (1 - beta1)). */
+ * section 8.3: L = c V + Dq / (2 lr), c = (1 + beta1) / (2 lr (1 - beta1)). */
 typedef struct {
     double l, cv, dq; /* replica means of L, cV (with the type's c) and Dq / (2 lr) */
 } vio_unit;

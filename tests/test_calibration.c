@@ -5,7 +5,7 @@
  * within 4 binomial standard deviations sqrt(p (1 - p) / M). Checked for
  * <theta . grad f>, for G(eta) and for the noise-weighted curvature (a ratio,
  * whose error comes from the delta method), with errors from independent
- * replicas and from batch means.
+ * replicas and from batch means; and for a preconditioned run.
  *
  * The naive error, which treats every step of every replica as independent,
  * is computed alongside and must fail: it is sd / sqrt(R W) over all R W
@@ -127,6 +127,54 @@ static void calibrate(const char *run, const char *label)
     cr_expect((double)cov[3].hits1 / M < 0.6827 - 4 * sqrt(0.6827 * 0.3173 / M),
               "the naive error should fail: 1-sigma coverage %.3f", (double)cov[3].hits1 / M);
     fdr_limits_clear(&lim);
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+}
+
+/* The same for the preconditioned optimizer (the general path): a dense P
+ * commuting with neither H nor C, errors from independent replicas, for
+ * <theta . grad f>, <v^T P^-1 v> (FDR1's right side) and the dissipation
+ * eta_b <grad f^T P grad f> - mu <v . grad f>, against the exact values. The
+ * slowest direction of P^1/2 H P^1/2 (0.185) relaxes in 1 / (eta_b h / (1 - mu))
+ * = 380 steps, and the noise loads it. */
+Test(calibration, preconditioned_error_bars_are_honest, .timeout = 300)
+{
+    fdr_model *m = test_model("[landscape]\ntype = quadratic\ndim = 2\nspectrum = list 0.25 1\n"
+                              "[noise]\ncovariance = matrix 2 0.2 0.2 0.3\n[optimizer]\n"
+                              "type = preconditioned\nlr = 0.01\nmomentum = 0.3\n"
+                              "preconditioner = matrix 1 0.4 0.4 0.8\n"
+                              "[run]\nreplicas = 32\nsteps = 4000\n");
+    fdr_exact e;
+    cr_assert_eq(fdr_exact_compute(m, &e), FDR_OK, "%s", fdr_error_message());
+    cr_assert(e.available);
+    coverage cov[3] = {{"<theta . grad f>, preconditioned", 0, 0},
+                       {"<v^T P^-1 v>, preconditioned", 0, 0},
+                       {"dissipation, preconditioned", 0, 0}};
+    double tau = NAN;
+    for (int s = 0; s < M; s++) {
+        m->seed = 5000 + (uint64_t)s;
+        fdr_result *r;
+        fdr_analysis a;
+        cr_assert_eq(fdr_engine_run(m, 2, 0, &r), FDR_OK);
+        cr_assert_eq(fdr_analyse(m, r, &e, &a), FDR_OK);
+        if (s == 0)
+            tau = a.obs[FDR_OBS_OL].tau_int;
+        const fdr_est *ol = &a.obs[FDR_OBS_OL].est, *vv = &a.obs[FDR_OBS_VV].est;
+        count(&cov[0], ol->val, ol->err, e.tr.theta_dot_grad);
+        count(&cov[1], vv->val, vv->err, e.tr.v_dot_v);
+        count(&cov[2], a.fdr2.dissipation.val, a.fdr2.dissipation.err, a.fdr2.dissipation_exact);
+        fdr_analysis_clear(&a);
+        fdr_result_free(r);
+    }
+    printf("# calibration: tau_int of theta . grad f (preconditioned) = %.0f steps\n", tau);
+    cr_assert(tau > 30, "test design: tau_int = %g steps is not strong autocorrelation", tau);
+    for (int k = 0; k < 3; k++) {
+        report(&cov[k]);
+        cr_expect(consistent(cov[k].hits1, 0.6827), "%s: 1-sigma coverage %.3f", cov[k].what,
+                  (double)cov[k].hits1 / M);
+        cr_expect(consistent(cov[k].hits2, 0.9545), "%s: 2-sigma coverage %.3f", cov[k].what,
+                  (double)cov[k].hits2 / M);
+    }
     fdr_exact_clear(&e);
     fdr_model_free(m);
 }

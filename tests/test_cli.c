@@ -173,8 +173,8 @@ Test(cli, bad_inputs_exit_2_without_output)
     expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\ndampening = 0.1\n", "",
                "bad.ini:9: [optimizer] dampening: must be 0 for optimizer 'nesterov'");
     expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\nmomentum = 0.5\n", "",
-               "[run] fdr2: the FDR2 terms need a heavy-ball optimizer, not 'nesterov', whose "
-               "dissipation is no combination");
+               "[run] fdr2: the FDR2 terms need an optimizer whose dissipation is a "
+               "combination of <|grad f|^2> and <v . grad f>, not 'nesterov'");
     expect_bad(L "[optimizer]\ntype = nesterov\nlr = 0.1\n[run]\nfdr2 = off\n", "",
                "[optimizer] momentum: must be > 0 for optimizer 'nesterov'");
     /* its state is PyTorch's buffer: the paper's convention is not its to offer */

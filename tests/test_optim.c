@@ -121,9 +121,10 @@ static const fdr_optimizer_type *const *all_types(void)
 
 #define PAPER FDR_CONVENTION_PAPER
 #define PYTORCH FDR_CONVENTION_PYTORCH
-#define HB(mu, nu, conv) {.momentum = mu, .dampening = nu, .convention = conv}
-static const fdr_optim_params PARAMS[] = {HB(0, 0, PAPER), HB(0.9, 0, PAPER), HB(0.5, 0.3, PAPER),
-                                          HB(0.99, 0.5, PAPER), HB(0.9, 0.2, PYTORCH)};
+#define HB(m, n, c) {.momentum = (m), .dampening = (n), .convention = (c)}
+static const fdr_optim_params PARAMS[] = {HB(0, 0, PAPER), HB(0.9, 0, PAPER),
+                                          HB(0.5, 0.3, PAPER), HB(0.99, 0.5, PAPER),
+                                          HB(0.9, 0.2, PYTORCH)};
 static const double CURV[] = {0.3, 1, 7};
 #define NPARAMS (sizeof PARAMS / sizeof *PARAMS)
 #define NCURV (sizeof CURV / sizeof *CURV)
@@ -505,7 +506,7 @@ Test(optim, carry_is_one_in_the_paper_convention_and_the_rate_ratio_in_pytorchs)
             }
     cr_assert(seen, "no type with a carry");
     for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
-        fdr_optim_params p = {.momentum = 0.9, .dampening = 0.2, .convention = FDR_CONVENTION_PYTORCH};
+        fdr_optim_params p = HB(0.9, 0.2, PYTORCH);
         double c = fdr_optim_sgd.carry(&p, rates[i][0], rates[i][1]);
         cr_assert_eq(c, rates[i][1] / rates[i][0], "sgd, %g -> %g: %.17g", rates[i][0],
                      rates[i][1], c);

@@ -155,13 +155,13 @@ static int cmd_list(void)
 {
     printf("Landscapes ([landscape] type):\n");
     for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++)
-        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Noise laws ([noise] type):\n");
     for (const fdr_noise_type *const *t = fdr_noise_types; *t; t++)
-        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Optimizers ([optimizer] type):\n");
     for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)
-        printf("  %-12s %s\n", (*t)->name, (*t)->summary);
+        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Bundled models:\n");
     list_models(model_dir());
     return 0;

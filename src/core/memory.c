@@ -111,6 +111,19 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
         fdr_config_string(cfg, "run", "fdr2", "on", &fdr2) != FDR_OK)
         fdr_error_clear();
     int fdr2_on = strcmp(fdr2, "off") != 0;
+    /* The optimizer type's per-replica rows (its state, P^-1 v, P grad f)
+     * and a preconditioner's d x d matrices (P, P^1/2, and at set-up its
+     * parse, eigenvectors and the exact reference's P^1/2 H P^1/2, P^1/2 C
+     * P^1/2 with their scratch). */
+    const char *oname = fdr_optimizer_types[0]->name;
+    if (fdr_config_has(cfg, "optimizer", "type") &&
+        fdr_config_string(cfg, "optimizer", "type", "", &oname) != FDR_OK)
+        fdr_error_clear();
+    const fdr_optimizer_type *opt = fdr_optimizer_type_find(oname);
+    double opt_rows = opt ? (double)opt->state_size + (opt->fdr1_metric != NULL) +
+                                (opt->precondition != NULL)
+                          : 0;
+    double opt_dd = opt && opt->preconditioner ? 8 : 0;
     int const_hessian = strcmp(type, "quadratic") == 0 || strcmp(type, "regression") == 0;
     if (every < 1)
         every = T > 2000 ? floor(T / 1000) : 1;
@@ -128,12 +141,12 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
      * kept samples, and the d x d scratch per block for FDR2 off the
      * quadratic. */
     term t[5] = {
-        {12 * d * d, "landscape", "dim"},
+        {(12 + opt_dd) * d * d, "landscape", "dim"},
         {3 * N * d, "landscape", "samples"},
         {R * Nmb + (N > 0 ? 0 : 2 * Nmb * d) +
              (N > 0 || const_hessian ? 0 : R * fmin(Nmb, d) * d),
          N > 0 ? "landscape" : "noise", "samples"},
-        {R * (5 + 4 * fdr2_on) * d + units * (2 * d + 2 * ntens + 1) +
+        {R * (5 + 4 * fdr2_on + opt_rows) * d + units * (2 * d + 2 * ntens + 1) +
              R * (FDR_NBATCH + 1) * FDR_NOBS + 2 * ((double)FDR_MAX_SAMPLES + R) +
              (fdr2_on && !const_hessian ? blocks * 2 * d * d : 0),
          "run", "replicas"},

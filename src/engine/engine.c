@@ -54,6 +54,8 @@ typedef struct {
     double *obs;      /* n x FDR_NOBS, this step's observables */
     double *S;        /* the optimizer type's state (state_size x n x d), or NULL */
     double *U;        /* P^-1 v of a preconditioned type (n x d, fdr1_metric), or NULL */
+    double *PG;       /* P grad f of a type with precondition (n x d), or NULL */
+    double *W;        /* FDR2 off the quadratic: the noise-free steps w (n x d) */
     double *lr;       /* this block's learning rates (the engine's array, from first) */
     double *vvlim;    /* per replica: |v|^2 of divergence at the lr in lr_seen */
     double *lr_seen;
@@ -104,7 +106,9 @@ struct fdr_engine {
     int fdr2;        /* FDR2 terms are accumulated */
     int fused;       /* the fused quadratic path runs (as res->fused) */
     double limit;    /* fdr_divergence_limit */
-    double c0;       /* eta_b^2 Tr(H C) / 2 when neither depends on theta */
+    double c0;       /* eta_b^2 Tr(H Cs) / 2 when neither depends on theta */
+    double *Cs;      /* Cs = P C P, the covariance of a preconditioned step's noise over
+                        eta_b^2 (optim.h, precondition); NULL: Cs = C */
     fdr_trace tc;    /* off the quadratic: Tr(H(theta) C) prepared, if have_tc */
     int have_tc;
     frame_run frs;   /* stepping in the landscape's frame, if fr */
@@ -135,10 +139,13 @@ int fdr_divergence_limit(const fdr_model *m, double *limit)
 {
     const fdr_landscape *l = m->land;
     const fdr_noise *nz = m->noise;
+    const fdr_optim_params op = fdr_model_optim_params(m);
     size_t d = l->dim;
-    int need_c = !nz->C && !nz->sdiag;
-    double *x = fdr_malloc(d * sizeof *x), *g = fdr_malloc(d * sizeof *g);
-    double *C = need_c ? fdr_malloc(d * d * sizeof *C) : NULL;
+    /* A type with precondition steps by -eta_b P (g + xi): its scales are
+     * Tr(P C) and g^T P g (the heavy-ball ones in the metric of P). */
+    int pre = m->opt->precondition != NULL, need_c = (!nz->C && !nz->sdiag) || pre;
+    double *x = fdr_malloc(d * sizeof *x), *g = fdr_malloc(2 * d * sizeof *g);
+    double *C = need_c ? fdr_malloc(2 * d * d * sizeof *C) : NULL;
     if (!x || !g || (need_c && !C)) {
         free(x);
         free(g);
@@ -146,20 +153,26 @@ int fdr_divergence_limit(const fdr_model *m, double *limit)
         return fdr_error(FDR_ENOMEM, "out of memory");
     }
     double trc = 0, gsq = 0;
-    if (nz->sdiag) {
+    if (nz->sdiag && !pre) {
         for (size_t i = 0; i < d; i++)
             trc += nz->sdiag[i] * nz->sdiag[i];
     } else {
-        if (need_c)
+        if (!nz->C)
             nz->type->covariance(nz->state, l->ref, C);
-        const double *c = need_c ? C : nz->C;
+        else if (pre)
+            memcpy(C, nz->C, d * d * sizeof *C);
+        if (pre) /* C P: its trace is Tr(P C) */
+            m->opt->precondition(&op, d, d, C, C + d * d);
+        const double *c = pre ? C + d * d : need_c ? C : nz->C;
         for (size_t i = 0; i < d; i++)
             trc += c[i * d + i];
     }
     fdr_engine_initial(m, x);
     fdr_landscape_gradient(l, x, g);
+    if (pre)
+        m->opt->precondition(&op, 1, d, g, g + d);
     for (size_t i = 0; i < d; i++)
-        gsq += g[i] * g[i];
+        gsq += g[i] * g[pre ? d + i : i];
     double omu = 1 - m->momentum;
     double noise = m->eta_b * trc / omu;
     double start = m->eta_b * gsq / (omu * omu) + fabs(fdr_landscape_value(l, x) - l->fref);
@@ -307,6 +320,8 @@ static void block_free(block *b)
     free(b->obs);
     free(b->S);
     free(b->U);
+    free(b->PG);
+    free(b->W);
     free(b->vvlim);
     free(b->lr_seen);
     free(b->noisy_ol);
@@ -359,6 +374,8 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
         return FDR_ENOMEM;
     if (m->opt->fdr1_metric && !(b->U = fdr_malloc(n * d * sizeof *b->U)))
         return FDR_ENOMEM;
+    if (m->opt->precondition && !(b->PG = fdr_malloc(n * d * sizeof *b->PG)))
+        return FDR_ENOMEM;
     if (e->fdr2 && !(res->fused && m->land->hdiag)) {
         if (m->land->H) {
             b->VW = fdr_malloc_aligned(2 * n * d * sizeof *b->VW);
@@ -370,7 +387,8 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
             b->DU = fdr_malloc(2 * n * d * sizeof *b->DU);
             b->D = fdr_malloc(2 * n * (size_t)m->fdr2_order * sizeof *b->D);
             b->T = fdr_malloc(n * sizeof *b->T);
-            if (!b->DU || !b->D || !b->T)
+            b->W = fdr_malloc(n * d * sizeof *b->W);
+            if (!b->DU || !b->D || !b->T || !b->W)
                 return FDR_ENOMEM;
         }
         const fdr_noise_type *nt = m->noise->type;
@@ -393,7 +411,8 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
 }
 
 /* The full tensor FDR1 sums (entries i <= j) for one replica's pre-update
- * state (dx = theta - c). */
+ * state (dx = theta - c); g is P grad f for a type with precondition
+ * (doc/theory.md section 8.2). */
 static void tensor_accumulate(const fdr_result *res, size_t u, const double *dx, const double *g,
                               const double *v)
 {
@@ -728,13 +747,14 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
     size_t d = res->d;
     const double *x = b->X + r * d, *v = b->V + r * d, *g = b->G + r * d;
     const double *c = fr ? fr->c : m->land->ref, *pv = b->U ? b->U + r * d : v;
+    const double *pg = b->PG ? b->PG + r * d : g;
     double *obs = b->obs + r * FDR_NOBS, ol = 0, vv = 0, gsq = 0, vg = 0, *dx = b->dx + r * d;
 #pragma omp simd reduction(+ : ol, vv, gsq, vg)
     for (size_t i = 0; i < d; i++) {
         dx[i] = x[i] - c[i];
         ol += dx[i] * g[i];
         vv += pv[i] * v[i];
-        gsq += g[i] * g[i];
+        gsq += pg[i] * g[i];
         vg += v[i] * g[i];
     }
     obs[FDR_OBS_OL] = ol;
@@ -750,14 +770,14 @@ static void observe_state(const fdr_model *m, const fdr_result *res, block *b,
         vs[i] += v[i];
     }
     if (res->ntens && res->tensor_full)
-        tensor_accumulate(res, u, dx, g, v);
+        tensor_accumulate(res, u, dx, pg, v);
 }
 
 /* eta_b^2 Tr(H C(theta)) / 2 at replica r's theta for a covariance that
- * depends on theta, where the landscape's prepared traces cannot serve:
- * from the noise law's trace_hc (given the constant H, or NULL off the
- * quadratic), else from H(theta) and C(theta) formed in the block's d x d
- * scratch. */
+ * depends on theta (never with a preconditioner: the model refuses it),
+ * where the landscape's prepared traces cannot serve: from the noise law's
+ * trace_hc (given the constant H, or NULL off the quadratic), else from
+ * H(theta) and C(theta) formed in the block's d x d scratch. */
 static double noise_f2(const fdr_model *m, block *b, size_t r)
 {
     size_t d = m->land->dim;
@@ -778,12 +798,13 @@ static double noise_f2(const fdr_model *m, block *b, size_t r)
 }
 
 /* FDR2 terms of every replica of the block once V holds v' and the first
- * n rows of VW hold v', the next n hold w = mu v - eta_b grad f (quadratic);
+ * n rows of VW hold v', the next n hold the noise-free step w (quadratic);
  * or, off the quadratic, from the landscape's block derivatives along v'
- * and w and its traces Tr(H(theta) C) for the prepared tc (NULL when C
- * depends on theta in a way only noise_f2 handles). */
+ * and w (in W) and its traces Tr(H(theta) Cs) for the prepared tc (NULL
+ * when C depends on theta in a way only noise_f2 handles). The fused
+ * dense path passes w in VW too, and W NULL. */
 static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trace *tc,
-                         const frame_run *fr, const double *Z)
+                         const frame_run *fr)
 {
     size_t d = m->land->dim, n = b->n;
     int K = m->fdr2_order;
@@ -806,11 +827,11 @@ static void observe_fdr2(const fdr_model *m, block *b, double c0, const fdr_trac
         }
         return;
     }
-    /* w = mu v - eta_b grad f, rebuilt from v' = w - eta_b xi. */
+    /* v' and w, the optimizer type's noise-free step, interleaved. */
     for (size_t r = 0; r < n; r++)
         for (size_t i = 0; i < d; i++) {
             b->DU[2 * r * d + i] = b->V[r * d + i];
-            b->DU[(2 * r + 1) * d + i] = b->V[r * d + i] + m->eta_b * Z[r * d + i];
+            b->DU[(2 * r + 1) * d + i] = b->W[r * d + i];
         }
     if (fr)
         m->land->type->derivs_block(fr->f0, n, b->X, 2, b->DU, K, b->D, &fr->tc, b->T, b->work);
@@ -918,7 +939,7 @@ static void fused_block_step(const fdr_engine *e, block *b, long t, long batch, 
                    b->VW ? b->VW + r * d : NULL, b->VW ? b->VW + (n + r) * d : NULL, e->c0, obs);
     }
     if (update && dense && e->fdr2)
-        observe_fdr2(m, b, e->c0, NULL, NULL, b->Z);
+        observe_fdr2(m, b, e->c0, NULL, NULL);
 }
 
 /* The general path's step t for every replica of the block: the
@@ -935,11 +956,13 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
         fdr_landscape_eval_block(m->land, n, b->X, b->F, b->G, b->work);
     if (b->U)
         m->opt->fdr1_metric(&e->op, n, d, b->V, b->S, b->U);
+    if (b->PG)
+        m->opt->precondition(&e->op, n, d, b->G, b->PG);
     for (size_t r = 0; r < n; r++)
         observe_state(m, e->res, b, fr, r, batch,
                       batch >= 0 ? unit_of(e->res, b->first + r, batch) : 0);
     if (batch >= 0 && b->P)
-        tensor_block(e, b, t, batch, b->dx, b->G, fr ? fr->dirs : e->res->dirs);
+        tensor_block(e, b, t, batch, b->dx, b->PG ? b->PG : b->G, fr ? fr->dirs : e->res->dirs);
     /* a law with a constant covariance draws without looking at the point */
     m->noise->type->sample(m->noise->state, n, b->first, t, b->X, b->Z, b->rng, b->work);
     const double *Z = b->Z;
@@ -957,14 +980,14 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
     }
     if (!update)
         return;
-    m->opt->update_block(&e->op, n, d, b->lr, 1, b->V, b->G, Z, b->VW ? b->VW + n * d : NULL,
+    m->opt->update_block(&e->op, n, d, b->lr, 1, b->V, b->G, Z, b->VW ? b->VW + n * d : b->W,
                          b->S);
     if (b->VW)
         memcpy(b->VW, b->V, n * d * sizeof *b->VW);
     /* Nothing reads the FDR2 terms in burn-in: off the quadratic, where
      * they cost most, they stay zero there (obs starts zeroed). */
     if (e->fdr2 && (batch >= 0 || m->land->H))
-        observe_fdr2(m, b, e->c0, e->have_tc ? &e->tc : NULL, fr, Z);
+        observe_fdr2(m, b, e->c0, e->have_tc ? &e->tc : NULL, fr);
 }
 
 /* Reports progress from thread 0 when the percentage grows. */
@@ -1147,10 +1170,33 @@ void fdr_engine_free(fdr_engine *e)
     free(e->lr);
     free(e->hdiag);
     free(e->dirh);
+    free(e->Cs);
     fdr_trace_clear(&e->tc);
     frame_clear(&e->frs);
     fdr_result_free(e->res);
     free(e);
+}
+
+/* e->Cs = P C P for the constant C, through the type's precondition:
+ * (C P)^T = P C, then P C P, made exactly symmetric. */
+static int step_noise(fdr_engine *e)
+{
+    size_t d = e->res->d;
+    double *T = fdr_malloc(d * d * sizeof *T);
+    if (!T || !(e->Cs = fdr_malloc(d * d * sizeof *e->Cs))) {
+        free(T);
+        return FDR_ENOMEM;
+    }
+    e->m->opt->precondition(&e->op, d, d, e->m->noise->C, e->Cs);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            T[j * d + i] = e->Cs[i * d + j];
+    e->m->opt->precondition(&e->op, d, d, T, e->Cs);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < i; j++)
+            e->Cs[i * d + j] = e->Cs[j * d + i] = 0.5 * (e->Cs[i * d + j] + e->Cs[j * d + i]);
+    free(T);
+    return FDR_OK;
 }
 
 /* Everything the blocks share: the path (fused, in a frame, general), its
@@ -1189,19 +1235,24 @@ static int engine_setup(fdr_engine *e, double *theta0)
      * (a coordinate-wise rule, such as an adaptive one, is not the same
      * algorithm in a rotated frame). */
     if (!res->fused && m->land->frame && m->noise->C && !(res->ntens && res->tensor_full) &&
-        m->opt->state_size == 0) {
+        m->opt->state_size == 0 && !m->opt->precondition) {
         if ((rc = frame_init(&e->frs, m, res, theta0)) != FDR_OK)
             return rc;
         e->fr = &e->frs;
     }
-    /* eta_b^2 Tr(H C) / 2, the noise part of F2 when neither depends on theta. */
+    /* A preconditioned step's noise, -eta_b P xi, has the covariance
+     * eta_b^2 P C P (the model admits only a constant C then). */
+    if (e->fdr2 && m->opt->precondition && (rc = step_noise(e)) != FDR_OK)
+        return rc;
+    const double *Cs = e->Cs ? e->Cs : m->noise->C;
+    /* eta_b^2 Tr(H Cs) / 2, the noise part of F2 when neither depends on theta. */
     if (e->fdr2 && m->land->H && m->noise->C)
         for (size_t i = 0; i < d * d; i++)
-            e->c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * m->noise->C[i];
-    /* Off the quadratic, the landscape prepares Tr(H(theta) C) once for a
+            e->c0 += 0.5 * m->eta_b * m->eta_b * m->land->H[i] * Cs[i];
+    /* Off the quadratic, the landscape prepares Tr(H(theta) Cs) once for a
      * constant C, or for C0 when C(theta) = a(theta) C0. */
     if (e->fdr2 && !m->land->H && !e->fr) {
-        const double *C = m->noise->C;
+        const double *C = Cs;
         if (!C && m->noise->type->covariance_scale)
             m->noise->type->covariance_scale(m->noise->state, theta0, &C);
         if (C && (rc = fdr_trace_init(&e->tc, m->land, C)) != FDR_OK)

@@ -24,11 +24,12 @@
 enum {
     FDR_OBS_OL,   /* (theta - c) . grad f                                  */
     FDR_OBS_VV,   /* v . v; v^T P^-1 v for a preconditioned type (optim.h)  */
-    FDR_OBS_GSQ,  /* |grad f|^2                                            */
+    FDR_OBS_GSQ,  /* |grad f|^2; grad f^T P grad f with precondition       */
     FDR_OBS_VG,   /* v . grad f                                            */
     FDR_OBS_LOSS, /* f(theta) - f(c)                                       */
     FDR_OBS_F2N,  /* noise-averaged F2: w^T H w / 2 + eta_b^2 Tr(H C) / 2,
-                     w = mu v - eta_b grad f                               */
+                     w = mu v - eta_b grad f the type's noise-free step
+                     (with precondition: - eta_b P grad f and Tr(H P C P)) */
     FDR_OBS_F2,   /* F_k = D^k f(theta)[v', ..., v'] / k!, k = 2 .. FDR_KMAX */
     FDR_NOBS = FDR_OBS_F2 + FDR_KMAX - 1
 };

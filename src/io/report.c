@@ -473,7 +473,7 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     }
     if (m->opt->fdr1_approximate)
         fprintf(f, "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that made v: "
-                   "an identity for a constant P only, doc/theory.md section 8.2)\n",
+                   "an identity for a constant P only, doc/theory.md sections 8.2, 8.3)\n",
                 m->opt->name);
     for (size_t i = 0; i < a->nrel; i++)
         if (a->rel[i].verdict == FDR_UNRESOLVED) {
@@ -899,9 +899,9 @@ static int write_timeseries(FILE *f, const void *ctx)
                 c1, m->opt->fdr1_approximate ? "; an approximation: P moves" : "");
     else if (kg == 0)
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
-                   "O_R = %.17g |v|^2, the optimizer's FDR1 factor (v in parameter units: "
+                   "O_R = %.17g %s, the optimizer's FDR1 factor (v in parameter units: "
                    "theta_{t+1} = theta_t + v_{t+1})\n",
-                c1);
+                c1, m->opt->fdr1_metric ? "v^T P^-1 v" : "|v|^2");
     else
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
                    "O_R = %.17g |v|^2 + %.17g (|grad f|^2 + Tr C), the optimizer's FDR1 (v in "
@@ -910,6 +910,8 @@ static int write_timeseries(FILE *f, const void *ctx)
     fprintf(f, "# *_half: half-running averages over the recorded steps in [step/2, step]\n");
     fprintf(f, "# exact stationary O_L = O_R: %.17g\n",
             rep->e->available ? rep->e->tr.theta_dot_grad : NAN);
+    if (m->opt->precondition)
+        fprintf(f, "# grad_sq: grad f^T P grad f, P the preconditioner\n");
     fprintf(f, "# step lr O_L O_R O_L_half O_R_half loss_excess grad_sq\n");
     size_t n = r->n_rec;
     double *hl, *hr;
@@ -944,13 +946,31 @@ static int write_relations(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* What tensor.dat holds: every entry, or random directions. */
-static const char *tensor_what(const fdr_result *r)
+/* What tensor.dat holds: every entry, or random directions (a type with
+ * precondition: of P grad f, doc/theory.md section 8.2). */
+static const char *tensor_what(const fdr_model *m, const fdr_result *r)
 {
+    if (m->opt->precondition)
+        return r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i (P grad f)_j + x_j (P "
+                                "grad f)_i> = (1 + mu) / eta_b <v_i v_j>, P the preconditioner"
+                              : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.P grad "
+                                "f)> = (1 + mu) / eta_b <(u.v)^2>, P the preconditioner";
     return r->tensor_full ? "tensor FDR1, every entry i <= j: <x_i d_j f + x_j d_i f> = "
                             "(1 + mu) / eta_b <v_i v_j>"
                           : "tensor FDR1 along random unit directions u: 2 <(u.x)(u.grad f)> = "
                             "(1 + mu) / eta_b <(u.v)^2>";
+}
+
+/* The same in gnuplot's enhanced text, for the figure. */
+static const char *tensor_what_gp(const fdr_model *m, const fdr_result *r)
+{
+    if (m->opt->precondition)
+        return r->tensor_full ? "<x_i (P∇f)_j + x_j (P∇f)_i> = (1 + μ)/η_b <v_i v_j>, every "
+                                "entry i ≤ j, P the preconditioner"
+                              : "2<(u·x)(u·P∇f)> = (1 + μ)/η_b <(u·v)^2>, random unit "
+                                "directions u, P the preconditioner";
+    return r->tensor_full ? "<x_i ∂_j f + x_j ∂_i f> = (1 + μ)/η_b <v_i v_j>, every entry i ≤ j"
+                          : "2<(u·x)(u·∇f)> = (1 + μ)/η_b <(u·v)^2>, random unit directions u";
 }
 
 /* The name of tensor row k: the entry "(i,j)" (row-major over i <= j,
@@ -973,7 +993,7 @@ static int write_tensor(FILE *f, const void *ctx)
 {
     const fdr_report *rep = ctx;
     const fdr_result *r = rep->r;
-    header(f, rep, tensor_what(r));
+    header(f, rep, tensor_what(rep->m, r));
     fprintf(f, "# index name lhs lhs_err rhs rhs_err diff diff_err z threshold pass lhs_exact "
                "rhs_exact rel rel_err\n");
     char name[48];
@@ -1576,11 +1596,7 @@ static int write_meta(FILE *f, const void *ctx)
     if (rc == FDR_OK)
         rc = gp_relations(f, "rel", rep->a->rel, rep->a->nrel, NULL);
     if (rc == FDR_OK && r->ntens) {
-        fdr_gp_str(f, "tens_what", r->tensor_full
-                                       ? "<x_i ∂_j f + x_j ∂_i f> = (1 + μ)/η_b <v_i v_j>, "
-                                         "every entry i ≤ j"
-                                       : "2<(u·x)(u·∇f)> = (1 + μ)/η_b <(u·v)^2>, random "
-                                         "unit directions u");
+        fdr_gp_str(f, "tens_what", tensor_what_gp(rep->m, r));
         fdr_gp_int(f, "tens_full", r->tensor_full);
         rc = gp_relations(f, "tens", rep->a->tens, r->ntens, r);
         if (rc == FDR_OK)

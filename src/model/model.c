@@ -232,6 +232,53 @@ static int read_optim_keys(fdr_model *m, fdr_config *cfg)
     return FDR_OK;
 }
 
+/* [optimizer] preconditioner: the covariance syntax (hessian c alpha meaning
+ * c H^-alpha), refused unless symmetric positive definite; then P^1/2 from
+ * its eigendecomposition. */
+static int read_preconditioner(fdr_model *m, fdr_config *cfg)
+{
+    size_t d = m->land->dim;
+    fdr_covariance cov;
+    int rc = fdr_preconditioner_parse_key(&cov, cfg, "optimizer", "preconditioner", m->land);
+    double *w = fdr_malloc(d * sizeof *w), *V = fdr_malloc(d * d * sizeof *V);
+    m->precond_mem = fdr_calloc(2 * d * d + d, sizeof *m->precond_mem);
+    if (rc == FDR_OK && (!w || !V || !m->precond_mem))
+        rc = FDR_ENOMEM;
+    for (size_t k = 0; rc == FDR_OK && k < d * d; k++)
+        if (!isfinite(cov.C[k]))
+            rc = fdr_config_error(cfg, "optimizer", "preconditioner", "has a non-finite entry");
+    if (rc == FDR_OK)
+        rc = fdr_sym_eigen(d, cov.C, w, V);
+    /* Definite to rounding: the smallest eigenvalue above 1e-13 of the largest. */
+    if (rc == FDR_OK && !(w[d - 1] > 1e-13 * w[0]))
+        rc = fdr_config_error(cfg, "optimizer", "preconditioner",
+                              "not positive definite (smallest eigenvalue %g, largest %g): a "
+                              "preconditioner must be symmetric positive definite",
+                              w[d - 1], w[0]);
+    if (rc == FDR_OK) {
+        double *P = m->precond_mem, *half = P + d * d, *diag = half + d * d;
+        memcpy(P, cov.C, d * d * sizeof *P);
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double s = 0;
+                for (size_t k = 0; k < d; k++)
+                    s += V[i * d + k] * sqrt(w[k]) * V[j * d + k];
+                half[i * d + j] = half[j * d + i] = s;
+            }
+        if (cov.sdiag)
+            for (size_t i = 0; i < d; i++) {
+                diag[i] = P[i * d + i];
+                for (size_t j = 0; j < d; j++)
+                    half[i * d + j] = i == j ? sqrt(diag[i]) : 0;
+            }
+        m->precond = (fdr_preconditioner){d, P, cov.sdiag ? diag : NULL, half};
+    }
+    free(w);
+    free(V);
+    fdr_covariance_clear(&cov);
+    return rc;
+}
+
 static int read_optimizer(fdr_model *m, fdr_config *cfg)
 {
     int rc;
@@ -286,10 +333,12 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
                                 "<Tr C(theta)>, which is not measured (noise '%s' depends on "
                                 "theta)",
                                 m->opt->name, m->noise->type->name);
+    if (m->opt->preconditioner && (rc = read_preconditioner(m, cfg)))
+        return rc;
     fdr_optim_params p = fdr_model_optim_params(m);
-    double mu;
+    double mu, dc[2];
     if (!m->opt->heavy_ball(&p, m->lr, &mu, &m->eta_b))
-        m->eta_b = m->lr;
+        m->eta_b = m->opt->dissipation(&p, m->lr, dc) ? dc[0] : m->lr;
     return FDR_OK;
 }
 
@@ -313,19 +362,23 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     if (strcmp(fdr2, "on") != 0 && strcmp(fdr2, "off") != 0)
         return fdr_config_error(cfg, "run", "fdr2", "'%s': expected on or off", fdr2);
     m->fdr2 = strcmp(fdr2, "on") == 0;
-    /* The FDR2 terms are written for heavy-ball dynamics (the noise-free
-     * update w = mu v - eta_b grad f and the dissipation eta_b g^2 - mu v.g). */
+    /* The FDR2 terms need the dissipation as a combination of <|grad f|^2>
+     * (in the metric of the type's precondition) and <v . grad f>; the
+     * noise part of F2 with a preconditioner, Tr(H P C P), a constant C. */
     fdr_optim_params p = fdr_model_optim_params(m);
-    double mu, eta_b, dc[2];
-    if (m->fdr2 && !m->opt->heavy_ball(&p, m->lr, &mu, &eta_b))
+    double dc[2];
+    if (m->fdr2 && !m->opt->dissipation(&p, m->lr, dc))
         return fdr_config_error(cfg, "run", "fdr2",
-                                "the FDR2 terms need a heavy-ball optimizer, not '%s'%s (set "
+                                "the FDR2 terms need an optimizer whose dissipation is a "
+                                "combination of <|grad f|^2> and <v . grad f>, not '%s' (set "
                                 "fdr2 = off)",
-                                m->opt->name,
-                                m->opt->dissipation(&p, m->lr, dc)
-                                    ? ""
-                                    : ", whose dissipation is no combination of <|grad f|^2> "
-                                      "and <v . grad f>");
+                                m->opt->name);
+    if (m->fdr2 && m->opt->precondition && !m->noise->C)
+        return fdr_config_error(cfg, "run", "fdr2",
+                                "optimizer '%s' needs a noise of constant covariance for the "
+                                "FDR2 terms (their noise part is Tr(H P C P)), not '%s', whose "
+                                "covariance depends on theta (set fdr2 = off)",
+                                m->opt->name, m->noise->type->name);
     if (order < 2 || order > FDR_KMAX_ORDER)
         return fdr_config_error(cfg, "run", "fdr2_order", "must be between 2 and %d, got %ld",
                                 FDR_KMAX_ORDER, order);
@@ -373,8 +426,9 @@ static int read_run(fdr_model *m, fdr_config *cfg)
     if (m->tensor_full_max < 0 || m->tensor_full_max > 200)
         return fdr_config_error(cfg, "run", "tensor_full_max", "must be between 0 and 200");
     /* Such a type's tensor FDR1 would need <g_i g_j>, which is not measured;
-     * a preconditioned type's would need P g or P^-1 theta. */
-    if (m->opt->fdr1_gradient_factor || m->opt->fdr1_metric)
+     * a preconditioned type's needs P g, which the engine has only from a
+     * type's precondition. */
+    if (m->opt->fdr1_gradient_factor || (m->opt->fdr1_metric && !m->opt->precondition))
         m->tensor_directions = m->tensor_full_max = 0;
     if (!(m->threshold > 0))
         return fdr_config_error(cfg, "run", "threshold", "must be > 0");
@@ -473,6 +527,7 @@ void fdr_model_free(fdr_model *m)
 {
     if (!m)
         return;
+    free(m->precond_mem);
     fdr_noise_free(m->noise);
     fdr_landscape_free(m->land);
     free(m->name);

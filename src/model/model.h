@@ -25,9 +25,14 @@ typedef struct {
     double alpha, beta1, beta2, eps; /* the adaptive types' (optim.h) */
     int centered, bias_correction;
     enum fdr_convention convention; /* the velocity carried over a change of lr */
-    /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball); for
-     * a type without heavy-ball coefficients, lr: the step scale of the
-     * divergence limit. */
+    /* [optimizer] preconditioner of a type with one (opt->preconditioner):
+     * precond's arrays live in precond_mem; else both are zero. */
+    fdr_preconditioner precond;
+    double *precond_mem;
+    /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball), else
+     * the coefficient of <|grad f|^2> in its dissipation (the eta_b of a
+     * preconditioned step), else lr: the step scale of the divergence limit
+     * and of the noise part of F2. */
     double eta_b;
     /* [run] */
     long replicas, steps, record_every;
@@ -78,7 +83,8 @@ static inline fdr_optim_params fdr_model_optim_params(const fdr_model *m)
                               .beta2 = m->beta2,
                               .eps = m->eps,
                               .centered = m->centered,
-                              .bias_correction = m->bias_correction};
+                              .bias_correction = m->bias_correction,
+                              .precond = m->precond_mem ? &m->precond : NULL};
 }
 
 /* 1 if m's optimizer type reads the [optimizer] key (optim.h, keys). */

@@ -182,8 +182,15 @@ static int hessian_power(fdr_covariance *cov, fdr_config *cfg, const char *sec, 
     if (rc == FDR_OK) {
         for (size_t i = 0; i < d; i++)
             w[i] = c * (alpha == 0 ? 1.0 : pow(fmax(w[i], alpha == floor(alpha) ? w[i] : 0.0), alpha));
-        compose(d, V, w, cov->C);
+        for (size_t i = 0; i < d && rc == FDR_OK; i++)
+            if (!isfinite(w[i]))
+                rc = fdr_config_error(cfg, sec, key,
+                                      "'hessian c alpha' is infinite: the Hessian has the "
+                                      "eigenvalue 0, raised to the negative power %g",
+                                      alpha);
     }
+    if (rc == FDR_OK)
+        compose(d, V, w, cov->C);
     free(H);
     free(V);
     free(w);
@@ -196,8 +203,24 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
     return fdr_covariance_parse_key(cov, cfg, sec, "covariance", l->dim, l);
 }
 
+/* The covariance syntax, `hessian c alpha` meaning c H^(hsign alpha). */
+static int parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec, const char *key,
+                     size_t d, const fdr_landscape *l, double hsign);
+
 int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                              const char *key, size_t d, const fdr_landscape *l)
+{
+    return parse_key(cov, cfg, sec, key, d, l, 1);
+}
+
+int fdr_preconditioner_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
+                                 const char *key, const fdr_landscape *l)
+{
+    return parse_key(cov, cfg, sec, key, l->dim, l, -1);
+}
+
+static int parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec, const char *key,
+                     size_t d, const fdr_landscape *l, double hsign)
 {
     memset(cov, 0, sizeof *cov);
     cov->d = d;
@@ -326,7 +349,7 @@ int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *s
                                     "'hessian c alpha' needs c >= 0 and an exponent alpha");
         if (!l)
             return fdr_config_error(cfg, sec, key, "'hessian c alpha' is not available here");
-        if ((rc = hessian_power(cov, cfg, sec, key, l, p[0], p[1])))
+        if ((rc = hessian_power(cov, cfg, sec, key, l, p[0], hsign * p[1])))
             return rc;
     } else {
         return fdr_config_error(cfg, sec, key,

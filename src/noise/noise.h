@@ -115,6 +115,12 @@ int fdr_covariance_parse(fdr_covariance *cov, fdr_config *cfg, const char *sec,
  * dimension d; l may be NULL where no Hessian can be referred to. */
 int fdr_covariance_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
                              const char *key, size_t d, const fdr_landscape *l);
+/* The same syntax for a preconditioner P, in the landscape's dimension,
+ * except that `hessian c alpha` means P = c H^-alpha (the noisy quadratic
+ * model's preconditioner). Checks what a covariance is checked for (PSD),
+ * not that P is definite. */
+int fdr_preconditioner_parse_key(fdr_covariance *cov, fdr_config *cfg, const char *sec,
+                                 const char *key, const fdr_landscape *l);
 void fdr_covariance_clear(fdr_covariance *cov);
 /* Z = U S^T (or U scaled by sdiag) for n rows U of independent scalars of
  * mean 0 and variance 1, so that every row of Z has covariance C: how a law

@@ -1,6 +1,6 @@
 /* adam.c - Adam and AMSGrad as PyTorch's torch.optim.Adam defines them
  * (amsgrad False / True; weight decay is the landscape's weight_decay),
- * doc/theory.md section 8.2. For gradient g at step t = 1, 2, ...:
+ * doc/theory.md section 8.3. For gradient g at step t = 1, 2, ...:
  *     m' = beta1 m + (1 - beta1) g,   s' = beta2 s + (1 - beta2) g^2,
  *     AMSGrad only: x' = max(x, s'), and s' below is read as x',
  *     v' = -lr m' / (c1 (sqrt(s') / c2 + eps)),
@@ -114,7 +114,7 @@ static int adam_heavy_ball(const fdr_optim_params *p, double lr, double *mu, dou
     return 0;
 }
 
-/* (1 + beta1) / (2 eta_b), eta_b = lr (1 - beta1): doc/theory.md section 8.2. */
+/* (1 + beta1) / (2 eta_b), eta_b = lr (1 - beta1): doc/theory.md section 8.3. */
 static double adam_fdr1_factor(const fdr_optim_params *p, double lr)
 {
     return (1 + p->beta1) / (2 * lr * (1 - p->beta1));

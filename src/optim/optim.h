@@ -26,6 +26,16 @@
  * v = -lr b, so the carried v scales by lr_new / lr_old. */
 enum fdr_convention { FDR_CONVENTION_PAPER, FDR_CONVENTION_PYTORCH };
 
+/* A constant symmetric positive definite preconditioner P ([optimizer]
+ * preconditioner, read by the model for a type with `preconditioner` set;
+ * doc/theory.md section 8.2), with what the exact reference needs of it. */
+typedef struct {
+    size_t d;
+    const double *P;    /* d x d, row-major */
+    const double *diag; /* P's diagonal when P is diagonal, else NULL */
+    const double *half; /* P^1/2, d x d, row-major */
+} fdr_preconditioner;
+
 /* The hyperparameters of [optimizer] other than lr. */
 typedef struct {
     double momentum;  /* mu */
@@ -37,6 +47,7 @@ typedef struct {
     double eps;          /* added to the root of the second moment */
     int centered;        /* RMSprop: divide by the estimated variance */
     int bias_correction; /* Adam: divide the moments by 1 - beta^t (PyTorch: always) */
+    const fdr_preconditioner *precond; /* the type's P, or NULL (a type without one) */
 } fdr_optim_params;
 
 /* The leading order, as lr -> 0, of the stationary state near a minimum
@@ -77,6 +88,10 @@ typedef struct {
      * an identity (a preconditioner that changes every step): the analysis
      * labels it so and reports the size of its violation. */
     int fdr1_approximate;
+    /* The type steps with a constant preconditioner P: the model reads
+     * [optimizer] preconditioner into p->precond, and the exact reference
+     * works in the coordinates P^-1/2 theta (linear_map, max_stable_lr). */
+    int preconditioner;
 
     /* If the update is heavy-ball, v' = mu v - eta_b (g + xi), sets *mu and
      * *eta_b for lr and returns 1; else returns 0. The fused quadratic path
@@ -109,6 +124,16 @@ typedef struct {
     void (*fdr1_metric)(const fdr_optim_params *p, size_t n, size_t d, const double *v,
                         const double *state, double *u);
 
+    /* NULL for a type whose step takes the gradient and its noise as they
+     * are (P = I). Else writes Y = P X for n rows X (n x d, row-major), P
+     * the type's constant preconditioner: the engine then measures
+     * FDR_OBS_GSQ as grad f^T P grad f (the metric of the dissipation
+     * below), the noise part of the noise-averaged F2 as eta_b^2 Tr(H P C P)
+     * / 2 (the step's noise is -eta_b P xi), and the tensor FDR1 with P grad
+     * f in place of grad f (doc/theory.md section 8.2). */
+    void (*precondition)(const fdr_optim_params *p, size_t n, size_t d, const double *X,
+                         double *Y);
+
     /* NULL for a type whose first relation is c <|v|^2> alone. Else the
      * factor k of the relation <theta . grad f> = c <|v|^2> + k <|g|^2>, g =
      * grad f + xi the gradient a step uses, so <|g|^2> = <|grad f|^2> +
@@ -123,9 +148,12 @@ typedef struct {
      * rate lr: when w is linear in v and grad f, w = a v - b grad f, D is
      * b <|grad f|^2> - a <v . grad f>; then sets c[0] = b and c[1] = -a (the
      * coefficients of <|grad f|^2> and <v . grad f>) and returns 1. Returns 0
-     * when D is no combination of those two averages (a preconditioner puts
-     * <grad f^T P grad f> in it); FDR2 and the sweep's G(eta) are then not
-     * available. A heavy-ball type has c = (eta_b, -mu). */
+     * when D is no combination of those two averages (a preconditioner not
+     * given by precondition puts <grad f^T P grad f> in it); FDR2 and the
+     * sweep's G(eta) are then not available. A heavy-ball type has c =
+     * (eta_b, -mu). For a type with precondition, w = mu v - eta_b P grad f
+     * and the first average is <grad f^T P grad f> (FDR_OBS_GSQ in that
+     * metric): c = (eta_b, -mu). */
     int (*dissipation)(const fdr_optim_params *p, double lr, double c[2]);
 
     /* Fills *k with the small-learning-rate limits above and returns 1, or
@@ -139,14 +167,18 @@ typedef struct {
      * that direction: (x', v') = A (x, v) + b xi, with A row-major 2 x 2
      * (with own_map_state, (x', s') = A (x, s) + b xi). Returns 1, or 0 if
      * the type has no such map (then the exact reference is not
-     * available). */
+     * available). For a type with a preconditioner, in the coordinates
+     * P^-1/2 theta: along an eigen-direction of P^1/2 H P^1/2 (eigenvalue
+     * h), with noise P^1/2 xi (variance c there). */
     int (*linear_map)(const fdr_optim_params *p, double lr, double h, double A[4], double b[2]);
 
     /* The supremum of the learning rates for which the linear map is stable
      * (spectral radius < 1) in every direction of a Hessian whose
      * eigenvalues lie in [hmin, hmax]; 0 if no lr is stable (hmin <= 0 or a
      * hyperparameter out of range); HUGE_VAL for a type without a linear
-     * map and so without a known limit (an adaptive one). */
+     * map and so without a known limit (an adaptive one). For a type with a
+     * preconditioner, [hmin, hmax] bounds the spectrum of P H (of
+     * P^1/2 H P^1/2). */
     double (*max_stable_lr)(const fdr_optim_params *p, double hmin, double hmax);
 
     /* The factor by which the velocity carried into a step is multiplied
@@ -174,6 +206,8 @@ extern const fdr_optimizer_type fdr_optim_rmsprop;
  * (src/optim/adam.c). */
 extern const fdr_optimizer_type fdr_optim_adam;
 extern const fdr_optimizer_type fdr_optim_amsgrad;
+/* Heavy-ball SGD with a constant SPD preconditioner (src/optim/preconditioned.c). */
+extern const fdr_optimizer_type fdr_optim_preconditioned;
 
 /* The conventions' names, as [optimizer] convention spells them, indexed by
  * enum fdr_convention and NULL-terminated (src/optim/registry.c). */

@@ -4,8 +4,8 @@
 #include <string.h>
 
 const fdr_optimizer_type *const fdr_optimizer_types[] = {
-    &fdr_optim_sgd, &fdr_optim_nesterov, &fdr_optim_rmsprop, &fdr_optim_adam, &fdr_optim_amsgrad,
-    NULL};
+    &fdr_optim_sgd,     &fdr_optim_nesterov, &fdr_optim_preconditioned,
+    &fdr_optim_rmsprop, &fdr_optim_adam, &fdr_optim_amsgrad, NULL};
 
 const char *const fdr_convention_names[] = {"paper", "pytorch", NULL};
 

@@ -1,5 +1,5 @@
 /* rmsprop.c - RMSprop as PyTorch's torch.optim.RMSprop defines it (weight
- * decay is the landscape's weight_decay), doc/theory.md section 8.2. For
+ * decay is the landscape's weight_decay), doc/theory.md section 8.3. For
  * gradient g, coordinate-wise:
  *     s' = alpha s + (1 - alpha) g^2,
  *     centered only: a' = alpha a + (1 - alpha) g, and s' below is read as
@@ -78,7 +78,7 @@ static int rmsprop_heavy_ball(const fdr_optim_params *p, double lr, double *mu, 
     return 0;
 }
 
-/* (1 + mu) / (2 lr): heavy-ball's with eta_b = lr, doc/theory.md section 8.2. */
+/* (1 + mu) / (2 lr): heavy-ball's with eta_b = lr, doc/theory.md section 8.3. */
 static double rmsprop_fdr1_factor(const fdr_optim_params *p, double lr)
 {
     return (1 + p->momentum) / (2 * lr);

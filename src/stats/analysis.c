@@ -392,16 +392,22 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     double c1 = fdr_model_fdr1_factor(m);
     static const char *const keys[FDR_NSTAT_QTY] = {
         "theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad", "loss_excess", "fdr1_difference"};
-    const char *const what[FDR_NSTATE_OBS] = {
-        "<(theta - c) . grad f>", m->opt->fdr1_metric ? "<v^T P^-1 v>" : "<v . v>",
-        "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
+    static const char *const what[FDR_NSTATE_OBS] = {
+        "<(theta - c) . grad f>", "<v . v>", "<|grad f|^2>", "<v . grad f>", "<f> - f(c)"};
+    /* a preconditioned type's engine measures these two in the metric of P */
+    static const char *const what_p[FDR_NSTATE_OBS] = {
+        "<(theta - c) . grad f>", "<v^T P^-1 v>", "<grad f^T P grad f>", "<v . grad f>",
+        "<f> - f(c)"};
     const double ex[FDR_NSTATE_OBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
                                  e->tr.v_dot_grad, e->tr.loss_excess};
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         for (size_t u = 0; u < U; u++)
             l[u] = unit_scalar(r, u, k);
         a->obs[k].key = keys[k];
-        a->obs[k].what = what[k];
+        a->obs[k].what = (k == FDR_OBS_VV && m->opt->fdr1_metric) ||
+                                 (k == FDR_OBS_GSQ && m->opt->precondition)
+                             ? what_p[k]
+                             : what[k];
         a->obs[k].est = mean_err(l, U);
         a->obs[k].exact = e->available ? ex[k] : NAN;
         a->obs[k].tau_int = tau_int(r, k);

@@ -86,6 +86,12 @@ static int check_grid(const fdr_sweep_spec *spec, const fdr_sweep *s)
     }
     /* G(eta) is the dissipation per unit eta: without it there is nothing to fit. */
     const fdr_optim_params op = fdr_model_optim_params(s->m);
+    if (op.precond)
+        return fdr_error(FDR_EINVAL,
+                         "%s: [optimizer] type %s: a sweep is not available with a "
+                         "preconditioner (its small-lr limits involve Tr(P C*) and its "
+                         "harmonic reference and stability limit need P)",
+                         s->m->source, s->m->opt->name);
     double dc[2];
     for (size_t p = 0; p < spec->n; p++)
         if (!s->m->opt->dissipation(&op, spec->lr[p], dc))
