@@ -10,9 +10,10 @@
 #   models/amsgrad-quadratic.ini (beta2 = 0.5),
 # and written to OUTDIR/adaptive.dat (t0 t1 tmid, then rel rel_err for each, signed: LHS - RHS
 # over LHS with the first-order error of relations.dat) with OUTDIR/meta.gp, then drawn by
-# plots/adaptive.gp into OUTDIR/adaptive.png and .pdf.
+# plots/adaptive.gp into OUTDIR/adaptive.png and .pdf (with OUTDIR/plot.gp, its settings).
 # Environment: FDRSIM (the binary; default build/fdrsim), JOBS (threads per run; default 2),
-# TMAX (the last window ends at or after it; default 51200).
+# TMAX (the last window ends at or after it; default 51200), PLOT_FORMATS (space-separated, of
+# png pdf svg cairolatex; default "png pdf") and PLOT_WIDTH (inches; default 3.4).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,7 +56,13 @@ t0=50
     echo "beta2_high = 0.99"
     echo "version = '$("$fdrsim" --version | head -n 1)'"
 } >"$work/meta.gp"
+# the figure's settings, as fdrsim's --plot writes them (plots/terminal.gp)
+{
+    echo "plot_formats = '${PLOT_FORMATS:-png pdf}'"
+    echo "plot_width = ${PLOT_WIDTH:-3.4}"
+} >"$work/plot.gp"
 mv "$work/adaptive.dat" "$out/adaptive.dat"
 mv "$work/meta.gp" "$out/meta.gp"
-gnuplot -e "dir='$out'" "$top/plots/adaptive.gp"
+mv "$work/plot.gp" "$out/plot.gp"
+gnuplot -e "dir='$out'; load '$out/plot.gp'" "$top/plots/adaptive.gp"
 echo "adaptive.sh: wrote $out/adaptive.dat, $out/adaptive.png and $out/adaptive.pdf"
