@@ -52,6 +52,53 @@ Test(cli, version_and_help)
     cr_assert_eq(fdrsim("run"), 2);
 }
 
+/* GNU conventions: help for every command, a short pointer to it after a
+ * bad option, errors that name the argument at fault. */
+Test(cli, help_for_every_command_and_errors_that_name_the_argument)
+{
+    cr_assert_eq(fdrsim("help"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim [COMMAND]"));
+    cr_assert_eq(fdrsim("help run"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Options for run:"));
+    cr_assert_eq(fdrsim("help sweep"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim sweep MODEL.ini"), "%s", slurp("out.txt"));
+    cr_assert_eq(fdrsim("help schedule"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim schedule MODEL.ini"));
+    cr_assert_eq(fdrsim("help check"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim check RESULT.json"));
+    cr_assert_eq(fdrsim("landscape --help"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim landscape MODEL.ini --at"));
+    cr_assert_eq(fdrsim("help landscape"), 0);
+    cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim landscape MODEL.ini --at"));
+    cr_assert_eq(fdrsim("help nosuch"), 2);
+    cr_assert(strstr(slurp("err.txt"), "help: unknown command 'nosuch'"));
+
+    cr_assert_eq(fdrsim("--no-such-option"), 2);
+    const char *err = slurp("err.txt");
+    cr_assert(strstr(err, "'--no-such-option'") && strstr(err, "Try 'fdrsim --help'") &&
+                  !strstr(err, "Usage:"),
+              "%s", err);
+    cr_assert_eq(fdrsim("run a.ini b.ini"), 2);
+    cr_assert(strstr(slurp("err.txt"), "run: unexpected argument 'b.ini'"), "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("list extra"), 2);
+    cr_assert(strstr(slurp("err.txt"), "list: unexpected argument 'extra'"));
+    cr_assert_eq(fdrsim("frobnicate"), 2);
+    cr_assert(strstr(slurp("err.txt"), "unknown command 'frobnicate'"));
+}
+
+/* A bundled model runs by its name, without folder or .ini; a file of that
+ * name in the working folder comes first. */
+Test(cli, bundled_models_by_name)
+{
+    cr_assert_eq(fdrsim("run isotropic --steps 400 --replicas 4 -q -o byname"), 0, "%s",
+                 slurp("err.txt"));
+    cr_assert(strstr(slurp("byname/summary.json") ? slurp("byname/summary.json") : "",
+                     "\"isotropic\""));
+    cr_assert_eq(fdrsim("run isotropic.ini --steps 400 --replicas 4 -q -o byname2"), 0);
+    cr_assert_eq(fdrsim("run no-such-model -q"), 2);
+    cr_assert(strstr(slurp("err.txt"), "no-such-model"), "%s", slurp("err.txt"));
+}
+
 Test(cli, list_names_every_kind)
 {
     cr_assert_eq(fdrsim("list"), 0);

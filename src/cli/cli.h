@@ -29,6 +29,17 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
  * moved, 1 regressed, 2 bad input, 3 a run-time failure. */
 int fdr_cli_check(int argc, char **argv);
 
+/* ---- where the data is (paths.c) ---------------------------------------------
+ * The bundled models' and the gnuplot scripts' folders: the source tree's
+ * when the running program is the one built in it, else the installed ones
+ * ($FDRSIM_PLOTDIR, if set, for the scripts). */
+const char *fdr_cli_model_dir(void);
+const char *fdr_cli_plot_dir(void);
+/* The model file an argument names: arg itself if it exists (or names a
+ * folder), else the bundled model arg or arg.ini, written into buf (size
+ * n); else arg, for the reader to report. */
+const char *fdr_cli_model_path(const char *arg, char *buf, size_t n);
+
 /* ---- the figures (plot.c) ---------------------------------------------------
  * --plot[=FORMATS] renders the figures (FORMATS: a comma-separated list of
  * png, pdf, svg, cairolatex; default png,pdf), --plot-size=W[,H] makes them

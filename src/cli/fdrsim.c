@@ -64,6 +64,7 @@ static void usage(FILE *f)
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
             "                     any quantity moved ('fdrsim check --help')\n"
+            "  help [COMMAND]     this help, or a command's own ('fdrsim COMMAND --help')\n"
             "\n"
             "Options for run:\n"
             "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
@@ -85,6 +86,51 @@ static void usage(FILE *f)
             prog);
 }
 
+static void landscape_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
+            "Prints, as JSON, the value, gradient and Hessian of MODEL.ini's loss at the point\n"
+            "X and its directional derivatives D^1 f ... D^K f along U (default: the first\n"
+            "coordinate axis; K default 6), from the landscape's exact derivatives.\n"
+            "\n"
+            "      --at X1,...,Xd     the point (d numbers)\n"
+            "      --dir U1,...,Ud    the direction\n"
+            "      --order K          the highest directional derivative\n"
+            "  -h, --help             show this help and exit\n"
+            "\n"
+            "Exit status: 0 success, 2 bad usage or input, 3 a run-time failure.\n",
+            prog);
+}
+
+/* The subcommand's help for `fdrsim help CMD`; 0, or 2 for no such command. */
+static int help(const char *cmd)
+{
+    static char help_opt[] = "--help";
+    char name[16];
+    snprintf(name, sizeof name, "%s", cmd);
+    char *argv[] = {name, help_opt, NULL};
+    if (strcmp(cmd, "sweep") == 0)
+        return fdr_cli_sweep(2, argv, NULL);
+    if (strcmp(cmd, "schedule") == 0)
+        return fdr_cli_schedule(2, argv, NULL);
+    if (strcmp(cmd, "check") == 0)
+        return fdr_cli_check(2, argv);
+    if (strcmp(cmd, "landscape") == 0) {
+        landscape_usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0 || strcmp(cmd, "figures") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "%s: help: unknown command '%s' (commands: run, list, landscape, sweep, "
+                    "schedule, check, figures)\n",
+            prog, cmd);
+    return EXIT_USAGE;
+}
+
 /* Prints the recorded error and returns the exit code to use. */
 static int fail(int code)
 {
@@ -102,15 +148,6 @@ static int exit_code_for(int status)
     default:
         return EXIT_RUNTIME;
     }
-}
-
-/* Where the bundled models are: the source tree, or the installed folder. */
-static const char *model_dir(void)
-{
-    struct stat st;
-    if (stat(FDR_SRC_MODELDIR, &st) == 0)
-        return FDR_SRC_MODELDIR;
-    return FDR_PKG_MODELDIR;
 }
 
 static int by_name(const void *a, const void *b)
@@ -163,7 +200,7 @@ static int cmd_list(void)
     for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)
         printf("  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Bundled models:\n");
-    list_models(model_dir());
+    list_models(fdr_cli_model_dir());
     return 0;
 }
 
@@ -370,7 +407,7 @@ static int cmd_figures(run_opts *o, const char *command)
     o->plot.want = 1;
     static const char *const runs[] = {"default", "quartic-anharmonic-1d"};
     for (size_t k = 0; code == 0 && k < sizeof runs / sizeof *runs; k++) {
-        snprintf(path, sizeof path, "%s/%s.ini", model_dir(), runs[k]);
+        snprintf(path, sizeof path, "%s/%s.ini", fdr_cli_model_dir(), runs[k]);
         snprintf(out, sizeof out, "%s/%s", dir, runs[k]);
         fdr_config *cfg = fdr_config_load(path);
         run_opts r = *o;
@@ -382,7 +419,7 @@ static int cmd_figures(run_opts *o, const char *command)
     static const char *const studies[][2] = {{"sweep", "sweep-quadratic"},
                                              {"schedule", "schedule-nqm"}};
     for (size_t k = 0; code == 0 && k < sizeof studies / sizeof *studies; k++) {
-        snprintf(path, sizeof path, "%s/%s.ini", model_dir(), studies[k][1]);
+        snprintf(path, sizeof path, "%s/%s.ini", fdr_cli_model_dir(), studies[k][1]);
         snprintf(out, sizeof out, "%s/%s", dir, studies[k][1]);
         char *argv[16];
         int argc = 0;
@@ -482,9 +519,21 @@ int main(int argc, char **argv)
         return finish(fdr_cli_check(argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "schedule") == 0)
         return finish(fdr_cli_schedule(argc - 1, argv + 1, fdr_plot_render));
+    if (argc > 1 && strcmp(argv[1], "help") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "%s: help: one command at a time ('%s' is extra)\n", prog, argv[3]);
+            return finish(EXIT_USAGE);
+        }
+        if (argc == 2) {
+            usage(stdout);
+            return finish(0);
+        }
+        return finish(help(argv[2]));
+    }
     const char *at = NULL, *dir = NULL;
     int order = 6;
     run_opts o = {0};
+    int want_help = 0;
     fdr_plot_defaults(&o.plot);
     int code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
@@ -563,8 +612,8 @@ int main(int argc, char **argv)
             o.quiet = 1;
             break;
         case 'h':
-            usage(stdout);
-            goto done;
+            want_help = 1;
+            break;
         case 'V':
             printf("fdrsim %s\nCBLAS: %s; RNG: %s\n"
                    "Copyright (C) 2026 the fdrsim developers.\n"
@@ -573,8 +622,8 @@ int main(int argc, char **argv)
                    "There is NO WARRANTY, to the extent permitted by law.\n",
                    PACKAGE_VERSION, FDR_BLAS_NAME, fdr_rng_name());
             goto done;
-        default:
-            usage(stderr);
+        default: /* getopt has named the option */
+            fprintf(stderr, "Try '%s --help' for more information.\n", prog);
             code = EXIT_USAGE;
             goto done;
         }
@@ -582,6 +631,14 @@ int main(int argc, char **argv)
     const char *cmd = optind < argc ? argv[optind] : "run";
     int nargs = argc - optind - (optind < argc);
     char **args = argv + optind + (optind < argc);
+    if (want_help) {
+        code = help(cmd);
+        goto done;
+    }
+    /* a bundled model may be named without its folder and .ini */
+    static char model_buf[4096];
+    if (nargs >= 1 && (strcmp(cmd, "run") == 0 || strcmp(cmd, "landscape") == 0))
+        args[0] = (char *)fdr_cli_model_path(args[0], model_buf, sizeof model_buf);
     if (strcmp(cmd, "list") == 0 && nargs == 0) {
         code = cmd_list();
     } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
@@ -609,9 +666,20 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
         fdr_plot_use(&o.plot);
         code = cmd_figures(&o, command);
+    } else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "landscape") == 0 ||
+               strcmp(cmd, "run") == 0 || strcmp(cmd, "figures") == 0) {
+        int want = strcmp(cmd, "list") == 0 || strcmp(cmd, "figures") == 0 ? 0 : 1;
+        if (nargs < want)
+            fprintf(stderr, "%s: %s: missing MODEL.ini\n", prog, cmd);
+        else
+            fprintf(stderr, "%s: %s: unexpected argument '%s' (%s)\n", prog, cmd, args[want],
+                    want ? "one MODEL.ini only" : "it takes no file");
+        fprintf(stderr, "Try '%s help %s' for more information.\n", prog, cmd);
+        code = EXIT_USAGE;
     } else {
-        fprintf(stderr, "%s: unknown command or extra arguments: '%s'\n", prog, cmd);
-        usage(stderr);
+        fprintf(stderr, "%s: unknown command '%s' (commands: run, list, landscape, sweep, "
+                        "schedule, check, figures, help)\nTry '%s --help' for more information.\n",
+                prog, cmd, prog);
         code = EXIT_USAGE;
     }
 done:

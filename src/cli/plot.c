@@ -255,18 +255,6 @@ static int write_settings(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* Where the gnuplot scripts are: $FDRSIM_PLOTDIR, the source tree, or the
- * installed data folder. */
-static const char *plot_dir(void)
-{
-    const char *env = getenv("FDRSIM_PLOTDIR");
-    struct stat st;
-    if (env && *env)
-        return env;
-    if (stat(FDR_SRC_PLOTDIR "/approach.gp", &st) == 0)
-        return FDR_SRC_PLOTDIR;
-    return FDR_PKG_PLOTDIR;
-}
 
 /* Whether gnuplot is an executable file in a folder of $PATH (where execlp
  * will look for it). */
@@ -291,8 +279,8 @@ static int have_gnuplot(void)
 int fdr_plot_render(const char *script, const char *dir)
 {
     char path[FDR_PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/%s", plot_dir(), script) >= (int)sizeof path)
-        return fdr_error(FDR_EINVAL, "--plot: %s/%s: path too long", plot_dir(), script);
+    if (snprintf(path, sizeof path, "%s/%s", fdr_cli_plot_dir(), script) >= (int)sizeof path)
+        return fdr_error(FDR_EINVAL, "--plot: %s/%s: path too long", fdr_cli_plot_dir(), script);
     char *abs = realpath(path, NULL); /* gnuplot runs in another folder */
     if (!abs || access(abs, R_OK) != 0) {
         int err = errno;
@@ -338,6 +326,6 @@ int fdr_plot_render(const char *script, const char *dir)
     free(abs);
     int st;
     if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return fdr_error(FDR_EIO, "gnuplot failed on %s/%s", plot_dir(), script);
+        return fdr_error(FDR_EIO, "gnuplot failed on %s/%s", fdr_cli_plot_dir(), script);
     return FDR_OK;
 }

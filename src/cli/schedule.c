@@ -352,7 +352,9 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     fdr_config *cfg = NULL;
     fdr_model *m = NULL;
     fdr_sched_result *res = NULL;
-    if (rc == FDR_OK && !(cfg = fdr_config_load(argv[optind])))
+    static char model_buf[4096];
+    if (rc == FDR_OK && !(cfg = fdr_config_load(fdr_cli_model_path(argv[optind], model_buf,
+                                                                    sizeof model_buf))))
         rc = FDR_EINVAL;
     for (size_t i = 0; rc == FDR_OK && i < nsets; i++)
         rc = fdr_config_set(cfg, sets[i]);
