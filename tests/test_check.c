@@ -286,7 +286,8 @@ Test(check, sweeps_compare_points_and_fits)
     cr_expect_eq(check(path("s/sweep.json"), path("s/sweep.json"), NULL), 0, "%s",
                  slurp("out.txt"));
     json_t *j = load("s/sweep.json");
-    shift(json_object_get(j, "fit"), "a1", "a1_err", 5);
+    shift(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"), "a1", "a1_err",
+          5);
     save(j, "a1.json");
     cr_expect_eq(check(path("a1.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 "), "%s", slurp("out.txt"));
@@ -298,7 +299,8 @@ Test(check, sweeps_compare_points_and_fits)
     /* An error bar lost (null: beyond the range of doubles) is unresolved now:
      * a regression even though the value has not moved. */
     j = load("s/sweep.json");
-    json_object_set_new(json_object_get(j, "fit"), "a1_err", json_null());
+    json_object_set_new(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"),
+                        "a1_err", json_null());
     save(j, "unresolved.json");
     cr_expect_eq(check(path("unresolved.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 ") && strstr(slurp("out.txt"), "unresolved"), "%s",

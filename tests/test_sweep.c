@@ -36,9 +36,9 @@ static fdr_sweep *sweep(const char *ini, const double *lr, size_t n, int threads
 
 static const fdr_estimator *find_est(const fdr_sweep *s, const char *name)
 {
-    for (size_t i = 0; i < s->fit.nest; i++)
-        if (strcmp(s->fit.est[i].name, name) == 0 && isnan(s->fit.est[i].lr))
-            return &s->fit.est[i];
+    for (size_t i = 0; i < s->lines[0].fit.nest; i++)
+        if (strcmp(s->lines[0].fit.est[i].name, name) == 0 && isnan(s->lines[0].fit.est[i].lr))
+            return &s->lines[0].fit.est[i];
     cr_assert_fail("no fitted estimator %s", name);
     return NULL;
 }
@@ -238,12 +238,12 @@ Test(sweep, learning_rate_grids)
 static void expect_exact(const char *ini, const double *lr, size_t n)
 {
     fdr_sweep *s = sweep(ini, lr, n, 2);
-    cr_assert(s->lim.exact);
+    cr_assert(s->lines[0].lim.exact);
     /* Per point: G, <theta . grad f>, <f> - f* and the curvature against the
      * exact finite-lr values; chi^2 over the points. */
     double chi2[4] = {0};
     for (size_t i = 0; i < n; i++) {
-        const fdr_point *p = &s->pts[i];
+        const fdr_point *p = &s->pts[i].pt;
         double z[4] = {(p->G.val - p->G_exact) / p->G.err,
                        (p->theta_dot_grad.val - p->theta_dot_grad_exact) / p->theta_dot_grad.err,
                        (p->loss_excess.val - p->loss_excess_exact) / p->loss_excess.err,
@@ -271,8 +271,8 @@ static void expect_exact(const char *ini, const double *lr, size_t n)
     cr_expect(fabs(k0->z) < 3, "curvature limit %g +- %g, exact Tr(H* C*)/Tr(C*) = %g (z = %.2f)",
               k0->est.val, k0->est.err, k0->exact, k0->z);
     /* The fit's chi^2 is consistent with its degrees of freedom. */
-    cr_expect_lt(s->fit.G.chisq, gsl_cdf_chisq_Qinv(1e-4, (double)s->fit.G.dof), "chi^2 %g",
-                 s->fit.G.chisq);
+    cr_expect_lt(s->lines[0].fit.G.chisq, gsl_cdf_chisq_Qinv(1e-4, (double)s->lines[0].fit.G.dof), "chi^2 %g",
+                 s->lines[0].fit.G.chisq);
     fdr_sweep_free(s);
 }
 
@@ -303,16 +303,16 @@ Test(sweep, anharmonic_part_is_detected_on_the_quartic, .timeout = 120)
                          "minimum = 0.5 -0.5\n[noise]\ncovariance = isotropic 1\n"
                          "[optimizer]\nlr = 0.1\n[run]\nreplicas = 32\nsteps = 20000\nseed = 2\n",
                          lr, 6, 2);
-    cr_assert(s->lim.available && !s->lim.exact);
+    cr_assert(s->lines[0].lim.available && !s->lines[0].lim.exact);
     double thr = fdr_threshold_adjust(4, 6);
     for (size_t i = 0; i < 6; i++) {
-        const fdr_point *p = &s->pts[i];
+        const fdr_point *p = &s->pts[i].pt;
         cr_expect(fabs(p->anharmonic_diff.val) < thr * p->anharmonic_diff.err,
                   "lr %g: G - F2/eta = %g, (F3 + F4)/eta = %g, difference %g +- %g", p->lr,
                   p->anharmonic.val, p->anharmonic_terms.val, p->anharmonic_diff.val,
                   p->anharmonic_diff.err);
     }
-    const fdr_point *top = &s->pts[5];
+    const fdr_point *top = &s->pts[5].pt;
     cr_expect(fabs(top->anharmonic.val) > 5 * top->anharmonic.err,
               "detected at lr %g: %g +- %g", top->lr, top->anharmonic.val, top->anharmonic.err);
     cr_expect(top->anharmonic.val * top->anharmonic_terms.val > 0, "same sign as (F3 + F4)/eta");
@@ -349,12 +349,12 @@ Test(sweep, identical_for_any_thread_count, .timeout = 120)
     for (int threads = 2; threads <= 3; threads++) {
         fdr_sweep *many = sweep(ini, lr, 4, threads);
         for (size_t i = 0; i < 4; i++)
-            expect_same_point(&one->pts[i], &many->pts[i]);
-        cr_expect(memcmp(one->fit.G.c, many->fit.G.c, sizeof one->fit.G.c) == 0);
+            expect_same_point(&one->pts[i].pt, &many->pts[i].pt);
+        cr_expect(memcmp(one->lines[0].fit.G.c, many->lines[0].fit.G.c, sizeof one->lines[0].fit.G.c) == 0);
         fdr_sweep_free(many);
     }
     /* The points are independent runs: their seeds differ by the stride. */
-    cr_expect_eq(one->pts[3].seed - one->pts[0].seed, 3u * FDR_SWEEP_SEED_STRIDE);
+    cr_expect_eq(one->pts[3].pt.seed - one->pts[0].pt.seed, 3u * FDR_SWEEP_SEED_STRIDE);
     fdr_sweep_free(one);
 }
 
@@ -381,7 +381,7 @@ Test(sweep, z_scores_do_not_depend_on_the_noise_scale, .timeout = 120)
         s[c] = sweep(ini, lr, 4, 2);
     }
     for (int c = 1; c < 5; c++) {
-        const fdr_sweep_fit *a = &s[0]->fit, *b = &s[c]->fit;
+        const fdr_sweep_fit *a = &s[0]->lines[0].fit, *b = &s[c]->lines[0].fit;
         cr_assert_eq(a->nest, b->nest);
         for (size_t i = 0; i < a->nest; i++) {
             const fdr_estimator *x = &a->est[i], *y = &b->est[i];
@@ -471,7 +471,7 @@ Test(sweep_cli, progress_shows_on_a_terminal_only)
     for (int quiet = 0; quiet < 2; quiet++) {
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && timeout 300 script -qec \"'%s' sweep m.ini --lr 0.02:0.2:4:log %s\" "
-                 "/dev/null >tty.txt 2>&1 && grep -q '4/4 learning rates done' tty.txt",
+                 "/dev/null >tty.txt 2>&1 && grep -q '4/4 points done' tty.txt",
                  tmpdir, FDRSIM_BIN, opts[quiet]);
         int shown = system(cmd) == 0;
         cr_assert_eq(shown, !quiet, "%s: progress %s", opts[quiet],
@@ -479,7 +479,7 @@ Test(sweep_cli, progress_shows_on_a_terminal_only)
     }
     snprintf(cmd, sizeof cmd,
              "cd '%s' && '%s' sweep m.ini --lr 0.02:0.2:4:log -o o3 >/dev/null 2>err.txt && "
-             "! grep -q 'learning rates done' err.txt",
+             "! grep -q 'points done' err.txt",
              tmpdir, FDRSIM_BIN);
     cr_assert_eq(system(cmd), 0, "progress into a file");
 }
@@ -501,7 +501,7 @@ Test(sweep_cli, writes_the_documented_files_and_keys)
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     cr_assert_not_null(root, "%s", jerr.text);
-    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "fdrsim-sweep/1");
+    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "fdrsim-sweep/2");
     json_t *pts = json_object_get(root, "points");
     cr_assert_eq(json_array_size(pts), 4);
     static const char *const pkeys[] = {"lr", "G", "G_err", "G_exact", "theta_dot_grad",
@@ -510,13 +510,17 @@ Test(sweep_cli, writes_the_documented_files_and_keys)
     for (size_t k = 0; k < sizeof pkeys / sizeof *pkeys; k++)
         cr_expect(json_is_number(json_object_get(json_array_get(pts, 0), pkeys[k])),
                   "points[0].%s", pkeys[k]);
-    json_t *fit = json_object_get(root, "fit");
+    json_t *lines = json_object_get(root, "lines");
+    cr_assert_eq(json_array_size(lines), 1);
+    json_t *fit = json_object_get(json_array_get(lines, 0), "fit");
     static const char *const fkeys[] = {"a1", "a1_err", "a1_exact", "a2", "a2_err", "a3",
                                         "a3_err", "curvature", "curvature_err",
                                         "curvature_exact"};
     for (size_t k = 0; k < sizeof fkeys / sizeof *fkeys; k++)
         cr_expect(json_is_number(json_object_get(fit, fkeys[k])), "fit.%s", fkeys[k]);
-    cr_expect_gt(json_array_size(json_object_get(root, "estimators")), 4);
+    cr_expect_gt(json_array_size(json_object_get(json_array_get(lines, 0), "estimators")), 4);
+    cr_expect(json_is_object(json_object_get(json_object_get(json_array_get(pts, 0), "relations"),
+                                             "FDR1")));
     cr_expect_eq(json_integer_value(json_object_get(root, "seed")), 3);
     json_decref(root);
 }
