@@ -377,8 +377,8 @@ static const char *why_no_exact(const fdr_limits *lim, const char *name)
     if (!lim->available)
         return lim->why_not;
     if (!lim->exact)
-        return "no exact finite-lr value off a quadratic with constant, step-to-step "
-               "independent noise (the eta -> 0 limits are graded only along lr)";
+        return "no exact finite-lr value (only a quadratic with constant, step-to-step "
+               "independent noise has one)";
     if (!lim->small && (strcmp(name, "hessian") == 0 || strcmp(name, "curvature") == 0))
         return "the optimizer has no small-learning-rate factors";
     return "no stationary state of the exact dynamics";
@@ -770,7 +770,8 @@ void fdr_sweep_table(FILE *f, const fdr_sweep *s)
             m->steps, (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE, s->seconds);
     if (!s->lr_axis)
         fprintf(f, "learning rate %g (not swept): the G(eta) fit and the eta -> 0 estimators "
-                   "are not available; every point is graded against its exact values\n",
+                   "are not available;\nevery point is graded against its exact values where "
+                   "they exist\n",
                 m->lr);
     fprintf(f, "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 sigma; "
                "reference: %s\n",
