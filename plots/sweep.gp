@@ -27,7 +27,7 @@ have_curve = (curve eq "exact" || curve eq "harmonic approximation")
 curve_title = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
 title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . " + p·1000003)")
 one = (nlines == 1)
-xname = (x_is_lr ? "learning rate η" : (x_numeric ? xkey : xkey . " (value index)"))
+xname = (x_is_lr ? "learning rate η" : xkey)
 # the title of line L in the key: its values of the other keys, or the quantity for one line
 ltitle(L, what) = (one || titles[L] eq "" ? what : titles[L])
 
@@ -71,6 +71,11 @@ do for [ext in "png pdf"] {
     if (x_is_lr) {
         if (xmax > 0) { set xrange [0:1.04 * xmax] } else { set xrange [0:*] }
     } else {
+        # values that are not numbers sit at their index, labelled (bottom panel) with the value
+        if (!x_numeric) {
+            set xtics ()
+            do for [i = 1:|xvalues|] { set xtics add ("" i - 1) }
+        }
         pad = (xmax > xmin ? 0.05 * (xmax - xmin) : 0.5)
         set xrange [xmin - pad:xmax + pad]
     }
@@ -88,8 +93,8 @@ do for [ext in "png pdf"] {
         set ylabel (x_is_lr ? "G(η) (loss units per unit η)" : "G (loss units per unit η)")
         if (!x_is_lr) { set offsets 0, 0, graph 0.35, graph 0.05 }
         set key top left Left reverse samplen 2.5 spacing 1.15 box lc rgb "#bbbbbb" opaque
-        plot for [L=1:nlines] file index 2 * L - 1 using 1:(fin(5)) with lines lw 2.5 \
-                 lc rgb excolor(L) title (L == 1 && have_curve ? curve_title : ""), \
+        plot for [L=1:nlines] file index 2 * L - 1 using 1:(fin(5)) with linespoints lw 2.5 \
+                 pt (x_is_lr ? -1 : 6) ps 1.8 lc rgb excolor(L) title (L == 1 && have_curve ? curve_title : ""), \
              for [L=1:(one && x_is_lr ? 1 : 0)] file index 1 using 1:(fin(4)) with lines lw 1.5 \
                  dt (2,4) lc rgb c_lim \
                  title (have_a1_exact ? sprintf("exact η → 0 line, slope %.4g", a1_exact[1]) : ""), \
@@ -108,11 +113,12 @@ do for [ext in "png pdf"] {
         set tmargin at screen 0.50
         set bmargin at screen 0.31
         set ylabel "2G/η · (1-μ^2)/(1-ν)^2"
-        # off the learning rate nothing keeps the top left free for the key: make room above
-        if (x_is_lr) { set offsets 0, 0, graph 0.08, graph 0.08 } else { set offsets 0, 0, graph 0.6, graph 0.08 }
+        # only a single line along lr keeps the top left free for the key: else make room above
+        if (x_is_lr && one) { set offsets 0, 0, graph 0.08, graph 0.08 } else { set offsets 0, 0, graph 0.25 * (nlines + 2), graph 0.08 }
         set key top left Left reverse samplen 2.5 spacing 1.1 box lc rgb "#bbbbbb" opaque
         plot for [L=1:nlines] file index 2 * L - 1 using 1:(!x_is_lr || column(1) > 0 ? fin(7) : NaN) \
-                 with lines lw 2.5 lc rgb excolor(L) title (L == 1 && have_curve ? curve_title : ""), \
+                 with linespoints lw 2.5 pt (x_is_lr ? -1 : 6) ps 1.8 lc rgb excolor(L) \
+                 title (L == 1 && have_curve ? curve_title : ""), \
              (have_trhc ? trhc[1] : NaN) with lines lw 1.5 dt (2,4) lc rgb c_lim \
                  title (have_trhc ? sprintf("limit Tr(H^* C^*) = %.4g", trhc[1]) : ""), \
              for [L=1:(x_is_lr ? nlines : 0)] file index 2 * L - 1 using 1:(fin(6)) with lines \
@@ -124,6 +130,10 @@ do for [ext in "png pdf"] {
         set tmargin at screen 0.29
         set bmargin at screen 0.08
         set format x "%g"
+        if (!x_numeric) {
+            set xtics ()
+            do for [i = 1:|xvalues|] { set xtics add (xvalues[i] i - 1) }
+        }
         set xlabel xname noenhanced
         set ylabel "G - F_2/η"
         # room for the key on the side the anharmonic part does not grow towards

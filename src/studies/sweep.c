@@ -958,6 +958,7 @@ static int write_meta(FILE *f, const void *ctx)
         trhc[l] = L->fit_done ? fdr_limit_hessian(&L->lim) : NAN;
     }
     fdr_gp_strings(f, "titles", titles, nl);
+    fdr_gp_strings(f, "xvalues", (const char *const *)s->axes[0].values, s->axes[0].n);
     fdr_gp_array(f, "a1", a1, nl);
     fdr_gp_array(f, "a1_err", a1_err, nl);
     fdr_gp_array(f, "a1_exact", a1_exact, nl);
