@@ -756,6 +756,8 @@ Test(sweep_cli, bad_over_exits_2_with_the_key_named)
         {"--over noise.batch=10", {"noise.batch=10", "batch", "unknown key"}},
         {"--over optimizer.momentum=0,0.5 --lr 0.1:0.7:3",
          {"unstable", "largest stable learning rate", "optimizer.momentum=0"}},
+        {"--set optimizer.lr=1.9 --over optimizer.momentum=0.5,0.9",
+         {"optimizer.momentum=0.5, lr 1.9", "unstable", "largest stable learning rate"}},
         {"--over optimizer.momentum=0,x", {"optimizer.momentum=x", "[optimizer] momentum", "x"}},
         {"--over optimizer.momentum", {"--over optimizer.momentum", "section.key=VALUES", ""}},
         {"--over optimizer.momentum=0 --over optimizer.momentum=1", {"swept twice", "", ""}},

@@ -146,9 +146,6 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
                                            "rate", optarg, FDR_SWEEP_MAX_AXES - 1);
             if (rc == FDR_OK)
                 rc = fdr_sweep_axis_parse(key, eq + 1, &axes[naxes]);
-            for (size_t k = 0; rc == FDR_OK && k < naxes; k++)
-                if (strcmp(axes[k].key, key) == 0)
-                    rc = fdr_error(FDR_EINVAL, "--over %s: the key is swept twice", key);
             if (rc != FDR_OK && rc != FDR_ENOMEM) {
                 if (naxes < FDR_SWEEP_MAX_AXES - 1)
                     fdr_sweep_axis_clear(&axes[naxes]);

@@ -430,8 +430,7 @@ static void grade_point(fdr_sweep_point *q, const fdr_analysis *a, const fdr_exa
  * order) is reported. */
 typedef struct {
     fdr_model **models;
-    fdr_exact *exact;
-    fdr_limits *plim; /* per point, off the learning-rate axis */
+    fdr_limits *plim; /* per point, off the learning-rate axis (without their workspace) */
     fdr_harmonic_values *hv;
 } point_work;
 
@@ -442,16 +441,23 @@ static int run_one(fdr_sweep *s, point_work *w, size_t p)
     const fdr_limits *lim = s->lr_axis ? &s->lines[q->line].lim : &w->plim[p];
     fdr_result *r = NULL;
     fdr_analysis a;
+    fdr_exact e;
     memset(&a, 0, sizeof a);
+    memset(&e, 0, sizeof e);
     int rc = fdr_engine_run(m, 1, 0, &r);
+    /* The exact references (solved here, so that only one workspace per
+     * thread lives at a time) and the analysis, one thread at a time: parts
+     * of them switch GSL's global error handler. */
 #ifdef _OPENMP
 #pragma omp critical(fdr_sweep_analyse)
 #endif
     {
         if (rc == FDR_OK)
-            rc = fdr_exact_tensor(m, &w->exact[p], r->tensor_full, r->ntens, r->dirs);
+            rc = fdr_exact_compute(m, &e);
         if (rc == FDR_OK)
-            rc = fdr_analyse(m, r, &w->exact[p], &a);
+            rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
+        if (rc == FDR_OK)
+            rc = fdr_analyse(m, r, &e, &a);
     }
     if (rc == FDR_OK) {
         q->nrel = a.nrel < FDR_NREL ? a.nrel : FDR_NREL;
@@ -467,8 +473,9 @@ static int run_one(fdr_sweep *s, point_work *w, size_t p)
         }
     }
     if (rc == FDR_OK && !s->lr_axis)
-        grade_point(q, &a, &w->exact[p], lim);
+        grade_point(q, &a, &e, lim);
     fdr_analysis_clear(&a);
+    fdr_exact_clear(&e);
     fdr_result_free(r);
     return rc;
 }
@@ -521,9 +528,32 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
     return status;
 }
 
-/* Builds the models of every point and their exact references, one after
- * the other: parts of their construction switch GSL's global error handler.
- * Along the learning rate, a line's references come from its first point. */
+/* Off the learning rate: refuses point p (model m, references lim) when,
+ * on a quadratic, its learning rate has no stationary state (the engine
+ * would only find out by diverging). */
+static int check_point(const fdr_sweep *s, size_t p, const fdr_model *m, const fdr_limits *lim)
+{
+    if (!m->land->H || !lim->harmonic)
+        return FDR_OK;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double top = fdr_lyap_max_stable_lr(lim->w, m->opt, &op);
+    if (m->lr < top)
+        return FDR_OK;
+    char lr[32], max[32];
+    fdr_format_distinct(m->lr, top, lr, max, sizeof lr);
+    fdr_error(FDR_EUNSTABLE,
+              "%s: [optimizer] lr: %s makes the exact dynamics unstable (no stationary state); "
+              "the largest stable learning rate at these settings (momentum %g, dampening %g) "
+              "is %s",
+              m->source, lr, m->momentum, m->dampening, max);
+    return at_point(s, p, m->lr, FDR_EUNSTABLE);
+}
+
+/* Builds the models of every point and their references, one after the
+ * other: parts of their construction switch GSL's global error handler.
+ * Along the learning rate, a line's references come from its first point;
+ * off it each point's are its own, whose workspace is freed once the
+ * point's harmonic values are known (nothing after needs it). */
 static int prepare_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
 {
     int rc = FDR_OK;
@@ -544,10 +574,14 @@ static int prepare_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *
             rc = fdr_limits_compute(m, lim);
         if (rc == FDR_OK && s->lr_axis && p == L->first)
             rc = check_line(spec, L, m);
-        if (rc == FDR_OK && (rc = fdr_exact_compute(m, &w->exact[p])) != FDR_OK)
-            return at_point(s, p, m->lr, rc);
+        if (rc == FDR_OK && !s->lr_axis)
+            rc = check_point(s, p, m, lim);
         if (rc == FDR_OK)
             fdr_harmonic_at(lim, m->lr, &w->hv[p]);
+        if (!s->lr_axis) {
+            fdr_lyap_free(lim->w);
+            lim->w = NULL;
+        }
     }
     return rc;
 }
@@ -574,10 +608,9 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     point_work w = {0};
     if (rc == FDR_OK) {
         w.models = fdr_calloc(s->n, sizeof *w.models);
-        w.exact = fdr_calloc(s->n, sizeof *w.exact);
         w.hv = fdr_calloc(s->n, sizeof *w.hv);
         w.plim = s->lr_axis ? NULL : fdr_calloc(s->n, sizeof *w.plim);
-        if (!w.models || !w.exact || !w.hv || (!s->lr_axis && !w.plim))
+        if (!w.models || !w.hv || (!s->lr_axis && !w.plim))
             rc = FDR_ENOMEM;
     }
     if (rc == FDR_OK)
@@ -604,12 +637,10 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     }
     for (size_t p = 0; w.models && p < s->n; p++) {
         fdr_model_free(w.models[p]);
-        fdr_exact_clear(&w.exact[p]);
         if (w.plim)
             fdr_limits_clear(&w.plim[p]);
     }
     free(w.models);
-    free(w.exact);
     free(w.hv);
     free(w.plim);
     if (rc != FDR_OK) {
