@@ -272,7 +272,8 @@ static void expect_exact(const char *ini, const double *lr, size_t n)
     cr_expect(fabs(k0->z) < 3, "curvature limit %g +- %g, exact Tr(H* C*)/Tr(C*) = %g (z = %.2f)",
               k0->est.val, k0->est.err, k0->exact, k0->z);
     /* The fit's chi^2 is consistent with its degrees of freedom. */
-    cr_expect_lt(s->lines[0].fit.G.chisq, gsl_cdf_chisq_Qinv(1e-4, (double)s->lines[0].fit.G.dof), "chi^2 %g",
+    cr_expect_lt(s->lines[0].fit.G.chisq,
+                 gsl_cdf_chisq_Qinv(1e-4, (double)s->lines[0].fit.G.dof), "chi^2 %g",
                  s->lines[0].fit.G.chisq);
     fdr_sweep_free(s);
 }
@@ -351,7 +352,8 @@ Test(sweep, identical_for_any_thread_count, .timeout = 120)
         fdr_sweep *many = sweep(ini, lr, 4, threads);
         for (size_t i = 0; i < 4; i++)
             expect_same_point(&one->pts[i].pt, &many->pts[i].pt);
-        cr_expect(memcmp(one->lines[0].fit.G.c, many->lines[0].fit.G.c, sizeof one->lines[0].fit.G.c) == 0);
+        cr_expect(memcmp(one->lines[0].fit.G.c, many->lines[0].fit.G.c,
+                         sizeof one->lines[0].fit.G.c) == 0);
         fdr_sweep_free(many);
     }
     /* The points are independent runs: their seeds differ by the stride. */
@@ -752,7 +754,8 @@ Test(sweep_cli, bad_over_exits_2_with_the_key_named)
         const char *args, *msg[3];
     } cases[] = {
         {"--over optimizer.momentumm=0,0.5", {"optimizer.momentumm=0", "momentumm", "unknown key"}},
-        {"--over optimizer.momentum=0,1.5", {"optimizer.momentum=1.5", "[optimizer] momentum", "1.5"}},
+        {"--over optimizer.momentum=0,1.5",
+         {"optimizer.momentum=1.5", "[optimizer] momentum", "1.5"}},
         {"--over noise.batch=10", {"noise.batch=10", "batch", "unknown key"}},
         {"--over optimizer.momentum=0,0.5 --lr 0.1:0.7:3",
          {"unstable", "largest stable learning rate", "optimizer.momentum=0"}},

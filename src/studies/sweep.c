@@ -143,8 +143,9 @@ static int is_number(const char *text, double *x)
 static int make_grid(const fdr_sweep_spec *spec, fdr_sweep *s)
 {
     if (spec->naxes >= FDR_SWEEP_MAX_AXES || (spec->naxes && !spec->axes))
-        return fdr_error(FDR_EINVAL, "a sweep takes at most %d keys besides the learning rate",
-                         FDR_SWEEP_MAX_AXES - 1);
+        return fdr_error(FDR_EINVAL, "a sweep takes at most %d keys besides the learning rate, "
+                                     "given in axes (got %zu)",
+                         FDR_SWEEP_MAX_AXES - 1, spec->naxes);
     if (!spec->n && !spec->naxes)
         return fdr_error(FDR_EINVAL, "nothing to sweep: give learning rates or another key");
     if (spec->n && (spec->n < 3 || spec->n > FDR_SWEEP_MAX_POINTS))
@@ -179,13 +180,13 @@ static int make_grid(const fdr_sweep_spec *spec, fdr_sweep *s)
         for (size_t i = 0; i < in->n && rc == FDR_OK; i++)
             rc = axis_add(a, in->values[i], strlen(in->values[i]));
     }
+    if (rc != FDR_OK)
+        return rc;
     for (size_t k = 0; k < s->naxes; k++) {
         n *= s->axes[k].n;
         if (n > FDR_SWEEP_MAX_POINTS)
             return fdr_error(FDR_EINVAL, "the grid has more than %d points", FDR_SWEEP_MAX_POINTS);
     }
-    if (rc != FDR_OK)
-        return rc;
     size_t nx = s->axes[0].n;
     s->x_numeric = 1;
     for (size_t i = 0; i < nx; i++) {
