@@ -1,15 +1,19 @@
-# sweep.gp - G(eta) over learning rates, the paper's Fig. 3 where the truth is known (fdrsim).
+# sweep.gp - G and its estimators over a sweep's grid, one curve per line of the grid; along the
+#   learning rate the paper's Fig. 3 where the truth is known (fdrsim).
 #   gnuplot -e "dir='OUTDIR'" plots/sweep.gp   ->  OUTDIR/sweep.png, OUTDIR/sweep.pdf
-# Reads OUTDIR/sweep.dat (written by `fdrsim sweep`): index 0 one row per learning rate
-#   lr G G_err G_exact G_harmonic ... anharmonic(21) anharmonic_err anharmonic_terms
-#   anharmonic_terms_err hessian(25) hessian_err hessian_exact ...
-# and index 1 the curves: lr G_fit a1_lr a1_exact_lr G_curve hessian_fit hessian_curve.
-# Top panel: G(eta) = (1 - nu)<|grad f|^2> - (mu/eta)<v.grad f> with 1-sigma error bars, the
-#   weighted fit a1 eta + a2 eta^2 + a3 eta^3, the harmonic line a1 eta (fitted) and its exact
-#   eta -> 0 slope, and the exact curve (Lyapunov) on a quadratic, or the harmonic approximation
-#   at the minimum elsewhere (S. Yaida, arXiv:1810.00004, Fig. 3).
+# Reads OUTDIR/sweep.dat (written by `fdrsim sweep`): per line L (0-based) index 2L one row per
+#   point: x lr G(3) G_err G_exact G_harmonic ... anharmonic(22) anharmonic_err
+#   anharmonic_terms anharmonic_terms_err hessian(26) hessian_err hessian_exact ... fdr1_z(32),
+# and index 2L+1 the curves: x G_fit a1_lr a1_exact_lr G_curve hessian_fit hessian_curve (off the
+#   learning rate: the exact values at the points).
+# x is the learning rate when it is swept, else the first other swept key; a line is a run of
+#   points along x at fixed values of the other keys (titles[L] in the key).
+# Top panel: G = (1 - nu)<|grad f|^2> - (mu/eta)<v.grad f> with 1-sigma error bars and the exact
+#   curve (Lyapunov) on a quadratic, or the harmonic approximation at the minimum elsewhere;
+#   along lr also the weighted fit a1 eta + a2 eta^2 + a3 eta^3 (and, for one line, the harmonic
+#   line a1 eta and its exact eta -> 0 slope) (S. Yaida, arXiv:1810.00004, Fig. 3).
 # Middle panel: the Hessian-magnitude estimator 2 G/eta (times (1 - mu^2)/(1 - nu)^2), whose
-#   eta -> 0 limit is Tr(H* C*): the departure of G from linear, magnified.
+#   eta -> 0 limit is Tr(H* C*), with its exact value.
 # Bottom panel: the anharmonic part G - F2/eta with error bars against (F3 + F4 + ...)/eta,
 #   equal by FDR2 (zero on a quadratic).
 # Everything else it needs is in OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
@@ -21,18 +25,26 @@ fig = "sweep"; fig_aspect = 1.1
 load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 
 isfinite(x) = (x == x && abs(x) < 1e300)
-have_a1 = isfinite(a1)
-have_a1_exact = isfinite(a1_exact)
-have_trhc = isfinite(trhc)
 have_curve = (curve eq "exact" || curve eq "harmonic approximation")
-curve_title = (curve eq "exact" ? "exact G(η) (Lyapunov)" : "harmonic approximation at the minimum")
-curve_title2 = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . " + p·1000003)")
+curve_title = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
+title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . " + p·1000003)")
+one = (nlines == 1)
+xname = (x_is_lr ? "learning rate η" : xkey)
+# the title of line L in the key: its values of the other keys, or the quantity for one line
+ltitle(L, what) = (one || titles[L] eq "" ? what : titles[L])
 
 # ---- style -------------------------------------------------------------------------------------
-c_pts = "#1f77b4"; c_fit = "#9ecae1"; c_harm = "#d62728"; c_lim = "#7f7f7f"; c_ex = "#000000"
+array pal[8] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+color(L) = pal[(L - 1) % 8 + 1]
+c_fit = "#9ecae1"; c_harm = "#d62728"; c_lim = "#7f7f7f"; c_ex = "#000000"
 c_anh = "#2ca02c"; c_terms = "#ff7f0e"
 fin(c) = (valid(c) && isfinite(column(c)) ? column(c) : NaN)
+excolor(L) = (one ? c_ex : color(L))
+fitcolor(L) = (one ? c_fit : color(L))
+fitdt = (one ? 1 : 3)
+have_a1 = isfinite(a1[1])
+have_a1_exact = isfinite(a1_exact[1])
+have_trhc = x_is_lr && isfinite(trhc[1])
 
 ytop = 1 - (plot_title ? 2.9 : 0.6) * ch
 ybot = 3.0 * ch
@@ -40,19 +52,19 @@ y1 = ybot + 0.55 * (ytop - ybot)
 y2 = ybot + 0.27 * (ytop - ybot)
 gmax = 1
 if (npts > 0) {
-    stats file index 0 using (fin(2) + (fin(3) == fin(3) ? fin(3) : 0)) nooutput
+    stats file index 0:(2 * (nlines - 1)):2 using (fin(3) + (fin(4) == fin(4) ? fin(4) : 0)) nooutput
     if (STATS_records > 0 && STATS_max > 0) { gmax = STATS_max }
 }
 # tick steps of the two lower panels from the spans of their points and error bars
 span(lo, hi) = (hi > lo ? hi - lo : 1)
 hstep = 1; astep = 1
 if (npts > 0) {
-    stats file index 0 using (fin(25) + (fin(26) == fin(26) ? fin(26) : 0)) nooutput
-    if (STATS_records > 0) { hhi = STATS_max; stats file index 0 using (fin(25) - (fin(26) == fin(26) ? fin(26) : 0)) nooutput; hstep = nicestep(span(STATS_min, hhi) / 2.0) }
+    stats file index 0:(2 * (nlines - 1)):2 using (fin(26) + (fin(27) == fin(27) ? fin(27) : 0)) nooutput
+    if (STATS_records > 0) { hhi = STATS_max; stats file index 0:(2 * (nlines - 1)):2 using (fin(26) - (fin(27) == fin(27) ? fin(27) : 0)) nooutput; hstep = nicestep(span(STATS_min, hhi) / 2.0) }
 }
 if (nanh > 0) {
-    stats file index 0 using (fin(21) + (fin(22) == fin(22) ? fin(22) : 0)) nooutput
-    if (STATS_records > 0) { ahi = STATS_max; stats file index 0 using (fin(21) - (fin(22) == fin(22) ? fin(22) : 0)) nooutput; astep = nicestep(span(STATS_min, ahi < 0 ? 0 : ahi) / 2.5) }
+    stats file index 0:(2 * (nlines - 1)):2 using (fin(22) + (fin(23) == fin(23) ? fin(23) : 0)) nooutput
+    if (STATS_records > 0) { ahi = STATS_max; stats file index 0:(2 * (nlines - 1)):2 using (fin(22) - (fin(23) == fin(23) ? fin(23) : 0)) nooutput; astep = nicestep(span(STATS_min, ahi < 0 ? 0 : ahi) / 2.5) }
 }
 
 do for [ext in plot_formats] {
@@ -63,9 +75,10 @@ do for [ext in plot_formats] {
     set encoding utf8
     set multiplot
     if (plot_title) {
-        set label 91 fit_title("G(η) over learning rates", title_model) at screen 0.5, \
-            screen 1 - 0.75 * ch center font tfont noenhanced
-        set label 92 "G(η) = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ = a_1η + a_2η^2 + a_3η^3 (±1σ)" \
+        set label 91 fit_title(x_is_lr ? "G(η) over learning rates" : "G over " . xkey, title_model) \
+            at screen 0.5, screen 1 - 0.75 * ch center font tfont noenhanced
+        set label 92 (x_is_lr ? "G(η) = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ = a_1η + a_2η^2 + a_3η^3 (±1σ)" : \
+            "G = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ against its exact value (±1σ)") \
             at screen 0.5, screen 1 - 1.85 * ch center font sfont
     }
     set lmargin 10
@@ -74,7 +87,17 @@ do for [ext in plot_formats] {
     set border 3 lw 1
     set tics nomirror out
     set ytics format "%g"
-    if (lrmax > 0) { set xrange [0:1.04 * lrmax] } else { set xrange [0:*] }
+    if (x_is_lr) {
+        if (xmax > 0) { set xrange [0:1.04 * xmax] } else { set xrange [0:*] }
+    } else {
+        # values that are not numbers sit at their index, labelled (bottom panel) with the value
+        if (!x_numeric) {
+            set xtics ()
+            do for [i = 1:|xvalues|] { set xtics add ("" i - 1) }
+        }
+        pad = (xmax > xmin ? 0.05 * (xmax - xmin) : 0.5)
+        set xrange [xmin - pad:xmax + pad]
+    }
 
     if (npts == 0) {
         set label 1 "no data in sweep.dat" at graph 0.5, graph 0.5 center
@@ -82,23 +105,27 @@ do for [ext in plot_formats] {
         set yrange [0:1]
         plot NaN notitle
     } else {
-        # -- top panel: G(eta)
+        # -- top panel: G
         set tmargin at screen ytop
         set bmargin at screen y1
         set format x ""
-        set ylabel "G(η)"
+        set ylabel (x_is_lr ? "G(η)" : "G")
         set ytics nicestep(gmax / 3.0)
-        set offsets 0, 0, graph 0.6, 0
+        if (x_is_lr) { set offsets 0, 0, graph 0.6, 0 } else { set offsets 0, 0, graph 0.6, graph 0.05 }
         set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
-        plot file index 1 using 1:(fin(5)) with lines lw 2.5 lc rgb c_ex \
-                 title (have_curve ? curve_title : ""), \
-             file index 1 using 1:(fin(4)) with lines lw 1.5 dt (2,4) lc rgb c_lim \
-                 title (have_a1_exact ? sprintf("exact η → 0 slope %.4g", a1_exact) : ""), \
-             file index 1 using 1:(fin(3)) with lines lw 2 dt (8,5) lc rgb c_harm \
-                 title (have_a1 ? sprintf("a_1η, a_1 = %.4g ± %.2g", a1, a1_err) : ""), \
-             file index 1 using 1:(fin(2)) with lines lw 1.5 lc rgb c_fit title "cubic fit", \
-             file index 0 using 1:(fin(2)):(fin(3)) with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_pts \
-                 title "simulated"
+        plot for [L=1:nlines] file index 2 * L - 1 using 1:(fin(5)) with linespoints lw 2.5 \
+                 pt (x_is_lr ? -1 : 6) ps 1.2*psc lc rgb excolor(L) title (L == 1 && have_curve ? curve_title : ""), \
+             for [L=1:(one && x_is_lr ? 1 : 0)] file index 1 using 1:(fin(4)) with lines lw 1.5 \
+                 dt (2,4) lc rgb c_lim \
+                 title (have_a1_exact ? sprintf("exact η → 0 slope %.4g", a1_exact[1]) : ""), \
+             for [L=1:(one && x_is_lr ? 1 : 0)] file index 1 using 1:(fin(3)) with lines lw 2 \
+                 dt (8,5) lc rgb c_harm \
+                 title (have_a1 ? sprintf("a_1η, a_1 = %.4g ± %.2g", a1[1], a1_err[1]) : ""), \
+             for [L=1:(x_is_lr ? nlines : 0)] file index 2 * L - 1 using 1:(fin(2)) with lines lw 1.5 \
+                 dt fitdt lc rgb fitcolor(L) \
+                 title (L == 1 ? "cubic fit" . (one ? "" : " (dotted)") : ""), \
+             for [L=1:nlines] file index 2 * L - 2 using 1:(fin(3)):(fin(4)) with yerrorbars pt 7 \
+                 ps psc lw 1.5 lc rgb color(L) title ltitle(L, "simulated") noenhanced
         unset label 91
         unset label 92
 
@@ -107,26 +134,28 @@ do for [ext in plot_formats] {
         set bmargin at screen y2
         set ylabel "2G/η·(1−μ^2)/(1−ν)^2" font vfont
         set ytics hstep
-        set offsets 0, 0, graph 0.08, graph 0.08
-        unset key
-        if (have_trhc) {
-            set label 3 sprintf("Tr(H^*C^*) = %.4g", trhc) at graph 0.98, first trhc right offset 0, 0.6 \
-                font vfont tc rgb c_lim
-        }
-        plot file index 1 using 1:(column(1) > 0 ? fin(7) : NaN) with lines lw 2.5 lc rgb c_ex \
-                 title (have_curve ? curve_title2 : ""), \
-             (have_trhc ? trhc : NaN) with lines lw 1.5 dt (2,4) lc rgb c_lim \
-                 title (have_trhc ? sprintf("limit Tr(H^* C^*) = %.4g", trhc) : ""), \
-             file index 1 using 1:(fin(6)) with lines lw 1.5 lc rgb c_fit title "from the fit of G", \
-             file index 0 using 1:(fin(25)):(fin(26)) with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_pts \
-                 notitle
-        unset label 3
+        # the lines' colours are named in the top panel's key: here only the limit, then
+        if (x_is_lr && one) { set offsets 0, 0, graph 0.08, graph 0.08 } else { set offsets 0, 0, graph 0.3, graph 0.08 }
+        set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+        plot for [L=1:nlines] file index 2 * L - 1 using 1:(!x_is_lr || column(1) > 0 ? fin(7) : NaN) \
+                 with linespoints lw 2.5 pt (x_is_lr ? -1 : 6) ps 1.2*psc lc rgb excolor(L) \
+                 title (L == 1 && one && have_curve ? curve_title : ""), \
+             (have_trhc ? trhc[1] : NaN) with lines lw 1.5 dt (2,4) lc rgb c_lim \
+                 title (have_trhc ? sprintf("limit Tr(H^* C^*) = %.4g", trhc[1]) : ""), \
+             for [L=1:(x_is_lr ? nlines : 0)] file index 2 * L - 1 using 1:(fin(6)) with lines \
+                 lw 1.5 dt fitdt lc rgb fitcolor(L) title (L == 1 && one ? "from the fit of G" : ""), \
+             for [L=1:nlines] file index 2 * L - 2 using 1:(fin(26)):(fin(27)) with yerrorbars pt 7 \
+                 ps psc lw 1.5 lc rgb color(L) title (one ? "estimator" : "")
 
         # -- bottom panel: anharmonic part
         set tmargin at screen y2 - 0.6 * ch
         set bmargin at screen ybot
         set format x "%g"
-        set xlabel "learning rate η"
+        if (!x_numeric) {
+            set xtics ()
+            do for [i = 1:|xvalues|] { set xtics add (xvalues[i] i - 1) }
+        }
+        set xlabel xname noenhanced
         set ylabel "G − F_2/η"
         set ytics astep
         # room for the key on the side the anharmonic part does not grow towards
@@ -139,10 +168,12 @@ do for [ext in plot_formats] {
         }
         if (nanh > 0) {
             plot 0 with lines lw 1 lc rgb c_lim notitle, \
-                 file index 0 using 1:(fin(23)):(fin(24)) with yerrorbars pt 5 ps 0.8*psc lw 1.5 lc rgb c_terms \
-                     title "(F_3 + F_4 + …)/η", \
-                 file index 0 using 1:(fin(21)):(fin(22)) with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_anh \
-                     title "G − F_2/η"
+                 for [L=1:nlines] file index 2 * L - 2 using 1:(fin(24)):(fin(25)) with yerrorbars \
+                     pt 5 ps 0.8*psc lw 1.5 lc rgb (one ? c_terms : color(L)) \
+                     title (L == 1 ? "(F_3 + F_4 + …)/η" . (one ? "" : " (squares)") : ""), \
+                 for [L=1:nlines] file index 2 * L - 2 using 1:(fin(22)):(fin(23)) with yerrorbars \
+                     pt 7 ps psc lw 1.5 lc rgb (one ? c_anh : color(L)) \
+                     title (L == 1 ? "G − F_2/η" . (one ? "" : " (circles)") : "")
         } else {
             unset key
             set label 2 "FDR2 terms not measured (run.fdr2 = off)" at graph 0.5, graph 0.5 center

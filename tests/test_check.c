@@ -286,7 +286,8 @@ Test(check, sweeps_compare_points_and_fits)
     cr_expect_eq(check(path("s/sweep.json"), path("s/sweep.json"), NULL), 0, "%s",
                  slurp("out.txt"));
     json_t *j = load("s/sweep.json");
-    shift(json_object_get(j, "fit"), "a1", "a1_err", 5);
+    shift(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"), "a1", "a1_err",
+          5);
     save(j, "a1.json");
     cr_expect_eq(check(path("a1.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 "), "%s", slurp("out.txt"));
@@ -298,7 +299,8 @@ Test(check, sweeps_compare_points_and_fits)
     /* An error bar lost (null: beyond the range of doubles) is unresolved now:
      * a regression even though the value has not moved. */
     j = load("s/sweep.json");
-    json_object_set_new(json_object_get(j, "fit"), "a1_err", json_null());
+    json_object_set_new(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"),
+                        "a1_err", json_null());
     save(j, "unresolved.json");
     cr_expect_eq(check(path("unresolved.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 ") && strstr(slurp("out.txt"), "unresolved"), "%s",
@@ -314,4 +316,47 @@ Test(check, sweeps_compare_points_and_fits)
     run_summary(MODEL, 1, "a");
     cr_expect_eq(check(path("a/summary.json"), path("s/sweep.json"), NULL), 2);
     cr_expect(strstr(slurp("err.txt"), "like with like"), "%s", slurp("err.txt"));
+}
+
+/* A grid (lr x momentum, fdrsim-sweep/2): every point is named by its values,
+ * each line's fit by its own, a moved point and a moved line's fit are
+ * caught, and another grid of the other key is bad input. */
+Test(check, sweep_grids_compare_point_by_point_and_line_by_line)
+{
+    static const double lr[] = {0.02, 0.05, 0.1, 0.2};
+    char text[2048];
+    snprintf(text, sizeof text, "%s[run]\nreplicas = 16\nsteps = 4000\n", MODEL);
+    fdr_sweep_axis mu, other;
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0,0.5", &mu), FDR_OK);
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0,0.6", &other), FDR_OK);
+    fdr_sweep_spec spec = {.text = text, .name = "check", .lr = lr, .n = 4, .axes = &mu,
+                           .naxes = 1, .threads = 2};
+    fdr_sweep *s;
+    fdr_error_clear();
+    cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fdr_sweep_write(path("s"), s, "test_check", NULL), FDR_OK);
+    fdr_sweep_free(s);
+    spec.axes = &other;
+    cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fdr_sweep_write(path("o"), s, "test_check", NULL), FDR_OK);
+    fdr_sweep_free(s);
+    cr_expect_eq(check(path("s/sweep.json"), path("s/sweep.json"), NULL), 0, "%s",
+                 slurp("out.txt"));
+    json_t *j = load("s/sweep.json");
+    shift(json_array_get(json_object_get(j, "points"), 5), "G", "G_err", -5);
+    save(j, "g.json");
+    cr_expect_eq(check(path("g.json"), path("s/sweep.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "points[lr=0.05,optimizer.momentum=0.5].G "), "%s",
+              slurp("out.txt"));
+    j = load("s/sweep.json");
+    shift(json_object_get(json_array_get(json_object_get(j, "lines"), 1), "fit"), "a1", "a1_err",
+          5);
+    save(j, "a1.json");
+    cr_expect_eq(check(path("a1.json"), path("s/sweep.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "fit[optimizer.momentum=0.5].a1 "), "%s",
+              slurp("out.txt"));
+    cr_expect_eq(check(path("o/sweep.json"), path("s/sweep.json"), NULL), 2);
+    cr_expect(strstr(slurp("err.txt"), "different grids"), "%s", slurp("err.txt"));
+    fdr_sweep_axis_clear(&mu);
+    fdr_sweep_axis_clear(&other);
 }

@@ -141,6 +141,13 @@ done
 start schedule-1e-05 0 schedule -- schedule "$models/schedule-quartic.ini" $short \
     --steps 4000 --t-adaptive 200 --set optimizer.lr=1e-05 $all
 start sweep-1e-05 0 sweep -- sweep "$models/sweep-quadratic.ini" $short --lr 1e-05,1e-04,0.001 $all
+# a grid (one curve per line), a sweep off the learning rate, and a key whose values are not numbers
+start sweep-grid 0 sweep -- sweep "$models/sweep-quadratic.ini" $short --lr 0.02:0.1:3 \
+    --over optimizer.momentum=0,0.5 $all
+start sweep-momentum 0 sweep -- sweep "$models/sweep-quadratic.ini" $short \
+    --over optimizer.momentum=0,0.5,0.9 $all
+start sweep-words 0 sweep -- sweep "$models/sweep-quadratic.ini" $short --set run.fdr2=off \
+    --over optimizer.type=sgd,nesterov --over optimizer.momentum=0.5,0.9 $all
 # no noise: every relation unresolved, every z NaN, a histogram of one value
 start run-unresolved 0 run -- run "$models/isotropic.ini" $short --set "noise.covariance=isotropic 0" $all
 # d = 1: no tensor entries off the diagonal, no 2-D map

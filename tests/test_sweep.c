@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A quadratic whose Hessian and noise covariance do not commute, with a
@@ -36,9 +37,9 @@ static fdr_sweep *sweep(const char *ini, const double *lr, size_t n, int threads
 
 static const fdr_estimator *find_est(const fdr_sweep *s, const char *name)
 {
-    for (size_t i = 0; i < s->fit.nest; i++)
-        if (strcmp(s->fit.est[i].name, name) == 0 && isnan(s->fit.est[i].lr))
-            return &s->fit.est[i];
+    for (size_t i = 0; i < s->lines[0].fit.nest; i++)
+        if (strcmp(s->lines[0].fit.est[i].name, name) == 0 && isnan(s->lines[0].fit.est[i].lr))
+            return &s->lines[0].fit.est[i];
     cr_assert_fail("no fitted estimator %s", name);
     return NULL;
 }
@@ -238,12 +239,12 @@ Test(sweep, learning_rate_grids)
 static void expect_exact(const char *ini, const double *lr, size_t n)
 {
     fdr_sweep *s = sweep(ini, lr, n, 2);
-    cr_assert(s->lim.exact);
+    cr_assert(s->lines[0].lim.exact);
     /* Per point: G, <theta . grad f>, <f> - f* and the curvature against the
      * exact finite-lr values; chi^2 over the points. */
     double chi2[4] = {0};
     for (size_t i = 0; i < n; i++) {
-        const fdr_point *p = &s->pts[i];
+        const fdr_point *p = &s->pts[i].pt;
         double z[4] = {(p->G.val - p->G_exact) / p->G.err,
                        (p->theta_dot_grad.val - p->theta_dot_grad_exact) / p->theta_dot_grad.err,
                        (p->loss_excess.val - p->loss_excess_exact) / p->loss_excess.err,
@@ -271,8 +272,9 @@ static void expect_exact(const char *ini, const double *lr, size_t n)
     cr_expect(fabs(k0->z) < 3, "curvature limit %g +- %g, exact Tr(H* C*)/Tr(C*) = %g (z = %.2f)",
               k0->est.val, k0->est.err, k0->exact, k0->z);
     /* The fit's chi^2 is consistent with its degrees of freedom. */
-    cr_expect_lt(s->fit.G.chisq, gsl_cdf_chisq_Qinv(1e-4, (double)s->fit.G.dof), "chi^2 %g",
-                 s->fit.G.chisq);
+    cr_expect_lt(s->lines[0].fit.G.chisq,
+                 gsl_cdf_chisq_Qinv(1e-4, (double)s->lines[0].fit.G.dof), "chi^2 %g",
+                 s->lines[0].fit.G.chisq);
     fdr_sweep_free(s);
 }
 
@@ -303,16 +305,16 @@ Test(sweep, anharmonic_part_is_detected_on_the_quartic, .timeout = 120)
                          "minimum = 0.5 -0.5\n[noise]\ncovariance = isotropic 1\n"
                          "[optimizer]\nlr = 0.1\n[run]\nreplicas = 32\nsteps = 20000\nseed = 2\n",
                          lr, 6, 2);
-    cr_assert(s->lim.available && !s->lim.exact);
+    cr_assert(s->lines[0].lim.available && !s->lines[0].lim.exact);
     double thr = fdr_threshold_adjust(4, 6);
     for (size_t i = 0; i < 6; i++) {
-        const fdr_point *p = &s->pts[i];
+        const fdr_point *p = &s->pts[i].pt;
         cr_expect(fabs(p->anharmonic_diff.val) < thr * p->anharmonic_diff.err,
                   "lr %g: G - F2/eta = %g, (F3 + F4)/eta = %g, difference %g +- %g", p->lr,
                   p->anharmonic.val, p->anharmonic_terms.val, p->anharmonic_diff.val,
                   p->anharmonic_diff.err);
     }
-    const fdr_point *top = &s->pts[5];
+    const fdr_point *top = &s->pts[5].pt;
     cr_expect(fabs(top->anharmonic.val) > 5 * top->anharmonic.err,
               "detected at lr %g: %g +- %g", top->lr, top->anharmonic.val, top->anharmonic.err);
     cr_expect(top->anharmonic.val * top->anharmonic_terms.val > 0, "same sign as (F3 + F4)/eta");
@@ -349,12 +351,13 @@ Test(sweep, identical_for_any_thread_count, .timeout = 120)
     for (int threads = 2; threads <= 3; threads++) {
         fdr_sweep *many = sweep(ini, lr, 4, threads);
         for (size_t i = 0; i < 4; i++)
-            expect_same_point(&one->pts[i], &many->pts[i]);
-        cr_expect(memcmp(one->fit.G.c, many->fit.G.c, sizeof one->fit.G.c) == 0);
+            expect_same_point(&one->pts[i].pt, &many->pts[i].pt);
+        cr_expect(memcmp(one->lines[0].fit.G.c, many->lines[0].fit.G.c,
+                         sizeof one->lines[0].fit.G.c) == 0);
         fdr_sweep_free(many);
     }
     /* The points are independent runs: their seeds differ by the stride. */
-    cr_expect_eq(one->pts[3].seed - one->pts[0].seed, 3u * FDR_SWEEP_SEED_STRIDE);
+    cr_expect_eq(one->pts[3].pt.seed - one->pts[0].pt.seed, 3u * FDR_SWEEP_SEED_STRIDE);
     fdr_sweep_free(one);
 }
 
@@ -381,7 +384,7 @@ Test(sweep, z_scores_do_not_depend_on_the_noise_scale, .timeout = 120)
         s[c] = sweep(ini, lr, 4, 2);
     }
     for (int c = 1; c < 5; c++) {
-        const fdr_sweep_fit *a = &s[0]->fit, *b = &s[c]->fit;
+        const fdr_sweep_fit *a = &s[0]->lines[0].fit, *b = &s[c]->lines[0].fit;
         cr_assert_eq(a->nest, b->nest);
         for (size_t i = 0; i < a->nest; i++) {
             const fdr_estimator *x = &a->est[i], *y = &b->est[i];
@@ -471,7 +474,7 @@ Test(sweep_cli, progress_shows_on_a_terminal_only)
     for (int quiet = 0; quiet < 2; quiet++) {
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && timeout 300 script -qec \"'%s' sweep m.ini --lr 0.02:0.2:4:log %s\" "
-                 "/dev/null >tty.txt 2>&1 && grep -q '4/4 learning rates done' tty.txt",
+                 "/dev/null >tty.txt 2>&1 && grep -q '4/4 points done' tty.txt",
                  tmpdir, FDRSIM_BIN, opts[quiet]);
         int shown = system(cmd) == 0;
         cr_assert_eq(shown, !quiet, "%s: progress %s", opts[quiet],
@@ -479,7 +482,7 @@ Test(sweep_cli, progress_shows_on_a_terminal_only)
     }
     snprintf(cmd, sizeof cmd,
              "cd '%s' && '%s' sweep m.ini --lr 0.02:0.2:4:log -o o3 >/dev/null 2>err.txt && "
-             "! grep -q 'learning rates done' err.txt",
+             "! grep -q 'points done' err.txt",
              tmpdir, FDRSIM_BIN);
     cr_assert_eq(system(cmd), 0, "progress into a file");
 }
@@ -501,7 +504,7 @@ Test(sweep_cli, writes_the_documented_files_and_keys)
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     cr_assert_not_null(root, "%s", jerr.text);
-    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "fdrsim-sweep/1");
+    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "fdrsim-sweep/2");
     json_t *pts = json_object_get(root, "points");
     cr_assert_eq(json_array_size(pts), 4);
     static const char *const pkeys[] = {"lr", "G", "G_err", "G_exact", "theta_dot_grad",
@@ -510,13 +513,17 @@ Test(sweep_cli, writes_the_documented_files_and_keys)
     for (size_t k = 0; k < sizeof pkeys / sizeof *pkeys; k++)
         cr_expect(json_is_number(json_object_get(json_array_get(pts, 0), pkeys[k])),
                   "points[0].%s", pkeys[k]);
-    json_t *fit = json_object_get(root, "fit");
+    json_t *lines = json_object_get(root, "lines");
+    cr_assert_eq(json_array_size(lines), 1);
+    json_t *fit = json_object_get(json_array_get(lines, 0), "fit");
     static const char *const fkeys[] = {"a1", "a1_err", "a1_exact", "a2", "a2_err", "a3",
                                         "a3_err", "curvature", "curvature_err",
                                         "curvature_exact"};
     for (size_t k = 0; k < sizeof fkeys / sizeof *fkeys; k++)
         cr_expect(json_is_number(json_object_get(fit, fkeys[k])), "fit.%s", fkeys[k]);
-    cr_expect_gt(json_array_size(json_object_get(root, "estimators")), 4);
+    cr_expect_gt(json_array_size(json_object_get(json_array_get(lines, 0), "estimators")), 4);
+    cr_expect(json_is_object(json_object_get(json_object_get(json_array_get(pts, 0), "relations"),
+                                             "FDR1")));
     cr_expect_eq(json_integer_value(json_object_get(root, "seed")), 3);
     json_decref(root);
 }
@@ -541,4 +548,261 @@ Test(sweep_cli, bad_input_exits_2_without_output)
     const char *missing[] = {"/nonexistent/model.ini", "-o", out, NULL};
     cr_expect_eq(cli(missing), 2);
     cr_expect(!exists("out"), "nothing is written on bad input");
+}
+
+/* ---- sweeps over other keys ------------------------------------------------------ */
+
+/* The sweep of spec, which must succeed. */
+static fdr_sweep *sweep_spec(const fdr_sweep_spec *spec)
+{
+    fdr_sweep *s = NULL;
+    fdr_error_clear();
+    cr_assert_eq(fdr_sweep_run(spec, &s), FDR_OK, "%s", fdr_error_message());
+    return s;
+}
+
+/* The graded quantity called name of point q, or NULL. */
+static const fdr_sweep_grade *find_grade(const fdr_sweep_point *q, const char *name)
+{
+    for (size_t k = 0; k < q->ngrade; k++)
+        if (strcmp(q->grade[k].name, name) == 0)
+            return &q->grade[k];
+    return NULL;
+}
+
+/* The exact <theta . grad f> of the NONCOMMUTING model (lr 0.1) at momentum
+ * mu, solved on its own (not through the sweep). */
+static double exact_theta_dot_grad(double mu)
+{
+    char ini[1024];
+    snprintf(ini, sizeof ini, NONCOMMUTING "momentum = %.17g\n", mu);
+    fdr_model *m = test_model(ini);
+    fdr_exact e;
+    cr_assert_eq(fdr_exact_compute(m, &e), FDR_OK, "%s", fdr_error_message());
+    cr_assert(e.available);
+    double x = e.tr.theta_dot_grad;
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+    return x;
+}
+
+/* Off the learning rate every point is graded against the exact stationary
+ * values at its own momentum: each z within the Bonferroni-adjusted 3 sigma
+ * over all graded quantities of the sweep, the exact values those of an
+ * independent solve, and every identity of the run passes. */
+Test(sweep, momentum_sweep_is_graded_against_exact_values, .timeout = 120)
+{
+    fdr_sweep_axis mu;
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0,0.5,0.9", &mu), FDR_OK);
+    fdr_sweep_spec spec = {.text = NONCOMMUTING "[run]\nreplicas = 32\nsteps = 6000\n",
+                           .name = "test", .axes = &mu, .naxes = 1, .threads = 2};
+    fdr_sweep *s = sweep_spec(&spec);
+    cr_assert(!s->lr_axis && s->n == 3 && s->nlines == 1);
+    size_t ngraded = 0;
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t k = 0; k < s->pts[i].ngrade; k++)
+            ngraded += !s->pts[i].grade[k].why_not;
+    double thr = fdr_threshold_adjust(3.0, ngraded);
+    static const double mus[] = {0, 0.5, 0.9};
+    for (size_t i = 0; i < s->n; i++) {
+        const fdr_sweep_point *q = &s->pts[i];
+        cr_expect_eq(q->pt.seed, 1 + i * FDR_SWEEP_SEED_STRIDE);
+        cr_expect_eq(q->x, mus[i]);
+        /* G, F2, the Hessian estimator and the five state observables at least */
+        cr_assert_geq(q->ngrade, 8);
+        for (size_t k = 0; k < q->ngrade; k++) {
+            const fdr_sweep_grade *g = &q->grade[k];
+            cr_expect_null(g->why_not, "mu %g %s: not available: %s", mus[i], g->name,
+                           g->why_not);
+            cr_expect(fabs(g->z) < thr, "mu %g %s: %g +- %g against exact %g, z %g", mus[i],
+                      g->name, g->est.val, g->est.err, g->exact, g->z);
+        }
+        const fdr_sweep_grade *t = find_grade(q, "theta_dot_grad");
+        cr_assert_not_null(t);
+        cr_expect_lt(rel(t->exact, exact_theta_dot_grad(mus[i])), 1e-12);
+        for (size_t k = 0; k < q->nrel; k++)
+            cr_expect(!q->rel[k].identity || q->rel[k].verdict == FDR_PASS, "mu %g %s: z %g",
+                      mus[i], q->rel[k].name, q->rel[k].z);
+    }
+    fdr_sweep_free(s);
+    fdr_sweep_axis_clear(&mu);
+}
+
+/* The twin: the same estimates graded against the exact value at a wrong
+ * momentum (0.05 off) are caught at every point. */
+Test(sweep, a_wrong_exact_value_is_caught, .timeout = 120)
+{
+    fdr_sweep_axis mu;
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0,0.5,0.9", &mu), FDR_OK);
+    fdr_sweep_spec spec = {.text = NONCOMMUTING "[run]\nreplicas = 32\nsteps = 6000\n",
+                           .name = "test", .axes = &mu, .naxes = 1, .threads = 2};
+    fdr_sweep *s = sweep_spec(&spec);
+    double thr = fdr_threshold_adjust(3.0, 3 * s->pts[0].ngrade);
+    static const double wrong[] = {0.05, 0.55, 0.85};
+    for (size_t i = 0; i < s->n; i++) {
+        const fdr_sweep_grade *t = find_grade(&s->pts[i], "theta_dot_grad");
+        cr_assert_not_null(t);
+        double z = fdr_zscore(t->est.val - exact_theta_dot_grad(wrong[i]), t->est.err);
+        cr_expect(fabs(z) > thr, "momentum %g graded at %g: z %g not caught", s->pts[i].x,
+                  wrong[i], z);
+    }
+    fdr_sweep_free(s);
+    fdr_sweep_axis_clear(&mu);
+}
+
+/* A grid lr x momentum: one line per momentum, each with its own fit, its
+ * intercept graded against the line's exact eta -> 0 limit
+ * (1 - nu)^2 / (1 - mu^2) Tr(H* C*) / 2, and the seeds in grid order. */
+Test(sweep, grid_of_lr_and_momentum_fits_each_line, .timeout = 120)
+{
+    static const double lr[] = {0.02, 0.05, 0.1, 0.2};
+    fdr_sweep_axis mu;
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0,0.6", &mu), FDR_OK);
+    fdr_sweep_spec spec = {.text = NONCOMMUTING "[run]\nreplicas = 32\nsteps = 6000\n",
+                           .name = "test", .lr = lr, .n = 4, .axes = &mu, .naxes = 1,
+                           .threads = 2};
+    fdr_sweep *s = sweep_spec(&spec);
+    cr_assert(s->lr_axis && s->n == 8 && s->nlines == 2);
+    double thr = fdr_threshold_adjust(3.0, 2);
+    static const double mus[] = {0, 0.6};
+    for (size_t l = 0; l < 2; l++) {
+        const fdr_sweep_line *L = &s->lines[l];
+        cr_assert(L->fit_done);
+        cr_expect_eq(L->momentum, mus[l]);
+        cr_expect_eq(L->first, 4 * l);
+        double limit = fdr_limit_hessian(&L->lim) / (2 * (1 - mus[l] * mus[l]));
+        cr_expect_lt(rel(L->fit.a1_exact, limit), 1e-12, "line %zu: a1 exact %g, formula %g", l,
+                     L->fit.a1_exact, limit);
+        const fdr_estimator *a1 = NULL;
+        for (size_t i = 0; i < L->fit.nest; i++)
+            if (strcmp(L->fit.est[i].name, "intercept_a1") == 0)
+                a1 = &L->fit.est[i];
+        cr_assert_not_null(a1);
+        cr_expect(fabs(a1->z_finite) < thr, "line %zu: a1 %g +- %g, exact (lr) %g, z %g", l,
+                  a1->est.val, a1->est.err, a1->exact_finite, a1->z_finite);
+        for (size_t i = 0; i < 4; i++) {
+            const fdr_sweep_point *q = &s->pts[L->first + i];
+            cr_expect_eq(q->pt.lr, lr[i]);
+            cr_expect_eq(q->pt.seed, 1 + (L->first + i) * FDR_SWEEP_SEED_STRIDE);
+        }
+    }
+    /* the lines differ by their momentum: the twin of the per-line limit */
+    cr_expect_gt(rel(s->lines[1].fit.a1_exact, s->lines[0].fit.a1_exact), 0.5);
+    fdr_sweep_free(s);
+    fdr_sweep_axis_clear(&mu);
+}
+
+/* Grids of values: ranges, lists, and what is refused. */
+Test(sweep, axis_values)
+{
+    fdr_sweep_axis a;
+    cr_assert_eq(fdr_sweep_axis_parse("noise.batch", "10, 100 ,1000", &a), FDR_OK);
+    cr_assert_eq(a.n, 3);
+    cr_expect_str_eq(a.values[1], "100");
+    fdr_sweep_axis_clear(&a);
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0:0.9:4", &a), FDR_OK);
+    cr_assert_eq(a.n, 4);
+    cr_expect_eq(strtod(a.values[3], NULL), 0.9);
+    cr_expect_lt(fabs(strtod(a.values[1], NULL) - 0.3), 1e-15);
+    fdr_sweep_axis_clear(&a);
+    cr_assert_eq(fdr_sweep_axis_parse("optimizer.momentum", "0.1:0.9:3:log", &a), FDR_OK);
+    cr_expect_lt(fabs(strtod(a.values[1], NULL) - 0.3), 1e-15);
+    fdr_sweep_axis_clear(&a);
+    static const char *const bad[][2] = {
+        {"momentum", "0,1"},           {"optimizer.momentum", "0,,1"},
+        {"optimizer.momentum", ""},    {"optimizer.momentum", "0.9:0.1:3"},
+        {"optimizer.momentum", "0,0"}, {"optimizer.lr", "0.1,0.2"},
+        {"run.seed", "1,2"},           {"optimizer.momentum", "0:0.9:3:log"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fdr_error_clear();
+        cr_expect_eq(fdr_sweep_axis_parse(bad[i][0], bad[i][1], &a), FDR_EINVAL, "%s=%s",
+                     bad[i][0], bad[i][1]);
+        cr_expect(strstr(fdr_error_message(), bad[i][0]), "%s", fdr_error_message());
+    }
+}
+
+/* Runs `fdrsim sweep ARGS` in the scratch folder; its stderr is in err.txt. */
+static int fdrsim_sweep(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' sweep %s >/dev/null 2>err.txt", tmpdir,
+             FDRSIM_BIN, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *err_text(void)
+{
+    static char buf[4096];
+    char path[512];
+    snprintf(path, sizeof path, "%s/err.txt", tmpdir);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* An unknown key, a bad value, an unstable point and a malformed grid are
+ * bad input: exit 2, the message naming the key (and the value), nothing
+ * written. */
+Test(sweep_cli, bad_over_exits_2_with_the_key_named)
+{
+    write_file("m.ini", NONCOMMUTING "[run]\nreplicas = 16\nsteps = 2000\n");
+    static const struct {
+        const char *args, *msg[3];
+    } cases[] = {
+        {"--over optimizer.momentumm=0,0.5", {"optimizer.momentumm=0", "momentumm", "unknown key"}},
+        {"--over optimizer.momentum=0,1.5",
+         {"optimizer.momentum=1.5", "[optimizer] momentum", "1.5"}},
+        {"--over noise.batch=10", {"noise.batch=10", "batch", "unknown key"}},
+        {"--over optimizer.momentum=0,0.5 --lr 0.1:0.7:3",
+         {"unstable", "largest stable learning rate", "optimizer.momentum=0"}},
+        {"--set optimizer.lr=1.9 --over optimizer.momentum=0.5,0.9",
+         {"optimizer.momentum=0.5, lr 1.9", "unstable", "largest stable learning rate"}},
+        {"--over optimizer.momentum=0,x", {"optimizer.momentum=x", "[optimizer] momentum", "x"}},
+        {"--over optimizer.momentum", {"--over optimizer.momentum", "section.key=VALUES", ""}},
+        {"--over optimizer.momentum=0 --over optimizer.momentum=1", {"swept twice", "", ""}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char args[512];
+        snprintf(args, sizeof args, "m.ini %s -o out", cases[i].args);
+        cr_expect_eq(fdrsim_sweep(args), 2, "%s", cases[i].args);
+        const char *e = err_text();
+        for (int k = 0; k < 3; k++)
+            cr_expect(strstr(e, cases[i].msg[k]), "%s: '%s' not in: %s", cases[i].args,
+                      cases[i].msg[k], e);
+        cr_expect(!exists("out"), "%s: nothing is written on bad input", cases[i].args);
+    }
+}
+
+/* A sweep over the batch size of real minibatches: the noise depends on
+ * theta, so nothing has an exact value; every quantity says so, with the
+ * reason, and is never graded, while each point still reports its
+ * relations. */
+Test(sweep, batch_sweep_says_what_is_not_available, .timeout = 120)
+{
+    fdr_sweep_axis b;
+    cr_assert_eq(fdr_sweep_axis_parse("noise.batch", "10,100", &b), FDR_OK);
+    char *sets[] = {(char *)"run.steps=1500", (char *)"run.replicas=8"};
+    fdr_sweep_spec spec = {.path = FDR_TEST_MODELDIR "/minibatch-regression-b10.ini",
+                           .name = "mb", .sets = sets, .nsets = 2, .axes = &b, .naxes = 1,
+                           .threads = 2};
+    fdr_sweep *s = sweep_spec(&spec);
+    cr_assert_eq(s->n, 2);
+    for (size_t i = 0; i < s->n; i++) {
+        const fdr_sweep_point *q = &s->pts[i];
+        cr_expect_eq(q->x, i ? 100 : 10);
+        cr_expect_geq(q->nrel, 3);
+        cr_expect_str_eq(q->rel[FDR_REL_FDR1].name, "FDR1");
+        cr_assert_gt(q->ngrade, 0);
+        for (size_t k = 0; k < q->ngrade; k++) {
+            const fdr_sweep_grade *g = &q->grade[k];
+            cr_expect(g->why_not && g->why_not[0], "batch %g %s graded", q->x, g->name);
+            cr_expect(isnan(g->exact) && isnan(g->z), "batch %g %s graded", q->x, g->name);
+        }
+    }
+    fdr_sweep_free(s);
+    fdr_sweep_axis_clear(&b);
 }

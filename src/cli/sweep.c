@@ -19,7 +19,7 @@
 static void show_progress(void *ctx, size_t done, size_t n)
 {
     (void)ctx;
-    fprintf(stderr, "\rfdrsim sweep: %zu/%zu learning rates done", done, n);
+    fprintf(stderr, "\rfdrsim sweep: %zu/%zu points done", done, n);
     if (done == n)
         fprintf(stderr, "\n");
 }
@@ -28,18 +28,27 @@ static void show_progress(void *ctx, size_t done, size_t n)
 static void sweep_usage(FILE *f)
 {
     fprintf(f,
-            "Usage: fdrsim sweep MODEL.ini [--lr A:B:N[:log]] [OPTION]...\n"
-            "Runs MODEL.ini at every learning rate of a grid (in parallel; each point has its\n"
-            "own replicas and random streams, so the result does not depend on the thread\n"
-            "count) and fits G(eta) = (1 - nu) <|grad f|^2> - (mu/eta) <v . grad f> =\n"
-            "a1 eta + a2 eta^2 + a3 eta^3. Grades the estimators of the Hessian magnitude,\n"
-            "the noise-weighted curvature, the noise-ball height and the anharmonic part of\n"
-            "G against their exact values, and writes sweep.dat, estimators.dat and\n"
+            "Usage: fdrsim sweep MODEL.ini [--lr A:B:N[:log]] [--over SEC.KEY=VALUES]...\n"
+            "          [OPTION]...\n"
+            "Runs MODEL.ini at every point of a grid over the learning rate and any other\n"
+            "model-file keys (in parallel; each point has its own replicas and random\n"
+            "streams, so the result does not depend on the thread count). Along the\n"
+            "learning rate it fits G(eta) = (1 - nu) <|grad f|^2> - (mu/eta) <v . grad f> =\n"
+            "a1 eta + a2 eta^2 + a3 eta^3 and grades the estimators of the Hessian\n"
+            "magnitude, the noise-weighted curvature, the noise-ball height and the\n"
+            "anharmonic part of G against their exact values, once per line of the grid\n"
+            "(fixed values of the other keys). Without --lr every point is graded against\n"
+            "its exact values, where they exist. Writes sweep.dat, estimators.dat and\n"
             "sweep.json (S. Yaida, ICLR 2019, arXiv:1810.00004).\n"
             "\n"
             "      --lr GRID            A:B:N (N values, evenly spaced), A:B:N:log (evenly\n"
-            "                           spaced in log) or x1,x2,... (default: 8 values from\n"
-            "                           lr/10 to the model's lr, log spaced)\n"
+            "                           spaced in log) or x1,x2,... (default, without\n"
+            "                           --over: 8 values from lr/10 to the model's lr, log\n"
+            "                           spaced)\n"
+            "      --over SEC.KEY=VALUES  sweep a model-file key too (up to %d, the grid\n"
+            "                           their product): A:B:N[:log] or v1,v2,... written as\n"
+            "                           in the file, e.g. optimizer.momentum=0,0.5,0.9 or\n"
+            "                           noise.batch=10,100; --over optimizer.lr=GRID is --lr\n"
             "      --momentum M         momentum for every point (optimizer.momentum)\n"
             "  -s, --set SEC.KEY=VALUE  override a model-file setting (repeatable)\n"
             "      --seed N             base seed: point p uses N + p x %u\n"
@@ -53,7 +62,7 @@ static void sweep_usage(FILE *f)
             "\n"
             "Exit status: 0 success, 2 bad usage or input (nothing is written), 3 a run-time\n"
             "failure.\n",
-            FDR_SWEEP_SEED_STRIDE);
+            FDR_SWEEP_MAX_AXES - 1, FDR_SWEEP_SEED_STRIDE);
 }
 
 /* The exit status for a failure: 2 for the user's input (including an unstable or
@@ -100,7 +109,8 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         {"steps", required_argument, NULL, 4},    {"replicas", required_argument, NULL, 5},
         {"threads", required_argument, NULL, 'j'}, {"out", required_argument, NULL, 'o'},
         FDR_PLOT_LONGOPTS,                        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},         {"over", required_argument, NULL, 7},
+        {NULL, 0, NULL, 0}};
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_error_clear();
@@ -113,7 +123,8 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     char *command = fdr_command_line("fdrsim", argc, argv);
     double *lr = NULL;
     fdr_sweep *s = NULL;
-    size_t nsets = 0, nlr = 0;
+    fdr_sweep_axis axes[FDR_SWEEP_MAX_AXES];
+    size_t nsets = 0, nlr = 0, naxes = 0;
     if (!sets || !own || !command) {
         fprintf(stderr, "fdrsim sweep: out of memory\n");
         code = EXIT_RUNTIME;
@@ -127,6 +138,42 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         case 1:
             grid = optarg;
             break;
+        case 7: {
+            const char *eq = strchr(optarg, '=');
+            char key[64];
+            int rc = FDR_OK;
+            if (!eq || (size_t)(eq - optarg) >= sizeof key) {
+                fprintf(stderr, "fdrsim sweep: --over %s: expected --over section.key=VALUES\n",
+                        optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            memcpy(key, optarg, (size_t)(eq - optarg));
+            key[eq - optarg] = '\0';
+            if (strcmp(key, "optimizer.lr") == 0) {
+                grid = eq + 1;
+                break;
+            }
+            if (naxes == FDR_SWEEP_MAX_AXES - 1)
+                rc = fdr_error(FDR_EINVAL, "--over %s: at most %d keys besides the learning "
+                                           "rate", optarg, FDR_SWEEP_MAX_AXES - 1);
+            if (rc == FDR_OK)
+                rc = fdr_sweep_axis_parse(key, eq + 1, &axes[naxes]);
+            if (rc != FDR_OK && rc != FDR_ENOMEM) {
+                if (naxes < FDR_SWEEP_MAX_AXES - 1)
+                    fdr_sweep_axis_clear(&axes[naxes]);
+                fprintf(stderr, "fdrsim sweep: %s\n", fdr_error_message());
+                code = EXIT_USAGE;
+                goto done;
+            }
+            if (rc != FDR_OK) {
+                fprintf(stderr, "fdrsim sweep: out of memory\n");
+                code = EXIT_RUNTIME;
+                goto done;
+            }
+            naxes++;
+            break;
+        }
         case 2:
         case 3:
         case 4:
@@ -197,17 +244,20 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         goto done;
     }
     char name[256], outdir[FDR_PATH_MAX];
-    fdr_config_display_name(argv[optind], name, sizeof name);
-    fdr_sweep_spec spec = {argv[optind], NULL, name, sets, nsets, NULL, 0, threads,
+    static char model_buf[4096];
+    const char *path = fdr_cli_model_path(argv[optind], model_buf, sizeof model_buf);
+    fdr_config_display_name(path, name, sizeof name);
+    fdr_sweep_spec spec = {path, NULL, name, sets, nsets, NULL, 0, axes, naxes, threads,
                            !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
     uint64_t seed = 0;
     double model_lr = 0;
+    /* The learning rate is swept when asked, and by default when nothing else is. */
     int rc = plot_settings(&spec, &po);
-    if (rc == FDR_OK && !(grid && out))
+    if (rc == FDR_OK && !((grid || naxes) && out))
         rc = model_defaults(&spec, &seed, &model_lr);
     if (rc == FDR_OK && grid) {
         rc = fdr_lr_grid_parse(grid, &lr, &nlr);
-    } else if (rc == FDR_OK) {
+    } else if (rc == FDR_OK && !naxes) {
         char def[96];
         snprintf(def, sizeof def, "%.17g:%.17g:8:log", model_lr / 10, model_lr);
         rc = fdr_lr_grid_parse(def, &lr, &nlr);
@@ -237,6 +287,8 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         code = exit_code(rc);
     }
 done:
+    for (size_t k = 0; k < naxes; k++)
+        fdr_sweep_axis_clear(&axes[k]);
     fdr_sweep_free(s);
     free(lr);
     free(sets);

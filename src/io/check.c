@@ -353,7 +353,9 @@ static int compare_flat(fdr_check *c, const char *prefix, const json_t *ro, cons
         snprintf(q, sizeof q, "%s.%s", prefix, key);
         snprintf(ek, sizeof ek, "%s_err", key);
         int rc = FDR_OK;
-        if (!json_object_get(ro, key) && (json_object_get(bo, ek) || json_is_number(b)))
+        if (json_is_object(b))
+            rc = compare_flat(c, q, json_object_get(ro, key), b); /* a relation of a point */
+        else if (!json_object_get(ro, key) && (json_object_get(bo, ek) || json_is_number(b)))
             rc = missing(c, q);
         else if (json_object_get(bo, ek))
             rc = compare_est(c, q, number(bo, key), number(bo, ek), number(ro, key),
@@ -373,16 +375,59 @@ static int compare_flat(fdr_check *c, const char *prefix, const json_t *ro, cons
     return FDR_OK;
 }
 
-/* A sweep: the same learning rates, then every point and the fit. */
+/* The fit of line i of sweep j (fdrsim-sweep/2: lines[i].fit, null off the
+ * learning rate; fdrsim-sweep/1: one line, the top-level fit) and its
+ * label ("" for a single line). */
+static const json_t *sweep_fit(const json_t *j, size_t i, const char **label)
+{
+    const json_t *lines = json_object_get(j, "lines");
+    *label = "";
+    if (!json_is_array(lines))
+        return i == 0 ? json_object_get(j, "fit") : NULL;
+    const json_t *l = json_array_get(lines, i);
+    const char *lab = json_string_value(json_object_get(l, "label"));
+    *label = lab ? lab : "";
+    return json_object_get(l, "fit");
+}
+
+/* The number of lines of sweep j. */
+static size_t sweep_lines(const json_t *j)
+{
+    const json_t *lines = json_object_get(j, "lines");
+    return json_is_array(lines) ? json_array_size(lines) : 1;
+}
+
+/* A point's grid values besides lr, as "key=value,..." (for the names). */
+static void point_settings(const json_t *p, char *buf, size_t n)
+{
+    const char *key;
+    const json_t *v;
+    size_t len = 0;
+    buf[0] = '\0';
+    json_object_foreach((json_t *)json_object_get(p, "settings"), key, v)
+    {
+        const char *sv = json_string_value(v);
+        int w = snprintf(buf + len, n - len, ",%s=%s", key, sv ? sv : "?");
+        if (w < 0 || (size_t)w >= n - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* A sweep: the same grid (axes, learning rates, values of the other keys),
+ * then every point with its relations, and every line's fit. */
 static int compare_sweep(fdr_check *c, const json_t *r, const char *rn, const json_t *b,
                          const char *bn)
 {
     const json_t *rp = json_object_get(r, "points"), *bp = json_object_get(b, "points");
-    const json_t *rf = json_object_get(r, "fit"), *bf = json_object_get(b, "fit");
-    if (!json_is_array(rp) || !json_is_array(bp) || !json_is_object(rf) || !json_is_object(bf))
-        return fdr_error(FDR_EINVAL, "%s: no 'points' list and 'fit' object (not written by "
-                                     "fdrsim sweep?)",
-                         json_is_array(rp) && json_is_object(rf) ? bn : rn);
+    if (!json_is_array(rp) || !json_is_array(bp))
+        return fdr_error(FDR_EINVAL, "%s: no 'points' list (not written by fdrsim sweep?)",
+                         json_is_array(rp) ? bn : rn);
+    const json_t *ra = json_object_get(r, "axes"), *ba = json_object_get(b, "axes");
+    if (ra && ba && !json_equal((json_t *)ra, (json_t *)ba))
+        return fdr_error(FDR_EINVAL, "different grids: the swept keys or their values differ "
+                                     "between %s and %s",
+                         rn, bn);
     if (json_array_size(rp) != json_array_size(bp))
         return fdr_error(FDR_EINVAL,
                          "different learning-rate grids: %zu points in %s, %zu in %s",
@@ -394,13 +439,33 @@ static int compare_sweep(fdr_check *c, const json_t *r, const char *rn, const js
             return fdr_error(FDR_EINVAL,
                              "different learning-rate grids: point %zu has lr %g in %s, %g in %s",
                              i + 1, lr, rn, lb, bn);
-        char prefix[64];
-        snprintf(prefix, sizeof prefix, "points[lr=%.4g]", lb);
+        char set_r[256], set_b[256], prefix[320];
+        point_settings(pr, set_r, sizeof set_r);
+        point_settings(pb, set_b, sizeof set_b);
+        if (strcmp(set_r, set_b) != 0)
+            return fdr_error(FDR_EINVAL, "different grids: point %zu is at '%s' in %s, '%s' in %s",
+                             i + 1, set_r + !!set_r[0], rn, set_b + !!set_b[0], bn);
+        snprintf(prefix, sizeof prefix, "points[lr=%.4g%s]", lb, set_b);
         int rc = compare_flat(c, prefix, pr, pb);
         if (rc != FDR_OK)
             return rc;
     }
-    return compare_flat(c, "fit", rf, bf);
+    size_t nl = sweep_lines(b);
+    if (sweep_lines(r) != nl)
+        return fdr_error(FDR_EINVAL, "different grids: %zu lines in %s, %zu in %s",
+                         sweep_lines(r), rn, nl, bn);
+    for (size_t i = 0; i < nl; i++) {
+        const char *lab, *labr;
+        const json_t *fb = sweep_fit(b, i, &lab), *fr = sweep_fit(r, i, &labr);
+        if (!json_is_object(fb))
+            continue; /* no fit in the baseline: nothing to compare */
+        char prefix[320];
+        snprintf(prefix, sizeof prefix, lab[0] ? "fit[%s]" : "fit", lab);
+        int rc = json_is_object(fr) ? compare_flat(c, prefix, fr, fb) : missing(c, prefix);
+        if (rc != FDR_OK)
+            return rc;
+    }
+    return FDR_OK;
 }
 
 /* ---- entry points -------------------------------------------------------------- */
@@ -413,14 +478,16 @@ int fdr_check_compare(const json_t *result, const char *res_name, const json_t *
     const char *sr = json_string_value(json_object_get(result, "schema")),
                *sb = json_string_value(json_object_get(baseline, "schema"));
     int sum_r = sr && strcmp(sr, "fdrsim-summary/1") == 0,
-        sw_r = sr && strcmp(sr, "fdrsim-sweep/1") == 0;
+        sw_r = sr && (strcmp(sr, "fdrsim-sweep/1") == 0 || strcmp(sr, "fdrsim-sweep/2") == 0);
     int sum_b = sb && strcmp(sb, "fdrsim-summary/1") == 0,
-        sw_b = sb && strcmp(sb, "fdrsim-sweep/1") == 0;
+        sw_b = sb && (strcmp(sb, "fdrsim-sweep/1") == 0 || strcmp(sb, "fdrsim-sweep/2") == 0);
     if (!sum_r && !sw_r)
-        return fdr_error(FDR_EINVAL, "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1",
+        return fdr_error(FDR_EINVAL,
+                         "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1 or /2",
                          res_name, sr ? sr : "(none)");
     if (!sum_b && !sw_b)
-        return fdr_error(FDR_EINVAL, "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1",
+        return fdr_error(FDR_EINVAL,
+                         "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1 or /2",
                          base_name, sb ? sb : "(none)");
     if (sum_r != sum_b)
         return fdr_error(FDR_EINVAL, "%s is a %s, %s a %s: compare like with like", res_name,

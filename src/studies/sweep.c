@@ -7,6 +7,7 @@
 #include "io/report.h"
 #include "rng/rng.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +17,248 @@
 #include <omp.h>
 #endif
 
+
+/* ---- the grid ---------------------------------------------------------------- */
+
+void fdr_sweep_axis_clear(fdr_sweep_axis *a)
+{
+    for (size_t i = 0; a->values && i < a->n; i++)
+        free(a->values[i]);
+    free(a->values);
+    memset(a, 0, sizeof *a);
+}
+
+/* Appends a copy of the len bytes at v to a's values. */
+static int axis_add(fdr_sweep_axis *a, const char *v, size_t len)
+{
+    char **vs = realloc(a->values, (a->n + 1) * sizeof *vs);
+    if (!vs)
+        return FDR_ENOMEM;
+    a->values = vs;
+    if (!(vs[a->n] = fdr_malloc(len + 1)))
+        return FDR_ENOMEM;
+    memcpy(vs[a->n], v, len);
+    vs[a->n++][len] = '\0';
+    return FDR_OK;
+}
+
+/* "A:B:N[:log]" into a's values (%.17g); 0 if text is not of that form. */
+static int axis_range(const char *text, fdr_sweep_axis *a, int *rc)
+{
+    char *end;
+    double lo = strtod(text, &end), hi;
+    long k;
+    int logscale = 0;
+    if (end == text || *end != ':')
+        return 0;
+    const char *s = end + 1;
+    hi = strtod(s, &end);
+    if (end == s || *end != ':')
+        return 0;
+    s = end + 1;
+    k = strtol(s, &end, 10);
+    if (end == s)
+        return 0;
+    if (strcmp(end, ":log") == 0)
+        logscale = 1;
+    else if (*end && strcmp(end, ":lin") != 0)
+        return 0;
+    if (!isfinite(lo) || !isfinite(hi) || !(hi > lo) || k < 2 || k > FDR_SWEEP_MAX_POINTS ||
+        (logscale && !(lo > 0))) {
+        *rc = fdr_error(FDR_EINVAL,
+                        "--over %s=%s: expected A:B:N[:log] with A < B (0 < A for log) and "
+                        "2 <= N <= %d",
+                        a->key, text, FDR_SWEEP_MAX_POINTS);
+        return 1;
+    }
+    *rc = FDR_OK;
+    for (long i = 0; i < k && *rc == FDR_OK; i++) {
+        double t = (double)i / (double)(k - 1);
+        double x = i == k - 1 ? hi : logscale ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.17g", x);
+        *rc = axis_add(a, buf, strlen(buf));
+    }
+    return 1;
+}
+
+int fdr_sweep_axis_parse(const char *key, const char *values, fdr_sweep_axis *a)
+{
+    memset(a, 0, sizeof *a);
+    const char *dot = strchr(key, '.');
+    if (!dot || dot == key || !dot[1] || strchr(key, '=') || strlen(key) >= sizeof a->key)
+        return fdr_error(FDR_EINVAL, "--over %s=%s: expected --over section.key=VALUES", key,
+                         values);
+    if (strcmp(key, "optimizer.lr") == 0 || strcmp(key, "run.seed") == 0)
+        return fdr_error(FDR_EINVAL,
+                         "--over %s: %s", key,
+                         strcmp(key, "run.seed") == 0
+                             ? "every point has its own seed (run.seed + p x stride); set the "
+                               "base seed with --seed"
+                             : "the learning rate is swept with --lr GRID");
+    snprintf(a->key, sizeof a->key, "%s", key);
+    int rc = FDR_OK;
+    if (!axis_range(values, a, &rc)) {
+        const char *s = values;
+        for (;;) {
+            size_t len = strcspn(s, ",");
+            while (len && isspace((unsigned char)*s))
+                s++, len--;
+            size_t l = len;
+            while (l && isspace((unsigned char)s[l - 1]))
+                l--;
+            if (!l) {
+                rc = fdr_error(FDR_EINVAL,
+                               "--over %s=%s: expected A:B:N[:log] or values separated by "
+                               "commas, none empty",
+                               key, values);
+                break;
+            }
+            if ((rc = axis_add(a, s, l)) != FDR_OK || !s[len])
+                break;
+            s += len + 1;
+        }
+    }
+    if (rc == FDR_OK)
+        for (size_t i = 0; i < a->n && rc == FDR_OK; i++)
+            for (size_t j = 0; j < i && rc == FDR_OK; j++)
+                if (strcmp(a->values[i], a->values[j]) == 0)
+                    rc = fdr_error(FDR_EINVAL, "--over %s=%s: the value '%s' is given twice",
+                                   key, values, a->values[i]);
+    if (rc != FDR_OK)
+        fdr_sweep_axis_clear(a);
+    return rc;
+}
+
+/* 1 if all of text is a finite number (into *x). */
+static int is_number(const char *text, double *x)
+{
+    char *end;
+    *x = strtod(text, &end);
+    return end != text && *end == '\0' && isfinite(*x);
+}
+
+/* Copies the spec's axes into s (the learning rate first when swept) and
+ * lays out the points and lines. */
+static int make_grid(const fdr_sweep_spec *spec, fdr_sweep *s)
+{
+    if (spec->naxes >= FDR_SWEEP_MAX_AXES || (spec->naxes && !spec->axes))
+        return fdr_error(FDR_EINVAL, "a sweep takes at most %d keys besides the learning rate, "
+                                     "given in axes (got %zu)",
+                         FDR_SWEEP_MAX_AXES - 1, spec->naxes);
+    if (!spec->n && !spec->naxes)
+        return fdr_error(FDR_EINVAL, "nothing to sweep: give learning rates or another key");
+    if (spec->n && (spec->n < 3 || spec->n > FDR_SWEEP_MAX_POINTS))
+        return fdr_error(FDR_EINVAL, "a sweep needs between 3 and %d learning rates, got %zu",
+                         FDR_SWEEP_MAX_POINTS, spec->n);
+    for (size_t p = 0; p < spec->n; p++)
+        if (!(spec->lr[p] > 0) || !isfinite(spec->lr[p]) || (p && !(spec->lr[p] > spec->lr[p - 1])))
+            return fdr_error(FDR_EINVAL, "learning rates must be finite, > 0 and increasing "
+                                         "(value %zu: %g)", p + 1, spec->lr[p]);
+    int rc = FDR_OK;
+    s->lr_axis = spec->n > 0;
+    if (s->lr_axis) {
+        fdr_sweep_axis *a = &s->axes[s->naxes++];
+        snprintf(a->key, sizeof a->key, "optimizer.lr");
+        for (size_t p = 0; p < spec->n && rc == FDR_OK; p++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.17g", spec->lr[p]);
+            rc = axis_add(a, buf, strlen(buf));
+        }
+    }
+    size_t n = 1;
+    for (size_t k = 0; k < spec->naxes && rc == FDR_OK; k++) {
+        const fdr_sweep_axis *in = &spec->axes[k];
+        fdr_sweep_axis *a = &s->axes[s->naxes++];
+        snprintf(a->key, sizeof a->key, "%s", in->key);
+        if (!in->n || strcmp(in->key, "optimizer.lr") == 0 || strcmp(in->key, "run.seed") == 0)
+            return fdr_error(FDR_EINVAL, "--over %s: %s", in->key,
+                             in->n ? "not a key a sweep sets per point" : "no values");
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(spec->axes[j].key, in->key) == 0)
+                return fdr_error(FDR_EINVAL, "--over %s: the key is swept twice", in->key);
+        for (size_t i = 0; i < in->n && rc == FDR_OK; i++)
+            rc = axis_add(a, in->values[i], strlen(in->values[i]));
+    }
+    if (rc != FDR_OK)
+        return rc;
+    for (size_t k = 0; k < s->naxes; k++) {
+        n *= s->axes[k].n;
+        if (n > FDR_SWEEP_MAX_POINTS)
+            return fdr_error(FDR_EINVAL, "the grid has more than %d points", FDR_SWEEP_MAX_POINTS);
+    }
+    size_t nx = s->axes[0].n;
+    s->x_numeric = 1;
+    for (size_t i = 0; i < nx; i++) {
+        double x;
+        s->x_numeric &= is_number(s->axes[0].values[i], &x);
+    }
+    s->n = n;
+    s->nlines = n / nx;
+    s->pts = fdr_calloc(n, sizeof *s->pts);
+    s->lines = fdr_calloc(s->nlines, sizeof *s->lines);
+    if (!s->pts || !s->lines)
+        return FDR_ENOMEM;
+    for (size_t p = 0; p < n; p++) {
+        fdr_sweep_point *q = &s->pts[p];
+        size_t rest = p / nx;
+        q->at[0] = p % nx;
+        for (size_t k = s->naxes; k-- > 1;) {
+            q->at[k] = rest % s->axes[k].n;
+            rest /= s->axes[k].n;
+        }
+        q->line = p / nx;
+        if (!s->x_numeric || !is_number(s->axes[0].values[q->at[0]], &q->x))
+            q->x = (double)q->at[0];
+    }
+    for (size_t l = 0; l < s->nlines; l++) {
+        fdr_sweep_line *L = &s->lines[l];
+        L->first = l * nx;
+        L->n = nx;
+        size_t len = 0;
+        for (size_t k = 1; k < s->naxes; k++) {
+            const fdr_sweep_axis *a = &s->axes[k];
+            int w = snprintf(L->label + len, sizeof L->label - len, "%s%s=%s", k > 1 ? " " : "",
+                             a->key, a->values[s->pts[L->first].at[k]]);
+            if (w < 0 || (size_t)w >= sizeof L->label - len)
+                return fdr_error(FDR_EINVAL, "--over: the values of a line are longer than %zu "
+                                             "characters", sizeof L->label - 1);
+            len += (size_t)w;
+        }
+    }
+    return FDR_OK;
+}
+
+/* "key=value, ..., lr X" of point p, for messages. */
+static void point_label(const fdr_sweep *s, size_t p, double lr, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = s->lr_axis; k < s->naxes && len < n; k++) {
+        int w = snprintf(buf + len, n - len, "%s=%s, ", s->axes[k].key,
+                         s->axes[k].values[s->pts[p].at[k]]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (len < n)
+        snprintf(buf + len, n - len, "lr %g", lr);
+}
+
+/* Re-records the current message (status rc) prefixed with where. */
+static int prefixed(const char *where, int rc)
+{
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", fdr_error_message());
+    fdr_error_clear();
+    return fdr_error(rc, "%s: %s", where, msg[0] ? msg : "the model was rejected");
+}
+
+/* The same prefixed with point p's values. */
+static int at_point(const fdr_sweep *s, size_t p, double lr, int rc)
+{
+    char lab[512];
+    point_label(s, p, lr, lab, sizeof lab);
+    return prefixed(lab, rc);
+}
 
 /* ---- running the points ---------------------------------------------------- */
 
@@ -31,19 +274,33 @@ fdr_config *fdr_sweep_config(const fdr_sweep_spec *s)
     return c;
 }
 
-/* The model of point p: the configuration with lr and the point's seed. */
-static fdr_model *point_model(const fdr_sweep_spec *s, uint64_t seed, size_t p)
+/* The model of point p: the configuration with the point's values on every
+ * axis and its seed. NULL with the message recorded (naming the point). */
+static fdr_model *point_model(const fdr_sweep_spec *spec, const fdr_sweep *s, size_t p)
 {
-    fdr_config *c = fdr_sweep_config(s);
+    fdr_config *c = fdr_sweep_config(spec);
     if (!c)
         return NULL;
-    char lr[64], sd[64];
-    snprintf(lr, sizeof lr, "optimizer.lr=%.17g", s->lr[p]);
+    const fdr_sweep_point *q = &s->pts[p];
+    int rc = FDR_OK;
+    for (size_t k = 0; k < s->naxes && rc == FDR_OK; k++) {
+        const fdr_sweep_axis *a = &s->axes[k];
+        size_t len = strlen(a->key) + strlen(a->values[q->at[k]]) + 2;
+        char *set = fdr_malloc(len);
+        if (!set) {
+            rc = FDR_ENOMEM;
+            break;
+        }
+        snprintf(set, len, "%s=%s", a->key, a->values[q->at[k]]);
+        rc = fdr_config_set(c, set);
+        free(set);
+    }
+    char sd[64];
     snprintf(sd, sizeof sd, "run.seed=%llu",
-             (unsigned long long)(seed + (uint64_t)p * FDR_SWEEP_SEED_STRIDE));
+             (unsigned long long)(s->seed + (uint64_t)p * FDR_SWEEP_SEED_STRIDE));
     fdr_model *m = NULL;
-    if (fdr_config_set(c, lr) == FDR_OK && fdr_config_set(c, sd) == FDR_OK)
-        m = fdr_model_alloc(c, s->name);
+    if (rc == FDR_OK && fdr_config_set(c, sd) == FDR_OK)
+        m = fdr_model_alloc(c, spec->name);
     fdr_config_free(c);
     return m;
 }
@@ -54,82 +311,187 @@ void fdr_sweep_free(fdr_sweep *s)
     if (!s)
         return;
     free(s->pts);
+    for (size_t l = 0; s->lines && l < s->nlines; l++) {
+        fdr_limits_clear(&s->lines[l].lim);
+        fdr_sweep_fit_clear(&s->lines[l].fit);
+    }
+    free(s->lines);
+    for (size_t k = 0; k < s->naxes; k++)
+        fdr_sweep_axis_clear(&s->axes[k]);
     fdr_limits_clear(&s->lim);
-    fdr_sweep_fit_clear(&s->fit);
     fdr_model_free(s->m);
     fdr_config_free(s->cfg);
     free(s);
 }
 
-/* Checks the grid and, on a quadratic, that every lr has a stationary state
- * (the engine would only find out by diverging). */
-static int check_grid(const fdr_sweep_spec *spec, const fdr_sweep *s)
+/* Along the learning rate: checks, on a quadratic, that every lr of line L
+ * (whose first point's model is m) has a stationary state (the engine would
+ * only find out by diverging), and that G can be measured. */
+static int check_line(const fdr_sweep_spec *spec, const fdr_sweep_line *L, const fdr_model *m)
 {
-    if (spec->n < 3 || spec->n > FDR_SWEEP_MAX_POINTS)
-        return fdr_error(FDR_EINVAL, "a sweep needs between 3 and %d learning rates, got %zu",
-                         FDR_SWEEP_MAX_POINTS, spec->n);
-    for (size_t p = 0; p < spec->n; p++)
-        if (!(spec->lr[p] > 0) || !isfinite(spec->lr[p]) || (p && !(spec->lr[p] > spec->lr[p - 1])))
-            return fdr_error(FDR_EINVAL, "learning rates must be finite, > 0 and increasing "
-                                         "(value %zu: %g)", p + 1, spec->lr[p]);
-    if (s->m->land->H && s->lim.harmonic) {
-        const fdr_optim_params op = fdr_model_optim_params(s->m);
-        double top = fdr_lyap_max_stable_lr(s->lim.w, s->m->opt, &op);
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    const char *sep = L->label[0] ? " at " : "";
+    if (m->land->H && L->lim.harmonic) {
+        double top = fdr_lyap_max_stable_lr(L->lim.w, m->opt, &op);
         char lr[32], max[32];
         fdr_format_distinct(spec->lr[spec->n - 1], top, lr, max, sizeof lr);
         if (!(spec->lr[spec->n - 1] < top))
             return fdr_error(FDR_EUNSTABLE,
                              "%s: --lr: the learning rate %s makes the exact dynamics unstable "
                              "(no stationary state); the largest stable learning rate for "
-                             "[optimizer] momentum %g and dampening %g is %s",
-                             s->m->source, lr, s->m->momentum, s->m->dampening, max);
+                             "[optimizer] momentum %g and dampening %g%s%s is %s",
+                             m->source, lr, m->momentum, m->dampening, sep, L->label, max);
     }
     /* G(eta) is the dissipation per unit eta: without it there is nothing to fit. */
-    const fdr_optim_params op = fdr_model_optim_params(s->m);
     if (op.precond)
         return fdr_error(FDR_EINVAL,
-                         "%s: [optimizer] type %s: a sweep is not available with a "
+                         "%s: [optimizer] type %s%s%s: a sweep along lr is not available with a "
                          "preconditioner (its small-lr limits involve Tr(P C*) and its "
                          "harmonic reference and stability limit need P)",
-                         s->m->source, s->m->opt->name);
+                         m->source, m->opt->name, sep, L->label);
     double dc[2];
     for (size_t p = 0; p < spec->n; p++)
-        if (!s->m->opt->dissipation(&op, spec->lr[p], dc))
+        if (!m->opt->dissipation(&op, spec->lr[p], dc))
             return fdr_error(FDR_EINVAL,
                              "%s: [optimizer] type %s has no dissipation in terms of "
-                             "<|grad f|^2> and <v . grad f> at lr %g, so a sweep cannot measure "
-                             "G(eta)",
-                             s->m->source, s->m->opt->name, spec->lr[p]);
+                             "<|grad f|^2> and <v . grad f> at lr %g%s%s, so a sweep cannot "
+                             "measure G(eta)",
+                             m->source, m->opt->name, spec->lr[p], sep, L->label);
     return FDR_OK;
 }
 
-/* The exact (or harmonic) curve for the figure: G at evenly spaced lr from
- * 0 to the largest swept; G(0) = 0 is the eta -> 0 limit. */
-static void make_curve(fdr_sweep *s, double lrmax)
+/* The exact (or harmonic) curve of line L for the figure: G at evenly
+ * spaced lr from 0 to the largest swept; G(0) = 0 is the eta -> 0 limit. */
+static void make_curve(fdr_sweep_line *L, double lrmax)
 {
     for (int k = 0; k < FDR_SWEEP_CURVE; k++) {
         double lr = lrmax * k / (FDR_SWEEP_CURVE - 1);
         fdr_harmonic_values hv;
-        s->curve_lr[k] = lr;
+        L->curve_lr[k] = lr;
         if (k == 0) {
-            s->curve_G[k] = s->lim.harmonic ? 0.0 : NAN;
+            L->curve_G[k] = L->lim.harmonic ? 0.0 : NAN;
             continue;
         }
-        fdr_harmonic_at(&s->lim, lr, &hv);
-        s->curve_G[k] = hv.G;
+        fdr_harmonic_at(&L->lim, lr, &hv);
+        L->curve_G[k] = hv.G;
     }
 }
 
-/* Runs the engine of every point, in parallel over points with one thread
- * inside each run, and measures it. Errors are recorded per thread, so each
- * point keeps its own message and the first failing point (in grid order)
- * is reported. */
-static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, fdr_model **models,
-                      fdr_harmonic_values *hv)
+/* Why a point off the learning-rate axis has no exact value of the
+ * estimator called name (lim its references). */
+static const char *why_no_exact(const fdr_limits *lim, const char *name)
 {
-    size_t n = spec->n, done = 0;
+    if (!lim->available)
+        return lim->why_not;
+    if (!lim->exact)
+        return "no exact finite-lr value (only a quadratic with constant, step-to-step "
+               "independent noise has one)";
+    if (!lim->small && (strcmp(name, "hessian") == 0 || strcmp(name, "curvature") == 0))
+        return "the optimizer has no small-learning-rate factors";
+    return "no stationary state of the exact dynamics";
+}
+
+static void grade(fdr_sweep_point *q, const char *name, const char *what, fdr_est est,
+                  double exact, const char *why_not)
+{
+    fdr_sweep_grade *g = &q->grade[q->ngrade++];
+    g->name = name;
+    g->what = what;
+    g->est = est;
+    g->exact = exact;
+    g->why_not = isnan(exact) ? why_not : NULL;
+    g->z = isnan(exact) ? NAN : fdr_zscore(est.val - exact, est.err);
+}
+
+/* The graded quantities of a point off the learning-rate axis: the state
+ * observables against the exact stationary values, then G, F2 and the
+ * estimators against their exact expectations at the point. */
+static void grade_point(fdr_sweep_point *q, const fdr_analysis *a, const fdr_exact *e,
+                        const fdr_limits *lim)
+{
+    q->ngrade = 0;
+    for (size_t k = 0; k < FDR_NSTATE_OBS; k++)
+        grade(q, a->obs[k].key, a->obs[k].what, a->obs[k].est, a->obs[k].exact,
+              e->available ? "no exact value for this observable" : e->why_not);
+    if (!q->measured) {
+        const char *why = "the optimizer has no dissipation in terms of <|grad f|^2> and "
+                          "<v . grad f>, so G is not defined";
+        const fdr_est none = {NAN, NAN};
+        grade(q, "G", "G = dissipation / eta", none, NAN, why);
+        return;
+    }
+    const fdr_point *p = &q->pt;
+    grade(q, "G", "G = dissipation / eta", p->G, p->G_exact, why_no_exact(lim, "G"));
+    if (p->order >= 2)
+        grade(q, "F2", "F2 = <D^2 f[v'^2]> / 2", p->F[2], p->F_exact[2],
+              why_no_exact(lim, "F2"));
+    grade(q, "hessian", "G / (k_G eta)", p->hessian, p->hessian_exact,
+          why_no_exact(lim, "hessian"));
+    grade(q, "curvature", "(k_theta / k_G) G / <theta . grad f>", p->curvature,
+          p->curvature_exact, why_no_exact(lim, "curvature"));
+}
+
+/* Per point: the engine run (in parallel over points with one thread inside
+ * each run), its analysis and measurement. Errors are recorded per thread,
+ * so each point keeps its own message and the first failing point (in grid
+ * order) is reported. */
+typedef struct {
+    fdr_model **models;
+    fdr_limits *plim; /* per point, off the learning-rate axis (without their workspace) */
+    fdr_harmonic_values *hv;
+} point_work;
+
+static int run_one(fdr_sweep *s, point_work *w, size_t p)
+{
+    fdr_sweep_point *q = &s->pts[p];
+    fdr_model *m = w->models[p];
+    const fdr_limits *lim = s->lr_axis ? &s->lines[q->line].lim : &w->plim[p];
+    fdr_result *r = NULL;
+    fdr_analysis a;
+    fdr_exact e;
+    memset(&a, 0, sizeof a);
+    memset(&e, 0, sizeof e);
+    int rc = fdr_engine_run(m, 1, 0, &r);
+    /* The exact references (solved here, so that only one workspace per
+     * thread lives at a time) and the analysis, one thread at a time: parts
+     * of them switch GSL's global error handler. */
+#ifdef _OPENMP
+#pragma omp critical(fdr_sweep_analyse)
+#endif
+    {
+        if (rc == FDR_OK)
+            rc = fdr_exact_compute(m, &e);
+        if (rc == FDR_OK)
+            rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
+        if (rc == FDR_OK)
+            rc = fdr_analyse(m, r, &e, &a);
+    }
+    if (rc == FDR_OK) {
+        q->nrel = a.nrel < FDR_NREL ? a.nrel : FDR_NREL;
+        memcpy(q->rel, a.rel, q->nrel * sizeof *q->rel);
+        const fdr_optim_params op = fdr_model_optim_params(m);
+        double dc[2];
+        q->measured = m->opt->dissipation(&op, m->lr, dc);
+        if (q->measured)
+            rc = fdr_point_measure(m, r, lim, lim->harmonic ? &w->hv[p] : NULL, &q->pt);
+        else {
+            q->pt.lr = m->lr;
+            q->pt.seed = m->seed;
+        }
+    }
+    if (rc == FDR_OK && !s->lr_axis)
+        grade_point(q, &a, &e, lim);
+    fdr_analysis_clear(&a);
+    fdr_exact_clear(&e);
+    fdr_result_free(r);
+    return rc;
+}
+
+static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
+{
+    size_t n = s->n, done = 0;
     int *rc = fdr_calloc(n, sizeof *rc);
-    char (*msg)[512] = fdr_calloc(n, sizeof *msg);
+    char (*msg)[768] = fdr_calloc(n, sizeof *msg);
     if (!rc || !msg) {
         free(rc);
         free(msg);
@@ -148,14 +510,9 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, fdr_model **mode
 #endif
     for (size_t p = 0; p < n; p++) {
         fdr_error_clear();
-        fdr_result *r = NULL;
-        rc[p] = fdr_engine_run(models[p], 1, 0, &r);
-        if (rc[p] == FDR_OK)
-            rc[p] = fdr_point_measure(models[p], r, &s->lim, s->lim.harmonic ? &hv[p] : NULL,
-                                      &s->pts[p]);
+        rc[p] = run_one(s, w, p);
         if (rc[p] != FDR_OK)
             snprintf(msg[p], sizeof msg[p], "%s", fdr_error_message());
-        fdr_result_free(r);
         if (spec->progress) {
 #ifdef _OPENMP
 #pragma omp critical(fdr_sweep_progress)
@@ -168,11 +525,72 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, fdr_model **mode
     int status = FDR_OK;
     fdr_error_clear();
     for (size_t p = 0; p < n && status == FDR_OK; p++)
-        if (rc[p] != FDR_OK)
-            status = fdr_error(rc[p], "lr %g: %s", spec->lr[p], msg[p][0] ? msg[p] : "failed");
+        if (rc[p] != FDR_OK) {
+            char lab[512];
+            point_label(s, p, w->models[p]->lr, lab, sizeof lab);
+            status = fdr_error(rc[p], "%s: %s", lab, msg[p][0] ? msg[p] : "failed");
+        }
     free(rc);
     free(msg);
     return status;
+}
+
+/* Off the learning rate: refuses point p (model m, references lim) when,
+ * on a quadratic, its learning rate has no stationary state (the engine
+ * would only find out by diverging). */
+static int check_point(const fdr_sweep *s, size_t p, const fdr_model *m, const fdr_limits *lim)
+{
+    if (!m->land->H || !lim->harmonic)
+        return FDR_OK;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double top = fdr_lyap_max_stable_lr(lim->w, m->opt, &op);
+    if (m->lr < top)
+        return FDR_OK;
+    char lr[32], max[32];
+    fdr_format_distinct(m->lr, top, lr, max, sizeof lr);
+    fdr_error(FDR_EUNSTABLE,
+              "%s: [optimizer] lr: %s makes the exact dynamics unstable (no stationary state); "
+              "the largest stable learning rate at these settings (momentum %g, dampening %g) "
+              "is %s",
+              m->source, lr, m->momentum, m->dampening, max);
+    return at_point(s, p, m->lr, FDR_EUNSTABLE);
+}
+
+/* Builds the models of every point and their references, one after the
+ * other: parts of their construction switch GSL's global error handler.
+ * Along the learning rate, a line's references come from its first point;
+ * off it each point's are its own, whose workspace is freed once the
+ * point's harmonic values are known (nothing after needs it). */
+static int prepare_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
+{
+    int rc = FDR_OK;
+    for (size_t p = 0; rc == FDR_OK && p < s->n; p++) {
+        fdr_sweep_point *q = &s->pts[p];
+        fdr_sweep_line *L = &s->lines[q->line];
+        double lr = s->lr_axis ? spec->lr[q->at[0]] : s->m->lr;
+        if (!(w->models[p] = point_model(spec, s, p)))
+            return at_point(s, p, lr, fdr_error_status() == FDR_OK ? FDR_EINVAL
+                                                                   : fdr_error_status());
+        fdr_model *m = w->models[p];
+        fdr_limits *lim = s->lr_axis ? &L->lim : &w->plim[p];
+        if (p == L->first) {
+            L->momentum = m->momentum;
+            L->dampening = m->dampening;
+        }
+        if (!s->lr_axis || p == L->first)
+            rc = fdr_limits_compute(m, lim);
+        if (rc == FDR_OK && s->lr_axis && p == L->first)
+            rc = check_line(spec, L, m);
+        if (rc == FDR_OK && !s->lr_axis)
+            rc = check_point(s, p, m, lim);
+        if (rc == FDR_OK)
+            fdr_harmonic_at(lim, m->lr, &w->hv[p]);
+        if (!s->lr_axis) {
+            fdr_lyap_free(lim->w);
+            lim->w = NULL;
+        }
+    }
+    return rc;
 }
 
 int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
@@ -193,34 +611,45 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     s->seed = s->m->seed;
     int rc = fdr_limits_compute(s->m, &s->lim);
     if (rc == FDR_OK)
-        rc = check_grid(spec, s);
-    size_t n = spec->n;
-    fdr_model **models = rc == FDR_OK ? fdr_calloc(n, sizeof *models) : NULL;
-    fdr_harmonic_values *hv = rc == FDR_OK ? fdr_calloc(n, sizeof *hv) : NULL;
-    s->pts = rc == FDR_OK ? fdr_calloc(n, sizeof *s->pts) : NULL;
-    if (rc == FDR_OK && (!models || !hv || !s->pts))
-        rc = FDR_ENOMEM;
-    /* Models and exact values are built one after the other: parts of their
-     * construction switch GSL's global error handler. Only the engine runs
-     * go parallel. */
-    for (size_t p = 0; rc == FDR_OK && p < n; p++) {
-        if (!(models[p] = point_model(spec, s->seed, p)))
-            rc = fdr_error(fdr_error_status(), "lr %.17g: the model was rejected", spec->lr[p]);
-        else
-            fdr_harmonic_at(&s->lim, spec->lr[p], &hv[p]);
-    }
+        rc = make_grid(spec, s);
+    point_work w = {0};
     if (rc == FDR_OK) {
-        s->n = n;
-        rc = run_points(spec, s, models, hv);
+        w.models = fdr_calloc(s->n, sizeof *w.models);
+        w.hv = fdr_calloc(s->n, sizeof *w.hv);
+        w.plim = s->lr_axis ? NULL : fdr_calloc(s->n, sizeof *w.plim);
+        if (!w.models || !w.hv || (!s->lr_axis && !w.plim))
+            rc = FDR_ENOMEM;
     }
     if (rc == FDR_OK)
-        rc = fdr_sweep_fit_compute(s->pts, n, &s->lim, &s->fit);
+        rc = prepare_points(spec, s, &w);
     if (rc == FDR_OK)
-        make_curve(s, spec->lr[n - 1]);
-    for (size_t p = 0; models && p < n; p++)
-        fdr_model_free(models[p]);
-    free(models);
-    free(hv);
+        rc = run_points(spec, s, &w);
+    for (size_t l = 0; rc == FDR_OK && s->lr_axis && l < s->nlines; l++) {
+        fdr_sweep_line *L = &s->lines[l];
+        fdr_point *pts = fdr_malloc(L->n * sizeof *pts);
+        if (!pts) {
+            rc = FDR_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < L->n; i++)
+            pts[i] = s->pts[L->first + i].pt;
+        rc = fdr_sweep_fit_compute(pts, L->n, &L->lim, &L->fit);
+        free(pts);
+        if (rc == FDR_OK) {
+            L->fit_done = 1;
+            make_curve(L, spec->lr[spec->n - 1]);
+        } else if (L->label[0]) {
+            rc = prefixed(L->label, rc);
+        }
+    }
+    for (size_t p = 0; w.models && p < s->n; p++) {
+        fdr_model_free(w.models[p]);
+        if (w.plim)
+            fdr_limits_clear(&w.plim[p]);
+    }
+    free(w.models);
+    free(w.hv);
+    free(w.plim);
     if (rc != FDR_OK) {
         fdr_sweep_free(s);
         return rc;
@@ -296,27 +725,14 @@ static void estimator_table(FILE *f, const fdr_sweep_fit *fit)
                "estimator's own bias.\n");
 }
 
-void fdr_sweep_table(FILE *f, const fdr_sweep *s)
+/* The points of a line along the learning rate, its fits and estimators. */
+static void lr_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *L)
 {
-    const fdr_model *m = s->m;
-    const fdr_sweep_fit *fit = &s->fit;
-    fprintf(f, "fdrsim %s sweep  model %s  (%s, d = %zu; %s noise; momentum %g, dampening %g)\n",
-            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
-            m->momentum, m->dampening);
-    fprintf(f, "%zu learning rates from %g to %g; each %ld replicas x %ld steps, seed %llu + p x "
-               "%u; %.2f s\n",
-            s->n, s->pts[0].lr, s->pts[s->n - 1].lr, m->replicas, m->steps,
-            (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE, s->seconds);
-    fprintf(f, "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 sigma; "
-               "reference: %s\n",
-            reference_kind(&s->lim));
-    if (m->noise->caveat)
-        fprintf(f, "note: %s\n", m->noise->caveat);
-    fputc('\n', f);
+    const fdr_sweep_fit *fit = &L->fit;
     fprintf(f, "%-9s %-26s %-12s %-26s %-26s %s\n", "lr", "G", "G exact", "<theta . grad f>",
             "anharmonic G - F2/eta", "(F3 + ...)/eta");
-    for (size_t i = 0; i < s->n; i++) {
-        const fdr_point *p = &s->pts[i];
+    for (size_t i = 0; i < L->n; i++) {
+        const fdr_point *p = &s->pts[L->first + i].pt;
         char g[48], ge[24], o[48], a[48], t[48];
         fmt_est(g, sizeof g, p->G);
         fmt_num(ge, sizeof ge, "%.6g", p->G_exact);
@@ -330,18 +746,87 @@ void fdr_sweep_table(FILE *f, const fdr_sweep *s)
             fit->G.chisq, fit->G.dof);
     for (int j = 0; j < 3; j++)
         fprintf(f, "  a%d = %.6g +- %.2g\n", j + 1, fit->G.c[j], fit->G.err[j]);
-    if (s->lim.small)
+    if (L->lim.small)
         fprintf(f, "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees of "
                    "freedom\n",
                 fit->curv.chisq, fit->curv.dof);
     else
         fprintf(f, "no curvature fit: optimizer '%s' has no small-learning-rate limits\n",
-                m->opt->name);
+                s->m->opt->name);
     if (fit->have_anh)
         fprintf(f, "fit G - F2/eta = b2 eta^2 + b3 eta^3: chi^2 = %.3g for %ld degrees of "
                    "freedom\n",
                 fit->anh.chisq, fit->anh.dof);
     estimator_table(f, fit);
+}
+
+/* The points of a line off the learning rate: each point's relations and
+ * its graded quantities. */
+static void point_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *L)
+{
+    for (size_t i = 0; i < L->n; i++) {
+        const fdr_sweep_point *q = &s->pts[L->first + i];
+        fprintf(f, "\n%s = %s (lr %g, seed %llu)\n", s->axes[0].key, s->axes[0].values[q->at[0]],
+                q->pt.lr, (unsigned long long)q->pt.seed);
+        fprintf(f, "  %-22s %-26s %-26s %7s  %s\n", "relation", "lhs", "rhs", "z", "verdict");
+        for (size_t k = 0; k < q->nrel; k++) {
+            const fdr_relation *r = &q->rel[k];
+            char l[48], rh[48], z[16];
+            fmt_est(l, sizeof l, r->lhs);
+            fmt_est(rh, sizeof rh, r->rhs);
+            fmt_num(z, sizeof z, "%.2f", r->z);
+            fprintf(f, "  %-22s %-26s %-26s %7s  %s%s\n", r->name, l, rh, z,
+                    fdr_verdict_name(r->verdict), r->identity ? "" : " (approximation)");
+        }
+        fprintf(f, "  %-22s %-26s %-22s %7s\n", "quantity", "estimate", "exact", "z");
+        for (size_t k = 0; k < q->ngrade; k++) {
+            const fdr_sweep_grade *g = &q->grade[k];
+            char e[48], x[24], z[16];
+            fmt_est(e, sizeof e, g->est);
+            if (g->why_not) {
+                fprintf(f, "  %-22s %-26s not available: %s\n", g->name, e, g->why_not);
+                continue;
+            }
+            fmt_num(x, sizeof x, "%.6g", g->exact);
+            fmt_num(z, sizeof z, "%.2f", g->z);
+            fprintf(f, "  %-22s %-26s %-22s %7s\n", g->name, e, x, z);
+        }
+    }
+}
+
+void fdr_sweep_table(FILE *f, const fdr_sweep *s)
+{
+    const fdr_model *m = s->m;
+    fprintf(f, "fdrsim %s sweep  model %s  (%s, d = %zu; %s noise; %s, momentum %g, "
+               "dampening %g)\n",
+            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
+            m->opt->name, m->momentum, m->dampening);
+    fprintf(f, "%zu points:", s->n);
+    for (size_t k = 0; k < s->naxes; k++)
+        fprintf(f, "%s %s (%zu values)", k ? " x" : "", s->axes[k].key, s->axes[k].n);
+    fprintf(f, "; each %ld replicas x %ld steps, seed %llu + p x %u; %.2f s\n", m->replicas,
+            m->steps, (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE, s->seconds);
+    if (!s->lr_axis)
+        fprintf(f, "learning rate %g (not swept): the G(eta) fit and the eta -> 0 estimators "
+                   "are not available;\nevery point is graded against its exact values where "
+                   "they exist\n",
+                m->lr);
+    fprintf(f, "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 sigma; "
+               "reference: %s\n",
+            reference_kind(&s->lim));
+    if (m->noise->caveat)
+        fprintf(f, "note: %s\n", m->noise->caveat);
+    for (size_t l = 0; l < s->nlines; l++) {
+        const fdr_sweep_line *L = &s->lines[l];
+        if (L->label[0])
+            fprintf(f, "\n== line %zu of %zu: %s (momentum %g, dampening %g)\n", l + 1,
+                    s->nlines, L->label, L->momentum, L->dampening);
+        fputc('\n', f);
+        if (s->lr_axis)
+            lr_line_table(f, s, L);
+        else
+            point_line_table(f, s, L);
+    }
 }
 
 /* ---- files -------------------------------------------------------------------- */
@@ -367,129 +852,224 @@ static void col(FILE *f, double x)
     fprintf(f, " %.17g", x);
 }
 
-/* sweep.dat: index 0 one row per learning rate, index 1 the curves of the figure. */
+/* The curve column ("exact", "harmonic approximation", "none") for lim. */
+static const char *curve_kind(const fdr_limits *lim)
+{
+    return lim->exact ? "exact" : lim->harmonic ? "harmonic approximation" : "none";
+}
+
+/* The Hessian factor 1 / k_G of the optimizer's small-lr limits (nan without them). */
+static double hessian_factor(const fdr_limits *lim)
+{
+    return lim->small ? 1 / lim->k.k_G : NAN;
+}
+
+/* One row of a point in sweep.dat. */
+static void dat_point(FILE *f, const fdr_sweep_point *q)
+{
+    const fdr_point *p = &q->pt;
+    fprintf(f, "%.17g", q->x);
+    col(f, p->lr);
+    double v[] = {p->G.val, p->G.err, p->G_exact, p->G_harmonic, p->theta_dot_grad.val,
+                  p->theta_dot_grad.err, p->theta_dot_grad_exact, p->loss_excess.val,
+                  p->loss_excess.err, p->loss_excess_exact};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        col(f, q->measured ? v[k] : NAN);
+    for (int k = 2; k <= 4; k++) {
+        int have = q->measured && k <= p->order;
+        col(f, have ? p->F[k].val : NAN);
+        col(f, have ? p->F[k].err : NAN);
+        col(f, have ? p->F_exact[k] : NAN);
+    }
+    double u[] = {p->anharmonic.val, p->anharmonic_terms.val, p->hessian.val, p->curvature.val};
+    double ue[] = {p->anharmonic.err, p->anharmonic_terms.err, p->hessian.err,
+                   p->curvature.err};
+    double ux[] = {NAN, NAN, p->hessian_exact, p->curvature_exact};
+    for (size_t k = 0; k < 4; k++) {
+        col(f, q->measured ? u[k] : NAN);
+        col(f, q->measured ? ue[k] : NAN);
+        if (k >= 2)
+            col(f, q->measured ? ux[k] : NAN);
+    }
+    const fdr_relation *fdr1 = q->nrel > FDR_REL_FDR1 ? &q->rel[FDR_REL_FDR1] : NULL;
+    col(f, fdr1 ? fdr1->z : NAN);
+    fputc('\n', f);
+}
+
+/* sweep.dat: per line, index 2L one row per point, index 2L + 1 the curves
+ * of the figure. */
 static int write_dat(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
     const fdr_sweep *s = w->s;
-    const fdr_sweep_fit *fit = &s->fit;
-    const fdr_model *m = s->m;
-    /* The Hessian factor 1 / k_G of the optimizer's small-lr limits (nan without them). */
-    double kh = s->lim.small ? 1 / s->lim.k.k_G : NAN;
-    header(f, w, "G(eta) over learning rates, with the fits (errors 1 sigma; nan: unknown)");
-    fprintf(f, "# G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; momentum %.17g, "
-               "dampening %.17g\n",
-            m->momentum, m->dampening);
-    fprintf(f, "# curve: %s\n",
-            s->lim.exact ? "exact" : s->lim.harmonic ? "harmonic approximation" : "none");
-    fprintf(f, "# a1 = %.17g +- %.17g (fit); exact eta -> 0 limit %.17g; hessian factor %.17g\n",
-            fit->G.c[0], fit->G.err[0], fit->a1_exact, kh);
-    fprintf(f, "# Tr(H* C*) = %.17g\n", fdr_limit_hessian(&s->lim));
-    fprintf(f, "# index 0, one row per learning rate:\n");
-    fprintf(f, "# lr G G_err G_exact G_harmonic theta_dot_grad theta_dot_grad_err "
-               "theta_dot_grad_exact loss_excess loss_excess_err loss_excess_exact F2 F2_err "
-               "F2_exact F3 F3_err F3_exact F4 F4_err F4_exact anharmonic anharmonic_err "
-               "anharmonic_terms anharmonic_terms_err hessian hessian_err hessian_exact "
-               "curvature curvature_err curvature_exact\n");
-    for (size_t i = 0; i < s->n; i++) {
-        const fdr_point *p = &s->pts[i];
-        fprintf(f, "%.17g", p->lr);
-        double v[] = {p->G.val, p->G.err, p->G_exact, p->G_harmonic, p->theta_dot_grad.val,
-                      p->theta_dot_grad.err, p->theta_dot_grad_exact, p->loss_excess.val,
-                      p->loss_excess.err, p->loss_excess_exact};
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
-            col(f, v[k]);
-        for (int k = 2; k <= 4; k++) {
-            int have = k <= p->order;
-            col(f, have ? p->F[k].val : NAN);
-            col(f, have ? p->F[k].err : NAN);
-            col(f, have ? p->F_exact[k] : NAN);
+    header(f, w, "G(eta) and the estimators over the grid, with the fits (errors 1 sigma; "
+                 "nan: unknown)");
+    fprintf(f, "# G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; x axis %s%s\n",
+            s->axes[0].key, s->x_numeric ? "" : " (not numbers: x is the value's index)");
+    for (size_t l = 0; l < s->nlines; l++) {
+        const fdr_sweep_line *L = &s->lines[l];
+        const fdr_sweep_fit *fit = &L->fit;
+        if (l)
+            fprintf(f, "\n\n");
+        fprintf(f, "# line %zu of %zu: %s; momentum %.17g, dampening %.17g\n", l + 1, s->nlines,
+                L->label[0] ? L->label : "(one line)", L->momentum, L->dampening);
+        if (L->fit_done)
+            fprintf(f, "# curve: %s; a1 = %.17g +- %.17g (fit); exact eta -> 0 limit %.17g; "
+                       "hessian factor %.17g\n",
+                    curve_kind(&L->lim), fit->G.c[0], fit->G.err[0], fit->a1_exact,
+                    hessian_factor(&L->lim));
+        fprintf(f, "# index %zu, one row per point:\n", 2 * l);
+        fprintf(f, "# x lr G G_err G_exact G_harmonic theta_dot_grad theta_dot_grad_err "
+                   "theta_dot_grad_exact loss_excess loss_excess_err loss_excess_exact F2 F2_err "
+                   "F2_exact F3 F3_err F3_exact F4 F4_err F4_exact anharmonic anharmonic_err "
+                   "anharmonic_terms anharmonic_terms_err hessian hessian_err hessian_exact "
+                   "curvature curvature_err curvature_exact fdr1_z\n");
+        for (size_t i = 0; i < L->n; i++)
+            dat_point(f, &s->pts[L->first + i]);
+        fprintf(f, "\n\n# index %zu, curves: x G_fit a1_lr a1_exact_lr G_curve hessian_fit "
+                   "hessian_curve%s\n",
+                2 * l + 1,
+                L->fit_done ? "" : " (off the learning rate: the exact values at the points)");
+        if (!L->fit_done) {
+            for (size_t i = 0; i < L->n; i++) {
+                const fdr_sweep_point *q = &s->pts[L->first + i];
+                fprintf(f, "%.17g", q->x);
+                col(f, NAN);
+                col(f, NAN);
+                col(f, NAN);
+                col(f, q->measured ? q->pt.G_exact : NAN);
+                col(f, NAN);
+                col(f, q->measured ? q->pt.hessian_exact : NAN);
+                fputc('\n', f);
+            }
+            continue;
         }
-        double u[] = {p->anharmonic.val, p->anharmonic.err, p->anharmonic_terms.val,
-                      p->anharmonic_terms.err, p->hessian.val, p->hessian.err, p->hessian_exact,
-                      p->curvature.val, p->curvature.err, p->curvature_exact};
-        for (size_t k = 0; k < sizeof u / sizeof *u; k++)
-            col(f, u[k]);
-        fputc('\n', f);
-    }
-    fprintf(f, "\n\n# index 1, curves: lr G_fit a1_lr a1_exact_lr G_curve hessian_fit "
-               "hessian_curve\n");
-    for (int k = 0; k < FDR_SWEEP_CURVE; k++) {
-        double lr = s->curve_lr[k];
-        double gfit = lr * (fit->G.c[0] + lr * (fit->G.c[1] + lr * fit->G.c[2]));
-        fprintf(f, "%.17g", lr);
-        col(f, gfit);
-        col(f, fit->G.c[0] * lr);
-        col(f, fit->a1_exact * lr);
-        col(f, s->curve_G[k]);
-        col(f, k ? kh * gfit / lr : kh * fit->G.c[0]);
-        col(f, k ? kh * s->curve_G[k] / lr : kh * fit->a1_exact);
-        fputc('\n', f);
+        double kh = hessian_factor(&L->lim);
+        for (int k = 0; k < FDR_SWEEP_CURVE; k++) {
+            double lr = L->curve_lr[k];
+            double gfit = lr * (fit->G.c[0] + lr * (fit->G.c[1] + lr * fit->G.c[2]));
+            fprintf(f, "%.17g", lr);
+            col(f, gfit);
+            col(f, fit->G.c[0] * lr);
+            col(f, fit->a1_exact * lr);
+            col(f, L->curve_G[k]);
+            col(f, k ? kh * gfit / lr : kh * fit->G.c[0]);
+            col(f, k ? kh * L->curve_G[k] / lr : kh * fit->a1_exact);
+            fputc('\n', f);
+        }
     }
     return FDR_OK;
 }
 
 /* meta.gp: what sweep.gp needs besides the columns of sweep.dat (README.md,
- * "Output"). */
+ * "Output"); the per-line values are arrays indexed by line (1-based). */
 static int write_meta(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
     const fdr_sweep *s = w->s;
+    size_t nl = s->nlines;
     char seed[32];
+    double *a1 = fdr_calloc(4 * nl, sizeof *a1);
+    const char **titles = fdr_calloc(nl, sizeof *titles);
+    if (!a1 || !titles) {
+        free(a1);
+        free(titles);
+        return FDR_ENOMEM;
+    }
+    double *a1_err = a1 + nl, *a1_exact = a1 + 2 * nl, *trhc = a1 + 3 * nl;
     fprintf(f, "# fdrsim %s: the values of sweep.gp (gnuplot: load 'meta.gp')\n",
             PACKAGE_VERSION);
     fdr_gp_str(f, "model", s->m->name);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed); /* beyond 2^63 */
     fdr_gp_str(f, "seed", seed);
-    fdr_gp_str(f, "curve",
-               s->lim.exact ? "exact" : s->lim.harmonic ? "harmonic approximation" : "none");
-    fdr_gp_num(f, "a1", s->fit.G.c[0]);
-    fdr_gp_num(f, "a1_err", s->fit.G.err[0]);
-    fdr_gp_num(f, "a1_exact", s->fit.a1_exact);
-    fdr_gp_num(f, "trhc", fdr_limit_hessian(&s->lim));
-    /* the points, those with a finite anharmonic part, the largest lr and the
-     * anharmonic part at the largest lr that has one (the bottom panel's key
+    fdr_gp_str(f, "curve", curve_kind(&s->lim));
+    fdr_gp_str(f, "xkey", s->axes[0].key);
+    fdr_gp_int(f, "x_is_lr", s->lr_axis);
+    fdr_gp_int(f, "x_numeric", s->x_numeric);
+    fdr_gp_int(f, "nlines", (long long)nl);
+    for (size_t l = 0; l < nl; l++) {
+        const fdr_sweep_line *L = &s->lines[l];
+        titles[l] = L->label;
+        a1[l] = L->fit_done ? L->fit.G.c[0] : NAN;
+        a1_err[l] = L->fit_done ? L->fit.G.err[0] : NAN;
+        a1_exact[l] = L->fit_done ? L->fit.a1_exact : NAN;
+        trhc[l] = L->fit_done ? fdr_limit_hessian(&L->lim) : NAN;
+    }
+    fdr_gp_strings(f, "titles", titles, nl);
+    fdr_gp_strings(f, "xvalues", (const char *const *)s->axes[0].values, s->axes[0].n);
+    fdr_gp_array(f, "a1", a1, nl);
+    fdr_gp_array(f, "a1_err", a1_err, nl);
+    fdr_gp_array(f, "a1_exact", a1_exact, nl);
+    fdr_gp_array(f, "trhc", trhc, nl);
+    /* the points, those with a finite anharmonic part, the x range and the
+     * anharmonic part at the largest x that has one (the bottom panel's key
      * goes where the data are not) */
     size_t nanh = 0;
-    double lrmax = 0, lranh = 0, anhlast = 0;
+    double xmin = INFINITY, xmax = -INFINITY, xanh = -INFINITY, anhlast = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const fdr_point *p = &s->pts[i];
-        lrmax = fmax(lrmax, p->lr);
-        if (isfinite(p->anharmonic.val)) {
+        const fdr_sweep_point *q = &s->pts[i];
+        xmin = fmin(xmin, q->x);
+        xmax = fmax(xmax, q->x);
+        if (q->measured && isfinite(q->pt.anharmonic.val)) {
             nanh++;
-            if (p->lr > lranh) {
-                lranh = p->lr;
-                anhlast = p->anharmonic.val;
+            if (q->x > xanh) {
+                xanh = q->x;
+                anhlast = q->pt.anharmonic.val;
             }
         }
     }
     fdr_gp_int(f, "npts", (long long)s->n);
     fdr_gp_int(f, "nanh", (long long)nanh);
-    fdr_gp_num(f, "lrmax", lrmax);
+    fdr_gp_num(f, "xmin", s->n ? xmin : 0);
+    fdr_gp_num(f, "xmax", s->n ? xmax : 0);
     fdr_gp_num(f, "anhlast", anhlast);
+    free(a1);
+    free(titles);
     return FDR_OK;
 }
 
-/* estimators.dat: one row per graded estimator. */
+/* estimators.dat: one row per graded estimator (per line along lr) or
+ * graded quantity (per point off it). */
 static int write_estimators(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
-    const fdr_sweep_fit *fit = &w->s->fit;
+    const fdr_sweep *s = w->s;
     header(f, w, "estimators graded against exact values (errors 1 sigma; nan: unknown)");
-    fprintf(f, "# lr: nan for fitted (eta -> 0) estimators. exact: the value or eta -> 0 limit; "
-               "exact_err > 0 when it is\n# itself a Monte Carlo estimate (the anharmonic Taylor "
-               "terms). exact_finite: the estimator's exact\n# expectation at the learning "
-               "rate(s) used; z_finite = (estimate - exact_finite) / error.\n");
-    fprintf(f, "# name lr estimate error exact exact_err bias bias_err z exact_finite "
+    fprintf(f, "# line: 1-based, as in sweep.dat; x: the point's value of %s (nan for fitted "
+               "eta -> 0 estimators).\n# lr: nan for fitted estimators. exact: the value or "
+               "eta -> 0 limit; exact_err > 0 when it is\n# itself a Monte Carlo estimate (the "
+               "anharmonic Taylor terms). exact_finite: the estimator's exact\n# expectation at "
+               "the learning rate(s) used; z_finite = (estimate - exact_finite) / error.\n"
+               "# Off the learning rate the exact value is the one at the point (exact = "
+               "exact_finite); nan: not available.\n",
+            s->axes[0].key);
+    fprintf(f, "# line x name lr estimate error exact exact_err bias bias_err z exact_finite "
                "bias_finite z_finite\n");
-    for (size_t i = 0; i < fit->nest; i++) {
-        const fdr_estimator *e = &fit->est[i];
-        fprintf(f, "%s", e->name);
-        double v[] = {e->lr,   e->est.val, e->est.err, e->exact,        e->exact_err,   e->bias,
-                      e->bias_err, e->z,   e->exact_finite, e->bias_finite, e->z_finite};
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++)
-            col(f, v[k]);
-        fputc('\n', f);
+    for (size_t l = 0; l < s->nlines; l++) {
+        const fdr_sweep_line *L = &s->lines[l];
+        for (size_t i = 0; L->fit_done && i < L->fit.nest; i++) {
+            const fdr_estimator *e = &L->fit.est[i];
+            fprintf(f, "%zu %.17g %s", l + 1, isnan(e->lr) ? NAN : e->lr, e->name);
+            double v[] = {e->lr,       e->est.val, e->est.err, e->exact,
+                          e->exact_err, e->bias,   e->bias_err, e->z,
+                          e->exact_finite, e->bias_finite, e->z_finite};
+            for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+                col(f, v[k]);
+            fputc('\n', f);
+        }
+        for (size_t i = 0; !L->fit_done && i < L->n; i++) {
+            const fdr_sweep_point *q = &s->pts[L->first + i];
+            for (size_t k = 0; k < q->ngrade; k++) {
+                const fdr_sweep_grade *g = &q->grade[k];
+                double bias = g->est.val - g->exact;
+                fprintf(f, "%zu %.17g %s", l + 1, q->x, g->name);
+                double v[] = {q->pt.lr, g->est.val, g->est.err, g->exact, 0,    bias,
+                              g->est.err, g->z,     g->exact,   bias,     g->z};
+                for (size_t j = 0; j < sizeof v / sizeof *v; j++)
+                    col(f, v[j]);
+                fputc('\n', f);
+            }
+        }
     }
     return FDR_OK;
 }
@@ -542,34 +1122,90 @@ static json_t *model_json(const fdr_sweep *s)
     return model;
 }
 
-/* One learning rate, flat: every estimate K with K_err, exact values as K_exact. */
-static json_t *point_json(const fdr_point *p)
+/* The values of point q on every axis but the learning rate, as written. */
+static json_t *settings_json(const fdr_sweep *s, const fdr_sweep_point *q)
 {
+    json_t *o = json_object();
+    for (size_t k = s->lr_axis; k < s->naxes; k++)
+        json_object_set_new(o, s->axes[k].key, json_string(s->axes[k].values[q->at[k]]));
+    return o;
+}
+
+/* One relation, flat like the points (`fdrsim check` compares lhs, rhs, diff). */
+static json_t *relation_json(const fdr_relation *x)
+{
+    json_t *o = json_object();
+    put_est(o, "lhs", x->lhs);
+    put_est(o, "rhs", x->rhs);
+    put_est(o, "diff", x->diff);
+    json_object_set_new(o, "z", fdr_json_number(x->z));
+    json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
+    json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
+    json_object_set_new(o, "identity", json_boolean(x->identity));
+    put_exact(o, "lhs", x->lhs_exact);
+    put_exact(o, "rhs", x->rhs_exact);
+    return o;
+}
+
+/* One graded quantity of a point off the learning rate. */
+static json_t *grade_json(const fdr_sweep_grade *g)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(g->name));
+    json_object_set_new(o, "definition", json_string(g->what));
+    json_object_set_new(o, "estimate", fdr_json_number(g->est.val));
+    json_object_set_new(o, "error", fdr_json_number(g->est.err));
+    json_object_set_new(o, "exact", fdr_json_number(g->exact));
+    json_object_set_new(o, "z", fdr_json_number(g->z));
+    json_object_set_new(o, "not_available", g->why_not ? json_string(g->why_not) : json_null());
+    return o;
+}
+
+/* One point, flat: every estimate K with K_err, exact values as K_exact;
+ * then its place on the grid, its relations and (off the learning rate) its
+ * graded quantities. */
+static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
+{
+    const fdr_point *p = &q->pt;
     json_t *o = json_object();
     json_object_set_new(o, "lr", json_real(p->lr));
     json_object_set_new(o, "seed", json_integer((json_int_t)p->seed));
-    put_est(o, "G", p->G);
-    put_exact(o, "G", p->G_exact);
-    json_object_set_new(o, "G_harmonic", fdr_json_number(p->G_harmonic));
-    put_est(o, "theta_dot_grad", p->theta_dot_grad);
-    put_exact(o, "theta_dot_grad", p->theta_dot_grad_exact);
-    put_est(o, "loss_excess", p->loss_excess);
-    put_exact(o, "loss_excess", p->loss_excess_exact);
-    for (int k = 2; k <= p->order; k++) {
-        char name[8];
-        snprintf(name, sizeof name, "F%d", k);
-        put_est(o, name, p->F[k]);
-        put_exact(o, name, p->F_exact[k]);
+    json_object_set_new(o, "line", json_integer((json_int_t)q->line));
+    json_object_set_new(o, "settings", settings_json(s, q));
+    if (q->measured) {
+        put_est(o, "G", p->G);
+        put_exact(o, "G", p->G_exact);
+        json_object_set_new(o, "G_harmonic", fdr_json_number(p->G_harmonic));
+        put_est(o, "theta_dot_grad", p->theta_dot_grad);
+        put_exact(o, "theta_dot_grad", p->theta_dot_grad_exact);
+        put_est(o, "loss_excess", p->loss_excess);
+        put_exact(o, "loss_excess", p->loss_excess_exact);
+        for (int k = 2; k <= p->order; k++) {
+            char name[8];
+            snprintf(name, sizeof name, "F%d", k);
+            put_est(o, name, p->F[k]);
+            put_exact(o, name, p->F_exact[k]);
+        }
+        if (p->order) {
+            put_est(o, "anharmonic", p->anharmonic);
+            put_est(o, "anharmonic_terms", p->anharmonic_terms);
+            put_est(o, "anharmonic_diff", p->anharmonic_diff);
+        }
+        put_est(o, "hessian", p->hessian);
+        put_exact(o, "hessian", p->hessian_exact);
+        put_est(o, "curvature", p->curvature);
+        put_exact(o, "curvature", p->curvature_exact);
     }
-    if (p->order) {
-        put_est(o, "anharmonic", p->anharmonic);
-        put_est(o, "anharmonic_terms", p->anharmonic_terms);
-        put_est(o, "anharmonic_diff", p->anharmonic_diff);
+    json_t *rel = json_object();
+    for (size_t k = 0; k < q->nrel; k++)
+        json_object_set_new(rel, q->rel[k].name, relation_json(&q->rel[k]));
+    json_object_set_new(o, "relations", rel);
+    if (!s->lr_axis) {
+        json_t *g = json_array();
+        for (size_t k = 0; k < q->ngrade; k++)
+            json_array_append_new(g, grade_json(&q->grade[k]));
+        json_object_set_new(o, "graded", g);
     }
-    put_est(o, "hessian", p->hessian);
-    put_exact(o, "hessian", p->hessian_exact);
-    put_est(o, "curvature", p->curvature);
-    put_exact(o, "curvature", p->curvature_exact);
     return o;
 }
 
@@ -632,12 +1268,35 @@ static json_t *estimator_json(const fdr_estimator *e)
     return o;
 }
 
-/* sweep.json (schema fdrsim-sweep/1). */
+/* One line: its settings and, along the learning rate, its fit and graded
+ * estimators (null with the reason off it). */
+static json_t *line_json(const fdr_sweep *s, const fdr_sweep_line *L)
+{
+    json_t *o = json_object(), *est = json_array();
+    json_object_set_new(o, "label", json_string(L->label));
+    json_object_set_new(o, "settings", settings_json(s, &s->pts[L->first]));
+    json_object_set_new(o, "first_point", json_integer((json_int_t)L->first));
+    json_object_set_new(o, "points", json_integer((json_int_t)L->n));
+    json_object_set_new(o, "momentum", json_real(L->momentum));
+    json_object_set_new(o, "dampening", json_real(L->dampening));
+    json_object_set_new(o, "fit", L->fit_done ? fit_json(&L->fit) : json_null());
+    json_object_set_new(o, "fit_not_available",
+                        L->fit_done ? json_null()
+                                    : json_string("the learning rate is not swept: G(eta) and "
+                                                  "its eta -> 0 estimators are fitted only "
+                                                  "along lr (each point is graded in 'graded')"));
+    for (size_t i = 0; L->fit_done && i < L->fit.nest; i++)
+        json_array_append_new(est, estimator_json(&L->fit.est[i]));
+    json_object_set_new(o, "estimators", est);
+    return o;
+}
+
+/* sweep.json (schema fdrsim-sweep/2). */
 static int write_json(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
     const fdr_sweep *s = w->s;
-    json_t *root = fdr_json_header("fdrsim-sweep/1", w->command, s->seed);
+    json_t *root = fdr_json_header("fdrsim-sweep/2", w->command, s->seed);
     json_object_set_new(root, "seed_stride", json_integer(FDR_SWEEP_SEED_STRIDE));
     json_object_set_new(root, "model", model_json(s));
     json_t *ref = json_object();
@@ -648,15 +1307,25 @@ static int write_json(FILE *f, const void *ctx)
                         s->m->noise->caveat ? json_string(s->m->noise->caveat) : json_null());
     json_object_set_new(root, "exact_reference", ref);
     json_object_set_new(root, "error_bars", json_string("1 sigma"));
+    json_t *axes = json_array();
+    for (size_t k = 0; k < s->naxes; k++) {
+        json_t *a = json_object(), *v = json_array();
+        json_object_set_new(a, "key", json_string(s->axes[k].key));
+        for (size_t i = 0; i < s->axes[k].n; i++)
+            json_array_append_new(v, json_string(s->axes[k].values[i]));
+        json_object_set_new(a, "values", v);
+        json_array_append_new(axes, a);
+    }
+    json_object_set_new(root, "axes", axes);
+    json_object_set_new(root, "x", json_string(s->axes[0].key));
     json_t *pts = json_array();
     for (size_t i = 0; i < s->n; i++)
-        json_array_append_new(pts, point_json(&s->pts[i]));
+        json_array_append_new(pts, point_json(s, &s->pts[i]));
     json_object_set_new(root, "points", pts);
-    json_object_set_new(root, "fit", fit_json(&s->fit));
-    json_t *est = json_array();
-    for (size_t i = 0; i < s->fit.nest; i++)
-        json_array_append_new(est, estimator_json(&s->fit.est[i]));
-    json_object_set_new(root, "estimators", est);
+    json_t *lines = json_array();
+    for (size_t l = 0; l < s->nlines; l++)
+        json_array_append_new(lines, line_json(s, &s->lines[l]));
+    json_object_set_new(root, "lines", lines);
     json_t *timing = json_object();
     json_object_set_new(timing, "seconds", json_real(s->seconds));
     json_object_set_new(root, "timing", timing);

@@ -1,18 +1,32 @@
-/* sweep.h - one model over a grid of learning rates: G(eta), the FDR2 terms
- * and every estimator of doc/theory.md section 4 per learning rate, the fits
- * over eta, and the files `fdrsim sweep` writes (sweep.dat, sweep.json,
+/* sweep.h - one model over a grid of settings: the learning rate and any
+ * other model-file key (optimizer.momentum, noise.batch, ...), alone or as
+ * the product of several. Along the learning rate: G(eta), the FDR2 terms
+ * and every estimator of doc/theory.md section 4 per learning rate, and the
+ * fits over eta. At every point: the run's relations (FDR0, FDR1, FDR2) and,
+ * where the grid does not run along the learning rate, each estimator
+ * graded against its exact value at that point (or "not available" with the
+ * reason). Also the files `fdrsim sweep` writes (sweep.dat, sweep.json,
  * estimators.dat).
  *
- * Reproducibility: point p (0-based, in grid order) runs with the seed
- * seed + p * FDR_SWEEP_SEED_STRIDE, seed being the model's run.seed, and its
- * own replicas and streams. The points therefore are statistically
- * independent (the fits assume it) and each is a complete engine run on one
- * thread, so the sweep is identical bit for bit for any thread count and
- * schedule. */
+ * The grid. Axis 0 is the x axis: the learning rate when it is swept,
+ * otherwise the first other key. The other axes make the lines: every
+ * combination of their values (the last axis varying fastest) is one line,
+ * a run of points along the x axis at fixed values of the other keys. A
+ * sweep over the learning rate alone is a single line. Each point is the
+ * model file read afresh with the point's values set as `section.key=value`
+ * overrides, so every value is checked exactly as it would be in the file.
+ *
+ * Reproducibility: point p (0-based, p = line x n_x + i along the line)
+ * runs with the seed seed + p * FDR_SWEEP_SEED_STRIDE, seed being the
+ * model's run.seed, and its own replicas and streams. The points therefore
+ * are statistically independent (the fits assume it) and each is a complete
+ * engine run on one thread, so the sweep is identical bit for bit for any
+ * thread count and schedule. */
 #ifndef FDR_SWEEP_H
 #define FDR_SWEEP_H
 
 #include "config/cfg.h"
+#include "stats/analysis.h"
 #include "stats/estimators.h"
 #include "model/model.h"
 
@@ -20,11 +34,30 @@
 
 #define FDR_SWEEP_SEED_STRIDE 1000003u
 #define FDR_SWEEP_MAX_POINTS 1000
+#define FDR_SWEEP_MAX_AXES 4   /* the learning rate and three other keys */
 #define FDR_SWEEP_CURVE 200 /* points of the exact (or harmonic) curve in sweep.dat */
+#define FDR_SWEEP_NGRADE 9  /* graded quantities of a point off the learning-rate axis */
+
+/* One swept key other than the learning rate: `section.key` and its values,
+ * each exactly as it would be written in the model file. */
+typedef struct {
+    char key[64];
+    char **values;
+    size_t n;
+} fdr_sweep_axis;
+
+/* Parses the values of an axis: "A:B:N" (N numbers from A to B, evenly
+ * spaced), "A:B:N:log" (evenly spaced in log; A, B > 0), or "x1,x2,..."
+ * (any non-empty values, passed to the key as written). key is
+ * `section.key`; optimizer.lr (the learning-rate grid, fdr_lr_grid_parse)
+ * and run.seed (each point's own) are refused. Errors name `--over
+ * KEY=VALUES`. Clear a with fdr_sweep_axis_clear. */
+int fdr_sweep_axis_parse(const char *key, const char *values, fdr_sweep_axis *a);
+void fdr_sweep_axis_clear(fdr_sweep_axis *a);
 
 /* What to sweep. The model comes from a file (path) or from INI text (path
  * NULL); sets are `section.key=value` overrides applied to every point
- * before its learning rate and seed. */
+ * before its axis values, its learning rate and seed. */
 typedef struct {
     const char *path;
     const char *text;
@@ -32,38 +65,80 @@ typedef struct {
     char *const *sets;
     size_t nsets;
     const double *lr;      /* the learning rates, increasing, all > 0 */
-    size_t n;              /* at least 3 (the fit of G has three coefficients) */
+    size_t n;              /* at least 3 (the fit of G has three coefficients); 0: the
+                              learning rate is not swept (the model's), naxes >= 1 */
+    const fdr_sweep_axis *axes; /* the other keys swept (distinct), the grid their product */
+    size_t naxes;               /* at most FDR_SWEEP_MAX_AXES - 1 */
     int threads;           /* points run in parallel on this many threads; 0: OpenMP's default */
     /* Called once per finished point with the count of points done so far
-     * and n: one call at a time, from whichever thread finished the point,
-     * done rising from 1 to n. NULL: no report (the library never prints;
-     * the CLI passes a function that does). */
+     * and the total: one call at a time, from whichever thread finished the
+     * point, done rising from 1 to the total. NULL: no report (the library
+     * never prints; the CLI passes a function that does). */
     void (*progress)(void *ctx, size_t done, size_t n);
     void *progress_ctx;    /* passed to progress */
 } fdr_sweep_spec;
 
+/* A quantity graded at one point against its exact value there. */
 typedef struct {
-    size_t n;
-    fdr_point *pts;
+    const char *name, *what;
+    fdr_est est;
+    double exact;        /* NAN when not available */
+    double z;            /* (est - exact) / err; NAN when unresolved or not available */
+    const char *why_not; /* NULL when exact is known; else why it is not */
+} fdr_sweep_grade;
+
+typedef struct {
+    size_t line;
+    size_t at[FDR_SWEEP_MAX_AXES]; /* the index of its value on each axis */
+    double x;                      /* its x value (the index on a non-numeric axis) */
+    int measured;                  /* pt holds G and the estimators (the optimizer has a
+                                      dissipation); else only lr and seed are set */
+    fdr_point pt;
+    fdr_relation rel[FDR_NREL];    /* the run's relations */
+    size_t nrel;
+    fdr_sweep_grade grade[FDR_SWEEP_NGRADE]; /* off the learning-rate axis only */
+    size_t ngrade;
+} fdr_sweep_point;
+
+typedef struct {
+    size_t first, n;       /* its points: pts[first .. first + n) */
+    char label[256];       /* "key=value ..." of the axes but the x axis; "" for one line */
+    double momentum, dampening; /* the line's optimizer (at its first point) */
+    /* Along the learning rate only (fit_done): the references, the fits and
+     * the exact (or harmonic) curve, as for a sweep over lr alone. */
+    int fit_done;
     fdr_limits lim;
     fdr_sweep_fit fit;
-    fdr_config *cfg;  /* the model's settings as given (without the per-point lr and seed) */
-    fdr_model *m;     /* the model built from cfg */
-    uint64_t seed;    /* the base seed */
-    double seconds;   /* wall time of all engine runs */
     /* The exact curve on a quadratic with constant noise, otherwise the
      * harmonic approximation at the minimum (NAN where it has no stationary
      * state), at FDR_SWEEP_CURVE learning rates up to the largest swept. */
     double curve_lr[FDR_SWEEP_CURVE], curve_G[FDR_SWEEP_CURVE];
+} fdr_sweep_line;
+
+typedef struct {
+    size_t naxes;     /* axis 0 is the x axis */
+    fdr_sweep_axis axes[FDR_SWEEP_MAX_AXES]; /* copies; the learning rate's values %.17g */
+    int lr_axis;      /* axis 0 is optimizer.lr */
+    int x_numeric;    /* every value on axis 0 is a number */
+    size_t n;         /* points */
+    fdr_sweep_point *pts;
+    size_t nlines;
+    fdr_sweep_line *lines;
+    fdr_config *cfg;  /* the model's settings as given (without any point's values) */
+    fdr_model *m;     /* the model built from cfg */
+    fdr_limits lim;   /* its references (the header's description) */
+    uint64_t seed;    /* the base seed */
+    double seconds;   /* wall time of all engine runs */
 } fdr_sweep;
 
 /* Runs every point and the fits. On failure *out is NULL and the recorded
- * message names the learning rate that failed (FDR_EINVAL, FDR_EUNSTABLE and
+ * message names the point that failed (FDR_EINVAL, FDR_EUNSTABLE and
  * FDR_EDIVERGED are the user's input; anything else a run-time failure). */
 int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out);
 void fdr_sweep_free(fdr_sweep *s);
 
-/* Prints the per-point table, the fit and the graded estimators. */
+/* Prints, per line, the per-point table and the fit and graded estimators
+ * (along lr) or the relations and graded quantities of every point. */
 void fdr_sweep_table(FILE *f, const fdr_sweep *s);
 
 /* Makes dir the sweep's complete output folder (sweep.dat, estimators.dat,
