@@ -90,6 +90,11 @@ Test(cfg, unknown_and_missing_keys_suggest_the_right_one)
     expect_reject(BASE_LANDSCAPE "[optimizer]\nstep_size = 0.1\n", "lr: missing");
     const char *msg = test_reject(BASE_LANDSCAPE "[optimizer]\nstep_size = 0.1\n");
     cr_assert(msg && !strstr(msg, "did you mean"), "neither a typo nor an abbreviation, no guess: %s", msg);
+    /* a misspelt defaulted key: the error it leads to names the typo */
+    expect_reject(BASE_LANDSCAPE "[optimizer]\ntyp = adam\nlr = 0.01\nbeta1 = 0.9\n",
+                  "not a key of optimizer 'sgd' (its hyperparameters: lr, momentum, dampening); "
+                  "[optimizer] type is not given (its default applies): did you mean it by 'typ' "
+                  "on line 6?");
     msg = test_reject(BASE_LANDSCAPE BASE_OPT "[run]\nfrobnicate = 10\n");
     cr_assert(msg && strstr(msg, "bad.ini:8: [run] frobnicate: unknown key") &&
                   !strstr(msg, "did you mean") && strstr(msg, "the keys of [run] here: ") &&

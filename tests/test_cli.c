@@ -84,6 +84,12 @@ Test(cli, help_for_every_command_and_errors_that_name_the_argument)
     cr_assert(strstr(slurp("err.txt"), "list: unexpected argument 'extra'"));
     cr_assert_eq(fdrsim("frobnicate"), 2);
     cr_assert(strstr(slurp("err.txt"), "unknown command 'frobnicate'"));
+    /* a [plot] key misspelt: named with the keys of [plot] */
+    cr_assert_eq(fdrsim("--set plot.format=png -q -o typo"), 2);
+    cr_assert(strstr(slurp("err.txt"), "[plot] format: unknown key in this model (did you mean "
+                                       "'formats'? the keys of [plot] here: formats, size, font, "
+                                       "title)"),
+              "%s", slurp("err.txt"));
 }
 
 /* A bundled model runs by its name, without folder or .ini; a file of that

@@ -161,12 +161,15 @@ int fdr_plot_config(fdr_plot_opts *o, fdr_config *cfg)
                 {"title", FDR_PLOT_GIVEN_TITLE}};
     fdr_plot_opts f = *o; /* what the file says; the command line wins */
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        /* read through the getter even when absent, so that a typo's message
+         * names the keys of [plot] */
+        static const char absent[] = "";
         const char *v;
-        if (!fdr_config_has(cfg, "plot", keys[k].key))
-            continue;
-        int rc = fdr_config_string(cfg, "plot", keys[k].key, "", &v);
+        int rc = fdr_config_string(cfg, "plot", keys[k].key, absent, &v);
         if (rc != FDR_OK)
             return rc;
+        if (v == absent)
+            continue;
         const char *why = NULL;
         switch (k) {
         case 0:

@@ -51,8 +51,10 @@ struct fdr_config {
     int continuation; /* the current line began with white space */
     int after_key;    /* a key was read since the last section header (inih's prev_name) */
     int status;
-    /* Every (section, key) the model asked for, given or not: the keys of
-     * this model, for "did you mean" and the unknown-key message. */
+    /* Every (section, key) the model asked for and did not find; with the
+     * entries marked used, the keys of this model, for "did you mean" and
+     * the unknown-key message. (Only the absent ones: a file of many keys is
+     * still read in linear time.) */
     struct asked {
         char *sec, *key;
     } *asked;
@@ -471,10 +473,11 @@ static void remember(fdr_config *c, const char *sec, const char *key)
 
 static entry *use(fdr_config *c, const char *sec, const char *key)
 {
-    remember(c, sec, key);
     entry *e = find(c, sec, key);
     if (e)
         e->used = 1;
+    else
+        remember(c, sec, key);
     return e;
 }
 
@@ -535,6 +538,21 @@ static const entry *near_unused(const fdr_config *c, const char *sec, const char
         if (!c->e[i].used && strcmp(c->e[i].sec, sec) == 0 && close_names(c->e[i].key, key))
             return &c->e[i];
     return NULL;
+}
+
+void fdr_config_absent_hint(const fdr_config *c, const char *sec, const char *key, char *buf,
+                            size_t n)
+{
+    const entry *e = find(c, sec, key) ? NULL : near_unused(c, sec, key);
+    if (n)
+        buf[0] = '\0';
+    if (e && e->line > 0)
+        snprintf(buf, n, "; [%s] %s is not given (its default applies): did you mean it by '%s' on "
+                         "line %d?",
+                 sec, key, e->key, e->line);
+    else if (e)
+        snprintf(buf, n, "; [%s] %s is not given (its default applies): did you mean it by '%s'?",
+                 sec, key, e->key);
 }
 
 int fdr_config_missing(const fdr_config *c, const char *sec, const char *key)
@@ -818,14 +836,16 @@ static int check_unused(const fdr_config *c, const char *only)
             continue;
         char keys[512] = "", *p = keys;
         const char *guess = NULL;
-        for (size_t k = 0; k < c->nasked; k++) {
-            const struct asked *a = &c->asked[k];
-            if (strcmp(a->sec, e->sec) != 0)
+        /* the section's keys in this model: those given and read, then those read and absent */
+        for (size_t k = 0; k < c->n + c->nasked; k++) {
+            const char *ks = k < c->n ? c->e[k].sec : c->asked[k - c->n].sec;
+            const char *kk = k < c->n ? c->e[k].key : c->asked[k - c->n].key;
+            if ((k < c->n && !c->e[k].used) || strcmp(ks, e->sec) != 0)
                 continue;
-            if (!guess && close_names(e->key, a->key))
-                guess = a->key;
+            if (!guess && close_names(e->key, kk))
+                guess = kk;
             size_t room = sizeof keys - (size_t)(p - keys);
-            int w = snprintf(p, room, "%s%s", p == keys ? "" : ", ", a->key);
+            int w = snprintf(p, room, "%s%s", p == keys ? "" : ", ", kk);
             if (w > 0 && (size_t)w < room)
                 p += w;
         }

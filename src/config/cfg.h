@@ -105,6 +105,12 @@ void fdr_config_display_name(const char *path, char *buf, size_t n);
  * abbreviation such as lr for learning_rate), which one. */
 int fdr_config_missing(const fdr_config *c, const char *sec, const char *key);
 
+/* For a message about something a defaulted key decided: writes into buf
+ * (size n) "; [sec] key is not given (...): did you mean it by 'K' on line
+ * L?" when key is absent and an unused key of sec is close to it, else "". */
+void fdr_config_absent_hint(const fdr_config *c, const char *sec, const char *key, char *buf,
+                            size_t n);
+
 /* Errors on the first key that no getter asked for, outside [plot] (the
  * figures' settings, which the command line reads, even when the model is
  * read again from the file, as a sweep does for each point). */

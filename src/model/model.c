@@ -205,9 +205,11 @@ static int read_optim_keys(fdr_model *m, fdr_config *cfg)
             for (const char *const *o = optim_keys; *o; o++)
                 if (takes(m->opt, *o) && strlen(keys) + strlen(*o) + 3 < sizeof keys)
                     strcat(strcat(keys, ", "), *o);
+            char hint[160];
+            fdr_config_absent_hint(cfg, "optimizer", "type", hint, sizeof hint);
             return fdr_config_error(cfg, "optimizer", *k,
-                                    "not a key of optimizer '%s' (its hyperparameters: %s)",
-                                    m->opt->name, keys);
+                                    "not a key of optimizer '%s' (its hyperparameters: %s)%s",
+                                    m->opt->name, keys, hint);
         }
     m->bias_correction = 1;
     if ((takes(m->opt, "momentum") &&
