@@ -84,6 +84,16 @@ Test(cli, help_for_every_command_and_errors_that_name_the_argument)
     cr_assert(strstr(slurp("err.txt"), "list: unexpected argument 'extra'"));
     cr_assert_eq(fdrsim("frobnicate"), 2);
     cr_assert(strstr(slurp("err.txt"), "unknown command 'frobnicate'"));
+    /* figures come from fixed runs: what would change them is refused, not ignored */
+    cr_assert_eq(fdrsim("figures --set run.steps=nonsense -o figs"), 2);
+    cr_assert(strstr(slurp("err.txt"), "figures: --set, --seed, --steps or --replicas does not "
+                                       "apply"),
+              "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("figures --seed 3 -o figs"), 2);
+    char longdir[4200] = "figures -o ";
+    memset(longdir + strlen(longdir), 'x', 4000);
+    cr_assert_eq(fdrsim(longdir), 2);
+    cr_assert(strstr(slurp("err.txt"), "path too long"), "%s", slurp("err.txt"));
     /* a [plot] key misspelt: named with the keys of [plot] */
     cr_assert_eq(fdrsim("--set plot.format=png -q -o typo"), 2);
     cr_assert(strstr(slurp("err.txt"), "[plot] format: unknown key in this model (did you mean "
@@ -274,6 +284,8 @@ Test(cli, plot_settings_are_checked_like_every_key)
     cr_assert_eq(fdrsim("sweep sw.ini --lr 0.02:0.1:3 --out sw -q --steps 200"), 2);
     cr_assert(strstr(slurp("err.txt"), "sw.ini:8: [plot] size"), "%s", slurp("err.txt"));
     cr_assert_eq(fdrsim("schedule sw.ini --out sc -q --steps 200"), 2);
+    cr_assert(strstr(slurp("err.txt"), "sw.ini:8: [plot] size"), "%s", slurp("err.txt"));
+    cr_assert_eq(fdrsim("landscape sw.ini --at 0,0,0"), 2);
     cr_assert(strstr(slurp("err.txt"), "sw.ini:8: [plot] size"), "%s", slurp("err.txt"));
     cr_assert(!exists("sw") && !exists("sc"), "output written for a bad input");
 }

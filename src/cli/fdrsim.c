@@ -402,8 +402,13 @@ static int cmd_figures(run_opts *o, const char *command)
     const char *dir = o->out ? o->out : "figures";
     char path[FDR_PATH_MAX], out[FDR_PATH_MAX], plot[4][128];
     int np = fdr_plot_args(&o->plot, plot), code = 0;
-    if (strlen(dir) > FDR_OUTDIR_MAX - 32 || fdr_mkdir_p(dir) != FDR_OK)
-        return fail(strlen(dir) > FDR_OUTDIR_MAX - 32 ? EXIT_USAGE : EXIT_RUNTIME);
+    if (strlen(dir) > FDR_OUTDIR_MAX - 32) {
+        fprintf(stderr, "%s: figures: -o %s: path too long (at most %d characters)\n", prog, dir,
+                FDR_OUTDIR_MAX - 32);
+        return EXIT_USAGE;
+    }
+    if (fdr_mkdir_p(dir) != FDR_OK)
+        return fail(EXIT_RUNTIME);
     o->plot.want = 1;
     static const char *const runs[] = {"default", "quartic-anharmonic-1d"};
     for (size_t k = 0; code == 0 && k < sizeof runs / sizeof *runs; k++) {
@@ -643,7 +648,9 @@ int main(int argc, char **argv)
         code = cmd_list();
     } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
         fdr_config *cfg = fdr_config_load(args[0]);
-        code = cfg ? cmd_landscape(cfg, at, dir, order) : fail(EXIT_USAGE);
+        /* its [plot] section is checked like every run's, though it draws nothing */
+        code = !cfg || fdr_plot_config(&o.plot, cfg) != FDR_OK ? fail(EXIT_USAGE)
+                                                              : cmd_landscape(cfg, at, dir, order);
         fdr_config_free(cfg);
     } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
         if (optind < argc && nargs == 0) {
@@ -663,6 +670,12 @@ int main(int argc, char **argv)
             code = rc == FDR_OK ? cmd_run(&o, cfg, command) : fail(EXIT_USAGE);
             fdr_config_free(cfg);
         }
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0 && (nsets || o.check)) {
+        /* the figures' runs are fixed: an option that would change them is refused, not ignored */
+        fprintf(stderr, "%s: figures: %s does not apply (the figures come from fixed runs of "
+                        "bundled models; use 'fdrsim run' or a study for your own)\n",
+                prog, o.check ? "--check" : "--set, --seed, --steps or --replicas");
+        code = EXIT_USAGE;
     } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
         fdr_plot_use(&o.plot);
         code = cmd_figures(&o, command);
