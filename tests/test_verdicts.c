@@ -188,6 +188,25 @@ Test(verdicts, zero_noise_is_unresolved)
     cr_expect_eq(fdrsim(args), 1, "--check: an unresolved relation is not a pass");
 }
 
+/* An approximation's violation is printed with its relative size; when the
+ * left side is not resolved, that size has no error bar ("-", null), not a
+ * "nan" or a first-order number that means nothing. */
+Test(verdicts, an_unresolved_violation_has_no_relative_error)
+{
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run '%s/adam-quadratic.ini' --set 'noise.covariance=isotropic 0' --steps 2000 "
+             "--replicas 16 -o out",
+             FDR_TEST_MODELDIR);
+    cr_assert_eq(fdrsim(args), 0, "%s", slurp("err.txt"));
+    const char *out = slurp("out.txt");
+    cr_expect(strstr(out, "violation of FDR1: ") && strstr(out, "relative - +- -"), "%s", out);
+    cr_expect(!strstr(out, "nan"), "%s", out);
+    json_t *j = load("out/summary.json");
+    cr_expect(json_is_null(json_object_get(relation(j, "FDR1"), "rel_err")));
+    json_decref(j);
+}
+
 /* The library's rule, relation by relation: an error bar of 0 (a constant
  * observable) leaves a relation unresolved, whatever its z would be. */
 Test(verdicts, an_error_bar_of_zero_is_no_verdict)

@@ -467,9 +467,15 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     }
     for (size_t i = 0; i < a->nrel; i++) {
         const fdr_relation *x = &a->rel[i];
-        if (!x->identity && x->count == 1)
-            fprintf(f, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %.3g +- %.2g\n",
-                    x->name, x->diff.val, x->diff.err, x->rel, x->rel_err);
+        if (!x->identity && x->count == 1) {
+            char rel[32] = "-", rerr[32] = "-"; /* "-": not finite, as in the table */
+            if (isfinite(x->rel))
+                snprintf(rel, sizeof rel, "%.3g", x->rel);
+            if (isfinite(x->rel_err))
+                snprintf(rerr, sizeof rerr, "%.2g", x->rel_err);
+            fprintf(f, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %s +- %s\n", x->name,
+                    x->diff.val, x->diff.err, rel, rerr);
+        }
     }
     if (m->opt->fdr1_approximate)
         fprintf(f, "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that made v: "

@@ -157,6 +157,9 @@ static void relation_from_units(fdr_relation *rel, const double *l, const double
     for (size_t u = 0; u < U; u++)
         tmp[u] = (l[u] - rr[u] - ratio * l[u]) / fabs(rel->lhs.val);
     rel->rel_err = mean_err(tmp, U).err;
+    /* the first order means nothing when L itself is not resolved */
+    if (!(fabs(rel->lhs.val) > 3 * rel->lhs.err))
+        rel->rel_err = NAN;
 }
 
 /* Sets the threshold and the verdict from z. */
