@@ -116,7 +116,7 @@ do for [ext in plot_formats] {
     }
     set ylabel "O_L/O_R − 1 (%)" font sfont
     set yrange [-gmax:gmax]
-    set ytics autofreq
+    set ytics nicestep(gmax)   # about three ticks on the short panel
     unset key
     set xzeroaxis lt 1 lc rgb "#808080" lw 1
     if (ts_rows > 0 && isfinite(ts_ref)) {
