@@ -1417,11 +1417,11 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
                        m->source, div_rep, div_step, fix);
     else if (div_step >= 0)
         rc = fdr_error(FDR_EDIVERGED,
-                       "%s: the run diverged: |v|^2 of replica %zu reached %.3g at step %ld, "
+                       "%s: the run diverged: %s of replica %zu reached %.3g at step %ld, "
                        "beyond the divergence limit %.3g (2^100 times the energy scale of the "
                        "noise, the start and the landscape; %s)",
-                       m->source, div_rep, div_vv, div_step,
-                       e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep]), fix);
+                       m->source, m->opt->fdr1_metric ? "v^T P^-1 v" : "|v|^2", div_rep, div_vv,
+                       div_step, e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep]), fix);
     if (rc == FDR_OK)
         rc = check_lr(e);
     e->status = rc;

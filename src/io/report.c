@@ -668,8 +668,11 @@ static json_t *summary_json(const fdr_report *rep)
     json_t *opt = json_object();
     json_object_set_new(opt, "type", json_string(m->opt->name));
     json_object_set_new(opt, "lr", json_real(m->lr));
-    json_object_set_new(opt, "momentum", json_real(m->momentum));
-    json_object_set_new(opt, "dampening", json_real(m->dampening));
+    /* the type's own hyperparameters only (optim.h, keys) */
+    if (fdr_model_optim_takes(m, "momentum"))
+        json_object_set_new(opt, "momentum", json_real(m->momentum));
+    if (fdr_model_optim_takes(m, "dampening"))
+        json_object_set_new(opt, "dampening", json_real(m->dampening));
     static const char *const adaptive[] = {"alpha", "beta1", "beta2", "eps"};
     const double aval[] = {m->alpha, m->beta1, m->beta2, m->eps};
     for (size_t k = 0; k < sizeof adaptive / sizeof *adaptive; k++)
@@ -681,7 +684,9 @@ static json_t *summary_json(const fdr_report *rep)
         json_object_set_new(opt, "bias_correction", json_boolean(m->bias_correction));
     json_object_set_new(opt, "fdr1_approximate", json_boolean(m->opt->fdr1_approximate));
     json_object_set_new(opt, "convention", json_string(fdr_convention_names[m->convention]));
-    json_object_set_new(opt, "eta_b", json_real(m->eta_b));
+    /* eta_b = lr (1 - nu) is heavy-ball's; an adaptive type's FDR1 factor has its own */
+    if (fdr_model_optim_takes(m, "dampening"))
+        json_object_set_new(opt, "eta_b", json_real(m->eta_b));
     json_object_set_new(opt, "max_stable_lr", fdr_json_number(rep->e->max_stable_lr));
     json_object_set_new(model, "optimizer", opt);
     json_t *run = json_object();
