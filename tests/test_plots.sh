@@ -185,7 +185,8 @@ start run-section-over 0 run -- run "$out/plot-section-on.ini" $short --plot=pdf
 # the paper's figures in one command, each in its folder, with the settings passed on
 want_gp figures "plot_formats = 'png svg'" "plot_width = 7" "plot_title = 0"
 start figures 0 "default/approach default/relations default/fdr2 quartic-anharmonic-1d/fdr2 \
-sweep-quadratic/sweep schedule-nqm/schedule" -- figures -q --plot=png,svg --plot-size=7 \
+sweep-quadratic/sweep sweep-quartic/sweep sweep-gmm/sweep schedule-nqm/schedule accuracy/accuracy" \
+    -- figures -q --plot=png,svg --plot-size=7 \
     --plot-notitle
 # bad values: exit 2, the file, line and key (or the option) named, nothing written
 bad() {

@@ -397,6 +397,122 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
  * stationarity (default.ini), the FDR2 decomposition
  * (quartic-anharmonic-1d.ini), G(eta) against eta (sweep-quadratic.ini)
  * and the quencher against preset schedules (schedule-nqm.ini). */
+/* ---- the estimator-accuracy figure of `fdrsim figures` ----------------------- */
+
+/* The sweeps whose eta -> 0 estimators the figure grades, and those estimators. */
+static const char *const acc_models[] = {"sweep-quadratic", "sweep-quartic", "sweep-gmm"};
+static const char *const acc_names[] = {"intercept_a1", "curvature_limit", "anharmonic_b2",
+                                        "anharmonic_b3"};
+enum { ACC_NM = 3, ACC_NE = 4 };
+
+typedef struct {
+    double est[ACC_NM][ACC_NE], err[ACC_NM][ACC_NE], exact[ACC_NM][ACC_NE];
+    double bias_err[ACC_NM][ACC_NE], z[ACC_NM][ACC_NE];
+} accuracy;
+
+/* Reads the fitted (lr nan) estimators of line 1 of a sweep's estimators.dat
+ * (columns: line x name lr estimate error exact exact_err bias bias_err z ...). */
+static int accuracy_read(const char *path, accuracy *a, size_t k)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return fdr_error(FDR_EIO, "%s: %s", path, strerror(errno));
+    char line[4096], name[64];
+    int found = 0;
+    while (fgets(line, sizeof line, f)) {
+        long l;
+        double x, lr, v[7];
+        if (line[0] == '#' ||
+            sscanf(line, "%ld %lf %63s %lf %lf %lf %lf %lf %lf %lf %lf", &l, &x, name, &lr, &v[0],
+                   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 11 ||
+            l != 1 || !isnan(lr))
+            continue;
+        for (size_t j = 0; j < ACC_NE; j++)
+            if (strcmp(name, acc_names[j]) == 0) {
+                a->est[k][j] = v[0];
+                a->err[k][j] = v[1];
+                a->exact[k][j] = v[2];
+                a->bias_err[k][j] = v[5];
+                a->z[k][j] = v[6];
+                found++;
+            }
+    }
+    fclose(f);
+    return found == ACC_NE ? FDR_OK
+                           : fdr_error(FDR_EIO, "%s: %d of the %d fitted estimators", path, found,
+                                       ACC_NE);
+}
+
+/* accuracy.dat: one row per (landscape, estimator), with the relative
+ * deviation from the exact value where that is not 0. */
+static int accuracy_dat(FILE *f, const void *ctx)
+{
+    const accuracy *a = ctx;
+    fprintf(f, "# fdrsim %s: the eta -> 0 estimators of three sweeps against their exact "
+               "values (errors 1 sigma; nan: none)\n"
+               "# model estimator x est err exact dev dev_err z   (dev = (est - exact)/|exact|, "
+               "nan when exact = 0)\n",
+            PACKAGE_VERSION);
+    for (size_t k = 0; k < ACC_NM; k++)
+        for (size_t j = 0; j < ACC_NE; j++) {
+            double ex = a->exact[k][j], dev = ex != 0 ? (a->est[k][j] - ex) / fabs(ex) : NAN;
+            double dev_err = ex != 0 ? a->bias_err[k][j] / fabs(ex) : NAN;
+            fprintf(f, "%s %s %zu %.17g %.17g %.17g %.17g %.17g %.17g\n", acc_models[k],
+                    acc_names[j], j * (ACC_NM + 1) + k, a->est[k][j], a->err[k][j], ex, dev,
+                    dev_err, a->z[k][j]);
+        }
+    return ferror(f) ? FDR_EIO : FDR_OK;
+}
+
+static int accuracy_meta(FILE *f, const void *ctx)
+{
+    (void)ctx;
+    fprintf(f, "# fdrsim %s: the values of plots/accuracy.gp\n", PACKAGE_VERSION);
+    fdr_gp_strings(f, "acc_models", acc_models, ACC_NM);
+    fdr_gp_strings(f, "acc_names", acc_names, ACC_NE);
+    return ferror(f) ? FDR_EIO : FDR_OK;
+}
+
+static json_t *accuracy_estimate(double v, double e, double x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "value", fdr_json_number(v));
+    json_object_set_new(o, "error", fdr_json_number(e));
+    json_object_set_new(o, "exact", fdr_json_number(x));
+    return o;
+}
+
+static int accuracy_json(FILE *f, const void *ctx)
+{
+    const accuracy *a = ctx;
+    json_t *root = json_object(), *models = json_object();
+    json_object_set_new(root, "schema", json_string("fdrsim-accuracy/1"));
+    json_object_set_new(root, "version", json_string(PACKAGE_VERSION));
+    for (size_t k = 0; k < ACC_NM; k++) {
+        json_t *m = json_object();
+        for (size_t j = 0; j < ACC_NE; j++) {
+            json_t *e = accuracy_estimate(a->est[k][j], a->err[k][j], a->exact[k][j]);
+            json_object_set_new(e, "z", fdr_json_number(a->z[k][j]));
+            json_object_set_new(m, acc_names[j], e);
+        }
+        json_object_set_new(models, acc_models[k], m);
+    }
+    json_object_set_new(root, "models", models);
+    int rc = json_dumpf(root, f, FDR_JSON_FLAGS) == 0 && fputc('\n', f) != EOF ? FDR_OK : FDR_EIO;
+    json_decref(root);
+    return rc;
+}
+
+static int accuracy_fill(const char *tmp, const void *ctx)
+{
+    int rc;
+    if ((rc = fdr_write_file(tmp, "accuracy.dat", accuracy_dat, ctx)) != FDR_OK ||
+        (rc = fdr_write_file(tmp, "meta.gp", accuracy_meta, ctx)) != FDR_OK ||
+        (rc = fdr_write_file(tmp, "accuracy.json", accuracy_json, ctx)) != FDR_OK)
+        return rc;
+    return fdr_plot_render("accuracy.gp", tmp);
+}
+
 static int cmd_figures(run_opts *o, const char *command)
 {
     const char *dir = o->out ? o->out : "figures";
@@ -422,6 +538,8 @@ static int cmd_figures(run_opts *o, const char *command)
         fdr_config_free(cfg);
     }
     static const char *const studies[][2] = {{"sweep", "sweep-quadratic"},
+                                             {"sweep", "sweep-quartic"},
+                                             {"sweep", "sweep-gmm"},
                                              {"schedule", "schedule-nqm"}};
     for (size_t k = 0; code == 0 && k < sizeof studies / sizeof *studies; k++) {
         snprintf(path, sizeof path, "%s/%s.ini", fdr_cli_model_dir(), studies[k][1]);
@@ -437,9 +555,19 @@ static int cmd_figures(run_opts *o, const char *command)
         for (int i = 0; i < np; i++)
             argv[argc++] = plot[i];
         argv[argc] = NULL;
-        code = k == 0 ? fdr_cli_sweep(argc, argv, fdr_plot_render)
-                      : fdr_cli_schedule(argc, argv, fdr_plot_render);
+        code = strcmp(studies[k][0], "sweep") == 0 ? fdr_cli_sweep(argc, argv, fdr_plot_render)
+                                                   : fdr_cli_schedule(argc, argv, fdr_plot_render);
     }
+    /* the estimators of the three sweeps against their exact values, in one figure */
+    static accuracy acc;
+    for (size_t k = 0; code == 0 && k < ACC_NM; k++) {
+        snprintf(path, sizeof path, "%s/%s/estimators.dat", dir, acc_models[k]);
+        if (accuracy_read(path, &acc, k) != FDR_OK)
+            code = fail(EXIT_RUNTIME);
+    }
+    snprintf(out, sizeof out, "%s/accuracy", dir);
+    if (code == 0 && fdr_outdir_write(out, accuracy_fill, &acc) != FDR_OK)
+        code = fail(EXIT_RUNTIME);
     if (code == 0 && !o->quiet)
         printf("figures written to %s/ (doc/figures.md says what each shows)\n", dir);
     return code;
