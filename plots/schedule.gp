@@ -103,7 +103,7 @@ do for [ext in plot_formats] {
         set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
     }
     if ((mode eq "replica" || ng > 1) && nsched > 0) {
-        set key bottom left Left reverse samplen 2.5 opaque box lc rgb "#cccccc" font vfont
+        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) opaque box lc rgb "#cccccc" font vfont
     }
     if (nsched > 0) {
         plot for [i = 1:(mode eq "replica" ? 1 : 0)] file index 0 using 1:(pos($3)):(pos($4)) \
@@ -115,7 +115,7 @@ do for [ext in plot_formats] {
              for [i = 1:nsched] for [g = 1:ng] file index (i - 1) using 1:(pos(column(lrcol(g)))) \
                  with steps lw 1.5 dt g lc rgb colour[i] notitle, \
              for [g = 1:(ng > 1 ? ng : 0)] NaN with lines lw 1.5 dt g lc rgb "#000000" \
-                 title "group " . word(groups, g), \
+                 title (ng > 1 ? "group " . word(groups, g) : ""), \
              for [i = 1:(nquench > 0 ? 1 : 0)] file index qblock using 2:(pos($4)) \
                  with points pt 6 ps qps * psc lc rgb "#000000" notitle
     } else {
