@@ -699,7 +699,7 @@ Test(schedule, one_group_is_the_ungrouped_run_bit_for_bit)
 
 /* At a constant lr, the per-group FDR1 relation <theta_G . grad_G f> =
  * (1 + mu) / (2 eta_b,G) <|v_G|^2> holds group by group at stationarity
- * (doc/theory.md section 10.3): the Monte Carlo ratio of each group is 1
+ * (doc/theory.md section 10.1): the Monte Carlo ratio of each group is 1
  * within its error bar at late steps, and its exact ratio is 1. The twin:
  * the same ratio with the other group's eta_b in O_R is off by the ratio
  * of the rates, and the same z-test rejects it. */

@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "half-running averages of O_L = theta . g (g the noisy gradient, theta not\n"
             "centred, as published) and O_R = (1 + mu)/(2 eta_b) |v|^2; if\n"
             "|<O_L>/<O_R> - 1| < X, then lr <- (1 - Y) lr and the record is cleared.\n"
+            "With [optimizer] groups = NAME:A-B ... in the model file (and group_lr), each\n"
+            "parameter group has its own lr, O_L and O_R on its coordinates, and quenches.\n"
             "\n"
             "Quencher options:\n"
             "      --X X              threshold, >= 0 (default 0.01; 0 never quenches)\n"

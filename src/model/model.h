@@ -16,7 +16,7 @@ enum fdr_init { FDR_INIT_ZERO, FDR_INIT_MINIMUM, FDR_INIT_OFFSET };
 
 /* A parameter group ([optimizer] groups): the coordinates [first, first +
  * count) of theta, stepped at their own learning rate, as a PyTorch
- * parameter group is (doc/theory.md section 10.3). */
+ * parameter group is (doc/theory.md section 10.1). */
 typedef struct {
     char name[32];
     size_t first, count;

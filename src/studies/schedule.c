@@ -386,7 +386,7 @@ static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
 }
 
 /* The exact curves of a run with parameter groups (doc/theory.md section
- * 10.3): heavy-ball SGD with eta_b,i the coefficient of coordinate i's
+ * 10.1): heavy-ball SGD with eta_b,i the coefficient of coordinate i's
  * group, x = theta - theta*, v' = mu v - E (H x + xi), x' = x + v', E =
  * diag(eta_b,i) (a diagonal preconditioner that changes at each quench,
  * so no fixed eigenbasis serves). The second moments about theta*, M_tt,

@@ -133,7 +133,7 @@ typedef struct {
     /* Parameter groups ([optimizer] groups, model.h): each steps at its own
      * lr, keeps its own FDR1 record on its coordinates (O_L,G = theta_G .
      * g_G, O_R,G = (1 + mu) / (2 eta_b,G) |v_G|^2) and quenches on its own
-     * (doc/theory.md section 10.3). 1 without groups or with one group. */
+     * (doc/theory.md section 10.1). 1 without groups or with one group. */
     size_t npg;
     long steps;
     long *rec_step; /* recorded steps: 0, a geometric run up to record_every,
