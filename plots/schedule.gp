@@ -2,13 +2,16 @@
 #   gnuplot -e "dir='OUTDIR'" plots/schedule.gp  ->  OUTDIR/schedule.png, OUTDIR/schedule.pdf
 # Reads OUTDIR/schedule.dat: one block per schedule (gnuplot index 0, 1, ...) with columns
 #   step lr lr_lo lr_hi loss_excess loss_err ratio ratio_err exact_loss exact_ratio
-# then a block of quench events: replica step lr_before lr_after ratio loss_excess.
+# then a block of quench events: replica step lr_before lr_after ratio loss_excess. With parameter
+# groups ([optimizer] groups) lr, lr_lo, lr_hi, ratio, ratio_err, exact_ratio are the first group's,
+# 6 more columns follow per further group, and the quench events end with the group's index.
 # The setting of the paper's Fig. 4 (S. Yaida, arXiv:1810.00004): the excess loss <f> - f* against
 # the step, log-log, one colour per schedule (top: Monte Carlo mean over replicas with its 1σ band;
 # black dashes: the exact expected loss along the same learning-rate sequence, only where it
 # exists; the target excess loss dotted); the learning rate of each schedule in the panel below
-# (steps, same colours; replica mode: the mean over replicas and, shaded, its range); the quenches
-# marked as circles in both panels. Size, font and formats come from plots/terminal.gp.
+# (steps, same colours; replica mode: the mean over replicas and, shaded, its range; with
+# parameter groups one staircase per group, a dash pattern each); the quenches marked as circles
+# in both panels. Size, font and formats come from plots/terminal.gp.
 # Everything else it needs is in OUTDIR/meta.gp, written by fdrsim (README.md, "Output").
 
 if (!exists("dir")) dir = "."
@@ -31,6 +34,9 @@ ytop = 1 - (plot_title ? 2.9 : 0.6) * ch
 ybot = 3.0 * ch
 hmid = ybot + 0.36 * (ytop - ybot)
 qps = (mode eq "replica" ? 0.8 : 1.2)
+# parameter groups: group g's lr in column lrcol(g), its range over replicas in the next two
+ng = (exists("ngroups") ? ngroups : 1)
+lrcol(g) = (g == 1 ? 2 : 11 + 6 * (g - 2))
 
 do for [ext in plot_formats] {
     reset
@@ -96,15 +102,20 @@ do for [ext in plot_formats] {
         set yrange [lr_lo / 2 : lr_hi * 2]
         set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
     }
-    if (mode eq "replica" && nsched > 0) {
-        set key bottom left Left reverse samplen 1.5 opaque box lc rgb "#cccccc" font vfont
+    if ((mode eq "replica" || ng > 1) && nsched > 0) {
+        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) opaque box lc rgb "#cccccc" font vfont
     }
     if (nsched > 0) {
         plot for [i = 1:(mode eq "replica" ? 1 : 0)] file index 0 using 1:(pos($3)):(pos($4)) \
                  with filledcurves fs transparent solid 0.25 noborder lc rgb colour[1] \
-                 title "fdr: range over replicas", \
-             for [i = 1:nsched] file index (i - 1) using 1:(pos($2)) with steps lw 1.5 \
-                 lc rgb colour[i] notitle, \
+                 title (mode eq "replica" ? "fdr: range over replicas" : ""), \
+             for [g = 2:(mode eq "replica" ? ng : 0)] file index 0 \
+                 using 1:(pos(column(lrcol(g) + 1))):(pos(column(lrcol(g) + 2))) \
+                 with filledcurves fs transparent solid 0.25 noborder lc rgb colour[1] notitle, \
+             for [i = 1:nsched] for [g = 1:ng] file index (i - 1) using 1:(pos(column(lrcol(g)))) \
+                 with steps lw 1.5 dt g lc rgb colour[i] notitle, \
+             for [g = 1:(ng > 1 ? ng : 0)] NaN with lines lw 1.5 dt g lc rgb "#000000" \
+                 title (ng > 1 ? "group " . word(groups, g) : ""), \
              for [i = 1:(nquench > 0 ? 1 : 0)] file index qblock using 2:(pos($4)) \
                  with points pt 6 ps qps * psc lc rgb "#000000" notitle
     } else {

@@ -126,6 +126,8 @@ for m in "$models"/*.ini; do
     bench-*) extra="--steps 200 --replicas 4" ;;
     *) extra="" ;;
     esac
+    # parameter groups are for schedule only: run refuses them (after the helpers, below)
+    grep -q '^groups *=' "$m" && continue
     start "run-$b" 0 run -- run "$m" $short $extra $all
 done
 for m in "$models"/sweep-*.ini; do
@@ -202,6 +204,8 @@ bad sweep-bad-key 'plot-bad-key.ini:[0-9]*: \[plot\] fnot' sweep "$out/plot-bad-
     --lr 0.02:0.1:3
 bad schedule-bad-format 'plot=png,gif' schedule "$models/schedule-quartic.ini" $short --plot=png,gif
 bad run-bad-size 'plot-size=0.5' run "$models/isotropic.ini" $short --plot-size=0.5
+bad run-groups '\[optimizer\] groups: the relations hold for one lr only' run \
+    "$models/schedule-groups.ini" $short --plot
 wait
 # the adaptive optimizers' figure (scripts/adaptive.sh), over three short windows
 name=adaptive-figure

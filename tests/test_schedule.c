@@ -584,3 +584,268 @@ Test(schedule, a_divergence_names_the_file_and_the_schedule)
     cr_assert(strstr(msg, "lower optimizer.lr"), "%s", msg);
     fdr_model_free(m);
 }
+
+/* ---- parameter groups ([optimizer] groups) -------------------------------- */
+
+/* A two-group quadratic with very different curvatures: a stiff group (h =
+ * 4) at lr 0.1 and a soft one (h = 0.004) at lr 0.5, momentum 0.5, C = H,
+ * started at theta* + 2. The soft group relaxes about 200 times more slowly
+ * (rate ~ eta h / (1 - mu)), so it reaches its FDR1 equilibrium later. */
+static const char *grouped =
+    "[landscape]\ntype = quadratic\ndim = 4\nspectrum = list 4 4 0.004 0.004\n"
+    "[noise]\ncovariance = hessian 1 1\n"
+    "[optimizer]\nlr = 0.1\nmomentum = 0.5\ngroups = stiff:0-1 soft:2-3\ngroup_lr = 0.1 0.5\n"
+    "[run]\nreplicas = 1024\nsteps = 6000\nrecord_every = 10\ninit = 2\nseed = 5\n";
+
+Test(schedule, each_group_quenches_at_its_own_steps)
+{
+    fdr_model *m = test_model(grouped);
+    fdr_sched_opts o = ensemble_opts(m);
+    o.run[FDR_SCHED_CONSTANT] = o.run[FDR_SCHED_STEP] = o.run[FDR_SCHED_INVERSE] = 0;
+    fdr_sched_result *r = run(m, &o);
+    const fdr_sched_curve *s = &r->s[0];
+    cr_assert_eq(r->npg, 2);
+    cr_assert_eq(s->nlists, 2, "one shared list per group in ensemble mode");
+    cr_assert_geq(s->nq[0], 1, "the stiff group never quenched");
+    cr_assert_geq(s->nq[1], 1, "the soft group never quenched");
+    /* The stiff group equilibrates first and is quenched first. */
+    cr_expect_lt(s->q[0][0].step, s->q[1][0].step, "stiff first at %ld, soft first at %ld",
+                 s->q[0][0].step, s->q[1][0].step);
+    for (size_t g = 0; g < 2; g++) {
+        /* each cut from the group's own lr, at a check of its own record */
+        double lr = m->groups[g].lr;
+        for (size_t j = 0; j < s->nq[g]; j++) {
+            cr_expect_eq(s->q[g][j].lr_before, lr);
+            cr_expect_float_eq(s->q[g][j].lr_after, (1 - o.Y) * lr, 1e-15 * lr);
+            cr_expect_eq((s->q[g][j].step - (j ? s->q[g][j - 1].step : 0)) % T, 0);
+            cr_expect_lt(fabs(s->q[g][j].ratio - 1), X);
+            lr = s->q[g][j].lr_after;
+        }
+        /* its lr curve is its own staircase */
+        size_t j = 0;
+        lr = m->groups[g].lr;
+        for (size_t k = 0; k < r->n_rec; k++) {
+            while (j < s->nq[g] && s->q[g][j].step <= r->rec_step[k])
+                lr = s->q[g][j++].lr_after;
+            cr_expect_eq(s->lr[k * 2 + g], lr, "group %zu at step %ld", g, r->rec_step[k]);
+        }
+        /* and its first quench comes where its own exact FDR1 ratio has
+         * settled (the ratio graded with the lr before the cut) */
+        size_t k = rec_index(r, s->q[g][0].step - 10);
+        cr_expect_lt(fabs(s->exact_ratio[k * 2 + g] - 1), 2 * X, "group %zu: exact ratio %g", g,
+                     s->exact_ratio[k * 2 + g]);
+    }
+    fdr_sched_result_free(r);
+    /* Replica mode: one list per replica and group, the stiff group ahead
+     * in every replica that quenched both. */
+    o.mode = FDR_SCHED_REPLICA;
+    r = run(m, &o);
+    s = &r->s[0];
+    cr_assert_eq(s->nlists, 2 * r->R);
+    size_t both = 0, ahead = 0;
+    for (size_t i = 0; i < r->R; i++)
+        if (s->nq[2 * i] && s->nq[2 * i + 1]) {
+            both++;
+            ahead += s->q[2 * i][0].step < s->q[2 * i + 1][0].step;
+        }
+    cr_expect_gt(both, r->R / 2);
+    cr_expect_gt(ahead, 9 * both / 10, "stiff ahead in %zu of %zu replicas", ahead, both);
+    fdr_sched_result_free(r);
+    fdr_model_free(m);
+}
+
+/* Two results of the same schedules are the same bits. */
+static void expect_same_bits(const fdr_sched_result *a, const fdr_sched_result *b)
+{
+    cr_assert_eq(a->nsched, b->nsched);
+    cr_assert_eq(a->n_rec, b->n_rec);
+    size_t bytes = a->n_rec * sizeof(double);
+    for (size_t i = 0; i < a->nsched; i++) {
+        const fdr_sched_curve *x = &a->s[i], *y = &b->s[i];
+        const double *cx[] = {x->lr, x->lr_lo, x->lr_hi, x->loss, x->loss_err,
+                              x->ratio, x->ratio_err, x->exact_loss, x->exact_ratio};
+        const double *cy[] = {y->lr, y->lr_lo, y->lr_hi, y->loss, y->loss_err,
+                              y->ratio, y->ratio_err, y->exact_loss, y->exact_ratio};
+        for (size_t c = 0; c < sizeof cx / sizeof *cx; c++)
+            cr_expect(memcmp(cx[c], cy[c], bytes) == 0, "%s: curve %zu differs", x->name, c);
+        cr_assert_eq(x->nlists, y->nlists);
+        for (size_t k = 0; k < x->nlists; k++) {
+            cr_assert_eq(x->nq[k], y->nq[k]);
+            cr_expect(memcmp(x->q[k], y->q[k], x->nq[k] * sizeof *x->q[k]) == 0);
+        }
+        cr_expect(memcmp(&x->time_to_target, &y->time_to_target, sizeof x->time_to_target) == 0);
+    }
+}
+
+Test(schedule, one_group_is_the_ungrouped_run_bit_for_bit)
+{
+    char ini[1024];
+    snprintf(ini, sizeof ini, "%s[optimizer]\ngroups = all:0-3\n", quad);
+    fdr_model *m0 = test_model(quad), *m1 = test_model(ini);
+    cr_assert_eq(m1->ngroups, 1);
+    m0->replicas = m1->replicas = 256; /* as fast under the sanitizers */
+    for (int mode = 0; mode < 2; mode++) {
+        fdr_sched_opts o = ensemble_opts(m0);
+        o.mode = mode ? FDR_SCHED_REPLICA : FDR_SCHED_ENSEMBLE;
+        fdr_sched_result *a = run(m0, &o), *b = run(m1, &o);
+        cr_assert_eq(b->npg, 1);
+        cr_assert_geq(fdr_sched_quench_total(&a->s[0]), 1);
+        expect_same_bits(a, b);
+        fdr_sched_result_free(a);
+        fdr_sched_result_free(b);
+    }
+    fdr_model_free(m0);
+    fdr_model_free(m1);
+}
+
+/* At a constant lr, the per-group FDR1 relation <theta_G . grad_G f> =
+ * (1 + mu) / (2 eta_b,G) <|v_G|^2> holds group by group at stationarity
+ * (doc/theory.md section 10.1): the Monte Carlo ratio of each group is 1
+ * within its error bar at late steps, and its exact ratio is 1. The twin:
+ * the same ratio with the other group's eta_b in O_R is off by the ratio
+ * of the rates, and the same z-test rejects it. */
+Test(schedule, per_group_fdr1_holds_at_constant_lr_and_a_wrong_factor_fails)
+{
+    fdr_model *m = test_model(grouped);
+    fdr_sched_opts o = ensemble_opts(m);
+    o.X = 0; /* the quencher never fires: both schedules are constant */
+    o.run[FDR_SCHED_STEP] = o.run[FDR_SCHED_INVERSE] = 0;
+    fdr_sched_result *r = run(m, &o);
+    const fdr_sched_curve *s = &r->s[1];
+    cr_assert_eq(s->kind, FDR_SCHED_CONSTANT);
+    long at[] = {3000, 4000, 5000, 6000};
+    size_t n = sizeof at / sizeof *at;
+    double thr = gsl_cdf_ugaussian_Qinv(1e-3 / (4.0 * (double)n)); /* 2 groups x n, two-sided */
+    for (size_t g = 0; g < 2; g++) {
+        double other = m->groups[1 - g].lr / m->groups[g].lr;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = rec_index(r, at[i]) * 2 + g;
+            double z = (s->ratio[k] - 1) / s->ratio_err[k];
+            cr_expect_lt(fabs(z), thr, "group %zu at step %ld: ratio %g +- %g (z = %.2f)", g,
+                         at[i], s->ratio[k], s->ratio_err[k], z);
+            cr_expect_lt(fabs(s->exact_ratio[k] - 1), 1e-9, "exact ratio %.12g",
+                         s->exact_ratio[k]);
+            /* O_R with the other group's eta_b: the ratio times other */
+            double zw = (s->ratio[k] * other - 1) / (s->ratio_err[k] * other);
+            cr_expect_gt(fabs(zw), thr, "the wrong factor passes: z = %.2f", zw);
+        }
+    }
+    fdr_sched_result_free(r);
+    fdr_model_free(m);
+}
+
+/* The grouped exact curve (a dense second-moment recursion with a rate
+ * per group) against the Monte Carlo means, around each group's first
+ * quench; and, where the groups share one rate, against the ungrouped
+ * exact curve of lyapunov.c (an independent solve) to 1e-10. */
+Test(schedule, grouped_exact_curve_follows_the_simulation_and_the_lyapunov_solve)
+{
+    fdr_model *m = test_model(grouped);
+    fdr_sched_opts o = ensemble_opts(m);
+    o.run[FDR_SCHED_CONSTANT] = o.run[FDR_SCHED_INVERSE] = 0;
+    fdr_sched_result *r = run(m, &o);
+    const fdr_sched_curve *s = &r->s[0];
+    cr_assert(s->exact);
+    cr_assert(s->nq[0] >= 1 && s->nq[1] >= 1);
+    long q0 = s->q[0][0].step, q1 = s->q[1][0].step;
+    long at[] = {50, q0 - 10, q0, q0 + 10, q0 + 100, q1 - 10, q1, q1 + 10, q1 + 100, 6000};
+    size_t n = sizeof at / sizeof *at;
+    double thr = gsl_cdf_ugaussian_Qinv(1e-3 / (6.0 * (double)n));
+    for (size_t i = 0; i < n; i++) {
+        size_t k = rec_index(r, at[i]);
+        double z = (s->loss[k] - s->exact_loss[k]) / s->loss_err[k];
+        cr_expect_lt(fabs(z), thr, "loss at step %ld: %g +- %g, exact %g (z = %.2f)", at[i],
+                     s->loss[k], s->loss_err[k], s->exact_loss[k], z);
+        for (size_t g = 0; g < 2; g++) {
+            size_t kg = k * 2 + g;
+            z = (s->ratio[kg] - s->exact_ratio[kg]) / s->ratio_err[kg];
+            cr_expect_lt(fabs(z), thr, "group %zu ratio at step %ld: %g +- %g, exact %g (z = %.2f)",
+                         g, at[i], s->ratio[kg], s->ratio_err[kg], s->exact_ratio[kg], z);
+        }
+    }
+    fdr_sched_result_free(r);
+    fdr_model_free(m);
+
+    /* One rate for both groups, the step preset: the dense recursion and
+     * the eigenbasis one agree; so does the stationary loss. PyTorch's
+     * convention, so that the carry at each decay is exercised too. */
+    const char *same = "[landscape]\ntype = quadratic\ndim = 4\nspectrum = log 0.05 2\n"
+                       "[noise]\ncovariance = hessian 1 1\n"
+                       "[optimizer]\nlr = 0.2\nmomentum = 0.9\nconvention = pytorch\n%s"
+                       "[run]\nreplicas = 16\nsteps = 3000\nrecord_every = 10\ninit = 2\n";
+    char a[1024], b[1024];
+    snprintf(a, sizeof a, same, "");
+    snprintf(b, sizeof b, same, "groups = x:0 y:1-3\ngroup_lr = 0.2 0.2\n");
+    fdr_model *ma = test_model(a), *mb = test_model(b);
+    fdr_sched_opts oa = ensemble_opts(ma);
+    oa.run[FDR_SCHED_FDR] = 1;
+    oa.run[FDR_SCHED_CONSTANT] = oa.run[FDR_SCHED_INVERSE] = 0;
+    oa.step_at[0] = 700;
+    oa.step_at[1] = 1400;
+    oa.X = 0;
+    fdr_sched_result *ra = run(ma, &oa), *rb = run(mb, &oa);
+    cr_assert_eq(rb->npg, 2);
+    cr_expect_float_eq(rb->stationary_loss, ra->stationary_loss, 1e-10 * ra->stationary_loss);
+    const fdr_sched_curve *sa = &ra->s[1], *sb = &rb->s[1];
+    for (size_t k = 0; k < ra->n_rec; k++) {
+        cr_expect_float_eq(sb->exact_loss[k], sa->exact_loss[k], 1e-10 * sa->exact_loss[k],
+                           "exact loss at step %ld", ra->rec_step[k]);
+        cr_expect_eq(sb->lr[2 * k], sa->lr[k]);
+        cr_expect_eq(sb->lr[2 * k + 1], sa->lr[k]);
+    }
+    fdr_sched_result_free(ra);
+    fdr_sched_result_free(rb);
+    fdr_model_free(ma);
+    fdr_model_free(mb);
+}
+
+/* Bad [optimizer] groups and group_lr: exit 2, the file, line and key
+ * named, and what is wrong. */
+Test(schedule, bad_groups_exit_2_naming_file_line_and_key, .init = make_tmpdir,
+     .fini = remove_tmpdir)
+{
+    struct {
+        const char *lines, *says;
+    } bad[] = {
+        {"groups = a:0-1 b:1-3\n", "also in group 'a'"},      /* overlap */
+        {"groups = a:0-0 b:2-3\n", "coordinates 1-1 are in no group"}, /* gap */
+        {"groups = a:0-1\n", "coordinates 2-3 are in no group"},      /* short of d */
+        {"groups = a:0-1 b:2-4\n", "beyond the last coordinate 3"},    /* out of range */
+        {"groups = a:0-1 b-2-3\n", "expected NAME:A-B"},              /* no name */
+        {"groups = 1a:0-1 b:2-3\n", "expected NAME:A-B"},             /* bad name */
+        {"groups = a:0-x b:2-3\n", "expected NAME:A-B"},              /* bad range */
+        {"groups = a:1-0 b:2-3\n", "runs backwards"},
+        {"groups = a:0-1 a:2-3\n", "given twice"},
+        {"groups = a:0-1 b:2-3\ngroup_lr = 0.1 0.2 0.3\n", "group_lr"},
+        {"groups = a:0-1 b:2-3\ngroup_lr = 0.1 -1\n", "must be a finite number > 0"},
+        {"group_lr = 0.1\n", "needs [optimizer] groups"},
+        {"groups = a:0-3\ngroup_lr = 0.2\n", "one group runs at [optimizer] lr"},
+        {"type = adam\ngroups = a:0-1 b:2-3\n", "heavy-ball"},
+    };
+    char model[512], out[512], text[1024];
+    path_in(model, sizeof model, "g.ini");
+    path_in(out, sizeof out, "never");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(text, sizeof text,
+                 "[landscape]\ntype = quadratic\ndim = 4\nspectrum = list 1 1 1 1\n"
+                 "[optimizer]\nlr = 0.1\n%s",
+                 bad[i].lines);
+        write_text("g.ini", text);
+        cr_expect_eq(cli("schedule", model, "--out", out, "-q", NULL), 2, "%s", bad[i].lines);
+        const char *msg = fdr_error_message();
+        cr_expect(strstr(msg, "g.ini:") && strstr(msg, "[optimizer] group") &&
+                      strstr(msg, bad[i].says),
+                  "%s: message '%s'", bad[i].lines, msg);
+    }
+    /* The relations hold for one lr: the engine refuses them with groups
+     * (so do `run` and `sweep`, exit 2). */
+    fdr_model *m = test_model("[landscape]\ntype = quadratic\ndim = 4\nspectrum = list 1 1 1 1\n"
+                              "[optimizer]\nlr = 0.1\ngroups = a:0-1 b:2-3\n");
+    fdr_result *res = NULL;
+    cr_expect_eq(fdr_engine_run(m, 1, NULL, &res), FDR_EINVAL);
+    cr_expect(strstr(fdr_error_message(), "[optimizer] groups"), "%s", fdr_error_message());
+    cr_expect_null(res);
+    fdr_model_free(m);
+    struct stat st;
+    cr_expect_neq(stat(out, &st), 0, "nothing is written on bad input");
+}

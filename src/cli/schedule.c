@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "half-running averages of O_L = theta . g (g the noisy gradient, theta not\n"
             "centred, as published) and O_R = (1 + mu)/(2 eta_b) |v|^2; if\n"
             "|<O_L>/<O_R> - 1| < X, then lr <- (1 - Y) lr and the record is cleared.\n"
+            "With [optimizer] groups = NAME:A-B ... in the model file (and group_lr), each\n"
+            "parameter group has its own lr, O_L and O_R on its coordinates, and quenches.\n"
             "\n"
             "Quencher options:\n"
             "      --X X              threshold, >= 0 (default 0.01; 0 never quenches)\n"
@@ -142,6 +144,37 @@ static int parse_compare(const char *text, fdr_sched_opts *o)
     }
 }
 
+/* The quencher's quenches of parameter group g (0 without groups) as a
+ * phrase: the shared steps in ensemble mode, else per replica. */
+static void quench_summary(char *qs, size_t size, const fdr_sched_opts *o,
+                           const fdr_sched_result *r, const fdr_sched_curve *s, size_t g)
+{
+    size_t npg = r->npg;
+    if (o->mode == FDR_SCHED_ENSEMBLE) {
+        size_t len = (size_t)snprintf(qs, size, "%zu at", s->nq[g]);
+        for (size_t j = 0; j < s->nq[g] && len < size; j++)
+            len += (size_t)snprintf(qs + len, size - len, " %ld", s->q[g][j].step);
+        return;
+    }
+    double first = 0, ss = 0;
+    size_t n = 0, total = 0;
+    for (size_t k = g; k < s->nlists; k += npg) {
+        total += s->nq[k];
+        if (s->nq[k]) {
+            first += (double)s->q[k][0].step;
+            ss += (double)s->q[k][0].step * (double)s->q[k][0].step;
+            n++;
+        }
+    }
+    if (n)
+        snprintf(qs, size, "%.2f per replica; first at %.0f (sd %.2g, %zu replicas)",
+                 (double)total / (double)r->R, first / (double)n,
+                 n > 1 ? sqrt(fmax(0, (ss - first * first / (double)n) / (double)(n - 1))) : NAN,
+                 n);
+    else
+        snprintf(qs, size, "none");
+}
+
 /* Prints the settings and one line per schedule. */
 static void print_table(FILE *f, const fdr_model *m, const fdr_sched_opts *o,
                         const fdr_sched_result *r)
@@ -173,30 +206,26 @@ static void print_table(FILE *f, const fdr_model *m, const fdr_sched_opts *o,
             snprintf(tt, sizeof tt, "not reached");
         else
             snprintf(tt, sizeof tt, "%.0f +- %.2g", s->time_to_target.val, s->time_to_target.err);
-        if (s->kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE) {
-            size_t len = (size_t)snprintf(qs, sizeof qs, "%zu at", s->nq[0]);
-            for (size_t j = 0; j < s->nq[0] && len < sizeof qs; j++)
-                len += (size_t)snprintf(qs + len, sizeof qs - len, " %ld", s->q[0][j].step);
-        } else if (s->kind == FDR_SCHED_FDR) {
-            double first = 0, ss = 0;
-            size_t n = 0;
-            for (size_t k = 0; k < s->nlists; k++)
-                if (s->nq[k]) {
-                    first += (double)s->q[k][0].step;
-                    ss += (double)s->q[k][0].step * (double)s->q[k][0].step;
-                    n++;
-                }
-            if (n)
-                snprintf(qs, sizeof qs, "%.2f per replica; first at %.0f (sd %.2g, %zu replicas)",
-                         (double)fdr_sched_quench_total(s) / (double)r->R, first / (double)n,
-                         n > 1 ? sqrt(fmax(0, (ss - first * first / (double)n) / (double)(n - 1)))
-                               : NAN,
-                         n);
-            else
-                snprintf(qs, sizeof qs, "none");
-        }
-        fprintf(f, "%-9s %-11.4g %-26s %-12s %-22s %s\n", s->name, s->lr[r->n_rec - 1], fl, ex, tt,
-                qs);
+        if (s->kind == FDR_SCHED_FDR && r->npg == 1)
+            quench_summary(qs, sizeof qs, o, r, s, 0);
+        else if (s->kind == FDR_SCHED_FDR)
+            snprintf(qs, sizeof qs, "per group, below");
+        if (r->npg == 1)
+            fprintf(f, "%-9s %-11.4g %-26s %-12s %-22s %s\n", s->name, s->lr[r->n_rec - 1], fl, ex,
+                    tt, qs);
+        else
+            fprintf(f, "%-9s %-11s %-26s %-12s %-22s %s\n", s->name, "per group", fl, ex, tt, qs);
+    }
+    /* parameter groups: each its own lr and quenches */
+    for (size_t g = 0; r->npg > 1 && g < r->npg; g++) {
+        const fdr_group *gr = &m->groups[g];
+        char qs[128];
+        fprintf(f, "%sgroup %s (coordinates %zu-%zu, initial lr %g): final lr", g ? "" : "\n",
+                gr->name, gr->first, gr->first + gr->count - 1, gr->lr);
+        for (size_t i = 0; i < r->nsched; i++)
+            fprintf(f, " %s %.4g", r->s[i].name, r->s[i].lr[(r->n_rec - 1) * r->npg + g]);
+        quench_summary(qs, sizeof qs, o, r, &r->s[0], g);
+        fprintf(f, "; quenches: %s\n", qs);
     }
 }
 

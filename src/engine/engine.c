@@ -57,9 +57,10 @@ typedef struct {
     double *PG;       /* P grad f of a type with precondition (n x d), or NULL */
     double *W;        /* FDR2 off the quadratic: the noise-free steps w (n x d) */
     double *lr;       /* this block's learning rates (the engine's array, from first) */
-    double *vvlim;    /* per replica: |v|^2 of divergence at the lr in lr_seen */
-    double *lr_seen;
+    double *vvlim;    /* per replica: |v|^2 of divergence at the lrs in lr_seen */
+    double *lr_seen;  /* n x ngroups */
     double *noisy_ol; /* n: theta . (grad f + xi), when an observer needs it */
+    double *gol, *gvv; /* parameter groups: n x ngroups parts of noisy_ol and of |v|^2 */
     fused_coef fc;    /* the fused path's coefficients, for the lr in fc.lr */
     fdr_rng **rng;
     double *ts; /* n_rec x FDR_NTS, this block's replica sums */
@@ -97,7 +98,8 @@ struct fdr_engine {
     fdr_result *res; /* the relations' sums (with relations off: the shape only) */
     block *blocks;
     size_t nblocks;
-    double *lr;      /* R learning rates */
+    double *lr;      /* R x ngroups learning rates */
+    size_t ng;       /* parameter groups stepped at their own lr (1: one lr per replica) */
     double *hdiag;   /* the fused separable path's Hessian diagonal, or NULL */
     double *dirh;    /* there, the random directions, then them times it (u.g = (u h).x) */
     fdr_observer *observers; /* the built-in ones (relations on), then the caller's */
@@ -325,6 +327,8 @@ static void block_free(block *b)
     free(b->vvlim);
     free(b->lr_seen);
     free(b->noisy_ol);
+    free(b->gol);
+    free(b->gvv);
     free(b->fc.nes);
     free(b->ts);
 }
@@ -339,16 +343,19 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
     b->first = first;
     b->n = n;
     b->div_step = -1;
-    b->lr = e->lr + first;
+    b->lr = e->lr + first * e->ng;
     b->fc.lr = NAN;
     b->fc.h = e->hdiag;
     b->vvlim = fdr_malloc(n * sizeof *b->vvlim);
-    b->lr_seen = fdr_malloc(n * sizeof *b->lr_seen);
+    b->lr_seen = fdr_malloc(n * e->ng * sizeof *b->lr_seen);
     if (!b->vvlim || !b->lr_seen)
         return FDR_ENOMEM;
-    for (size_t r = 0; r < n; r++)
+    for (size_t r = 0; r < n * e->ng; r++)
         b->lr_seen[r] = NAN;
     if (e->need & FDR_NEED_NOISY_OL && !(b->noisy_ol = fdr_malloc(n * sizeof *b->noisy_ol)))
+        return FDR_ENOMEM;
+    if (e->ng > 1 && (!(b->gol = fdr_malloc(n * e->ng * sizeof *b->gol)) ||
+                      !(b->gvv = fdr_malloc(n * e->ng * sizeof *b->gvv))))
         return FDR_ENOMEM;
     if (res->fused && !(b->fc.nes = fdr_malloc_aligned(d * sizeof *b->fc.nes)))
         return FDR_ENOMEM;
@@ -942,6 +949,39 @@ static void fused_block_step(const fdr_engine *e, block *b, long t, long batch, 
         observe_fdr2(m, b, e->c0, NULL, NULL);
 }
 
+/* With parameter groups (relations off, no frame, a type without state):
+ * each group's parts of the noisy O_L and of |v|^2 from the pre-update
+ * state, then, with update, each group's rows stepped by the type's own
+ * update at the group's rate (a row of a group is contiguous). */
+static void group_step(const fdr_engine *e, block *b, const double *Z, int update)
+{
+    const fdr_model *m = e->m;
+    size_t d = e->res->d, ng = e->ng;
+    for (size_t r = 0; r < b->n; r++) {
+        const double *x = b->X + r * d, *g = b->G + r * d, *z = Z + r * d, *v = b->V + r * d;
+        double total = 0;
+        for (size_t k = 0; k < ng; k++) {
+            const fdr_group *gr = &m->groups[k];
+            double ol = 0, vv = 0;
+            for (size_t i = gr->first; i < gr->first + gr->count; i++) {
+                ol += x[i] * (g[i] + z[i]);
+                vv += v[i] * v[i];
+            }
+            b->gol[r * ng + k] = ol;
+            b->gvv[r * ng + k] = vv;
+            total += ol;
+        }
+        if (b->noisy_ol)
+            b->noisy_ol[r] = total;
+    }
+    for (size_t r = 0; update && r < b->n; r++)
+        for (size_t k = 0; k < ng; k++) {
+            size_t o = r * d + m->groups[k].first;
+            m->opt->update_block(&e->op, 1, m->groups[k].count, &b->lr[r * ng + k], 0, b->V + o,
+                                 b->G + o, Z + o, NULL, NULL);
+        }
+}
+
 /* The general path's step t for every replica of the block: the
  * landscape's block evaluation, the noise law's block of draws, the
  * optimizer type's block update (theta itself moves after the observers). */
@@ -971,12 +1011,16 @@ static void general_block_step(const fdr_engine *e, block *b, long t, long batch
                     (int)d, fr->V, (int)d, 0.0, b->Zf, (int)d);
         Z = b->Zf;
     }
-    for (size_t r = 0; b->noisy_ol && r < n; r++) {
+    for (size_t r = 0; b->noisy_ol && e->ng == 1 && r < n; r++) {
         const double *x = b->X + r * d, *g = b->G + r * d, *z = Z + r * d;
         double ol = 0;
         for (size_t i = 0; i < d; i++)
             ol += (x[i] + (fr ? fr->vo[i] : 0.0)) * (g[i] + z[i]);
         b->noisy_ol[r] = ol;
+    }
+    if (e->ng > 1) {
+        group_step(e, b, Z, update);
+        return;
     }
     if (!update)
         return;
@@ -1008,6 +1052,37 @@ static void progress_add(fdr_engine *e, long steps)
     }
 }
 
+/* With parameter groups: a changed rate of a group carries that group's
+ * velocity (optim.h, carry); a replica's divergence limit is that of its
+ * largest rate (the largest |v|^2 a stationary state reaches). */
+static void group_rates(const fdr_engine *e, block *b)
+{
+    const fdr_model *m = e->m;
+    size_t d = e->res->d, ng = e->ng;
+    for (size_t r = 0; r < b->n; r++) {
+        int changed = 0;
+        for (size_t k = 0; k < ng; k++) {
+            double lr = b->lr[r * ng + k], *seen = &b->lr_seen[r * ng + k];
+            if (lr == *seen)
+                continue;
+            const fdr_group *g = &m->groups[k];
+            if (m->opt->carry && !isnan(*seen)) {
+                double s = m->opt->carry(&e->op, *seen, lr);
+                for (size_t i = g->first; s != 1 && i < g->first + g->count; i++)
+                    b->V[r * d + i] *= s;
+            }
+            *seen = lr;
+            changed = 1;
+        }
+        if (!changed)
+            continue;
+        double top = 0;
+        for (size_t k = 0; k < ng; k++)
+            top = fmax(top, b->lr[r * ng + k]);
+        b->vvlim[r] = e->limit / m->opt->fdr1_factor(&e->op, top);
+    }
+}
+
 /* Runs steps [t0, t1) of one block of replicas; stops at a diverged state. */
 static void run_block(fdr_engine *e, block *b, long t0, long t1)
 {
@@ -1016,12 +1091,13 @@ static void run_block(fdr_engine *e, block *b, long t0, long t1)
     size_t d = res->d, n = b->n;
     const int rel = e->o.relations;
     fdr_step_view view = {.engine = e, .block = (size_t)(b - e->blocks), .first = b->first, .n = n,
-                          .obs = b->obs, .noisy_ol = b->noisy_ol, .lr = b->lr};
+                          .obs = b->obs, .noisy_ol = b->noisy_ol, .lr = b->lr,
+                          .ngroups = e->ng, .group_ol = b->gol, .group_vv = b->gvv};
     for (long t = t0; t < t1; t++) {
         const int update = t < m->steps;
         long batch = rel && update && t >= m->burn_in ? (t - m->burn_in) * FDR_NBATCH / res->window
                                                       : -1;
-        for (size_t r = 0; r < n; r++)
+        for (size_t r = 0; e->ng == 1 && r < n; r++)
             if (b->lr[r] != b->lr_seen[r]) {
                 /* A changed rate: the carried velocity meets it as the
                  * type's convention says, on every path, before the step
@@ -1034,6 +1110,8 @@ static void run_block(fdr_engine *e, block *b, long t0, long t1)
                 b->lr_seen[r] = b->lr[r];
                 b->vvlim[r] = e->limit / m->opt->fdr1_factor(&e->op, b->lr[r]);
             }
+        if (e->ng > 1)
+            group_rates(e, b);
         if (res->fused)
             fused_block_step(e, b, t, batch, update);
         else
@@ -1209,7 +1287,8 @@ static int engine_setup(fdr_engine *e, double *theta0)
     double hb_mu, hb_eta;
     /* The fused path is written for heavy-ball updates, with the type's
      * coefficients. */
-    res->fused = (m->land->hdiag || m->land->H) && m->noise->sdiag && m->land->ref_is_min &&
+    res->fused = e->ng == 1 && (m->land->hdiag || m->land->H) && m->noise->sdiag &&
+                 m->land->ref_is_min &&
                  m->opt->heavy_ball(&e->op, m->lr, &hb_mu, &hb_eta);
     e->fused = res->fused;
     if (res->fused && m->land->hdiag) {
@@ -1232,9 +1311,11 @@ static int engine_setup(fdr_engine *e, double *theta0)
      * noise covariance is constant (the law then draws independently of the
      * point), the tensor FDR1 is not the full matrix (which would have to
      * be rotated back) and the optimizer keeps no per-coordinate state
-     * (a coordinate-wise rule, such as an adaptive one, is not the same
-     * algorithm in a rotated frame). */
-    if (!res->fused && m->land->frame && m->noise->C && !(res->ntens && res->tensor_full) &&
+     * and has no parameter groups (a coordinate-wise rule, such as an
+     * adaptive one or a rate per group, is not the same algorithm in a
+     * rotated frame). */
+    if (!res->fused && e->ng == 1 && m->land->frame && m->noise->C &&
+        !(res->ntens && res->tensor_full) &&
         m->opt->state_size == 0 && !m->opt->precondition) {
         if ((rc = frame_init(&e->frs, m, res, theta0)) != FDR_OK)
             return rc;
@@ -1282,6 +1363,11 @@ static int engine_setup(fdr_engine *e, double *theta0)
 int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **out)
 {
     *out = NULL;
+    if (o->relations && m->ngroups > 1)
+        return fdr_error(FDR_EINVAL,
+                         "%s: [optimizer] groups: the relations hold for one lr only; per-group "
+                         "learning rates are for `fdrsim schedule`",
+                         m->source);
     fdr_engine *e = fdr_calloc(1, sizeof *e);
     if (!e)
         return FDR_ENOMEM;
@@ -1291,13 +1377,14 @@ int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **
     e->fdr2 = m->fdr2 && o->relations;
     e->res = o->relations ? result_alloc(m) : shape_alloc(m);
     size_t R = (size_t)m->replicas, d = m->land->dim, nb = o->relations ? 3 : 0;
-    e->lr = fdr_malloc(R * sizeof *e->lr);
+    e->ng = m->ngroups > 1 ? m->ngroups : 1;
+    e->lr = fdr_malloc(R * e->ng * sizeof *e->lr);
     e->observers = fdr_calloc(nb + o->n_observers, sizeof *e->observers);
     double *theta0 = fdr_malloc(d * sizeof *theta0);
     int rc = e->res && e->lr && e->observers && theta0 ? FDR_OK : FDR_ENOMEM;
     if (rc == FDR_OK) {
-        for (size_t r = 0; r < R; r++)
-            e->lr[r] = m->lr;
+        for (size_t r = 0; r < R * e->ng; r++)
+            e->lr[r] = e->ng > 1 ? m->groups[r % e->ng].lr : m->lr;
         if (o->relations) {
             e->observers[0] = (fdr_observer){0, e, relations_observe};
             e->observers[1] = (fdr_observer){0, e, series_observe};
@@ -1326,6 +1413,11 @@ int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **
 double *fdr_engine_lr(fdr_engine *e)
 {
     return e->lr;
+}
+
+size_t fdr_engine_ngroups(const fdr_engine *e)
+{
+    return e->ng;
 }
 
 size_t fdr_engine_nblocks(const fdr_engine *e)
@@ -1407,9 +1499,9 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
         }
     /* A study may have set the replica's rate: then the model's is not the cause. */
     char fix[96] = "lower optimizer.lr";
-    if (div_step >= 0 && e->lr[div_rep] != m->lr)
+    if (div_step >= 0 && e->lr[div_rep * e->ng] != m->lr)
         snprintf(fix, sizeof fix, "it ran at lr %g, set by the study, not optimizer.lr %g",
-                 e->lr[div_rep], m->lr);
+                 e->lr[div_rep * e->ng], m->lr);
     if (div_step >= 0 && !(div_vv >= 0))
         rc = fdr_error(FDR_EDIVERGED,
                        "%s: the run diverged: the state of replica %zu became non-finite at step "
@@ -1421,7 +1513,8 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
                        "beyond the divergence limit %.3g (2^100 times the energy scale of the "
                        "noise, the start and the landscape; %s)",
                        m->source, m->opt->fdr1_metric ? "v^T P^-1 v" : "|v|^2", div_rep, div_vv,
-                       div_step, e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep]), fix);
+                       div_step, e->limit / m->opt->fdr1_factor(&e->op, e->lr[div_rep * e->ng]),
+                       fix);
     if (rc == FDR_OK)
         rc = check_lr(e);
     e->status = rc;

@@ -100,10 +100,17 @@ typedef struct {
      * the gradient noisy (the quencher's measurable O_L), when an observer
      * asked for FDR_NEED_NOISY_OL; else NULL. */
     const double *noisy_ol;
-    /* n learning rates: those step t used, until an observer sets those of
-     * step t + 1 (observers run in the order given, so a later one sees
-     * the rates an earlier one set). */
+    /* n x ngroups learning rates (replica-major): those step t used, until
+     * an observer sets those of step t + 1 (observers run in the order
+     * given, so a later one sees the rates an earlier one set). */
     double *lr;
+    /* The model's parameter groups ([optimizer] groups, model.h), each
+     * stepped at its own rate; 1 without groups or with one group. With
+     * more than one, n x ngroups parts of noisy_ol (theta_G . g_G, summed
+     * over the group's coordinates; noisy_ol is their sum) and of v . v
+     * (|v_G|^2) of the pre-update state; else both NULL. */
+    size_t ngroups;
+    const double *group_ol, *group_vv;
 } fdr_step_view;
 
 #define FDR_NEED_NOISY_OL 1u /* fdr_observer.needs: fill fdr_step_view.noisy_ol */
@@ -153,10 +160,17 @@ void fdr_engine_free(fdr_engine *e);
  * if t_end is out of range or, with relations on, a learning rate moved. */
 int fdr_engine_advance(fdr_engine *e, long t_end);
 
-/* The R learning rates: read and set them between advances. A changed
- * rate meets the carried velocity as the optimizer's convention says
- * (optim.h, carry: in PyTorch's, v is rescaled by lr_new / lr_old). */
+/* The R x ngroups learning rates (replica-major; ngroups as
+ * fdr_engine_ngroups): read and set them between advances. A changed rate
+ * meets the carried velocity (of its group) as the optimizer's convention
+ * says (optim.h, carry: in PyTorch's, v is rescaled by lr_new / lr_old). */
 double *fdr_engine_lr(fdr_engine *e);
+/* The parameter groups stepped at their own rate: the model's ngroups when
+ * above 1, else 1. With more than one, the engine runs its general path
+ * (not the fused quadratic one, not in a landscape's frame), calls the
+ * type's update_block once per replica and group, and refuses relations
+ * (fdr_engine_alloc: FDR_EINVAL), whose sums hold for one lr. */
+size_t fdr_engine_ngroups(const fdr_engine *e);
 size_t fdr_engine_nblocks(const fdr_engine *e);
 /* The replicas of block k: returns their count and sets *first. */
 size_t fdr_engine_block(const fdr_engine *e, size_t k, size_t *first);

@@ -6,6 +6,8 @@
 #include "core/fdr.h"
 #include "core/memory.h"
 
+#include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +346,126 @@ static int read_optimizer(fdr_model *m, fdr_config *cfg)
     return FDR_OK;
 }
 
+/* [optimizer] groups = NAME:A-B NAME:C ... (inclusive index ranges, a
+ * partition of 0 .. d-1 in coordinate order) and group_lr = one lr per
+ * group (default: every group at lr). Only for a heavy-ball type without
+ * per-coordinate state: the engine steps each group with the type's own
+ * update at the group's rate. */
+static int read_groups(fdr_model *m, fdr_config *cfg)
+{
+    const char *text;
+    int rc;
+    if ((rc = fdr_config_string(cfg, "optimizer", "groups", "", &text)))
+        return rc;
+    if (!*text) {
+        if (fdr_config_has(cfg, "optimizer", "group_lr"))
+            return fdr_config_error(cfg, "optimizer", "group_lr",
+                                    "needs [optimizer] groups (the groups it gives rates to)");
+        return FDR_OK;
+    }
+    fdr_optim_params p = fdr_model_optim_params(m);
+    double mu, eta;
+    if (!m->opt->heavy_ball(&p, m->lr, &mu, &eta) || m->opt->state_size || m->opt->precondition)
+        return fdr_config_error(cfg, "optimizer", "groups",
+                                "per-group learning rates need a heavy-ball optimizer without "
+                                "per-coordinate state (sgd), not '%s'",
+                                m->opt->name);
+    size_t d = m->land->dim, next = 0;
+    const char *s = text;
+    while (*s) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            break;
+        const char *tok = s;
+        size_t len = strcspn(s, " \t");
+        s += len;
+        const char *colon = memchr(tok, ':', len);
+        size_t nlen = colon ? (size_t)(colon - tok) : 0;
+        int ok = colon && nlen > 0 && nlen < sizeof m->groups[0].name &&
+                 (isalpha((unsigned char)tok[0]) || tok[0] == '_');
+        for (size_t i = 1; ok && i < nlen; i++)
+            ok = isalnum((unsigned char)tok[i]) || tok[i] == '_';
+        long a = -1, b = -1;
+        char range[64];
+        size_t rlen = colon ? len - nlen - 1 : 0;
+        if (ok && rlen > 0 && rlen < sizeof range) {
+            memcpy(range, colon + 1, rlen);
+            range[rlen] = 0;
+            char *dash = strchr(range + 1, '-');
+            if (dash)
+                *dash = 0;
+            ok = fdr_parse_long(range, 0, LONG_MAX, &a) == FDR_OK &&
+                 (!dash || fdr_parse_long(dash + 1, 0, LONG_MAX, &b) == FDR_OK);
+            if (!dash)
+                b = a;
+        } else {
+            ok = 0;
+        }
+        if (!ok)
+            return fdr_config_error(cfg, "optimizer", "groups",
+                                    "'%.*s': expected NAME:A-B or NAME:A (NAME letters, digits "
+                                    "and _, at most %zu characters, not starting with a digit; "
+                                    "A <= B coordinate indices from 0)",
+                                    (int)len, tok, sizeof m->groups[0].name - 1);
+        if (m->ngroups == FDR_MAX_GROUPS)
+            return fdr_config_error(cfg, "optimizer", "groups", "more than %d groups",
+                                    FDR_MAX_GROUPS);
+        fdr_group *g = &m->groups[m->ngroups];
+        memcpy(g->name, tok, nlen);
+        g->name[nlen] = 0;
+        for (size_t k = 0; k < m->ngroups; k++)
+            if (strcmp(m->groups[k].name, g->name) == 0)
+                return fdr_config_error(cfg, "optimizer", "groups", "group '%s' given twice",
+                                        g->name);
+        if (b < a)
+            return fdr_config_error(cfg, "optimizer", "groups",
+                                    "group '%s': range %ld-%ld runs backwards", g->name, a, b);
+        if ((size_t)b >= d)
+            return fdr_config_error(cfg, "optimizer", "groups",
+                                    "group '%s': range %ld-%ld is beyond the last coordinate "
+                                    "%zu (the landscape has dim %zu)",
+                                    g->name, a, b, d - 1, d);
+        if ((size_t)a < next)
+            return fdr_config_error(cfg, "optimizer", "groups",
+                                    "group '%s': coordinate %ld is also in group '%s' (the "
+                                    "groups must not overlap, and are listed in coordinate order)",
+                                    g->name, a, m->groups[m->ngroups - 1].name);
+        if ((size_t)a > next)
+            return fdr_config_error(cfg, "optimizer", "groups",
+                                    "coordinates %zu-%ld are in no group (the groups must cover "
+                                    "0-%zu, listed in coordinate order)",
+                                    next, a - 1, d - 1);
+        g->first = (size_t)a;
+        g->count = (size_t)(b - a + 1);
+        g->lr = m->lr;
+        next = (size_t)b + 1;
+        m->ngroups++;
+    }
+    if (m->ngroups == 0)
+        return fdr_config_error(cfg, "optimizer", "groups", "is empty (leave it out for one lr)");
+    if (next < d)
+        return fdr_config_error(cfg, "optimizer", "groups",
+                                "coordinates %zu-%zu are in no group (the groups must cover 0-%zu)",
+                                next, d - 1, d - 1);
+    if (!fdr_config_has(cfg, "optimizer", "group_lr"))
+        return FDR_OK;
+    if (m->ngroups == 1)
+        return fdr_config_error(cfg, "optimizer", "group_lr",
+                                "one group runs at [optimizer] lr: set that instead");
+    double lr[FDR_MAX_GROUPS];
+    if ((rc = fdr_config_vector(cfg, "optimizer", "group_lr", m->ngroups, NAN, lr)))
+        return rc;
+    for (size_t k = 0; k < m->ngroups; k++) {
+        if (!(lr[k] > 0 && isfinite(lr[k])))
+            return fdr_config_error(cfg, "optimizer", "group_lr",
+                                    "group '%s': must be a finite number > 0, got %g",
+                                    m->groups[k].name, lr[k]);
+        m->groups[k].lr = lr[k];
+    }
+    return FDR_OK;
+}
+
 static int read_run(fdr_model *m, fdr_config *cfg)
 {
     int rc;
@@ -515,7 +637,7 @@ fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
         !(m->noise = fdr_noise_alloc(cfg, m->land)) ||
         (fdr_minibatch_shifts(m->noise, &shifts, &nshift) &&
          fdr_landscape_average(m->land, shifts, nshift) != FDR_OK) ||
-        read_optimizer(m, cfg) ||
+        read_optimizer(m, cfg) || read_groups(m, cfg) ||
         read_run(m, cfg) || fdr_config_check_unused(cfg) || check_start(m, cfg) ||
         (m->noise->type->prepare &&
          m->noise->type->prepare(m->noise->state, (size_t)m->replicas) != FDR_OK)) {

@@ -14,6 +14,17 @@
 
 enum fdr_init { FDR_INIT_ZERO, FDR_INIT_MINIMUM, FDR_INIT_OFFSET };
 
+/* A parameter group ([optimizer] groups): the coordinates [first, first +
+ * count) of theta, stepped at their own learning rate, as a PyTorch
+ * parameter group is (doc/theory.md section 10.1). */
+typedef struct {
+    char name[32];
+    size_t first, count;
+    double lr; /* the group's initial lr ([optimizer] group_lr; default lr) */
+} fdr_group;
+
+#define FDR_MAX_GROUPS 16
+
 typedef struct {
     char *name;   /* model name: the file's base name without .ini, or "default" */
     char *source; /* the file it came from */
@@ -29,6 +40,10 @@ typedef struct {
      * precond's arrays live in precond_mem; else both are zero. */
     fdr_preconditioner precond;
     double *precond_mem;
+    /* [optimizer] groups: a partition of 0 .. d-1 into ngroups index ranges,
+     * in coordinate order; ngroups = 0 without the key (one lr for all). */
+    size_t ngroups;
+    fdr_group groups[FDR_MAX_GROUPS];
     /* The type's heavy-ball coefficient eta_b at lr (opt->heavy_ball), else
      * the coefficient of <|grad f|^2> in its dissipation (the eta_b of a
      * preconditioned step), else lr: the step scale of the divergence limit

@@ -8,6 +8,7 @@
 #include "io/report.h"
 #include "rng/rng.h"
 
+#include <gsl/gsl_cblas.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -83,8 +84,10 @@ int fdr_sched_opts_check(const fdr_sched_opts *o, long steps)
 
 /* ---- the schedules' observer on the engine --------------------------------- */
 
-/* Per recorded step and block: sums over the block's replicas. */
-enum { A_LR, A_LO, A_HI, A_LOSS, A_LOSS2, A_OL, A_OR, A_OL2, A_OR2, A_OLOR, NACC };
+/* Per recorded step and group of replicas: sums over its replicas, the
+ * loss's, then per parameter group (P_*) its lr's and its O_L and O_R's. */
+enum { A_LOSS, A_LOSS2, NACC };
+enum { P_LR, P_LO, P_HI, P_OL, P_OR, P_OL2, P_OR2, P_OLOR, NPER };
 
 /* One replica's quencher: the lr it runs at and the record of O_L and O_R
  * since the last change, kept as running sums plus the sums at the
@@ -111,10 +114,13 @@ typedef struct {
     const fdr_sched_result *res;
     long T;
     size_t cap;  /* half-grid points kept per tracker: steps / T + 2 */
-    tracker *tr; /* R trackers (fdr), else NULL */
+    size_t npg;  /* parameter groups (res->npg) */
+    size_t stride; /* accumulator entries per recorded step: NACC + npg NPER */
+    double lr0[FDR_MAX_GROUPS]; /* each parameter group's initial lr */
+    tracker *tr; /* R x npg trackers (fdr), replica-major, else NULL */
     double c1;   /* O_R = c1 / lr |v|^2: the FDR1 factor at lr = 1 (heavy-ball's is
                     1/lr times it) */
-    double *acc; /* per group of replicas (the bootstrap's): n_rec x NACC */
+    double *acc; /* per group of replicas (the bootstrap's): n_rec x stride */
     size_t *next; /* per block: index of its next recorded step */
 } run_ctx;
 
@@ -196,39 +202,49 @@ static void sched_observe(void *ctx, const fdr_step_view *v)
     long t = v->t;
     size_t *next = &c->next[v->block];
     int rec = *next < res->n_rec && res->rec_step[*next] == t;
-    double lr_next = c->tr ? 0 : preset_lr(c->o, c->kind, c->m->lr, t + 1);
+    size_t npg = c->npg;
     for (size_t r = 0; r < v->n; r++) {
-        double lr = v->lr[r], ol = v->noisy_ol[r];
-        double orr = c->c1 / lr * v->obs[r * FDR_NOBS + FDR_OBS_VV];
+        /* the replica's group: whole groups make up the engine's blocks */
+        double *acc = rec ? c->acc + (((v->first + r) / res->gsize[0]) * res->n_rec + *next) *
+                                         c->stride
+                          : NULL;
         if (rec) {
-            /* the replica's group: whole groups make up the engine's blocks */
-            size_t g = (v->first + r) / res->gsize[0];
-            double *acc = c->acc + (g * res->n_rec + *next) * NACC;
             double loss = v->obs[r * FDR_NOBS + FDR_OBS_LOSS];
-            acc[A_LR] += lr;
-            acc[A_LO] = fmin(acc[A_LO], lr);
-            acc[A_HI] = fmax(acc[A_HI], lr);
             acc[A_LOSS] += loss;
             acc[A_LOSS2] += loss * loss;
-            acc[A_OL] += ol;
-            acc[A_OR] += orr;
-            acc[A_OL2] += ol * ol;
-            acc[A_OR2] += orr * orr;
-            acc[A_OLOR] += ol * orr;
         }
-        if (!c->tr) {
-            v->lr[r] = lr_next;
-            continue;
+        for (size_t g = 0; g < npg; g++) {
+            /* parameter group g's O_L and O_R, restricted to its coordinates */
+            size_t i = r * npg + g;
+            double lr = v->lr[i];
+            double ol = npg > 1 ? v->group_ol[i] : v->noisy_ol[r];
+            double vv = npg > 1 ? v->group_vv[i] : v->obs[r * FDR_NOBS + FDR_OBS_VV];
+            double orr = c->c1 / lr * vv;
+            if (rec) {
+                double *a = acc + NACC + g * NPER;
+                a[P_LR] += lr;
+                a[P_LO] = fmin(a[P_LO], lr);
+                a[P_HI] = fmax(a[P_HI], lr);
+                a[P_OL] += ol;
+                a[P_OR] += orr;
+                a[P_OL2] += ol * ol;
+                a[P_OR2] += orr * orr;
+                a[P_OLOR] += ol * orr;
+            }
+            if (!c->tr) {
+                v->lr[i] = preset_lr(c->o, c->kind, c->lr0[g], t + 1);
+                continue;
+            }
+            tracker *k = &c->tr[(v->first + r) * npg + g];
+            if (!v->updated)
+                continue;
+            tracker_push(k, c->T, c->cap, ol, orr);
+            /* no check after the last update: its lr would never be used */
+            if (c->o->mode == FDR_SCHED_REPLICA && !k->frozen && k->n % c->T == 0 &&
+                t + 1 < c->m->steps)
+                replica_check(c, k, t + 1);
+            v->lr[i] = k->lr;
         }
-        tracker *k = &c->tr[v->first + r];
-        if (!v->updated)
-            continue;
-        tracker_push(k, c->T, c->cap, ol, orr);
-        /* no check after the last update: its lr would never be used */
-        if (c->o->mode == FDR_SCHED_REPLICA && !k->frozen && k->n % c->T == 0 &&
-            t + 1 < c->m->steps)
-            replica_check(c, k, t + 1);
-        v->lr[r] = k->lr;
     }
     if (rec)
         (*next)++;
@@ -245,7 +261,7 @@ static void trackers_free(tracker *tr, size_t R)
     free(tr);
 }
 
-/* R trackers at lr0; replica mode also gives each room for its quenches
+/* R trackers (replicas x parameter groups) at their lr0; replica mode also gives each room for its quenches
  * (at most one per t_adaptive steps). */
 static tracker *trackers_alloc(const run_ctx *c, size_t R)
 {
@@ -255,7 +271,7 @@ static tracker *trackers_alloc(const run_ctx *c, size_t R)
     size_t qcap = (size_t)(c->m->steps / c->T) + 1;
     for (size_t r = 0; r < R; r++) {
         tracker *k = &tr[r];
-        k->lr = c->m->lr;
+        k->lr = c->lr0[r % c->npg];
         k->frozen = k->lr <= c->o->lr_min;
         k->pl = fdr_malloc(c->cap * sizeof *k->pl);
         k->pr = fdr_malloc(c->cap * sizeof *k->pr);
@@ -270,17 +286,19 @@ static tracker *trackers_alloc(const run_ctx *c, size_t R)
     return tr;
 }
 
-/* Ensemble mode: the check after the shared n-th step since the last change,
- * on the replica means of the half-running windows (summed in replica
- * order, so the decision does not depend on threads). */
-static void ensemble_check(const run_ctx *c, size_t R, long next, fdr_quench *q, size_t *nq)
+/* Ensemble mode: parameter group g's check after its shared n-th step
+ * since its last change, on the replica means of the half-running windows
+ * (summed in replica order, so the decision does not depend on threads). */
+static void ensemble_check(const run_ctx *c, size_t R, size_t g, long next, fdr_quench *q,
+                           size_t *nq)
 {
-    tracker *tr = c->tr;
+    size_t npg = c->npg;
+    tracker *tr = c->tr + g;
     size_t j = (size_t)(tr[0].n / c->T);
     double sl = 0, sr = 0;
     for (size_t r = 0; r < R; r++) {
-        sl += tr[r].sl - tr[r].pl[j];
-        sr += tr[r].sr - tr[r].pr[j];
+        sl += tr[r * npg].sl - tr[r * npg].pl[j];
+        sr += tr[r * npg].sr - tr[r * npg].pr[j];
     }
     double ratio = sl / sr;
     if (!(fabs(ratio - 1) < c->o->X))
@@ -288,9 +306,9 @@ static void ensemble_check(const run_ctx *c, size_t R, long next, fdr_quench *q,
     double lr = cut_lr(c->o, tr[0].lr);
     q[(*nq)++] = (fdr_quench){next, tr[0].lr, lr, ratio};
     for (size_t r = 0; r < R; r++) {
-        tr[r].lr = lr;
-        tr[r].frozen = lr <= c->o->lr_min;
-        tracker_reset(&tr[r], c->T, c->cap);
+        tr[r * npg].lr = lr;
+        tr[r * npg].frozen = lr <= c->o->lr_min;
+        tracker_reset(&tr[r * npg], c->T, c->cap);
     }
 }
 
@@ -367,6 +385,165 @@ static int exact_curve(const fdr_model *m, const fdr_sched_opts *o, fdr_lyap *w,
     return FDR_OK;
 }
 
+/* The exact curves of a run with parameter groups (doc/theory.md section
+ * 10.1): heavy-ball SGD with eta_b,i the coefficient of coordinate i's
+ * group, x = theta - theta*, v' = mu v - E (H x + xi), x' = x + v', E =
+ * diag(eta_b,i) (a diagonal preconditioner that changes at each quench,
+ * so no fixed eigenbasis serves). The second moments about theta*, M_tt,
+ * M_tv, M_vv (d x d, dense), and the means follow
+ *     B     = <x v'^T>  = -M_tt H E + mu M_tv,
+ *     M_vv' = E H M_tt H E - mu (E H M_tv + (E H M_tv)^T) + mu^2 M_vv + E C E,
+ *     M_tv' = B + M_vv',   M_tt' = M_tt + B + B^T + M_vv',
+ * with each group's velocity carried over a change of its lr by the
+ * convention (v_i -> c_i v_i). Recorded: Tr(H M_tt) / 2 and per group
+ * <O_L,G> = sum_{i in G} (H M_tt)_ii + theta*_i (H <x>)_i over
+ * <O_R,G> = (1 + mu) / (2 eta_b,G) sum_{i in G} (M_vv)_ii. */
+static int exact_curve_groups(const fdr_model *m, const fdr_sched_opts *o,
+                              const fdr_sched_result *res, fdr_sched_curve *s,
+                              const double *theta0, const double *lr0)
+{
+    size_t d = res->d, npg = res->npg, dd = d * d;
+    const double *H = m->land->H, *C = m->noise->C, *ref = m->land->ref;
+    double *buf = fdr_calloc(7 * dd + 6 * d, sizeof *buf);
+    if (!buf)
+        return FDR_ENOMEM;
+    double *Mtt = buf, *Mtv = buf + dd, *Mvv = buf + 2 * dd, *HM = buf + 3 * dd;
+    double *HMH = buf + 4 * dd, *HMtv = buf + 5 * dd, *B = buf + 6 * dd;
+    double *mx = buf + 7 * dd, *mv = mx + d, *hx = mx + 2 * d, *eta = mx + 3 * d;
+    double *sc = mx + 4 * d, *ol = mx + 5 * d;
+    for (size_t i = 0; i < d; i++)
+        mx[i] = theta0[i] - ref[i];
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            Mtt[i * d + j] = mx[i] * mx[j];
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double lr[FDR_MAX_GROUPS], mu = 0;
+    size_t kq[FDR_MAX_GROUPS] = {0}, j = 0;
+    for (size_t g = 0; g < npg; g++)
+        lr[g] = NAN;
+    for (long t = 0; t <= res->steps; t++) {
+        int carried = 0;
+        for (size_t g = 0; g < npg; g++) {
+            double prev = lr[g];
+            if (s->kind != FDR_SCHED_FDR)
+                lr[g] = preset_lr(o, s->kind, lr0[g], t);
+            else if (t == 0)
+                lr[g] = lr0[g];
+            else if (kq[g] < s->nq[g] && s->q[g][kq[g]].step == t)
+                lr[g] = s->q[g][kq[g]++].lr_after;
+            double c = t > 0 && lr[g] != prev && m->opt->carry ? m->opt->carry(&op, prev, lr[g])
+                                                               : 1;
+            const fdr_group *gr = &m->groups[g];
+            double eb;
+            m->opt->heavy_ball(&op, lr[g], &mu, &eb);
+            for (size_t i = gr->first; i < gr->first + gr->count; i++) {
+                sc[i] = c;
+                eta[i] = eb;
+            }
+            carried = carried || c != 1;
+        }
+        for (size_t i = 0; carried && i < d; i++) {
+            mv[i] *= sc[i];
+            for (size_t k = 0; k < d; k++) {
+                Mvv[i * d + k] *= sc[i] * sc[k];
+                Mtv[i * d + k] *= sc[k];
+            }
+        }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, H,
+                    (int)d, Mtt, (int)d, 0.0, HM, (int)d);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, H, (int)d, mx, 1, 0.0, hx,
+                    1);
+        if (j < res->n_rec && res->rec_step[j] == t) {
+            double loss = 0;
+            for (size_t i = 0; i < d; i++) {
+                loss += HM[i * d + i];
+                ol[i] = HM[i * d + i] + ref[i] * hx[i];
+            }
+            s->exact_loss[j] = 0.5 * loss;
+            for (size_t g = 0; g < npg; g++) {
+                const fdr_group *gr = &m->groups[g];
+                double l = 0, vv = 0;
+                for (size_t i = gr->first; i < gr->first + gr->count; i++) {
+                    l += ol[i];
+                    vv += Mvv[i * d + i];
+                }
+                s->exact_ratio[j * npg + g] =
+                    vv > 0 ? l / (m->opt->fdr1_factor(&op, lr[g]) * vv) : NAN;
+            }
+            j++;
+        }
+        if (t == res->steps)
+            break;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, HM,
+                    (int)d, H, (int)d, 0.0, HMH, (int)d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)d, (int)d, 1.0, H,
+                    (int)d, Mtv, (int)d, 0.0, HMtv, (int)d);
+        for (size_t i = 0; i < d; i++)
+            for (size_t k = 0; k < d; k++) {
+                size_t ik = i * d + k, ki = k * d + i;
+                B[ik] = -HM[ki] * eta[k] + mu * Mtv[ik];
+                Mvv[ik] = eta[i] * eta[k] * (HMH[ik] + C[ik]) -
+                          mu * (eta[i] * HMtv[ik] + eta[k] * HMtv[ki]) + mu * mu * Mvv[ik];
+            }
+        for (size_t i = 0; i < d; i++)
+            for (size_t k = 0; k < d; k++) {
+                size_t ik = i * d + k, ki = k * d + i;
+                Mtv[ik] = B[ik] + Mvv[ik];
+                Mtt[ik] += B[ik] + B[ki] + Mvv[ik];
+            }
+        for (size_t i = 0; i < d; i++) {
+            mv[i] = mu * mv[i] - eta[i] * hx[i];
+            mx[i] += mv[i];
+        }
+    }
+    free(buf);
+    s->exact = 1;
+    return FDR_OK;
+}
+
+/* The exact stationary excess loss at the groups' initial rates: in y =
+ * E^-1/2 x, E = diag(eta_b,i / eta_b), the step is heavy-ball SGD at the
+ * model's eta_b on E^1/2 H E^1/2 with noise covariance E^1/2 C E^1/2, and
+ * y^T (E^1/2 H E^1/2) y = x^T H x: the Lyapunov solver's closed form
+ * applies there. FDR_EUNSTABLE when the rates have no stationary state. */
+static int groups_stationary(const fdr_model *m, double *loss)
+{
+    size_t d = m->land->dim;
+    const fdr_optim_params op = fdr_model_optim_params(m);
+    double mu, eb, *buf = fdr_malloc((2 * d * d + d) * sizeof *buf);
+    if (!buf)
+        return FDR_ENOMEM;
+    double *Hs = buf, *Cs = buf + d * d, *e = buf + 2 * d * d;
+    m->opt->heavy_ball(&op, m->lr, &mu, &eb);
+    for (size_t g = 0; g < m->ngroups; g++) {
+        double eg, mg;
+        m->opt->heavy_ball(&op, m->groups[g].lr, &mg, &eg);
+        for (size_t i = m->groups[g].first; i < m->groups[g].first + m->groups[g].count; i++)
+            e[i] = sqrt(eg / eb);
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t k = 0; k < d; k++) {
+            Hs[i * d + k] = e[i] * m->land->H[i * d + k] * e[k];
+            Cs[i * d + k] = e[i] * m->noise->C[i * d + k] * e[k];
+        }
+    fdr_lyap *w = fdr_lyap_alloc(d, Hs, Cs);
+    int rc = w ? fdr_lyap_stationary(w, eb, mu) : FDR_ENOMEM;
+    if (rc == FDR_OK) {
+        fdr_lyap_traces tr;
+        fdr_lyap_traces_get(w, &tr);
+        *loss = tr.loss_excess;
+    } else if (rc == FDR_EUNSTABLE) {
+        fdr_error_clear();
+        rc = fdr_error(FDR_EUNSTABLE,
+                       "%s: [optimizer] group_lr: the groups' learning rates have no stationary "
+                       "state on this quadratic (lower the largest group's lr)",
+                       m->source);
+    }
+    fdr_lyap_free(w);
+    free(buf);
+    return rc;
+}
+
 /* The value of the local minimum reached from x by gradient descent with a
  * backtracking step; x is overwritten, g and y are d-vectors of scratch. */
 static double descend(const fdr_landscape *l, double *x, double *g, double *y)
@@ -398,32 +575,41 @@ static double descend(const fdr_landscape *l, double *x, double *g, double *y)
 /* Merges the blocks' sums (acc), in block order, into schedule s's curves. */
 static void merge_blocks(fdr_sched_result *res, fdr_sched_curve *s, const double *acc)
 {
-    size_t n = res->n_rec;
+    size_t n = res->n_rec, npg = res->npg, stride = NACC + npg * NPER;
     double R = (double)res->R;
     for (size_t k = 0; k < n; k++) {
-        double a[NACC] = {0};
-        a[A_LO] = INFINITY;
-        a[A_HI] = -INFINITY;
+        double a[NACC + FDR_MAX_GROUPS * NPER] = {0};
+        for (size_t g = 0; g < npg; g++) {
+            a[NACC + g * NPER + P_LO] = INFINITY;
+            a[NACC + g * NPER + P_HI] = -INFINITY;
+        }
         for (size_t g = 0; g < res->ngroups; g++) {
-            const double *b = acc + (g * n + k) * NACC;
-            for (int i = 0; i < NACC; i++)
-                a[i] = i == A_LO ? fmin(a[i], b[i]) : i == A_HI ? fmax(a[i], b[i]) : a[i] + b[i];
+            const double *b = acc + (g * n + k) * stride;
+            for (size_t i = 0; i < stride; i++) {
+                size_t p = i < NACC ? NPER : (i - NACC) % NPER;
+                a[i] = p == P_LO ? fmin(a[i], b[i]) : p == P_HI ? fmax(a[i], b[i]) : a[i] + b[i];
+            }
             s->gloss[g * n + k] = b[A_LOSS];
         }
-        double ml = a[A_LOSS] / R, mr = a[A_OR] / R, rho = a[A_OL] / a[A_OR];
-        /* a shared lr stays exact rather than a rounded mean */
-        s->lr[k] = a[A_LO] == a[A_HI] ? a[A_LO] : a[A_LR] / R;
-        s->lr_lo[k] = a[A_LO];
-        s->lr_hi[k] = a[A_HI];
+        double ml = a[A_LOSS] / R;
         s->loss[k] = ml;
         s->loss_err[k] = sqrt(fmax(0, (a[A_LOSS2] - a[A_LOSS] * ml) / (R * (R - 1))));
-        /* delta method: the spread of O_L - rho O_R over replicas */
-        s->ratio[k] = rho;
-        s->ratio_err[k] =
-            sqrt(fmax(0, (a[A_OL2] - 2 * rho * a[A_OLOR] + rho * rho * a[A_OR2]) / (R * (R - 1)))) /
-            mr;
-        if (!(a[A_OR] > 0)) /* at step 0 v = 0: no O_R, no ratio */
-            s->ratio[k] = s->ratio_err[k] = NAN;
+        for (size_t g = 0; g < npg; g++) {
+            const double *p = a + NACC + g * NPER;
+            size_t i = k * npg + g;
+            double mr = p[P_OR] / R, rho = p[P_OL] / p[P_OR];
+            /* a shared lr stays exact rather than a rounded mean */
+            s->lr[i] = p[P_LO] == p[P_HI] ? p[P_LO] : p[P_LR] / R;
+            s->lr_lo[i] = p[P_LO];
+            s->lr_hi[i] = p[P_HI];
+            /* delta method: the spread of O_L - rho O_R over replicas */
+            s->ratio[i] = rho;
+            s->ratio_err[i] = sqrt(fmax(0, (p[P_OL2] - 2 * rho * p[P_OLOR] + rho * rho * p[P_OR2]) /
+                                               (R * (R - 1)))) /
+                              mr;
+            if (!(p[P_OR] > 0)) /* at step 0 v = 0: no O_R, no ratio */
+                s->ratio[i] = s->ratio_err[i] = NAN;
+        }
     }
 }
 
@@ -493,17 +679,25 @@ static int time_to_target(fdr_sched_result *res, fdr_sched_curve *s, uint64_t se
 
 /* Allocates schedule s's curves for n recorded steps and G groups; the
  * exact curves start as NAN (unknown). */
-static int curve_alloc(fdr_sched_curve *s, enum fdr_sched_kind kind, size_t n, size_t G)
+static int curve_alloc(fdr_sched_curve *s, enum fdr_sched_kind kind, size_t n, size_t G,
+                       size_t npg)
 {
     s->kind = kind;
     s->name = kind_name[kind];
     double **arr[] = {&s->lr,    &s->lr_lo,     &s->lr_hi,      &s->loss,       &s->loss_err,
                       &s->ratio, &s->ratio_err, &s->exact_loss, &s->exact_ratio};
-    for (size_t i = 0; i < sizeof arr / sizeof *arr; i++)
-        if (!(*arr[i] = fdr_malloc(n * sizeof **arr[i])))
+    for (size_t i = 0; i < sizeof arr / sizeof *arr; i++) {
+        /* per parameter group but the loss's */
+        size_t len = arr[i] == &s->loss || arr[i] == &s->loss_err || arr[i] == &s->exact_loss
+                         ? n
+                         : n * npg;
+        if (!(*arr[i] = fdr_malloc(len * sizeof **arr[i])))
             return FDR_ENOMEM;
+    }
     for (size_t k = 0; k < n; k++)
-        s->exact_loss[k] = s->exact_ratio[k] = NAN;
+        s->exact_loss[k] = NAN;
+    for (size_t k = 0; k < n * npg; k++)
+        s->exact_ratio[k] = NAN;
     s->exact_final_loss = NAN;
     if (!(s->gloss = fdr_calloc(G * n, sizeof *s->gloss)))
         return FDR_ENOMEM;
@@ -518,25 +712,30 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
                         enum fdr_sched_kind kind)
 {
     fdr_sched_curve *s = &res->s[res->nsched++];
-    size_t R = res->R, d = res->d, G = res->ngroups, n = res->n_rec;
-    int rc = curve_alloc(s, kind, n, G);
+    size_t R = res->R, d = res->d, G = res->ngroups, n = res->n_rec, npg = res->npg;
+    int rc = curve_alloc(s, kind, n, G, npg);
     if (rc != FDR_OK)
         return rc;
-    run_ctx c = {.m = m, .o = o, .kind = kind, .res = res, .T = o->t_adaptive};
+    run_ctx c = {.m = m, .o = o, .kind = kind, .res = res, .T = o->t_adaptive, .npg = npg,
+                 .stride = NACC + npg * NPER};
+    for (size_t g = 0; g < npg; g++)
+        c.lr0[g] = npg > 1 ? m->groups[g].lr : m->lr;
     c.cap = (size_t)(m->steps / c.T) + 2;
     const fdr_optim_params op = fdr_model_optim_params(m);
     c.c1 = m->opt->fdr1_factor(&op, 1.0);
     int ensemble = kind == FDR_SCHED_FDR && o->mode == FDR_SCHED_ENSEMBLE;
     size_t qcap = (size_t)(m->steps / o->t_adaptive) + 1;
     if (kind == FDR_SCHED_FDR) {
-        s->nlists = ensemble ? 1 : R;
+        s->nlists = (ensemble ? 1 : R) * npg;
         s->nq = fdr_calloc(s->nlists, sizeof *s->nq);
         s->q = fdr_calloc(s->nlists, sizeof *s->q);
-        if (!s->nq || !s->q || (ensemble && !(s->q[0] = fdr_malloc(qcap * sizeof **s->q))) ||
-            !(c.tr = trackers_alloc(&c, R)))
+        if (!s->nq || !s->q || !(c.tr = trackers_alloc(&c, R * npg)))
             return FDR_ENOMEM;
+        for (size_t g = 0; ensemble && g < npg; g++)
+            if (!(s->q[g] = fdr_malloc(qcap * sizeof **s->q)))
+                return FDR_ENOMEM;
     }
-    c.acc = fdr_malloc(G * n * NACC * sizeof *c.acc);
+    c.acc = fdr_malloc(G * n * c.stride * sizeof *c.acc);
     c.next = fdr_calloc(G, sizeof *c.next);
     fdr_engine *e = NULL;
     fdr_observer obs = {FDR_NEED_NOISY_OL, &c, sched_observe};
@@ -544,26 +743,33 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
                           .n_observers = 1};
     rc = c.acc && c.next ? fdr_engine_alloc(m, &eo, &e) : FDR_ENOMEM;
     for (size_t k = 0; rc == FDR_OK && k < G * n; k++) {
-        double *a = c.acc + k * NACC;
-        memset(a, 0, NACC * sizeof *a);
-        a[A_LO] = INFINITY;
-        a[A_HI] = -INFINITY;
+        double *a = c.acc + k * c.stride;
+        memset(a, 0, c.stride * sizeof *a);
+        for (size_t g = 0; g < npg; g++) {
+            a[NACC + g * NPER + P_LO] = INFINITY;
+            a[NACC + g * NPER + P_HI] = -INFINITY;
+        }
     }
     long t = 0;
     while (rc == FDR_OK && t < m->steps) {
         /* The engine runs its blocks independently up to the next point
-         * where the replicas must agree: the next ensemble check, or the
-         * end of the run. */
+         * where the replicas must agree: the next ensemble check of any
+         * parameter group, or the end of the run. */
         long t1 = m->steps;
-        if (ensemble && !c.tr[0].frozen)
-            t1 = t + (c.T - c.tr[0].n % c.T);
-        t1 = t1 < m->steps ? t1 : m->steps;
+        for (size_t g = 0; ensemble && g < npg; g++)
+            if (!c.tr[g].frozen && t + (c.T - c.tr[g].n % c.T) < t1)
+                t1 = t + (c.T - c.tr[g].n % c.T);
         rc = fdr_engine_advance(e, t1);
         t = t1;
-        if (rc == FDR_OK && ensemble && !c.tr[0].frozen && c.tr[0].n % c.T == 0 && t < m->steps) {
-            ensemble_check(&c, R, t, s->q[0], &s->nq[0]);
+        int checked = 0;
+        for (size_t g = 0; rc == FDR_OK && ensemble && g < npg; g++)
+            if (!c.tr[g].frozen && c.tr[g].n % c.T == 0 && t < m->steps) {
+                ensemble_check(&c, R, g, t, s->q[g], &s->nq[g]);
+                checked = 1;
+            }
+        if (checked) {
             double *lr = fdr_engine_lr(e);
-            for (size_t r = 0; r < R; r++)
+            for (size_t r = 0; r < R * npg; r++)
                 lr[r] = c.tr[r].lr;
         }
     }
@@ -583,7 +789,7 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     if (rc == FDR_OK) {
         merge_blocks(res, s, c.acc);
         if (kind == FDR_SCHED_FDR && !ensemble)
-            for (size_t r = 0; r < R; r++) {
+            for (size_t r = 0; r < R * npg; r++) {
                 s->q[r] = c.tr[r].q;
                 s->nq[r] = c.tr[r].nq;
                 c.tr[r].q = NULL;
@@ -604,7 +810,7 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     fdr_engine_free(e);
     free(c.acc);
     free(c.next);
-    trackers_free(c.tr, R);
+    trackers_free(c.tr, R * npg);
     return rc;
 }
 
@@ -665,7 +871,8 @@ static int record_grid(fdr_sched_result *res, long every)
  * exhaust memory rather than fail late. */
 static int check_memory(const fdr_model *m, const fdr_sched_opts *o)
 {
-    double bytes = (double)m->replicas * ((double)(m->steps / o->t_adaptive) + 2) *
+    double bytes = (double)m->replicas * (double)(m->ngroups ? m->ngroups : 1) *
+                   ((double)(m->steps / o->t_adaptive) + 2) *
                    (double)(2 * sizeof(double) + sizeof(fdr_quench));
     if (bytes > 1e9)
         return fdr_error(FDR_EINVAL,
@@ -715,6 +922,7 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     }
     res->R = (size_t)m->replicas;
     res->d = d;
+    res->npg = m->ngroups > 1 ? m->ngroups : 1;
     res->steps = m->steps;
     size_t bs = (res->R + MAX_GROUPS - 1) / MAX_GROUPS;
     res->ngroups = (res->R + bs - 1) / bs;
@@ -725,6 +933,18 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     res->exact_available = e.available;
     res->why_not = e.available ? NULL : e.why_not;
     res->stationary_loss = e.available ? e.tr.loss_excess : NAN;
+    /* With parameter groups the exact curves propagate dense d x d moments
+     * (exact_curve_groups): refused beyond about 1e10 operations. */
+    if (rc == FDR_OK && e.available && res->npg > 1) {
+        if (6.0 * (double)d * (double)d * (double)d * (double)m->steps > 1e10) {
+            res->exact_available = 0;
+            res->stationary_loss = NAN;
+            res->why_not = "with parameter groups the exact recursion is dense in d and would "
+                           "take beyond 1e10 operations here";
+        } else {
+            rc = groups_stationary(m, &res->stationary_loss);
+        }
+    }
     res->fstar = m->land->fref;
     res->fstar_how = m->land->ref_is_min
                          ? "the value at the landscape's known minimum"
@@ -749,9 +969,14 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
             fdr_sched_curve *s = &res->s[res->nsched - 1];
             /* In replica mode the fdr replicas each follow their own lr
              * sequence, so no single exact curve describes their mean. */
-            if (rc == FDR_OK && e.available &&
-                (k != FDR_SCHED_FDR || o->mode == FDR_SCHED_ENSEMBLE))
-                rc = exact_curve(m, o, e.w, res, s, theta0);
+            if (rc == FDR_OK && res->exact_available &&
+                (k != FDR_SCHED_FDR || o->mode == FDR_SCHED_ENSEMBLE)) {
+                double lr0[FDR_MAX_GROUPS];
+                for (size_t g = 0; g < res->npg; g++)
+                    lr0[g] = m->groups[g].lr;
+                rc = res->npg > 1 ? exact_curve_groups(m, o, res, s, theta0, lr0)
+                                  : exact_curve(m, o, e.w, res, s, theta0);
+            }
         }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -765,7 +990,7 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
         if (!isnan(o->target)) {
             res->target = o->target;
             snprintf(res->target_how, sizeof res->target_how, "given (--target)");
-        } else if (e.available) {
+        } else if (res->exact_available) {
             res->target = frac * res->stationary_loss;
             snprintf(res->target_how, sizeof res->target_how,
                      "%g x the exact stationary excess loss %.6g at the initial lr", frac,
@@ -775,6 +1000,15 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
             for (size_t i = 0; i < res->nsched; i++)
                 if (res->s[i].kind == FDR_SCHED_CONSTANT)
                     c = &res->s[i];
+            if (!c) {
+                rc = fdr_error(FDR_EINVAL, "give --target: %s, and --compare leaves out the "
+                                           "constant schedule that would measure it",
+                               res->why_not);
+                fdr_sched_result_free(res);
+                free(theta0);
+                fdr_exact_clear(&e);
+                return rc;
+            }
             double sum = 0;
             size_t cnt = 0;
             for (size_t k = 0; k < res->n_rec; k++)
@@ -872,29 +1106,56 @@ static int write_dat(FILE *f, const void *ctx)
         fprintf(f, " %s", r->s[i].name);
     fprintf(f, "\n# errors: 1 sigma over replicas; lr is the mean over replicas, lr_lo and "
                "lr_hi its range\n");
+    size_t npg = r->npg;
+    if (npg > 1) {
+        fprintf(f, "# parameter groups (each its own lr, FDR1 record and quenches):");
+        for (size_t g = 0; g < npg; g++)
+            fprintf(f, " %s:%zu-%zu", m->groups[g].name, m->groups[g].first,
+                    m->groups[g].first + m->groups[g].count - 1);
+        fprintf(f, "\n# columns lr, lr_lo, lr_hi, ratio, ratio_err, exact_ratio are group %s's "
+                   "(O_L and O_R on its coordinates); 6 more per further group\n",
+                m->groups[0].name);
+    }
     fprintf(f, "# one block per schedule (gnuplot index 0, 1, ...), then the quench events\n");
     for (size_t i = 0; i < r->nsched; i++) {
         const fdr_sched_curve *s = &r->s[i];
         fprintf(f, "# schedule %s\n", s->name);
         fprintf(f, "# step lr lr_lo lr_hi loss_excess loss_err ratio ratio_err exact_loss "
-                   "exact_ratio\n");
-        for (size_t k = 0; k < r->n_rec; k++)
-            fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
-                    r->rec_step[k], s->lr[k], s->lr_lo[k], s->lr_hi[k], s->loss[k],
-                    s->loss_err[k], s->ratio[k], s->ratio_err[k], s->exact_loss[k],
-                    s->exact_ratio[k]);
+                   "exact_ratio");
+        for (size_t g = 1; g < npg; g++) {
+            const char *n = m->groups[g].name;
+            fprintf(f, " lr_%s lr_lo_%s lr_hi_%s ratio_%s ratio_err_%s exact_ratio_%s", n, n, n,
+                    n, n, n);
+        }
+        fprintf(f, "\n");
+        for (size_t k = 0; k < r->n_rec; k++) {
+            size_t i0 = k * npg;
+            fprintf(f, "%ld %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g",
+                    r->rec_step[k], s->lr[i0], s->lr_lo[i0], s->lr_hi[i0], s->loss[k],
+                    s->loss_err[k], s->ratio[i0], s->ratio_err[i0], s->exact_loss[k],
+                    s->exact_ratio[i0]);
+            for (size_t g = 1; g < npg; g++)
+                fprintf(f, " %.17g %.17g %.17g %.17g %.17g %.17g", s->lr[i0 + g],
+                        s->lr_lo[i0 + g], s->lr_hi[i0 + g], s->ratio[i0 + g],
+                        s->ratio_err[i0 + g], s->exact_ratio[i0 + g]);
+            fprintf(f, "\n");
+        }
         fprintf(f, "\n\n");
     }
     const fdr_sched_curve *q = &r->s[0];
     fprintf(f, "# quench events: %zu\n", fdr_sched_quench_total(q));
-    fprintf(f, "# replica step lr_before lr_after ratio loss_excess "
-               "(replica -1: the shared ensemble schedule; loss_excess: the mean curve there)\n");
+    fprintf(f, "# replica step lr_before lr_after ratio loss_excess%s "
+               "(replica -1: the shared ensemble schedule; loss_excess: the mean curve there%s)\n",
+            npg > 1 ? " group" : "", npg > 1 ? "; group: its index from 0" : "");
     for (size_t k = 0; k < q->nlists; k++)
         for (size_t j = 0; j < q->nq[k]; j++) {
             const fdr_quench *e = &q->q[k][j];
-            fprintf(f, "%ld %ld %.17g %.17g %.17g %.17g\n",
-                    o->mode == FDR_SCHED_ENSEMBLE ? -1L : (long)k, e->step, e->lr_before,
+            fprintf(f, "%ld %ld %.17g %.17g %.17g %.17g",
+                    o->mode == FDR_SCHED_ENSEMBLE ? -1L : (long)(k / npg), e->step, e->lr_before,
                     e->lr_after, e->ratio, curve_at(r, q->loss, e->step));
+            if (npg > 1)
+                fprintf(f, " %zu", k % npg);
+            fprintf(f, "\n");
         }
     return FDR_OK;
 }
@@ -930,12 +1191,20 @@ static int write_meta(FILE *f, const void *ctx)
     fdr_gp_str(f, "quencher", text);
     fdr_gp_str(f, "mode", fdr_sched_mode_name(o->mode));
     fdr_gp_int(f, "nquench", (long long)fdr_sched_quench_total(&r->s[0]));
+    /* parameter groups: their names, one lr staircase each */
+    fdr_gp_int(f, "ngroups", (long long)r->npg);
+    len = 0;
+    text[0] = 0;
+    for (size_t g = 0; r->npg > 1 && g < r->npg && len < sizeof text; g++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", g ? " " : "",
+                                p->m->groups[g].name);
+    fdr_gp_str(f, "groups", text);
     fdr_gp_num(f, "target", r->target);
     fdr_gp_int(f, "have_exact", r->exact_available);
     /* the axes: the last recorded step, the smallest positive and the largest lr */
     double lo = INFINITY, hi = 0;
     for (size_t i = 0; i < r->nsched; i++)
-        for (size_t k = 0; k < r->n_rec; k++) {
+        for (size_t k = 0; k < r->n_rec * r->npg; k++) {
             if (r->s[i].lr_lo[k] > 0)
                 lo = fmin(lo, r->s[i].lr_lo[k]);
             hi = fmax(hi, r->s[i].lr_hi[k]);
@@ -965,7 +1234,7 @@ static int cmp_long(const void *a, const void *b)
 /* Across replicas, the step of each replica's k-th quench (k = 1, 2, ...):
  * how many replicas had one, mean, standard deviation, standard error,
  * minimum, median, maximum. */
-static json_t *quench_spread(const fdr_sched_curve *s, size_t R)
+static json_t *quench_spread(const fdr_sched_curve *s, size_t R, size_t npg, size_t g)
 {
     json_t *list = json_array();
     long *t = fdr_malloc(R * sizeof *t);
@@ -974,8 +1243,8 @@ static json_t *quench_spread(const fdr_sched_curve *s, size_t R)
     for (size_t k = 0;; k++) {
         size_t n = 0;
         for (size_t r = 0; r < R; r++)
-            if (s->nq[r] > k)
-                t[n++] = s->q[r][k].step;
+            if (s->nq[r * npg + g] > k)
+                t[n++] = s->q[r * npg + g][k].step;
         if (n == 0)
             break;
         qsort(t, n, sizeof *t, cmp_long);
@@ -1039,12 +1308,25 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
     }
     json_object_set_new(js, "name", json_string(s->name));
     json_object_set_new(js, "description", json_string(what));
-    json_object_set_new(js, "lr_initial", json_real(p->m->lr));
-    json_t *lr = json_object();
-    json_object_set_new(lr, "mean", fdr_json_number(s->lr[last]));
-    json_object_set_new(lr, "min", fdr_json_number(s->lr_lo[last]));
-    json_object_set_new(lr, "max", fdr_json_number(s->lr_hi[last]));
-    json_object_set_new(js, "lr_final", lr);
+    size_t npg = r->npg;
+    json_t *groups = npg > 1 ? json_array() : NULL;
+    for (size_t g = 0; g < npg; g++) {
+        json_t *jg = js;
+        if (groups) {
+            const fdr_group *gr = &p->m->groups[g];
+            jg = json_object();
+            json_object_set_new(jg, "name", json_string(gr->name));
+            json_object_set_new(jg, "first", json_integer((json_int_t)gr->first));
+            json_object_set_new(jg, "last", json_integer((json_int_t)(gr->first + gr->count - 1)));
+            json_array_append_new(groups, jg);
+        }
+        json_object_set_new(jg, "lr_initial", json_real(groups ? p->m->groups[g].lr : p->m->lr));
+        json_t *lr = json_object();
+        json_object_set_new(lr, "mean", fdr_json_number(s->lr[last * npg + g]));
+        json_object_set_new(lr, "min", fdr_json_number(s->lr_lo[last * npg + g]));
+        json_object_set_new(lr, "max", fdr_json_number(s->lr_hi[last * npg + g]));
+        json_object_set_new(jg, "lr_final", lr);
+    }
     if (s->kind == FDR_SCHED_STEP) {
         json_t *a = json_array();
         for (size_t i = 0; i < o->n_step_at; i++)
@@ -1054,37 +1336,40 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
     }
     if (s->kind == FDR_SCHED_INVERSE)
         json_object_set_new(js, "t0", json_real(o->t0));
-    if (s->kind == FDR_SCHED_FDR) {
+    for (size_t g = 0; s->kind == FDR_SCHED_FDR && g < npg; g++) {
+        json_t *jg = groups ? json_array_get(groups, g) : js;
         if (o->mode == FDR_SCHED_ENSEMBLE) {
-            json_object_set_new(js, "quench_steps", steps_json(s->q[0], s->nq[0]));
+            json_object_set_new(jg, "quench_steps", steps_json(s->q[g], s->nq[g]));
             json_t *ev = json_array();
-            for (size_t j = 0; j < s->nq[0]; j++) {
+            for (size_t j = 0; j < s->nq[g]; j++) {
                 json_t *e = json_object();
-                json_object_set_new(e, "step", json_integer(s->q[0][j].step));
-                json_object_set_new(e, "lr_before", json_real(s->q[0][j].lr_before));
-                json_object_set_new(e, "lr_after", json_real(s->q[0][j].lr_after));
-                json_object_set_new(e, "ratio", fdr_json_number(s->q[0][j].ratio));
+                json_object_set_new(e, "step", json_integer(s->q[g][j].step));
+                json_object_set_new(e, "lr_before", json_real(s->q[g][j].lr_before));
+                json_object_set_new(e, "lr_after", json_real(s->q[g][j].lr_after));
+                json_object_set_new(e, "ratio", fdr_json_number(s->q[g][j].ratio));
                 json_array_append_new(ev, e);
             }
-            json_object_set_new(js, "quenches", ev);
+            json_object_set_new(jg, "quenches", ev);
         } else {
             json_t *a = json_array();
-            size_t lo = (size_t)-1, hi = 0;
-            for (size_t k = 0; k < s->nlists; k++) {
+            size_t lo = (size_t)-1, hi = 0, total = 0;
+            for (size_t k = g; k < s->nlists; k += npg) {
                 json_array_append_new(a, steps_json(s->q[k], s->nq[k]));
                 lo = s->nq[k] < lo ? s->nq[k] : lo;
                 hi = s->nq[k] > hi ? s->nq[k] : hi;
+                total += s->nq[k];
             }
-            json_object_set_new(js, "quench_steps", a);
+            json_object_set_new(jg, "quench_steps", a);
             json_t *cnt = json_object();
-            json_object_set_new(cnt, "mean",
-                                json_real((double)fdr_sched_quench_total(s) / (double)r->R));
+            json_object_set_new(cnt, "mean", json_real((double)total / (double)r->R));
             json_object_set_new(cnt, "min", json_integer((json_int_t)lo));
             json_object_set_new(cnt, "max", json_integer((json_int_t)hi));
-            json_object_set_new(js, "quench_count", cnt);
-            json_object_set_new(js, "quench_spread", quench_spread(s, r->R));
+            json_object_set_new(jg, "quench_count", cnt);
+            json_object_set_new(jg, "quench_spread", quench_spread(s, r->R, npg, g));
         }
     }
+    if (groups)
+        json_object_set_new(js, "groups", groups);
     json_object_set_new(js, "final_excess_loss", est_json(s->final_loss));
     json_object_set_new(js, "exact_final_excess_loss", fdr_json_number(s->exact_final_loss));
     json_t *tt = est_json(s->time_to_target);
@@ -1111,6 +1396,19 @@ static int write_json(FILE *f, const void *ctx)
     json_object_set_new(model, "momentum", json_real(m->momentum));
     json_object_set_new(model, "dampening", json_real(m->dampening));
     json_object_set_new(model, "convention", json_string(fdr_convention_names[m->convention]));
+    if (r->npg > 1) {
+        json_t *gs = json_array();
+        for (size_t g = 0; g < r->npg; g++) {
+            json_t *jg = json_object();
+            json_object_set_new(jg, "name", json_string(m->groups[g].name));
+            json_object_set_new(jg, "first", json_integer((json_int_t)m->groups[g].first));
+            json_object_set_new(
+                jg, "last", json_integer((json_int_t)(m->groups[g].first + m->groups[g].count - 1)));
+            json_object_set_new(jg, "lr", json_real(m->groups[g].lr));
+            json_array_append_new(gs, jg);
+        }
+        json_object_set_new(model, "groups", gs);
+    }
     json_object_set_new(model, "replicas", json_integer((json_int_t)r->R));
     json_object_set_new(model, "steps", json_integer((json_int_t)r->steps));
     json_object_set_new(model, "record_every", json_integer((json_int_t)m->record_every));

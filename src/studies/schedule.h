@@ -98,21 +98,25 @@ typedef struct {
     double ratio; /* the half-running <O_L>/<O_R> that triggered it */
 } fdr_quench;
 
-/* One schedule's results. Curves have one entry per recorded step. */
+/* One schedule's results. Curves have one entry per recorded step; those
+ * marked "per group" one per recorded step and parameter group (npg of the
+ * result, 1 without [optimizer] groups), entry k npg + g for step k and
+ * group g. */
 typedef struct {
     enum fdr_sched_kind kind;
     const char *name;      /* fdr, constant, step, inverse */
-    double *lr;            /* mean lr over replicas (the lr of step t) */
-    double *lr_lo, *lr_hi; /* its smallest and largest value over replicas */
+    double *lr;            /* per group: mean lr over replicas (the lr of step t) */
+    double *lr_lo, *lr_hi; /* per group: its smallest and largest value over replicas */
     double *loss;          /* <f> - f*, mean over replicas */
     double *loss_err;      /* its standard error (1 sigma) */
-    double *ratio;         /* <O_L> / <O_R> at that step, replica means */
-    double *ratio_err;     /* delta-method standard error */
+    double *ratio;         /* per group: <O_L,G> / <O_R,G> at that step, replica means */
+    double *ratio_err;     /* per group: delta-method standard error */
     int exact;             /* the exact curves below are available */
     double *exact_loss;    /* exact <f> - f* along this schedule's lr sequence, or NAN */
-    double *exact_ratio;   /* exact <O_L> / <O_R> along it, or NAN */
-    /* Quenches (fdr only): nlists lists, one per replica in replica mode,
-     * one shared list in ensemble mode. */
+    double *exact_ratio;   /* per group: exact <O_L,G> / <O_R,G> along it, or NAN */
+    /* Quenches (fdr only): nlists lists, one per replica and parameter
+     * group in replica mode (list r npg + g), one shared list per group in
+     * ensemble mode (list g). */
     size_t nlists;
     size_t *nq;
     fdr_quench **q;
@@ -126,6 +130,11 @@ typedef struct {
 
 typedef struct {
     size_t R, d, n_rec;
+    /* Parameter groups ([optimizer] groups, model.h): each steps at its own
+     * lr, keeps its own FDR1 record on its coordinates (O_L,G = theta_G .
+     * g_G, O_R,G = (1 + mu) / (2 eta_b,G) |v_G|^2) and quenches on its own
+     * (doc/theory.md section 10.1). 1 without groups or with one group. */
+    size_t npg;
     long steps;
     long *rec_step; /* recorded steps: 0, a geometric run up to record_every,
                      * then every record_every steps, and the last step */
