@@ -7,7 +7,10 @@
  * read the relations and observables from the results, free both. Every
  * function that can fail returns FDRSIM_OK (0) or a negative status and
  * records a message, fdrsim_errmsg(), for the calling thread; the library
- * never prints. Compile and link with `pkg-config --cflags --libs fdrsim`. */
+ * never prints. Compile and link with `pkg-config --cflags --libs fdrsim`.
+ *
+ * The end of this header is the plugin ABI: a landscape type of one's own,
+ * in a shared object that fdrsim loads for [landscape] type = plugin. */
 #ifndef FDRSIM_H
 #define FDRSIM_H
 
@@ -113,6 +116,64 @@ FDRSIM_API const char *fdrsim_observable_name(const fdrsim_results *r, size_t i)
  * unknown); any pointer may be NULL. */
 FDRSIM_API int fdrsim_observable(const fdrsim_results *r, size_t i, double *value, double *err,
                                  double *exact);
+
+/* ---- plugin landscapes ------------------------------------------------
+ *
+ * A shared object (cc -shared -fPIC $(pkg-config --cflags fdrsim) ...) that
+ * exports the constant
+ *
+ *     const fdrsim_landscape_plugin fdrsim_landscape = {FDRSIM_LANDSCAPE_ABI, ...};
+ *
+ * is a landscape f: R^d -> R with exact derivatives; a model file uses it
+ * with [landscape] type = plugin and plugin = PATH (relative to the model
+ * file), and `fdrsim landscape --selftest MODEL.ini` checks its derivatives
+ * against finite differences. It needs no library: the keys of
+ * [landscape] reach init through the callbacks of fdrsim_keys. The
+ * functions are called from several threads at once on the same state,
+ * which they must only read after init. */
+
+/* The version of the structure below: fdrsim refuses a plugin built for
+ * another. Raised whenever the structure changes. */
+#define FDRSIM_LANDSCAPE_ABI 1
+/* The name of the symbol the shared object exports. */
+#define FDRSIM_LANDSCAPE_SYMBOL "fdrsim_landscape"
+
+/* The model file's [landscape] keys, for a plugin's init. Each getter
+ * returns FDRSIM_OK, or FDRSIM_EINVAL with a message already naming the
+ * file, line and key (init then returns it); a key absent from the file
+ * takes def (vector: every entry). Keys left unread are refused as
+ * unknown. */
+typedef struct {
+    void *ctx;
+    int (*get_double)(void *ctx, const char *key, double def, double *out);
+    /* n numbers, or one number for all n entries */
+    int (*get_vector)(void *ctx, const char *key, size_t n, double def, double *out);
+    /* Reports a bad value of key (message: what is wrong with it) naming
+     * the file, line and key; returns FDRSIM_EINVAL. */
+    int (*error)(void *ctx, const char *key, const char *message);
+} fdrsim_keys;
+
+typedef struct {
+    int abi;             /* FDRSIM_LANDSCAPE_ABI */
+    const char *name;    /* a short name for the outputs */
+    const char *summary; /* one line */
+    size_t size;         /* bytes of private state, zeroed before init */
+    int degree;          /* the polynomial degree (FDR2 closes exactly at it), 0 if none */
+    /* Optional: reads and validates the type's keys (dim is known); a
+     * status. */
+    int (*init)(void *state, const fdrsim_keys *keys, size_t dim);
+    /* Optional: releases what init allocated, also after a failed init. */
+    void (*free)(void *state);
+    /* f(x), and its gradient into g (dim). */
+    double (*value_grad)(const void *state, const double *x, double *g);
+    /* out[k - 1] = D^k f(x)[u, ..., u], k = 1 .. K (K <= 16). */
+    void (*dderiv)(const void *state, const double *x, const double *u, int K, double *out);
+    /* The Hessian at x, dim x dim row-major. */
+    void (*hessian)(const void *state, const double *x, double *H);
+    /* Writes the point the relations are centred on (the minimum where
+     * known) into x; returns 1 if it is the global minimum, else 0. */
+    int (*centre)(const void *state, double *x);
+} fdrsim_landscape_plugin;
 
 #ifdef __cplusplus
 }

@@ -2,10 +2,12 @@
 # test_installed.sh - libfdrsim as a user of the installed package sees it:
 # `make install DESTDIR=TMP`, then examples/api.c compiled with nothing but
 # the installed header and `pkg-config --cflags --libs fdrsim`, shared and
-# static, and run. The shared library must export the public API alone and
+# static, and run, and the example plugin built against the installed header
+# and loaded by the installed fdrsim. The shared library must export the public API alone and
 # no internal header may be installed. TAP output.
 # Environment (set by make check): MAKE, CC, EXAMPLE_CFLAGS, EXAMPLE_LDFLAGS,
-# PKG_CONFIG, FDR_PREFIX, FDR_LIBDIR, FDR_INCLUDEDIR, srcdir.
+# PKG_CONFIG, FDR_PREFIX, FDR_LIBDIR, FDR_INCLUDEDIR, FDR_BINDIR, FDR_EXAMPLESDIR,
+# srcdir.
 
 n=0
 failed=0
@@ -63,5 +65,19 @@ sed 's/^/# /' "$tmp/cc-static.log"
 ok $r "examples/api.c links the static library with pkg-config --static"
 "$tmp/api-static" >"$tmp/run-static.log" 2>&1 && cmp -s "$tmp/run.log" "$tmp/run-static.log"
 ok $? "the static build prints the same results"
+
+# A plugin landscape as the README builds it, from the installed examples,
+# checked by the installed fdrsim.
+ex=$root$FDR_EXAMPLESDIR
+mkdir "$tmp/plugin" && cp "$ex/plugin-landscape.ini" "$tmp/plugin/"
+# shellcheck disable=SC2086
+${CC:-cc} -std=c11 -O2 -shared -fPIC $($pc --cflags fdrsim) "$ex/plugin-landscape.c" \
+    -o "$tmp/plugin/plugin-landscape.so" >"$tmp/cc-plugin.log" 2>&1
+r=$?
+sed 's/^/# /' "$tmp/cc-plugin.log"
+ok $r "the installed examples/plugin-landscape.c builds with pkg-config --cflags fdrsim"
+out=$("$root$FDR_BINDIR/fdrsim" landscape "$tmp/plugin/plugin-landscape.ini" --selftest 2>&1)
+r=$?
+ok $r "the installed fdrsim loads it and its self-test passes: $out"
 echo "1..$n"
 exit $failed
