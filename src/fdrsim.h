@@ -61,7 +61,7 @@ FDRSIM_API int fdrsim_model_from_file(const char *path, const char *const *sets,
                                       fdrsim_model **out);
 
 /* A quadratic f = theta^T H theta / 2 in dimension dim (H dim x dim,
- * row-major, symmetric positive definite) with Gaussian gradient noise of
+ * row-major, symmetric positive definite; dim <= 1000) with Gaussian gradient noise of
  * covariance C (dim x dim, row-major, symmetric positive semi-definite),
  * stepped by the optimizer type named (sgd, nesterov, rmsprop, adam,
  * amsgrad, preconditioned) at learning rate lr; the arrays are copied. The

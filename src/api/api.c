@@ -109,8 +109,8 @@ int fdrsim_model_quadratic(size_t dim, const double *H, const double *C, const c
     if (!H || !C || !optimizer || !out)
         return fdr_error(FDR_EINVAL, "fdrsim_model_quadratic: NULL argument");
     *out = NULL;
-    if (dim < 1 || dim > 2000)
-        return fdr_error(FDR_EINVAL, "fdrsim_model_quadratic: dim must be between 1 and 2000, "
+    if (dim < 1 || dim > 1000)
+        return fdr_error(FDR_EINVAL, "fdrsim_model_quadratic: dim must be between 1 and 1000, "
                                      "got %zu", dim);
     if (strlen(optimizer) > 64 || strpbrk(optimizer, "\n\r;#[]= \t") || !*optimizer)
         return fdr_error(FDR_EINVAL, "fdrsim_model_quadratic: '%.64s' is not an optimizer name",
