@@ -84,6 +84,12 @@ rc=$?
 [ "$rc" = 2 ] && printf '%s' "$out" | grep -q "bad-key.ini:9: \[landscape\] lambda: must be >= 0"
 ok $? "the plugin's own key check names file, line and key, exit 2 (exit $rc: $out)"
 
+grep -v '^plugin' "$src/examples/plugin-landscape.ini" >"$tmp/good/no-key.ini"
+out=$($fdrsim landscape "$tmp/good/no-key.ini" --selftest 2>&1)
+rc=$?
+[ "$rc" = 2 ] && printf '%s' "$out" | grep -q "no-key.ini: \[landscape\] plugin: missing"
+ok $? "type = plugin without plugin = PATH is refused naming the key (exit $rc: $out)"
+
 sed 's/^lambda = 2/lamda = 2/' "$src/examples/plugin-landscape.ini" >"$tmp/good/typo.ini"
 out=$($fdrsim landscape "$tmp/good/typo.ini" --selftest 2>&1)
 rc=$?

@@ -98,7 +98,7 @@ static void landscape_usage(FILE *f)
             "coordinate axis; K default 6), from the landscape's exact derivatives.\n"
             "With --selftest, checks those derivatives instead, as every built-in landscape\n"
             "is checked: gradient, Hessian and D^1 f ... D^6 f against each other and against\n"
-            "central differences, at 4 points along 2 directions each (a plugin's first test).\n"
+            "central differences, at 4 points along 2 directions each (test a plugin so).\n"
             "\n"
             "      --at X1,...,Xd     the point (d numbers)\n"
             "      --dir U1,...,Ud    the direction\n"

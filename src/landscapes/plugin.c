@@ -188,7 +188,7 @@ static int plugin_constant_hessian(const void *state, double *H)
 
 const fdr_landscape_type fdr_landscape_plugin = {
     .name = "plugin",
-    .summary = "a landscape type from a shared object: plugin = PATH (src/fdrsim.h, README)",
+    .summary = "a landscape of your own from a shared object: plugin = PATH (fdrsim.h, README)",
     .size = sizeof(plugin),
     .degree = 0,
     .init = plugin_init,
