@@ -227,15 +227,7 @@ static const block_case block_cases[] = {
 };
 #define NBLOCK (sizeof block_cases / sizeof block_cases[0])
 
-enum { BN = 4, BM = 2, BK = 6, BD = 5 };
-
-/* A symmetric positive definite covariance, dense or diagonal. */
-static void test_covariance(size_t d, int dense, double *C)
-{
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++)
-            C[i * d + j] = i == j ? 1.0 + 0.3 * (double)i : dense ? 0.1 / (1.0 + (double)(i + j)) : 0;
-}
+enum { BD = 5 }; /* the largest dimension of the block cases */
 
 static fdr_model *block_model(const block_case *bc)
 {
@@ -249,10 +241,13 @@ static fdr_model *block_model(const block_case *bc)
     return m;
 }
 
+/* The plugin type has none here: its functions come from a shared object,
+ * and tests/test_plugin.sh runs this same contract (fdrsim landscape
+ * --selftest) on examples/plugin-landscape.c and on twins that break it. */
 Test(landscape, every_registered_type_has_a_block_case)
 {
     for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++) {
-        int found = 0;
+        int found = *t == &fdr_landscape_plugin;
         for (size_t k = 0; k < NBLOCK && !found; k++) {
             fdr_model *m = test_model(block_cases[k].ini);
             found = m->land->type == *t;
@@ -262,88 +257,15 @@ Test(landscape, every_registered_type_has_a_block_case)
     }
 }
 
-/* Writes the first breach of a landscape's block contract into why. */
-#define BREACH(...) (snprintf(why, nwhy, __VA_ARGS__), 0)
-
-/* Checks l's block derivatives and traces against one point and one
- * direction at a time (BLAS rounds differently for different block sizes:
- * 1e-12 relative), against central differences along the direction (step
- * 1e-4: truncation ~1e-9) of f for D1, of the gradient for D2 and of D^k
- * for D^(k+1), and the traces against Tr(H C) from the full Hessian, for a
- * dense and a diagonal C. Returns 1 if all agree, else 0 with the first
- * disagreement in why. */
+/* l's block contract, checked by the library's own self-test (the one
+ * `fdrsim landscape --selftest` runs on a plugin): 1 if it holds, else 0
+ * with the first disagreement in why. */
 static int block_contract_holds(const fdr_landscape *l, char *why, size_t nwhy)
 {
-    size_t d = l->dim;
-    cr_assert(d <= BD);
-    double X[BN * BD], U[BN * BM * BD], D[BN * BM * BK], D2[BN * BM * BK], T[BN], one[BK],
-        up[BK], um[BK], C[BD * BD], H[BD * BD], g[BD], y[BD];
-    double *work = malloc(fdr_landscape_work_size(l, BN, BM) * sizeof *work);
-    cr_assert_not_null(work);
-    for (int r = 0; r < BN; r++)
-        point(d, X + r * d, 0.3 + 0.25 * r);
-    for (int j = 0; j < BN * BM; j++)
-        for (size_t i = 0; i < d; i++)
-            U[j * d + i] = cos(0.9 * (double)i + 0.5 * j) - 0.1;
-    int ok = 1;
-    for (int dense = 0; ok && dense <= 1; dense++) {
-        fdr_trace tc;
-        test_covariance(d, dense, C);
-        cr_assert_eq(fdr_trace_init(&tc, l, C), FDR_OK);
-        cr_assert_eq(tc.diagonal, !dense);
-        fdr_landscape_derivs_block(l, BN, X, BM, U, BK, D, &tc, T, work);
-        for (int r = 0; ok && r < BN; r++) {
-            const double *x = X + r * d;
-            fdr_landscape_hessian(l, x, H);
-            double t = 0, ts = 0;
-            for (size_t i = 0; i < d * d; i++) {
-                t += H[i] * C[i];
-                ts += fabs(H[i] * C[i]);
-            }
-            if (!(fabs(T[r] - t) <= 1e-12 * (1 + ts)))
-                ok = BREACH("row %d: Tr(H C) %.17g, from H %.17g", r, T[r], t);
-            for (int j = 0; ok && j < BM; j++) {
-                const double *u = U + (r * BM + j) * d, *Db = D + (r * BM + j) * BK;
-                cr_assert_eq(fdr_landscape_dderiv(l, x, u, BK, one), FDR_OK);
-                for (int o = 0; ok && o < BK; o++)
-                    if (!(fabs(Db[o] - one[o]) <= 1e-12 * (1 + fabs(one[o]))))
-                        ok = BREACH("row %d, direction %d, order %d: block %.17g, point %.17g", r,
-                                    j, o + 1, Db[o], one[o]);
-                double h = 1e-4, fp, fm, gp = 0, gm = 0;
-                for (size_t i = 0; i < d; i++)
-                    y[i] = x[i] + h * u[i];
-                fp = fdr_landscape_value(l, y);
-                fdr_landscape_gradient(l, y, g);
-                cr_assert_eq(fdr_landscape_dderiv(l, y, u, BK, up), FDR_OK);
-                for (size_t i = 0; i < d; i++) {
-                    gp += g[i] * u[i];
-                    y[i] = x[i] - h * u[i];
-                }
-                fm = fdr_landscape_value(l, y);
-                fdr_landscape_gradient(l, y, g);
-                cr_assert_eq(fdr_landscape_dderiv(l, y, u, BK, um), FDR_OK);
-                for (size_t i = 0; i < d; i++)
-                    gm += g[i] * u[i];
-                double d1 = (fp - fm) / (2 * h), d2 = (gp - gm) / (2 * h);
-                if (ok && !(fabs(Db[0] - d1) <= 1e-6 * (1 + fabs(d1))))
-                    ok = BREACH("D1 %.12g, differences of f %.12g", Db[0], d1);
-                if (ok && !(fabs(Db[1] - d2) <= 1e-6 * (1 + fabs(d2))))
-                    ok = BREACH("D2 %.12g, differences of the gradient %.12g", Db[1], d2);
-                for (int o = 2; ok && o < BK; o++) {
-                    double dk = (up[o - 1] - um[o - 1]) / (2 * h);
-                    if (!(fabs(Db[o] - dk) <= 1e-6 * (1 + fabs(dk))))
-                        ok = BREACH("D%d %.12g, differences of D%d %.12g", o + 1, Db[o], o, dk);
-                }
-            }
-        }
-        /* without traces the derivatives are the same */
-        fdr_landscape_derivs_block(l, BN, X, BM, U, BK, D2, NULL, NULL, work);
-        if (ok && memcmp(D, D2, sizeof D) != 0)
-            ok = BREACH("the derivatives change when no trace is asked for");
-        fdr_trace_clear(&tc);
-    }
-    free(work);
-    return ok;
+    cr_assert(l->dim <= BD);
+    int rc = fdr_landscape_selftest(l, why, nwhy);
+    cr_assert(rc == FDR_OK || rc == FDR_EFAIL, "%s", fdr_error_message());
+    return rc == FDR_OK;
 }
 
 Test(landscape, block_derivatives_match_points_differences_and_the_hessian)

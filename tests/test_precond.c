@@ -470,8 +470,8 @@ Test(precond, sweep_and_schedule_refuse_with_their_reasons)
     fdr_sweep *sw;
     fdr_error_clear();
     cr_assert_neq(fdr_sweep_run(&spec, &sw), FDR_OK);
-    cr_assert(strstr(fdr_error_message(), "a sweep along lr is not available with a preconditioner"), "%s",
-              fdr_error_message());
+    cr_assert(strstr(fdr_error_message(), "a sweep along lr is not available with a preconditioner"),
+              "%s", fdr_error_message());
     fdr_model *m = test_model(ini);
     fdr_sched_opts o;
     fdr_sched_opts_default(&o, m->steps);

@@ -51,6 +51,8 @@ static void usage(FILE *f)
             "  landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
             "                     print value, gradient, Hessian and directional derivatives\n"
             "                     D^1 f ... D^K f at a point, as JSON (default direction: e_1)\n"
+            "  landscape MODEL.ini --selftest\n"
+            "                     check the landscape's derivatives against finite differences\n"
             "  sweep MODEL.ini --lr A:B:N[:log]\n"
             "                     run a model over a grid of learning rates, fit G(eta) and grade\n"
             "                     the Hessian, curvature and anharmonicity estimators\n"
@@ -90,17 +92,23 @@ static void landscape_usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
+            "  or:  %s landscape MODEL.ini --selftest\n"
             "Prints, as JSON, the value, gradient and Hessian of MODEL.ini's loss at the point\n"
             "X and its directional derivatives D^1 f ... D^K f along U (default: the first\n"
             "coordinate axis; K default 6), from the landscape's exact derivatives.\n"
+            "With --selftest, checks those derivatives instead, as every built-in landscape\n"
+            "is checked: gradient, Hessian and D^1 f ... D^6 f against each other and against\n"
+            "central differences, at 4 points along 2 directions each (test a plugin so).\n"
             "\n"
             "      --at X1,...,Xd     the point (d numbers)\n"
             "      --dir U1,...,Ud    the direction\n"
             "      --order K          the highest directional derivative\n"
+            "      --selftest         check the derivatives; prints the first disagreement\n"
             "  -h, --help             show this help and exit\n"
             "\n"
-            "Exit status: 0 success, 2 bad usage or input, 3 a run-time failure.\n",
-            prog);
+            "Exit status: 0 success (--selftest: the derivatives agree), 1 a derivative\n"
+            "disagrees, 2 bad usage or input, 3 a run-time failure.\n",
+            prog, prog);
 }
 
 /* The subcommand's help for `fdrsim help CMD`; 0, or 2 for no such command. */
@@ -232,13 +240,34 @@ static json_t *json_vector(const double *x, size_t n)
 
 /* `fdrsim landscape`: the exact derivatives of a model's landscape at one
  * point, so a user can check a model definition. */
-static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int order)
+/* `fdrsim landscape MODEL.ini --selftest`: fdr_landscape_selftest on l. */
+static int landscape_selftest(const fdr_landscape *l)
+{
+    char why[512];
+    int rc = fdr_landscape_selftest(l, why, sizeof why);
+    if (rc == FDR_OK)
+        printf("landscape '%s' (d = %zu): the derivatives agree\n", l->type->name, l->dim);
+    else if (rc == FDR_EFAIL)
+        fprintf(stderr, "%s: landscape '%s' fails its self-test: %s\n", prog, l->type->name, why);
+    return rc == FDR_OK ? 0 : rc == FDR_EFAIL ? EXIT_CHECK_FAILED : fail(exit_code_for(rc));
+}
+
+static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int order, int selftest)
 {
     fdr_landscape *l = fdr_blas_reserve(1) == FDR_OK && fdr_memory_check(cfg, 1) == FDR_OK
                            ? fdr_landscape_alloc(cfg)
                            : NULL;
     if (!l)
         return fail(exit_code_for(fdr_error_status()));
+    if (selftest) {
+        int code = at || dir || order != 6
+                       ? (fprintf(stderr, "%s: landscape: --selftest takes no --at, --dir or "
+                                          "--order\n", prog), EXIT_USAGE)
+                       : fdr_config_check_unused_section(cfg, "landscape") != FDR_OK ? fail(EXIT_USAGE)
+                                                                : landscape_selftest(l);
+        fdr_landscape_free(l);
+        return code;
+    }
     size_t d = l->dim;
     double *x = fdr_malloc(d * sizeof *x), *u = fdr_calloc(d, sizeof *u),
            *g = fdr_malloc(d * sizeof *g), *H = fdr_malloc(d * d * sizeof *H),
@@ -640,7 +669,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
-        {NULL, 0, NULL, 0}};
+        {"selftest", no_argument, NULL, 9},         {NULL, 0, NULL, 0}};
     blas_pool_off(argv);
     setup_progress(argc, argv);
     /* Library code checks every GSL status itself; GSL must not abort. */
@@ -664,7 +693,7 @@ int main(int argc, char **argv)
         return finish(help(argv[2]));
     }
     const char *at = NULL, *dir = NULL;
-    int order = 6;
+    int order = 6, selftest = 0;
     run_opts o = {0};
     int want_help = 0;
     fdr_plot_defaults(&o.plot);
@@ -716,6 +745,9 @@ int main(int argc, char **argv)
             break;
         case 6:
             at = optarg;
+            break;
+        case 9:
+            selftest = 1;
             break;
         case 7:
             dir = optarg;
@@ -777,8 +809,9 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
         fdr_config *cfg = fdr_config_load(args[0]);
         /* its [plot] section is checked like every run's, though it draws nothing */
-        code = !cfg || fdr_plot_config(&o.plot, cfg) != FDR_OK ? fail(EXIT_USAGE)
-                                                              : cmd_landscape(cfg, at, dir, order);
+        code = !cfg || fdr_plot_config(&o.plot, cfg) != FDR_OK
+                   ? fail(EXIT_USAGE)
+                   : cmd_landscape(cfg, at, dir, order, selftest);
         fdr_config_free(cfg);
     } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
         if (optind < argc && nargs == 0) {

@@ -17,6 +17,7 @@ const fdr_landscape_type *const fdr_landscape_types[] = {
     &fdr_landscape_quartic,
     &fdr_landscape_gmm,
     &fdr_landscape_regression,
+    &fdr_landscape_plugin,
     NULL,
 };
 
@@ -110,6 +111,8 @@ fdr_landscape *fdr_landscape_alloc_type(fdr_config *cfg, const fdr_landscape_typ
         fdr_landscape_free(l);
         return NULL;
     }
+    if (type->instance)
+        l->type = type = type->instance(l->state);
     if (fdr_config_double(cfg, "landscape", "weight_decay", 0.0, &l->weight_decay) != FDR_OK ||
         (l->weight_decay < 0 &&
          fdr_config_error(cfg, "landscape", "weight_decay", "must be >= 0, got %g",

@@ -24,7 +24,7 @@ typedef struct {
     double *pre;     /* what the type precomputes from C (trace_prepare), or NULL */
 } fdr_trace;
 
-typedef struct {
+typedef struct fdr_landscape_type_s {
     const char *name;
     const char *summary; /* one line for `fdrsim list` */
     size_t size;         /* bytes of private state, zeroed before init */
@@ -72,12 +72,17 @@ typedef struct {
      * diagonal of its Hessian and returns 1 (the fused path then needs no
      * product at all). */
     int (*diagonal_hessian)(const void *state, double *h);
+    /* Optional: the type a state stands for after init, when its type
+     * takes its functions and attributes (name, degree) at run time: the
+     * plugin type (plugin.c) then returns one kept in the state. */
+    const struct fdr_landscape_type_s *(*instance)(const void *state);
 } fdr_landscape_type;
 
 extern const fdr_landscape_type fdr_landscape_quadratic;
 extern const fdr_landscape_type fdr_landscape_quartic;
 extern const fdr_landscape_type fdr_landscape_gmm;
 extern const fdr_landscape_type fdr_landscape_regression;
+extern const fdr_landscape_type fdr_landscape_plugin;
 extern const fdr_landscape_type *const fdr_landscape_types[];
 
 /* A configured landscape: the type, its state, and the shared parts. */
@@ -144,6 +149,16 @@ void fdr_trace_clear(fdr_trace *tc);
  * (N x dim, copied); its reference point stays, but is no longer known to
  * be the minimum. */
 int fdr_landscape_average(fdr_landscape *l, const double *c, size_t N);
+
+/* Checks the contract of l's type numerically at 4 points along 2
+ * directions each, orders 1..6: the block functions against the point
+ * ones, the gradient and Hessian along u against D1 and D2, central
+ * differences along u (step 1e-4, agreement to 1e-6 relative) of f for D1,
+ * of the gradient for D2 and of D^k for D^(k+1), and the traces Tr(H C)
+ * against the Hessian for a dense and a diagonal C. FDR_OK if all agree;
+ * FDR_EFAIL with the first disagreement in why (nwhy bytes), a verdict
+ * rather than an error (no fdr_error); FDR_ENOMEM. */
+int fdr_landscape_selftest(const fdr_landscape *l, char *why, size_t nwhy);
 
 /* Looks a type up by name; NULL if unknown. */
 const fdr_landscape_type *fdr_landscape_type_find(const char *name);
