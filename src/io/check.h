@@ -38,7 +38,7 @@ typedef struct {
 } fdr_check_item;
 
 typedef struct {
-    char kind[16];           /* "summary" or "sweep" */
+    char kind[16];           /* "summary", "sweep" or "schedule" */
     char model[128];         /* the model's name */
     fdr_check_item *items;
     size_t n, cap;

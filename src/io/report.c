@@ -562,7 +562,7 @@ json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed)
 }
 
 
-static json_t *est_obj(fdr_est e, double exact)
+json_t *fdr_json_est(fdr_est e, double exact)
 {
     json_t *o = json_object();
     json_object_set_new(o, "value", fdr_json_number(e.val));
@@ -604,26 +604,20 @@ char *fdr_command_line(const char *prog, int argc, char **argv)
     return s;
 }
 
-static json_t *relation_json(const fdr_relation *x)
+json_t *fdr_json_relation(const fdr_relation *x)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(x->name));
-    json_object_set_new(o, "lhs", fdr_json_number(x->lhs.val));
-    json_object_set_new(o, "lhs_err", fdr_json_number(x->lhs.err));
-    json_object_set_new(o, "rhs", fdr_json_number(x->rhs.val));
-    json_object_set_new(o, "rhs_err", fdr_json_number(x->rhs.err));
-    json_object_set_new(o, "diff", fdr_json_number(x->diff.val));
-    json_object_set_new(o, "diff_err", fdr_json_number(x->diff.err));
+    json_object_set_new(o, "lhs", fdr_json_est(x->lhs, x->lhs_exact));
+    json_object_set_new(o, "rhs", fdr_json_est(x->rhs, x->rhs_exact));
+    json_object_set_new(o, "diff", fdr_json_est(x->diff, NAN));
+    json_object_set_new(o, "rel", fdr_json_est((fdr_est){x->rel, x->rel_err}, NAN));
     json_object_set_new(o, "z", fdr_json_number(x->z));
-    json_object_set_new(o, "rel", fdr_json_number(x->rel));
-    json_object_set_new(o, "rel_err", fdr_json_number(x->rel_err));
     json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
     json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
     json_object_set_new(o, "pass",
                         x->verdict == FDR_UNRESOLVED ? json_null() : json_boolean(x->pass));
     json_object_set_new(o, "identity", json_boolean(x->identity));
-    json_object_set_new(o, "lhs_exact", fdr_json_number(x->lhs_exact));
-    json_object_set_new(o, "rhs_exact", fdr_json_number(x->rhs_exact));
     json_object_set_new(o, "components", json_integer((json_int_t)x->count));
     json_object_set_new(o, "worst_component",
                         x->count > 1 ? json_integer(x->component) : json_null());
@@ -635,7 +629,7 @@ static json_t *summary_json(const fdr_report *rep)
     const fdr_model *m = rep->m;
     const fdr_result *r = rep->r;
     const fdr_analysis *a = rep->a;
-    json_t *root = fdr_json_header("fdrsim-summary/1", rep->command, m->seed);
+    json_t *root = fdr_json_header(FDR_SCHEMA_SUMMARY, rep->command, m->seed);
     json_object_set_new(root, "cblas", json_string(FDR_BLAS_NAME));
 
     json_t *model = json_object();
@@ -702,14 +696,14 @@ static json_t *summary_json(const fdr_report *rep)
 
     json_t *rels = json_array();
     for (size_t i = 0; i < a->nrel; i++)
-        json_array_append_new(rels, relation_json(&a->rel[i]));
+        json_array_append_new(rels, fdr_json_relation(&a->rel[i]));
     json_object_set_new(root, "relations", rels);
     json_object_set_new(root, "all_pass", json_boolean(a->all_pass));
     json_object_set_new(root, "unresolved", json_integer((json_int_t)a->unresolved));
 
     json_t *obs = json_object();
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
-        json_t *o = est_obj(a->obs[k].est, a->obs[k].exact);
+        json_t *o = fdr_json_est(a->obs[k].est, a->obs[k].exact);
         json_object_set_new(o, "tau_int", fdr_json_number(a->obs[k].tau_int));
         json_object_set_new(o, "tau_int_resolved", json_boolean(a->obs[k].tau_resolved));
         json_object_set_new(o, "definition", json_string(a->obs[k].what));
@@ -720,8 +714,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_t *stj = json_object();
     json_object_set_new(stj, "test", json_string("drift between the halves of the window"));
     json_object_set_new(stj, "quantity", json_string(st->worst));
-    json_object_set_new(stj, "drift", fdr_json_number(st->drift.val));
-    json_object_set_new(stj, "drift_err", fdr_json_number(st->drift.err));
+    json_object_set_new(stj, "drift", fdr_json_est(st->drift, NAN));
     json_object_set_new(stj, "z", fdr_json_number(st->z));
     json_object_set_new(stj, "limit", fdr_json_number(st->threshold));
     json_object_set_new(stj, "pass", json_boolean(st->pass));
@@ -732,24 +725,24 @@ static json_t *summary_json(const fdr_report *rep)
         json_object_set_new(terms, "order", json_integer(t->order));
         json_object_set_new(terms, "closes_exactly",
                             json_boolean(t->degree > 0 && t->degree <= t->order));
-        json_object_set_new(terms, "dissipation", est_obj(t->dissipation, t->dissipation_exact));
+        json_object_set_new(terms, "dissipation", fdr_json_est(t->dissipation, t->dissipation_exact));
         for (int k = 2; k <= t->order; k++) {
             char name[8];
             snprintf(name, sizeof name, "F%d", k);
             json_object_set_new(terms, name,
-                                est_obj(t->F[k], k == 2 ? t->F2_exact
+                                fdr_json_est(t->F[k], k == 2 ? t->F2_exact
                                                         : (t->degree == 2 ? 0.0 : NAN)));
         }
-        json_object_set_new(terms, "F2_noise_averaged", est_obj(t->F2_noise_averaged, t->F2_exact));
-        json_object_set_new(terms, "truncation", est_obj(t->truncation, NAN));
-        json_object_set_new(terms, "anharmonic", est_obj(t->anharmonic, NAN));
-        json_object_set_new(terms, "residual", est_obj(t->residual, NAN));
+        json_object_set_new(terms, "F2_noise_averaged", fdr_json_est(t->F2_noise_averaged, t->F2_exact));
+        json_object_set_new(terms, "truncation", fdr_json_est(t->truncation, NAN));
+        json_object_set_new(terms, "anharmonic", fdr_json_est(t->anharmonic, NAN));
+        json_object_set_new(terms, "residual", fdr_json_est(t->residual, NAN));
         json_object_set_new(root, "fdr2_terms", terms);
     }
     json_t *timing = json_object();
     json_object_set_new(timing, "seconds", json_real(r->seconds));
     json_object_set_new(timing, "updates_per_second",
-                        json_real((double)r->R * (double)r->d * (double)r->steps / r->seconds));
+                        fdr_json_number((double)r->R * (double)r->d * (double)r->steps / r->seconds));
     json_object_set_new(root, "timing", timing);
     return root;
 }

@@ -76,6 +76,20 @@ json_t *fdr_settings_json(const fdr_config *cfg);
 /* A JSON number, or null for NAN and infinities (JSON has neither). */
 json_t *fdr_json_number(double x);
 
+/* An estimate as every output writes it: {"value", "error", "exact"}, each
+ * a number or null (not finite; exact: no exact reference). */
+json_t *fdr_json_est(fdr_est e, double exact);
+
+/* One relation, as summary.json and sweep.json write it: name, lhs and rhs
+ * (estimates with their exact values), diff and rel (estimates), z,
+ * threshold, verdict, pass, identity, components, worst_component. */
+json_t *fdr_json_relation(const fdr_relation *x);
+
+/* The schema of each output (the "schema" member of its JSON file). */
+#define FDR_SCHEMA_SUMMARY "fdrsim-summary/2"
+#define FDR_SCHEMA_SWEEP "fdrsim-sweep/3"
+#define FDR_SCHEMA_SCHEDULE "fdrsim-schedule/2"
+
 /* A fresh JSON object opening every fdrsim output: schema, version, paper,
  * command, seed and rng. */
 json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed);

@@ -1075,21 +1075,10 @@ static int write_estimators(FILE *f, const void *ctx)
 }
 
 
-/* Sets name and name_err on o. */
-static void put_est(json_t *o, const char *name, fdr_est e)
+/* Sets name on o to the estimate e with its exact value x. */
+static void put_est(json_t *o, const char *name, fdr_est e, double x)
 {
-    char key[64];
-    json_object_set_new(o, name, fdr_json_number(e.val));
-    snprintf(key, sizeof key, "%s_err", name);
-    json_object_set_new(o, key, fdr_json_number(e.err));
-}
-
-/* Sets name_exact on o. */
-static void put_exact(json_t *o, const char *name, double x)
-{
-    char key[64];
-    snprintf(key, sizeof key, "%s_exact", name);
-    json_object_set_new(o, key, fdr_json_number(x));
+    json_object_set_new(o, name, fdr_json_est(e, x));
 }
 
 /* The model block, as in summary.json: settings (what `fdrsim check` compares),
@@ -1131,38 +1120,20 @@ static json_t *settings_json(const fdr_sweep *s, const fdr_sweep_point *q)
     return o;
 }
 
-/* One relation, flat like the points (`fdrsim check` compares lhs, rhs, diff). */
-static json_t *relation_json(const fdr_relation *x)
-{
-    json_t *o = json_object();
-    put_est(o, "lhs", x->lhs);
-    put_est(o, "rhs", x->rhs);
-    put_est(o, "diff", x->diff);
-    json_object_set_new(o, "z", fdr_json_number(x->z));
-    json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
-    json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
-    json_object_set_new(o, "identity", json_boolean(x->identity));
-    put_exact(o, "lhs", x->lhs_exact);
-    put_exact(o, "rhs", x->rhs_exact);
-    return o;
-}
-
 /* One graded quantity of a point off the learning rate. */
 static json_t *grade_json(const fdr_sweep_grade *g)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(g->name));
     json_object_set_new(o, "definition", json_string(g->what));
-    json_object_set_new(o, "estimate", fdr_json_number(g->est.val));
-    json_object_set_new(o, "error", fdr_json_number(g->est.err));
-    json_object_set_new(o, "exact", fdr_json_number(g->exact));
+    json_object_set_new(o, "estimate", fdr_json_est(g->est, g->exact));
     json_object_set_new(o, "z", fdr_json_number(g->z));
     json_object_set_new(o, "not_available", g->why_not ? json_string(g->why_not) : json_null());
     return o;
 }
 
-/* One point, flat: every estimate K with K_err, exact values as K_exact;
- * then its place on the grid, its relations and (off the learning rate) its
+/* One point: every estimate K as {value, error, exact} (fdr_json_est); then
+ * its place on the grid, its relations and (off the learning rate) its
  * graded quantities. */
 static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
 {
@@ -1173,32 +1144,26 @@ static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
     json_object_set_new(o, "line", json_integer((json_int_t)q->line));
     json_object_set_new(o, "settings", settings_json(s, q));
     if (q->measured) {
-        put_est(o, "G", p->G);
-        put_exact(o, "G", p->G_exact);
+        put_est(o, "G", p->G, p->G_exact);
         json_object_set_new(o, "G_harmonic", fdr_json_number(p->G_harmonic));
-        put_est(o, "theta_dot_grad", p->theta_dot_grad);
-        put_exact(o, "theta_dot_grad", p->theta_dot_grad_exact);
-        put_est(o, "loss_excess", p->loss_excess);
-        put_exact(o, "loss_excess", p->loss_excess_exact);
+        put_est(o, "theta_dot_grad", p->theta_dot_grad, p->theta_dot_grad_exact);
+        put_est(o, "loss_excess", p->loss_excess, p->loss_excess_exact);
         for (int k = 2; k <= p->order; k++) {
             char name[8];
             snprintf(name, sizeof name, "F%d", k);
-            put_est(o, name, p->F[k]);
-            put_exact(o, name, p->F_exact[k]);
+            put_est(o, name, p->F[k], p->F_exact[k]);
         }
         if (p->order) {
-            put_est(o, "anharmonic", p->anharmonic);
-            put_est(o, "anharmonic_terms", p->anharmonic_terms);
-            put_est(o, "anharmonic_diff", p->anharmonic_diff);
+            put_est(o, "anharmonic", p->anharmonic, NAN);
+            put_est(o, "anharmonic_terms", p->anharmonic_terms, NAN);
+            put_est(o, "anharmonic_diff", p->anharmonic_diff, NAN);
         }
-        put_est(o, "hessian", p->hessian);
-        put_exact(o, "hessian", p->hessian_exact);
-        put_est(o, "curvature", p->curvature);
-        put_exact(o, "curvature", p->curvature_exact);
+        put_est(o, "hessian", p->hessian, p->hessian_exact);
+        put_est(o, "curvature", p->curvature, p->curvature_exact);
     }
-    json_t *rel = json_object();
+    json_t *rel = json_array();
     for (size_t k = 0; k < q->nrel; k++)
-        json_object_set_new(rel, q->rel[k].name, relation_json(&q->rel[k]));
+        json_array_append_new(rel, fdr_json_relation(&q->rel[k]));
     json_object_set_new(o, "relations", rel);
     if (!s->lr_axis) {
         json_t *g = json_array();
@@ -1209,39 +1174,40 @@ static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
     return o;
 }
 
-/* The fits, flat like the points, with the covariance of a1, a2, a3. */
+/* The fits, estimates like the points, with the covariance of a1, a2, a3;
+ * a1_exact_finite and curvature_exact_finite are the exact values passed
+ * through the same weighted fit, so they depend on the simulated error bars
+ * (and so on the seed and the run length). */
 static json_t *fit_json(const fdr_sweep_fit *fit)
 {
     json_t *o = json_object(), *cov = json_array();
     for (size_t j = 0; j < 3; j++) {
         char name[8];
         snprintf(name, sizeof name, "a%zu", j + 1);
-        put_est(o, name, (fdr_est){fit->G.c[j], fit->G.err[j]});
+        put_est(o, name, (fdr_est){fit->G.c[j], fit->G.err[j]}, j == 0 ? fit->a1_exact : NAN);
         json_t *row = json_array();
         for (size_t k = 0; k < 3; k++)
             json_array_append_new(row, fdr_json_number(fit->G.cov[j][k]));
         json_array_append_new(cov, row);
     }
-    put_exact(o, "a1", fit->a1_exact);
     json_object_set_new(o, "a1_exact_finite", fdr_json_number(fit->a1_exact_finite));
     json_object_set_new(o, "cov", cov);
     json_object_set_new(o, "chisq", fdr_json_number(fit->G.chisq));
     json_object_set_new(o, "dof", json_integer(fit->G.dof));
-    put_est(o, "curvature", (fdr_est){fit->curv.c[0], fit->curv.err[0]});
-    put_exact(o, "curvature", fit->curvature_exact);
+    put_est(o, "curvature", (fdr_est){fit->curv.c[0], fit->curv.err[0]}, fit->curvature_exact);
     json_object_set_new(o, "curvature_exact_finite", fdr_json_number(fit->curvature_exact_finite));
-    put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], fit->curv.err[1]});
-    put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], fit->curv.err[2]});
+    put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], fit->curv.err[1]}, NAN);
+    put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], fit->curv.err[2]}, NAN);
     json_object_set_new(o, "curvature_chisq", fdr_json_number(fit->curv.chisq));
     if (fit->have_anh) {
         for (size_t j = 0; j < 2; j++) {
             char name[24];
             snprintf(name, sizeof name, "b%zu", j + 2);
-            put_est(o, name, (fdr_est){fit->anh.c[j], fit->anh.err[j]});
+            put_est(o, name, (fdr_est){fit->anh.c[j], fit->anh.err[j]}, NAN);
             snprintf(name, sizeof name, "b%zu_terms", j + 2);
-            put_est(o, name, fit->b_terms[j]);
+            put_est(o, name, fit->b_terms[j], NAN);
             snprintf(name, sizeof name, "b%zu_diff", j + 2);
-            put_est(o, name, fit->b_diff[j]);
+            put_est(o, name, fit->b_diff[j], NAN);
         }
         json_object_set_new(o, "anharmonic_chisq", fdr_json_number(fit->anh.chisq));
     }
@@ -1255,12 +1221,9 @@ static json_t *estimator_json(const fdr_estimator *e)
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "definition", json_string(e->what));
     json_object_set_new(o, "lr", fdr_json_number(e->lr));
-    json_object_set_new(o, "estimate", fdr_json_number(e->est.val));
-    json_object_set_new(o, "error", fdr_json_number(e->est.err));
-    json_object_set_new(o, "exact", fdr_json_number(e->exact));
-    json_object_set_new(o, "exact_err", fdr_json_number(e->exact_err));
-    json_object_set_new(o, "bias", fdr_json_number(e->bias));
-    json_object_set_new(o, "bias_err", fdr_json_number(e->bias_err));
+    json_object_set_new(o, "estimate", fdr_json_est(e->est, e->exact));
+    json_object_set_new(o, "exact_error", fdr_json_number(e->exact_err));
+    json_object_set_new(o, "bias", fdr_json_est((fdr_est){e->bias, e->bias_err}, NAN));
     json_object_set_new(o, "z", fdr_json_number(e->z));
     json_object_set_new(o, "exact_finite", fdr_json_number(e->exact_finite));
     json_object_set_new(o, "bias_finite", fdr_json_number(e->bias_finite));
@@ -1291,12 +1254,12 @@ static json_t *line_json(const fdr_sweep *s, const fdr_sweep_line *L)
     return o;
 }
 
-/* sweep.json (schema fdrsim-sweep/2). */
+/* sweep.json (schema FDR_SCHEMA_SWEEP, report.h). */
 static int write_json(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
     const fdr_sweep *s = w->s;
-    json_t *root = fdr_json_header("fdrsim-sweep/2", w->command, s->seed);
+    json_t *root = fdr_json_header(FDR_SCHEMA_SWEEP, w->command, s->seed);
     json_object_set_new(root, "seed_stride", json_integer(FDR_SWEEP_SEED_STRIDE));
     json_object_set_new(root, "model", model_json(s));
     json_t *ref = json_object();
