@@ -104,7 +104,7 @@ Test(cli, list_names_every_kind)
     cr_assert_eq(fdrsim("list"), 0);
     const char *out = slurp("out.txt");
     cr_assert(strstr(out, "quadratic") && strstr(out, "gaussian") && strstr(out, "sgd"));
-    cr_assert(strstr(out, "default.ini") && strstr(out, "nqm.ini"), "%s", out);
+    cr_assert(strstr(out, "\n  default ") && strstr(out, "\n  nqm "), "%s", out);
 }
 
 Test(cli, run_writes_every_file_and_a_parsable_summary)

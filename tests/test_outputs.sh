@@ -4,7 +4,8 @@
 # written as a string, the old flat encoding of an estimate, a flat quench_steps) do not; `fdrsim
 # check --format=tap` is TAP that automake's tap-driver.sh reads (one FAIL for the one quantity
 # moved), `--format=junit` well-formed JUnit XML (python3's xml.etree) with the same count, and
-# `check nonexist.json` a one-line message with exit 2. TAP output; the schema tests are skipped
+# `check nonexist.json` a one-line message with exit 2; every line the tables of run, sweep,
+# schedule and list print fits 100 columns. TAP output; the schema tests are skipped
 # when python3 or its jsonschema module (Debian: python3-jsonschema) is missing.
 # Environment: FDRSIM (the binary; default ./fdrsim), srcdir (set by make check), PYTHON
 # (default python3).
@@ -20,7 +21,7 @@ short="--steps 400 --replicas 4 -q"
 n=0
 failed=0
 
-echo "1..12"
+echo "1..14"
 # report OK DESCRIPTION [DIAGNOSTIC]: one TAP line (OK: 0 pass, 1 fail, skip: skipped).
 report() {
     n=$((n + 1))
@@ -46,7 +47,7 @@ noschema="python3-jsonschema is not installed"
 bad=""
 for m in "$models"/*.ini; do
     b=$(basename "$m" .ini)
-    "$fdrsim" run "$m" $short -o "$out/run/$b" >/dev/null 2>"$out/err" ||
+    "$fdrsim" run "$m" $short -o "$out/run/$b" >"$out/run-$b.txt" 2>"$out/err" ||
         bad="$bad run $b: $(cat "$out/err");"
 done
 report "$([ -z "$bad" ] && echo 0 || echo 1)" "every bundled model runs" "$bad"
@@ -56,7 +57,7 @@ study() {
     bad=""
     for m in "$models"/*.ini; do
         b=$(basename "$m" .ini)
-        "$fdrsim" "$1" "$m" $short -o "$out/$1/$b" >/dev/null 2>"$out/err"
+        "$fdrsim" "$1" "$m" $short -o "$out/$1/$b" >"$out/$1-$b.txt" 2>"$out/err"
         rc=$?
         case "$rc:$b" in
         0:*) ;;
@@ -71,13 +72,32 @@ study() {
 study sweep sweep.json
 study schedule schedule.json
 "$fdrsim" sweep "$models/sweep-quadratic.ini" --lr 0.02:0.1:3 --over optimizer.momentum=0,0.5 \
-    $short -o "$out/sweep/grid" >/dev/null 2>"$out/err"
+    $short -o "$out/sweep/grid" >"$out/sweep-grid.txt" 2>"$out/err"
 rc=$?
 "$fdrsim" sweep "$models/sweep-quadratic.ini" --over optimizer.momentum=0,0.5 \
-    $short -o "$out/sweep/offlr" >/dev/null 2>>"$out/err"
+    $short -o "$out/sweep/offlr" >"$out/sweep-offlr.txt" 2>>"$out/err"
 rc2=$?
 report "$([ $rc = 0 ] && [ $rc2 = 0 ] && echo 0 || echo 1)" \
     "sweeps over lr x momentum and over momentum alone" "$(cat "$out/err")"
+
+"$fdrsim" schedule "$models/schedule-double-well.ini" --mode ensemble --t-adaptive 50 $short \
+    -o "$out/schedule/ensemble" >"$out/schedule-ensemble.txt" 2>"$out/err"
+report "$([ $? = 0 ] && echo 0 || echo 1)" "an ensemble-mode schedule study" "$(cat "$out/err")"
+"$fdrsim" list >"$out/list.txt"
+
+# Every line fits 100 columns: the tables of run, sweep and schedule of every model and of list
+# (wide MUST fail on a line of 101).
+wide() {
+    awk 'length($0) > 100 { printf "%s:%d: %d columns\n", FILENAME, FNR, length($0); bad = 1 }
+         END { exit bad }' "$@"
+}
+printf '%101s\n' x >"$out/wide.txt"
+msg=$(wide "$out"/*.txt | sed "s|$out/||" | head -20)
+count=$(ls "$out"/*.txt | wc -l)
+report "$([ -n "$msg" ] && [ "$(echo "$msg" | grep -vc '^wide.txt:')" = 0 ] && [ "$count" -gt 60 ] &&
+    echo 0 || echo 1)" "every line of run, sweep, schedule and list fits 100 columns ($count outputs)" \
+    "$(echo "$msg" | grep -v '^wide.txt:')"
+rm -f "$out/wide.txt"
 
 # validate SCHEMA FILE...: prints every file that does not validate, with the first errors.
 cat >"$out/validate.py" <<'EOF'

@@ -183,7 +183,8 @@ static void list_models(const char *dir)
         }
         if (f)
             fclose(f);
-        printf("  %-28s %s\n", path, desc);
+        names[i][strlen(names[i]) - 4] = '\0';
+        fdr_print_wrapped(stdout, 30, "  %-27s %s\n", names[i], desc);
         free(names[i]);
     }
 }
@@ -192,14 +193,16 @@ static int cmd_list(void)
 {
     printf("Landscapes ([landscape] type):\n");
     for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++)
-        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
+        fdr_print_wrapped(stdout, 17, "  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Noise laws ([noise] type):\n");
     for (const fdr_noise_type *const *t = fdr_noise_types; *t; t++)
-        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
+        fdr_print_wrapped(stdout, 17, "  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Optimizers ([optimizer] type):\n");
     for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)
-        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
-    printf("Bundled models:\n");
+        fdr_print_wrapped(stdout, 17, "  %-14s %s\n", (*t)->name, (*t)->summary);
+    fdr_print_wrapped(stdout, 2, "Bundled models (in %s; run one by name, e.g. fdrsim run "
+                                 "double-well):\n",
+                      fdr_cli_model_dir());
     list_models(fdr_cli_model_dir());
     return 0;
 }

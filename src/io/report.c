@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -379,6 +380,44 @@ int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *c
 
 /* ---- verdict table ------------------------------------------------------ */
 
+void fdr_print_wrapped(FILE *f, int indent, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (const char *line = buf; *line;) {
+        const char *p = line, *end = line + strcspn(line, "\n");
+        int col = 0;
+        while (end - p > FDR_TABLE_WIDTH - col) {
+            /* the last blank within the width, else the first one after it */
+            const char *cut = NULL;
+            for (const char *q = p + 1; q < end && q - p <= FDR_TABLE_WIDTH - col; q++)
+                if (*q == ' ')
+                    cut = q;
+            if (!cut)
+                cut = memchr(p + 1, ' ', (size_t)(end - p - 1));
+            if (!cut)
+                break;
+            const char *stop = cut;
+            while (stop > p && stop[-1] == ' ')
+                stop--;
+            fwrite(p, 1, (size_t)(stop - p), f);
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            for (p = cut; p < end && *p == ' '; p++)
+                ;
+        }
+        fwrite(p, 1, (size_t)(end - p), f);
+        line = end;
+        if (*line == '\n') {
+            fputc('\n', f);
+            line++;
+        }
+    }
+}
+
 static void fmt_est(char *buf, size_t n, fdr_est e)
 {
     snprintf(buf, n, "%.6g +- %.2g", e.val, e.err);
@@ -396,12 +435,16 @@ static void fmt_num(char *buf, size_t n, double x)
 static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
 {
     char buf[64], ex[32];
-    fprintf(f, "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d)", t->order);
     if (t->degree > 0 && t->degree <= t->order)
-        fprintf(f, ": polynomial of degree %d, the series closes exactly at order %d\n",
-                t->degree, t->degree);
+        fdr_print_wrapped(f, 2,
+                          "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d), polynomial of "
+                          "degree %d: exact at order %d\n",
+                          t->order, t->degree, t->degree);
     else
-        fprintf(f, ": not a polynomial; the series is truncated at order %d\n", t->order);
+        fdr_print_wrapped(f, 2,
+                          "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d), not a polynomial: "
+                          "truncated at order %d\n",
+                          t->order, t->order);
     fmt_est(buf, sizeof buf, t->dissipation);
     fmt_num(ex, sizeof ex, t->dissipation_exact);
     fprintf(f, "  %-22s %-26s exact %s\n", "dissipation", buf, ex);
@@ -415,10 +458,11 @@ static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
     fmt_est(buf, sizeof buf, t->F2_noise_averaged);
     fmt_num(ex, sizeof ex, t->F2_exact);
     fprintf(f, "  %-22s %-26s exact %s\n", "F2 (noise-averaged)", buf, ex);
+    char an[64];
     fmt_est(buf, sizeof buf, t->residual);
-    fprintf(f, "  %-22s %-26s", "dissipation - F2", buf);
-    fmt_est(buf, sizeof buf, t->anharmonic);
-    fprintf(f, " vs F3 + ... + F%d = %s\n", t->order, buf);
+    fmt_est(an, sizeof an, t->anharmonic);
+    fdr_print_wrapped(f, 25, "  %-22s %-26s vs F3 + ... + F%d = %s\n", "dissipation - F2", buf,
+                      t->order, an);
 }
 
 void fdr_report_table(FILE *f, const fdr_report *rep)
@@ -428,25 +472,28 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     const fdr_result *r = rep->r;
     char opt[256];
     fdr_model_optim_describe(m, opt, sizeof opt);
-    fprintf(f, "fdrsim %s  model %s  (%s, d = %zu; %s noise; %s)\n", PACKAGE_VERSION, m->name,
-            m->land->type->name, m->land->dim, m->noise->type->name, opt);
-    fprintf(f, "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g updates/s\n",
-            (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps, r->seconds,
-            (double)r->R * (double)r->d * (double)r->steps / r->seconds);
-    fprintf(f, "errors: %s\n", a->error_method);
+    fdr_print_wrapped(f, 2, "fdrsim %s  model %s  (%s, d = %zu; %s noise)\n", PACKAGE_VERSION,
+                      m->name, m->land->type->name, m->land->dim, m->noise->type->name);
+    fdr_print_wrapped(f, 2, "optimizer %s\n", opt);
+    fdr_print_wrapped(f, 2,
+                      "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g "
+                      "updates/s\n",
+                      (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps,
+                      r->seconds, (double)r->R * (double)r->d * (double)r->steps / r->seconds);
+    fdr_print_wrapped(f, 2, "errors: %s\n", a->error_method);
     if (m->noise->caveat)
-        fprintf(f, "note: %s\n", m->noise->caveat);
+        fdr_print_wrapped(f, 2, "note: %s\n", m->noise->caveat);
     fputc('\n', f);
-    fprintf(f, "%-13s %-26s %-26s %8s %6s %-12s %-12s %s\n", "relation", "LHS", "RHS", "z",
-            "limit", "LHS exact", "RHS exact", "verdict");
-    size_t nfail = 0;
+    /* 13 + 23 + 23 + 7 + 6 columns and the verdict: 100 with "UNRESOLVED (worst of 9999)";
+     * the exact sides in a table of their own below. */
+    fprintf(f, "%-13s %-23s %-23s %7s %6s %s\n", "relation", "LHS", "RHS", "z", "limit",
+            "verdict");
+    size_t nfail = 0, nexact = 0, napprox = 0, ndirs = 0;
     for (size_t i = 0; i < a->nrel; i++) {
         const fdr_relation *x = &a->rel[i];
-        char l[64], rr[64], le[32], re[32], z[16];
+        char l[64], rr[64], z[16], worst[48] = "";
         fmt_est(l, sizeof l, x->lhs);
         fmt_est(rr, sizeof rr, x->rhs);
-        fmt_num(le, sizeof le, x->lhs_exact);
-        fmt_num(re, sizeof re, x->rhs_exact);
         if (x->verdict == FDR_UNRESOLVED)
             snprintf(z, sizeof z, "-");
         else
@@ -455,33 +502,65 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
         static const char *const words[2][3] = {{"unresolved", "holds", "violated"},
                                                 {"UNRESOLVED", "PASS", "FAIL"}};
         nfail += x->identity && x->verdict == FDR_FAIL;
-        fprintf(f, "%-13s %-26s %-26s %8s %6.2f %-12s %-12s %s", x->name, l, rr, z, x->threshold,
-                le, re, words[x->identity != 0][x->verdict]);
+        nexact += !isnan(x->lhs_exact) || !isnan(x->rhs_exact);
+        napprox += !x->identity;
+        int dirs = strcmp(x->name, "FDR1.tensor") == 0 && !r->tensor_full;
+        ndirs += dirs && x->count > 1;
         if (x->count > 1)
-            fprintf(f, "  (worst of %zu %s)", x->count,
-                    strcmp(x->name, "FDR1.tensor") == 0 && !r->tensor_full ? "directions"
-                                                                           : "entries");
-        if (!x->identity)
-            fprintf(f, "  (approximation, not an identity here)");
-        fputc('\n', f);
+            snprintf(worst, sizeof worst, " (worst of %zu%s)", x->count, dirs ? " dirs" : "");
+        fdr_print_wrapped(f, 14, "%-13s %-23s %-23s %7s %6.2f %s%s\n", x->name, l, rr, z,
+                          x->threshold, words[x->identity != 0][x->verdict], worst);
     }
+    if (napprox) {
+        char names[512] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < a->nrel && len < sizeof names; i++)
+            if (!a->rel[i].identity)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+                                        len ? ", " : "", a->rel[i].name);
+        fdr_print_wrapped(f, 1,
+                          "(holds, violated, unresolved in lower case: an approximation here, "
+                          "not an identity: %s)\n",
+                          names);
+    }
+    if (ndirs)
+        fdr_print_wrapped(f, 1, "(dirs: FDR1.tensor along directions, the tensor not measured "
+                                "in full)\n");
     for (size_t i = 0; i < a->nrel; i++) {
         const fdr_relation *x = &a->rel[i];
         if (!x->identity && x->count == 1)
-            fprintf(f, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %.3g +- %.2g\n",
-                    x->name, x->diff.val, x->diff.err, x->rel, x->rel_err);
+            fdr_print_wrapped(f, 2,
+                              "violation of %s: LHS - RHS = %.6g +- %.2g, relative %.3g +- "
+                              "%.2g\n",
+                              x->name, x->diff.val, x->diff.err, x->rel, x->rel_err);
     }
     if (m->opt->fdr1_approximate)
-        fprintf(f, "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that made v: "
-                   "an identity for a constant P only, doc/theory.md sections 8.2, 8.3)\n",
-                m->opt->name);
+        fdr_print_wrapped(f, 1,
+                          "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that "
+                          "made v: an identity for a constant P only, doc/theory.md sections "
+                          "8.2, 8.3)\n",
+                          m->opt->name);
     for (size_t i = 0; i < a->nrel; i++)
         if (a->rel[i].verdict == FDR_UNRESOLVED) {
-            fprintf(f, "(unresolved: the error bar of LHS - RHS is not a finite, positive number "
-                       "- the noise is zero, or the values are beyond the range of doubles - so "
-                       "z decides nothing: neither a pass nor a failure)\n");
+            fdr_print_wrapped(f, 1,
+                              "(unresolved: the error bar of LHS - RHS is not a finite, "
+                              "positive number - the noise is zero, or the values are beyond "
+                              "the range of doubles - so z decides nothing: neither a pass nor "
+                              "a failure)\n");
             break;
         }
+    if (nexact) {
+        fprintf(f, "\n%-13s %-23s %s\n", "exact sides", "LHS", "RHS");
+        for (size_t i = 0; i < a->nrel; i++) {
+            const fdr_relation *x = &a->rel[i];
+            char le[32], re[32];
+            if (isnan(x->lhs_exact) && isnan(x->rhs_exact))
+                continue;
+            fmt_num(le, sizeof le, x->lhs_exact);
+            fmt_num(re, sizeof re, x->rhs_exact);
+            fprintf(f, "%-13s %-23s %s\n", x->name, le, re);
+        }
+    }
     if (a->fdr2.measured)
         fdr2_table(f, &a->fdr2);
     fprintf(f, "\n%-16s %-26s %-12s %7s %8s\n", "observable", "estimate", "exact", "z", "tau_int");
@@ -503,8 +582,9 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     }
     for (int k = 0; k < FDR_NSTATE_OBS; k++)
         if (!a->obs[k].tau_resolved) {
-            fprintf(f, "(>: batches of %ld steps are shorter than %d tau_int, so tau_int is only "
-                       "bounded from below%s)\n",
+            fdr_print_wrapped(f, 1,
+                              "(>: batches of %ld steps are shorter than %d tau_int, so tau_int "
+                              "is only bounded from below%s)\n",
                     r->window / FDR_NBATCH, FDR_TAU_RESOLVED,
                     a->errors_suspect ? "; the batch-means error bars are then too small: use 16 "
                                         "replicas or more, or a longer window"
@@ -512,28 +592,32 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             break;
         }
     if (!m->land->ref_is_min)
-        fprintf(f, "(theta is centred, and loss_excess measured, at the landscape's reference "
-                   "point c, which is not known to be its global minimum)\n");
+        fdr_print_wrapped(f, 1,
+                          "(theta is centred, and loss_excess measured, at the landscape's "
+                          "reference point c, which is not known to be its global minimum)\n");
     const fdr_stationarity *st = &a->stationarity;
     if (st->pass)
-        fprintf(f, "\nstationarity: no drift between the halves of the window (largest: %s, "
-                   "z = %.2f, limit %.2f)\n",
+        fdr_print_wrapped(f, 2,
+                          "\nstationarity: no drift between the halves of the window (largest: "
+                          "%s, z = %.2f, limit %.2f)\n",
                 st->worst, st->z, st->threshold);
     else
-        fprintf(f, "\nstationarity: WARNING: %s drifts by %.4g +- %.2g from the first half of the "
-                   "window to the second (z = %.2f, limit %.2f): the run may not have been "
-                   "stationary; lengthen burn_in or steps\n",
+        fdr_print_wrapped(f, 2,
+                          "\nstationarity: WARNING: %s drifts by %.4g +- %.2g from the first "
+                          "half of the window to the second (z = %.2f, limit %.2f): the run may "
+                          "not have been stationary; lengthen burn_in or steps\n",
                 st->worst, st->drift.val, st->drift.err, st->z, st->threshold);
     if (!rep->e->available)
-        fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
+        fdr_print_wrapped(f, 2, "\nno exact reference: %s\n", rep->e->why_not);
     if (a->all_pass)
         fprintf(f, "\nPASS: every exact relation holds within |z| < limit\n");
     else if (nfail)
         fprintf(f, "\nFAIL: an exact relation is violated beyond |z| = limit%s\n",
                 a->unresolved ? " (and one or more are unresolved)" : "");
     else
-        fprintf(f, "\nUNRESOLVED: %zu exact relation%s no finite, positive error bar, so no "
-                   "verdict; none is violated\n",
+        fdr_print_wrapped(f, 2,
+                          "\nUNRESOLVED: %zu exact relation%s no finite, positive error bar, so "
+                          "no verdict; none is violated\n",
                 a->unresolved, a->unresolved == 1 ? " has" : "s have");
 }
 

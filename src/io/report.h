@@ -73,6 +73,15 @@ char *fdr_command_line(const char *prog, int argc, char **argv);
  * "settings" object of summary.json and sweep.json. */
 json_t *fdr_settings_json(const fdr_config *cfg);
 
+/* The width every table and message of fdrsim fits on a terminal. */
+#define FDR_TABLE_WIDTH 100
+
+/* Prints the formatted text (at most 4 KiB), each of its lines broken at
+ * blanks to fit FDR_TABLE_WIDTH columns, the continuation lines indented by
+ * indent blanks; a word longer than the width stays whole. */
+void fdr_print_wrapped(FILE *f, int indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* A JSON number, or null for NAN and infinities (JSON has neither). */
 json_t *fdr_json_number(double x);
 

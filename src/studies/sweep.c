@@ -688,13 +688,17 @@ static const char *reference_kind(const fdr_limits *lim)
     return lim->why_not;
 }
 
+/* The estimators: estimate, exact eta -> 0 value, bias and z, within 100
+ * columns (17 + 7 + 23 + 23 + 9 + 6); the exact expectation at the rates
+ * used, and its z, in a table of their own where there are any. */
 static void estimator_table(FILE *f, const fdr_sweep_fit *fit)
 {
-    fprintf(f, "\n%-18s %-9s %-26s %-22s %10s %7s %12s %7s\n", "estimator", "lr",
-            "estimate", "exact", "bias", "z", "exact (lr)", "z (lr)");
+    size_t nfinite = 0;
+    fprintf(f, "\n%-17s %-7s %-23s %-23s %9s %6s\n", "estimator", "lr", "estimate", "exact",
+            "bias", "z");
     for (size_t i = 0; i < fit->nest; i++) {
         const fdr_estimator *e = &fit->est[i];
-        char lr[24], est[48], ex[48], bias[24], z[16], exf[24], zf[16];
+        char lr[24], est[48], ex[48], bias[24], z[16];
         if (isnan(e->lr))
             snprintf(lr, sizeof lr, "fit");
         else
@@ -706,57 +710,89 @@ static void estimator_table(FILE *f, const fdr_sweep_fit *fit)
             fmt_num(ex, sizeof ex, "%.6g", e->exact);
         fmt_num(bias, sizeof bias, "%.3g", e->bias);
         fmt_num(z, sizeof z, "%.2f", e->z);
-        fmt_num(exf, sizeof exf, "%.6g", e->exact_finite);
-        fmt_num(zf, sizeof zf, "%.2f", e->z_finite);
-        fprintf(f, "%-18s %-9s %-26s %-22s %10s %7s %12s %7s\n", e->name, lr, est, ex, bias, z,
-                exf, zf);
+        nfinite += !isnan(e->exact_finite);
+        fdr_print_wrapped(f, 18, "%-17s %-7s %-23s %-23s %9s %6s\n", e->name, lr, est, ex, bias,
+                          z);
+    }
+    if (nfinite) {
+        fprintf(f, "\n%-17s %-7s %-23s %6s\n", "estimator", "lr", "exact (lr)", "z (lr)");
+        for (size_t i = 0; i < fit->nest; i++) {
+            const fdr_estimator *e = &fit->est[i];
+            char lr[24], exf[24], zf[16];
+            if (isnan(e->exact_finite))
+                continue;
+            if (isnan(e->lr))
+                snprintf(lr, sizeof lr, "fit");
+            else
+                snprintf(lr, sizeof lr, "%.4g", e->lr);
+            fmt_num(exf, sizeof exf, "%.6g", e->exact_finite);
+            fmt_num(zf, sizeof zf, "%.2f", e->z_finite);
+            fprintf(f, "%-17s %-7s %-23s %6s\n", e->name, lr, exf, zf);
+        }
     }
     for (size_t i = 0; i < fit->nest; i++) {
         const fdr_estimator *e = &fit->est[i];
         if ((!isnan(e->bias) && isnan(e->z)) || (!isnan(e->bias_finite) && isnan(e->z_finite))) {
-            fprintf(f, "(a z of '-' next to a bias is unresolved: its error bar is not a finite, "
-                       "positive number, so it decides nothing)\n");
+            fdr_print_wrapped(f, 1,
+                              "(a z of '-' next to a bias is unresolved: its error bar is not a "
+                              "finite, positive number, so it decides nothing)\n");
             break;
         }
     }
-    fprintf(f, "exact: the eta -> 0 limit (anharmonic: the Taylor terms F3 + ... from the exact "
-               "derivatives);\nexact (lr): the estimator's exact expectation at the learning "
-               "rate(s) used, so z (lr) is Monte Carlo\nnoise alone and exact (lr) - exact the "
-               "estimator's own bias.\n");
+    fdr_print_wrapped(f, 2,
+                      "exact: the eta -> 0 limit (anharmonic: the Taylor terms F3 + ... from the "
+                      "exact derivatives)%s\n",
+                      nfinite ? ";" : ".");
+    if (nfinite)
+        fdr_print_wrapped(f, 2,
+                          "exact (lr): the estimator's exact expectation at the learning rate(s) "
+                          "used, so z (lr) is Monte Carlo noise alone and exact (lr) - exact the "
+                          "estimator's own bias.\n");
 }
 
-/* The points of a line along the learning rate, its fits and estimators. */
+/* The points of a line along the learning rate (G and <theta . grad f>,
+ * then the anharmonic part: two tables of 100 columns), its fits and
+ * estimators. */
 static void lr_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *L)
 {
     const fdr_sweep_fit *fit = &L->fit;
-    fprintf(f, "%-9s %-26s %-12s %-26s %-26s %s\n", "lr", "G", "G exact", "<theta . grad f>",
-            "anharmonic G - F2/eta", "(F3 + ...)/eta");
+    fprintf(f, "%-9s %-23s %-12s %s\n", "lr", "G", "G exact", "<theta . grad f>");
     for (size_t i = 0; i < L->n; i++) {
         const fdr_point *p = &s->pts[L->first + i].pt;
-        char g[48], ge[24], o[48], a[48], t[48];
+        char g[48], ge[24], o[48];
         fmt_est(g, sizeof g, p->G);
         fmt_num(ge, sizeof ge, "%.6g", p->G_exact);
         fmt_est(o, sizeof o, p->theta_dot_grad);
+        fprintf(f, "%-9.4g %-23s %-12s %s\n", p->lr, g, ge, o);
+    }
+    fprintf(f, "\n%-9s %-23s %s\n", "lr", "anharmonic G - F2/eta", "(F3 + ...)/eta");
+    for (size_t i = 0; i < L->n; i++) {
+        const fdr_point *p = &s->pts[L->first + i].pt;
+        char a[48], t[48];
         fmt_est(a, sizeof a, p->anharmonic);
         fmt_est(t, sizeof t, p->anharmonic_terms);
-        fprintf(f, "%-9.4g %-26s %-12s %-26s %-26s %s\n", p->lr, g, ge, o, a, t);
+        fprintf(f, "%-9.4g %-23s %s\n", p->lr, a, t);
     }
-    fprintf(f, "\nfit G = a1 eta + a2 eta^2 + a3 eta^3 (weighted least squares): chi^2 = %.3g "
-               "for %ld degrees of freedom\n",
-            fit->G.chisq, fit->G.dof);
+    fdr_print_wrapped(f, 2,
+                      "\nfit G = a1 eta + a2 eta^2 + a3 eta^3 (weighted least squares): chi^2 = "
+                      "%.3g for %ld degrees of freedom\n",
+                      fit->G.chisq, fit->G.dof);
     for (int j = 0; j < 3; j++)
         fprintf(f, "  a%d = %.6g +- %.2g\n", j + 1, fit->G.c[j], fit->G.err[j]);
     if (L->lim.small)
-        fprintf(f, "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees of "
-                   "freedom\n",
-                fit->curv.chisq, fit->curv.dof);
+        fdr_print_wrapped(f, 2,
+                          "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees "
+                          "of freedom\n",
+                          fit->curv.chisq, fit->curv.dof);
     else
-        fprintf(f, "no curvature fit: optimizer '%s' has no small-learning-rate limits\n",
-                s->m->opt->name);
+        fdr_print_wrapped(f, 2,
+                          "no curvature fit: optimizer '%s' has no small-learning-rate limits\n",
+                          s->m->opt->name);
     if (fit->have_anh)
-        fprintf(f, "fit G - F2/eta = b2 eta^2 + b3 eta^3: chi^2 = %.3g for %ld degrees of "
-                   "freedom\n",
-                fit->anh.chisq, fit->anh.dof);
+        fdr_print_wrapped(f, 2,
+                          "fit G - F2/eta = b2 eta^2 + b3 eta^3: chi^2 = %.3g for %ld degrees of "
+                          "freedom\n",
+                          fit->anh.chisq, fit->anh.dof);
     estimator_table(f, fit);
 }
 
@@ -766,30 +802,32 @@ static void point_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *
 {
     for (size_t i = 0; i < L->n; i++) {
         const fdr_sweep_point *q = &s->pts[L->first + i];
-        fprintf(f, "\n%s = %s (lr %g, seed %llu)\n", s->axes[0].key, s->axes[0].values[q->at[0]],
-                q->pt.lr, (unsigned long long)q->pt.seed);
-        fprintf(f, "  %-22s %-26s %-26s %7s  %s\n", "relation", "lhs", "rhs", "z", "verdict");
+        fdr_print_wrapped(f, 2, "\n%s = %s (lr %g, seed %llu)\n", s->axes[0].key,
+                          s->axes[0].values[q->at[0]], q->pt.lr,
+                          (unsigned long long)q->pt.seed);
+        fprintf(f, "  %-14s %-23s %-23s %7s  %s\n", "relation", "lhs", "rhs", "z", "verdict");
         for (size_t k = 0; k < q->nrel; k++) {
             const fdr_relation *r = &q->rel[k];
             char l[48], rh[48], z[16];
             fmt_est(l, sizeof l, r->lhs);
             fmt_est(rh, sizeof rh, r->rhs);
             fmt_num(z, sizeof z, "%.2f", r->z);
-            fprintf(f, "  %-22s %-26s %-26s %7s  %s%s\n", r->name, l, rh, z,
-                    fdr_verdict_name(r->verdict), r->identity ? "" : " (approximation)");
+            fdr_print_wrapped(f, 17, "  %-14s %-23s %-23s %7s  %s%s\n", r->name, l, rh, z,
+                              fdr_verdict_name(r->verdict), r->identity ? "" : " (approximation)");
         }
-        fprintf(f, "  %-22s %-26s %-22s %7s\n", "quantity", "estimate", "exact", "z");
+        fprintf(f, "  %-22s %-23s %-22s %7s\n", "quantity", "estimate", "exact", "z");
         for (size_t k = 0; k < q->ngrade; k++) {
             const fdr_sweep_grade *g = &q->grade[k];
             char e[48], x[24], z[16];
             fmt_est(e, sizeof e, g->est);
             if (g->why_not) {
-                fprintf(f, "  %-22s %-26s not available: %s\n", g->name, e, g->why_not);
+                fdr_print_wrapped(f, 4, "  %-22s %-23s not available: %s\n", g->name, e,
+                                  g->why_not);
                 continue;
             }
             fmt_num(x, sizeof x, "%.6g", g->exact);
             fmt_num(z, sizeof z, "%.2f", g->z);
-            fprintf(f, "  %-22s %-26s %-22s %7s\n", g->name, e, x, z);
+            fprintf(f, "  %-22s %-23s %-22s %7s\n", g->name, e, x, z);
         }
     }
 }
@@ -797,30 +835,36 @@ static void point_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *
 void fdr_sweep_table(FILE *f, const fdr_sweep *s)
 {
     const fdr_model *m = s->m;
-    fprintf(f, "fdrsim %s sweep  model %s  (%s, d = %zu; %s noise; %s, momentum %g, "
-               "dampening %g)\n",
-            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
-            m->opt->name, m->momentum, m->dampening);
-    fprintf(f, "%zu points:", s->n);
-    for (size_t k = 0; k < s->naxes; k++)
-        fprintf(f, "%s %s (%zu values)", k ? " x" : "", s->axes[k].key, s->axes[k].n);
-    fprintf(f, "; each %ld replicas x %ld steps, seed %llu + p x %u; %.2f s\n", m->replicas,
-            m->steps, (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE, s->seconds);
+    char axes[1024];
+    size_t len = 0;
+    for (size_t k = 0; k < s->naxes && len < sizeof axes; k++)
+        len += (size_t)snprintf(axes + len, sizeof axes - len, "%s%s (%zu values)",
+                                k ? " x " : "", s->axes[k].key, s->axes[k].n);
+    fdr_print_wrapped(f, 2, "fdrsim %s sweep  model %s  (%s, d = %zu; %s noise)\n",
+                      PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim,
+                      m->noise->type->name);
+    fdr_print_wrapped(f, 2, "optimizer %s, momentum %g, dampening %g\n", m->opt->name,
+                      m->momentum, m->dampening);
+    fdr_print_wrapped(f, 2, "%zu points: %s; %.2f s\n", s->n, axes, s->seconds);
+    fdr_print_wrapped(f, 2, "each %ld replicas x %ld steps, seed %llu + p x %u\n", m->replicas,
+                      m->steps, (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE);
     if (!s->lr_axis)
-        fprintf(f, "learning rate %g (not swept): the G(eta) fit and the eta -> 0 estimators "
-                   "are not available;\nevery point is graded against its exact values where "
-                   "they exist\n",
-                m->lr);
-    fprintf(f, "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 sigma; "
-               "reference: %s\n",
-            reference_kind(&s->lim));
+        fdr_print_wrapped(f, 2,
+                          "learning rate %g (not swept): the G(eta) fit and the eta -> 0 "
+                          "estimators are not available;\nevery point is graded against its "
+                          "exact values where they exist\n",
+                          m->lr);
+    fdr_print_wrapped(f, 2,
+                      "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 "
+                      "sigma;\nreference: %s\n",
+                      reference_kind(&s->lim));
     if (m->noise->caveat)
-        fprintf(f, "note: %s\n", m->noise->caveat);
+        fdr_print_wrapped(f, 2, "note: %s\n", m->noise->caveat);
     for (size_t l = 0; l < s->nlines; l++) {
         const fdr_sweep_line *L = &s->lines[l];
         if (L->label[0])
-            fprintf(f, "\n== line %zu of %zu: %s (momentum %g, dampening %g)\n", l + 1,
-                    s->nlines, L->label, L->momentum, L->dampening);
+            fdr_print_wrapped(f, 3, "\n== line %zu of %zu: %s (momentum %g, dampening %g)\n",
+                              l + 1, s->nlines, L->label, L->momentum, L->dampening);
         fputc('\n', f);
         if (s->lr_axis)
             lr_line_table(f, s, L);
