@@ -301,9 +301,8 @@ Test(check, sweeps_compare_points_and_fits)
     /* An error bar lost (null: beyond the range of doubles) is unresolved now:
      * a regression even though the value has not moved. */
     j = load("s/sweep.json");
-    json_object_set_new(
-        json_object_get(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"), "a1"),
-        "error", json_null());
+    json_t *fit = json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit");
+    json_object_set_new(json_object_get(fit, "a1"), "error", json_null());
     save(j, "unresolved.json");
     cr_expect_eq(check(path("unresolved.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 ") && strstr(slurp("out.txt"), "unresolved"), "%s",

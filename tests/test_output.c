@@ -391,9 +391,9 @@ Test(output, numbers_read_back_as_the_same_double)
             const json_t *v = json_object_get(o, want[k].key);
             if (want[k].part)
                 v = json_object_get(v, want[k].part);
-            cr_assert_eq(json_real_value(v), want[k].v, "%s.%s.%s: %.17g in the file, %.17g in memory",
-                         x->name, want[k].key, want[k].part ? want[k].part : "",
-                         json_real_value(v), want[k].v);
+            cr_assert_eq(json_real_value(v), want[k].v,
+                         "%s.%s.%s: %.17g in the file, %.17g in memory", x->name, want[k].key,
+                         want[k].part ? want[k].part : "", json_real_value(v), want[k].v);
         }
         while (*line == '#')
             line = strchr(line, '\n') + 1;

@@ -516,7 +516,8 @@ Test(sweep_cli, writes_the_documented_files_and_keys)
                       json_is_number(json_object_get(e, "error")) && json_object_get(e, "exact"),
                   "points[0].%s", pkeys[k]);
     }
-    cr_expect(json_is_number(json_object_get(json_object_get(json_array_get(pts, 0), "G"), "exact")));
+    json_t *g0 = json_object_get(json_array_get(pts, 0), "G");
+    cr_expect(json_is_number(json_object_get(g0, "exact")));
     json_t *lines = json_object_get(root, "lines");
     cr_assert_eq(json_array_size(lines), 1);
     json_t *fit = json_object_get(json_array_get(lines, 0), "fit");

@@ -470,7 +470,8 @@ static int same_schedule_model(const json_t *r, const char *rn, const json_t *b,
             if (!json_equal((json_t *)vr, (json_t *)vb)) {
                 char *sr = vr ? json_dumps(vr, JSON_ENCODE_ANY) : NULL,
                      *sb = vb ? json_dumps(vb, JSON_ENCODE_ANY) : NULL;
-                int rc = fdr_error(FDR_EINVAL, "different schedules: %s.%s is %s in %s and %s in %s",
+                int rc = fdr_error(FDR_EINVAL,
+                                   "different schedules: %s.%s is %s in %s and %s in %s",
                                    k ? "quencher" : "model", list[i], sr ? sr : "(none)", rn,
                                    sb ? sb : "(none)", bn);
                 free(sr);

@@ -809,7 +809,8 @@ static json_t *summary_json(const fdr_report *rep)
         json_object_set_new(terms, "order", json_integer(t->order));
         json_object_set_new(terms, "closes_exactly",
                             json_boolean(t->degree > 0 && t->degree <= t->order));
-        json_object_set_new(terms, "dissipation", fdr_json_est(t->dissipation, t->dissipation_exact));
+        json_object_set_new(terms, "dissipation",
+                            fdr_json_est(t->dissipation, t->dissipation_exact));
         for (int k = 2; k <= t->order; k++) {
             char name[8];
             snprintf(name, sizeof name, "F%d", k);
@@ -817,7 +818,8 @@ static json_t *summary_json(const fdr_report *rep)
                                 fdr_json_est(t->F[k], k == 2 ? t->F2_exact
                                                         : (t->degree == 2 ? 0.0 : NAN)));
         }
-        json_object_set_new(terms, "F2_noise_averaged", fdr_json_est(t->F2_noise_averaged, t->F2_exact));
+        json_object_set_new(terms, "F2_noise_averaged",
+                            fdr_json_est(t->F2_noise_averaged, t->F2_exact));
         json_object_set_new(terms, "truncation", fdr_json_est(t->truncation, NAN));
         json_object_set_new(terms, "anharmonic", fdr_json_est(t->anharmonic, NAN));
         json_object_set_new(terms, "residual", fdr_json_est(t->residual, NAN));
@@ -825,8 +827,8 @@ static json_t *summary_json(const fdr_report *rep)
     }
     json_t *timing = json_object();
     json_object_set_new(timing, "seconds", json_real(r->seconds));
-    json_object_set_new(timing, "updates_per_second",
-                        fdr_json_number((double)r->R * (double)r->d * (double)r->steps / r->seconds));
+    double updates = (double)r->R * (double)r->d * (double)r->steps;
+    json_object_set_new(timing, "updates_per_second", fdr_json_number(updates / r->seconds));
     json_object_set_new(root, "timing", timing);
     return root;
 }
