@@ -94,8 +94,8 @@ elif k == "work":
     print(m["run"]["replicas"] * m["landscape"]["dim"] * m["run"]["steps"])
 elif k == "fdr1":
     r = [x for x in s.get("relations", []) if x.get("name") == "FDR1"]
-    if r and r[0].get("rhs"):
-        print("FDR1 LHS/RHS=%.5f" % (r[0]["lhs"] / r[0]["rhs"]))
+    if r and r[0]["rhs"]["value"]:
+        print("FDR1 LHS/RHS=%.5f" % (r[0]["lhs"]["value"] / r[0]["rhs"]["value"]))
     else:
         print("")
 else:

@@ -14,9 +14,10 @@ build=${BUILD_DIR:-$top/build}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Debian 12 packages: toolchain, GSL, OpenBLAS, jansson, inih, Random123,
-# Criterion (tests) and gnuplot (figures).
+# Criterion and python3-jsonschema (tests) and gnuplot (figures).
 deps="gcc make autoconf automake libtool pkg-config autoconf-archive libgsl-dev
-libopenblas-dev libjansson-dev libinih-dev librandom123-dev libcriterion-dev gnuplot-nox"
+libopenblas-dev libjansson-dev libinih-dev librandom123-dev libcriterion-dev gnuplot-nox
+python3-jsonschema"
 missing=
 for p in $deps; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

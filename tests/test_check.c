@@ -124,20 +124,21 @@ Test(check, identical_and_independent_runs_pass)
               "verbose lists every comparison");
 }
 
-/* Shifts one quantity by k combined sigmas of its comparison. */
-static void shift(json_t *o, const char *value, const char *error, double k)
+/* Shifts one estimate {value, error, exact} by k combined sigmas of its
+ * comparison. */
+static void shift(json_t *o, double k)
 {
-    double v = json_number_value(json_object_get(o, value));
-    double e = json_number_value(json_object_get(o, error));
+    double v = json_number_value(json_object_get(o, "value"));
+    double e = json_number_value(json_object_get(o, "error"));
     cr_assert_gt(e, 0);
-    json_object_set_new(o, value, json_real(v + k * sqrt(2.0) * e));
+    json_object_set_new(o, "value", json_real(v + k * sqrt(2.0) * e));
 }
 
 Test(check, a_five_sigma_bias_is_a_regression)
 {
     run_summary(MODEL, 1, "a");
     json_t *j = load("a/summary.json");
-    shift(json_object_get(json_object_get(j, "observables"), "v_dot_v"), "value", "error", 5);
+    shift(json_object_get(json_object_get(j, "observables"), "v_dot_v"), 5);
     save(j, "biased.json");
     cr_expect_eq(check(path("biased.json"), path("a/summary.json"), NULL), 1, "%s",
                  slurp("out.txt"));
@@ -147,7 +148,7 @@ Test(check, a_five_sigma_bias_is_a_regression)
     /* 3.5 sigma is within the default tolerance once adjusted for the number
      * of comparisons; a tolerance of 2 catches it. */
     j = load("a/summary.json");
-    shift(json_object_get(json_object_get(j, "observables"), "v_dot_v"), "value", "error", 3.5);
+    shift(json_object_get(json_object_get(j, "observables"), "v_dot_v"), 3.5);
     save(j, "mild.json");
     cr_expect_eq(check(path("mild.json"), path("a/summary.json"), NULL), 0, "%s",
                  slurp("out.txt"));
@@ -209,7 +210,7 @@ Test(check, a_relation_unresolved_now_regresses)
         json_object_set_new(r, "verdict", json_string("unresolved"));
         json_object_set_new(r, "pass", json_null());
         json_object_set_new(r, "z", json_null());
-        json_object_set_new(r, "diff_err", json_null());
+        json_object_set_new(json_object_get(r, "diff"), "error", json_null());
     }
     save(j, "unresolved.json");
     cr_expect_eq(check(path("unresolved.json"), path("a/summary.json"), NULL), 1, "%s",
@@ -224,7 +225,7 @@ Test(check, a_relation_unresolved_now_regresses)
     j = load("a/summary.json");
     json_array_foreach(json_object_get(j, "relations"), i, r)
         if (strcmp(json_string_value(json_object_get(r, "name")), "FDR1") == 0)
-            json_object_set_new(r, "lhs_err", json_null());
+            json_object_set_new(json_object_get(r, "lhs"), "error", json_null());
     save(j, "lost.json");
     cr_expect_eq(check(path("lost.json"), path("a/summary.json"), NULL), 1, "%s",
                  slurp("out.txt"));
@@ -238,7 +239,7 @@ Test(check, bad_input_exits_2_with_a_clear_message)
     run_summary(MODEL, 1, "a");
     FILE *f = fopen(path("broken.json"), "w");
     cr_assert_not_null(f);
-    fputs("{\n  \"schema\": \"fdrsim-summary/1\",\n  \"relations\": [1, 2,\n", f);
+    fputs("{\n  \"schema\": \"fdrsim-summary/2\",\n  \"relations\": [1, 2,\n", f);
     fclose(f);
     cr_expect_eq(check(path("broken.json"), path("a/summary.json"), NULL), 2);
     cr_expect(strstr(slurp("err.txt"), "broken.json:4:"), "line and column: %s",
@@ -286,21 +287,22 @@ Test(check, sweeps_compare_points_and_fits)
     cr_expect_eq(check(path("s/sweep.json"), path("s/sweep.json"), NULL), 0, "%s",
                  slurp("out.txt"));
     json_t *j = load("s/sweep.json");
-    shift(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"), "a1", "a1_err",
+    shift(json_object_get(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"),
+                          "a1"),
           5);
     save(j, "a1.json");
     cr_expect_eq(check(path("a1.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 "), "%s", slurp("out.txt"));
     j = load("s/sweep.json");
-    shift(json_array_get(json_object_get(j, "points"), 2), "G", "G_err", -5);
+    shift(json_object_get(json_array_get(json_object_get(j, "points"), 2), "G"), -5);
     save(j, "g.json");
     cr_expect_eq(check(path("g.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "points[lr=0.1].G "), "%s", slurp("out.txt"));
     /* An error bar lost (null: beyond the range of doubles) is unresolved now:
      * a regression even though the value has not moved. */
     j = load("s/sweep.json");
-    json_object_set_new(json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"),
-                        "a1_err", json_null());
+    json_t *fit = json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit");
+    json_object_set_new(json_object_get(fit, "a1"), "error", json_null());
     save(j, "unresolved.json");
     cr_expect_eq(check(path("unresolved.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "fit.a1 ") && strstr(slurp("out.txt"), "unresolved"), "%s",
@@ -343,13 +345,14 @@ Test(check, sweep_grids_compare_point_by_point_and_line_by_line)
     cr_expect_eq(check(path("s/sweep.json"), path("s/sweep.json"), NULL), 0, "%s",
                  slurp("out.txt"));
     json_t *j = load("s/sweep.json");
-    shift(json_array_get(json_object_get(j, "points"), 5), "G", "G_err", -5);
+    shift(json_object_get(json_array_get(json_object_get(j, "points"), 5), "G"), -5);
     save(j, "g.json");
     cr_expect_eq(check(path("g.json"), path("s/sweep.json"), NULL), 1);
     cr_expect(strstr(slurp("out.txt"), "points[lr=0.05,optimizer.momentum=0.5].G "), "%s",
               slurp("out.txt"));
     j = load("s/sweep.json");
-    shift(json_object_get(json_array_get(json_object_get(j, "lines"), 1), "fit"), "a1", "a1_err",
+    shift(json_object_get(json_object_get(json_array_get(json_object_get(j, "lines"), 1), "fit"),
+                          "a1"),
           5);
     save(j, "a1.json");
     cr_expect_eq(check(path("a1.json"), path("s/sweep.json"), NULL), 1);
@@ -359,4 +362,133 @@ Test(check, sweep_grids_compare_point_by_point_and_line_by_line)
     cr_expect(strstr(slurp("err.txt"), "different grids"), "%s", slurp("err.txt"));
     fdr_sweep_axis_clear(&mu);
     fdr_sweep_axis_clear(&other);
+}
+
+/* Writes a sweep of MODEL over lr with the seed and steps into tmpdir/dir. */
+static void run_sweep(unsigned seed, long steps, const char *dir)
+{
+    static const double lr[] = {0.02, 0.05, 0.1, 0.2};
+    char text[2048];
+    snprintf(text, sizeof text, "%s[run]\nreplicas = 16\nsteps = %ld\nseed = %u\n", MODEL, steps,
+             seed);
+    fdr_sweep_spec spec = {.text = text, .name = "check", .lr = lr, .n = 4, .threads = 2};
+    fdr_sweep *s;
+    fdr_error_clear();
+    cr_assert_eq(fdr_sweep_run(&spec, &s), FDR_OK, "%s", fdr_error_message());
+    cr_assert_eq(fdr_sweep_write(path(dir), s, "test_check", NULL), FDR_OK);
+    fdr_sweep_free(s);
+}
+
+/* Sweeps that differ only in seed and length (which may differ) pass: the
+ * fit's *_exact_finite values, which go through the fit's weights (the
+ * simulated error bars), differ between them and are not compared; the
+ * exact values that are a property of the model still are. */
+Test(check, sweeps_of_another_seed_and_length_pass)
+{
+    run_sweep(1, 4000, "s1");
+    run_sweep(77, 6000, "s2");
+    json_t *a = load("s1/sweep.json"), *b = load("s2/sweep.json");
+    const json_t *fa = json_object_get(json_array_get(json_object_get(a, "lines"), 0), "fit"),
+                 *fb = json_object_get(json_array_get(json_object_get(b, "lines"), 0), "fit");
+    double xa = json_number_value(json_object_get(fa, "a1_exact_finite")),
+           xb = json_number_value(json_object_get(fb, "a1_exact_finite"));
+    cr_assert(isfinite(xa) && isfinite(xb) && xa != xb,
+              "the premise: a1_exact_finite depends on the seed (%.17g, %.17g)", xa, xb);
+    json_decref(a);
+    json_decref(b);
+    cr_expect_eq(check(path("s2/sweep.json"), path("s1/sweep.json"), "-v"), 0, "%s",
+                 slurp("out.txt"));
+    cr_expect(!strstr(slurp("out.txt"), "exact_finite"), "%s", slurp("out.txt"));
+    cr_expect(strstr(slurp("out.txt"), "fit.a1.exact"), "%s", slurp("out.txt"));
+    /* The twin: the model's own exact a1 changed is still caught. */
+    json_t *j = load("s2/sweep.json");
+    json_t *a1 = json_object_get(
+        json_object_get(json_array_get(json_object_get(j, "lines"), 0), "fit"), "a1");
+    json_object_set_new(a1, "exact",
+                        json_real(json_number_value(json_object_get(a1, "exact")) * (1 + 1e-6)));
+    save(j, "exact.json");
+    cr_expect_eq(check(path("exact.json"), path("s1/sweep.json"), NULL), 1, "%s",
+                 slurp("out.txt"));
+    cr_expect(strstr(slurp("out.txt"), "fit.a1.exact"), "%s", slurp("out.txt"));
+}
+
+/* Runs `fdrsim schedule schedule-nqm` short, with the seed, mode and X, into
+ * tmpdir/dir. */
+static void run_schedule(const char *seed, const char *mode, const char *X, const char *dir)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (!freopen(path("sched.txt"), "w", stdout))
+            _exit(99);
+        char *argv[] = {(char *)"schedule", (char *)FDR_TEST_MODELDIR "/schedule-nqm.ini",
+                        (char *)"--steps",  (char *)"3000",
+                        (char *)"--replicas", (char *)"32",
+                        (char *)"--t-adaptive", (char *)"250",
+                        (char *)"--seed",   (char *)seed,
+                        (char *)"--mode",   (char *)mode,
+                        (char *)"--X",      (char *)X,
+                        (char *)"-q",       (char *)"-o",
+                        (char *)path(dir),  NULL};
+        _exit(fdr_cli_schedule(17, argv, NULL));
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fdrsim schedule failed");
+}
+
+/* schedule.json: another seed passes; a shifted final loss, a changed exact
+ * curve, a lost schedule and a moved mean quench step regress; another
+ * quencher setting is bad input, and so is an older schema (regenerate). */
+Test(check, schedules_compare_final_loss_time_to_target_and_quenches)
+{
+    run_schedule("1", "replica", "0.3", "q1");
+    run_schedule("2", "replica", "0.3", "q2");
+    cr_expect_eq(check(path("q2/schedule.json"), path("q1/schedule.json"), "-v"), 0, "%s",
+                 slurp("out.txt"));
+    const char *out = slurp("out.txt");
+    cr_expect(strstr(out, "schedules.step.final_excess_loss.exact") &&
+                  strstr(out, "schedules.fdr.quench[1].step"),
+              "%s", out);
+    json_t *j = load("q1/schedule.json");
+    json_t *list = json_object_get(j, "schedules");
+    shift(json_object_get(json_array_get(list, 2), "final_excess_loss"), 5);
+    save(j, "loss.json");
+    cr_expect_eq(check(path("loss.json"), path("q1/schedule.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "schedules.step.final_excess_loss "), "%s",
+              slurp("out.txt"));
+    j = load("q1/schedule.json");
+    json_t *fl = json_object_get(json_array_get(json_object_get(j, "schedules"), 1),
+                                 "final_excess_loss");
+    json_object_set_new(fl, "exact",
+                        json_real(json_number_value(json_object_get(fl, "exact")) * (1 + 1e-6)));
+    save(j, "exact.json");
+    cr_expect_eq(check(path("exact.json"), path("q1/schedule.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "schedules.constant.final_excess_loss.exact"), "%s",
+              slurp("out.txt"));
+    j = load("q1/schedule.json");
+    json_t *q = json_array_get(json_object_get(json_array_get(json_object_get(j, "schedules"), 0),
+                                               "quench_spread"),
+                               0);
+    shift(json_object_get(q, "step"), 6);
+    save(j, "quench.json");
+    cr_expect_eq(check(path("quench.json"), path("q1/schedule.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "schedules.fdr.quench[1].step"), "%s", slurp("out.txt"));
+    j = load("q1/schedule.json");
+    json_array_remove(json_object_get(j, "schedules"), 3);
+    save(j, "lost.json");
+    cr_expect_eq(check(path("lost.json"), path("q1/schedule.json"), NULL), 1);
+    cr_expect(strstr(slurp("out.txt"), "schedules.inverse") &&
+                  strstr(slurp("out.txt"), "missing from the result"),
+              "%s", slurp("out.txt"));
+    run_schedule("1", "replica", "0.2", "qx");
+    cr_expect_eq(check(path("qx/schedule.json"), path("q1/schedule.json"), NULL), 2);
+    cr_expect(strstr(slurp("err.txt"), "quencher.X"), "%s", slurp("err.txt"));
+    j = load("q1/schedule.json");
+    json_object_set_new(j, "schema", json_string("fdrsim-schedule/1"));
+    save(j, "old.json");
+    cr_expect_eq(check(path("q1/schedule.json"), path("old.json"), NULL), 2);
+    cr_expect(strstr(slurp("err.txt"), "old.json: schema 'fdrsim-schedule/1'") &&
+                  strstr(slurp("err.txt"), "regenerate"),
+              "%s", slurp("err.txt"));
 }

@@ -408,8 +408,8 @@ Test(schedule, replica_mode_reports_every_replica_and_the_spread, .init = make_t
                   json_is_real(json_object_get(fl, "error")));
         cr_assert(json_object_get(tt, "value") && json_object_get(tt, "error"));
         /* Exact for the presets; not for replica-mode fdr (own lr sequences). */
-        cr_assert(i == 0 ? json_is_null(json_object_get(s, "exact_final_excess_loss"))
-                         : json_is_real(json_object_get(s, "exact_final_excess_loss")),
+        cr_assert(i == 0 ? json_is_null(json_object_get(fl, "exact"))
+                         : json_is_real(json_object_get(fl, "exact")),
                   "%s", names[i]);
     }
     json_t *fdr = json_array_get(list, 0);
@@ -439,9 +439,10 @@ Test(schedule, replica_mode_reports_every_replica_and_the_spread, .init = make_t
     cr_assert_eq(json_integer_value(json_object_get(first, "quench")), 1);
     cr_assert_eq(json_integer_value(json_object_get(first, "replicas")), (json_int_t)n);
     double mean = sum / (double)n, sd = sqrt((ss - sum * mean) / (double)(n - 1));
-    cr_expect_float_eq(json_real_value(json_object_get(first, "mean")), mean, 1e-9 * mean);
+    json_t *step = json_object_get(first, "step");
+    cr_expect_float_eq(json_real_value(json_object_get(step, "value")), mean, 1e-9 * mean);
     cr_expect_float_eq(json_real_value(json_object_get(first, "sd")), sd, 1e-6 * sd);
-    cr_expect_float_eq(json_real_value(json_object_get(first, "error")), sd / sqrt((double)n),
+    cr_expect_float_eq(json_real_value(json_object_get(step, "error")), sd / sqrt((double)n),
                        1e-6 * sd);
     cr_expect_gt(sd, 0, "single replicas quench at different times");
     cr_expect_eq(json_integer_value(json_object_get(first, "min")), lo);

@@ -142,11 +142,12 @@ Test(verdicts, noise_of_1e300_and_1e_300_through_the_binary)
         cr_expect_eq(fdrsim(args), 0, "%s:\n%s%s", cov[i], slurp("out.txt"), slurp("err.txt"));
         json_t *j = load("out/summary.json");
         const json_t *f1 = relation(j, "FDR1");
-        double lhs = json_number_value(json_object_get(f1, "lhs"));
-        const json_t *err = json_object_get(f1, "lhs_err");
-        cr_assert(json_is_number(err), "%s: lhs_err is not a number", cov[i]);
-        double e = json_number_value(err), ex = json_number_value(json_object_get(f1, "lhs_exact"));
-        cr_expect(e > 0 && isfinite(e), "%s: lhs_err = %g", cov[i], e);
+        const json_t *side = json_object_get(f1, "lhs");
+        double lhs = json_number_value(json_object_get(side, "value"));
+        const json_t *err = json_object_get(side, "error");
+        cr_assert(json_is_number(err), "%s: lhs.error is not a number", cov[i]);
+        double e = json_number_value(err), ex = json_number_value(json_object_get(side, "exact"));
+        cr_expect(e > 0 && isfinite(e), "%s: lhs.error = %g", cov[i], e);
         cr_expect(fabs(lhs - ex) < 4 * e, "%s: FDR1 LHS %g +- %g, exact %g", cov[i], lhs, e, ex);
         cr_expect_str_eq(json_string_value(json_object_get(f1, "verdict")), "pass");
         cr_expect(json_is_true(json_object_get(j, "all_pass")));

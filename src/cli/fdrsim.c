@@ -64,8 +64,8 @@ static void usage(FILE *f)
             "                     exact values, one output folder each under DIR (default:\n"
             "                     figures); the plot options below apply\n"
             "  check RESULT.json --baseline BASELINE.json\n"
-            "                     compare two summaries (run or sweep) statistically; exit 1 if\n"
-            "                     any quantity moved ('fdrsim check --help')\n"
+            "                     compare two outputs (run, sweep or schedule) statistically;\n"
+            "                     exit 1 if any quantity moved ('fdrsim check --help')\n"
             "  help [COMMAND]     this help, or a command's own ('fdrsim COMMAND --help')\n"
             "\n"
             "Options for run:\n"
@@ -191,7 +191,8 @@ static void list_models(const char *dir)
         }
         if (f)
             fclose(f);
-        printf("  %-28s %s\n", path, desc);
+        names[i][strlen(names[i]) - 4] = '\0';
+        fdr_print_wrapped(stdout, 30, "  %-27s %s\n", names[i], desc);
         free(names[i]);
     }
 }
@@ -200,14 +201,16 @@ static int cmd_list(void)
 {
     printf("Landscapes ([landscape] type):\n");
     for (const fdr_landscape_type *const *t = fdr_landscape_types; *t; t++)
-        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
+        fdr_print_wrapped(stdout, 17, "  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Noise laws ([noise] type):\n");
     for (const fdr_noise_type *const *t = fdr_noise_types; *t; t++)
-        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
+        fdr_print_wrapped(stdout, 17, "  %-14s %s\n", (*t)->name, (*t)->summary);
     printf("Optimizers ([optimizer] type):\n");
     for (const fdr_optimizer_type *const *t = fdr_optimizer_types; *t; t++)
-        printf("  %-14s %s\n", (*t)->name, (*t)->summary);
-    printf("Bundled models:\n");
+        fdr_print_wrapped(stdout, 17, "  %-14s %s\n", (*t)->name, (*t)->summary);
+    fdr_print_wrapped(stdout, 2, "Bundled models (in %s; run one by name, e.g. fdrsim run "
+                                 "double-well):\n",
+                      fdr_cli_model_dir());
     list_models(fdr_cli_model_dir());
     return 0;
 }

@@ -179,53 +179,58 @@ static void quench_summary(char *qs, size_t size, const fdr_sched_opts *o,
 static void print_table(FILE *f, const fdr_model *m, const fdr_sched_opts *o,
                         const fdr_sched_result *r)
 {
-    fprintf(f,
-            "fdrsim %s schedule  model %s  (%s, d = %zu; %s noise; lr %g, momentum %g, "
-            "dampening %g, %s convention)\n",
-            PACKAGE_VERSION, m->name, m->land->type->name, r->d, m->noise->type->name, m->lr,
-            m->momentum, m->dampening, fdr_convention_names[m->convention]);
-    fprintf(f,
-            "seed %llu, %zu replicas x %ld steps, %.2f s; quencher: %s mode, X %g, Y %g, "
-            "t_adaptive %ld, lr floor %g\n",
-            (unsigned long long)m->seed, r->R, r->steps, r->seconds, fdr_sched_mode_name(o->mode), o->X, o->Y,
-            o->t_adaptive, o->lr_min);
-    fprintf(f, "f* = %.6g (%s)\ntarget excess loss %.6g: %s\n", r->fstar, r->fstar_how, r->target,
-            r->target_how);
+    fdr_print_wrapped(f, 2, "fdrsim %s schedule  model %s  (%s, d = %zu; %s noise)\n",
+                      PACKAGE_VERSION, m->name, m->land->type->name, r->d, m->noise->type->name);
+    fdr_print_wrapped(f, 2, "lr %g, momentum %g, dampening %g, %s convention\n", m->lr,
+                      m->momentum, m->dampening, fdr_convention_names[m->convention]);
+    fdr_print_wrapped(f, 2,
+                      "seed %llu, %zu replicas x %ld steps, %.2f s\nquencher: %s mode, X %g, "
+                      "Y %g, t_adaptive %ld, lr floor %g\n",
+                      (unsigned long long)m->seed, r->R, r->steps, r->seconds,
+                      fdr_sched_mode_name(o->mode), o->X, o->Y, o->t_adaptive, o->lr_min);
+    fdr_print_wrapped(f, 2, "f* = %.6g (%s)\ntarget excess loss %.6g: %s\n", r->fstar,
+                      r->fstar_how, r->target, r->target_how);
     if (!r->exact_available)
-        fprintf(f, "no exact curves: %s\n", r->why_not);
+        fdr_print_wrapped(f, 2, "no exact curves: %s\n", r->why_not);
     if (m->noise->caveat)
-        fprintf(f, "caveat: FDR1 is not exact under this noise law: %s\n", m->noise->caveat);
-    fprintf(f, "\n%-9s %-11s %-26s %-12s %-22s %s\n", "schedule", "final lr", "final excess loss",
-            "exact", "time to target", "quenches");
+        fdr_print_wrapped(f, 2, "caveat: FDR1 is not exact under this noise law: %s\n",
+                          m->noise->caveat);
+    /* 9 + 11 + 23 + 12 + 22 columns; the quenches below the table */
+    fprintf(f, "\n%-9s %-11s %-23s %-12s %s\n", "schedule", "final lr", "final excess loss",
+            "exact", "time to target");
+    char qs[FDR_SCHED_NKINDS][4096] = {{0}};
     for (size_t i = 0; i < r->nsched; i++) {
         const fdr_sched_curve *s = &r->s[i];
-        char fl[64], ex[32], tt[48], qs[96] = "";
+        char fl[64], ex[32], tt[48];
         snprintf(fl, sizeof fl, "%.6g +- %.2g", s->final_loss.val, s->final_loss.err);
         snprintf(ex, sizeof ex, s->exact ? "%.6g" : "-", s->exact_final_loss);
         if (isnan(s->time_to_target.val))
             snprintf(tt, sizeof tt, "not reached");
         else
             snprintf(tt, sizeof tt, "%.0f +- %.2g", s->time_to_target.val, s->time_to_target.err);
-        if (s->kind == FDR_SCHED_FDR && r->npg == 1)
-            quench_summary(qs, sizeof qs, o, r, s, 0);
-        else if (s->kind == FDR_SCHED_FDR)
-            snprintf(qs, sizeof qs, "per group, below");
+        char *q = i < FDR_SCHED_NKINDS ? qs[i] : NULL;
+        if (q && s->kind == FDR_SCHED_FDR && r->npg == 1)
+            quench_summary(q, sizeof qs[i], o, r, s, 0);
         if (r->npg == 1)
-            fprintf(f, "%-9s %-11.4g %-26s %-12s %-22s %s\n", s->name, s->lr[r->n_rec - 1], fl, ex,
-                    tt, qs);
+            fprintf(f, "%-9s %-11.4g %-23s %-12s %s\n", s->name, s->lr[r->n_rec - 1], fl, ex, tt);
         else
-            fprintf(f, "%-9s %-11s %-26s %-12s %-22s %s\n", s->name, "per group", fl, ex, tt, qs);
+            fprintf(f, "%-9s %-11s %-23s %-12s %s\n", s->name, "per group", fl, ex, tt);
     }
+    for (size_t i = 0; i < r->nsched && i < FDR_SCHED_NKINDS; i++)
+        if (qs[i][0])
+            fdr_print_wrapped(f, 4, "quenches of %s: %s\n", r->s[i].name, qs[i]);
     /* parameter groups: each its own lr and quenches */
     for (size_t g = 0; r->npg > 1 && g < r->npg; g++) {
         const fdr_group *gr = &m->groups[g];
-        char qs[128];
-        fprintf(f, "%sgroup %s (coordinates %zu-%zu, initial lr %g): final lr", g ? "" : "\n",
-                gr->name, gr->first, gr->first + gr->count - 1, gr->lr);
-        for (size_t i = 0; i < r->nsched; i++)
-            fprintf(f, " %s %.4g", r->s[i].name, r->s[i].lr[(r->n_rec - 1) * r->npg + g]);
-        quench_summary(qs, sizeof qs, o, r, &r->s[0], g);
-        fprintf(f, "; quenches: %s\n", qs);
+        char line[1024], gq[128];
+        size_t len = (size_t)snprintf(line, sizeof line,
+                                      "group %s (coordinates %zu-%zu, initial lr %g): final lr",
+                                      gr->name, gr->first, gr->first + gr->count - 1, gr->lr);
+        for (size_t i = 0; i < r->nsched && len < sizeof line; i++)
+            len += (size_t)snprintf(line + len, sizeof line - len, " %s %.4g", r->s[i].name,
+                                    r->s[i].lr[(r->n_rec - 1) * r->npg + g]);
+        quench_summary(gq, sizeof gq, o, r, &r->s[0], g);
+        fdr_print_wrapped(f, 4, "%s%s; quenches: %s\n", g ? "" : "\n", line, gq);
     }
 }
 

@@ -1,5 +1,6 @@
 /* check.c - statistical comparison of two fdrsim summaries (see check.h). */
 #include "io/check.h"
+#include "io/report.h"
 #include "stats/analysis.h"
 #include "config/cfg.h"
 #include "core/fdr.h"
@@ -182,6 +183,27 @@ static int same_model(const json_t *r, const char *rn, const json_t *b, const ch
     return rc == FDR_OK ? settings_differ(sb, bn, sr, rn) : rc;
 }
 
+/* ---- estimates ------------------------------------------------------------- */
+
+/* 1 if o is an estimate {value, error, exact} (fdr_json_est). */
+static int is_est(const json_t *o)
+{
+    return json_is_object(o) && json_object_get(o, "value") && json_object_get(o, "error");
+}
+
+/* An estimate of the result r against the baseline's b: value by its error
+ * bar, exact value (deterministic for a given model) to rounding. */
+static int compare_one(fdr_check *c, const char *name, const json_t *r, const json_t *b)
+{
+    if (!is_est(r))
+        return missing(c, name);
+    char qe[480];
+    snprintf(qe, sizeof qe, "%s.exact", name);
+    int rc = compare_est(c, name, number(b, "value"), number(b, "error"), number(r, "value"),
+                         number(r, "error"));
+    return rc == FDR_OK ? compare_exact(c, qe, number(b, "exact"), number(r, "exact")) : rc;
+}
+
 /* ---- run summaries ----------------------------------------------------------- */
 
 /* An index of the objects of list by their "name" (the first of equal names),
@@ -214,8 +236,8 @@ static int unresolved(const json_t *o)
 /* Relations by name: the sides and the difference of scalar relations, their
  * exact sides, and the verdict of every relation; ri and bi index the result's
  * list rl and the baseline's list bl by name. */
-static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, const json_t *bl,
-                           const json_t *bi)
+static int compare_indexed(fdr_check *c, const char *prefix, const json_t *rl, const json_t *ri,
+                           const json_t *bl, const json_t *bi)
 {
     static const char *const sides[] = {"lhs", "rhs", "diff"};
     size_t i;
@@ -223,10 +245,10 @@ static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, con
     json_array_foreach((json_t *)bl, i, b)
     {
         const char *name = json_string_value(json_object_get(b, "name"));
-        char q[128];
+        char q[448];
         if (!name)
             continue;
-        snprintf(q, sizeof q, "relations.%s", name);
+        snprintf(q, sizeof q, "%s%srelations.%s", prefix, prefix[0] ? "." : "", name);
         const json_t *r = json_object_get(ri, name);
         int rc = FDR_OK;
         if (!r) {
@@ -234,17 +256,12 @@ static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, con
         } else {
             int scalar = number(b, "components") == 1 && number(r, "components") == 1;
             for (int s = 0; scalar && rc == FDR_OK && s < 3; s++) {
-                char key[16], name2[160];
-                snprintf(key, sizeof key, "%s_err", sides[s]);
+                char name2[460];
+                if (!is_est(json_object_get(b, sides[s])))
+                    continue;
                 snprintf(name2, sizeof name2, "%s.%s", q, sides[s]);
-                rc = compare_est(c, name2, number(b, sides[s]), number(b, key),
-                                 number(r, sides[s]), number(r, key));
-            }
-            for (int s = 0; scalar && rc == FDR_OK && s < 2; s++) {
-                char key[16], name2[160];
-                snprintf(key, sizeof key, "%s_exact", sides[s]);
-                snprintf(name2, sizeof name2, "%s.%s", q, key);
-                rc = compare_exact(c, name2, number(b, key), number(r, key));
+                rc = compare_one(c, name2, json_object_get(r, sides[s]),
+                                 json_object_get(b, sides[s]));
             }
             /* A verdict lost is a regression: a pass that fails now, or any
              * verdict that is unresolved now (no error bar to judge by). */
@@ -274,41 +291,38 @@ static int compare_indexed(fdr_check *c, const json_t *rl, const json_t *ri, con
 }
 
 /* compare_indexed on the lists of relations of a result (rl) and a baseline (bl). */
-static int compare_relations(fdr_check *c, const json_t *rl, const json_t *bl)
+static int compare_relations(fdr_check *c, const char *prefix, const json_t *rl,
+                             const json_t *bl)
 {
     json_t *ri = index_by_name(rl), *bi = index_by_name(bl);
-    int rc = ri && bi ? compare_indexed(c, rl, ri, bl, bi) : fdr_error(FDR_ENOMEM, "out of memory");
+    int rc = ri && bi ? compare_indexed(c, prefix, rl, ri, bl, bi)
+                      : fdr_error(FDR_ENOMEM, "out of memory");
     json_decref(ri);
     json_decref(bi);
     return rc;
 }
 
-/* Objects of {value, error, exact} estimates keyed by name (observables,
- * fdr2_terms); members that are not such objects are skipped. */
+/* The estimates among the members of bo (observables, fdr2_terms, a sweep's
+ * points and fits), against the same members of ro; members that are not
+ * estimates are skipped (a fit's *_exact_finite values among them: they
+ * depend on the simulated error bars, so on the seed and the run length). */
 static int compare_estimates(fdr_check *c, const char *prefix, const json_t *ro, const json_t *bo)
 {
     const char *key;
     const json_t *b;
     json_object_foreach((json_t *)bo, key, b)
     {
-        if (!json_is_object(b) || !json_object_get(b, "value"))
+        if (!is_est(b))
             continue;
-        char q[128], qe[160];
+        char q[160];
         snprintf(q, sizeof q, "%s.%s", prefix, key);
-        snprintf(qe, sizeof qe, "%s.exact", q);
-        const json_t *r = json_object_get(ro, key);
-        int rc = r ? compare_est(c, q, number(b, "value"), number(b, "error"),
-                                 number(r, "value"), number(r, "error"))
-                   : missing(c, q);
-        if (rc == FDR_OK && r)
-            rc = compare_exact(c, qe, number(b, "exact"), number(r, "exact"));
+        int rc = compare_one(c, q, json_object_get(ro, key), b);
         if (rc != FDR_OK)
             return rc;
     }
     json_object_foreach((json_t *)ro, key, b)
     {
-        c->only_in_result +=
-            json_is_object(b) && json_object_get(b, "value") && !json_object_get(bo, key);
+        c->only_in_result += is_est(b) && !json_object_get(bo, key);
     }
     return FDR_OK;
 }
@@ -322,7 +336,7 @@ static int compare_summary(fdr_check *c, const json_t *r, const char *rn, const 
         return fdr_error(FDR_EINVAL, "%s: no 'relations' list (not a summary written by "
                                      "fdrsim run?)",
                          json_is_array(rl) ? bn : rn);
-    int rc = compare_relations(c, rl, bl);
+    int rc = compare_relations(c, "", rl, bl);
     if (rc == FDR_OK)
         rc = compare_estimates(c, "observables", json_object_get(r, "observables"),
                                json_object_get(b, "observables"));
@@ -334,57 +348,25 @@ static int compare_summary(fdr_check *c, const json_t *r, const char *rn, const 
 
 /* ---- sweeps ----------------------------------------------------------------------- */
 
-/* 1 if s ends with suffix. */
-static int ends_with(const char *s, const char *suffix)
+/* A point of a sweep: its estimates, G_harmonic (exact) and its relations. */
+static int compare_point(fdr_check *c, const char *prefix, const json_t *r, const json_t *b)
 {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
+    char q[400];
+    snprintf(q, sizeof q, "%s.G_harmonic", prefix);
+    int rc = compare_estimates(c, prefix, r, b);
+    if (rc == FDR_OK && json_is_number(json_object_get(b, "G_harmonic")))
+        rc = compare_exact(c, q, number(b, "G_harmonic"), number(r, "G_harmonic"));
+    const json_t *rl = json_object_get(r, "relations"), *bl = json_object_get(b, "relations");
+    if (rc == FDR_OK && json_is_array(bl))
+        rc = json_is_array(rl) ? compare_relations(c, prefix, rl, bl) : missing(c, prefix);
+    return rc;
 }
 
-/* A flat object of estimates written as K and K_err, with exact values as
- * K_exact, K_exact_finite or G_harmonic (the sweep's convention). */
-static int compare_flat(fdr_check *c, const char *prefix, const json_t *ro, const json_t *bo)
-{
-    const char *key;
-    const json_t *b;
-    json_object_foreach((json_t *)bo, key, b)
-    {
-        char q[128], ek[96];
-        snprintf(q, sizeof q, "%s.%s", prefix, key);
-        snprintf(ek, sizeof ek, "%s_err", key);
-        int rc = FDR_OK;
-        if (json_is_object(b))
-            rc = compare_flat(c, q, json_object_get(ro, key), b); /* a relation of a point */
-        else if (!json_object_get(ro, key) && (json_object_get(bo, ek) || json_is_number(b)))
-            rc = missing(c, q);
-        else if (json_object_get(bo, ek))
-            rc = compare_est(c, q, number(bo, key), number(bo, ek), number(ro, key),
-                             number(ro, ek));
-        else if (ends_with(key, "_exact") || ends_with(key, "_exact_finite") ||
-                 strcmp(key, "G_harmonic") == 0)
-            rc = compare_exact(c, q, number(bo, key), number(ro, key));
-        if (rc != FDR_OK)
-            return rc;
-    }
-    json_object_foreach((json_t *)ro, key, b)
-    {
-        char ek[96];
-        snprintf(ek, sizeof ek, "%s_err", key);
-        c->only_in_result += json_object_get(ro, ek) && !json_object_get(bo, key);
-    }
-    return FDR_OK;
-}
-
-/* The fit of line i of sweep j (fdrsim-sweep/2: lines[i].fit, null off the
- * learning rate; fdrsim-sweep/1: one line, the top-level fit) and its
- * label ("" for a single line). */
+/* The fit of line i of sweep j (null off the learning rate) and its label
+ * ("" for a single line). */
 static const json_t *sweep_fit(const json_t *j, size_t i, const char **label)
 {
-    const json_t *lines = json_object_get(j, "lines");
-    *label = "";
-    if (!json_is_array(lines))
-        return i == 0 ? json_object_get(j, "fit") : NULL;
-    const json_t *l = json_array_get(lines, i);
+    const json_t *l = json_array_get(json_object_get(j, "lines"), i);
     const char *lab = json_string_value(json_object_get(l, "label"));
     *label = lab ? lab : "";
     return json_object_get(l, "fit");
@@ -393,8 +375,7 @@ static const json_t *sweep_fit(const json_t *j, size_t i, const char **label)
 /* The number of lines of sweep j. */
 static size_t sweep_lines(const json_t *j)
 {
-    const json_t *lines = json_object_get(j, "lines");
-    return json_is_array(lines) ? json_array_size(lines) : 1;
+    return json_array_size(json_object_get(j, "lines"));
 }
 
 /* A point's grid values besides lr, as "key=value,..." (for the names). */
@@ -446,7 +427,7 @@ static int compare_sweep(fdr_check *c, const json_t *r, const char *rn, const js
             return fdr_error(FDR_EINVAL, "different grids: point %zu is at '%s' in %s, '%s' in %s",
                              i + 1, set_r + !!set_r[0], rn, set_b + !!set_b[0], bn);
         snprintf(prefix, sizeof prefix, "points[lr=%.4g%s]", lb, set_b);
-        int rc = compare_flat(c, prefix, pr, pb);
+        int rc = compare_point(c, prefix, pr, pb);
         if (rc != FDR_OK)
             return rc;
     }
@@ -461,11 +442,146 @@ static int compare_sweep(fdr_check *c, const json_t *r, const char *rn, const js
             continue; /* no fit in the baseline: nothing to compare */
         char prefix[320];
         snprintf(prefix, sizeof prefix, lab[0] ? "fit[%s]" : "fit", lab);
-        int rc = json_is_object(fr) ? compare_flat(c, prefix, fr, fb) : missing(c, prefix);
+        int rc = json_is_object(fr) ? compare_estimates(c, prefix, fr, fb) : missing(c, prefix);
         if (rc != FDR_OK)
             return rc;
     }
     return FDR_OK;
+}
+
+/* ---- schedules --------------------------------------------------------------- */
+
+/* Settings of a schedule comparison that must agree: the model block but its
+ * length (steps, replicas), and the quencher's settings. */
+static int same_schedule_model(const json_t *r, const char *rn, const json_t *b, const char *bn)
+{
+    static const char *const keys[] = {"name",     "landscape", "dim",        "noise",
+                                       "lr",       "momentum",  "dampening",  "convention",
+                                       "record_every"};
+    static const char *const qkeys[] = {"mode", "X", "Y", "t_adaptive", "lr_min"};
+    const json_t *blocks[2][2] = {{json_object_get(r, "model"), json_object_get(b, "model")},
+                                  {json_object_get(r, "quencher"), json_object_get(b, "quencher")}};
+    for (size_t k = 0; k < 2; k++) {
+        const char *const *list = k ? qkeys : keys;
+        size_t n = k ? sizeof qkeys / sizeof *qkeys : sizeof keys / sizeof *keys;
+        for (size_t i = 0; i < n; i++) {
+            const json_t *vr = json_object_get(blocks[k][0], list[i]),
+                         *vb = json_object_get(blocks[k][1], list[i]);
+            if (!json_equal((json_t *)vr, (json_t *)vb)) {
+                char *sr = vr ? json_dumps(vr, JSON_ENCODE_ANY) : NULL,
+                     *sb = vb ? json_dumps(vb, JSON_ENCODE_ANY) : NULL;
+                int rc = fdr_error(FDR_EINVAL,
+                                   "different schedules: %s.%s is %s in %s and %s in %s",
+                                   k ? "quencher" : "model", list[i], sr ? sr : "(none)", rn,
+                                   sb ? sb : "(none)", bn);
+                free(sr);
+                free(sb);
+                return rc;
+            }
+        }
+    }
+    return FDR_OK;
+}
+
+/* An estimate whose error bar another seed may give or not (a time to
+ * target near the end of the run, a quench few replicas made, all at one
+ * step): compared by z when both have one, else skipped. */
+static int compare_resolved(fdr_check *c, const char *name, const json_t *r, const json_t *b)
+{
+    if (!has_error_bar(number(b, "error")) || !has_error_bar(number(r, "error")))
+        return FDR_OK;
+    return compare_est(c, name, number(b, "value"), number(b, "error"), number(r, "value"),
+                       number(r, "error"));
+}
+
+/* A schedule study: per schedule (by name) the final excess loss and its
+ * exact value, the time to target, and in replica mode the mean step of
+ * each k-th quench across replicas (the quench steps of one ensemble run
+ * are one realization, with no error bar: not compared). */
+static int compare_schedule(fdr_check *c, const json_t *r, const char *rn, const json_t *b,
+                            const char *bn)
+{
+    const json_t *rl = json_object_get(r, "schedules"), *bl = json_object_get(b, "schedules");
+    if (!json_is_array(rl) || !json_is_array(bl))
+        return fdr_error(FDR_EINVAL, "%s: no 'schedules' list (not written by fdrsim schedule?)",
+                         json_is_array(rl) ? bn : rn);
+    int rc = same_schedule_model(r, rn, b, bn);
+    json_t *ri = rc == FDR_OK ? index_by_name(rl) : NULL, *bi = ri ? index_by_name(bl) : NULL;
+    if (rc == FDR_OK && !bi)
+        rc = fdr_error(FDR_ENOMEM, "out of memory");
+    size_t i;
+    const json_t *sb;
+    json_array_foreach((json_t *)bl, i, sb)
+    {
+        const char *name = json_string_value(json_object_get(sb, "name"));
+        const json_t *sr = name ? json_object_get(ri, name) : NULL;
+        char q[160];
+        if (rc != FDR_OK || !name)
+            continue;
+        snprintf(q, sizeof q, "schedules.%s", name);
+        if (!sr) {
+            rc = missing(c, q);
+            continue;
+        }
+        char qf[200], qt[200];
+        snprintf(qf, sizeof qf, "%s.final_excess_loss", q);
+        snprintf(qt, sizeof qt, "%s.time_to_target", q);
+        rc = compare_one(c, qf, json_object_get(sr, "final_excess_loss"),
+                         json_object_get(sb, "final_excess_loss"));
+        if (rc == FDR_OK)
+            rc = compare_resolved(c, qt, json_object_get(sr, "time_to_target"),
+                                  json_object_get(sb, "time_to_target"));
+        const json_t *qb = json_object_get(sb, "quench_spread"),
+                     *qr = json_object_get(sr, "quench_spread");
+        size_t k;
+        const json_t *eb;
+        json_array_foreach((json_t *)qb, k, eb)
+        {
+            char qk[200];
+            snprintf(qk, sizeof qk, "%s.quench[%zu].step", q, k + 1);
+            const json_t *er = json_object_get(json_array_get(qr, k), "step");
+            if (rc == FDR_OK)
+                rc = compare_resolved(c, qk, er, json_object_get(eb, "step"));
+        }
+    }
+    json_array_foreach((json_t *)rl, i, sb)
+    {
+        const char *name = json_string_value(json_object_get(sb, "name"));
+        c->only_in_result += rc == FDR_OK && name && !json_object_get(bi, name);
+    }
+    json_decref(ri);
+    json_decref(bi);
+    return rc;
+}
+
+/* The outputs `fdrsim check` reads, by the prefix of their schema, with the
+ * version this fdrsim writes (and reads). */
+static const struct {
+    const char *prefix, *schema, *kind, *what;
+} kinds[] = {{"fdrsim-summary/", FDR_SCHEMA_SUMMARY, "summary", "run summary"},
+             {"fdrsim-sweep/", FDR_SCHEMA_SWEEP, "sweep", "sweep"},
+             {"fdrsim-schedule/", FDR_SCHEMA_SCHEDULE, "schedule", "schedule study"}};
+
+/* The index in kinds of j's schema; -1 with a message naming the file when
+ * it is none of them, or another version (an older one: regenerate it). */
+static int schema_kind(const json_t *j, const char *name)
+{
+    const char *s = json_string_value(json_object_get(j, "schema"));
+    for (int k = 0; s && k < (int)(sizeof kinds / sizeof *kinds); k++) {
+        size_t n = strlen(kinds[k].prefix);
+        if (strcmp(s, kinds[k].schema) == 0)
+            return k;
+        if (strncmp(s, kinds[k].prefix, n) == 0) {
+            fdr_error(FDR_EINVAL,
+                      "%s: schema '%s', but this fdrsim reads %s: regenerate it with this "
+                      "fdrsim (fdrsim %s)",
+                      name, s, kinds[k].schema, k == 0 ? "run" : kinds[k].kind);
+            return -1;
+        }
+    }
+    fdr_error(FDR_EINVAL, "%s: schema '%s' is not %s, %s or %s (not written by fdrsim?)", name,
+              s ? s : "(none)", kinds[0].schema, kinds[1].schema, kinds[2].schema);
+    return -1;
 }
 
 /* ---- entry points -------------------------------------------------------------- */
@@ -475,31 +591,20 @@ int fdr_check_compare(const json_t *result, const char *res_name, const json_t *
 {
     memset(out, 0, sizeof *out);
     out->tolerance = tolerance;
-    const char *sr = json_string_value(json_object_get(result, "schema")),
-               *sb = json_string_value(json_object_get(baseline, "schema"));
-    int sum_r = sr && strcmp(sr, "fdrsim-summary/1") == 0,
-        sw_r = sr && (strcmp(sr, "fdrsim-sweep/1") == 0 || strcmp(sr, "fdrsim-sweep/2") == 0);
-    int sum_b = sb && strcmp(sb, "fdrsim-summary/1") == 0,
-        sw_b = sb && (strcmp(sb, "fdrsim-sweep/1") == 0 || strcmp(sb, "fdrsim-sweep/2") == 0);
-    if (!sum_r && !sw_r)
-        return fdr_error(FDR_EINVAL,
-                         "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1 or /2",
-                         res_name, sr ? sr : "(none)");
-    if (!sum_b && !sw_b)
-        return fdr_error(FDR_EINVAL,
-                         "%s: schema '%s' is not fdrsim-summary/1 or fdrsim-sweep/1 or /2",
-                         base_name, sb ? sb : "(none)");
-    if (sum_r != sum_b)
+    int kr = schema_kind(result, res_name), kb = kr < 0 ? -1 : schema_kind(baseline, base_name);
+    if (kr < 0 || kb < 0)
+        return FDR_EINVAL;
+    if (kr != kb)
         return fdr_error(FDR_EINVAL, "%s is a %s, %s a %s: compare like with like", res_name,
-                         sum_r ? "run summary" : "sweep", base_name,
-                         sum_b ? "run summary" : "sweep");
-    snprintf(out->kind, sizeof out->kind, "%s", sum_r ? "summary" : "sweep");
+                         kinds[kr].what, base_name, kinds[kb].what);
+    snprintf(out->kind, sizeof out->kind, "%s", kinds[kr].kind);
     const char *mn = json_string_value(json_object_get(json_object_get(baseline, "model"), "name"));
     snprintf(out->model, sizeof out->model, "%s", mn ? mn : "?");
-    int rc = same_model(result, res_name, baseline, base_name);
-    if (rc == FDR_OK)
-        rc = sum_r ? compare_summary(out, result, res_name, baseline, base_name)
-                   : compare_sweep(out, result, res_name, baseline, base_name);
+    int rc = kr == 2 ? compare_schedule(out, result, res_name, baseline, base_name)
+                     : same_model(result, res_name, baseline, base_name);
+    if (rc == FDR_OK && kr < 2)
+        rc = kr == 0 ? compare_summary(out, result, res_name, baseline, base_name)
+                     : compare_sweep(out, result, res_name, baseline, base_name);
     if (rc != FDR_OK) {
         fdr_check_clear(out);
         return rc;

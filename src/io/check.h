@@ -1,6 +1,10 @@
 /* check.h - regression checking: compares a result (summary.json written by
- * `fdrsim run`, or sweep.json written by `fdrsim sweep`) with a baseline of
- * the same kind and model, quantity by quantity.
+ * `fdrsim run`, sweep.json written by `fdrsim sweep` or schedule.json written
+ * by `fdrsim schedule`, each of the schema version this fdrsim writes) with a
+ * baseline of the same kind and model, quantity by quantity. Only quantities
+ * that must agree between two runs of the same model are compared: never a
+ * value that depends on the seed or the run length (a sweep fit's
+ * *_exact_finite, a schedule's quench steps of one ensemble run).
  *
  * Every estimate present in both files is compared through
  *     z = (result - baseline) / sqrt(err_result^2 + err_baseline^2),
@@ -38,7 +42,7 @@ typedef struct {
 } fdr_check_item;
 
 typedef struct {
-    char kind[16];           /* "summary" or "sweep" */
+    char kind[16];           /* "summary", "sweep" or "schedule" */
     char model[128];         /* the model's name */
     fdr_check_item *items;
     size_t n, cap;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -381,6 +382,44 @@ int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *c
 
 /* ---- verdict table ------------------------------------------------------ */
 
+void fdr_print_wrapped(FILE *f, int indent, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (const char *line = buf; *line;) {
+        const char *p = line, *end = line + strcspn(line, "\n");
+        int col = 0;
+        while (end - p > FDR_TABLE_WIDTH - col) {
+            /* the last blank within the width, else the first one after it */
+            const char *cut = NULL;
+            for (const char *q = p + 1; q < end && q - p <= FDR_TABLE_WIDTH - col; q++)
+                if (*q == ' ')
+                    cut = q;
+            if (!cut)
+                cut = memchr(p + 1, ' ', (size_t)(end - p - 1));
+            if (!cut)
+                break;
+            const char *stop = cut;
+            while (stop > p && stop[-1] == ' ')
+                stop--;
+            fwrite(p, 1, (size_t)(stop - p), f);
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            for (p = cut; p < end && *p == ' '; p++)
+                ;
+        }
+        fwrite(p, 1, (size_t)(end - p), f);
+        line = end;
+        if (*line == '\n') {
+            fputc('\n', f);
+            line++;
+        }
+    }
+}
+
 static void fmt_est(char *buf, size_t n, fdr_est e)
 {
     snprintf(buf, n, "%.6g +- %.2g", e.val, e.err);
@@ -398,12 +437,16 @@ static void fmt_num(char *buf, size_t n, double x)
 static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
 {
     char buf[64], ex[32];
-    fprintf(f, "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d)", t->order);
     if (t->degree > 0 && t->degree <= t->order)
-        fprintf(f, ": polynomial of degree %d, the series closes exactly at order %d\n",
-                t->degree, t->degree);
+        fdr_print_wrapped(f, 2,
+                          "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d), polynomial of "
+                          "degree %d: exact at order %d\n",
+                          t->order, t->degree, t->degree);
     else
-        fprintf(f, ": not a polynomial; the series is truncated at order %d\n", t->order);
+        fdr_print_wrapped(f, 2,
+                          "\nFDR2 terms (dissipation = F2 + F3 + ... + F%d), not a polynomial: "
+                          "truncated at order %d\n",
+                          t->order, t->order);
     fmt_est(buf, sizeof buf, t->dissipation);
     fmt_num(ex, sizeof ex, t->dissipation_exact);
     fprintf(f, "  %-22s %-26s exact %s\n", "dissipation", buf, ex);
@@ -417,10 +460,11 @@ static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
     fmt_est(buf, sizeof buf, t->F2_noise_averaged);
     fmt_num(ex, sizeof ex, t->F2_exact);
     fprintf(f, "  %-22s %-26s exact %s\n", "F2 (noise-averaged)", buf, ex);
+    char an[64];
     fmt_est(buf, sizeof buf, t->residual);
-    fprintf(f, "  %-22s %-26s", "dissipation - F2", buf);
-    fmt_est(buf, sizeof buf, t->anharmonic);
-    fprintf(f, " vs F3 + ... + F%d = %s\n", t->order, buf);
+    fmt_est(an, sizeof an, t->anharmonic);
+    fdr_print_wrapped(f, 25, "  %-22s %-26s vs F3 + ... + F%d = %s\n", "dissipation - F2", buf,
+                      t->order, an);
 }
 
 void fdr_report_table(FILE *f, const fdr_report *rep)
@@ -430,25 +474,28 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     const fdr_result *r = rep->r;
     char opt[256];
     fdr_model_optim_describe(m, opt, sizeof opt);
-    fprintf(f, "fdrsim %s  model %s  (%s, d = %zu; %s noise; %s)\n", PACKAGE_VERSION, m->name,
-            m->land->type->name, m->land->dim, m->noise->type->name, opt);
-    fprintf(f, "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g updates/s\n",
-            (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps, r->seconds,
-            (double)r->R * (double)r->d * (double)r->steps / r->seconds);
-    fprintf(f, "errors: %s\n", a->error_method);
+    fdr_print_wrapped(f, 2, "fdrsim %s  model %s  (%s, d = %zu; %s noise)\n", PACKAGE_VERSION,
+                      m->name, m->land->type->name, m->land->dim, m->noise->type->name);
+    fdr_print_wrapped(f, 2, "optimizer %s\n", opt);
+    fdr_print_wrapped(f, 2,
+                      "seed %llu, %zu replicas x %ld steps, window [%ld, %ld), %.2f s, %.3g "
+                      "updates/s\n",
+                      (unsigned long long)m->seed, r->R, r->steps, r->burn_in, r->steps,
+                      r->seconds, (double)r->R * (double)r->d * (double)r->steps / r->seconds);
+    fdr_print_wrapped(f, 2, "errors: %s\n", a->error_method);
     if (m->noise->caveat)
-        fprintf(f, "note: %s\n", m->noise->caveat);
+        fdr_print_wrapped(f, 2, "note: %s\n", m->noise->caveat);
     fputc('\n', f);
-    fprintf(f, "%-13s %-26s %-26s %8s %6s %-12s %-12s %s\n", "relation", "LHS", "RHS", "z",
-            "limit", "LHS exact", "RHS exact", "verdict");
-    size_t nfail = 0;
+    /* 13 + 23 + 23 + 7 + 6 columns and the verdict: 100 with "UNRESOLVED (worst of 9999)";
+     * the exact sides in a table of their own below. */
+    fprintf(f, "%-13s %-23s %-23s %7s %6s %s\n", "relation", "LHS", "RHS", "z", "limit",
+            "verdict");
+    size_t nfail = 0, nexact = 0, napprox = 0, ndirs = 0;
     for (size_t i = 0; i < a->nrel; i++) {
         const fdr_relation *x = &a->rel[i];
-        char l[64], rr[64], le[32], re[32], z[16];
+        char l[64], rr[64], z[16], worst[48] = "";
         fmt_est(l, sizeof l, x->lhs);
         fmt_est(rr, sizeof rr, x->rhs);
-        fmt_num(le, sizeof le, x->lhs_exact);
-        fmt_num(re, sizeof re, x->rhs_exact);
         if (x->verdict == FDR_UNRESOLVED)
             snprintf(z, sizeof z, "-");
         else
@@ -457,16 +504,30 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
         static const char *const words[2][3] = {{"unresolved", "holds", "violated"},
                                                 {"UNRESOLVED", "PASS", "FAIL"}};
         nfail += x->identity && x->verdict == FDR_FAIL;
-        fprintf(f, "%-13s %-26s %-26s %8s %6.2f %-12s %-12s %s", x->name, l, rr, z, x->threshold,
-                le, re, words[x->identity != 0][x->verdict]);
+        nexact += !isnan(x->lhs_exact) || !isnan(x->rhs_exact);
+        napprox += !x->identity;
+        int dirs = strcmp(x->name, "FDR1.tensor") == 0 && !r->tensor_full;
+        ndirs += dirs && x->count > 1;
         if (x->count > 1)
-            fprintf(f, "  (worst of %zu %s)", x->count,
-                    strcmp(x->name, "FDR1.tensor") == 0 && !r->tensor_full ? "directions"
-                                                                           : "entries");
-        if (!x->identity)
-            fprintf(f, "  (approximation, not an identity here)");
-        fputc('\n', f);
+            snprintf(worst, sizeof worst, " (worst of %zu%s)", x->count, dirs ? " dirs" : "");
+        fdr_print_wrapped(f, 14, "%-13s %-23s %-23s %7s %6.2f %s%s\n", x->name, l, rr, z,
+                          x->threshold, words[x->identity != 0][x->verdict], worst);
     }
+    if (napprox) {
+        char names[512] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < a->nrel && len < sizeof names; i++)
+            if (!a->rel[i].identity)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+                                        len ? ", " : "", a->rel[i].name);
+        fdr_print_wrapped(f, 1,
+                          "(holds, violated, unresolved in lower case: an approximation here, "
+                          "not an identity: %s)\n",
+                          names);
+    }
+    if (ndirs)
+        fdr_print_wrapped(f, 1, "(dirs: FDR1.tensor along directions, the tensor not measured "
+                                "in full)\n");
     for (size_t i = 0; i < a->nrel; i++) {
         const fdr_relation *x = &a->rel[i];
         if (!x->identity && x->count == 1) {
@@ -475,21 +536,38 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
                 snprintf(rel, sizeof rel, "%.3g", x->rel);
             if (isfinite(x->rel_err))
                 snprintf(rerr, sizeof rerr, "%.2g", x->rel_err);
-            fprintf(f, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %s +- %s\n", x->name,
-                    x->diff.val, x->diff.err, rel, rerr);
+            fdr_print_wrapped(f, 2, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %s +- %s
+",
+                              x->name, x->diff.val, x->diff.err, rel, rerr);
         }
     }
     if (m->opt->fdr1_approximate)
-        fprintf(f, "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that made v: "
-                   "an identity for a constant P only, doc/theory.md sections 8.2, 8.3)\n",
-                m->opt->name);
+        fdr_print_wrapped(f, 1,
+                          "(FDR1 of %s weighs v by P^-1, P the preconditioner of the step that "
+                          "made v: an identity for a constant P only, doc/theory.md sections "
+                          "8.2, 8.3)\n",
+                          m->opt->name);
     for (size_t i = 0; i < a->nrel; i++)
         if (a->rel[i].verdict == FDR_UNRESOLVED) {
-            fprintf(f, "(unresolved: the error bar of LHS - RHS is not a finite, positive number "
-                       "- the noise is zero, or the values are beyond the range of doubles - so "
-                       "z decides nothing: neither a pass nor a failure)\n");
+            fdr_print_wrapped(f, 1,
+                              "(unresolved: the error bar of LHS - RHS is not a finite, "
+                              "positive number - the noise is zero, or the values are beyond "
+                              "the range of doubles - so z decides nothing: neither a pass nor "
+                              "a failure)\n");
             break;
         }
+    if (nexact) {
+        fprintf(f, "\n%-13s %-23s %s\n", "exact sides", "LHS", "RHS");
+        for (size_t i = 0; i < a->nrel; i++) {
+            const fdr_relation *x = &a->rel[i];
+            char le[32], re[32];
+            if (isnan(x->lhs_exact) && isnan(x->rhs_exact))
+                continue;
+            fmt_num(le, sizeof le, x->lhs_exact);
+            fmt_num(re, sizeof re, x->rhs_exact);
+            fprintf(f, "%-13s %-23s %s\n", x->name, le, re);
+        }
+    }
     if (a->fdr2.measured)
         fdr2_table(f, &a->fdr2);
     fprintf(f, "\n%-16s %-26s %-12s %7s %8s\n", "observable", "estimate", "exact", "z", "tau_int");
@@ -511,8 +589,9 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     }
     for (int k = 0; k < FDR_NSTATE_OBS; k++)
         if (!a->obs[k].tau_resolved) {
-            fprintf(f, "(>: batches of %ld steps are shorter than %d tau_int, so tau_int is only "
-                       "bounded from below%s)\n",
+            fdr_print_wrapped(f, 1,
+                              "(>: batches of %ld steps are shorter than %d tau_int, so tau_int "
+                              "is only bounded from below%s)\n",
                     r->window / FDR_NBATCH, FDR_TAU_RESOLVED,
                     a->errors_suspect ? "; the batch-means error bars are then too small: use 16 "
                                         "replicas or more, or a longer window"
@@ -520,28 +599,32 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             break;
         }
     if (!m->land->ref_is_min)
-        fprintf(f, "(theta is centred, and loss_excess measured, at the landscape's reference "
-                   "point c, which is not known to be its global minimum)\n");
+        fdr_print_wrapped(f, 1,
+                          "(theta is centred, and loss_excess measured, at the landscape's "
+                          "reference point c, which is not known to be its global minimum)\n");
     const fdr_stationarity *st = &a->stationarity;
     if (st->pass)
-        fprintf(f, "\nstationarity: no drift between the halves of the window (largest: %s, "
-                   "z = %.2f, limit %.2f)\n",
+        fdr_print_wrapped(f, 2,
+                          "\nstationarity: no drift between the halves of the window (largest: "
+                          "%s, z = %.2f, limit %.2f)\n",
                 st->worst, st->z, st->threshold);
     else
-        fprintf(f, "\nstationarity: WARNING: %s drifts by %.4g +- %.2g from the first half of the "
-                   "window to the second (z = %.2f, limit %.2f): the run may not have been "
-                   "stationary; lengthen burn_in or steps\n",
+        fdr_print_wrapped(f, 2,
+                          "\nstationarity: WARNING: %s drifts by %.4g +- %.2g from the first "
+                          "half of the window to the second (z = %.2f, limit %.2f): the run may "
+                          "not have been stationary; lengthen burn_in or steps\n",
                 st->worst, st->drift.val, st->drift.err, st->z, st->threshold);
     if (!rep->e->available)
-        fprintf(f, "\nno exact reference: %s\n", rep->e->why_not);
+        fdr_print_wrapped(f, 2, "\nno exact reference: %s\n", rep->e->why_not);
     if (a->all_pass)
         fprintf(f, "\nPASS: every exact relation holds within |z| < limit\n");
     else if (nfail)
         fprintf(f, "\nFAIL: an exact relation is violated beyond |z| = limit%s\n",
                 a->unresolved ? " (and one or more are unresolved)" : "");
     else
-        fprintf(f, "\nUNRESOLVED: %zu exact relation%s no finite, positive error bar, so no "
-                   "verdict; none is violated\n",
+        fdr_print_wrapped(f, 2,
+                          "\nUNRESOLVED: %zu exact relation%s no finite, positive error bar, so "
+                          "no verdict; none is violated\n",
                 a->unresolved, a->unresolved == 1 ? " has" : "s have");
 }
 
@@ -570,7 +653,7 @@ json_t *fdr_json_header(const char *schema, const char *command, uint64_t seed)
 }
 
 
-static json_t *est_obj(fdr_est e, double exact)
+json_t *fdr_json_est(fdr_est e, double exact)
 {
     json_t *o = json_object();
     json_object_set_new(o, "value", fdr_json_number(e.val));
@@ -612,26 +695,20 @@ char *fdr_command_line(const char *prog, int argc, char **argv)
     return s;
 }
 
-static json_t *relation_json(const fdr_relation *x)
+json_t *fdr_json_relation(const fdr_relation *x)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(x->name));
-    json_object_set_new(o, "lhs", fdr_json_number(x->lhs.val));
-    json_object_set_new(o, "lhs_err", fdr_json_number(x->lhs.err));
-    json_object_set_new(o, "rhs", fdr_json_number(x->rhs.val));
-    json_object_set_new(o, "rhs_err", fdr_json_number(x->rhs.err));
-    json_object_set_new(o, "diff", fdr_json_number(x->diff.val));
-    json_object_set_new(o, "diff_err", fdr_json_number(x->diff.err));
+    json_object_set_new(o, "lhs", fdr_json_est(x->lhs, x->lhs_exact));
+    json_object_set_new(o, "rhs", fdr_json_est(x->rhs, x->rhs_exact));
+    json_object_set_new(o, "diff", fdr_json_est(x->diff, NAN));
+    json_object_set_new(o, "rel", fdr_json_est((fdr_est){x->rel, x->rel_err}, NAN));
     json_object_set_new(o, "z", fdr_json_number(x->z));
-    json_object_set_new(o, "rel", fdr_json_number(x->rel));
-    json_object_set_new(o, "rel_err", fdr_json_number(x->rel_err));
     json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
     json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
     json_object_set_new(o, "pass",
                         x->verdict == FDR_UNRESOLVED ? json_null() : json_boolean(x->pass));
     json_object_set_new(o, "identity", json_boolean(x->identity));
-    json_object_set_new(o, "lhs_exact", fdr_json_number(x->lhs_exact));
-    json_object_set_new(o, "rhs_exact", fdr_json_number(x->rhs_exact));
     json_object_set_new(o, "components", json_integer((json_int_t)x->count));
     json_object_set_new(o, "worst_component",
                         x->count > 1 ? json_integer(x->component) : json_null());
@@ -643,7 +720,7 @@ static json_t *summary_json(const fdr_report *rep)
     const fdr_model *m = rep->m;
     const fdr_result *r = rep->r;
     const fdr_analysis *a = rep->a;
-    json_t *root = fdr_json_header("fdrsim-summary/1", rep->command, m->seed);
+    json_t *root = fdr_json_header(FDR_SCHEMA_SUMMARY, rep->command, m->seed);
     json_object_set_new(root, "cblas", json_string(FDR_BLAS_NAME));
 
     json_t *model = json_object();
@@ -715,14 +792,14 @@ static json_t *summary_json(const fdr_report *rep)
 
     json_t *rels = json_array();
     for (size_t i = 0; i < a->nrel; i++)
-        json_array_append_new(rels, relation_json(&a->rel[i]));
+        json_array_append_new(rels, fdr_json_relation(&a->rel[i]));
     json_object_set_new(root, "relations", rels);
     json_object_set_new(root, "all_pass", json_boolean(a->all_pass));
     json_object_set_new(root, "unresolved", json_integer((json_int_t)a->unresolved));
 
     json_t *obs = json_object();
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
-        json_t *o = est_obj(a->obs[k].est, a->obs[k].exact);
+        json_t *o = fdr_json_est(a->obs[k].est, a->obs[k].exact);
         json_object_set_new(o, "tau_int", fdr_json_number(a->obs[k].tau_int));
         json_object_set_new(o, "tau_int_resolved", json_boolean(a->obs[k].tau_resolved));
         json_object_set_new(o, "definition", json_string(a->obs[k].what));
@@ -733,8 +810,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_t *stj = json_object();
     json_object_set_new(stj, "test", json_string("drift between the halves of the window"));
     json_object_set_new(stj, "quantity", json_string(st->worst));
-    json_object_set_new(stj, "drift", fdr_json_number(st->drift.val));
-    json_object_set_new(stj, "drift_err", fdr_json_number(st->drift.err));
+    json_object_set_new(stj, "drift", fdr_json_est(st->drift, NAN));
     json_object_set_new(stj, "z", fdr_json_number(st->z));
     json_object_set_new(stj, "limit", fdr_json_number(st->threshold));
     json_object_set_new(stj, "pass", json_boolean(st->pass));
@@ -745,24 +821,26 @@ static json_t *summary_json(const fdr_report *rep)
         json_object_set_new(terms, "order", json_integer(t->order));
         json_object_set_new(terms, "closes_exactly",
                             json_boolean(t->degree > 0 && t->degree <= t->order));
-        json_object_set_new(terms, "dissipation", est_obj(t->dissipation, t->dissipation_exact));
+        json_object_set_new(terms, "dissipation",
+                            fdr_json_est(t->dissipation, t->dissipation_exact));
         for (int k = 2; k <= t->order; k++) {
             char name[8];
             snprintf(name, sizeof name, "F%d", k);
             json_object_set_new(terms, name,
-                                est_obj(t->F[k], k == 2 ? t->F2_exact
+                                fdr_json_est(t->F[k], k == 2 ? t->F2_exact
                                                         : (t->degree == 2 ? 0.0 : NAN)));
         }
-        json_object_set_new(terms, "F2_noise_averaged", est_obj(t->F2_noise_averaged, t->F2_exact));
-        json_object_set_new(terms, "truncation", est_obj(t->truncation, NAN));
-        json_object_set_new(terms, "anharmonic", est_obj(t->anharmonic, NAN));
-        json_object_set_new(terms, "residual", est_obj(t->residual, NAN));
+        json_object_set_new(terms, "F2_noise_averaged",
+                            fdr_json_est(t->F2_noise_averaged, t->F2_exact));
+        json_object_set_new(terms, "truncation", fdr_json_est(t->truncation, NAN));
+        json_object_set_new(terms, "anharmonic", fdr_json_est(t->anharmonic, NAN));
+        json_object_set_new(terms, "residual", fdr_json_est(t->residual, NAN));
         json_object_set_new(root, "fdr2_terms", terms);
     }
     json_t *timing = json_object();
     json_object_set_new(timing, "seconds", json_real(r->seconds));
-    json_object_set_new(timing, "updates_per_second",
-                        json_real((double)r->R * (double)r->d * (double)r->steps / r->seconds));
+    double updates = (double)r->R * (double)r->d * (double)r->steps;
+    json_object_set_new(timing, "updates_per_second", fdr_json_number(updates / r->seconds));
     json_object_set_new(root, "timing", timing);
     return root;
 }

@@ -73,8 +73,31 @@ char *fdr_command_line(const char *prog, int argc, char **argv);
  * "settings" object of summary.json and sweep.json. */
 json_t *fdr_settings_json(const fdr_config *cfg);
 
+/* The width every table and message of fdrsim fits on a terminal. */
+#define FDR_TABLE_WIDTH 100
+
+/* Prints the formatted text (at most 4 KiB), each of its lines broken at
+ * blanks to fit FDR_TABLE_WIDTH columns, the continuation lines indented by
+ * indent blanks; a word longer than the width stays whole. */
+void fdr_print_wrapped(FILE *f, int indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* A JSON number, or null for NAN and infinities (JSON has neither). */
 json_t *fdr_json_number(double x);
+
+/* An estimate as every output writes it: {"value", "error", "exact"}, each
+ * a number or null (not finite; exact: no exact reference). */
+json_t *fdr_json_est(fdr_est e, double exact);
+
+/* One relation, as summary.json and sweep.json write it: name, lhs and rhs
+ * (estimates with their exact values), diff and rel (estimates), z,
+ * threshold, verdict, pass, identity, components, worst_component. */
+json_t *fdr_json_relation(const fdr_relation *x);
+
+/* The schema of each output (the "schema" member of its JSON file). */
+#define FDR_SCHEMA_SUMMARY "fdrsim-summary/2"
+#define FDR_SCHEMA_SWEEP "fdrsim-sweep/3"
+#define FDR_SCHEMA_SCHEDULE "fdrsim-schedule/2"
 
 /* A fresh JSON object opening every fdrsim output: schema, version, paper,
  * command, seed and rng. */

@@ -1215,15 +1215,6 @@ static int write_meta(FILE *f, const void *ctx)
     return FDR_OK;
 }
 
-/* {value, error} of an estimate. */
-static json_t *est_json(fdr_est e)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "value", fdr_json_number(e.val));
-    json_object_set_new(o, "error", fdr_json_number(e.err));
-    return o;
-}
-
 /* qsort order of longs, ascending. */
 static int cmp_long(const void *a, const void *b)
 {
@@ -1232,8 +1223,9 @@ static int cmp_long(const void *a, const void *b)
 }
 
 /* Across replicas, the step of each replica's k-th quench (k = 1, 2, ...):
- * how many replicas had one, mean, standard deviation, standard error,
- * minimum, median, maximum. */
+ * how many replicas had one, the mean step with its standard error, the
+ * standard deviation, minimum, median, maximum (of group g's quenches, npg
+ * groups). */
 static json_t *quench_spread(const fdr_sched_curve *s, size_t R, size_t npg, size_t g)
 {
     json_t *list = json_array();
@@ -1257,9 +1249,8 @@ static json_t *quench_spread(const fdr_sched_curve *s, size_t R, size_t npg, siz
         json_t *o = json_object();
         json_object_set_new(o, "quench", json_integer((json_int_t)(k + 1)));
         json_object_set_new(o, "replicas", json_integer((json_int_t)n));
-        json_object_set_new(o, "mean", fdr_json_number(mean));
+        json_object_set_new(o, "step", fdr_json_est((fdr_est){mean, sd / sqrt((double)n)}, NAN));
         json_object_set_new(o, "sd", fdr_json_number(sd));
-        json_object_set_new(o, "error", fdr_json_number(sd / sqrt((double)n)));
         json_object_set_new(o, "min", json_integer(t[0]));
         json_object_set_new(
             o, "median",
@@ -1339,7 +1330,9 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
     for (size_t g = 0; s->kind == FDR_SCHED_FDR && g < npg; g++) {
         json_t *jg = groups ? json_array_get(groups, g) : js;
         if (o->mode == FDR_SCHED_ENSEMBLE) {
-            json_object_set_new(jg, "quench_steps", steps_json(s->q[g], s->nq[g]));
+            json_t *a = json_array(); /* a list of lists in both modes */
+            json_array_append_new(a, steps_json(s->q[g], s->nq[g]));
+            json_object_set_new(jg, "quench_steps", a);
             json_t *ev = json_array();
             for (size_t j = 0; j < s->nq[g]; j++) {
                 json_t *e = json_object();
@@ -1370,11 +1363,9 @@ static json_t *schedule_json(const sched_report *p, const fdr_sched_curve *s)
     }
     if (groups)
         json_object_set_new(js, "groups", groups);
-    json_object_set_new(js, "final_excess_loss", est_json(s->final_loss));
-    json_object_set_new(js, "exact_final_excess_loss", fdr_json_number(s->exact_final_loss));
-    json_t *tt = est_json(s->time_to_target);
-    json_object_set_new(tt, "reached", json_boolean(!isnan(s->time_to_target.val)));
-    json_object_set_new(js, "time_to_target", tt);
+    json_object_set_new(js, "final_excess_loss", fdr_json_est(s->final_loss, s->exact_final_loss));
+    json_object_set_new(js, "time_to_target", fdr_json_est(s->time_to_target, NAN));
+    json_object_set_new(js, "target_reached", json_boolean(!isnan(s->time_to_target.val)));
     return js;
 }
 
@@ -1385,7 +1376,7 @@ static int write_json(FILE *f, const void *ctx)
     const fdr_model *m = p->m;
     const fdr_sched_opts *o = p->o;
     const fdr_sched_result *r = p->r;
-    json_t *root = fdr_json_header("fdrsim-schedule/1", p->command, m->seed);
+    json_t *root = fdr_json_header(FDR_SCHEMA_SCHEDULE, p->command, m->seed);
     json_t *model = json_object();
     json_object_set_new(model, "name", json_string(m->name));
     json_object_set_new(model, "source", json_string(m->source));
@@ -1454,7 +1445,9 @@ static int write_json(FILE *f, const void *ctx)
     for (size_t i = 0; i < r->nsched; i++)
         json_array_append_new(list, schedule_json(p, &r->s[i]));
     json_object_set_new(root, "schedules", list);
-    json_object_set_new(root, "seconds", json_real(r->seconds));
+    json_t *timing = json_object();
+    json_object_set_new(timing, "seconds", json_real(r->seconds));
+    json_object_set_new(root, "timing", timing);
     int rc = json_dumpf(root, f, FDR_JSON_FLAGS);
     fputc('\n', f);
     json_decref(root);

@@ -688,13 +688,17 @@ static const char *reference_kind(const fdr_limits *lim)
     return lim->why_not;
 }
 
+/* The estimators: estimate, exact eta -> 0 value, bias and z, within 100
+ * columns (17 + 7 + 23 + 23 + 9 + 6); the exact expectation at the rates
+ * used, and its z, in a table of their own where there are any. */
 static void estimator_table(FILE *f, const fdr_sweep_fit *fit)
 {
-    fprintf(f, "\n%-18s %-9s %-26s %-22s %10s %7s %12s %7s\n", "estimator", "lr",
-            "estimate", "exact", "bias", "z", "exact (lr)", "z (lr)");
+    size_t nfinite = 0;
+    fprintf(f, "\n%-17s %-7s %-23s %-23s %9s %6s\n", "estimator", "lr", "estimate", "exact",
+            "bias", "z");
     for (size_t i = 0; i < fit->nest; i++) {
         const fdr_estimator *e = &fit->est[i];
-        char lr[24], est[48], ex[48], bias[24], z[16], exf[24], zf[16];
+        char lr[24], est[48], ex[48], bias[24], z[16];
         if (isnan(e->lr))
             snprintf(lr, sizeof lr, "fit");
         else
@@ -706,57 +710,89 @@ static void estimator_table(FILE *f, const fdr_sweep_fit *fit)
             fmt_num(ex, sizeof ex, "%.6g", e->exact);
         fmt_num(bias, sizeof bias, "%.3g", e->bias);
         fmt_num(z, sizeof z, "%.2f", e->z);
-        fmt_num(exf, sizeof exf, "%.6g", e->exact_finite);
-        fmt_num(zf, sizeof zf, "%.2f", e->z_finite);
-        fprintf(f, "%-18s %-9s %-26s %-22s %10s %7s %12s %7s\n", e->name, lr, est, ex, bias, z,
-                exf, zf);
+        nfinite += !isnan(e->exact_finite);
+        fdr_print_wrapped(f, 18, "%-17s %-7s %-23s %-23s %9s %6s\n", e->name, lr, est, ex, bias,
+                          z);
+    }
+    if (nfinite) {
+        fprintf(f, "\n%-17s %-7s %-23s %6s\n", "estimator", "lr", "exact (lr)", "z (lr)");
+        for (size_t i = 0; i < fit->nest; i++) {
+            const fdr_estimator *e = &fit->est[i];
+            char lr[24], exf[24], zf[16];
+            if (isnan(e->exact_finite))
+                continue;
+            if (isnan(e->lr))
+                snprintf(lr, sizeof lr, "fit");
+            else
+                snprintf(lr, sizeof lr, "%.4g", e->lr);
+            fmt_num(exf, sizeof exf, "%.6g", e->exact_finite);
+            fmt_num(zf, sizeof zf, "%.2f", e->z_finite);
+            fprintf(f, "%-17s %-7s %-23s %6s\n", e->name, lr, exf, zf);
+        }
     }
     for (size_t i = 0; i < fit->nest; i++) {
         const fdr_estimator *e = &fit->est[i];
         if ((!isnan(e->bias) && isnan(e->z)) || (!isnan(e->bias_finite) && isnan(e->z_finite))) {
-            fprintf(f, "(a z of '-' next to a bias is unresolved: its error bar is not a finite, "
-                       "positive number, so it decides nothing)\n");
+            fdr_print_wrapped(f, 1,
+                              "(a z of '-' next to a bias is unresolved: its error bar is not a "
+                              "finite, positive number, so it decides nothing)\n");
             break;
         }
     }
-    fprintf(f, "exact: the eta -> 0 limit (anharmonic: the Taylor terms F3 + ... from the exact "
-               "derivatives);\nexact (lr): the estimator's exact expectation at the learning "
-               "rate(s) used, so z (lr) is Monte Carlo\nnoise alone and exact (lr) - exact the "
-               "estimator's own bias.\n");
+    fdr_print_wrapped(f, 2,
+                      "exact: the eta -> 0 limit (anharmonic: the Taylor terms F3 + ... from the "
+                      "exact derivatives)%s\n",
+                      nfinite ? ";" : ".");
+    if (nfinite)
+        fdr_print_wrapped(f, 2,
+                          "exact (lr): the estimator's exact expectation at the learning rate(s) "
+                          "used, so z (lr) is Monte Carlo noise alone and exact (lr) - exact the "
+                          "estimator's own bias.\n");
 }
 
-/* The points of a line along the learning rate, its fits and estimators. */
+/* The points of a line along the learning rate (G and <theta . grad f>,
+ * then the anharmonic part: two tables of 100 columns), its fits and
+ * estimators. */
 static void lr_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *L)
 {
     const fdr_sweep_fit *fit = &L->fit;
-    fprintf(f, "%-9s %-26s %-12s %-26s %-26s %s\n", "lr", "G", "G exact", "<theta . grad f>",
-            "anharmonic G - F2/eta", "(F3 + ...)/eta");
+    fprintf(f, "%-9s %-23s %-12s %s\n", "lr", "G", "G exact", "<theta . grad f>");
     for (size_t i = 0; i < L->n; i++) {
         const fdr_point *p = &s->pts[L->first + i].pt;
-        char g[48], ge[24], o[48], a[48], t[48];
+        char g[48], ge[24], o[48];
         fmt_est(g, sizeof g, p->G);
         fmt_num(ge, sizeof ge, "%.6g", p->G_exact);
         fmt_est(o, sizeof o, p->theta_dot_grad);
+        fprintf(f, "%-9.4g %-23s %-12s %s\n", p->lr, g, ge, o);
+    }
+    fprintf(f, "\n%-9s %-23s %s\n", "lr", "anharmonic G - F2/eta", "(F3 + ...)/eta");
+    for (size_t i = 0; i < L->n; i++) {
+        const fdr_point *p = &s->pts[L->first + i].pt;
+        char a[48], t[48];
         fmt_est(a, sizeof a, p->anharmonic);
         fmt_est(t, sizeof t, p->anharmonic_terms);
-        fprintf(f, "%-9.4g %-26s %-12s %-26s %-26s %s\n", p->lr, g, ge, o, a, t);
+        fprintf(f, "%-9.4g %-23s %s\n", p->lr, a, t);
     }
-    fprintf(f, "\nfit G = a1 eta + a2 eta^2 + a3 eta^3 (weighted least squares): chi^2 = %.3g "
-               "for %ld degrees of freedom\n",
-            fit->G.chisq, fit->G.dof);
+    fdr_print_wrapped(f, 2,
+                      "\nfit G = a1 eta + a2 eta^2 + a3 eta^3 (weighted least squares): chi^2 = "
+                      "%.3g for %ld degrees of freedom\n",
+                      fit->G.chisq, fit->G.dof);
     for (int j = 0; j < 3; j++)
         fprintf(f, "  a%d = %.6g +- %.2g\n", j + 1, fit->G.c[j], fit->G.err[j]);
     if (L->lim.small)
-        fprintf(f, "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees of "
-                   "freedom\n",
-                fit->curv.chisq, fit->curv.dof);
+        fdr_print_wrapped(f, 2,
+                          "fit curvature = k0 + k1 eta + k2 eta^2: chi^2 = %.3g for %ld degrees "
+                          "of freedom\n",
+                          fit->curv.chisq, fit->curv.dof);
     else
-        fprintf(f, "no curvature fit: optimizer '%s' has no small-learning-rate limits\n",
-                s->m->opt->name);
+        fdr_print_wrapped(f, 2,
+                          "no curvature fit: optimizer '%s' has no small-learning-rate limits\n",
+                          s->m->opt->name);
     if (fit->have_anh)
-        fprintf(f, "fit G - F2/eta = b2 eta^2 + b3 eta^3: chi^2 = %.3g for %ld degrees of "
-                   "freedom\n",
-                fit->anh.chisq, fit->anh.dof);
+        fdr_print_wrapped(f, 2,
+                          "fit G - F2/eta = b2 eta^2 + b3 eta^3: chi^2 = %.3g for %ld degrees of "
+                          "freedom\n",
+                          fit->anh.chisq, fit->anh.dof);
     estimator_table(f, fit);
 }
 
@@ -766,30 +802,32 @@ static void point_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *
 {
     for (size_t i = 0; i < L->n; i++) {
         const fdr_sweep_point *q = &s->pts[L->first + i];
-        fprintf(f, "\n%s = %s (lr %g, seed %llu)\n", s->axes[0].key, s->axes[0].values[q->at[0]],
-                q->pt.lr, (unsigned long long)q->pt.seed);
-        fprintf(f, "  %-22s %-26s %-26s %7s  %s\n", "relation", "lhs", "rhs", "z", "verdict");
+        fdr_print_wrapped(f, 2, "\n%s = %s (lr %g, seed %llu)\n", s->axes[0].key,
+                          s->axes[0].values[q->at[0]], q->pt.lr,
+                          (unsigned long long)q->pt.seed);
+        fprintf(f, "  %-14s %-23s %-23s %7s  %s\n", "relation", "lhs", "rhs", "z", "verdict");
         for (size_t k = 0; k < q->nrel; k++) {
             const fdr_relation *r = &q->rel[k];
             char l[48], rh[48], z[16];
             fmt_est(l, sizeof l, r->lhs);
             fmt_est(rh, sizeof rh, r->rhs);
             fmt_num(z, sizeof z, "%.2f", r->z);
-            fprintf(f, "  %-22s %-26s %-26s %7s  %s%s\n", r->name, l, rh, z,
-                    fdr_verdict_name(r->verdict), r->identity ? "" : " (approximation)");
+            fdr_print_wrapped(f, 17, "  %-14s %-23s %-23s %7s  %s%s\n", r->name, l, rh, z,
+                              fdr_verdict_name(r->verdict), r->identity ? "" : " (approximation)");
         }
-        fprintf(f, "  %-22s %-26s %-22s %7s\n", "quantity", "estimate", "exact", "z");
+        fprintf(f, "  %-22s %-23s %-22s %7s\n", "quantity", "estimate", "exact", "z");
         for (size_t k = 0; k < q->ngrade; k++) {
             const fdr_sweep_grade *g = &q->grade[k];
             char e[48], x[24], z[16];
             fmt_est(e, sizeof e, g->est);
             if (g->why_not) {
-                fprintf(f, "  %-22s %-26s not available: %s\n", g->name, e, g->why_not);
+                fdr_print_wrapped(f, 4, "  %-22s %-23s not available: %s\n", g->name, e,
+                                  g->why_not);
                 continue;
             }
             fmt_num(x, sizeof x, "%.6g", g->exact);
             fmt_num(z, sizeof z, "%.2f", g->z);
-            fprintf(f, "  %-22s %-26s %-22s %7s\n", g->name, e, x, z);
+            fprintf(f, "  %-22s %-23s %-22s %7s\n", g->name, e, x, z);
         }
     }
 }
@@ -797,30 +835,36 @@ static void point_line_table(FILE *f, const fdr_sweep *s, const fdr_sweep_line *
 void fdr_sweep_table(FILE *f, const fdr_sweep *s)
 {
     const fdr_model *m = s->m;
-    fprintf(f, "fdrsim %s sweep  model %s  (%s, d = %zu; %s noise; %s, momentum %g, "
-               "dampening %g)\n",
-            PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim, m->noise->type->name,
-            m->opt->name, m->momentum, m->dampening);
-    fprintf(f, "%zu points:", s->n);
-    for (size_t k = 0; k < s->naxes; k++)
-        fprintf(f, "%s %s (%zu values)", k ? " x" : "", s->axes[k].key, s->axes[k].n);
-    fprintf(f, "; each %ld replicas x %ld steps, seed %llu + p x %u; %.2f s\n", m->replicas,
-            m->steps, (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE, s->seconds);
+    char axes[1024];
+    size_t len = 0;
+    for (size_t k = 0; k < s->naxes && len < sizeof axes; k++)
+        len += (size_t)snprintf(axes + len, sizeof axes - len, "%s%s (%zu values)",
+                                k ? " x " : "", s->axes[k].key, s->axes[k].n);
+    fdr_print_wrapped(f, 2, "fdrsim %s sweep  model %s  (%s, d = %zu; %s noise)\n",
+                      PACKAGE_VERSION, m->name, m->land->type->name, m->land->dim,
+                      m->noise->type->name);
+    fdr_print_wrapped(f, 2, "optimizer %s, momentum %g, dampening %g\n", m->opt->name,
+                      m->momentum, m->dampening);
+    fdr_print_wrapped(f, 2, "%zu points: %s; %.2f s\n", s->n, axes, s->seconds);
+    fdr_print_wrapped(f, 2, "each %ld replicas x %ld steps, seed %llu + p x %u\n", m->replicas,
+                      m->steps, (unsigned long long)s->seed, FDR_SWEEP_SEED_STRIDE);
     if (!s->lr_axis)
-        fprintf(f, "learning rate %g (not swept): the G(eta) fit and the eta -> 0 estimators "
-                   "are not available;\nevery point is graded against its exact values where "
-                   "they exist\n",
-                m->lr);
-    fprintf(f, "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 sigma; "
-               "reference: %s\n",
-            reference_kind(&s->lim));
+        fdr_print_wrapped(f, 2,
+                          "learning rate %g (not swept): the G(eta) fit and the eta -> 0 "
+                          "estimators are not available;\nevery point is graded against its "
+                          "exact values where they exist\n",
+                          m->lr);
+    fdr_print_wrapped(f, 2,
+                      "G(eta) = (1 - nu) <|grad f|^2> - (mu / eta) <v . grad f>; errors 1 "
+                      "sigma;\nreference: %s\n",
+                      reference_kind(&s->lim));
     if (m->noise->caveat)
-        fprintf(f, "note: %s\n", m->noise->caveat);
+        fdr_print_wrapped(f, 2, "note: %s\n", m->noise->caveat);
     for (size_t l = 0; l < s->nlines; l++) {
         const fdr_sweep_line *L = &s->lines[l];
         if (L->label[0])
-            fprintf(f, "\n== line %zu of %zu: %s (momentum %g, dampening %g)\n", l + 1,
-                    s->nlines, L->label, L->momentum, L->dampening);
+            fdr_print_wrapped(f, 3, "\n== line %zu of %zu: %s (momentum %g, dampening %g)\n",
+                              l + 1, s->nlines, L->label, L->momentum, L->dampening);
         fputc('\n', f);
         if (s->lr_axis)
             lr_line_table(f, s, L);
@@ -1075,21 +1119,10 @@ static int write_estimators(FILE *f, const void *ctx)
 }
 
 
-/* Sets name and name_err on o. */
-static void put_est(json_t *o, const char *name, fdr_est e)
+/* Sets name on o to the estimate e with its exact value x. */
+static void put_est(json_t *o, const char *name, fdr_est e, double x)
 {
-    char key[64];
-    json_object_set_new(o, name, fdr_json_number(e.val));
-    snprintf(key, sizeof key, "%s_err", name);
-    json_object_set_new(o, key, fdr_json_number(e.err));
-}
-
-/* Sets name_exact on o. */
-static void put_exact(json_t *o, const char *name, double x)
-{
-    char key[64];
-    snprintf(key, sizeof key, "%s_exact", name);
-    json_object_set_new(o, key, fdr_json_number(x));
+    json_object_set_new(o, name, fdr_json_est(e, x));
 }
 
 /* The model block, as in summary.json: settings (what `fdrsim check` compares),
@@ -1131,38 +1164,20 @@ static json_t *settings_json(const fdr_sweep *s, const fdr_sweep_point *q)
     return o;
 }
 
-/* One relation, flat like the points (`fdrsim check` compares lhs, rhs, diff). */
-static json_t *relation_json(const fdr_relation *x)
-{
-    json_t *o = json_object();
-    put_est(o, "lhs", x->lhs);
-    put_est(o, "rhs", x->rhs);
-    put_est(o, "diff", x->diff);
-    json_object_set_new(o, "z", fdr_json_number(x->z));
-    json_object_set_new(o, "threshold", fdr_json_number(x->threshold));
-    json_object_set_new(o, "verdict", json_string(fdr_verdict_name(x->verdict)));
-    json_object_set_new(o, "identity", json_boolean(x->identity));
-    put_exact(o, "lhs", x->lhs_exact);
-    put_exact(o, "rhs", x->rhs_exact);
-    return o;
-}
-
 /* One graded quantity of a point off the learning rate. */
 static json_t *grade_json(const fdr_sweep_grade *g)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(g->name));
     json_object_set_new(o, "definition", json_string(g->what));
-    json_object_set_new(o, "estimate", fdr_json_number(g->est.val));
-    json_object_set_new(o, "error", fdr_json_number(g->est.err));
-    json_object_set_new(o, "exact", fdr_json_number(g->exact));
+    json_object_set_new(o, "estimate", fdr_json_est(g->est, g->exact));
     json_object_set_new(o, "z", fdr_json_number(g->z));
     json_object_set_new(o, "not_available", g->why_not ? json_string(g->why_not) : json_null());
     return o;
 }
 
-/* One point, flat: every estimate K with K_err, exact values as K_exact;
- * then its place on the grid, its relations and (off the learning rate) its
+/* One point: every estimate K as {value, error, exact} (fdr_json_est); then
+ * its place on the grid, its relations and (off the learning rate) its
  * graded quantities. */
 static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
 {
@@ -1173,32 +1188,26 @@ static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
     json_object_set_new(o, "line", json_integer((json_int_t)q->line));
     json_object_set_new(o, "settings", settings_json(s, q));
     if (q->measured) {
-        put_est(o, "G", p->G);
-        put_exact(o, "G", p->G_exact);
+        put_est(o, "G", p->G, p->G_exact);
         json_object_set_new(o, "G_harmonic", fdr_json_number(p->G_harmonic));
-        put_est(o, "theta_dot_grad", p->theta_dot_grad);
-        put_exact(o, "theta_dot_grad", p->theta_dot_grad_exact);
-        put_est(o, "loss_excess", p->loss_excess);
-        put_exact(o, "loss_excess", p->loss_excess_exact);
+        put_est(o, "theta_dot_grad", p->theta_dot_grad, p->theta_dot_grad_exact);
+        put_est(o, "loss_excess", p->loss_excess, p->loss_excess_exact);
         for (int k = 2; k <= p->order; k++) {
             char name[8];
             snprintf(name, sizeof name, "F%d", k);
-            put_est(o, name, p->F[k]);
-            put_exact(o, name, p->F_exact[k]);
+            put_est(o, name, p->F[k], p->F_exact[k]);
         }
         if (p->order) {
-            put_est(o, "anharmonic", p->anharmonic);
-            put_est(o, "anharmonic_terms", p->anharmonic_terms);
-            put_est(o, "anharmonic_diff", p->anharmonic_diff);
+            put_est(o, "anharmonic", p->anharmonic, NAN);
+            put_est(o, "anharmonic_terms", p->anharmonic_terms, NAN);
+            put_est(o, "anharmonic_diff", p->anharmonic_diff, NAN);
         }
-        put_est(o, "hessian", p->hessian);
-        put_exact(o, "hessian", p->hessian_exact);
-        put_est(o, "curvature", p->curvature);
-        put_exact(o, "curvature", p->curvature_exact);
+        put_est(o, "hessian", p->hessian, p->hessian_exact);
+        put_est(o, "curvature", p->curvature, p->curvature_exact);
     }
-    json_t *rel = json_object();
+    json_t *rel = json_array();
     for (size_t k = 0; k < q->nrel; k++)
-        json_object_set_new(rel, q->rel[k].name, relation_json(&q->rel[k]));
+        json_array_append_new(rel, fdr_json_relation(&q->rel[k]));
     json_object_set_new(o, "relations", rel);
     if (!s->lr_axis) {
         json_t *g = json_array();
@@ -1209,39 +1218,40 @@ static json_t *point_json(const fdr_sweep *s, const fdr_sweep_point *q)
     return o;
 }
 
-/* The fits, flat like the points, with the covariance of a1, a2, a3. */
+/* The fits, estimates like the points, with the covariance of a1, a2, a3;
+ * a1_exact_finite and curvature_exact_finite are the exact values passed
+ * through the same weighted fit, so they depend on the simulated error bars
+ * (and so on the seed and the run length). */
 static json_t *fit_json(const fdr_sweep_fit *fit)
 {
     json_t *o = json_object(), *cov = json_array();
     for (size_t j = 0; j < 3; j++) {
         char name[8];
         snprintf(name, sizeof name, "a%zu", j + 1);
-        put_est(o, name, (fdr_est){fit->G.c[j], fit->G.err[j]});
+        put_est(o, name, (fdr_est){fit->G.c[j], fit->G.err[j]}, j == 0 ? fit->a1_exact : NAN);
         json_t *row = json_array();
         for (size_t k = 0; k < 3; k++)
             json_array_append_new(row, fdr_json_number(fit->G.cov[j][k]));
         json_array_append_new(cov, row);
     }
-    put_exact(o, "a1", fit->a1_exact);
     json_object_set_new(o, "a1_exact_finite", fdr_json_number(fit->a1_exact_finite));
     json_object_set_new(o, "cov", cov);
     json_object_set_new(o, "chisq", fdr_json_number(fit->G.chisq));
     json_object_set_new(o, "dof", json_integer(fit->G.dof));
-    put_est(o, "curvature", (fdr_est){fit->curv.c[0], fit->curv.err[0]});
-    put_exact(o, "curvature", fit->curvature_exact);
+    put_est(o, "curvature", (fdr_est){fit->curv.c[0], fit->curv.err[0]}, fit->curvature_exact);
     json_object_set_new(o, "curvature_exact_finite", fdr_json_number(fit->curvature_exact_finite));
-    put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], fit->curv.err[1]});
-    put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], fit->curv.err[2]});
+    put_est(o, "curvature_k1", (fdr_est){fit->curv.c[1], fit->curv.err[1]}, NAN);
+    put_est(o, "curvature_k2", (fdr_est){fit->curv.c[2], fit->curv.err[2]}, NAN);
     json_object_set_new(o, "curvature_chisq", fdr_json_number(fit->curv.chisq));
     if (fit->have_anh) {
         for (size_t j = 0; j < 2; j++) {
             char name[24];
             snprintf(name, sizeof name, "b%zu", j + 2);
-            put_est(o, name, (fdr_est){fit->anh.c[j], fit->anh.err[j]});
+            put_est(o, name, (fdr_est){fit->anh.c[j], fit->anh.err[j]}, NAN);
             snprintf(name, sizeof name, "b%zu_terms", j + 2);
-            put_est(o, name, fit->b_terms[j]);
+            put_est(o, name, fit->b_terms[j], NAN);
             snprintf(name, sizeof name, "b%zu_diff", j + 2);
-            put_est(o, name, fit->b_diff[j]);
+            put_est(o, name, fit->b_diff[j], NAN);
         }
         json_object_set_new(o, "anharmonic_chisq", fdr_json_number(fit->anh.chisq));
     }
@@ -1255,12 +1265,9 @@ static json_t *estimator_json(const fdr_estimator *e)
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "definition", json_string(e->what));
     json_object_set_new(o, "lr", fdr_json_number(e->lr));
-    json_object_set_new(o, "estimate", fdr_json_number(e->est.val));
-    json_object_set_new(o, "error", fdr_json_number(e->est.err));
-    json_object_set_new(o, "exact", fdr_json_number(e->exact));
-    json_object_set_new(o, "exact_err", fdr_json_number(e->exact_err));
-    json_object_set_new(o, "bias", fdr_json_number(e->bias));
-    json_object_set_new(o, "bias_err", fdr_json_number(e->bias_err));
+    json_object_set_new(o, "estimate", fdr_json_est(e->est, e->exact));
+    json_object_set_new(o, "exact_error", fdr_json_number(e->exact_err));
+    json_object_set_new(o, "bias", fdr_json_est((fdr_est){e->bias, e->bias_err}, NAN));
     json_object_set_new(o, "z", fdr_json_number(e->z));
     json_object_set_new(o, "exact_finite", fdr_json_number(e->exact_finite));
     json_object_set_new(o, "bias_finite", fdr_json_number(e->bias_finite));
@@ -1291,12 +1298,12 @@ static json_t *line_json(const fdr_sweep *s, const fdr_sweep_line *L)
     return o;
 }
 
-/* sweep.json (schema fdrsim-sweep/2). */
+/* sweep.json (schema FDR_SCHEMA_SWEEP, report.h). */
 static int write_json(FILE *f, const void *ctx)
 {
     const writer_ctx *w = ctx;
     const fdr_sweep *s = w->s;
-    json_t *root = fdr_json_header("fdrsim-sweep/2", w->command, s->seed);
+    json_t *root = fdr_json_header(FDR_SCHEMA_SWEEP, w->command, s->seed);
     json_object_set_new(root, "seed_stride", json_integer(FDR_SWEEP_SEED_STRIDE));
     json_object_set_new(root, "model", model_json(s));
     json_t *ref = json_object();
