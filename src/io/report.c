@@ -536,8 +536,8 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
                 snprintf(rel, sizeof rel, "%.3g", x->rel);
             if (isfinite(x->rel_err))
                 snprintf(rerr, sizeof rerr, "%.2g", x->rel_err);
-            fdr_print_wrapped(f, 2, "violation of %s: LHS - RHS = %.6g +- %.2g, relative %s +- %s
-",
+            fdr_print_wrapped(f, 2,
+                              "violation of %s: LHS - RHS = %.6g +- %.2g, relative %s +- %s\n",
                               x->name, x->diff.val, x->diff.err, rel, rerr);
         }
     }
