@@ -70,6 +70,20 @@ Test(cli, help_for_every_command_and_errors_that_name_the_argument)
     cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim landscape MODEL.ini --at"));
     cr_assert_eq(fdrsim("help landscape"), 0);
     cr_assert(strstr(slurp("out.txt"), "Usage: fdrsim landscape MODEL.ini --at"));
+    const char *const subs[] = {"sweep", "schedule", "check"};
+    for (size_t i = 0; i < 3; i++) {
+        char a[64];
+        snprintf(a, sizeof a, "%s --version", subs[i]);
+        cr_assert_eq(fdrsim(a), 0, "%s", a);
+        cr_assert(strstr(slurp("out.txt"), "fdrsim ") &&
+                      strstr(slurp("out.txt"), "GPL version 3 or later"),
+                  "%s: %s", a, slurp("out.txt"));
+        snprintf(a, sizeof a, "%s --no-such-option", subs[i]);
+        cr_assert_eq(fdrsim(a), 2, "%s", a);
+        cr_assert(strstr(slurp("err.txt"), "--no-such-option") &&
+                      !strstr(slurp("err.txt"), "Usage:"),
+                  "%s: %s", a, slurp("err.txt"));
+    }
     cr_assert_eq(fdrsim("help nosuch"), 2);
     cr_assert(strstr(slurp("err.txt"), "help: unknown command 'nosuch'"));
 

@@ -165,6 +165,7 @@ static void check_usage(FILE *f)
             "      --format=FORMAT   text (default), tap (TAP version 13: one test point\n"
             "                        per comparison) or junit (JUnit XML), for CI systems\n"
             "  -h, --help            show this help and exit\n"
+            "  -V, --version         show the version and exit\n"
             "\n"
             "The model must be the same (model.settings equal, except run.seed, run.steps,\n"
             "run.replicas and run.record_every); a sweep must use the same grid, a schedule\n"
@@ -191,6 +192,7 @@ int fdr_cli_check(int argc, char **argv)
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
                                              {NULL, 0, NULL, 0}};
     const char *baseline = NULL;
     double tolerance = FDR_CHECK_TOLERANCE;
@@ -198,7 +200,7 @@ int fdr_cli_check(int argc, char **argv)
     const char *format = "text";
     fdr_error_clear();
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:t:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:t:vhV", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'b':
@@ -226,8 +228,11 @@ int fdr_cli_check(int argc, char **argv)
         case 'h':
             check_usage(stdout);
             return 0;
-        default:
-            check_usage(stderr);
+        case 'V':
+            fdr_cli_version(stdout);
+            return 0;
+        default: /* getopt has named the option */
+            fprintf(stderr, "Try 'fdrsim check --help' for more information.\n");
             return EXIT_USAGE;
         }
     }

@@ -6,6 +6,8 @@
 
 #include "config/cfg.h"
 
+#include <stdio.h>
+
 /* 1: `--check` or `fdrsim check` found a failed relation or a regression;
  * 2: bad usage or input (nothing is written); 3: a run-time failure. */
 enum { EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -28,6 +30,9 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
  * argv[0] is the subcommand's name. Returns the exit status: 0 nothing
  * moved, 1 regressed, 2 bad input, 3 a run-time failure. */
 int fdr_cli_check(int argc, char **argv);
+
+/* `--version` of fdrsim and of every subcommand (version.c). */
+void fdr_cli_version(FILE *f);
 
 /* ---- where the data is (paths.c) ---------------------------------------------
  * The bundled models' and the gnuplot scripts' folders: the source tree's

@@ -783,12 +783,7 @@ int main(int argc, char **argv)
             want_help = 1;
             break;
         case 'V':
-            printf("fdrsim %s\nCBLAS: %s; RNG: %s\n"
-                   "Copyright (C) 2026 the fdrsim developers.\n"
-                   "License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n"
-                   "This is free software: you are free to change and redistribute it.\n"
-                   "There is NO WARRANTY, to the extent permitted by law.\n",
-                   PACKAGE_VERSION, FDR_BLAS_NAME, fdr_rng_name());
+            fdr_cli_version(stdout);
             goto done;
         default: /* getopt has named the option */
             fprintf(stderr, "Try '%s --help' for more information.\n", prog);

@@ -61,6 +61,7 @@ static void usage(FILE *f)
             "  -q, --quiet            print no table\n"
             FDR_PLOT_USAGE
             "  -h, --help             show this help and exit\n"
+            "  -V, --version          show the version and exit\n"
             "\n"
             "Writes DIR/schedule.dat (per recorded step and schedule: lr, excess loss, the\n"
             "FDR1 ratio <O_L>/<O_R>, exact values; then the quench events) and\n"
@@ -273,6 +274,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
                                              {"quiet", no_argument, NULL, 'q'},
                                              FDR_PLOT_LONGOPTS,
                                              {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
                                              {NULL, 0, NULL, 0}};
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
@@ -295,7 +297,7 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
     optind = 1;
     opterr = 0;
     int c;
-    while (rc == FDR_OK && (c = getopt_long(argc, argv, "s:j:o:qh", longopts, NULL)) != -1) {
+    while (rc == FDR_OK && (c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case O_X:
             rc = parse_double("--X", optarg, &o.X);
@@ -366,7 +368,11 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
                 rc = fdr_error(FDR_EINVAL, "--plot is not available here");
             break;
         case 'h':
-            usage(stdout);
+        case 'V':
+            if (c == 'h')
+                usage(stdout);
+            else
+                fdr_cli_version(stdout);
             free(sets);
             free(command);
             return 0;

@@ -59,6 +59,7 @@ static void sweep_usage(FILE *f)
             FDR_PLOT_USAGE
             "  -q, --quiet              print no table and no progress\n"
             "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n"
             "\n"
             "Exit status: 0 success, 2 bad usage or input (nothing is written), 3 a run-time\n"
             "failure.\n",
@@ -110,6 +111,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         {"threads", required_argument, NULL, 'j'}, {"out", required_argument, NULL, 'o'},
         FDR_PLOT_LONGOPTS,                        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"over", required_argument, NULL, 7},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
@@ -132,7 +134,7 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     }
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "s:j:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:j:o:qhV", longopts, NULL)) != -1) {
         long lv;
         switch (c) {
         case 1:
@@ -226,8 +228,11 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         case 'h':
             sweep_usage(stdout);
             goto done;
-        default:
-            sweep_usage(stderr);
+        case 'V':
+            fdr_cli_version(stdout);
+            goto done;
+        default: /* getopt has named the option */
+            fprintf(stderr, "Try 'fdrsim sweep --help' for more information.\n");
             code = EXIT_USAGE;
             goto done;
         }
