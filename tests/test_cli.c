@@ -116,6 +116,22 @@ Test(cli, help_for_every_command_and_errors_that_name_the_argument)
               "%s", slurp("err.txt"));
 }
 
+/* `fdrsim list keys MODEL`: the keys the model reads, given or by default. */
+Test(cli, list_keys_names_what_a_model_reads)
+{
+    cr_assert_eq(fdrsim("list keys adam-quadratic"), 0, "%s", slurp("err.txt"));
+    const char *out = slurp("out.txt");
+    cr_assert(strstr(out, "[optimizer]\n  type                 = adam\n") &&
+                  strstr(out, "  beta2                = 0.5\n") &&
+                  strstr(out, "  eps                    (not given: its default)\n") &&
+                  !strstr(out, "  momentum "),
+              "%s", out);
+    cr_assert_eq(fdrsim("list keys"), 0);
+    cr_assert(strstr(slurp("out.txt"), "the built-in default model"));
+    cr_assert_eq(fdrsim("list keys no-such-model"), 2);
+    cr_assert(strstr(slurp("err.txt"), "no-such-model"));
+}
+
 /* A bundled model runs by its name, without folder or .ini; a file of that
  * name in the working folder comes first. */
 Test(cli, bundled_models_by_name)

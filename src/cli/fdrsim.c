@@ -48,6 +48,7 @@ static void usage(FILE *f)
             "  (none)             run the built-in default experiment (same options as run)\n"
             "  run MODEL.ini      run a model file\n"
             "  list               list landscapes, noise laws, optimizers and bundled models\n"
+            "  list keys [MODEL]  the keys a model reads, given or by default, per section\n"
             "  landscape MODEL.ini --at X1,...,Xd [--dir U1,...,Ud] [--order K]\n"
             "                     print value, gradient, Hessian and directional derivatives\n"
             "                     D^1 f ... D^K f at a point, as JSON (default direction: e_1)\n"
@@ -195,6 +196,44 @@ static void list_models(const char *dir)
         fdr_print_wrapped(stdout, 30, "  %-27s %s\n", names[i], desc);
         free(names[i]);
     }
+}
+
+/* `fdrsim list keys [MODEL]`: the keys a model reads, section by section. */
+static void print_key(const char *sec, const char *key, const char *value, void *ctx)
+{
+    const char **last = ctx;
+    if (!*last || strcmp(*last, sec) != 0)
+        printf("%s[%s]\n", *last ? "\n" : "", sec);
+    *last = sec;
+    if (value)
+        printf("  %-20s = %s\n", key, value);
+    else
+        printf("  %-20s   (not given: its default)\n", key);
+}
+
+static int cmd_list_keys(const char *path)
+{
+    fdr_config *cfg = path ? fdr_config_load(path)
+                           : fdr_config_parse_string(fdr_default_model, "<built-in default>");
+    fdr_model *m = cfg ? fdr_model_alloc(cfg, path ? path : "default") : NULL;
+    fdr_plot_opts po;
+    fdr_plot_defaults(&po);
+    if (!m || fdr_plot_config(&po, cfg) != FDR_OK) {
+        fdr_model_free(m);
+        fdr_config_free(cfg);
+        return fail(EXIT_USAGE);
+    }
+    char name[256] = "the built-in default model";
+    if (path)
+        fdr_config_display_name(path, name, sizeof name);
+    printf("# the keys %s reads, given or by default, for its types\n"
+           "# (the README's model-file reference has every key of every type)\n",
+           name);
+    const char *last = NULL;
+    fdr_config_foreach_read(cfg, print_key, &last);
+    fdr_model_free(m);
+    fdr_config_free(cfg);
+    return 0;
 }
 
 static int cmd_list(void)
@@ -802,7 +841,10 @@ int main(int argc, char **argv)
     static char model_buf[4096];
     if (nargs >= 1 && (strcmp(cmd, "run") == 0 || strcmp(cmd, "landscape") == 0))
         args[0] = (char *)fdr_cli_model_path(args[0], model_buf, sizeof model_buf);
-    if (strcmp(cmd, "list") == 0 && nargs == 0) {
+    if (strcmp(cmd, "list") == 0 && nargs >= 1 && nargs <= 2 && strcmp(args[0], "keys") == 0) {
+        code = cmd_list_keys(nargs == 2 ? fdr_cli_model_path(args[1], model_buf, sizeof model_buf)
+                                        : NULL);
+    } else if (strcmp(cmd, "list") == 0 && nargs == 0) {
         code = cmd_list();
     } else if (strcmp(cmd, "landscape") == 0 && nargs == 1) {
         fdr_config *cfg = fdr_config_load(args[0]);

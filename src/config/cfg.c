@@ -872,6 +872,21 @@ int fdr_config_check_unused_section(const fdr_config *c, const char *sec)
     return check_unused(c, sec);
 }
 
+void fdr_config_foreach_read(const fdr_config *c,
+                             void (*fn)(const char *sec, const char *key, const char *value,
+                                        void *ctx),
+                             void *ctx)
+{
+    for (const char *const *sec = known_sections; *sec; sec++) {
+        for (size_t i = 0; i < c->n; i++)
+            if (c->e[i].used && strcmp(c->e[i].sec, *sec) == 0)
+                fn(c->e[i].sec, c->e[i].key, c->e[i].value, ctx);
+        for (size_t k = 0; k < c->nasked; k++)
+            if (strcmp(c->asked[k].sec, *sec) == 0)
+                fn(c->asked[k].sec, c->asked[k].key, NULL, ctx);
+    }
+}
+
 void fdr_config_foreach(const fdr_config *c,
                         void (*fn)(const char *sec, const char *key, const char *value, void *ctx),
                         void *ctx)

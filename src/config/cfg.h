@@ -111,6 +111,14 @@ int fdr_config_missing(const fdr_config *c, const char *sec, const char *key);
 void fdr_config_absent_hint(const fdr_config *c, const char *sec, const char *key, char *buf,
                             size_t n);
 
+/* Calls fn for every key the model read: those given (value) and those
+ * asked for and absent, whose default applied (value NULL), section by
+ * section in the order of the known sections. */
+void fdr_config_foreach_read(const fdr_config *c,
+                             void (*fn)(const char *sec, const char *key, const char *value,
+                                        void *ctx),
+                             void *ctx);
+
 /* Errors on the first key that no getter asked for, outside [plot] (the
  * figures' settings, which the command line reads, even when the model is
  * read again from the file, as a sweep does for each point). */
