@@ -42,18 +42,13 @@ have_schema=0
 [ $have_py = 1 ] && "$py" -c 'import jsonschema' 2>/dev/null && have_schema=1
 noschema="python3-jsonschema is not installed"
 
-# fdr ARGS...: fdrsim ARGS, run once more when LeakSanitizer's own tracer crashed at exit
-# ("Tracer caught signal 11", seen with clang 14 under a loaded make -j2): such a run says
-# nothing about fdrsim, whose outputs are complete by then. Any other failure stands.
+# fdr ARGS...: fdrsim ARGS without LeakSanitizer's check at exit. Under clang 14's sanitizers
+# and a loaded make -j2, its tracer crashed at the exit of two schedule runs here ("Tracer
+# caught signal 11", again on a rerun, never when run alone): a crash of the checker, not of
+# fdrsim. This script checks the outputs; fdrsim's leak checks are those of test_cli,
+# test_plots and the Criterion tests, which keep LeakSanitizer on.
 fdr() {
-    "$fdrsim" "$@" 2>"$out/fdr-err"
-    rc=$?
-    if [ $rc != 0 ] && grep -q 'Tracer caught signal' "$out/fdr-err"; then
-        "$fdrsim" "$@" 2>"$out/fdr-err"
-        rc=$?
-    fi
-    cat "$out/fdr-err" >&2
-    return $rc
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$fdrsim" "$@"
 }
 
 # Every bundled model runs; every one a sweep or a schedule study accepts writes its file (a
