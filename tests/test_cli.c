@@ -550,3 +550,50 @@ Test(cli, the_time_series_uses_the_optimizers_whole_fdr1)
     cr_assert_lt(fabs(col[4] - col[5]), tol, "O_L_half %.6g, O_R_half %.6g, tolerance %.3g",
                  col[4], col[5], tol);
 }
+
+/* The recorded steps of timeseries.dat, in order, into steps[]; their count. */
+static size_t recorded_steps(const char *name, long *steps, size_t cap)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    char line[1024];
+    size_t n = 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#') {
+            cr_assert_lt(n, cap, "%s: more than %zu rows", name, cap);
+            steps[n++] = strtol(line, NULL, 10);
+        }
+    fclose(f);
+    return n;
+}
+
+/* Steps 0, 1, 2, 4, ... below record_every, then every record_every steps
+ * below steps: a log-scale figure of the approach starts at the first step. */
+Test(cli, the_time_series_records_the_first_steps_on_a_log_scale)
+{
+    static const struct {
+        long steps, every;
+    } cases[] = {{20000, 0}, {50, 7}, {64, 16}, {40, 1}};
+    static long got[2048];
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char args[512];
+        long every = cases[c].every ? cases[c].every : cases[c].steps / 1000;
+        snprintf(args, sizeof args,
+                 "run " FDR_TEST_MODELDIR "/default.ini -q --steps %ld -s run.record_every=%ld "
+                 "--out ts%zu",
+                 cases[c].steps, cases[c].every, c);
+        cr_assert_eq(fdrsim(args), 0, "%s: %s", args, slurp("err.txt"));
+        char name[64];
+        snprintf(name, sizeof name, "ts%zu/timeseries.dat", c);
+        size_t n = recorded_steps(name, got, sizeof got / sizeof *got), k = 0;
+        for (long t = 0; t < every; t = t ? 2 * t : 1, k++)
+            cr_assert(k < n && got[k] == t, "%s: row %zu is step %ld, not %ld", args, k,
+                      k < n ? got[k] : -1, t);
+        for (long t = every; t < cases[c].steps; t += every, k++)
+            cr_assert(k < n && got[k] == t, "%s: row %zu is step %ld, not %ld", args, k,
+                      k < n ? got[k] : -1, t);
+        cr_assert_eq(n, k, "%s: %zu rows, expected %zu", args, n, k);
+    }
+}

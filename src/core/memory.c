@@ -150,7 +150,7 @@ int fdr_memory_check(fdr_config *cfg, int setup_only)
              R * (FDR_NBATCH + 1) * FDR_NOBS + 2 * ((double)FDR_MAX_SAMPLES + R) +
              (fdr2_on && !const_hessian ? blocks * 2 * d * d : 0),
          "run", "replicas"},
-        {ceil(T / every) * FDR_NTS * (1 + blocks), "run", "record_every"},
+        {(ceil(T / every) + ceil(log2(every)) + 1) * FDR_NTS * (1 + blocks), "run", "record_every"},
     };
     if (setup_only)
         t[2].doubles = t[3].doubles = t[4].doubles = 0;

@@ -232,6 +232,16 @@ static int make_directions(fdr_result *res, uint64_t seed)
 
 /* count x size zero bytes on a cache line, for the arrays the fused loop
  * streams. */
+/* The time series' early records: the steps 0, 1, 2, 4, ... below both
+ * record_every and steps. */
+static size_t early_records(long every, long steps)
+{
+    size_t n = 0;
+    for (long t = 0; t < every && t < steps; t = t ? 2 * t : 1)
+        n++;
+    return n;
+}
+
 static void *zeroed(size_t count, size_t size)
 {
     if (count && size > SIZE_MAX / count) {
@@ -259,7 +269,8 @@ static fdr_result *result_alloc(const fdr_model *m)
     res->units = res->units_are_replicas ? R : R * FDR_NBATCH;
     res->tensor_full = d <= (size_t)m->tensor_full_max;
     res->ntens = res->tensor_full ? d * (d + 1) / 2 : (size_t)m->tensor_directions;
-    res->n_rec = (size_t)((m->steps + m->record_every - 1) / m->record_every);
+    res->n_rec = early_records(m->record_every, m->steps) +
+                 (size_t)((m->steps - 1) / m->record_every);
     size_t U = res->units;
     res->bsum = fdr_calloc(R * FDR_NBATCH * FDR_NOBS, sizeof *res->bsum);
     res->sumsq = fdr_calloc(R * FDR_NOBS, sizeof *res->sumsq);
@@ -289,8 +300,12 @@ static fdr_result *result_alloc(const fdr_model *m)
         fdr_result_free(res);
         return NULL;
     }
-    for (size_t k = 0; k < res->n_rec; k++)
-        res->rec_step[k] = (long)k * m->record_every;
+    size_t k = 0;
+    for (long t = 0; t < m->steps; t = t ? 2 * t : 1)
+        if (t < m->record_every)
+            res->rec_step[k++] = t;
+    for (long t = m->record_every; t < m->steps; t += m->record_every)
+        res->rec_step[k++] = t;
     for (long t = m->burn_in; t < m->steps; t++)
         res->bcount[(t - m->burn_in) * FDR_NBATCH / res->window]++;
     return res;
@@ -575,15 +590,34 @@ static void relations_observe(void *ctx, const fdr_step_view *v)
     }
 }
 
+/* The row of the time series that step t is recorded in, or -1: the
+ * early records 0, 1, 2, 4, ... below record_every (so that a log-scale
+ * figure shows the approach from the start), then every record_every. */
+static ptrdiff_t record_index(long t, long every, long steps)
+{
+    if (t >= steps)
+        return -1;
+    if (t >= every)
+        return t % every ? -1 : (ptrdiff_t)(early_records(every, steps) + (size_t)(t / every) - 1);
+    if (t & (t - 1))
+        return -1;
+    ptrdiff_t k = 0;
+    while (t) {
+        t >>= 1;
+        k++;
+    }
+    return k;
+}
+
 /* The time series, an observer: at every recorded step, the block's
  * replica sums into its own rows (merged in block order at the end). */
 static void series_observe(void *ctx, const fdr_step_view *v)
 {
     const fdr_engine *e = ctx;
-    long every = e->m->record_every;
-    if (v->t % every != 0 || v->t >= e->res->steps)
+    ptrdiff_t k = record_index(v->t, e->m->record_every, e->res->steps);
+    if (k < 0)
         return;
-    double *row = e->blocks[v->block].ts + (size_t)(v->t / every) * FDR_NTS;
+    double *row = e->blocks[v->block].ts + (size_t)k * FDR_NTS;
     for (size_t r = 0; r < v->n; r++) {
         const double *obs = v->obs + r * FDR_NOBS;
         row[FDR_TS_OL] += obs[FDR_OBS_OL];

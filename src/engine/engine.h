@@ -67,7 +67,8 @@ typedef struct {
     double *tA, *tB;
     double *dirs; /* ntens x d directions when !tensor_full */
     long *ucount; /* steps per unit */
-    /* Time series: n_rec records at steps rec_step[k], replica sums. */
+    /* Time series: n_rec records at steps rec_step[k] (0, 1, 2, 4, ... below
+     * record_every, then every record_every steps), replica sums. */
     size_t n_rec;
     long *rec_step;
     double *ts;   /* n_rec x FDR_NTS */

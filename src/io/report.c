@@ -982,7 +982,8 @@ static int write_timeseries(FILE *f, const void *ctx)
     double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m);
     double k0 = fdr_model_fdr1_constant(m);
     double R = (double)r->R;
-    header(f, rep, "time series, replica means, every record_every steps");
+    header(f, rep, "time series, replica means, at steps 0, 1, 2, 4, ... below record_every, "
+                   "then every record_every steps");
     if (m->opt->fdr1_metric)
         fprintf(f, "# O_L = (theta - c) . grad f (exact gradient; c = reference point), "
                    "O_R = %.17g v^T P^-1 v, the optimizer's FDR1 factor, P the preconditioner "
