@@ -85,7 +85,7 @@ do for [ext in plot_formats] {
     }
     set key top left reverse Left samplen 1.5 spacing 1.0 opaque box lc rgb "#cccccc" font sfont
     if (ts_window > 0 && ts_window < ts_stepmax) {
-        set label 2 "window →" at ts_window, graph 0.93 right offset -0.3, 0 font vfont tc rgb "#808080"
+        set label 2 "window →" at ts_window, graph 0.07 right offset -0.3, 0 font vfont tc rgb "#808080"
     }
     if (!(ts_ymax > ts_ymin)) { set yrange [flat_lo(ts_ymin) : flat_hi(ts_ymin)] }
     if (ts_rows > 0) {
@@ -114,9 +114,10 @@ do for [ext in plot_formats] {
         set format x (logx ? "10^{%L}" : "%g")
         set xlabel "step"
     }
-    set ylabel "O_L/O_R − 1 (%)" font sfont
+    set ylabel "gap (%)" font sfont
+    set label 3 "O_L/O_R − 1" at graph 0.02, graph 0.86 left font vfont
     set yrange [-gmax:gmax]
-    set ytics nicestep(gmax)   # about three ticks on the short panel
+    set ytics nicestep(0.6 * gmax)   # three to five ticks on the short panel
     unset key
     set xzeroaxis lt 1 lc rgb "#808080" lw 1
     if (ts_rows > 0 && isfinite(ts_ref)) {
@@ -127,6 +128,8 @@ do for [ext in plot_formats] {
         unset label 1
     }
     unset xzeroaxis
+    unset label 3
+    set ytics autofreq
 
     # -- bottom: excess loss
     if (panel3) {
@@ -145,7 +148,11 @@ do for [ext in plot_formats] {
         } else {
             set yrange [flat_lo(ts_lossmin) : flat_hi(ts_lossmin)]
         }
-        set key top right reverse Left samplen 1.5 opaque box lc rgb "#cccccc" font sfont
+        # the key where the curve is not: below it when the loss ends in the upper half
+        loss_mid = (ts_nlosspos == ts_nloss && ts_lossratio > 30 ? sqrt(ts_lossmin * ts_lossmax) : \
+                    0.5 * (ts_lossmin + ts_lossmax))
+        if (ts_loss_last > loss_mid) { set key bottom right } else { set key top right }
+        set key reverse Left samplen 1.5 opaque box lc rgb "#cccccc" font sfont
         plot file using (xcol(0)):7 with lines lw 2 lc rgb c_loss title "excess loss", \
              (have_loss_exact ? ts_loss_exact : NaN) with lines lw 1.5 dt (10,6) lc rgb c_ex \
                  title (have_loss_exact ? "exact" : "")

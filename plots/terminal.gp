@@ -41,7 +41,7 @@ pw10(r) = 10.0 ** floor(log10(r))
 nicestep(r) = (r > 0 ? (r / pw10(r) < 1.5 ? 1 : (r / pw10(r) < 3.5 ? 2 : (r / pw10(r) < 7.5 ? 5 : 10))) * pw10(r) : 1)
 dpi = (exists("plot_dpi") ? plot_dpi : 300)   # png only; doc/figures.md's gallery uses 100
 # png at 300 dpi: cairo sets text at 96 dpi, a line of width 1 is 1 pixel (pdf: 0.5 pt)
-term_cmd(ext) = \
+term_of(ext) = \
     ext eq "png" ? sprintf("set terminal pngcairo size %d,%d enhanced font '%s' fontscale %g linewidth %g", \
                            int(fig_w * dpi + 0.5), int(fig_h * dpi + 0.5), font_of(1), dpi / 96.0, dpi / 144.0) : \
     ext eq "pdf" ? sprintf("set terminal pdfcairo size %gin,%gin enhanced font '%s' linewidth 1", \
@@ -49,5 +49,8 @@ term_cmd(ext) = \
     ext eq "svg" ? sprintf("set terminal svg size %d,%d dynamic enhanced font '%s' linewidth 0.5", \
                            int(fig_w * 72 + 0.5), int(fig_h * 72 + 0.5), font_of(1)) : \
     sprintf("set terminal cairolatex pdf size %gin,%gin font '%s' linewidth 1", fig_w, fig_h, font_of(1))
+# gnuplot 5.4 draws a white disc behind each point of a line-and-point or error-bar plot
+# (pointintervalbox, which "unset" does not remove): shrink it to nothing
+term_cmd(ext) = term_of(ext) . "; set pointintervalbox 1e-6"
 # cairolatex writes NAME-tex.tex and its graphics NAME-tex.pdf (NAME.pdf is the pdf format's)
 out_name(ext) = dir . "/" . fig . (ext eq "cairolatex" ? "-tex.tex" : "." . ext)

@@ -1455,7 +1455,8 @@ static int gp_gap(FILE *f, const fdr_report *rep, double exact)
 /* approach.gp: the exact stationary value, the range of O_L, O_R and of the
  * excess loss, the rows with a step > 0 and a finite O_L or O_R, those with
  * a finite excess loss (and > 0, for a log axis), the last step and the
- * excess loss's max / min when all is > 0. */
+ * excess loss's max / min when all is > 0, and its last finite value (where the
+ * loss panel's key goes). */
 static int gp_timeseries(FILE *f, const fdr_report *rep)
 {
     const fdr_result *r = rep->r;
@@ -1510,6 +1511,11 @@ static int gp_timeseries(FILE *f, const fdr_report *rep)
     fdr_gp_int(f, "ts_nlosspos", nlosspos);
     fdr_gp_int(f, "ts_stepmax", stepmax);
     fdr_gp_num(f, "ts_lossratio", nlosspos ? lmax / lmin : 0);
+    double last = NAN;
+    for (size_t k = 0; k < r->n_rec; k++)
+        if (isfinite(r->ts[k * FDR_NTS + FDR_TS_LOSS]))
+            last = r->ts[k * FDR_NTS + FDR_TS_LOSS] / R;
+    fdr_gp_num(f, "ts_loss_last", last);
     fdr_gp_num(f, "ts_loss_exact", rep->e->available ? rep->e->tr.loss_excess : NAN);
     fdr_gp_int(f, "ts_window", r->burn_in);
     return gp_gap(f, rep, exact);
