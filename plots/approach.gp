@@ -23,7 +23,6 @@ have_loss_exact = isfinite(ts_loss_exact)
 logx = (ts_npos > 0)                      # log axis needs steps > 0; else plot step linearly
 logy = (logx && ts_logy)
 panel3 = (ts_nloss > 1)
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
 
 c_L = "#1f77b4"; c_Lraw = "#b5cfe8"
 c_R = "#d62728"; c_Rraw = "#f2b8b8"
@@ -49,26 +48,29 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
     if (plot_title) {
         set label 91 fit_title("Approach to stationarity", title_model) at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont noenhanced
-        set label 92 "O_L = (θ - c)·∇f, O_R: FDR1's right side; thick: half-running averages" \
+        set label 92 L("O_L = (θ - c)·∇f, O_R: FDR1's right side; thick: half-running averages", \
+                       "$O_L = (\\theta - c)\\cdot\\nabla f$, $O_R$: FDR1's right side; " . \
+                       "thick: half-running averages") \
             at screen 0.5, screen 1 - 1.85 * ch center font sfont
     }
     set lmargin 10
     set rmargin 2
     if (logx) {
         set logscale x
-        set format x "10^{%L}"
+        set format x L("10^{%L}", "$10^{%L}$")
         set xrange [1:(ts_stepmax > 1 ? ts_stepmax : 10)]
     } else {
-        set format x "%g"
+        set format x L("%g", "$%g$")
         if (ts_stepmax > 0) { set xrange [0:ts_stepmax] } else { set xrange [-1:1] }
     }
     set grid xtics ytics lc rgb "#e0e0e0" lw 1
     set border 3 lw 1
     set tics nomirror out scale 0.6
-    set ytics format "%g"
+    set ytics format L("%g", "$%g$")
     if (ts_window > 0 && ts_window < ts_stepmax) {
         set object 1 rect from ts_window, graph 0 to ts_stepmax, graph 1 behind \
             fc rgb c_win fs solid 1.0 noborder
@@ -78,21 +80,21 @@ do for [ext in plot_formats] {
     set tmargin at screen ytop
     set bmargin at screen ytop - h1
     set format x ""
-    set ylabel "O_L, O_R"
+    set ylabel L("O_L, O_R", "$O_L$, $O_R$")
     if (logy) {
         set logscale y
-        set format y "10^{%L}"
+        set format y L("10^{%L}", "$10^{%L}$")
     }
     set key top left reverse Left samplen 1.5 spacing 1.0 opaque box lc rgb "#cccccc" font sfont
     if (ts_window > 0 && ts_window < ts_stepmax) {
-        set label 2 "window →" at ts_window, graph 0.07 right offset -0.3, 0 font vfont tc rgb "#808080"
+        set label 2 L("window →", "window $\\rightarrow$") at ts_window, graph 0.07 right offset -0.3, 0 font vfont tc rgb "#808080"
     }
     if (!(ts_ymax > ts_ymin)) { set yrange [flat_lo(ts_ymin) : flat_hi(ts_ymin)] }
     if (ts_rows > 0) {
         plot file using (xcol(0)):3 with lines lw 0.7 lc rgb c_Lraw notitle, \
              file using (xcol(0)):4 with lines lw 0.7 lc rgb c_Rraw notitle, \
-             file using (xcol(0)):5 with lines lw 2.5 lc rgb c_L title "O_L", \
-             file using (xcol(0)):6 with lines lw 2.5 lc rgb c_R title "O_R", \
+             file using (xcol(0)):5 with lines lw 2.5 lc rgb c_L title L("O_L", "$O_L$"), \
+             file using (xcol(0)):6 with lines lw 2.5 lc rgb c_R title L("O_R", "$O_R$"), \
              (have_exact ? ts_exact : NaN) with lines lw 1.5 dt (10,6) lc rgb c_ex \
                  title (have_exact ? "exact" : "")
     } else {
@@ -105,17 +107,17 @@ do for [ext in plot_formats] {
     unset label 91
     unset label 92
     unset logscale y
-    set format y "%g"
+    set format y L("%g", "$%g$")
 
     # -- middle: the gap of the half-running averages
     set tmargin at screen ytop - h1 - 0.7 * ch
     set bmargin at screen ytop - h1 - 0.7 * ch - h2
     if (!panel3) {
-        set format x (logx ? "10^{%L}" : "%g")
+        set format x (logx ? L("10^{%L}", "$10^{%L}$") : L("%g", "$%g$"))
         set xlabel "step"
     }
-    set ylabel "gap (%)" font sfont
-    set label 3 "O_L/O_R − 1" at graph 0.02, graph 0.86 left font vfont
+    set ylabel L("gap (%)", "gap (\\%)") font sfont
+    set label 3 L("O_L/O_R − 1", "$O_L/O_R - 1$") at graph 0.02, graph 0.86 left font vfont
     set yrange [-gmax:gmax]
     set ytics nicestep(0.6 * gmax)   # three to five ticks on the short panel
     unset key
@@ -135,12 +137,12 @@ do for [ext in plot_formats] {
     if (panel3) {
         set tmargin at screen ytop - h1 - h2 - 1.4 * ch
         set bmargin at screen ybot
-        set format x (logx ? "10^{%L}" : "%g")
+        set format x (logx ? L("10^{%L}", "$10^{%L}$") : L("%g", "$%g$"))
         set xlabel "step"
-        set ylabel "f − f(c)" font sfont
+        set ylabel L("f − f(c)", "$f - f(c)$") font sfont
         if (ts_nlosspos == ts_nloss && ts_lossratio > 30) {   # log scale when it spans decades
             set logscale y
-            set format y "10^{%L}"
+            set format y L("10^{%L}", "$10^{%L}$")
         }
         if (ts_lossmax > ts_lossmin) {
             set yrange [*:*]

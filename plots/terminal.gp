@@ -48,9 +48,23 @@ term_of(ext) = \
                            fig_w, fig_h, font_of(1)) : \
     ext eq "svg" ? sprintf("set terminal svg size %d,%d dynamic enhanced font '%s' linewidth 0.5", \
                            int(fig_w * 72 + 0.5), int(fig_h * 72 + 0.5), font_of(1)) : \
-    sprintf("set terminal cairolatex pdf size %gin,%gin font '%s' linewidth 1", fig_w, fig_h, font_of(1))
+    sprintf("set terminal cairolatex pdf size %gin,%gin header '\\fontsize{%.3g}{%.3g}\\selectfont' linewidth 1", \
+            fig_w, fig_h, fs, 1.2 * fs)
+# (cairolatex: the document's font, at the figure's size, which the layouts assume)
 # gnuplot 5.4 draws a white disc behind each point of a line-and-point or error-bar plot
 # (pointintervalbox, which "unset" does not remove): shrink it to nothing
-term_cmd(ext) = term_of(ext) . "; set pointintervalbox 1e-6"
+# (and sets latex: 1 for cairolatex, whose text LaTeX sets, else 0)
+term_cmd(ext) = term_of(ext) . "; set pointintervalbox 1e-6; latex = " . (ext eq "cairolatex" ? "1" : "0")
+latex = 0
+# Text for both kinds of terminal: L(enhanced, tex) is gnuplot's enhanced text (Greek letters in
+# UTF-8, x_i, x^2) or, for cairolatex, the same in LaTeX ("$\\theta$"); raw(s) is a string shown
+# as it is (a model's name, with noenhanced), its LaTeX specials escaped for cairolatex. A log
+# axis's ticks: set format x L("10^{%L}", "$10^{%L}$").
+L(enh, tex) = (latex ? tex : enh)
+tex_ch(c) = (c eq "_" ? "\\_" : c eq "%" ? "\\%" : c eq "&" ? "\\&" : c eq "#" ? "\\#" : \
+             c eq "$" ? "\\$" : c eq "{" ? "\\{" : c eq "}" ? "\\}" : c eq "^" ? "\\^{}" : \
+             c eq "~" ? "\\~{}" : c eq "\\" ? "\\textbackslash{}" : c)
+tex_esc(s) = (strlen(s) == 0 ? "" : tex_ch(s[1:1]) . tex_esc(s[2:]))
+raw(s) = (latex ? tex_esc(s) : s)
 # cairolatex writes NAME-tex.tex and its graphics NAME-tex.pdf (NAME.pdf is the pdf format's)
 out_name(ext) = dir . "/" . fig . (ext eq "cairolatex" ? "-tex.tex" : "." . ext)
