@@ -5,7 +5,8 @@
 # Also the edge cases that broke figures before: values that print as powers of ten (1e-05),
 # unresolved relations (every z NaN), d = 1 and a failing relation; and the figures' settings:
 # --plot-size, --plot-font, --plot-notitle, a [plot] section of the model file, and bad values of
-# both (exit 2, nothing written).
+# both (exit 2, nothing written). Every cairolatex figure must typeset in LaTeX (when pdflatex is
+# installed).
 # Environment: FDRSIM (the binary; default ./fdrsim), srcdir (set by make check), and
 # FDR_PLOT_OUT (keep the figures in this folder; default: a temporary one, removed).
 
@@ -22,6 +23,8 @@ else
     out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-plots.XXXXXX") || exit 1
     trap 'rm -rf "$out"' EXIT
 fi
+command -v pdflatex >/dev/null 2>&1 ||
+    echo "# pdflatex is not installed: the cairolatex figures are drawn but not typeset"
 # short runs: the figures, not the statistics, are under test
 short="--steps 1000 --replicas 8 -q"
 n=0
@@ -67,6 +70,33 @@ files() {
     esac
 }
 
+# latex_fails DIR: every NAME-tex.tex in DIR and its folders, \input in one LaTeX document per
+# folder (the graphics' paths are relative to it) and set by pdflatex; prints the first error and
+# succeeds when one does not typeset (nothing when pdflatex is not installed)
+latex_fails() {
+    command -v pdflatex >/dev/null 2>&1 || return 1
+    for d in $(find "$1" -name '*-tex.tex' -exec dirname {} \; | sort -u); do
+        {
+            printf '\\documentclass{article}\\usepackage{graphicx,color}\\begin{document}\n'
+            for t in "$d"/*-tex.tex; do printf '\\input{%s}\\clearpage\n' "$(basename "$t" .tex)"; done
+            printf '\\end{document}\n'
+        } >"$d/all-figures.tex"
+        typesets "$d" all-figures && continue
+        # which one: each alone
+        for t in "$d"/*-tex.tex; do
+            b=$(basename "$t" .tex)
+            printf '\\documentclass{article}\\usepackage{graphicx,color}\\begin{document}%s\\end{document}\n' \
+                "\\input{$b}" >"$d/one-$b.tex"
+            typesets "$d" "one-$b" ||
+                { echo "LaTeX cannot typeset $t: $(grep -m1 -A3 '^!' "$d/one-$b.log" | tr '\n' ' ')"; return 0; }
+        done
+        echo "LaTeX cannot typeset the figures of $d together: $(grep -m1 '^!' "$d/all-figures.log")"
+        return 0
+    done
+    return 1
+}
+typesets() { (cd "$1" && pdflatex -interaction=nonstopmode -halt-on-error "$2.tex" >/dev/null 2>&1); }
+
 # ok NAME: the command exited with the status wanted, wrote nothing on stderr and left every
 # figure it should draw in every format its plot.gp names, with the settings NAME.gp lists;
 # figures "none": no output folder, and stderr matches the pattern in NAME.msg.
@@ -105,6 +135,9 @@ check() {
             done
         done
     done
+    case " $formats " in
+    *" cairolatex "*) tex=$(latex_fails "$out/$name") && why="${why:+$why; }$tex" ;;
+    esac
     if [ -f "$out/$name.gp" ]; then
         while IFS= read -r line; do
             grep -qxF "$line" "$gp" 2>/dev/null ||
