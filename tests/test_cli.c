@@ -597,3 +597,17 @@ Test(cli, the_time_series_records_the_first_steps_on_a_log_scale)
         cr_assert_eq(n, k, "%s: %zu rows, expected %zu", args, n, k);
     }
 }
+
+/* An overflowing value is null in fdrsim landscape's JSON, not a missing key. */
+Test(cli, landscape_writes_non_finite_values_as_null)
+{
+    cr_assert_eq(fdrsim("landscape " FDR_TEST_MODELDIR "/quartic-anharmonic-1d.ini --at 1e200"), 0,
+                 "%s", slurp("err.txt"));
+    json_error_t err;
+    json_t *root = json_loads(slurp("out.txt"), 0, &err);
+    cr_assert_not_null(root, "%s", err.text);
+    json_t *value = json_object_get(root, "value");
+    cr_assert(value && json_is_null(value), "value is %s", value ? "not null" : "missing");
+    cr_assert(json_is_null(json_array_get(json_object_get(root, "gradient"), 0)));
+    json_decref(root);
+}

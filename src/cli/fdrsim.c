@@ -276,7 +276,7 @@ static json_t *json_vector(const double *x, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, isfinite(x[i]) ? json_real(x[i]) : json_null());
+        json_array_append_new(a, fdr_json_number(x[i]));
     return a;
 }
 
@@ -330,7 +330,7 @@ static int cmd_landscape(fdr_config *cfg, const char *at, const char *dir, int o
         json_object_set_new(root, "dim", json_integer((json_int_t)d));
         json_object_set_new(root, "at", json_vector(x, d));
         json_object_set_new(root, "direction", json_vector(u, d));
-        json_object_set_new(root, "value", json_real(fdr_landscape_value(l, x)));
+        json_object_set_new(root, "value", fdr_json_number(fdr_landscape_value(l, x)));
         fdr_landscape_gradient(l, x, g);
         json_object_set_new(root, "gradient", json_vector(g, d));
         fdr_landscape_hessian(l, x, H);
