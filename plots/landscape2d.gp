@@ -231,9 +231,11 @@ do for [ext in plot_formats] {
         cmd = cmd . ", $contours using 1:2:(0) with lines lw 0.8 lc rgb c_cont nocontour notitle"
     }
     if (nm > 0) {
-        # (LaTeX: the white box drawn by the label itself, as "boxed" there needs the calc package)
-        mlab = (latex ? "('{\\setlength{\\fboxsep}{1pt}\\colorbox{white}{' . " . \
-                        "(okcol(3) ? '$f = ' . num('%.4g', fround($3))[2:] : '$f$ = n/a') . '}}')" : \
+        # (LaTeX: the white box drawn by the label itself, as "boxed" there needs the calc package;
+        # a "with labels" plot drops one level of backslashes, and its text must not start with a
+        # brace, which would drop the alignment)
+        mlab = (latex ? "('\\\\setlength{\\\\fboxsep}{1pt}\\\\colorbox{white}{' . " . \
+                        "(okcol(3) ? '$f = ' . num('%.4g', fround($3))[2:] : '$f$ = n/a') . '}')" : \
                 "(sprintf('f = %s', okcol(3) ? gprintf('%.4g', fround($3)) : 'n/a'))")
         boxed = (latex ? "" : " boxed")
         cmd = cmd . ", mfile using 1:2:(0) with points pt 13 ps 1.6*psc lc rgb c_min notitle" . \
