@@ -74,6 +74,8 @@ do for [ext in plot_formats] {
     set multiplot
     title_model = (model eq "" ? "" : ": model " . raw(model) . " (seed " . seed . \
                    L(" + p·1000003)", " + $p\\cdot 1000003$)"))
+    # LaTeX sets the key's text at the figure's font size, not at vfont's, which gnuplot spaces for
+    kspace = (latex ? 1.4 : 0.9)
     xname = (x_is_lr ? L("learning rate η", "learning rate $\\eta$") : raw(xkey))
     if (plot_title) {
         set label 91 fit_title(x_is_lr ? L("G(η) over learning rates", "$G(\\eta)$ over learning rates") : \
@@ -117,7 +119,7 @@ do for [ext in plot_formats] {
         set ylabel (x_is_lr ? L("G(η)", "$G(\\eta)$") : L("G", "$G$"))
         set ytics nicestep(gmax / 3.0)
         if (x_is_lr) { set offsets 0, 0, graph 0.6, 0 } else { set offsets 0, 0, graph 0.6, graph 0.05 }
-        set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+        set key top left Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         plot for [L=1:nlines] file index 2 * L - 1 using 1:(fin(5)) with linespoints lw 2.5 \
                  pt (x_is_lr ? -1 : 6) ps 1.2*psc lc rgb excolor(L) title (L == 1 && have_curve ? curve_title : ""), \
              for [L=1:(one && x_is_lr ? 1 : 0)] file index 1 using 1:(fin(4)) with lines lw 1.5 \
@@ -137,11 +139,11 @@ do for [ext in plot_formats] {
         # -- middle panel: Hessian magnitude 2 G / eta
         set tmargin at screen y1 - 0.6 * ch
         set bmargin at screen y2
-        set ylabel L("2G/η·(1−μ^2)/(1−ν)^2", "$2G/\\eta\\cdot(1-\\mu^2)/(1-\\nu)^2$") font vfont
+        set ylabel L("2G/η·(1−μ^2)/(1−ν)^2", "\\scriptsize $2G/\\eta\\cdot(1-\\mu^2)/(1-\\nu)^2$") font vfont
         set ytics hstep
         # the lines' colours are named in the top panel's key: here only the limit, then
         if (x_is_lr && one) { set offsets 0, 0, graph 0.08, graph 0.08 } else { set offsets 0, 0, graph 0.3, graph 0.08 }
-        set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+        set key top left Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         plot for [L=1:nlines] file index 2 * L - 1 using 1:(!x_is_lr || column(1) > 0 ? fin(7) : NaN) \
                  with linespoints lw 2.5 pt (x_is_lr ? -1 : 6) ps 1.2*psc lc rgb excolor(L) \
                  title (L == 1 && one && have_curve ? curve_title : ""), \
@@ -166,10 +168,10 @@ do for [ext in plot_formats] {
         # room for the key on the side the anharmonic part does not grow towards
         if (anhlast > 0) {
             set offsets 0, 0, graph 0.05, graph 0.45
-            set key bottom right Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+            set key bottom right Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         } else {
             set offsets 0, 0, graph 0.45, graph 0.05
-            set key top right Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+            set key top right Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         }
         if (nanh > 0) {
             plot 0 with lines lw 1 lc rgb c_lim notitle, \
