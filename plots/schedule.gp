@@ -45,6 +45,8 @@ do for [ext in plot_formats] {
     set encoding utf8
     set multiplot
     title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
+    # LaTeX sets the keys' text at the figure's font size, not at vfont's, which gnuplot spaces for
+    kspace = (latex ? 1.35 : 1)
     if (plot_title) {
         set label 91 fit_title("Learning-rate schedules", title_model) at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont noenhanced
@@ -66,7 +68,7 @@ do for [ext in plot_formats] {
     set bmargin at screen hmid + 0.4 * ch
     set format x ""
     set ylabel L("⟨f⟩ − f*", "$\\langle f\\rangle - f^*$")
-    set key bottom left Left reverse samplen 1.5 spacing 0.9 opaque box lc rgb "#cccccc" font vfont maxrows 4
+    set key bottom left Left reverse samplen 1.5 spacing 0.9 * kspace opaque box lc rgb "#cccccc" font vfont maxrows 4
     if (nsched > 0) {
         plot for [i = 1:nsched] file index (i - 1) using 1:(lo1(5)):(pos($5 + $6)) with filledcurves \
                  fs transparent solid 0.2 noborder lc rgb colour[i] notitle, \
@@ -103,7 +105,7 @@ do for [ext in plot_formats] {
         set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
     }
     if ((mode eq "replica" || ng > 1) && nsched > 0) {
-        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) opaque box lc rgb "#cccccc" font vfont
+        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) spacing kspace opaque box lc rgb "#cccccc" font vfont
     }
     if (nsched > 0) {
         plot for [i = 1:(mode eq "replica" ? 1 : 0)] file index 0 using 1:(pos($3)):(pos($4)) \
