@@ -165,13 +165,14 @@ do for [ext in plot_formats] {
     }
 
     # the legend: an empty full-width plot that only draws its key, in one row above the map
+    # (LaTeX sets its text at the figure's font size, wider than sfont's, which gnuplot spaces for)
     set multiplot
     set lmargin at screen 0.02
     set rmargin at screen 0.98
     set tmargin at screen py0 + ph + 1.6 * ch
     set bmargin at screen py0 + ph + 0.4 * ch
     set key at screen 0.5, screen py0 + ph + 1.0 * ch center center horizontal reverse Left \
-        samplen 1 maxrows 1 width -1 font sfont
+        samplen 1 maxrows 1 width (latex ? 2 : -1) font sfont
     unset border
     unset tics
     unset xlabel
