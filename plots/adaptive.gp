@@ -42,7 +42,10 @@ do for [ext in plot_formats] {
     set format x L("10^{%T}", "$10^{%T}$")
     set xlabel L("step (window [t_0, t_1) at √(t_0 t_1))", \
                  "step (window $[t_0, t_1)$ at $\\sqrt{t_0 t_1}$)") offset 0, 0.3
-    set ylabel L("(LHS − RHS)/LHS of FDR1 (±1σ)", "(LHS $-$ RHS)/LHS of FDR1 ($\\pm 1\\sigma$)") offset 1, 0
+    set ylabel L("(LHS − RHS)/LHS of FDR1 (±1σ)", "(LHS $-$ RHS)/LHS of FDR1 ($\\pm 1\\sigma$)") \
+        offset (latex ? 2 : 1), 0
+    # (LaTeX: gnuplot places it by the tick labels' source, "$-0.05$", two characters wider than
+    # the text, and drops it when that puts it off the figure)
     set border 3
     set tics nomirror out
     set grid ytics lc rgb "#e4e4e4"
