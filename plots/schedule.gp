@@ -105,7 +105,7 @@ do for [ext in plot_formats] {
         set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
     }
     if ((mode eq "replica" || ng > 1) && nsched > 0) {
-        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) spacing kspace opaque box lc rgb "#cccccc" font vfont
+        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) spacing 0.9 * kspace opaque box lc rgb "#cccccc" font vfont
     }
     if (nsched > 0) {
         plot for [i = 1:(mode eq "replica" ? 1 : 0)] file index 0 using 1:(pos($3)):(pos($4)) \
