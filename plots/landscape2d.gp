@@ -172,7 +172,7 @@ do for [ext in plot_formats] {
     set tmargin at screen py0 + ph + 1.6 * ch
     set bmargin at screen py0 + ph + 0.4 * ch
     set key at screen 0.5, screen py0 + ph + 1.0 * ch center center horizontal reverse Left \
-        samplen 1 maxrows 1 width (latex ? 2 : -1) font sfont
+        samplen 1 maxrows 1 width (latex ? 0 : -1) font sfont
     unset border
     unset tics
     unset xlabel

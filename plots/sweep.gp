@@ -139,7 +139,7 @@ do for [ext in plot_formats] {
         # -- middle panel: Hessian magnitude 2 G / eta
         set tmargin at screen y1 - 0.6 * ch
         set bmargin at screen y2
-        set ylabel L("2G/η·(1−μ^2)/(1−ν)^2", "\\scriptsize $2G/\\eta\\cdot(1-\\mu^2)/(1-\\nu)^2$") font vfont
+        set ylabel L("2G/η·(1−μ^2)/(1−ν)^2", "$\\frac{2G}{\\eta}\\frac{1-\\mu^2}{(1-\\nu)^2}$") font vfont
         set ytics hstep
         # the lines' colours are named in the top panel's key: here only the limit, then
         if (x_is_lr && one) { set offsets 0, 0, graph 0.08, graph 0.08 } else { set offsets 0, 0, graph 0.3, graph 0.08 }
