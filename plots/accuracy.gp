@@ -21,6 +21,7 @@ array pal[3] = ["#1f77b4", "#d62728", "#2ca02c"]
 array ptype[3] = [7, 5, 9]
 nm = |acc_models|; ne = |acc_names|
 array label[4] = ["a_1", "curvature", "b_2", "b_3"]
+array label_tex[4] = ["$a_1$", "curvature", "$b_2$", "$b_3$"]
 fin(c) = (valid(c) && column(c) == column(c) && abs(column(c)) < 1e300 ? column(c) : NaN)
 mid(j) = (j - 1) * (nm + 1) + (nm - 1) / 2.0
 
@@ -38,7 +39,8 @@ do for [ext in plot_formats] {
     if (plot_title) {
         set label 91 "Estimators against their exact values" at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont
-        set label 92 "η → 0 fits of G(η) over three sweeps (±1σ)" at screen 0.5, \
+        set label 92 L("η → 0 fits of G(η) over three sweeps (±1σ)", \
+                       "$\\eta \\to 0$ fits of $G(\\eta)$ over three sweeps ($\\pm 1\\sigma$)") at screen 0.5, \
             screen 1 - 1.85 * ch center font sfont
     }
     set lmargin 10
@@ -54,10 +56,10 @@ do for [ext in plot_formats] {
     # -- top: relative deviation
     set tmargin at screen ytop
     set bmargin at screen ymid + 0.3 * ch
-    set ylabel "deviation (%)"
+    set ylabel L("deviation (%)", "deviation (\\%)")
     set key top left Left reverse samplen 1 font vfont box lc rgb "#cccccc" opaque
     plot for [k = 1:nm] file using (strcol(1) eq acc_models[k] ? $3 : NaN):(100 * fin(7)):(100 * fin(8)) \
-             with yerrorbars pt ptype[k] ps psc lw 1.5 lc rgb pal[k] title acc_models[k] noenhanced
+             with yerrorbars pt ptype[k] ps psc lw 1.5 lc rgb pal[k] title raw(acc_models[k]) noenhanced
     unset label 91
     unset label 92
 
@@ -65,8 +67,8 @@ do for [ext in plot_formats] {
     set tmargin at screen ymid - 0.3 * ch
     set bmargin at screen ybot
     set xtics ()
-    do for [j = 1:ne] { set xtics add (label[j] mid(j)) }
-    set ylabel "z"
+    do for [j = 1:ne] { set xtics add (L(label[j], label_tex[j]) mid(j)) }
+    set ylabel L("z", "$z$")
     stats file using (fin(9)) nooutput
     zmax = (STATS_records > 0 ? (abs(STATS_min) > abs(STATS_max) ? abs(STATS_min) : abs(STATS_max)) : 4)
     set ytics nicestep(zmax / 2.0)

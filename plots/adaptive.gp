@@ -29,7 +29,7 @@ do for [ext in plot_formats] {
     if (plot_title) {
         set label 91 "FDR1's violation: Adam against AMSGrad" at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont
-        set label 92 model_adam . ", " . model_amsgrad . "; early windows: the approach" \
+        set label 92 raw(model_adam) . ", " . raw(model_amsgrad) . "; early windows: the approach" \
             at screen 0.5, screen 1 - 1.85 * ch center font sfont noenhanced
         set tmargin at screen 1 - 2.9 * ch
     } else {
@@ -39,22 +39,26 @@ do for [ext in plot_formats] {
     set lmargin at screen 9 * cw
     set rmargin at screen 1 - 2 * cw
     set logscale x 10
-    set format x "10^{%T}"
-    set xlabel "step (window [t_0, t_1) at √(t_0 t_1))" offset 0, 0.3
-    set ylabel "(LHS − RHS)/LHS of FDR1 (±1σ)" offset 1, 0
+    set format x L("10^{%T}", "$10^{%T}$")
+    set xlabel L("step (window [t_0, t_1) at √(t_0 t_1))", \
+                 "step (window $[t_0, t_1)$ at $\\sqrt{t_0 t_1}$)") offset 0, 0.3
+    set ylabel L("(LHS − RHS)/LHS of FDR1 (±1σ)", "(LHS $-$ RHS)/LHS of FDR1 ($\\pm 1\\sigma$)") \
+        offset (latex ? 2 : 1), 0
+    # (LaTeX: gnuplot places it by the tick labels' source, "$-0.05$", two characters wider than
+    # the text, and drops it when that puts it off the figure)
     set border 3
     set tics nomirror out
     set grid ytics lc rgb "#e4e4e4"
     set xzeroaxis lt 1 lc rgb "#404040" lw 1.5
     set key bottom right reverse Left samplen 1.5 font sfont
     plot file using ($3 * 0.97):(fin(4)):1:2:($4 - $5):($4 + $5) with xyerrorbars \
-            pt 7 ps 0.9*psc lw 1 lc rgb c_adam title sprintf("Adam, β_2 = %g", beta2), \
+            pt 7 ps 0.9*psc lw 1 lc rgb c_adam title sprintf(L("Adam, β_2 = %g", "Adam, $\\beta_2 = %g$"), beta2), \
          file using ($3 * 0.97):(fin(4)) with lines lw 1 lc rgb c_adam notitle, \
          file using 3:(fin(6)):1:2:($6 - $7):($6 + $7) with xyerrorbars \
-            pt 9 ps 1.0*psc lw 1 lc rgb c_adam99 title sprintf("Adam, β_2 = %g", beta2_high), \
+            pt 9 ps 1.0*psc lw 1 lc rgb c_adam99 title sprintf(L("Adam, β_2 = %g", "Adam, $\\beta_2 = %g$"), beta2_high), \
          file using 3:(fin(6)) with lines lw 1 lc rgb c_adam99 notitle, \
          file using ($3 * 1.03):(fin(8)):1:2:($8 - $9):($8 + $9) with xyerrorbars \
-            pt 5 ps 0.8*psc lw 1 lc rgb c_ams title sprintf("AMSGrad, β_2 = %g", beta2), \
+            pt 5 ps 0.8*psc lw 1 lc rgb c_ams title sprintf(L("AMSGrad, β_2 = %g", "AMSGrad, $\\beta_2 = %g$"), beta2), \
          file using ($3 * 1.03):(fin(8)) with lines lw 1 lc rgb c_ams notitle
     set output
 }

@@ -113,9 +113,6 @@ if (have_f && nlev > 0) {              # any contour point at all (a flat f has 
     }
 }
 
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
-sub1 = (have_f ? sprintf("colour, contours: f − f_{min} (log);  f_{min} = %s", gprintf("%.5g", fround(fmin))) . (drange == 0 ? " (f is constant)" : "") . (nnf > 0 ? sprintf(" (%d point%s not finite: blank)", nnf, nnf == 1 ? "" : "s") : "") \
-               : "no landscape (landscape2d.dat is empty or missing)")
 # samples: at most about 4000 drawn (every s_every-th), small and translucent so that the contours
 # show through (alpha in the top byte: 00 opaque)
 s_every = (ns > 4000 ? ceil(ns / 4000.0) : 1)
@@ -125,19 +122,9 @@ c_srgb = (have_f ? "FFFFFF" : "1F3F7F")   # white over the map, dark blue on a b
 c_cont = "#70000000"
 c_samp = sprintf("#%02X%s", s_alpha, c_srgb)
 c_min = "#ff2a2a"
-
-# colour-bar ticks: at most 6 of the contour levels (every kstep-th), labelled 1e-3 style
-levels_w = levels
-do for [i = 1 : strlen(levels_w)] { if (levels_w[i:i] eq ",") { levels_w = levels_w[1:i - 1] . " " . levels_w[i + 1:] } }
-cbcmd = ""
-if (nlev > 1) {
-    kstep = ceil(nlev / 6.0)
-    do for [w = 1 : nlev : kstep] {
-        lv = word(levels_w, w) + 0
-        cbcmd = cbcmd . (cbcmd eq "" ? "" : ", ") . sprintf("'%s' %.6e", gprintf("%g", lv), lv)
-    }
-    cbcmd = "set cbtics (" . cbcmd . ")"
-}
+# a number as text, by gprintf's format FMT (%g, %.5g): 1.2345e-05 for gnuplot's text,
+# $1.2345\times10^{-5}$ for LaTeX (as %h there)
+num(fmt, v) = (latex ? "$" . gprintf(fmt[1:strlen(fmt) - 1] . "h", v) . "$" : gprintf(fmt, v))
 
 do for [ext in plot_formats] {
     reset
@@ -145,6 +132,13 @@ do for [ext in plot_formats] {
     set output out_name(ext)
     psc = pscale(ext)
     set encoding utf8
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
+    sub1 = (have_f ? sprintf(L("colour, contours: f − f_{min} (log);  f_{min} = %s", \
+                               "colour, contours: $f - f_\\mathrm{min}$ (log);  $f_\\mathrm{min}$ = %s"), \
+                             num("%.5g", fround(fmin))) . \
+                     (drange == 0 ? L(" (f is constant)", " ($f$ is constant)") : "") . \
+                     (nnf > 0 ? sprintf(" (%d point%s not finite: blank)", nnf, nnf == 1 ? "" : "s") : "") \
+                   : "no landscape (landscape2d.dat is empty or missing)")
     set label 91 "Landscape and stationary samples" . title_model at screen 0.5, screen 1 - 0.75 * ch center \
         font tfont noenhanced
     set label 92 sub1 at screen 0.5, screen 1 - 1.85 * ch center
@@ -155,17 +149,30 @@ do for [ext in plot_formats] {
                          5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')
     set logscale cb
     set cbrange [cblo:cbhi]
-    set format cb (cblo < 1e-3 || cbhi > 1e4 ? "10^{%L}" : "%g")
-    set cblabel "f − f_{min}  (log scale)" offset 0.5, 0
+    set format cb (cblo < 1e-3 || cbhi > 1e4 ? L("10^{%L}", "$10^{%L}$") : L("%g", "$%g$"))
+    set cblabel L("f − f_{min}  (log scale)", "$f - f_\\mathrm{min}$  (log scale)") offset 0.5, 0
+    # colour-bar ticks: at most 6 of the contour levels (every kstep-th), labelled 0.001, 1e-05 (num)
+    levels_w = levels
+    do for [i = 1 : strlen(levels_w)] { if (levels_w[i:i] eq ",") { levels_w = levels_w[1:i - 1] . " " . levels_w[i + 1:] } }
+    cbcmd = ""
+    if (nlev > 1) {
+        kstep = ceil(nlev / 6.0)
+        do for [w = 1 : nlev : kstep] {
+            lv = word(levels_w, w) + 0
+            cbcmd = cbcmd . (cbcmd eq "" ? "" : ", ") . sprintf("'%s' %.6e", num("%g", lv), lv)
+        }
+        cbcmd = "set cbtics (" . cbcmd . ")"
+    }
 
     # the legend: an empty full-width plot that only draws its key, in one row above the map
+    # (LaTeX sets its text at the figure's font size, wider than sfont's, which gnuplot spaces for)
     set multiplot
     set lmargin at screen 0.02
     set rmargin at screen 0.98
     set tmargin at screen py0 + ph + 1.6 * ch
     set bmargin at screen py0 + ph + 0.4 * ch
     set key at screen 0.5, screen py0 + ph + 1.0 * ch center center horizontal reverse Left \
-        samplen 1 maxrows 1 width -1 font sfont
+        samplen 1 maxrows 1 width (latex ? 0 : -1) font sfont
     unset border
     unset tics
     unset xlabel
@@ -196,8 +203,8 @@ do for [ext in plot_formats] {
     set tmargin at screen py0 + ph
     set xrange [X0:X1]
     set yrange [Y0:Y1]
-    set xlabel "θ_1" offset 0, 0.3
-    set ylabel "θ_2"
+    set xlabel L("θ_1", "$\\theta_1$") offset 0, 0.3
+    set ylabel L("θ_2", "$\\theta_2$")
     set border 15 lw 1
     set xtics out nomirror scale 0.6
     set ytics out nomirror scale 0.6
@@ -225,16 +232,22 @@ do for [ext in plot_formats] {
         cmd = cmd . ", $contours using 1:2:(0) with lines lw 0.8 lc rgb c_cont nocontour notitle"
     }
     if (nm > 0) {
-        mlab = "(sprintf('f = %s', okcol(3) ? gprintf('%.4g', fround($3)) : 'n/a'))"
+        # (LaTeX: the white box drawn by the label itself, as "boxed" there needs the calc package;
+        # a "with labels" plot drops one level of backslashes, and its text must not start with a
+        # brace, which would drop the alignment)
+        mlab = (latex ? "('\\\\setlength{\\\\fboxsep}{1pt}\\\\colorbox{white}{' . " . \
+                        "(okcol(3) ? '$f = ' . num('%.4g', fround($3))[2:] : '$f$ = n/a') . '}')" : \
+                "(sprintf('f = %s', okcol(3) ? gprintf('%.4g', fround($3)) : 'n/a'))")
+        boxed = (latex ? "" : " boxed")
         cmd = cmd . ", mfile using 1:2:(0) with points pt 13 ps 1.6*psc lc rgb c_min notitle" . \
               ", mfile using 1:2:(0) with points pt 12 ps 1.6*psc lw 1.5 lc rgb '#000000' notitle"
         if (nml > 0) {
             cmd = cmd . ", mfile using ($1 < xmid ? $1 + dln(0.5) : NaN):(mly(2)):(0):" . mlab . \
-                  " with labels left boxed font vfont tc rgb '#000000' notitle"
+                  " with labels left" . boxed . " font vfont tc rgb '#000000' notitle"
         }
         if (nmr > 0) {
             cmd = cmd . ", mfile using ($1 >= xmid ? $1 - dln(0.5) : NaN):(mly(2)):(0):" . mlab . \
-                  " with labels right boxed font vfont tc rgb '#000000' notitle"
+                  " with labels right" . boxed . " font vfont tc rgb '#000000' notitle"
         }
     }
     if (nsout > 0) {

@@ -22,7 +22,6 @@ load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 have_target = (target == target && target > 0)
 # the first schedule with an exact curve: in replica mode the fdr replicas have none
 ex1 = (mode eq "replica" ? 2 : 1)
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
 
 array colour[4] = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]   # fdr, then the presets in order
 pos(x) = (x > 0 ? x : NaN)                 # log axes: drop values <= 0 and nan
@@ -45,17 +44,20 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
+    # LaTeX sets the keys' text at the figure's font size, not at vfont's, which gnuplot spaces for
+    kspace = (latex ? 1.35 : 1)
     if (plot_title) {
         set label 91 fit_title("Learning-rate schedules", title_model) at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont noenhanced
-        set label 92 "quencher: " . quencher at screen 0.5, screen 1 - 1.85 * ch center font sfont noenhanced
+        set label 92 "quencher: " . raw(quencher) at screen 0.5, screen 1 - 1.85 * ch center font sfont noenhanced
     }
     set lmargin 9
     set rmargin 2
     set logscale x
     set logscale y
-    set format x "10^{%L}"
-    set format y "10^{%L}"
+    set format x L("10^{%L}", "$10^{%L}$")
+    set format y L("10^{%L}", "$10^{%L}$")
     if (stepmax > 1) { set xrange [1:stepmax] }
     set grid xtics ytics lc rgb "#e0e0e0" lw 1
     set border 3 lw 1
@@ -65,14 +67,14 @@ do for [ext in plot_formats] {
     set tmargin at screen ytop
     set bmargin at screen hmid + 0.4 * ch
     set format x ""
-    set ylabel "⟨f⟩ − f*"
-    set key bottom left Left reverse samplen 1.5 spacing 0.9 opaque box lc rgb "#cccccc" font vfont maxrows 4
+    set ylabel L("⟨f⟩ − f*", "$\\langle f\\rangle - f^*$")
+    set key bottom left Left reverse samplen 1.5 spacing 0.9 * kspace opaque box lc rgb "#cccccc" font vfont maxrows 4
     if (nsched > 0) {
         plot for [i = 1:nsched] file index (i - 1) using 1:(lo1(5)):(pos($5 + $6)) with filledcurves \
                  fs transparent solid 0.2 noborder lc rgb colour[i] notitle, \
-             NaN with filledcurves fs solid 0.3 noborder lc rgb "#909090" title "±1σ", \
+             NaN with filledcurves fs solid 0.3 noborder lc rgb "#909090" title L("±1σ", "$\\pm 1\\sigma$"), \
              for [i = 1:nsched] file index (i - 1) using 1:(pos($5)) with lines lw 2 \
-                 lc rgb colour[i] title word(schedules, i), \
+                 lc rgb colour[i] title raw(word(schedules, i)), \
              for [i = ex1:(have_exact && ex1 <= nsched ? ex1 : 0)] file index (ok(i) - 1) \
                  using 1:(pos($9)) with lines lw 1 dt (6,4) lc rgb "#000000" title "exact", \
              for [i = ex1 + 1:(have_exact ? nsched : 0)] file index (ok(i) - 1) using 1:(pos($9)) \
@@ -95,15 +97,15 @@ do for [ext in plot_formats] {
     # -- bottom: the learning rates
     set tmargin at screen hmid - 0.4 * ch
     set bmargin at screen ybot
-    set format x "10^{%L}"
+    set format x L("10^{%L}", "$10^{%L}$")
     set xlabel "step"
-    set ylabel "η"
+    set ylabel L("η", "$\\eta$")
     if (lr_lo > 0 && lr_hi > 0) {
         set yrange [lr_lo / 2 : lr_hi * 2]
         set ytics 10 ** ceil(log10(4 * lr_hi / lr_lo) / 3.0)
     }
     if ((mode eq "replica" || ng > 1) && nsched > 0) {
-        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) opaque box lc rgb "#cccccc" font vfont
+        set key bottom left Left reverse samplen (ng > 1 ? 2.5 : 1.5) spacing 0.9 * kspace opaque box lc rgb "#cccccc" font vfont
     }
     if (nsched > 0) {
         plot for [i = 1:(mode eq "replica" ? 1 : 0)] file index 0 using 1:(pos($3)):(pos($4)) \
@@ -115,7 +117,7 @@ do for [ext in plot_formats] {
              for [i = 1:nsched] for [g = 1:ng] file index (i - 1) using 1:(pos(column(lrcol(g)))) \
                  with steps lw 1.5 dt g lc rgb colour[i] notitle, \
              for [g = 1:(ng > 1 ? ng : 0)] NaN with lines lw 1.5 dt g lc rgb "#000000" \
-                 title (ng > 1 ? "group " . word(groups, g) : ""), \
+                 title (ng > 1 ? "group " . raw(word(groups, g)) : ""), \
              for [i = 1:(nquench > 0 ? 1 : 0)] file index qblock using 2:(pos($4)) \
                  with points pt 6 ps qps * psc lc rgb "#000000" notitle
     } else {

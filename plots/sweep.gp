@@ -27,11 +27,9 @@ load ARG0[1:strlen(ARG0) - strlen(fig . ".gp")] . "terminal.gp"
 isfinite(x) = (x == x && abs(x) < 1e300)
 have_curve = (curve eq "exact" || curve eq "harmonic approximation")
 curve_title = (curve eq "exact" ? "exact (Lyapunov)" : "harmonic approximation at the minimum")
-title_model = (model eq "" ? "" : ": model " . model . " (seed " . seed . " + p·1000003)")
 one = (nlines == 1)
-xname = (x_is_lr ? "learning rate η" : xkey)
 # the title of line L in the key: its values of the other keys, or the quantity for one line
-ltitle(L, what) = (one || titles[L] eq "" ? what : titles[L])
+ltitle(L, what) = (one || titles[L] eq "" ? what : raw(titles[L]))
 
 # ---- style -------------------------------------------------------------------------------------
 array pal[8] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
@@ -74,11 +72,20 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    title_model = (model eq "" ? "" : ": model " . raw(model) . " (seed " . seed . \
+                   L(" + p·1000003)", " + $p\\cdot 1000003$)"))
+    # LaTeX sets the key's text at the figure's font size, not at vfont's, which gnuplot spaces for
+    kspace = (latex ? 1.4 : 0.9)
+    xname = (x_is_lr ? L("learning rate η", "learning rate $\\eta$") : raw(xkey))
     if (plot_title) {
-        set label 91 fit_title(x_is_lr ? "G(η) over learning rates" : "G over " . xkey, title_model) \
+        set label 91 fit_title(x_is_lr ? L("G(η) over learning rates", "$G(\\eta)$ over learning rates") : \
+                               L("G", "$G$") . " over " . raw(xkey), title_model) \
             at screen 0.5, screen 1 - 0.75 * ch center font tfont noenhanced
-        set label 92 (x_is_lr ? "G(η) = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ = a_1η + a_2η^2 + a_3η^3 (±1σ)" : \
-            "G = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ against its exact value (±1σ)") \
+        g_tex = "$G = (1 - \\nu)\\langle|\\nabla f|^2\\rangle - (\\mu/\\eta)\\langle v\\cdot\\nabla f\\rangle"
+        set label 92 (x_is_lr ? L("G(η) = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ = a_1η + a_2η^2 + a_3η^3 (±1σ)", \
+                                  g_tex . " = a_1\\eta + a_2\\eta^2 + a_3\\eta^3$ ($\\pm 1\\sigma$)") : \
+            L("G = (1 − ν)⟨|∇f|^2⟩ − (μ/η)⟨v·∇f⟩ against its exact value (±1σ)", \
+              g_tex . "$ against its exact value ($\\pm 1\\sigma$)")) \
             at screen 0.5, screen 1 - 1.85 * ch center font sfont
     }
     set lmargin 10
@@ -86,7 +93,7 @@ do for [ext in plot_formats] {
     set grid xtics ytics lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set ytics format "%g"
+    set ytics format L("%g", "$%g$")
     if (x_is_lr) {
         if (xmax > 0) { set xrange [0:1.04 * xmax] } else { set xrange [0:*] }
     } else {
@@ -109,18 +116,18 @@ do for [ext in plot_formats] {
         set tmargin at screen ytop
         set bmargin at screen y1
         set format x ""
-        set ylabel (x_is_lr ? "G(η)" : "G")
+        set ylabel (x_is_lr ? L("G(η)", "$G(\\eta)$") : L("G", "$G$"))
         set ytics nicestep(gmax / 3.0)
         if (x_is_lr) { set offsets 0, 0, graph 0.6, 0 } else { set offsets 0, 0, graph 0.6, graph 0.05 }
-        set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+        set key top left Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         plot for [L=1:nlines] file index 2 * L - 1 using 1:(fin(5)) with linespoints lw 2.5 \
                  pt (x_is_lr ? -1 : 6) ps 1.2*psc lc rgb excolor(L) title (L == 1 && have_curve ? curve_title : ""), \
              for [L=1:(one && x_is_lr ? 1 : 0)] file index 1 using 1:(fin(4)) with lines lw 1.5 \
                  dt (2,4) lc rgb c_lim \
-                 title (have_a1_exact ? sprintf("exact η → 0 slope %.4g", a1_exact[1]) : ""), \
+                 title (have_a1_exact ? sprintf(L("exact η → 0 slope %.4g", "exact $\\eta \\to 0$ slope $%.4g$"), a1_exact[1]) : ""), \
              for [L=1:(one && x_is_lr ? 1 : 0)] file index 1 using 1:(fin(3)) with lines lw 2 \
                  dt (8,5) lc rgb c_harm \
-                 title (have_a1 ? sprintf("a_1η, a_1 = %.4g ± %.2g", a1[1], a1_err[1]) : ""), \
+                 title (have_a1 ? sprintf(L("a_1η, a_1 = %.4g ± %.2g", "$a_1\\eta$, $a_1 = %.4g \\pm %.2g$"), a1[1], a1_err[1]) : ""), \
              for [L=1:(x_is_lr ? nlines : 0)] file index 2 * L - 1 using 1:(fin(2)) with lines lw 1.5 \
                  dt fitdt lc rgb fitcolor(L) \
                  title (L == 1 ? "cubic fit" . (one ? "" : " (dotted)") : ""), \
@@ -132,16 +139,16 @@ do for [ext in plot_formats] {
         # -- middle panel: Hessian magnitude 2 G / eta
         set tmargin at screen y1 - 0.6 * ch
         set bmargin at screen y2
-        set ylabel "2G/η·(1−μ^2)/(1−ν)^2" font vfont
+        set ylabel L("2G/η·(1−μ^2)/(1−ν)^2", "$\\frac{2G}{\\eta}\\frac{1-\\mu^2}{(1-\\nu)^2}$") font vfont
         set ytics hstep
         # the lines' colours are named in the top panel's key: here only the limit, then
         if (x_is_lr && one) { set offsets 0, 0, graph 0.08, graph 0.08 } else { set offsets 0, 0, graph 0.3, graph 0.08 }
-        set key top left Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+        set key top left Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         plot for [L=1:nlines] file index 2 * L - 1 using 1:(!x_is_lr || column(1) > 0 ? fin(7) : NaN) \
                  with linespoints lw 2.5 pt (x_is_lr ? -1 : 6) ps 1.2*psc lc rgb excolor(L) \
                  title (L == 1 && one && have_curve ? curve_title : ""), \
              (have_trhc ? trhc[1] : NaN) with lines lw 1.5 dt (2,4) lc rgb c_lim \
-                 title (have_trhc ? sprintf("limit Tr(H^* C^*) = %.4g", trhc[1]) : ""), \
+                 title (have_trhc ? sprintf(L("limit Tr(H^* C^*) = %.4g", "limit $\\mathrm{Tr}(H^* C^*) = %.4g$"), trhc[1]) : ""), \
              for [L=1:(x_is_lr ? nlines : 0)] file index 2 * L - 1 using 1:(fin(6)) with lines \
                  lw 1.5 dt fitdt lc rgb fitcolor(L) title (L == 1 && one ? "from the fit of G" : ""), \
              for [L=1:nlines] file index 2 * L - 2 using 1:(fin(26)):(fin(27)) with yerrorbars pt 7 \
@@ -150,30 +157,30 @@ do for [ext in plot_formats] {
         # -- bottom panel: anharmonic part
         set tmargin at screen y2 - 0.6 * ch
         set bmargin at screen ybot
-        set format x "%g"
+        set format x L("%g", "$%g$")
         if (!x_numeric) {
             set xtics ()
-            do for [i = 1:|xvalues|] { set xtics add (xvalues[i] i - 1) }
+            do for [i = 1:|xvalues|] { set xtics add (raw(xvalues[i]) i - 1) }
         }
         set xlabel xname noenhanced
-        set ylabel "G − F_2/η"
+        set ylabel L("G − F_2/η", "$G - F_2/\\eta$")
         set ytics astep
         # room for the key on the side the anharmonic part does not grow towards
         if (anhlast > 0) {
             set offsets 0, 0, graph 0.05, graph 0.45
-            set key bottom right Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+            set key bottom right Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         } else {
             set offsets 0, 0, graph 0.45, graph 0.05
-            set key top right Left reverse samplen 1.5 spacing 0.9 box lc rgb "#cccccc" opaque font vfont
+            set key top right Left reverse samplen 1.5 spacing kspace box lc rgb "#cccccc" opaque font vfont
         }
         if (nanh > 0) {
             plot 0 with lines lw 1 lc rgb c_lim notitle, \
                  for [L=1:nlines] file index 2 * L - 2 using 1:(fin(24)):(fin(25)) with yerrorbars \
                      pt 5 ps 0.8*psc lw 1.5 lc rgb (one ? c_terms : color(L)) \
-                     title (L == 1 ? "(F_3 + F_4 + …)/η" . (one ? "" : " (squares)") : ""), \
+                     title (L == 1 ? L("(F_3 + F_4 + …)/η", "$(F_3 + F_4 + \\dots)/\\eta$") . (one ? "" : " (squares)") : ""), \
                  for [L=1:nlines] file index 2 * L - 2 using 1:(fin(22)):(fin(23)) with yerrorbars \
                      pt 7 ps psc lw 1.5 lc rgb (one ? c_anh : color(L)) \
-                     title (L == 1 ? "G − F_2/η" . (one ? "" : " (circles)") : "")
+                     title (L == 1 ? L("G − F_2/η", "$G - F_2/\\eta$") . (one ? "" : " (circles)") : "")
         } else {
             unset key
             set label 2 "FDR2 terms not measured (run.fdr2 = off)" at graph 0.5, graph 0.5 center
