@@ -175,7 +175,7 @@ static int fill(const char *dir, const void *ctx)
 static void print_table(const transfer_output *o)
 {
     const fdr_transfer *t = o->t;
-    printf("fdrsim transfer: %s, exact stationary law on %zu cells of %.3g over [%.6g, %.6g]\n"
+    printf("fdrsim transfer: %s, exact law on %zu cells of %.3g over [%.6g, %.6g]\n"
            "(%s kernel; %ld inverse iterations, residual %.1e, tail mass %.1e, %.2f s)\n\n",
            o->m->name, t->cells, t->spacing, t->lo, t->hi,
            t->kernel == FDR_TRANSFER_CELL ? "cell-mass" : "point-value", t->iterations,

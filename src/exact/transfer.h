@@ -52,7 +52,8 @@ enum {
 };
 
 /* The quantities' names (summary.json's spelling where it has one: F2 is
- * "F2") and one-line descriptions, FDR_TQ_N each. */
+ * "F2") and descriptions of at most 34 characters (a table's last
+ * column), FDR_TQ_N each. */
 extern const char *const fdr_transfer_names[FDR_TQ_N];
 extern const char *const fdr_transfer_what[FDR_TQ_N];
 
