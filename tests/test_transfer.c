@@ -230,3 +230,49 @@ Test(transfer_cli, writes_transfer_json_or_refuses_with_status_2)
     cr_expect_eq(fdrsim(args), 2);
     cr_expect(!exists("bad"));
 }
+
+/* The standardised densities the kernel integrates: for every law with
+ * one, the density integrates (Simpson, 2000 panels a unit; its error is
+ * O(h) only at a jump of the density, so the tolerance is h there) to the
+ * difference of the distribution function, the distribution and survival
+ * functions add to 1, and the moments are those the engine's FDR2 terms
+ * use (fdr_noise_moments, written independently), with E z^2 = 1. */
+Test(transfer, unit_densities_agree_with_their_distribution_and_moments)
+{
+    static const char *const laws[] = {"gaussian", "type = student_t\ndof = 7", "type = laplace",
+                                       "type = uniform", "type = skewed\nskewness = 0.8",
+                                       "type = state\ns1 = 0.5"};
+    for (size_t k = 0; k < sizeof laws / sizeof *laws; k++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[landscape]\ntype = quadratic\ndim = 1\nspectrum = list 1\n[noise]\n%s\n"
+                 "covariance = isotropic 2.5\n[optimizer]\nlr = 0.1\nmomentum = 0\n",
+                 k ? laws[k] : "type = gaussian");
+        fdr_model *m = test_model(ini);
+        fdr_unit_law u;
+        cr_assert_eq(fdr_noise_unit_law(m->noise, &u), FDR_OK, "%s", fdr_error_message());
+        for (double a = -4; a < 4; a += 0.7) {
+            double b = a + 0.7, n = 1400, h = (b - a) / n, sum = 0;
+            for (int i = 0; i <= n; i++) {
+                double w = i == 0 || i == n ? 1 : i % 2 ? 4 : 2;
+                sum += w * fdr_unit_density(&u, a + i * h);
+            }
+            sum *= h / 3;
+            double diff = fdr_unit_cdf(&u, b) - fdr_unit_cdf(&u, a);
+            cr_expect(fabs(sum - diff) < (u.smooth ? 1e-10 : h), "%s on [%g, %g]: integral %.12g, "
+                      "distribution function %.12g", laws[k], a, b, sum, diff);
+            cr_expect(fabs(fdr_unit_cdf(&u, a) + fdr_unit_sf(&u, a) - 1) < 1e-14);
+        }
+        cr_expect(fabs(fdr_unit_moment(&u, 1)) < 1e-14 && fabs(fdr_unit_moment(&u, 2) - 1) < 1e-12,
+                  "%s: E z = %g, E z^2 = %g", laws[k], fdr_unit_moment(&u, 1),
+                  fdr_unit_moment(&u, 2));
+        double x = 0.3, one = 1, m3, m4, C;
+        cr_assert_eq(fdr_noise_moments(m->noise, &x, &one, &m3, &m4), FDR_OK);
+        m->noise->type->covariance(m->noise->state, &x, &C);
+        cr_expect(fabs(fdr_unit_moment(&u, 3) * pow(C, 1.5) - m3) < 1e-12 * pow(C, 1.5) &&
+                      fabs(fdr_unit_moment(&u, 4) * C * C - m4) < 1e-12 * C * C,
+                  "%s: E z^3 %g, E z^4 %g against %g, %g", laws[k], fdr_unit_moment(&u, 3),
+                  fdr_unit_moment(&u, 4), m3 / pow(C, 1.5), m4 / (C * C));
+        fdr_model_free(m);
+    }
+}
