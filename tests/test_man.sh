@@ -19,7 +19,7 @@ if command -v groff >/dev/null 2>&1; then
     [ -z "$msg" ]
     ok $? "groff renders doc/fdrsim.1 without a warning${msg:+: $msg}"
 fi
-for cmd in "" sweep schedule check; do
+for cmd in "" sweep schedule check transfer; do
     help=$($fdrsim $cmd --help) || { ok 1 "fdrsim $cmd --help"; continue; }
     missing=
     for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do

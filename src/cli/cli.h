@@ -31,6 +31,13 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
  * moved, 1 regressed, 2 bad input, 3 a run-time failure. */
 int fdr_cli_check(int argc, char **argv);
 
+/* `fdrsim transfer MODEL [-o DIR] [-s SEC.KEY=VALUE]...`: argv[0] is
+ * "transfer". The exact stationary values of a 1-D model from its transfer
+ * operator (exact/transfer.h). Returns the exit status: 0 success, 2 bad
+ * usage or input or a model it does not support (nothing written), 3 a
+ * run-time failure. */
+int fdr_cli_transfer(int argc, char **argv);
+
 /* `--version` of fdrsim and of every subcommand (version.c). */
 void fdr_cli_version(FILE *f);
 

@@ -61,6 +61,10 @@ static void usage(FILE *f)
             "  schedule MODEL.ini [--mode replica|ensemble] [--X X] [--Y Y] ...\n"
             "                     the FDR learning-rate quencher against preset schedules, with\n"
             "                     exact expected-loss curves ('fdrsim schedule --help')\n"
+            "  transfer MODEL.ini [-o DIR]\n"
+            "                     the exact stationary law of a 1-D model from its transfer\n"
+            "                     operator: every observable and FDR term with its error\n"
+            "                     ('fdrsim transfer --help')\n"
             "  figures [-o DIR]   the analogues of the paper's figures on bundled models with\n"
             "                     exact values, one output folder each under DIR (default:\n"
             "                     figures); the plot options below apply\n"
@@ -125,6 +129,8 @@ static int help(const char *cmd)
         return fdr_cli_schedule(2, argv, NULL);
     if (strcmp(cmd, "check") == 0)
         return fdr_cli_check(2, argv);
+    if (strcmp(cmd, "transfer") == 0)
+        return fdr_cli_transfer(2, argv);
     if (strcmp(cmd, "landscape") == 0) {
         landscape_usage(stdout);
         return 0;
@@ -135,7 +141,7 @@ static int help(const char *cmd)
         return 0;
     }
     fprintf(stderr, "%s: help: unknown command '%s' (commands: run, list, landscape, sweep, "
-                    "schedule, check, figures)\n",
+                    "schedule, transfer, check, figures)\n",
             prog, cmd);
     return EXIT_USAGE;
 }
@@ -723,6 +729,8 @@ int main(int argc, char **argv)
         return finish(fdr_cli_check(argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "schedule") == 0)
         return finish(fdr_cli_schedule(argc - 1, argv + 1, fdr_plot_render));
+    if (argc > 1 && strcmp(argv[1], "transfer") == 0)
+        return finish(fdr_cli_transfer(argc - 1, argv + 1));
     if (argc > 1 && strcmp(argv[1], "help") == 0) {
         if (argc > 3) {
             fprintf(stderr, "%s: help: one command at a time ('%s' is extra)\n", prog, argv[3]);
@@ -892,7 +900,7 @@ int main(int argc, char **argv)
         code = EXIT_USAGE;
     } else {
         fprintf(stderr, "%s: unknown command '%s' (commands: run, list, landscape, sweep, "
-                        "schedule, check, figures, help)\nTry '%s --help' for more information.\n",
+                        "schedule, transfer, check, figures, help)\nTry '%s --help' for more information.\n",
                 prog, cmd, prog);
         code = EXIT_USAGE;
     }

@@ -103,7 +103,7 @@ int fdr_write_file(const char *dir, const char *name, int (*writer)(FILE *f, con
 
 /* The summaries that mark a folder as an fdrsim output (one per command). */
 static const char *const marker[] = {"summary.json", "sweep.json", "schedule.json",
-                                     "accuracy.json"};
+                                     "accuracy.json", "transfer.json"};
 
 /* An output folder split for the swap: path (symbolic links resolved, so
  * that the swap happens where the files are), its parent and its name. */
@@ -219,7 +219,8 @@ int fdr_outdir_check(const char *dir)
     if (entries && !ours)
         return fdr_error(FDR_EINVAL,
                          "%s: a folder that is not an fdrsim output (it has no summary.json, "
-                         "sweep.json, schedule.json or accuracy.json); fdrsim replaces its output "
+                         "sweep.json, schedule.json, accuracy.json or transfer.json); fdrsim "
+                         "replaces its output "
                          "folder as a "
                          "whole, so choose another --out or empty it",
                          dir);

@@ -77,6 +77,42 @@ typedef struct {
 int fdr_noise_moments(const fdr_noise *n, const double *x, const double *u, double *m3,
                       double *m4);
 
+/* The law of a 1-D model's noise as a scale times a standardised scalar:
+ * xi = s(x) z at theta = x, z of mean 0, variance 1 and a density that
+ * does not depend on x, so that the exact transfer operator
+ * (exact/transfer.h) can integrate the step's kernel. s(x)^2 is the law's
+ * C(x) (noise.h's covariance). */
+typedef enum {
+    FDR_UNIT_GAUSSIAN, /* gaussian, state (Gaussian given theta) */
+    FDR_UNIT_STUDENT_T, /* student_t: t_nu scaled to variance 1 */
+    FDR_UNIT_LAPLACE,
+    FDR_UNIT_UNIFORM,
+    FDR_UNIT_GAMMA /* skewed: (G - k) / sqrt(k), G ~ Gamma(k, 1) */
+} fdr_unit_kind;
+
+typedef struct {
+    fdr_unit_kind kind;
+    double shape; /* the Student-t dof nu, the gamma shape k; else 0 */
+    /* 1 if the density is smooth (infinitely differentiable) on the whole
+     * line: Gaussian and Student-t; the others have a jump or a kink */
+    int smooth;
+} fdr_unit_law;
+
+/* Describes the standardised scalar of a 1-D noise law n (dimension 1):
+ * gaussian, state, student_t, laplace, uniform and skewed. FDR_EINVAL with
+ * a message saying why for a law without a density (rademacher: random
+ * signs; minibatch: a finite data set's gradients) and for a dimension
+ * above 1. */
+int fdr_noise_unit_law(const fdr_noise *n, fdr_unit_law *u);
+/* The density of z at z, its distribution function P(Z <= z) and survival
+ * function P(Z > z) (each accurate in its own tail, so that a difference
+ * of two is accurate far out), and its moment E z^k (k >= 0; NAN where it
+ * is infinite). */
+double fdr_unit_density(const fdr_unit_law *u, double z);
+double fdr_unit_cdf(const fdr_unit_law *u, double z);
+double fdr_unit_sf(const fdr_unit_law *u, double z);
+double fdr_unit_moment(const fdr_unit_law *u, int k);
+
 /* Builds the noise law described by [noise] in cfg on the landscape l, of
  * the registered type its key `type` names (default gaussian). NULL with
  * fdr_error. */

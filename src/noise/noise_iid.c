@@ -21,6 +21,9 @@
 #include "core/fdr.h"
 #include "noise/noise.h"
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -296,4 +299,141 @@ int fdr_noise_moments(const fdr_noise *n, const double *x, const double *u, doub
     *m3 = 0;
     *m4 = 3 * q * q;
     return FDR_OK;
+}
+
+/* The standardised scalar of a 1-D law (noise.h): the scalar draw of this
+ * file's laws, and the normal of the laws that are Gaussian given theta. */
+int fdr_noise_unit_law(const fdr_noise *n, fdr_unit_law *u)
+{
+    const char *name = n->type->name;
+    if (n->dim != 1)
+        return fdr_error(FDR_EINVAL, "noise law '%s' in dimension %zu: the transfer operator "
+                                     "integrates the law of a 1-D model's noise only",
+                         name, n->dim);
+    *u = (fdr_unit_law){.kind = FDR_UNIT_GAUSSIAN, .smooth = 1};
+    if (n->type == &fdr_noise_gaussian || n->type == &fdr_noise_state)
+        return FDR_OK;
+    if (n->type == &fdr_noise_rademacher)
+        return fdr_error(FDR_EINVAL, "noise law 'rademacher' has no density (its draws are "
+                                     "random signs), so the step has no kernel to integrate");
+    if (n->type == &fdr_noise_minibatch)
+        return fdr_error(FDR_EINVAL, "noise law 'minibatch' has no density (its gradients are "
+                                     "those of a finite data set), so the step has no kernel "
+                                     "to integrate");
+    if (n->type->sample != iid_sample)
+        return fdr_error(FDR_EINVAL, "noise law '%s': no density is known for it", name);
+    const iid *s = n->state;
+    if (s->draw == draw_student)
+        *u = (fdr_unit_law){.kind = FDR_UNIT_STUDENT_T, .shape = 2 * s->shape, .smooth = 1};
+    else if (s->draw == draw_laplace)
+        *u = (fdr_unit_law){.kind = FDR_UNIT_LAPLACE};
+    else if (s->draw == draw_uniform)
+        *u = (fdr_unit_law){.kind = FDR_UNIT_UNIFORM};
+    else if (s->draw == draw_skewed)
+        *u = (fdr_unit_law){.kind = FDR_UNIT_GAMMA, .shape = s->shape};
+    else
+        return fdr_error(FDR_EINVAL, "noise law '%s': no density is known for it", name);
+    return FDR_OK;
+}
+
+/* sqrt(nu / (nu - 2)): t_nu = z times it, for z of variance 1. */
+static double student_stretch(double nu)
+{
+    return sqrt(nu / (nu - 2));
+}
+
+double fdr_unit_density(const fdr_unit_law *u, double z)
+{
+    const double r3 = sqrt(3.0);
+    switch (u->kind) {
+    case FDR_UNIT_STUDENT_T: {
+        double a = student_stretch(u->shape);
+        return a * gsl_ran_tdist_pdf(a * z, u->shape);
+    }
+    case FDR_UNIT_LAPLACE:
+        return gsl_ran_laplace_pdf(z, sqrt(0.5));
+    case FDR_UNIT_UNIFORM:
+        return fabs(z) <= r3 ? 0.5 / r3 : 0;
+    case FDR_UNIT_GAMMA: {
+        double k = u->shape, g = k + sqrt(k) * z;
+        return g > 0 ? sqrt(k) * gsl_ran_gamma_pdf(g, k, 1) : 0;
+    }
+    default:
+        return gsl_ran_ugaussian_pdf(z);
+    }
+}
+
+double fdr_unit_cdf(const fdr_unit_law *u, double z)
+{
+    const double r3 = sqrt(3.0);
+    switch (u->kind) {
+    case FDR_UNIT_STUDENT_T:
+        return gsl_cdf_tdist_P(student_stretch(u->shape) * z, u->shape);
+    case FDR_UNIT_LAPLACE:
+        return gsl_cdf_laplace_P(z, sqrt(0.5));
+    case FDR_UNIT_UNIFORM:
+        return z <= -r3 ? 0 : z >= r3 ? 1 : (z + r3) / (2 * r3);
+    case FDR_UNIT_GAMMA: {
+        double k = u->shape, g = k + sqrt(k) * z;
+        return g > 0 ? gsl_cdf_gamma_P(g, k, 1) : 0;
+    }
+    default:
+        return gsl_cdf_ugaussian_P(z);
+    }
+}
+
+double fdr_unit_sf(const fdr_unit_law *u, double z)
+{
+    const double r3 = sqrt(3.0);
+    switch (u->kind) {
+    case FDR_UNIT_STUDENT_T:
+        return gsl_cdf_tdist_Q(student_stretch(u->shape) * z, u->shape);
+    case FDR_UNIT_LAPLACE:
+        return gsl_cdf_laplace_Q(z, sqrt(0.5));
+    case FDR_UNIT_UNIFORM:
+        return z <= -r3 ? 1 : z >= r3 ? 0 : (r3 - z) / (2 * r3);
+    case FDR_UNIT_GAMMA: {
+        double k = u->shape, g = k + sqrt(k) * z;
+        return g > 0 ? gsl_cdf_gamma_Q(g, k, 1) : 1;
+    }
+    default:
+        return gsl_cdf_ugaussian_Q(z);
+    }
+}
+
+/* E z^k in closed form: the odd moments of the symmetric laws vanish; the
+ * gamma's central moments come from its raw ones, E G^j = k (k+1) ...
+ * (k+j-1), by the binomial sum (few enough terms at the orders asked for
+ * that the cancellation stays harmless). */
+double fdr_unit_moment(const fdr_unit_law *u, int k)
+{
+    if (k == 0)
+        return 1;
+    if (u->kind == FDR_UNIT_GAMMA) {
+        double a = u->shape, sum = 0, raw = 1;
+        for (int j = 0; j <= k; j++) {
+            sum += gsl_sf_choose((unsigned)k, (unsigned)j) * raw * pow(-a, k - j);
+            raw *= a + j;
+        }
+        return sum / pow(a, 0.5 * k);
+    }
+    if (u->kind == FDR_UNIT_STUDENT_T && k >= u->shape)
+        return NAN;
+    if (k % 2)
+        return 0;
+    switch (u->kind) {
+    case FDR_UNIT_STUDENT_T: {
+        double nu = u->shape;
+        /* E t^k = nu^(k/2) Gamma((k+1)/2) Gamma((nu-k)/2) / (sqrt(pi) Gamma(nu/2)) */
+        double lt = 0.5 * k * log(nu) + lgamma(0.5 * (k + 1)) + lgamma(0.5 * (nu - k)) -
+                    0.5 * 1.1447298858494002 /* log pi */ - lgamma(0.5 * nu);
+        return exp(lt) / pow(student_stretch(nu), k);
+    }
+    case FDR_UNIT_LAPLACE:
+        return gsl_sf_fact((unsigned)k) * pow(0.5, 0.5 * k);
+    case FDR_UNIT_UNIFORM:
+        return pow(3, 0.5 * k) / (k + 1);
+    default:
+        return gsl_sf_doublefact((unsigned)(k - 1));
+    }
 }

@@ -1,0 +1,278 @@
+/* test_transfer.c - the exact stationary law of 1-D SGD from its transfer
+ * operator (exact/transfer.h): it agrees with the Lyapunov solution on a
+ * quadratic for every law with a density, the relations close in its
+ * numbers on the anharmonic quartic within its own stated error (and a
+ * kernel with the wrong step is caught), the engine's Monte Carlo agrees
+ * with it within z-score tolerances over several seeds, and what it cannot
+ * do it refuses with a reason. */
+#include "exact/transfer.h"
+#include "helpers.h"
+#include "scratch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define QUARTIC_FILE FDR_TEST_MODELDIR "/quartic-anharmonic-1d.ini"
+
+/* The bundled quartic with the settings sets[0 .. n-1] (SEC.KEY=VALUE, as
+ * -s gives them) overriding its file. */
+static fdr_model *quartic_model(const char *const *sets, size_t n)
+{
+    fdr_error_clear();
+    fdr_config *c = fdr_config_load(QUARTIC_FILE);
+    cr_assert_not_null(c, "%s", fdr_error_message());
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(fdr_config_set(c, sets[k]), FDR_OK, "%s", fdr_error_message());
+    fdr_model *m = fdr_model_alloc(c, "quartic-anharmonic-1d");
+    fdr_config_free(c);
+    cr_assert_not_null(m, "%s", fdr_error_message());
+    return m;
+}
+
+static void solve(const fdr_model *m, fdr_transfer *t)
+{
+    fdr_error_clear();
+    cr_assert_eq(fdr_transfer_solve(m, NULL, t), FDR_OK, "%s", fdr_error_message());
+}
+
+/* On the quadratic f = h x^2 / 2 with any law of variance C, the
+ * second moments are the Lyapunov solution's: agreement within the stated
+ * error (plus rounding), and that error below rel_target of each value. */
+static void expect_lyapunov(const char *noise, double h, double lr, double rel_target)
+{
+    char ini[1024];
+    snprintf(ini, sizeof ini,
+             "[landscape]\ntype = quadratic\ndim = 1\nspectrum = list %g\n[noise]\n%s\n"
+             "[optimizer]\nlr = %g\nmomentum = 0\n",
+             h, noise, lr);
+    fdr_model *m = test_model(ini);
+    fdr_exact e;
+    cr_assert_eq(fdr_exact_compute(m, &e), FDR_OK);
+    cr_assert(e.available);
+    fdr_transfer t;
+    solve(m, &t);
+    const struct {
+        int q;
+        double exact;
+    } cmp[] = {{FDR_TQ_OL, e.tr.theta_dot_grad}, {FDR_TQ_VV, e.tr.v_dot_v},
+               {FDR_TQ_GSQ, e.tr.grad_sq},      {FDR_TQ_VG, e.tr.v_dot_grad},
+               {FDR_TQ_LOSS, e.tr.loss_excess}};
+    for (size_t k = 0; k < sizeof cmp / sizeof *cmp; k++) {
+        fdr_est x = t.q[cmp[k].q];
+        double ex = cmp[k].exact;
+        cr_expect(fabs(x.val - ex) <= x.err + 1e-13 * fabs(ex),
+                  "%s, h %g, lr %g: %s = %.17g, Lyapunov %.17g, stated error %.3g", noise, h, lr,
+                  fdr_transfer_names[cmp[k].q], x.val, ex, x.err);
+        cr_expect(x.err <= rel_target * fabs(ex), "%s: %s's stated error %.3g is above %g of %g",
+                  noise, fdr_transfer_names[cmp[k].q], x.err, rel_target, ex);
+    }
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+}
+
+Test(transfer, matches_lyapunov_on_quadratics, .timeout = 60)
+{
+    expect_lyapunov("covariance = isotropic 1", 1, 0.1, 1e-10);
+    expect_lyapunov("covariance = isotropic 2", 3, 0.5, 1e-10);
+    expect_lyapunov("type = student_t\ndof = 12\ncovariance = isotropic 1", 1, 0.1, 1e-6);
+    expect_lyapunov("type = laplace\ncovariance = isotropic 1", 1, 0.1, 1e-6);
+    expect_lyapunov("type = uniform\ncovariance = isotropic 1", 2, 0.2, 1e-4);
+    expect_lyapunov("type = skewed\nskewness = 1\ncovariance = isotropic 1", 1, 0.1, 1e-5);
+}
+
+/* FDR1, FDR2 and the harmonic residual's decomposition close in the
+ * exact numbers of the quartic to within their stated errors, which are
+ * below 1e-8 of the values, in under 10 s. */
+Test(transfer, relations_close_on_the_quartic, .timeout = 60)
+{
+    fdr_model *m = quartic_model(NULL, 0);
+    fdr_transfer t;
+    solve(m, &t);
+    const fdr_est *q = t.q;
+    cr_expect(fabs(q[FDR_TQ_FDR1_DIFF].val) <= q[FDR_TQ_FDR1_DIFF].err,
+              "FDR1: %g against its error %g", q[FDR_TQ_FDR1_DIFF].val, q[FDR_TQ_FDR1_DIFF].err);
+    cr_expect(fabs(q[FDR_TQ_FDR2_DIFF].val) <= q[FDR_TQ_FDR2_DIFF].err,
+              "FDR2: %g against its error %g", q[FDR_TQ_FDR2_DIFF].val, q[FDR_TQ_FDR2_DIFF].err);
+    cr_expect(fabs(q[FDR_TQ_GRAD].val) <= q[FDR_TQ_GRAD].err, "FDR0: <f'> = %g, error %g",
+              q[FDR_TQ_GRAD].val, q[FDR_TQ_GRAD].err);
+    /* F3 + F4 = dissipation - F2, and the anharmonic part is resolved */
+    double r = q[FDR_TQ_RESIDUAL].val, a = q[FDR_TQ_ANHARMONIC].val;
+    cr_expect(fabs(r - a) <= q[FDR_TQ_RESIDUAL].err + q[FDR_TQ_ANHARMONIC].err,
+              "dissipation - F2 = %.17g, F3 + F4 = %.17g", r, a);
+    cr_expect(fabs(a) > 1e3 * q[FDR_TQ_ANHARMONIC].err, "F3 + F4 = %g unresolved (error %g)", a,
+              q[FDR_TQ_ANHARMONIC].err);
+    static const int sides[] = {FDR_TQ_OL,   FDR_TQ_VV,          FDR_TQ_GSQ, FDR_TQ_VG,
+                                FDR_TQ_LOSS, FDR_TQ_DISSIPATION, FDR_TQ_F2,  FDR_TQ_F2 + 1,
+                                FDR_TQ_F2 + 2};
+    for (size_t k = 0; k < sizeof sides / sizeof *sides; k++)
+        cr_expect(q[sides[k]].err <= 1e-8 * fabs(q[sides[k]].val), "%s = %g, error %g",
+                  fdr_transfer_names[sides[k]], q[sides[k]].val, q[sides[k]].err);
+    cr_expect(t.seconds < 10, "%.2f s", t.seconds);
+    cr_expect(t.tail_mass < 1e-12, "tail mass %g", t.tail_mass);
+    fdr_model_free(m);
+}
+
+/* The twin: the chain of a kernel that steps 2 eta_b, judged by FDR1 at
+ * eta_b, fails by far more than its stated error (and the true relation of
+ * that chain, at 2 eta_b, still closes). */
+Test(transfer, a_kernel_with_the_wrong_step_is_caught, .timeout = 60)
+{
+    fdr_model *m = quartic_model(NULL, 0);
+    double lr = m->lr;
+    fdr_model_free(m);
+    char set[64];
+    snprintf(set, sizeof set, "optimizer.lr=%.17g", 2 * lr);
+    const char *sets[] = {set};
+    m = quartic_model(sets, 1);
+    fdr_transfer t;
+    solve(m, &t);
+    double lhs = t.q[FDR_TQ_OL].val, wrong = t.q[FDR_TQ_VV].val / (2 * lr);
+    double err = t.q[FDR_TQ_OL].err + t.q[FDR_TQ_VV].err / (2 * lr);
+    cr_expect(fabs(lhs - wrong) > 1e6 * err, "the wrong FDR1 closes: %g against %g (error %g)",
+              lhs, wrong, err);
+    cr_expect(fabs(t.q[FDR_TQ_FDR1_DIFF].val) <= t.q[FDR_TQ_FDR1_DIFF].err);
+    fdr_model_free(m);
+}
+
+/* The engine's estimates of every observable, the dissipation and F2 .. F4
+ * against the exact values, over three seeds: |z| below 4.5 (Bonferroni
+ * over the 27 comparisons at a family-wise rate of about 1e-4). */
+Test(transfer, monte_carlo_agrees, .timeout = 120)
+{
+    for (int seed = 1; seed <= 3; seed++) {
+        char seed_set[32];
+        snprintf(seed_set, sizeof seed_set, "run.seed=%d", seed);
+        const char *sets[] = {"run.replicas=64", "run.steps=40000", "run.tensor_directions=0",
+                              seed_set};
+        fdr_model *m = quartic_model(sets, 4);
+        fdr_transfer t;
+        solve(m, &t);
+        test_run r;
+        test_run_built(&r, m, 2);
+        const struct {
+            const char *name;
+            fdr_est mc;
+            fdr_est exact;
+        } cmp[] = {
+            {"theta_dot_grad", r.a.obs[FDR_OBS_OL].est, t.q[FDR_TQ_OL]},
+            {"v_dot_v", r.a.obs[FDR_OBS_VV].est, t.q[FDR_TQ_VV]},
+            {"grad_sq", r.a.obs[FDR_OBS_GSQ].est, t.q[FDR_TQ_GSQ]},
+            {"v_dot_grad", r.a.obs[FDR_OBS_VG].est, t.q[FDR_TQ_VG]},
+            {"loss_excess", r.a.obs[FDR_OBS_LOSS].est, t.q[FDR_TQ_LOSS]},
+            {"dissipation", r.a.fdr2.dissipation, t.q[FDR_TQ_DISSIPATION]},
+            {"F2", r.a.fdr2.F[2], t.q[FDR_TQ_F2]},
+            {"F3", r.a.fdr2.F[3], t.q[FDR_TQ_F2 + 1]},
+            {"F4", r.a.fdr2.F[4], t.q[FDR_TQ_F2 + 2]},
+        };
+        for (size_t k = 0; k < sizeof cmp / sizeof *cmp; k++) {
+            double z = (cmp[k].mc.val - cmp[k].exact.val) /
+                       hypot(cmp[k].mc.err, cmp[k].exact.err);
+            cr_expect(cmp[k].mc.err > 0 && fabs(z) < 4.5,
+                      "seed %d, %s: Monte Carlo %g +- %g, exact %.12g: z = %.2f", seed,
+                      cmp[k].name, cmp[k].mc.val, cmp[k].mc.err, cmp[k].exact.val, z);
+        }
+        test_run_free(&r);
+    }
+}
+
+/* What it cannot do, it refuses with the reason. */
+static void expect_refused(const char *ini, const char *why)
+{
+    fdr_model *m = test_model(ini);
+    fdr_transfer t;
+    fdr_error_clear();
+    cr_expect_eq(fdr_transfer_solve(m, NULL, &t), FDR_EINVAL);
+    cr_expect(strstr(fdr_error_message(), why), "'%s' does not say '%s'", fdr_error_message(),
+              why);
+    fdr_model_free(m);
+}
+
+Test(transfer, refuses_what_it_does_not_support)
+{
+    expect_refused("[landscape]\ntype = quadratic\ndim = 2\nspectrum = list 1 2\n"
+                   "[optimizer]\nlr = 0.1\nmomentum = 0\n",
+                   "1-D");
+    expect_refused("[landscape]\ntype = quadratic\ndim = 1\nspectrum = list 1\n"
+                   "[optimizer]\nlr = 0.1\nmomentum = 0.5\n",
+                   "momentum");
+    expect_refused("[landscape]\ntype = quadratic\ndim = 1\nspectrum = list 1\n"
+                   "[noise]\ntype = rademacher\n[optimizer]\nlr = 0.1\nmomentum = 0\n",
+                   "no density");
+}
+
+TestSuite(transfer_cli, .init = scratch_make, .fini = scratch_remove, .timeout = 60);
+
+/* Runs fdrsim with args in tmpdir; its exit status. */
+static int fdrsim(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", tmpdir, FDRSIM_BIN, args);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "fdrsim did not exit normally: %s", args);
+    return WEXITSTATUS(st);
+}
+
+Test(transfer_cli, writes_transfer_json_or_refuses_with_status_2)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "transfer '%s' -o out -s transfer.pad=16", QUARTIC_FILE);
+    cr_assert_eq(fdrsim(args), 0);
+    cr_expect(exists("out/transfer.json"));
+    /* a second run replaces its own output */
+    cr_expect_eq(fdrsim(args), 0);
+    snprintf(args, sizeof args, "transfer '%s' -o bad -s transfer.spacing=-1", QUARTIC_FILE);
+    cr_expect_eq(fdrsim(args), 2);
+    snprintf(args, sizeof args, "transfer '%s' -o bad -s transfer.colour=red", QUARTIC_FILE);
+    cr_expect_eq(fdrsim(args), 2);
+    snprintf(args, sizeof args, "transfer '%s/double-well.ini' -o bad", FDR_TEST_MODELDIR);
+    cr_expect_eq(fdrsim(args), 2);
+    cr_expect(!exists("bad"));
+}
+
+/* The standardised densities the kernel integrates: for every law with
+ * one, the density integrates (Simpson, 2000 panels a unit; its error is
+ * O(h) only at a jump of the density, so the tolerance is h there) to the
+ * difference of the distribution function, the distribution and survival
+ * functions add to 1, and the moments are those the engine's FDR2 terms
+ * use (fdr_noise_moments, written independently), with E z^2 = 1. */
+Test(transfer, unit_densities_agree_with_their_distribution_and_moments)
+{
+    static const char *const laws[] = {"gaussian", "type = student_t\ndof = 7", "type = laplace",
+                                       "type = uniform", "type = skewed\nskewness = 0.8",
+                                       "type = state\ns1 = 0.5"};
+    for (size_t k = 0; k < sizeof laws / sizeof *laws; k++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[landscape]\ntype = quadratic\ndim = 1\nspectrum = list 1\n[noise]\n%s\n"
+                 "covariance = isotropic 2.5\n[optimizer]\nlr = 0.1\nmomentum = 0\n",
+                 k ? laws[k] : "type = gaussian");
+        fdr_model *m = test_model(ini);
+        fdr_unit_law u;
+        cr_assert_eq(fdr_noise_unit_law(m->noise, &u), FDR_OK, "%s", fdr_error_message());
+        for (double a = -4; a < 4; a += 0.7) {
+            double b = a + 0.7, n = 1400, h = (b - a) / n, sum = 0;
+            for (int i = 0; i <= n; i++) {
+                double w = i == 0 || i == n ? 1 : i % 2 ? 4 : 2;
+                sum += w * fdr_unit_density(&u, a + i * h);
+            }
+            sum *= h / 3;
+            double diff = fdr_unit_cdf(&u, b) - fdr_unit_cdf(&u, a);
+            cr_expect(fabs(sum - diff) < (u.smooth ? 1e-10 : h), "%s on [%g, %g]: integral %.12g, "
+                      "distribution function %.12g", laws[k], a, b, sum, diff);
+            cr_expect(fabs(fdr_unit_cdf(&u, a) + fdr_unit_sf(&u, a) - 1) < 1e-14);
+        }
+        cr_expect(fabs(fdr_unit_moment(&u, 1)) < 1e-14 && fabs(fdr_unit_moment(&u, 2) - 1) < 1e-12,
+                  "%s: E z = %g, E z^2 = %g", laws[k], fdr_unit_moment(&u, 1),
+                  fdr_unit_moment(&u, 2));
+        double x = 0.3, one = 1, m3, m4, C;
+        cr_assert_eq(fdr_noise_moments(m->noise, &x, &one, &m3, &m4), FDR_OK);
+        m->noise->type->covariance(m->noise->state, &x, &C);
+        cr_expect(fabs(fdr_unit_moment(&u, 3) * pow(C, 1.5) - m3) < 1e-12 * pow(C, 1.5) &&
+                      fabs(fdr_unit_moment(&u, 4) * C * C - m4) < 1e-12 * C * C,
+                  "%s: E z^3 %g, E z^4 %g against %g, %g", laws[k], fdr_unit_moment(&u, 3),
+                  fdr_unit_moment(&u, 4), m3 / pow(C, 1.5), m4 / (C * C));
+        fdr_model_free(m);
+    }
+}
