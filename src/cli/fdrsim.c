@@ -444,6 +444,26 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
+static struct sigaction old_term, old_int;
+
+/* From the start of a run with a checkpoint to the end of its stepping,
+ * SIGTERM and SIGINT only set stop_signal: one during the set-up stops the
+ * run at its first look, with a checkpoint. */
+static void stop_signals_catch(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &old_int);
+}
+
+static void stop_signals_release(void)
+{
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t;
@@ -478,9 +498,9 @@ static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, con
 
 /* Steps the model with its relations on, as fdr_engine_run does; with a
  * checkpoint, in advances of about CHUNK_SECONDS, writing the checkpoint
- * every o->every seconds and, when SIGTERM or SIGINT came, once more
- * before returning FDR_EIO with *stopped set to the signal. A resumed run
- * first takes the checkpoint's state, if it is of this very model. */
+ * at step 0, every o->every seconds and, when SIGTERM or SIGINT came, once
+ * more before returning FDR_EIO with *stopped set to the signal. A resumed
+ * run first takes the checkpoint's state, if it is of this very model. */
 static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_model *m,
                         const char *command, const char *outdir, fdr_result **out, int *stopped)
 {
@@ -492,8 +512,10 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
     fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress};
     fdr_engine *e;
     int rc = fdr_engine_alloc(m, &eo, &e);
-    if (rc != FDR_OK)
+    if (rc != FDR_OK) {
+        stop_signals_release();
         return rc;
+    }
     uint64_t hash = fdr_checkpoint_model_hash(cfg, m);
     if (o->resume && o->resume->model_hash != hash)
         rc = fdr_error(FDR_EINVAL, "%s: the model has changed since this checkpoint was written "
@@ -502,16 +524,19 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
                        o->resume->path, m->source);
     else if (o->resume)
         rc = fdr_checkpoint_restore(o->resume, e);
-    struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART}, old_term, old_int;
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGINT, &sa, &old_int);
+    else /* at step 0: a path that cannot be written fails now, not hours in */
+        rc = write_checkpoint(o, e, hash, command, outdir);
     struct timespec last, t0;
     clock_gettime(CLOCK_MONOTONIC, &last);
     long chunk = 1;
     while (rc == FDR_OK && fdr_engine_step(e) < m->steps) {
         long from = fdr_engine_step(e), to = m->steps - from > chunk ? from + chunk : m->steps;
+        /* A step of the window can cost many of burn-in (the FDR2 terms): its
+         * first chunk is timed afresh, lest one sized in burn-in last minutes. */
+        if (from < m->burn_in && to > m->burn_in) {
+            to = m->burn_in;
+            chunk = 1;
+        }
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if ((rc = fdr_engine_advance(e, to)) != FDR_OK)
             break;
@@ -530,11 +555,11 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
                 progress("stepping", 1);
             rc = fdr_error(FDR_EIO, "%s: checkpoint written to %s at step %ld of %ld; continue "
                                     "with 'fdrsim resume %s'",
-                           stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to, m->steps, o->checkpoint);
+                           stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to,
+                           m->steps, o->checkpoint);
         }
     }
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGINT, &old_int, NULL);
+    stop_signals_release();
     if (rc == FDR_OK)
         rc = fdr_engine_result(e, out);
     fdr_engine_free(e);
@@ -545,9 +570,14 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
 {
     char name[256];
     fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
+    if (o->checkpoint)
+        stop_signals_catch();
     fdr_model *m = fdr_model_alloc(cfg, name);
-    if (!m)
+    if (!m) {
+        if (o->checkpoint)
+            stop_signals_release();
         return fail(exit_code_for(fdr_error_status()));
+    }
     fdr_exact e = {0};
     fdr_result *r = NULL;
     fdr_analysis a = {0};
@@ -567,6 +597,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     int stopped = 0;
     if (rc == FDR_OK)
         rc = run_stepping(o, cfg, m, command, outdir, &r, &stopped);
+    else if (o->checkpoint)
+        stop_signals_release();
     if (rc == FDR_OK)
         rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
     if (rc == FDR_OK)
