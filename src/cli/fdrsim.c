@@ -1065,7 +1065,16 @@ int main(int argc, char **argv)
     static char model_buf[4096];
     if (nargs >= 1 && (strcmp(cmd, "run") == 0 || strcmp(cmd, "landscape") == 0))
         args[0] = (char *)fdr_cli_model_path(args[0], model_buf, sizeof model_buf);
-    if (strcmp(cmd, "list") == 0 && nargs >= 1 && nargs <= 2 && strcmp(args[0], "keys") == 0) {
+    if ((o.checkpoint || every_given) && strcmp(cmd, "run") != 0 && strcmp(cmd, "resume") != 0) {
+        /* refused, not ignored: a study or figures run would not be checkpointed */
+        fprintf(stderr, "%s: %s: --checkpoint%s applies to run and resume only\n", prog, cmd,
+                o.checkpoint ? "" : "-every");
+        code = EXIT_USAGE;
+    } else if (every_given && !o.checkpoint && strcmp(cmd, "run") == 0) {
+        fprintf(stderr, "%s: run: --checkpoint-every needs --checkpoint FILE\n", prog);
+        code = EXIT_USAGE;
+    } else if (strcmp(cmd, "list") == 0 && nargs >= 1 && nargs <= 2 &&
+               strcmp(args[0], "keys") == 0) {
         code = cmd_list_keys(nargs == 2 ? fdr_cli_model_path(args[1], model_buf, sizeof model_buf)
                                         : NULL);
     } else if (strcmp(cmd, "list") == 0 && nargs == 0) {
