@@ -11,6 +11,7 @@
 #include "config/cfg.h"
 #include "io/check.h"
 #include "engine/engine.h"
+#include "engine/checkpoint.h"
 #include "exact/exact.h"
 #include "core/fdr.h"
 #include "landscapes/landscape.h"
@@ -28,6 +29,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,9 @@ static void usage(FILE *f)
             "  figures [-o DIR]   the analogues of the paper's figures on bundled models with\n"
             "                     exact values, one output folder each under DIR (default:\n"
             "                     figures); the plot options below apply\n"
+            "  resume FILE        continue the run whose checkpoint FILE is, to the output it\n"
+            "                     would have given uninterrupted (options: -o, -j, -q, --check,\n"
+            "                     --checkpoint-every and the plot options)\n"
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two outputs (run, sweep or schedule) statistically;\n"
             "                     exit 1 if any quantity moved ('fdrsim check --help')\n"
@@ -83,6 +88,11 @@ static void usage(FILE *f)
             "  -o, --out DIR            output folder (default: MODEL-seedN)\n"
             "      --check              exit with status 1 if any relation fails or is\n"
             "                           unresolved (no finite, positive error bar)\n"
+            "      --checkpoint FILE    keep the run's whole state in FILE, rewritten every\n"
+            "                           --checkpoint-every seconds and on SIGTERM or SIGINT\n"
+            "                           (which then stop the run, exit 128 + the signal)\n"
+            "      --checkpoint-every S seconds between checkpoints (default 600; 0: as often\n"
+            "                           as the run stops to look, about ten times a second)\n"
             FDR_PLOT_USAGE
             "  -q, --quiet              print no table and no progress\n"
             "  -h, --help               show this help and exit\n"
@@ -136,12 +146,12 @@ static int help(const char *cmd)
         return 0;
     }
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0 || strcmp(cmd, "figures") == 0 ||
-        strcmp(cmd, "help") == 0) {
+        strcmp(cmd, "help") == 0 || strcmp(cmd, "resume") == 0) {
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "%s: help: unknown command '%s' (commands: run, list, landscape, sweep, "
-                    "schedule, transfer, check, figures)\n",
+    fprintf(stderr, "%s: help: unknown command '%s' (commands: run, resume, list, landscape, "
+                    "sweep, schedule, transfer, check, figures)\n",
             prog, cmd);
     return EXIT_USAGE;
 }
@@ -364,6 +374,13 @@ typedef struct {
     const char *out;
     int threads, check, quiet;
     fdr_plot_opts plot;
+    /* --checkpoint FILE (or NULL) and --checkpoint-every; the --set
+     * overrides, which a checkpoint records; the checkpoint to resume from */
+    const char *checkpoint;
+    double every;
+    char **sets;
+    size_t nsets;
+    const fdr_checkpoint *resume;
 } run_opts;
 
 /* The figures of a run; which of them apply is known only after it. */
@@ -419,13 +436,154 @@ static int run_fill(const char *dir, const void *ctx)
     return rc;
 }
 
+/* ---- checkpoint and resume ------------------------------------------------------
+ * What a run's checkpoint records besides the engine, to build the run
+ * again on resume: the caller's strings of checkpoint.h, in this order,
+ * then the --set overrides. */
+enum { CK_COMMAND, CK_MODEL, CK_CMDLINE, CK_OUTDIR, CK_EVERY, CK_NFIXED };
+
+/* The signal (SIGTERM, SIGINT) that asked a run with a checkpoint to stop. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static struct sigaction old_term, old_int;
+
+/* From the start of a run with a checkpoint to the end of its stepping,
+ * SIGTERM and SIGINT only set stop_signal: one during the set-up stops the
+ * run at its first look, with a checkpoint. */
+static void stop_signals_catch(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &old_int);
+}
+
+static void stop_signals_release(void)
+{
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+/* How long one advance between two looks at the signals and the clock
+ * lasts, roughly: the reaction time to SIGTERM. Where the run stops does
+ * not change its bits (engine.h; test_observer's advancing_in_pieces). */
+#define CHUNK_SECONDS 0.1
+
+static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, const char *command,
+                            const char *outdir)
+{
+    const char **str = fdr_calloc(CK_NFIXED + o->nsets, sizeof *str);
+    if (!str)
+        return FDR_ENOMEM;
+    char every[32];
+    snprintf(every, sizeof every, "%.17g", o->every);
+    str[CK_COMMAND] = "run";
+    str[CK_MODEL] = o->model_path ? o->model_path : "";
+    str[CK_CMDLINE] = command;
+    str[CK_OUTDIR] = outdir;
+    str[CK_EVERY] = every;
+    for (size_t i = 0; i < o->nsets; i++)
+        str[CK_NFIXED + i] = o->sets[i];
+    int rc = fdr_checkpoint_write(o->checkpoint, e, hash, str, CK_NFIXED + o->nsets);
+    free(str);
+    return rc;
+}
+
+/* Steps the model with its relations on, as fdr_engine_run does; with a
+ * checkpoint, in advances of about CHUNK_SECONDS, writing the checkpoint
+ * at step 0, every o->every seconds and, when SIGTERM or SIGINT came, once
+ * more before returning FDR_EIO with *stopped set to the signal. A resumed
+ * run first takes the checkpoint's state, if it is of this very model. */
+static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_model *m,
+                        const char *command, const char *outdir, fdr_result **out, int *stopped)
+{
+    fdr_engine_progress progress = !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL;
+    *out = NULL;
+    *stopped = 0;
+    if (!o->checkpoint)
+        return fdr_engine_run(m, o->threads, progress, out);
+    fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress};
+    fdr_engine *e;
+    int rc = fdr_engine_alloc(m, &eo, &e);
+    if (rc != FDR_OK) {
+        stop_signals_release();
+        return rc;
+    }
+    uint64_t hash = fdr_checkpoint_model_hash(cfg, m);
+    if (o->resume && o->resume->model_hash != hash)
+        rc = fdr_error(FDR_EINVAL, "%s: the model has changed since this checkpoint was written "
+                                   "(%s with its --set overrides is not the model it ran): "
+                                   "resume refused; start afresh with 'fdrsim run'",
+                       o->resume->path, m->source);
+    else if (o->resume)
+        rc = fdr_checkpoint_restore(o->resume, e);
+    else /* at step 0: a path that cannot be written fails now, not hours in */
+        rc = write_checkpoint(o, e, hash, command, outdir);
+    struct timespec last, t0;
+    clock_gettime(CLOCK_MONOTONIC, &last);
+    long chunk = 1;
+    while (rc == FDR_OK && fdr_engine_step(e) < m->steps) {
+        long from = fdr_engine_step(e), to = m->steps - from > chunk ? from + chunk : m->steps;
+        /* A step of the window can cost many of burn-in (the FDR2 terms): its
+         * first chunk is timed afresh, lest one sized in burn-in last minutes. */
+        if (from < m->burn_in && to > m->burn_in) {
+            to = m->burn_in;
+            chunk = 1;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if ((rc = fdr_engine_advance(e, to)) != FDR_OK)
+            break;
+        /* the next chunk of about CHUNK_SECONDS, growing at most fourfold */
+        double dt = seconds_since(&t0), want = CHUNK_SECONDS / fmax(dt, 1e-9) * (double)(to - from);
+        chunk = want < 1 ? 1 : want > 4.0 * (double)chunk ? 4 * chunk : (long)want;
+        if (to == m->steps)
+            break; /* a signal in the last advance lets the run finish */
+        if (stop_signal || seconds_since(&last) >= o->every) {
+            rc = write_checkpoint(o, e, hash, command, outdir);
+            clock_gettime(CLOCK_MONOTONIC, &last);
+        }
+        if (rc == FDR_OK && stop_signal) {
+            *stopped = stop_signal;
+            if (progress)
+                progress("stepping", 1);
+            rc = fdr_error(FDR_EIO, "%s: checkpoint written to %s at step %ld of %ld; continue "
+                                    "with 'fdrsim resume %s'",
+                           stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to,
+                           m->steps, o->checkpoint);
+        }
+    }
+    stop_signals_release();
+    if (rc == FDR_OK)
+        rc = fdr_engine_result(e, out);
+    fdr_engine_free(e);
+    return rc;
+}
+
 static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
 {
     char name[256];
     fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
+    if (o->checkpoint)
+        stop_signals_catch();
     fdr_model *m = fdr_model_alloc(cfg, name);
-    if (!m)
+    if (!m) {
+        if (o->checkpoint)
+            stop_signals_release();
         return fail(exit_code_for(fdr_error_status()));
+    }
     fdr_exact e = {0};
     fdr_result *r = NULL;
     fdr_analysis a = {0};
@@ -442,9 +600,11 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
         rc = fdr_plot_render(run_figures[k].script, NULL);
     if (rc == FDR_OK)
         rc = fdr_exact_compute(m, &e);
+    int stopped = 0;
     if (rc == FDR_OK)
-        rc = fdr_engine_run(m, o->threads,
-                            !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL, &r);
+        rc = run_stepping(o, cfg, m, command, outdir, &r, &stopped);
+    else if (o->checkpoint)
+        stop_signals_release();
     if (rc == FDR_OK)
         rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
     if (rc == FDR_OK)
@@ -458,13 +618,60 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     if (rc == FDR_OK && !o->quiet)
         printf("output written to %s/\n", outdir);
     if (rc != FDR_OK)
-        code = fail(exit_code_for(rc));
+        code = fail(stopped ? 128 + stopped : exit_code_for(rc));
     else if (o->check && !a.all_pass)
         code = EXIT_CHECK_FAILED;
     fdr_analysis_clear(&a);
     fdr_result_free(r);
     fdr_exact_clear(&e);
     fdr_model_free(m);
+    return code;
+}
+
+/* `fdrsim resume FILE`: the run the checkpoint records, built again from
+ * its model file and overrides (refused if they no longer give the same
+ * model), continued from the checkpoint's state into its output folder
+ * (or -o's), with the output options given now. */
+static int cmd_resume(run_opts *o, const char *path, size_t nsets, int every_given)
+{
+    if (nsets || o->checkpoint) {
+        fprintf(stderr, "%s: resume: %s does not apply: the model and the checkpoint file are "
+                        "the run's own\n",
+                prog, nsets ? "--set, --seed, --steps or --replicas" : "--checkpoint");
+        return EXIT_USAGE;
+    }
+    fdr_checkpoint ck;
+    if (fdr_checkpoint_open(path, &ck) != FDR_OK)
+        return fail(exit_code_for(fdr_error_status()));
+    char *end;
+    double every = ck.nstr >= CK_NFIXED ? strtod(ck.str[CK_EVERY], &end) : NAN;
+    int code = 0;
+    if (ck.nstr < CK_NFIXED || strcmp(ck.str[CK_COMMAND], "run") != 0 || !(every >= 0)) {
+        fprintf(stderr, "%s: %s: not the checkpoint of an 'fdrsim run' (%s)\n", prog, path,
+                ck.nstr ? ck.str[CK_COMMAND] : "no command recorded");
+        code = EXIT_USAGE;
+    } else {
+        o->model_path = ck.str[CK_MODEL][0] ? ck.str[CK_MODEL] : NULL;
+        o->sets = ck.str + CK_NFIXED;
+        o->nsets = ck.nstr - CK_NFIXED;
+        o->checkpoint = path;
+        o->every = every_given ? o->every : every;
+        o->resume = &ck;
+        if (!o->out)
+            o->out = ck.str[CK_OUTDIR];
+        fdr_config *cfg = o->model_path
+                              ? fdr_config_load(o->model_path)
+                              : fdr_config_parse_string(fdr_default_model, "<built-in default>");
+        int rc = cfg ? FDR_OK : FDR_EINVAL;
+        for (size_t i = 0; rc == FDR_OK && i < o->nsets; i++)
+            rc = fdr_config_set(cfg, o->sets[i]);
+        if (rc == FDR_OK)
+            rc = fdr_plot_config(&o->plot, cfg);
+        fdr_plot_use(&o->plot);
+        code = rc == FDR_OK ? cmd_run(o, cfg, ck.str[CK_CMDLINE]) : fail(EXIT_USAGE);
+        fdr_config_free(cfg);
+    }
+    fdr_checkpoint_clear(&ck);
     return code;
 }
 
@@ -717,7 +924,8 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
-        {"selftest", no_argument, NULL, 9},         {NULL, 0, NULL, 0}};
+        {"selftest", no_argument, NULL, 9},         {"checkpoint", required_argument, NULL, 10},
+        {"checkpoint-every", required_argument, NULL, 11}, {NULL, 0, NULL, 0}};
     blas_pool_off(argv);
     setup_progress(argc, argv);
     /* Library code checks every GSL status itself; GSL must not abort. */
@@ -744,8 +952,8 @@ int main(int argc, char **argv)
     }
     const char *at = NULL, *dir = NULL;
     int order = 6, selftest = 0;
-    run_opts o = {0};
-    int want_help = 0;
+    run_opts o = {.every = 600};
+    int want_help = 0, every_given = 0;
     fdr_plot_defaults(&o.plot);
     int code = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
@@ -814,6 +1022,22 @@ int main(int argc, char **argv)
         case 4:
             o.check = 1;
             break;
+        case 10:
+            o.checkpoint = optarg;
+            break;
+        case 11: {
+            char *end;
+            errno = 0;
+            o.every = strtod(optarg, &end);
+            if (end == optarg || *end || errno || !(o.every >= 0) || !isfinite(o.every)) {
+                fprintf(stderr, "%s: --checkpoint-every %s: expected a number of seconds, 0 or "
+                                "more\n", prog, optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            every_given = 1;
+            break;
+        }
         case FDR_OPT_PLOT:
         case FDR_OPT_PLOT_SIZE:
         case FDR_OPT_PLOT_FONT:
@@ -849,7 +1073,16 @@ int main(int argc, char **argv)
     static char model_buf[4096];
     if (nargs >= 1 && (strcmp(cmd, "run") == 0 || strcmp(cmd, "landscape") == 0))
         args[0] = (char *)fdr_cli_model_path(args[0], model_buf, sizeof model_buf);
-    if (strcmp(cmd, "list") == 0 && nargs >= 1 && nargs <= 2 && strcmp(args[0], "keys") == 0) {
+    if ((o.checkpoint || every_given) && strcmp(cmd, "run") != 0 && strcmp(cmd, "resume") != 0) {
+        /* refused, not ignored: a study or figures run would not be checkpointed */
+        fprintf(stderr, "%s: %s: --checkpoint%s applies to run and resume only\n", prog, cmd,
+                o.checkpoint ? "" : "-every");
+        code = EXIT_USAGE;
+    } else if (every_given && !o.checkpoint && strcmp(cmd, "run") == 0) {
+        fprintf(stderr, "%s: run: --checkpoint-every needs --checkpoint FILE\n", prog);
+        code = EXIT_USAGE;
+    } else if (strcmp(cmd, "list") == 0 && nargs >= 1 && nargs <= 2 &&
+               strcmp(args[0], "keys") == 0) {
         code = cmd_list_keys(nargs == 2 ? fdr_cli_model_path(args[1], model_buf, sizeof model_buf)
                                         : NULL);
     } else if (strcmp(cmd, "list") == 0 && nargs == 0) {
@@ -861,12 +1094,16 @@ int main(int argc, char **argv)
                    ? fail(EXIT_USAGE)
                    : cmd_landscape(cfg, at, dir, order, selftest);
         fdr_config_free(cfg);
+    } else if (strcmp(cmd, "resume") == 0 && nargs == 1) {
+        code = cmd_resume(&o, args[0], nsets, every_given);
     } else if (strcmp(cmd, "run") == 0 && nargs <= 1) {
         if (optind < argc && nargs == 0) {
             fprintf(stderr, "%s: run: missing MODEL.ini (try '%s list')\n", prog, prog);
             code = EXIT_USAGE;
         } else {
             o.model_path = nargs ? args[0] : NULL;
+            o.sets = sets;
+            o.nsets = nsets;
             fdr_config *cfg = o.model_path
                                   ? fdr_config_load(o.model_path)
                                   : fdr_config_parse_string(fdr_default_model, "<built-in default>");
@@ -889,18 +1126,23 @@ int main(int argc, char **argv)
         fdr_plot_use(&o.plot);
         code = cmd_figures(&o, command);
     } else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "landscape") == 0 ||
-               strcmp(cmd, "run") == 0 || strcmp(cmd, "figures") == 0) {
+               strcmp(cmd, "run") == 0 || strcmp(cmd, "figures") == 0 ||
+               strcmp(cmd, "resume") == 0) {
         int want = strcmp(cmd, "list") == 0 || strcmp(cmd, "figures") == 0 ? 0 : 1;
         if (nargs < want)
-            fprintf(stderr, "%s: %s: missing MODEL.ini\n", prog, cmd);
+            fprintf(stderr, "%s: %s: missing %s\n", prog, cmd,
+                    strcmp(cmd, "resume") == 0 ? "the checkpoint FILE" : "MODEL.ini");
         else
             fprintf(stderr, "%s: %s: unexpected argument '%s' (%s)\n", prog, cmd, args[want],
-                    want ? "one MODEL.ini only" : "it takes no file");
+                    !want ? "it takes no file"
+                    : strcmp(cmd, "resume") == 0 ? "one checkpoint only"
+                                                 : "one MODEL.ini only");
         fprintf(stderr, "Try '%s help %s' for more information.\n", prog, cmd);
         code = EXIT_USAGE;
     } else {
-        fprintf(stderr, "%s: unknown command '%s' (commands: run, list, landscape, sweep, "
-                        "schedule, transfer, check, figures, help)\nTry '%s --help' for more information.\n",
+        fprintf(stderr, "%s: unknown command '%s' (commands: run, resume, list, landscape, "
+                        "sweep, schedule, transfer, check, figures, help)\nTry '%s --help' for more "
+                        "information.\n",
                 prog, cmd, prog);
         code = EXIT_USAGE;
     }

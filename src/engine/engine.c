@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "engine/engine.h"
+#include "engine/checkpoint.h"
 #include "core/fdr.h"
 #include "rng/rng.h"
 
@@ -1595,3 +1596,86 @@ int fdr_engine_run(const fdr_model *m, int threads, fdr_engine_progress progress
     fdr_engine_free(e);
     return rc;
 }
+
+/* ---- checkpoints (checkpoint.h): the state later steps read --------------
+ * Scratch that every step overwrites before reading it (G, Z, F, dx, the
+ * FDR2 rows, noisy_ol...) and what the set-up derives again from the model
+ * (the fused coefficients, from lr; directions, frames, traces) are left
+ * out. obs is kept: the observation-only last step of a run checks the
+ * FDR2 entries an earlier step left. */
+
+long fdr_engine_step(const fdr_engine *e)
+{
+    return e->t;
+}
+
+#define VISIT(name, p, bytes)                                                                     \
+    do {                                                                                           \
+        if ((rc = fn(ctx, (name), (p), (bytes))) != FDR_OK)                                        \
+            return rc;                                                                             \
+    } while (0)
+
+int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx)
+{
+    const fdr_model *m = e->m;
+    fdr_result *res = e->res;
+    if (!res || e->status != FDR_OK)
+        return fdr_error(FDR_EINVAL, "%s: an engine that has %s has no state to checkpoint",
+                         m->source, res ? "failed" : "given up its result");
+    size_t R = res->R, d = res->d, D = (size_t)FDR_NOBS, S = m->opt->state_size;
+    int rc;
+    VISIT("step", &e->t, sizeof e->t);
+    VISIT("seconds", &e->seconds, sizeof e->seconds);
+    VISIT("progress", &e->prog.done, sizeof e->prog.done);
+    VISIT("lr", e->lr, R * e->ng * sizeof *e->lr);
+    if (e->o.relations) {
+        size_t U = res->units, nt = res->ntens;
+        VISIT("bsum", res->bsum, R * FDR_NBATCH * D * sizeof *res->bsum);
+        VISIT("sumsq", res->sumsq, R * D * sizeof *res->sumsq);
+        VISIT("squnit", res->squnit, R * D * sizeof *res->squnit);
+        VISIT("gsum", res->gsum, U * d * sizeof *res->gsum);
+        VISIT("vsum", res->vsum, U * d * sizeof *res->vsum);
+        VISIT("tA", res->tA, U * nt * sizeof *res->tA);
+        VISIT("tB", res->tB, U * nt * sizeof *res->tB);
+        VISIT("ucount", res->ucount, U * sizeof *res->ucount);
+        VISIT("samples", res->samples,
+              res->n_samples * R * res->sample_dim * sizeof *res->samples);
+    }
+    for (size_t k = 0; k < e->nblocks; k++) {
+        block *b = &e->blocks[k];
+        size_t n = b->n;
+        VISIT("theta", b->X, n * d * sizeof *b->X);
+        VISIT("v", b->V, n * d * sizeof *b->V);
+        if (b->S)
+            VISIT("optimizer", b->S, S * n * d * sizeof *b->S);
+        VISIT("obs", b->obs, n * D * sizeof *b->obs);
+        VISIT("lr_seen", b->lr_seen, n * e->ng * sizeof *b->lr_seen);
+        VISIT("vvlim", b->vvlim, n * sizeof *b->vvlim);
+        VISIT("series", b->ts, res->n_rec * FDR_NTS * sizeof *b->ts);
+        if (b->P) {
+            VISIT("p_step", &b->p_step, sizeof b->p_step);
+            VISIT("projections", b->Pprev, n * res->ntens * sizeof *b->Pprev);
+        }
+        for (size_t r = 0; r < n; r++) {
+            fdr_rng_pos pos;
+            if (!restore)
+                fdr_rng_tell(b->rng[r], &pos);
+            VISIT("rng", &pos, sizeof pos);
+            if (restore && fdr_rng_seek(b->rng[r], &pos) != FDR_OK)
+                return fdr_error(FDR_EINVAL, "replica %zu: not a position of its generator",
+                                 b->first + r);
+        }
+    }
+    const fdr_noise_type *nt = m->noise->type;
+    for (size_t r = 0; nt->replica_state && r < R; r++) {
+        void *p;
+        size_t bytes = nt->replica_state(m->noise->state, r, &p);
+        VISIT("noise", p, bytes);
+    }
+    if (restore && (e->t < 0 || e->t > m->steps))
+        return fdr_error(FDR_EINVAL, "step %ld is not a step of the run (%ld steps)", e->t,
+                         m->steps);
+    return FDR_OK;
+}
+
+#undef VISIT

@@ -284,6 +284,34 @@ static int sync_folder(const char *path)
     return err;
 }
 
+int fdr_replace_file(const char *path, int (*writer)(FILE *f, const void *ctx),
+                     const void *ctx)
+{
+    char dir[FDR_PATH_MAX], tmp[FDR_PATH_MAX];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    if (!*base)
+        return fdr_error(FDR_EINVAL, "%s: names a folder, not a file", path);
+    if (snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+                 slash ? path : ".") >= (int)sizeof dir ||
+        snprintf(tmp, sizeof tmp, ".%s.fdrsim-tmp", base) >= (int)sizeof tmp)
+        return fdr_error(FDR_EINVAL, "%s: path too long", path);
+    char full[2 * FDR_PATH_MAX];
+    snprintf(full, sizeof full, "%s/%s", dir, tmp);
+    /* what a process killed while writing left behind */
+    if (unlink(full) != 0 && errno != ENOENT)
+        return fdr_error(FDR_EIO, "%s: cannot remove: %s", full, strerror(errno));
+    int rc = fdr_write_file(dir, tmp, writer, ctx);
+    if (rc == FDR_OK && rename(full, path) != 0)
+        rc = fdr_error(FDR_EIO, "%s: cannot rename %s into place: %s", path, full,
+                       strerror(errno));
+    if (rc != FDR_OK) {
+        unlink(full);
+        return rc;
+    }
+    int err = sync_folder(dir);
+    return err ? fdr_error(FDR_EIO, "%s: cannot write: %s", dir, strerror(err)) : FDR_OK;
+}
+
 /* Puts the complete folder tmp in the place of t->path. Where the system
  * can, one renameat2(RENAME_EXCHANGE) swaps the two at once; otherwise the
  * old folder is renamed aside first, which leaves an instant in which

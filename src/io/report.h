@@ -65,6 +65,13 @@ int fdr_outdir_write(const char *dir, int (*fill)(const char *tmp, const void *c
 int fdr_write_file(const char *dir, const char *name, int (*writer)(FILE *f, const void *ctx),
                    const void *ctx);
 
+/* Replaces the file at path as one unit: writer fills a temporary sibling
+ * (.NAME.fdrsim-tmp, removed first if a killed writer left it), which is
+ * synced, renamed over path and its folder synced, so that path holds the
+ * earlier file or the new one, whole, even across a crash. */
+int fdr_replace_file(const char *path, int (*writer)(FILE *f, const void *ctx),
+                     const void *ctx);
+
 /* "prog arg1 arg2 ..." in a fresh string (for file headers); NULL with
  * fdr_error if out of memory. */
 char *fdr_command_line(const char *prog, int argc, char **argv);

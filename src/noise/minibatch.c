@@ -213,6 +213,15 @@ static int mb_prepare(void *state, size_t replicas)
     return FDR_OK;
 }
 
+/* The permutation a replica's batches are cut from: a draw permutes it in
+ * place (independent sampling too), so it is the replica's state. */
+static size_t mb_replica_state(void *state, size_t replica, void **p)
+{
+    minibatch *s = state;
+    *p = s->perm + replica * s->N;
+    return s->N * sizeof *s->perm;
+}
+
 /* A uniform integer in [0, n), by Lemire's multiply-shift (bias < n / 2^64). */
 static size_t below(fdr_rng *rng, size_t n)
 {
@@ -527,6 +536,7 @@ const fdr_noise_type fdr_noise_minibatch = {
     .diagonal_std = NULL,
     .trace_hc = mb_trace_hc,
     .prepare = mb_prepare,
+    .replica_state = mb_replica_state,
     .caveat = mb_caveat,
 };
 

@@ -40,6 +40,11 @@ typedef struct {
     double (*covariance_scale)(const void *state, const double *x, const double **C0);
     /* Optional: called once before a run of R replicas (per-replica state). */
     int (*prepare)(void *state, size_t replicas);
+    /* Optional, with prepare: the per-replica state that carries from one
+     * step to the next (not scratch), which a checkpoint saves and puts
+     * back: points *p at replica r's bytes and returns their count, the
+     * same for every replica. */
+    size_t (*replica_state)(void *state, size_t replica, void **p);
     /* Optional: why the relations hold only approximately under this law
      * as configured, or NULL when they are exact. */
     const char *(*caveat)(const void *state);

@@ -194,6 +194,52 @@ uint64_t fdr_rng_u64(fdr_rng *r)
     return r->u64_buf[r->u64_used++];
 }
 
+/* ---- positions (checkpoints) -------------------------------------------- */
+
+void fdr_rng_tell(const fdr_rng *r, fdr_rng_pos *pos)
+{
+    for (int kind = 0; kind < FDR_RNG_KINDS; kind++)
+        pos->next_block[kind] = r->next_block[kind];
+    pos->used[FDR_RNG_KIND_NORMAL] = r->normal_used;
+    pos->used[FDR_RNG_KIND_UNIFORM] = r->uniform_used;
+    pos->used[FDR_RNG_KIND_U64] = r->u64_used;
+}
+
+/* A buffer that is not used up holds the chunk generated last, that of the
+ * blocks just below next_block (every refill path keeps this so); a used-up
+ * one need not be regenerated. */
+int fdr_rng_seek(fdr_rng *r, const fdr_rng_pos *pos)
+{
+    static const uint64_t blocks[FDR_RNG_KINDS] = {FDR_RNG_NORMAL_BLOCKS, FDR_RNG_SMALL_BLOCKS,
+                                                   FDR_RNG_SMALL_BLOCKS};
+    static const uint64_t chunk[FDR_RNG_KINDS] = {NORMAL_CHUNK, SMALL_CHUNK, SMALL_CHUNK};
+    for (int kind = 0; kind < FDR_RNG_KINDS; kind++) {
+        uint64_t nb = pos->next_block[kind], used = pos->used[kind];
+        if (nb % blocks[kind] != 0 || used > chunk[kind] ||
+            (used < chunk[kind] && nb == 0))
+            return FDR_EINVAL;
+    }
+    for (int kind = 0; kind < FDR_RNG_KINDS; kind++)
+        r->next_block[kind] = pos->next_block[kind];
+    r->normal_used = (size_t)pos->used[FDR_RNG_KIND_NORMAL];
+    r->uniform_used = (size_t)pos->used[FDR_RNG_KIND_UNIFORM];
+    r->u64_used = (size_t)pos->used[FDR_RNG_KIND_U64];
+    if (r->normal_used < NORMAL_CHUNK)
+        r->kernel->normals(&r->key, r->next_block[FDR_RNG_KIND_NORMAL] - FDR_RNG_NORMAL_BLOCKS,
+                           r->normal_buf);
+    if (r->uniform_used < SMALL_CHUNK) {
+        uint64_t words[SMALL_CHUNK];
+        r->kernel->words(&r->key, FDR_RNG_KIND_UNIFORM,
+                         r->next_block[FDR_RNG_KIND_UNIFORM] - FDR_RNG_SMALL_BLOCKS, words);
+        for (size_t i = 0; i < SMALL_CHUNK; i++)
+            r->uniform_buf[i] = open_unit(words[i]);
+    }
+    if (r->u64_used < SMALL_CHUNK)
+        r->kernel->words(&r->key, FDR_RNG_KIND_U64,
+                         r->next_block[FDR_RNG_KIND_U64] - FDR_RNG_SMALL_BLOCKS, r->u64_buf);
+    return FDR_OK;
+}
+
 /* Names the generator, the normal sampler and the kernel this CPU runs. */
 const char *fdr_rng_name(void)
 {
