@@ -63,8 +63,7 @@ dstep = ceil((L1 - L0) / 5.0)
 z_h = (isfinite(rv) && isfinite(re) && re > 0 ? rv / re : NaN)
 sd = sqrt(err0(re) ** 2 + err0(ae) ** 2)
 z_f = (isfinite(rv) && isfinite(av) && sd > 0 ? (rv - av) / sd : NaN)
-zstr(z) = (isfinite(z) ? sprintf("%+.2f", z) : "n/a")
-anhlab = (K > 3 ? sprintf("F_3+…+F_{%d}", K) : (K == 3 ? "F_3" : "none"))
+zstr(z) = (isfinite(z) ? sprintf(L("%+.2f", "$%+.2f$"), z) : "n/a")
 # the bottom panel's range: both points, their errors, their exact values and 0
 blo = 0; bhi = 0
 array bv[6] = [rv - err0(re), rv + err0(re), av - err0(ae), av + err0(ae), rx, ax]
@@ -75,11 +74,10 @@ ke = floor(log10(abs(blo) > abs(bhi) ? abs(blo) : abs(bhi)))
 if (ke > -3 && ke < 4) { ke = 0 }
 sc = 10.0 ** (-ke)
 
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
 series = (n == 0 ? "no terms" : fdr2_closes > 0 ? sprintf("polynomial: closes at order %d", fdr2_closes) : \
           sprintf("not a polynomial: truncated at order %d", fdr2_order))
-ticlabel(t) = (t eq "F2_noise_averaged" ? "F_2 (avg)" : t eq "dissipation" ? "diss." : \
-               isF(t) ? "F_{" . t[2:] . "}" : t)
+ticlabel(t) = (t eq "F2_noise_averaged" ? L("F_2 (avg)", "$F_2$ (avg)") : t eq "dissipation" ? "diss." : \
+               isF(t) ? L("F_{" . t[2:] . "}", "$F_{" . t[2:] . "}$") : raw(t))
 c_pos = "#1f77b4"; c_neg = "#d62728"; c_err = "#303030"; c_ex = "#000000"
 c_d = "#1f77b4"; c_a = "#2ca02c"
 ytop = 1 - (plot_title ? 2.9 : 0.6) * ch - 1.3 * ch
@@ -93,10 +91,14 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
+    anhlab = (K > 3 ? sprintf(L("F_3+…+F_{%d}", "$F_3+\\dots+F_{%d}$"), K) : \
+              (K == 3 ? L("F_3", "$F_3$") : "none"))
     if (plot_title) {
         set label 91 fit_title("FDR2 decomposition", title_model) at screen 0.5, screen 1 - 0.75 * ch \
             center font tfont noenhanced
-        set label 92 "dissipation = F_2 + F_3 + … + F_K;  " . series at screen 0.5, screen 1 - 1.85 * ch \
+        set label 92 L("dissipation = F_2 + F_3 + … + F_K;  ", \
+                       "dissipation $= F_2 + F_3 + \\dots + F_K$;\\quad ") . series at screen 0.5, screen 1 - 1.85 * ch \
             center font sfont
     }
     set lmargin 9
@@ -111,22 +113,24 @@ do for [ext in plot_formats] {
     set xrange [-0.6 : (nb > 0 ? nb : 1) - 0.4]
     set yrange [ylo:yhi]
     set logscale y
-    set format y "10^{%L}"
+    set format y L("10^{%L}", "$10^{%L}$")
     set ytics 10 ** dstep
     set mytics (dstep > 1 ? 1 : 10)
-    set ylabel "|term|"
-    set key at screen 0.5, screen ytop + 0.65 * ch center center horizontal reverse Left samplen 1 \
+    set ylabel L("|term|", "$|$term$|$")
+    set key at screen 0.5, screen ytop + 0.65 * ch center center horizontal reverse Left samplen 1 width (latex ? 3 : 0) \
         maxrows 1 font vfont
     if (nb > 0) {
         set xtics scale 0 (ticlabel(bname[1]) 0)
         do for [i = 2:nb] { set xtics add (ticlabel(bname[i]) i - 1) }
         set xtics font sfont
+        t_pos = L("term > 0", "term $> 0$"); t_neg = L("term < 0", "term $< 0$")
+        t_err = L("±1σ", "$\\pm1\\sigma$")
         cmd = "plot $bars using 1:($3 > 0 ? $2 : NaN):(0.6) with boxes fs solid 0.85 noborder fc rgb c_pos " . \
-              (npos > 0 ? "title 'term > 0'" : "notitle") . \
+              (npos > 0 ? "title t_pos" : "notitle") . \
               ", $bars using 1:($3 < 0 ? $2 : NaN):(0.6) with boxes fs pattern 4 border lc rgb c_neg fc rgb c_neg " . \
-              (nneg > 0 ? "title 'term < 0'" : "notitle") . \
+              (nneg > 0 ? "title t_neg" : "notitle") . \
               ", $bars using 1:($3 != 0 ? $2 : NaN):($2 - $4 > ylo ? $2 - $4 : ylo):($2 + $4) with yerrorbars " . \
-              "pt 7 ps 0 lw 1.2 lc rgb c_err " . (npos + nneg > 0 ? "title '±1σ'" : "notitle") . \
+              "pt 7 ps 0 lw 1.2 lc rgb c_err " . (npos + nneg > 0 ? "title t_err" : "notitle") . \
               ", $bars using ($1 - 0.4):5:(0.8):(0) with vectors nohead dt (6,4) lw 1.5 lc rgb c_ex " . \
               (nex > 0 ? "title 'exact'" : "notitle")
         if (nzero + nnan > 0) {
@@ -143,7 +147,7 @@ do for [ext in plot_formats] {
     unset label 92
     unset logscale y
     unset key
-    set format y "%g"
+    set format y L("%g", "$%g$")
     set mytics default
 
     # -- bottom: the identity, dissipation - F2 = F3 + ... + FK
@@ -152,11 +156,13 @@ do for [ext in plot_formats] {
     set xrange [-0.7:1.7]
     set yrange [blo * sc : bhi * sc]
     set ytics nicestep((bhi - blo) * sc / 3.0)
-    set xtics ("dissipation − F_2" 0, anhlab 1) scale 0 font sfont
+    set xtics (L("dissipation − F_2", "dissipation $-$ $F_2$") 0, anhlab 1) scale 0 font sfont
     set xzeroaxis lt 1 lc rgb "#808080" lw 1
-    set ylabel (ke != 0 ? sprintf("×10^{%d}", ke) : "loss units")
-    set label 94 sprintf("z(diss. = F_2) = %s", zstr(z_h)) at graph 0.02, graph 0.93 left font vfont
-    set label 95 sprintf("z(diss. = F_2+…+F_{%d}) ≈ %s", K, zstr(z_f)) at graph 0.02, graph 0.82 left font vfont
+    set ylabel (ke != 0 ? sprintf(L("×10^{%d}", "$\\times10^{%d}$"), ke) : "loss units")
+    set label 94 sprintf(L("z(diss. = F_2) = %s", "$z$(diss.\\ $= F_2$) $=$ %s"), zstr(z_h)) \
+        at graph 0.02, graph 0.93 left font vfont
+    set label 95 sprintf(L("z(diss. = F_2+…+F_{%d}) ≈ %s", "$z$(diss.\\ $= F_2+\\dots+F_{%d}$) $\\approx$ %s"), \
+                         K, zstr(z_f)) at graph 0.02, graph 0.82 left font vfont
     cmd = "plot NaN notitle"
     if (isfinite(rv)) {
         cmd = cmd . sprintf(", '+' using (0):(%.10g):(%.10g) every ::0::0 with yerrorbars pt 7 ps psc lw 1.5 lc rgb c_d notitle", rv * sc, err0(re) * sc)

@@ -28,18 +28,10 @@ gm = (have_exact && isfinite(hist_exact_mean)) ? hist_exact_mean : hist_mean
 gv = hist_exact_var
 outside = (hist_samples == hist_samples && hist_samples > hist_binned) ? hist_samples - hist_binned : 0
 
-xname = sprintf("θ_{%d}", hist_coord)
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
 # the Gaussian only where it is the reference: the exact marginal of a quadratic landscape (exact
 # for Gaussian noise; for another law its mean and variance are exact, its shape is not). Off the
 # quadratic the marginal may have several modes, and a Gaussian through its moments means nothing.
 gauss_title = (hist_noise eq "gaussian" ? "exact marginal (Gaussian)" : "Gaussian, exact mean and variance")
-sub = hist_binned + outside == 0 ? "no samples" : \
-      sprintf("%d samples%s; excess kurtosis %.2g", \
-              hist_binned + outside, (outside > 0 ? sprintf(", %d beyond the axis", outside) : ""), \
-              hist_kurt)
-sub2 = (hist_noise eq "" ? "" : hist_noise . " noise; ") . \
-       (have_exact ? "quadratic: exact reference" : "not a quadratic: no Gaussian reference")
 
 gauss(x) = exp(-(x - gm)**2 / (2 * gv)) / sqrt(2 * pi * gv)
 # Poisson error of a density from its count; the lower end is kept inside the log axis
@@ -59,6 +51,14 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    xname = sprintf(L("θ_{%d}", "$\\theta_{%d}$"), hist_coord)
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
+    sub = hist_binned + outside == 0 ? "no samples" : \
+          sprintf(L("%d samples%s; excess kurtosis %.2g", "%d samples%s; excess kurtosis $%.2g$"), \
+                  hist_binned + outside, (outside > 0 ? sprintf(", %d beyond the axis", outside) : ""), \
+                  hist_kurt)
+    sub2 = (hist_noise eq "" ? "" : raw(hist_noise) . " noise; ") . \
+           (have_exact ? "quadratic: exact reference" : "not a quadratic: no Gaussian reference")
     if (plot_title) {
         set label 91 fit_title("Marginal of " . xname, title_model) at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont
@@ -93,7 +93,7 @@ do for [ext in plot_formats] {
     if (hist_dmax > 0) { set ytics nicestep(hist_dmax * 1.4 / 4) }
     set boxwidth hist_binw absolute
     set style fill solid 0.6 border lc rgb c_L
-    set key top right reverse Left samplen 1.5 opaque box lc rgb "#cccccc" font sfont
+    set key top right reverse Left samplen 1.5 width (latex ? 4 : 0) opaque box lc rgb "#cccccc" font sfont
     if (hist_rows > 0) {
         plot file using 1:2 with boxes lc rgb c_Lraw title "histogram", \
              (have_exact ? gauss(x) : NaN) with lines lw 2 dt (10,6) lc rgb c_ex \
@@ -116,11 +116,11 @@ do for [ext in plot_formats] {
         floor = hist_dmin / 3
         set tmargin at screen hmid - 0.4 * ch
         set bmargin at screen ybot
-        set format x "%g"
+        set format x L("%g", "$%g$")
         set xlabel xname
         set ylabel "density (log)"
         set logscale y
-        set format y "10^{%L}"
+        set format y L("10^{%L}", "$10^{%L}$")
         set yrange [floor : hist_dmax * 3]
         unset key
         set style fill empty

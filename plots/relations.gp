@@ -88,7 +88,6 @@ do for [i = 1:n] {
     kexp[i] = k; ylo[i] = lo / 10.0 ** k; yhi[i] = hi / 10.0 ** k
 }
 
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
 verdict = (n == 0 ? "no relations" : sprintf("%d of %d identities hold", npass, nid) . \
            (nfail > 0 ? sprintf(", %d fail", nfail) : "") . \
            (nunres > 0 ? sprintf(", %d unresolved", nunres) : "") . \
@@ -96,6 +95,8 @@ verdict = (n == 0 ? "no relations" : sprintf("%d of %d identities hold", npass, 
 
 c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#e2e2e2"; c_unres = "#7f7f7f"; c_approx = "#6b7b8c"
 c_lhs = "#1f77b4"; c_rhs = "#ff7f0e"
+# cairolatex ignores a label's font: the small panels' text at vfont's size in LaTeX
+vsz(s) = (latex ? sprintf("{\\fontsize{%.3g}{%.3g}\\selectfont %s}", 0.8 * fs, 0.96 * fs, s) : s)
 # the class of row i (1-based): 1 pass, 2 fail, 0 unresolved (identities), 3 approximation
 cls(i) = (rel_identity[i] == 1 ? rel_verdict[i] : 3)
 ccol(i) = (cls(i) == 1 ? 0x2ca02c : cls(i) == 2 ? 0xd62728 : cls(i) == 0 ? 0x7f7f7f : 0xb9c3cc)
@@ -118,6 +119,7 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
     if (plot_title) {
         set label 91 fit_title("Relations", title_model) at screen 0.5, \
             screen 1 - 0.75 * ch center font tfont noenhanced
@@ -136,8 +138,8 @@ do for [ext in plot_formats] {
     set yrange [-ymax:ymax]
     set ytics nicestep(ymax / 2.5)
     set xzeroaxis lt 1 lc rgb "#808080" lw 1
-    set ylabel "z = (LHS − RHS)/σ"
-    set key at screen 0.5, screen y_key center center horizontal reverse Left samplen 1 width -1 \
+    set ylabel L("z = (LHS − RHS)/σ", "$z = (\\mathrm{LHS} - \\mathrm{RHS})/\\sigma$")
+    set key at screen 0.5, screen y_key center center horizontal reverse Left samplen 1 width (latex ? 3 : -1) \
         maxrows keyrows font sfont
     set style fill solid 1.0 noborder
     if (n > 0) {
@@ -146,10 +148,11 @@ do for [ext in plot_formats] {
         } else {
             set xtics scale 0 norotate center noenhanced font sfont
         }
-        set xtics (rel_name[1] 0)           # the relations' names at 0, 1, ...
-        do for [i = 2:n] { set xtics add (rel_name[i] i - 1) }
+        set xtics (raw(rel_name[1]) 0)      # the relations' names at 0, 1, ...
+        do for [i = 2:n] { set xtics add (raw(rel_name[i]) i - 1) }
+        t_band = L("±threshold", "$\\pm$threshold"); zfmt = L("%.3g", "$%.3g$")
         cmd = "plot file using 1:(0):($1 - 0.38):($1 + 0.38):(-$10):($10) with boxxyerror " . \
-              "fc rgb c_band title '±threshold'" . \
+              "fc rgb c_band title t_band" . \
               ", file using 1:(zok(0) ? zc($9) : NaN):(0.22):(ccol(row(0))) with boxes lc rgb variable notitle"
         if (npass > 0) { cmd = cmd . ", file using 1:(zof(1)) with points pt 7 ps 1.1*psc lc rgb c_pass title 'pass'" }
         if (nfail > 0) { cmd = cmd . ", file using 1:(zof(2)) with points pt 7 ps 1.1*psc lc rgb c_fail title 'fail'" }
@@ -161,7 +164,7 @@ do for [ext in plot_formats] {
         # beyond the axis: a triangle at the edge and the value
         cmd = cmd . ", file using 1:(zok(0) && clipped($9) ? zc($9) : NaN):($9 > 0 ? 9 : 11):(ccol(row(0))) " . \
               "with points pt variable ps 1.4*psc lc rgb variable notitle" . \
-              ", file using ($1 + 0.2):(zok(0) && clipped($9) ? zc($9) : NaN):(sprintf('%.3g', $9)) " . \
+              ", file using ($1 + 0.2):(zok(0) && clipped($9) ? zc($9) : NaN):(sprintf(zfmt, $9)) " . \
               "with labels left font vfont notitle"
         eval cmd
     } else {
@@ -186,9 +189,9 @@ do for [ext in plot_formats] {
         set tmargin at screen yrow_top + 1.2 * ch
         set bmargin at screen yrow_top + 0.2 * ch
         set key at screen 0.5, screen yrow_top + 0.7 * ch center center horizontal reverse Left \
-            samplen 1.5 maxrows 1 font sfont
-        plot NaN with points pt 7 ps psc lc rgb c_lhs title 'LHS ±1σ', \
-             NaN with points pt 5 ps psc lc rgb c_rhs title 'RHS ±1σ', \
+            samplen 1.5 width (latex ? 3 : -1) maxrows 1 font sfont
+        plot NaN with points pt 7 ps psc lc rgb c_lhs title L("LHS ±1σ", "LHS $\\pm1\\sigma$"), \
+             NaN with points pt 5 ps psc lc rgb c_rhs title L("RHS ±1σ", "RHS $\\pm1\\sigma$"), \
              NaN with lines dt (6,4) lw 1.5 lc rgb '#000000' title 'exact'
         unset key
         set border 3
@@ -198,8 +201,8 @@ do for [ext in plot_formats] {
         W = (x1 - x0) / ncols
         H = (y1 - y0) / nrows
         set xrange [-0.7:1.7]
-        set xtics ("L" 0, "R" 1) norotate center font vfont
-        set ytics format "%g"
+        set xtics (vsz("L") 0, vsz("R") 1) norotate center font vfont
+        set ytics format vsz(L("%g", "$%g$"))
         set grid ytics
         do for [i = 0:n - 1] {
             col = i % ncols
@@ -213,7 +216,7 @@ do for [ext in plot_formats] {
             ke = kexp[i + 1]
             sc = 10.0 ** (-ke)
             c = cls(i + 1)
-            set title rel_name[i + 1] . (ke != 0 ? sprintf(" ×1e%d", ke) : "") font vfont \
+            set title vsz(raw(rel_name[i + 1]) . (ke != 0 ? sprintf(L(" ×1e%d", " $\\times10^{%d}$"), ke) : "")) font vfont \
                 tc rgb (c == 1 ? "#1a7a1a" : c == 2 ? c_fail : c == 0 ? c_unres : c_approx) noenhanced \
                 offset 0, -0.8
             sel = sprintf("every ::%d::%d ", i, i)

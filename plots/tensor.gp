@@ -42,7 +42,16 @@ if (tmax <= 0) tmax = 3
 ymax = (1.1 * zmax > 1.3 * tmax ? 1.1 * zmax : 1.3 * tmax)
 rmax = (rmax > 0 ? 1.15 * rmax : 1)
 
-title_model = (model eq "" ? "" : ": " . model . " (seed " . seed . ")")
+# meta.gp's tens_what is enhanced text; its LaTeX twin, with or without the preconditioner P
+pre = (strstrt(tens_what, "preconditioner") > 0)
+what_tex = (entries ? "$\\langle x_i " . (pre ? "(P\\nabla f)_j" : "\\partial_j f") . " + x_j " . \
+                      (pre ? "(P\\nabla f)_i" : "\\partial_i f") . \
+                      "\\rangle = (1 + \\mu)/\\eta_b \\langle v_i v_j\\rangle$, every entry $i \\le j$" : \
+            "$2\\langle(u\\cdot x)(u\\cdot " . (pre ? "P" : "") . "\\nabla f)\\rangle = " . \
+                      "(1 + \\mu)/\\eta_b \\langle(u\\cdot v)^2\\rangle$, random unit directions $u$") . \
+           (pre ? ", $P$ the preconditioner" : "")
+# cairolatex ignores a label's font: the line at sfont's size, smaller when P makes it long
+what_tex = sprintf("{\\fontsize{%.3g}{%.3g}\\selectfont %s}", (pre ? 0.75 : 0.9) * fs, fs, what_tex)
 verdict = (n == 0 ? "no rows" : sprintf("%d of %d %s within the threshold%s", npass, n, \
            entries ? "entries" : "directions", nnan > 0 ? sprintf(" (%d unresolved)", nnan) : ""))
 
@@ -61,10 +70,11 @@ do for [ext in plot_formats] {
     psc = pscale(ext)
     set encoding utf8
     set multiplot
+    title_model = (model eq "" ? "" : ": " . raw(model) . " (seed " . seed . ")")
     if (plot_title) {
         set label 91 fit_title("Tensor FDR1", title_model) at screen 0.5, screen 1 - 0.75 * ch \
             center font tfont noenhanced
-        set label 92 tens_what at screen 0.5, screen 1 - 1.85 * ch center font sfont
+        set label 92 L(tens_what, what_tex) at screen 0.5, screen 1 - 1.85 * ch center font sfont
         set label 93 verdict at screen 0.5, screen 1 - 2.85 * ch center font sfont noenhanced
     }
     set border 3
@@ -80,11 +90,11 @@ do for [ext in plot_formats] {
     set tmargin at screen ytop
     set bmargin at screen hmid + 0.5 * ch
     set format x ""
-    set ylabel "z"
+    set ylabel L("z", "$z$")
     set yrange [-ymax:ymax]
     set ytics nicestep(ymax / 2.5)
     set key at screen 0.5, screen ytop + 0.65 * ch center center horizontal reverse Left samplen 1 \
-        maxrows 1 font sfont
+        width (latex ? 3 : 0) maxrows 1 font sfont
     if (named) {
         set xtics scale 0 ("" 1)
         do for [i = 2:n] { set xtics add ("" i) }
@@ -93,7 +103,8 @@ do for [ext in plot_formats] {
     }
     if (n > 0) {
         set object 1 rect from 0.5, -tmax to n + 0.5, tmax behind fc rgb c_band fs solid 1.0 noborder
-        cmd = "plot NaN with boxes fs solid 1.0 fc rgb c_band title '±threshold'"
+        t_band = L("±threshold", "$\\pm$threshold")
+        cmd = "plot NaN with boxes fs solid 1.0 fc rgb c_band title t_band"
         if (nz > 0) {
             cmd = cmd . ", file using ($1 + 1):(okcol(9) && $11 == 1 ? $9 : NaN) with points pt 7 ps ps lc rgb c_pass title 'pass'"
             if (nfail > 0) {
@@ -115,17 +126,20 @@ do for [ext in plot_formats] {
     # -- bottom: the relative deviation with its error bar
     set tmargin at screen hmid - 0.5 * ch
     set bmargin at screen ybot
-    set format x "%g"
-    set ylabel (entries ? "(LHS−RHS)/√(R_{ii}R_{jj}) (%)" : "LHS/RHS − 1 (%)") font sfont
+    set format x L("%g", "$%g$")
+    set ylabel (entries ? L("(LHS−RHS)/√(R_{ii}R_{jj}) (%)", \
+                            "$(\\mathrm{LHS}-\\mathrm{RHS})/\\sqrt{R_{ii}R_{jj}}$ (\\%)") : \
+                L("LHS/RHS − 1 (%)", "LHS/RHS $-$ 1 (\\%)")) font sfont
     set yrange [-rmax:rmax]
     set ytics nicestep(rmax / 2.5)
     if (named) {
-        set xtics (tens_name[1] 1) scale 0 noenhanced font vfont
-        do for [i = 2:n] { set xtics add (tens_name[i] i) }
+        set xtics (raw(tens_name[1]) 1) scale 0 noenhanced font vfont
+        do for [i = 2:n] { set xtics add (raw(tens_name[i]) i) }
         if (rotn) { set xtics rotate by 90 right } else { set xtics norotate center }
         unset xlabel
     } else {
-        set xlabel (entries ? "entry k ((i,j), i ≤ j, row by row)" : "direction k")
+        set xlabel (entries ? L("entry k ((i,j), i ≤ j, row by row)", "entry $k$ ($(i,j)$, $i \\le j$, row by row)") : \
+                    L("direction k", "direction $k$"))
     }
     scale(c) = tens_scale[int(column(1)) + 1]
     rel(c) = (okcol(3) && okcol(5) && scale(0) > 0 ? 100 * ($3 - $5) / scale(0) : NaN)
