@@ -31,6 +31,17 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
  * moved, 1 regressed, 2 bad input, 3 a run-time failure. */
 int fdr_cli_check(int argc, char **argv);
 
+/* ---- the ranks of an MPI job (ranks.c) ---------------------------------------
+ * The job fdrsim runs in (engine/dist.h), set once by main, or NULL when it
+ * runs alone. run, sweep and schedule share their work over its ranks;
+ * only rank 0 prints and writes (main silences the others' stdout and
+ * stderr). */
+struct fdr_dist;
+void fdr_cli_set_dist(const struct fdr_dist *d);
+const struct fdr_dist *fdr_cli_dist(void);
+/* 1 on rank 0 of the job or without one: the process that writes. */
+int fdr_cli_root(void);
+
 /* `--version` of fdrsim and of every subcommand (version.c). */
 void fdr_cli_version(FILE *f);
 

@@ -21,6 +21,10 @@
 #include "rng/rng.h"
 #include "studies/schedule.h"
 #include "studies/sweep.h"
+#include "engine/dist.h"
+#ifdef FDR_HAVE_MPI
+#include "parallel/mpi.h"
+#endif
 
 #include <dirent.h>
 #include <gsl/gsl_errno.h>
@@ -434,11 +438,20 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
         rc = fdr_outdir_check(outdir);
     for (size_t k = 0; rc == FDR_OK && o->plot.want && k < NFIGURES; k++)
         rc = fdr_plot_render(run_figures[k].script, NULL);
-    if (rc == FDR_OK)
+    /* in an MPI job the other ranks only step their blocks (rank 0 merges) */
+    const fdr_dist *job = fdr_cli_dist();
+    if (rc == FDR_OK && fdr_cli_root())
         rc = fdr_exact_compute(m, &e);
+    rc = fdr_dist_agree(job, rc);
     if (rc == FDR_OK)
-        rc = fdr_engine_run(m, o->threads,
-                            !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL, &r);
+        rc = fdr_engine_run_dist(m, o->threads,
+                                 !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL, job,
+                                 &r);
+    if (!fdr_cli_root()) {
+        fdr_result_free(r);
+        fdr_model_free(m);
+        return rc == FDR_OK ? 0 : exit_code_for(rc);
+    }
     if (rc == FDR_OK)
         rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
     if (rc == FDR_OK)
@@ -701,7 +714,7 @@ static void blas_pool_off(char **argv)
 #endif
 }
 
-int main(int argc, char **argv)
+static int fdrsim_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"set", required_argument, NULL, 's'},      {"seed", required_argument, NULL, 1},
@@ -712,7 +725,6 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},        {"at", required_argument, NULL, 6},
         {"dir", required_argument, NULL, 7},        {"order", required_argument, NULL, 8},
         {"selftest", no_argument, NULL, 9},         {NULL, 0, NULL, 0}};
-    blas_pool_off(argv);
     setup_progress(argc, argv);
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
@@ -877,9 +889,13 @@ int main(int argc, char **argv)
                         "bundled models; use 'fdrsim run' or a study for your own)\n",
                 prog, o.check ? "--check" : "--set, --seed, --steps or --replicas");
         code = EXIT_USAGE;
-    } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0 && fdr_cli_root()) {
+        /* in an MPI job, rank 0 makes the figures alone */
+        fdr_cli_set_dist(NULL);
         fdr_plot_use(&o.plot);
         code = cmd_figures(&o, command);
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
+        code = 0;
     } else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "landscape") == 0 ||
                strcmp(cmd, "run") == 0 || strcmp(cmd, "figures") == 0) {
         int want = strcmp(cmd, "list") == 0 || strcmp(cmd, "figures") == 0 ? 0 : 1;
@@ -900,4 +916,35 @@ done:
     free(sets);
     free(command);
     return finish(code);
+}
+
+/* In an MPI job (./configure --with-mpi, started by mpirun) every rank runs
+ * the command; only rank 0 prints: the others' stdout and stderr go to
+ * /dev/null, and a failure of theirs reaches rank 0 with its message
+ * (fdr_dist_agree). */
+int main(int argc, char **argv)
+{
+    blas_pool_off(argv);
+#ifdef FDR_HAVE_MPI
+    const fdr_dist *job;
+    if (fdr_mpi_start(&argc, &argv, &job) != FDR_OK)
+        return fail(EXIT_RUNTIME);
+    fdr_cli_set_dist(job);
+    if (!fdr_cli_root() &&
+        (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        return EXIT_RUNTIME;
+#endif
+    int code = fdrsim_main(argc, argv);
+#ifdef FDR_HAVE_MPI
+    int quiet = 0;
+    for (int i = 1; i < argc; i++)
+        quiet |= strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0;
+    double to_root, to_all;
+    fdr_mpi_traffic(&to_root, &to_all);
+    if (job && fdr_cli_root() && !quiet && to_root + to_all > 0)
+        fprintf(stderr, "%s: %d ranks: %.0f bytes merged into rank 0, %.0f bytes shared with "
+                        "every rank\n", prog, job->size, to_root, to_all);
+    fdr_mpi_stop();
+#endif
+    return code;
 }
