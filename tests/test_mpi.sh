@@ -2,7 +2,8 @@
 # test_mpi.sh - `mpirun -np N fdrsim run` (N = 1, 2, 3, 4, one and two OpenMP threads per rank)
 # writes outputs identical to the one-process run's, every line but the command line and the
 # timing, on the fused quadratic path (default.ini) and the general path (a quartic); a run
-# that diverges fails alike (message and exit status). TAP output; skipped without MPI
+# that diverges fails alike (message and exit status); sweep and schedule, which rank 0 runs
+# alone in a job, give the one-process outputs. TAP output; skipped without MPI
 # (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
 
 fdrsim=${FDRSIM:-./fdrsim}
@@ -17,7 +18,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..14"
+echo "1..16"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -79,5 +80,20 @@ for np in 3 4; do
     report "$([ "$rc1" = 2 ] && [ -z "$why" ] && echo 0 || echo 1)" \
         "a diverging run under mpirun -np $np fails as in one process (exit 2, same message)" \
         "$why"
+done
+# sweep and schedule run on rank 0 alone in a job: its outputs, written once, are the
+# one-process ones.
+sw="$src/models/sweep-quadratic.ini --lr 0.02:0.1:3 --steps 400 --replicas 4 -q"
+sc="$src/models/schedule-double-well.ini --mode ensemble --t-adaptive 50 --steps 400 --replicas 4 -q"
+for study in sweep:"$sw" schedule:"$sc"; do
+    cmd=${study%%:*}
+    # shellcheck disable=SC2086
+    "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-1" >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    $mpirun -np 2 "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-2" >"$out/log" 2>&1
+    rc=$?
+    why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/$cmd-1" "$out/$cmd-2")
+    report "$([ -z "$why" ] && echo 0 || echo 1)" \
+        "$cmd under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
 done
 exit $failed
