@@ -38,6 +38,17 @@ int fdr_cli_check(int argc, char **argv);
  * run-time failure. */
 int fdr_cli_transfer(int argc, char **argv);
 
+/* ---- the ranks of an MPI job (ranks.c) ---------------------------------------
+ * The job fdrsim runs in (engine/dist.h), set once by main, or NULL when it
+ * runs alone. run, sweep and schedule share their work over its ranks;
+ * only rank 0 prints and writes (main silences the others' stdout and
+ * stderr). */
+struct fdr_dist;
+void fdr_cli_set_dist(const struct fdr_dist *d);
+const struct fdr_dist *fdr_cli_dist(void);
+/* 1 on rank 0 of the job or without one: the process that writes. */
+int fdr_cli_root(void);
+
 /* `--version` of fdrsim and of every subcommand (version.c). */
 void fdr_cli_version(FILE *f);
 

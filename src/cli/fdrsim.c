@@ -22,6 +22,10 @@
 #include "rng/rng.h"
 #include "studies/schedule.h"
 #include "studies/sweep.h"
+#include "engine/dist.h"
+#ifdef FDR_HAVE_MPI
+#include "parallel/mpi.h"
+#endif
 
 #include <dirent.h>
 #include <gsl/gsl_errno.h>
@@ -508,13 +512,14 @@ static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, con
  * more before returning FDR_EIO with *stopped set to the signal. A resumed
  * run first takes the checkpoint's state, if it is of this very model. */
 static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_model *m,
-                        const char *command, const char *outdir, fdr_result **out, int *stopped)
+                        const char *command, const char *outdir, const fdr_dist *job,
+                        fdr_result **out, int *stopped)
 {
     fdr_engine_progress progress = !o->quiet && isatty(STDERR_FILENO) ? show_stepping : NULL;
     *out = NULL;
     *stopped = 0;
     if (!o->checkpoint)
-        return fdr_engine_run(m, o->threads, progress, out);
+        return fdr_engine_run_dist(m, o->threads, progress, job, out);
     fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress};
     fdr_engine *e;
     int rc = fdr_engine_alloc(m, &eo, &e);
@@ -598,13 +603,21 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
         rc = fdr_outdir_check(outdir);
     for (size_t k = 0; rc == FDR_OK && o->plot.want && k < NFIGURES; k++)
         rc = fdr_plot_render(run_figures[k].script, NULL);
-    if (rc == FDR_OK)
+    /* in an MPI job the other ranks only step their blocks (rank 0 merges) */
+    const fdr_dist *job = fdr_cli_dist();
+    if (rc == FDR_OK && fdr_cli_root())
         rc = fdr_exact_compute(m, &e);
     int stopped = 0;
+    rc = fdr_dist_agree(job, rc);
     if (rc == FDR_OK)
-        rc = run_stepping(o, cfg, m, command, outdir, &r, &stopped);
+        rc = run_stepping(o, cfg, m, command, outdir, job, &r, &stopped);
     else if (o->checkpoint)
         stop_signals_release();
+    if (!fdr_cli_root()) {
+        fdr_result_free(r);
+        fdr_model_free(m);
+        return rc == FDR_OK ? 0 : exit_code_for(rc);
+    }
     if (rc == FDR_OK)
         rc = fdr_exact_tensor(m, &e, r->tensor_full, r->ntens, r->dirs);
     if (rc == FDR_OK)
@@ -914,7 +927,7 @@ static void blas_pool_off(char **argv)
 #endif
 }
 
-int main(int argc, char **argv)
+static int fdrsim_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"set", required_argument, NULL, 's'},      {"seed", required_argument, NULL, 1},
@@ -931,6 +944,11 @@ int main(int argc, char **argv)
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_blas_serial();
+    /* sweep and schedule do not share their work over ranks yet: in an MPI
+     * job rank 0 runs them alone, and the other ranks leave */
+    if (argc > 1 && (strcmp(argv[1], "sweep") == 0 || strcmp(argv[1], "schedule") == 0) &&
+        !fdr_cli_root())
+        return 0;
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
         return finish(fdr_cli_sweep(argc - 1, argv + 1, fdr_plot_render));
     if (argc > 1 && strcmp(argv[1], "check") == 0)
@@ -1078,6 +1096,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s: --checkpoint%s applies to run and resume only\n", prog, cmd,
                 o.checkpoint ? "" : "-every");
         code = EXIT_USAGE;
+    } else if ((o.checkpoint || strcmp(cmd, "resume") == 0) && fdr_cli_dist() &&
+               fdr_cli_dist()->size > 1) {
+        /* each rank holds only its blocks: one file of rank 0's would not resume */
+        fprintf(stderr, "%s: %s: checkpoints are not written or read in an MPI job of more than "
+                        "one rank yet; run with one rank, or without --checkpoint\n", prog, cmd);
+        code = EXIT_USAGE;
     } else if (every_given && !o.checkpoint && strcmp(cmd, "run") == 0) {
         fprintf(stderr, "%s: run: --checkpoint-every needs --checkpoint FILE\n", prog);
         code = EXIT_USAGE;
@@ -1122,9 +1146,13 @@ int main(int argc, char **argv)
                         "bundled models; use 'fdrsim run' or a study for your own)\n",
                 prog, o.check ? "--check" : "--set, --seed, --steps or --replicas");
         code = EXIT_USAGE;
-    } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0 && fdr_cli_root()) {
+        /* in an MPI job, rank 0 makes the figures alone */
+        fdr_cli_set_dist(NULL);
         fdr_plot_use(&o.plot);
         code = cmd_figures(&o, command);
+    } else if (strcmp(cmd, "figures") == 0 && nargs == 0) {
+        code = 0;
     } else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "landscape") == 0 ||
                strcmp(cmd, "run") == 0 || strcmp(cmd, "figures") == 0 ||
                strcmp(cmd, "resume") == 0) {
@@ -1150,4 +1178,35 @@ done:
     free(sets);
     free(command);
     return finish(code);
+}
+
+/* In an MPI job (./configure --with-mpi, started by mpirun) every rank runs
+ * the command; only rank 0 prints: the others' stdout and stderr go to
+ * /dev/null, and a failure of theirs reaches rank 0 with its message
+ * (fdr_dist_agree). */
+int main(int argc, char **argv)
+{
+    blas_pool_off(argv);
+#ifdef FDR_HAVE_MPI
+    const fdr_dist *job;
+    if (fdr_mpi_start(&argc, &argv, &job) != FDR_OK)
+        return fail(EXIT_RUNTIME);
+    fdr_cli_set_dist(job);
+    if (!fdr_cli_root() &&
+        (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        return EXIT_RUNTIME;
+#endif
+    int code = fdrsim_main(argc, argv);
+#ifdef FDR_HAVE_MPI
+    int quiet = 0;
+    for (int i = 1; i < argc; i++)
+        quiet |= strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0;
+    double to_root, to_all;
+    fdr_mpi_traffic(&to_root, &to_all);
+    if (job && fdr_cli_root() && !quiet && to_root + to_all > 0)
+        fprintf(stderr, "%s: %d ranks: %.0f bytes merged into rank 0, %.0f bytes shared with "
+                        "every rank\n", prog, job->size, to_root, to_all);
+    fdr_mpi_stop();
+#endif
+    return code;
 }

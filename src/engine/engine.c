@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 #include "engine/checkpoint.h"
 #include "core/fdr.h"
+#include "engine/dist.h"
 #include "rng/rng.h"
 
 #include <gsl/gsl_cblas.h>
@@ -99,6 +100,7 @@ struct fdr_engine {
     fdr_result *res; /* the relations' sums (with relations off: the shape only) */
     block *blocks;
     size_t nblocks;
+    size_t k0, k1;   /* the blocks this process runs (all of them without o.dist) */
     double *lr;      /* R x ngroups learning rates */
     size_t ng;       /* parameter groups stepped at their own lr (1: one lr per replica) */
     double *hdiag;   /* the fused separable path's Hessian diagonal, or NULL */
@@ -1435,8 +1437,10 @@ int fdr_engine_alloc(const fdr_model *m, const fdr_engine_opts *o, fdr_engine **
         rc = engine_setup(e, theta0);
     }
     free(theta0);
-    if (rc == FDR_OK)
-        e->prog.total *= (double)e->nblocks;
+    if (rc == FDR_OK) {
+        fdr_dist_range(o->dist, o->dist ? o->dist->rank : 0, e->nblocks, &e->k0, &e->k1);
+        e->prog.total *= (double)(e->k1 - e->k0);
+    }
     if (rc != FDR_OK) {
         fdr_engine_free(e);
         return rc;
@@ -1477,6 +1481,58 @@ void fdr_step_theta(const fdr_step_view *v, size_t r, size_t k, double *theta)
     block_theta(v->engine, &v->engine->blocks[v->block], r, k, theta);
 }
 
+/* Every block's divergence record on every rank, from the rank that ran
+ * it, so that each reports the same first divergence. */
+static int dist_divergence(fdr_engine *e)
+{
+    struct rec {
+        long step;
+        size_t replica;
+        double vv;
+    } *d = fdr_calloc(e->nblocks, sizeof *d);
+    if (!d)
+        return FDR_ENOMEM;
+    for (size_t k = e->k0; k < e->k1; k++)
+        d[k] = (struct rec){e->blocks[k].div_step, e->blocks[k].div_replica, e->blocks[k].div_vv};
+    int rc = fdr_dist_share(e->o.dist, e->nblocks, sizeof *d, d, 1);
+    for (size_t k = 0; rc == FDR_OK && k < e->nblocks; k++) {
+        e->blocks[k].div_step = d[k].step;
+        e->blocks[k].div_replica = d[k].replica;
+        e->blocks[k].div_vv = d[k].vv;
+    }
+    free(d);
+    return rc;
+}
+
+/* Brings the other ranks' blocks to rank 0: their replicas' accumulators
+ * into the result and their time series into the blocks, which
+ * fdr_engine_result then sums in block order as in one process. */
+static int dist_merge(fdr_engine *e)
+{
+    fdr_result *res = e->res;
+    size_t nb = e->nblocks, nts = res->n_rec * FDR_NTS;
+    size_t *first = fdr_malloc((nb + 1) * sizeof *first);
+    double *ts = fdr_calloc(nb * nts, sizeof *ts);
+    int rc = first && ts ? FDR_OK : FDR_ENOMEM;
+    for (size_t k = 0; rc == FDR_OK && k < nb; k++) {
+        first[k] = e->blocks[k].first;
+        if (k >= e->k0 && k < e->k1)
+            memcpy(ts + k * nts, e->blocks[k].ts, nts * sizeof *ts);
+    }
+    if (rc == FDR_OK) {
+        first[nb] = res->R;
+        rc = fdr_dist_share(e->o.dist, nb, nts * sizeof *ts, ts, 0);
+    }
+    for (size_t k = 0; rc == FDR_OK && e->o.dist->rank == 0 && k < nb; k++)
+        if (k < e->k0 || k >= e->k1)
+            memcpy(e->blocks[k].ts, ts + k * nts, nts * sizeof *ts);
+    if (rc == FDR_OK)
+        rc = fdr_dist_result(e->o.dist, res, nb, first);
+    free(first);
+    free(ts);
+    return rc;
+}
+
 /* With relations on, every learning rate must be the model's. */
 static int check_lr(const fdr_engine *e)
 {
@@ -1514,7 +1570,7 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long from = e->t;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (size_t k = 0; k < e->nblocks; k++)
+    for (size_t k = e->k0; k < e->k1; k++)
         run_block(e, &e->blocks[k], from, t_end);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     e->seconds += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -1523,6 +1579,8 @@ int fdr_engine_advance(fdr_engine *e, long t_end)
         e->prog.shown = 100; /* the end, reported once */
         e->prog.fn("stepping", 1);
     }
+    if (e->o.dist && (rc = dist_divergence(e)) != FDR_OK)
+        return e->status = rc;
     long div_step = -1;
     size_t div_rep = 0;
     double div_vv = 0;
@@ -1567,6 +1625,11 @@ int fdr_engine_result(fdr_engine *e, fdr_result **out)
     if (!e->o.relations || e->t < e->m->steps)
         return fdr_error(FDR_EINVAL, "the engine has no result: %s",
                          e->o.relations ? "the run has not ended" : "its relations are off");
+    if (e->o.dist) {
+        int rc = dist_merge(e);
+        if (rc != FDR_OK)
+            return rc;
+    }
     for (size_t k = 0; k < e->nblocks; k++)
         for (size_t i = 0; i < res->n_rec * FDR_NTS; i++)
             res->ts[i] += e->blocks[k].ts[i];
@@ -1585,12 +1648,20 @@ int fdr_engine_result(fdr_engine *e, fdr_result **out)
 int fdr_engine_run(const fdr_model *m, int threads, fdr_engine_progress progress,
                    fdr_result **out)
 {
+    return fdr_engine_run_dist(m, threads, progress, NULL, out);
+}
+
+int fdr_engine_run_dist(const fdr_model *m, int threads, fdr_engine_progress progress,
+                        const fdr_dist *dist, fdr_result **out)
+{
     *out = NULL;
-    fdr_engine_opts o = {.threads = threads, .relations = 1, .progress = progress};
+    fdr_engine_opts o = {.threads = threads, .relations = 1, .progress = progress, .dist = dist};
     fdr_engine *e;
-    int rc = fdr_engine_alloc(m, &o, &e);
-    if (rc != FDR_OK)
+    int rc = fdr_dist_agree(dist, fdr_engine_alloc(m, &o, &e));
+    if (rc != FDR_OK) {
+        fdr_engine_free(e);
         return rc;
+    }
     if ((rc = fdr_engine_advance(e, m->steps)) == FDR_OK)
         rc = fdr_engine_result(e, out);
     fdr_engine_free(e);

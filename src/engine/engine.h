@@ -146,6 +146,11 @@ typedef struct {
     const fdr_observer *observers;
     size_t n_observers;
     fdr_engine_progress progress; /* or NULL */
+    /* The ranks of a parallel job sharing the blocks (engine/dist.h), or
+     * NULL: this process runs them all. Each rank then runs its range of
+     * the blocks only (observers see those), divergence is reported alike
+     * on every rank, and fdr_engine_result is complete on rank 0 alone. */
+    const struct fdr_dist *dist;
 } fdr_engine_opts;
 
 /* Sets up R replicas at theta_0 with v = 0 (each with its own stream, the
@@ -186,6 +191,11 @@ int fdr_engine_result(fdr_engine *e, fdr_result **out);
  * advance, result, free. progress may be NULL. */
 int fdr_engine_run(const fdr_model *m, int threads, fdr_engine_progress progress,
                    fdr_result **out);
+/* The same with the blocks spread over the ranks of dist (NULL: this
+ * process): the result is complete, and identical bit for bit to
+ * fdr_engine_run's, on rank 0; every rank returns the same status. */
+int fdr_engine_run_dist(const fdr_model *m, int threads, fdr_engine_progress progress,
+                        const struct fdr_dist *dist, fdr_result **out);
 void fdr_result_free(fdr_result *r);
 
 /* The starting point of every replica (theta_0), length d. */

@@ -1,0 +1,99 @@
+#!/bin/sh
+# test_mpi.sh - `mpirun -np N fdrsim run` (N = 1, 2, 3, 4, one and two OpenMP threads per rank)
+# writes outputs identical to the one-process run's, every line but the command line and the
+# timing, on the fused quadratic path (default.ini) and the general path (a quartic); a run
+# that diverges fails alike (message and exit status); sweep and schedule, which rank 0 runs
+# alone in a job, give the one-process outputs. TAP output; skipped without MPI
+# (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
+
+fdrsim=${FDRSIM:-./fdrsim}
+src=${srcdir:-.}
+if [ -z "${MPIRUN:-}" ]; then
+    echo "1..0 # SKIP fdrsim is built without MPI (./configure --with-mpi)"
+    exit 0
+fi
+mpirun="$MPIRUN --oversubscribe"
+[ "$(id -u)" = 0 ] && mpirun="$mpirun --allow-run-as-root"
+out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+n=0
+failed=0
+echo "1..16"
+report() {
+    n=$((n + 1))
+    if [ "$1" = 0 ]; then
+        echo "ok $n - $2"
+    else
+        echo "not ok $n - $2"
+        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+        failed=1
+    fi
+}
+
+# same DIR1 DIR2: the differences of two output folders but the command line and the timing
+same() {
+    for f in "$1"/*; do
+        b=$(basename "$f")
+        [ -f "$2/$b" ] || { echo "$b: missing"; continue; }
+        grep -v -e 'command' -e '"seconds"' -e '"updates_per_second"' "$f" >"$out/a"
+        grep -v -e 'command' -e '"seconds"' -e '"updates_per_second"' "$2/$b" >"$out/b"
+        cmp -s "$out/a" "$out/b" || { echo "$b differs:"; diff "$out/a" "$out/b" | head -5; }
+    done
+    [ "$(ls "$1" | wc -l)" = "$(ls "$2" | wc -l)" ] || echo "the folders' files differ"
+}
+
+for model in default:"--steps 3000" quartic-anharmonic-1d:"--steps 3000 --replicas 200"; do
+    name=${model%%:*}
+    opts=${model#*:}
+    # shellcheck disable=SC2086
+    "$fdrsim" run "$src/models/$name.ini" $opts -j 2 -q --out "$out/$name-1" \
+        || report 1 "$name: the one-process run"
+    for np in 1 2 3 4; do
+        for j in 1 2; do
+            [ "$j" = 2 ] && [ "$np" != 2 ] && [ "$np" != 3 ] && continue
+            d="$out/$name-np$np-j$j"
+            # shellcheck disable=SC2086
+            $mpirun -np "$np" "$fdrsim" run "$src/models/$name.ini" $opts -j "$j" -q --out "$d" \
+                >"$out/log" 2>&1
+            rc=$?
+            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/$name-1" "$d")
+            report "$([ -z "$why" ] && echo 0 || echo 1)" \
+                "$name: mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" "$why"
+        done
+    done
+done
+
+# A run that diverges (its first replica 41, in block 1 of 7: on rank 0 of 3, on rank 1 of 4): the
+# same message and exit status, whichever rank holds the replica.
+div="$src/models/quartic-anharmonic-1d.ini --steps 3000 --replicas 200 --seed 2 --set optimizer.lr=1.2 -q"
+# shellcheck disable=SC2086
+"$fdrsim" run $div --out "$out/div1" 2>"$out/err1"
+rc1=$?
+for np in 3 4; do
+    # shellcheck disable=SC2086
+    $mpirun -np "$np" "$fdrsim" run $div --out "$out/div$np" 2>"$out/err$np" >/dev/null
+    rc=$?
+    why=$( [ "$rc" = "$rc1" ] || echo "exit $rc, one process: $rc1"
+           grep '^fdrsim' "$out/err$np" >"$out/msg"  # mpirun adds its own lines
+           cmp -s "$out/err1" "$out/msg" || diff "$out/err1" "$out/msg"
+           [ -e "$out/div$np" ] && echo "an output folder was written")
+    report "$([ "$rc1" = 2 ] && [ -z "$why" ] && echo 0 || echo 1)" \
+        "a diverging run under mpirun -np $np fails as in one process (exit 2, same message)" \
+        "$why"
+done
+# sweep and schedule run on rank 0 alone in a job: its outputs, written once, are the
+# one-process ones.
+sw="$src/models/sweep-quadratic.ini --lr 0.02:0.1:3 --steps 400 --replicas 4 -q"
+sc="$src/models/schedule-double-well.ini --mode ensemble --t-adaptive 50 --steps 400 --replicas 4 -q"
+for study in sweep:"$sw" schedule:"$sc"; do
+    cmd=${study%%:*}
+    # shellcheck disable=SC2086
+    "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-1" >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    $mpirun -np 2 "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-2" >"$out/log" 2>&1
+    rc=$?
+    why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/$cmd-1" "$out/$cmd-2")
+    report "$([ -z "$why" ] && echo 0 || echo 1)" \
+        "$cmd under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
+done
+exit $failed
