@@ -18,7 +18,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..16"
+echo "1..17"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -96,4 +96,16 @@ for study in sweep:"$sw" schedule:"$sc"; do
     report "$([ -z "$why" ] && echo 0 || echo 1)" \
         "$cmd under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
 done
+# a checkpoint in a job of two ranks is refused (each rank holds only its blocks): exit 2, no
+# checkpoint and no output folder
+# shellcheck disable=SC2086
+$mpirun -np 2 "$fdrsim" run "$src/models/default.ini" --steps 400 --replicas 16 -q \
+    --checkpoint "$out/job.ckpt" --out "$out/ckpt2" >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 2 ] || echo "exit $rc, not 2"
+       grep -q 'checkpoints are not written or read in an MPI job' "$out/log" || cat "$out/log"
+       [ -e "$out/job.ckpt" ] && echo "a checkpoint was written"
+       [ -e "$out/ckpt2" ] && echo "an output folder was written")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "run --checkpoint under mpirun -np 2 is refused (exit 2), nothing written" "$why"
 exit $failed
