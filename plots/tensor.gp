@@ -43,17 +43,18 @@ ymax = (1.1 * zmax > 1.3 * tmax ? 1.1 * zmax : 1.3 * tmax)
 rmax = (rmax > 0 ? 1.15 * rmax : 1)
 
 # meta.gp's tens_what is enhanced text; its LaTeX twin, with or without the preconditioner P
-pre = (strstrt(tens_what, "preconditioner") > 0)
+# (named on the verdict's line, which has room for it)
+pre = tens_pre
 what_tex = (entries ? "$\\langle x_i " . (pre ? "(P\\nabla f)_j" : "\\partial_j f") . " + x_j " . \
                       (pre ? "(P\\nabla f)_i" : "\\partial_i f") . \
                       "\\rangle = (1 + \\mu)/\\eta_b \\langle v_i v_j\\rangle$, every entry $i \\le j$" : \
             "$2\\langle(u\\cdot x)(u\\cdot " . (pre ? "P" : "") . "\\nabla f)\\rangle = " . \
-                      "(1 + \\mu)/\\eta_b \\langle(u\\cdot v)^2\\rangle$, random unit directions $u$") . \
-           (pre ? ", $P$ the preconditioner" : "")
-# cairolatex ignores a label's font: the line at sfont's size, smaller when P makes it long
-what_tex = sprintf("{\\fontsize{%.3g}{%.3g}\\selectfont %s}", (pre ? 0.75 : 0.9) * fs, fs, what_tex)
+                      "(1 + \\mu)/\\eta_b \\langle(u\\cdot v)^2\\rangle$, random unit directions $u$")
+# cairolatex ignores a label's font: the line at sfont's size
+what_tex = sprintf("{\\fontsize{%.3g}{%.3g}\\selectfont %s}", 0.9 * fs, fs, what_tex)
 verdict = (n == 0 ? "no rows" : sprintf("%d of %d %s within the threshold%s", npass, n, \
-           entries ? "entries" : "directions", nnan > 0 ? sprintf(" (%d unresolved)", nnan) : ""))
+           entries ? "entries" : "directions", nnan > 0 ? sprintf(" (%d unresolved)", nnan) : "")) . \
+          (pre ? "; P: the preconditioner" : "")
 
 okcol(c) = (valid(c) && isfinite(column(c)))
 c_pass = "#2ca02c"; c_fail = "#d62728"; c_band = "#e2e2e2"; c_rel = "#1f77b4"

@@ -1087,9 +1087,9 @@ static const char *tensor_what_gp(const fdr_model *m, const fdr_result *r)
 {
     if (m->opt->precondition)
         return r->tensor_full ? "<x_i (P∇f)_j + x_j (P∇f)_i> = (1 + μ)/η_b <v_i v_j>, every "
-                                "entry i ≤ j, P the preconditioner"
+                                "entry i ≤ j"
                               : "2<(u·x)(u·P∇f)> = (1 + μ)/η_b <(u·v)^2>, random unit "
-                                "directions u, P the preconditioner";
+                                "directions u";
     return r->tensor_full ? "<x_i ∂_j f + x_j ∂_i f> = (1 + μ)/η_b <v_i v_j>, every entry i ≤ j"
                           : "2<(u·x)(u·∇f)> = (1 + μ)/η_b <(u·v)^2>, random unit directions u";
 }
@@ -1725,6 +1725,7 @@ static int write_meta(FILE *f, const void *ctx)
     if (rc == FDR_OK && r->ntens) {
         fdr_gp_str(f, "tens_what", tensor_what_gp(rep->m, r));
         fdr_gp_int(f, "tens_full", r->tensor_full);
+        fdr_gp_int(f, "tens_pre", rep->m->opt->precondition != NULL);
         rc = gp_relations(f, "tens", rep->a->tens, r->ntens, r);
         if (rc == FDR_OK)
             rc = gp_tensor_scale(f, rep);
