@@ -54,7 +54,7 @@ static void transfer_usage(FILE *f)
 static int read_opts(fdr_config *cfg, fdr_transfer_opts *o)
 {
     const char *kernel;
-    long cells;
+    long cells = 2048;
     int rc = fdr_config_string(cfg, "transfer", "kernel", "auto", &kernel);
     if (rc == FDR_OK) {
         if (strcmp(kernel, "auto") == 0)
@@ -92,7 +92,8 @@ static int read_opts(fdr_config *cfg, fdr_transfer_opts *o)
     if (rc == FDR_OK && (cells < 16 || cells > 20000))
         rc = fdr_config_error(cfg, "transfer", "max_cells", "%ld: must be between 16 and 20000",
                               cells);
-    o->max_cells = (size_t)cells;
+    if (rc == FDR_OK)
+        o->max_cells = (size_t)cells;
     return rc;
 }
 
