@@ -74,33 +74,16 @@ static int fdr2_order(const fdr_model *m)
 }
 
 /* e->q from the Lyapunov traces: exact to rounding (error 0); on a
- * quadratic F3 ... FK vanish and the series closes at F2. */
+ * quadratic F3 ... FK vanish. */
 static void values_from_traces(const fdr_model *m, fdr_exact *e)
 {
     const fdr_lyap_traces *tr = &e->tr;
-    for (int q = 0; q < FDR_TQ_N; q++)
-        e->q[q] = (fdr_est){NAN, NAN};
-    const double c1 = fdr_model_fdr1_factor(m), kg = fdr_model_fdr1_gradient_factor(m);
-    const fdr_optim_params op = fdr_model_optim_params(m);
-    double dc[2], diss = NAN, f2 = 0.5 * tr->v_H_v;
-    if (m->opt->dissipation && m->opt->dissipation(&op, m->lr, dc))
-        diss = dc[0] * tr->grad_sq + dc[1] * tr->v_dot_grad;
-    const double v[][2] = {{FDR_TQ_OL, tr->theta_dot_grad},
-                           {FDR_TQ_VV, tr->v_dot_v},
-                           {FDR_TQ_GSQ, tr->grad_sq},
-                           {FDR_TQ_VG, tr->v_dot_grad},
-                           {FDR_TQ_LOSS, tr->loss_excess},
-                           {FDR_TQ_GRAD, 0},
-                           {FDR_TQ_FDR1_RHS, c1 * tr->v_dot_v + kg * (tr->grad_sq + tr->tr_C)},
-                           {FDR_TQ_DISSIPATION, diss},
-                           {FDR_TQ_FLUCTUATION, f2},
-                           {FDR_TQ_RESIDUAL, diss - f2},
-                           {FDR_TQ_FDR2_DIFF, diss - f2},
-                           {FDR_TQ_ANHARMONIC, 0},
-                           {FDR_TQ_F2, f2}};
+    const double v[][2] = {{FDR_TQ_OL, tr->theta_dot_grad}, {FDR_TQ_VV, tr->v_dot_v},
+                           {FDR_TQ_GSQ, tr->grad_sq},       {FDR_TQ_VG, tr->v_dot_grad},
+                           {FDR_TQ_LOSS, tr->loss_excess},  {FDR_TQ_GRAD, 0},
+                           {FDR_TQ_F2, 0.5 * tr->v_H_v}};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         e->q[(int)v[k][0]] = (fdr_est){v[k][1], 0};
-    e->q[FDR_TQ_FDR1_DIFF] = (fdr_est){tr->theta_dot_grad - e->q[FDR_TQ_FDR1_RHS].val, 0};
     for (int k = 3; k <= fdr2_order(m); k++)
         e->q[FDR_TQ_F2 + k - 2] = (fdr_est){0, 0};
 }

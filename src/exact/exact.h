@@ -30,8 +30,10 @@ typedef struct {
     /* The exact stationary values in the order of transfer.h's FDR_TQ_*
      * (NAN where unknown), each with its numerical error: 0 from the
      * Lyapunov solution (exact to rounding), the transfer operator's
-     * estimate from it. FDR1's right side and the dissipation use the
-     * optimizer's factors; F_k for k above FDR2's order are NAN. */
+     * estimate from it. The analysis reads the state observables and F2 ..
+     * FK (NAN above FDR2's order) and forms FDR1's right side and the
+     * dissipation with the optimizer type's factors; the other entries are
+     * the transfer operator's own (NAN from the Lyapunov solution). */
     fdr_est q[FDR_TQ_N];
     /* The Lyapunov traces (method LYAPUNOV); from the transfer operator
      * only the five state observables, the other traces NAN. */

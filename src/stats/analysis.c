@@ -334,16 +334,17 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
     t->residual = fdr_scalar_estimate(r, c);
     /* the exact values (exact.h): NAN where unknown; F3 ... FK vanish on a
      * quadratic whether or not its stationary law is known */
-    t->dissipation_exact = e->q[FDR_TQ_DISSIPATION].val;
+    t->dissipation_exact = dc[0] * e->q[FDR_TQ_GSQ].val + dc[1] * e->q[FDR_TQ_VG].val;
     t->F2_exact = e->q[FDR_TQ_F2].val;
-    double fluct = 0;
+    double fluct = 0, anh = isnan(t->F2_exact) && deg != 2 ? NAN : 0;
     for (int k = 2; k <= K; k++) {
         double x = e->q[FDR_TQ_F2 + k - 2].val;
         t->F_exact[k] = isnan(x) && k > 2 && deg == 2 ? 0.0 : x;
         fluct += t->F_exact[k];
+        anh += k > 2 ? t->F_exact[k] : 0;
     }
-    t->residual_exact = e->q[FDR_TQ_RESIDUAL].val;
-    t->anharmonic_exact = e->q[FDR_TQ_ANHARMONIC].val;
+    t->residual_exact = t->dissipation_exact - t->F2_exact;
+    t->anharmonic_exact = anh;
     /* The series closes exactly once K reaches the polynomial degree. */
     int closes = deg > 0 && deg <= K;
 
@@ -393,7 +394,8 @@ static void fdr1(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fd
     /* An adaptive preconditioner: the relation's violation is the result. */
     f1->identity = !m->opt->fdr1_approximate;
     f1->lhs_exact = e->q[FDR_TQ_OL].val;
-    f1->rhs_exact = e->q[FDR_TQ_FDR1_RHS].val;
+    f1->rhs_exact = c1 * e->q[FDR_TQ_VV].val +
+                    (kg != 0 ? kg * (e->q[FDR_TQ_GSQ].val + e->tr.tr_C) : 0);
 }
 
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a)
