@@ -343,8 +343,18 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
         fluct += t->F_exact[k];
         anh += k > 2 ? t->F_exact[k] : 0;
     }
-    t->residual_exact = t->dissipation_exact - t->F2_exact;
-    t->anharmonic_exact = anh;
+    /* The residual is a small difference of two large values: the transfer
+     * operator's own (kept only if accurate relative to it, exact.h), and on
+     * a quadratic 0 identically, not to rounding. */
+    if (e->method == FDR_EXACT_TRANSFER) {
+        t->residual_exact = e->q[FDR_TQ_RESIDUAL].val;
+        t->anharmonic_exact = e->q[FDR_TQ_ANHARMONIC].val;
+    } else {
+        t->residual_exact = deg == 2 && !isnan(t->dissipation_exact) && !isnan(t->F2_exact)
+                                ? 0.0
+                                : t->dissipation_exact - t->F2_exact;
+        t->anharmonic_exact = anh;
+    }
     /* The series closes exactly once K reaches the polynomial degree. */
     int closes = deg > 0 && deg <= K;
 
