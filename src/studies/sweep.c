@@ -425,13 +425,18 @@ static void grade_point(fdr_sweep_point *q, const fdr_analysis *a, const fdr_exa
         return;
     }
     const fdr_point *p = &q->pt;
-    grade(q, "G", "G = dissipation / eta", p->G, p->G_exact, 0, why_no_exact(lim, "G"));
-    /* F2 from the exact stationary law where the references have no
+    /* G and F2 from the exact stationary law where the references have no
      * finite-lr value (the transfer operator off the quadratic) */
-    int f2_law = isnan(p->F_exact[2]) && a->fdr2.measured && !isnan(a->fdr2.F2_exact);
+    const fdr_fdr2_terms *t = &a->fdr2;
+    int law = e->method == FDR_EXACT_TRANSFER && t->measured;
+    int g_law = law && isnan(p->G_exact) && !isnan(t->dissipation_exact);
+    grade(q, "G", "G = dissipation / eta", p->G,
+          g_law ? t->dissipation_exact / p->lr : p->G_exact,
+          g_law ? e->q[FDR_TQ_DISSIPATION].err / p->lr : 0, why_no_exact(lim, "G"));
+    int f2_law = law && isnan(p->F_exact[2]) && !isnan(t->F2_exact);
     if (p->order >= 2)
         grade(q, "F2", "F2 = <D^2 f[v'^2]> / 2", p->F[2],
-              f2_law ? a->fdr2.F2_exact : p->F_exact[2], f2_law ? e->q[FDR_TQ_F2].err : 0,
+              f2_law ? t->F2_exact : p->F_exact[2], f2_law ? e->q[FDR_TQ_F2].err : 0,
               why_no_exact(lim, "F2"));
     grade(q, "hessian", "G / (k_G eta)", p->hessian, p->hessian_exact, 0,
           why_no_exact(lim, "hessian"));
