@@ -311,6 +311,19 @@ Test(transfer, unit_densities_agree_with_their_distribution_and_moments)
     }
 }
 
+/* A z-score against an exact value with a numerical error divides by both
+ * errors, and says when that error is not small against the error bar. */
+Test(transfer, z_against_an_inexact_value_counts_its_error)
+{
+    fdr_est est = {1.0, 0.1};
+    cr_expect_float_eq(fdr_zscore_exact(est, 0.5, 0), 5.0, 1e-12);
+    cr_expect_float_eq(fdr_zscore_exact(est, 0.5, 1e-13), 5.0, 1e-9);
+    cr_expect_float_eq(fdr_zscore_exact(est, 0.5, 0.1), 0.5 / hypot(0.1, 0.1), 1e-12);
+    cr_expect(isnan(fdr_zscore_exact(est, NAN, 0)), "no exact value, no z");
+    cr_expect(!fdr_exact_error_matters(0.1, 1e-13) && !fdr_exact_error_matters(0.1, 0));
+    cr_expect(fdr_exact_error_matters(0.1, 0.02));
+}
+
 /* ---- `fdrsim run`'s exact column on the quartic -------------------------- */
 
 /* tmpdir/dir/summary.json, parsed. */
