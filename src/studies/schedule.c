@@ -944,7 +944,7 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     res->stationary_loss = e.available ? e.tr.loss_excess : NAN;
     /* With parameter groups the exact curves propagate dense d x d moments
      * (exact_curve_groups): refused beyond about 1e10 operations. */
-    if (rc == FDR_OK && e.available && res->npg > 1) {
+    if (rc == FDR_OK && res->exact_available && res->npg > 1) {
         if (6.0 * (double)d * (double)d * (double)d * (double)m->steps > 1e10) {
             res->exact_available = 0;
             res->stationary_loss = NAN;
