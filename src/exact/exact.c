@@ -140,9 +140,11 @@ static void try_transfer(const fdr_model *m, fdr_exact *e, const char *lead)
     if (rc == FDR_OK)
         rc = fdr_transfer_solve(m, &m->transfer, &e->transfer);
     if (rc != FDR_OK) {
-        const char *msg = fdr_error_message();
-        snprintf(e->why_buf, sizeof e->why_buf, "%s; the transfer operator: %s", lead,
-                 msg[0] ? msg : "failed");
+        /* "..., and the transfer operator is ..." where the message names it */
+        const char *msg = fdr_error_message(), *name = "the transfer operator ";
+        int named = strncmp(msg, name, strlen(name)) == 0;
+        snprintf(e->why_buf, sizeof e->why_buf, "%s%s%s", lead,
+                 named ? ", and " : "; the transfer operator: ", msg[0] ? msg : "failed");
     } else if (!values_from_transfer(e)) {
         snprintf(e->why_buf, sizeof e->why_buf,
                  "%s; the transfer operator's error estimates on %zu cells are above %g of the "
