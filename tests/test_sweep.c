@@ -638,6 +638,58 @@ Test(sweep, momentum_sweep_is_graded_against_exact_values, .timeout = 120)
     fdr_sweep_axis_clear(&mu);
 }
 
+/* Off the quadratic, a sweep not along lr grades each point of a 1-D
+ * quartic against the transfer operator's exact values (exact.h): the five
+ * observables, G and F2, each within the Bonferroni-adjusted 3 sigma, the
+ * exact values those of the transfer operator solved on its own. The twin:
+ * the estimates of each noise level graded against the other's exact values
+ * are caught. */
+Test(sweep, anharmonic_points_are_graded_against_the_transfer_operator, .timeout = 120)
+{
+    fdr_sweep_axis c;
+    cr_assert_eq(fdr_sweep_axis_parse("noise.covariance", "isotropic 0.5,isotropic 1", &c),
+                 FDR_OK);
+    char r[] = "run.replicas=32", st[] = "run.steps=20000";
+    char *const sets[] = {r, st};
+    fdr_sweep_spec spec = {.path = FDR_TEST_MODELDIR "/quartic-anharmonic-1d.ini",
+                           .name = "quartic", .sets = sets, .nsets = 2, .axes = &c, .naxes = 1,
+                           .threads = 2};
+    fdr_sweep *s = sweep_spec(&spec);
+    cr_assert_eq(s->n, 2);
+    static const char *const names[] = {"theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad",
+                                        "loss_excess", "G", "F2"};
+    enum { NG = sizeof names / sizeof *names };
+    double thr = fdr_threshold_adjust(3.0, 2 * NG);
+    for (size_t i = 0; i < s->n; i++) {
+        const fdr_sweep_point *q = &s->pts[i];
+        for (size_t k = 0; k < NG; k++) {
+            const fdr_sweep_grade *g = find_grade(q, names[k]);
+            const fdr_sweep_grade *o = find_grade(&s->pts[1 - i], names[k]);
+            cr_assert(g && o, "%s graded", names[k]);
+            cr_expect_null(g->why_not, "point %zu %s: not available: %s", i, names[k], g->why_not);
+            cr_expect(fabs(g->z) < thr, "point %zu %s: %g +- %g against exact %g, z %g", i,
+                      names[k], g->est.val, g->est.err, g->exact, g->z);
+            double zw = fdr_zscore(g->est.val - o->exact, g->est.err);
+            cr_expect(fabs(zw) > thr, "point %zu %s: the other point's exact %g passes: z %g", i,
+                      names[k], o->exact, zw);
+        }
+    }
+    /* the point at C = 1 is the bundled model: its transfer operator on its own */
+    fdr_config *cfg = fdr_config_load(FDR_TEST_MODELDIR "/quartic-anharmonic-1d.ini");
+    cr_assert_not_null(cfg);
+    fdr_model *m = fdr_model_alloc(cfg, "quartic");
+    cr_assert_not_null(m, "%s", fdr_error_message());
+    fdr_transfer t;
+    cr_assert_eq(fdr_transfer_solve(m, &m->transfer, &t), FDR_OK, "%s", fdr_error_message());
+    const fdr_sweep_grade *g = find_grade(&s->pts[1], "theta_dot_grad");
+    cr_expect_lt(rel(g->exact, t.q[FDR_TQ_OL].val), 1e-12, "%.17g against %.17g", g->exact,
+                 t.q[FDR_TQ_OL].val);
+    fdr_model_free(m);
+    fdr_config_free(cfg);
+    fdr_sweep_free(s);
+    fdr_sweep_axis_clear(&c);
+}
+
 /* The twin: the same estimates graded against the exact value at a wrong
  * momentum (0.05 off) are caught at every point. */
 Test(sweep, a_wrong_exact_value_is_caught, .timeout = 120)

@@ -4,11 +4,15 @@
  * numbers on the anharmonic quartic within its own stated error (and a
  * kernel with the wrong step is caught), the engine's Monte Carlo agrees
  * with it within z-score tolerances over several seeds, and what it cannot
- * do it refuses with a reason. */
+ * do it refuses with a reason. `fdrsim run` takes its exact column from it
+ * off the Lyapunov solution's reach (exact.h): the column agrees with the
+ * Monte Carlo, a wrong one is caught, and where there is none, or a value
+ * is not accurate enough, summary.json says why. */
 #include "exact/transfer.h"
 #include "helpers.h"
 #include "scratch.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,12 +57,13 @@ static void expect_lyapunov(const char *noise, double h, double lr, double rel_t
     cr_assert(e.available);
     fdr_transfer t;
     solve(m, &t);
+    cr_assert_eq(e.method, FDR_EXACT_LYAPUNOV);
     const struct {
         int q;
         double exact;
     } cmp[] = {{FDR_TQ_OL, e.tr.theta_dot_grad}, {FDR_TQ_VV, e.tr.v_dot_v},
                {FDR_TQ_GSQ, e.tr.grad_sq},      {FDR_TQ_VG, e.tr.v_dot_grad},
-               {FDR_TQ_LOSS, e.tr.loss_excess}};
+               {FDR_TQ_LOSS, e.tr.loss_excess}, {FDR_TQ_F2, e.q[FDR_TQ_F2].val}};
     for (size_t k = 0; k < sizeof cmp / sizeof *cmp; k++) {
         fdr_est x = t.q[cmp[k].q];
         double ex = cmp[k].exact;
@@ -202,6 +207,35 @@ Test(transfer, refuses_what_it_does_not_support)
                    "no density");
 }
 
+/* The exact references take the transfer operator off the Lyapunov
+ * solution's reach, and its refusal becomes their reason, without touching
+ * an error message recorded before. */
+Test(transfer, exact_references_fall_back_to_it_or_say_why)
+{
+    fdr_model *m = quartic_model(NULL, 0);
+    fdr_exact e;
+    fdr_error_clear();
+    fdr_error(FDR_EINVAL, "an earlier message");
+    cr_assert_eq(fdr_exact_compute(m, &e), FDR_OK);
+    cr_expect(e.available && e.method == FDR_EXACT_TRANSFER && e.transfer.cells > 0);
+    cr_expect(e.q[FDR_TQ_OL].val > 0 && e.q[FDR_TQ_OL].err < 1e-8 * e.q[FDR_TQ_OL].val);
+    cr_expect(isnan(e.tr.tr_C) && isnan(e.tr.tr_HC) && isnan(e.max_stable_lr),
+              "no trace or stable lr without a Hessian");
+    cr_expect_str_eq(fdr_error_message(), "an earlier message");
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+    const char *sets[] = {"optimizer.momentum=0.5"};
+    m = quartic_model(sets, 1);
+    fdr_error_clear();
+    cr_assert_eq(fdr_exact_compute(m, &e), FDR_OK);
+    cr_expect(!e.available && e.method == FDR_EXACT_NONE);
+    cr_expect(strstr(e.why_not, "not quadratic") && strstr(e.why_not, "momentum"), "%s",
+              e.why_not);
+    cr_expect_str_eq(fdr_error_message(), "");
+    fdr_exact_clear(&e);
+    fdr_model_free(m);
+}
+
 TestSuite(transfer_cli, .init = scratch_make, .fini = scratch_remove, .timeout = 60);
 
 /* Runs fdrsim with args in tmpdir; its exit status. */
@@ -275,4 +309,224 @@ Test(transfer, unit_densities_agree_with_their_distribution_and_moments)
                   fdr_unit_moment(&u, 4), m3 / pow(C, 1.5), m4 / (C * C));
         fdr_model_free(m);
     }
+}
+
+/* A z-score against an exact value with a numerical error divides by both
+ * errors, and says when that error is not small against the error bar. */
+Test(transfer, z_against_an_inexact_value_counts_its_error)
+{
+    fdr_est est = {1.0, 0.1};
+    cr_expect_float_eq(fdr_zscore_exact(est, 0.5, 0), 5.0, 1e-12);
+    cr_expect_float_eq(fdr_zscore_exact(est, 0.5, 1e-13), 5.0, 1e-9);
+    cr_expect_float_eq(fdr_zscore_exact(est, 0.5, 0.1), 0.5 / hypot(0.1, 0.1), 1e-12);
+    cr_expect(isnan(fdr_zscore_exact(est, NAN, 0)), "no exact value, no z");
+    cr_expect(!fdr_exact_error_matters(0.1, 1e-13) && !fdr_exact_error_matters(0.1, 0));
+    cr_expect(fdr_exact_error_matters(0.1, 0.02));
+}
+
+/* ---- `fdrsim run`'s exact column on the quartic -------------------------- */
+
+/* tmpdir/dir/summary.json, parsed. */
+static json_t *summary_of(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s/summary.json", tmpdir, dir);
+    json_error_t err;
+    json_t *root = json_load_file(path, 0, &err);
+    cr_assert_not_null(root, "%s: %s", path, err.text);
+    return root;
+}
+
+static double num(const json_t *o, const char *key)
+{
+    const json_t *x = json_object_get(o, key);
+    return json_is_number(x) ? json_number_value(x) : NAN;
+}
+
+/* The quantities of a run's summary.json that have an exact value on the
+ * quartic: the state observables, FDR1's sides, the dissipation and F2 ..
+ * F4 (the estimate's value and 1-sigma error, and the exact value). */
+enum { NGRADED = 11 };
+typedef struct {
+    const char *name;
+    double val, err, exact;
+} graded;
+
+static void graded_of(const json_t *root, graded *g)
+{
+    static const char *const obs[] = {"theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad",
+                                      "loss_excess"};
+    static const char *const terms[] = {"dissipation", "F2", "F3", "F4"};
+    size_t n = 0;
+    const json_t *o = json_object_get(root, "observables"), *t = json_object_get(root, "fdr2_terms");
+    cr_assert(o && t, "observables and fdr2_terms in summary.json");
+    for (size_t k = 0; k < 5; k++) {
+        const json_t *x = json_object_get(o, obs[k]);
+        g[n++] = (graded){obs[k], num(x, "value"), num(x, "error"), num(x, "exact")};
+    }
+    const json_t *rels = json_object_get(root, "relations"), *f1 = NULL, *x;
+    size_t i;
+    json_array_foreach(rels, i, x)
+        if (strcmp(json_string_value(json_object_get(x, "name")), "FDR1") == 0)
+            f1 = x;
+    cr_assert_not_null(f1, "FDR1 in summary.json");
+    const json_t *l = json_object_get(f1, "lhs"), *r = json_object_get(f1, "rhs");
+    g[n++] = (graded){"FDR1.lhs", num(l, "value"), num(l, "error"), num(l, "exact")};
+    g[n++] = (graded){"FDR1.rhs", num(r, "value"), num(r, "error"), num(r, "exact")};
+    for (size_t k = 0; k < 4; k++) {
+        x = json_object_get(t, terms[k]);
+        g[n++] = (graded){terms[k], num(x, "value"), num(x, "error"), num(x, "exact")};
+    }
+    cr_assert_eq(n, NGRADED);
+}
+
+/* Runs the quartic into tmpdir/dir with the overrides sets (" -s A -s B"). */
+static void run_quartic(const char *dir, const char *sets)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' -q -o %s%s", QUARTIC_FILE, dir, sets);
+    cr_assert_eq(fdrsim(args), 0, "fdrsim %s", args);
+}
+
+/* Over three seeds, every quantity of the exact column agrees with the
+ * Monte Carlo within |z| < 4.5 (Bonferroni over the 33 comparisons at a
+ * family-wise rate of about 2e-4), and summary.json says it came from the
+ * transfer operator, with its grid and its error. The twin: the exact
+ * column of the chain at lr 1.1 times as large (a kernel of the wrong
+ * step) misses every quantity of every seed by more than that. */
+Test(transfer_cli, run_has_the_transfer_operators_exact_column, .timeout = 120)
+{
+    run_quartic("wrong", " -s optimizer.lr=0.11 -s run.replicas=16 -s run.steps=2000");
+    json_t *wr = summary_of("wrong");
+    graded wrong[NGRADED];
+    graded_of(wr, wrong);
+    json_decref(wr);
+    for (int seed = 1; seed <= 3; seed++) {
+        char dir[32], sets[256];
+        snprintf(dir, sizeof dir, "seed%d", seed);
+        snprintf(sets, sizeof sets,
+                 " -s run.seed=%d -s run.replicas=64 -s run.steps=40000 -s run.tensor_directions=0",
+                 seed);
+        run_quartic(dir, sets);
+        json_t *root = summary_of(dir);
+        const json_t *ex = json_object_get(root, "exact_reference");
+        cr_assert(json_is_true(json_object_get(ex, "available")));
+        cr_expect_str_eq(json_string_value(json_object_get(ex, "method")), "transfer");
+        const json_t *tr = json_object_get(ex, "transfer");
+        cr_assert_not_null(tr);
+        cr_expect_gt(num(tr, "cells"), 100);
+        cr_expect(num(tr, "max_relative_error") < 1e-8, "relative error %g",
+                  num(tr, "max_relative_error"));
+        cr_expect_str_eq(json_string_value(json_object_get(tr, "dropped")), "");
+        const json_t *noise = json_object_get(json_object_get(root, "model"), "noise");
+        cr_expect(noise && json_is_null(json_object_get(noise, "trace_C")),
+                  "trace_C has no transfer counterpart");
+        graded g[NGRADED];
+        graded_of(root, g);
+        for (size_t k = 0; k < NGRADED; k++) {
+            cr_assert(isfinite(g[k].exact) && g[k].err > 0, "seed %d, %s: exact %g, error %g",
+                      seed, g[k].name, g[k].exact, g[k].err);
+            double z = (g[k].val - g[k].exact) / g[k].err;
+            cr_expect(fabs(z) < 4.5, "seed %d, %s: Monte Carlo %.8g +- %.2g, exact %.12g: z = %.2f",
+                      seed, g[k].name, g[k].val, g[k].err, g[k].exact, z);
+            double zw = (g[k].val - wrong[k].exact) / g[k].err;
+            cr_expect(fabs(zw) > 4.5, "seed %d, %s: the exact value at lr 0.11 (%.12g) passes "
+                      "for lr 0.1's (%.8g +- %.2g): z = %.2f",
+                      seed, g[k].name, wrong[k].exact, g[k].val, g[k].err, zw);
+        }
+        json_decref(root);
+    }
+}
+
+/* Where the transfer operator refuses (momentum, a grid beyond max_cells)
+ * the exact reference is absent with its reason; a quadratic keeps the
+ * Lyapunov solution; a [transfer] key nobody knows is refused (exit 2). */
+Test(transfer_cli, run_says_why_there_is_no_exact_column)
+{
+    static const struct {
+        const char *sets, *method, *why;
+    } cases[] = {
+        {" -s optimizer.momentum=0.5", "none", "momentum"},
+        {" -s transfer.max_cells=16", "none", "cells"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char sets[256], dir[16];
+        snprintf(dir, sizeof dir, "c%zu", k);
+        snprintf(sets, sizeof sets, "%s -s run.replicas=16 -s run.steps=2000", cases[k].sets);
+        run_quartic(dir, sets);
+        json_t *root = summary_of(dir);
+        const json_t *ex = json_object_get(root, "exact_reference");
+        cr_expect_str_eq(json_string_value(json_object_get(ex, "method")), cases[k].method, "%s",
+                         cases[k].sets);
+        cr_expect_eq(json_is_true(json_object_get(ex, "available")), cases[k].why == NULL);
+        cr_expect_null(json_object_get(ex, "transfer"));
+        const char *why = json_string_value(json_object_get(ex, "reason"));
+        if (cases[k].why)
+            cr_expect(why && strstr(why, cases[k].why), "%s: reason '%s' does not say '%s'",
+                      cases[k].sets, why ? why : "(null)", cases[k].why);
+        json_decref(root);
+    }
+    write_file("quadratic.ini", "[landscape]\ntype = quadratic\ndim = 1\nspectrum = list 1\n"
+                                "[optimizer]\nlr = 0.1\nmomentum = 0\n"
+                                "[run]\nreplicas = 16\nsteps = 2000\n");
+    cr_assert_eq(fdrsim("run quadratic.ini -q -o quad"), 0);
+    json_t *root = summary_of("quad");
+    const json_t *ex = json_object_get(root, "exact_reference");
+    cr_expect_str_eq(json_string_value(json_object_get(ex, "method")), "lyapunov");
+    cr_expect(json_is_true(json_object_get(ex, "available")) && !json_object_get(ex, "transfer"));
+    json_decref(root);
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' -q -o bad -s transfer.colour=red", QUARTIC_FILE);
+    cr_expect_eq(fdrsim(args), 2);
+    cr_expect(!exists("bad"));
+}
+
+/* A grid too coarse for some values: those whose error estimate is above
+ * 1e-3 of them are left out (null, and named), every value kept is within
+ * it, and the table says so; coarser still, none is kept and the reason
+ * says why. */
+Test(transfer_cli, run_leaves_out_inaccurate_exact_values)
+{
+    run_quartic("coarse", " -s transfer.spacing=0.65 -s run.replicas=16 -s run.steps=2000");
+    json_t *root = summary_of("coarse");
+    const json_t *ex = json_object_get(root, "exact_reference");
+    const json_t *tr = json_object_get(ex, "transfer"), *errs = json_object_get(tr, "errors");
+    cr_assert(json_is_true(json_object_get(ex, "available")) && tr && errs);
+    const char *dropped = json_string_value(json_object_get(tr, "dropped"));
+    cr_expect(dropped && strstr(dropped, "harmonic_residual"), "dropped: %s", dropped);
+    cr_expect(json_is_null(json_object_get(json_object_get(json_object_get(root, "fdr2_terms"),
+                                                           "residual"),
+                                           "exact")),
+              "the inaccurate residual has no exact value");
+    graded g[NGRADED];
+    graded_of(root, g);
+    static const char *const names[] = {"theta_dot_grad", "v_dot_v", "grad_sq", "v_dot_grad",
+                                        "loss_excess"};
+    for (size_t k = 0; k < 5; k++) {
+        double err = num(errs, names[k]);
+        cr_expect(isfinite(g[k].exact) && err <= 1e-3 * fabs(g[k].exact),
+                  "%s: exact %g with error %g", names[k], g[k].exact, err);
+    }
+    json_decref(root);
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' -o coarse2 -s transfer.spacing=0.65 -s run.replicas=16 "
+             "-s run.steps=2000", QUARTIC_FILE);
+    cr_assert_eq(fdrsim(args), 0);
+    char path[512], line[512];
+    snprintf(path, sizeof path, "%s/out.txt", tmpdir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    int said = 0;
+    while (fgets(line, sizeof line, f))
+        said |= strstr(line, "no exact value for") != NULL;
+    fclose(f);
+    cr_expect(said, "the table names the values left out");
+    run_quartic("coarser", " -s transfer.spacing=1 -s run.replicas=16 -s run.steps=2000");
+    root = summary_of("coarser");
+    ex = json_object_get(root, "exact_reference");
+    const char *why = json_string_value(json_object_get(ex, "reason"));
+    cr_expect(!json_is_true(json_object_get(ex, "available")) && why &&
+                  strstr(why, "error estimates"),
+              "reason: %s", why ? why : "(null)");
+    json_decref(root);
 }

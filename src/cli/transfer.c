@@ -48,67 +48,18 @@ static void transfer_usage(FILE *f)
             "does not support (nothing is written), 3 a run-time failure.\n");
 }
 
-/* Reads the [transfer] section into o (the model skips it, as it skips
- * [plot]; fdr_config_check_unused_section then refuses a key it does not
- * know). */
-static int read_opts(fdr_config *cfg, fdr_transfer_opts *o)
-{
-    const char *kernel;
-    long cells = 2048;
-    int rc = fdr_config_string(cfg, "transfer", "kernel", "auto", &kernel);
-    if (rc == FDR_OK) {
-        if (strcmp(kernel, "auto") == 0)
-            o->kernel = FDR_TRANSFER_AUTO;
-        else if (strcmp(kernel, "point") == 0)
-            o->kernel = FDR_TRANSFER_POINT;
-        else if (strcmp(kernel, "cell") == 0)
-            o->kernel = FDR_TRANSFER_CELL;
-        else
-            rc = fdr_config_error(cfg, "transfer", "kernel", "'%s': expected auto, point or cell",
-                                  kernel);
-    }
-    static const char *const pos[] = {"spacing", "energy", "pad"};
-    double *posv[] = {&o->spacing, &o->energy, &o->pad};
-    for (size_t k = 0; rc == FDR_OK && k < 3; k++) {
-        rc = fdr_config_double(cfg, "transfer", pos[k], 0, posv[k]);
-        if (rc == FDR_OK && (!(*posv[k] > 0) || !isfinite(*posv[k])) &&
-            fdr_config_has(cfg, "transfer", pos[k]))
-            rc = fdr_config_error(cfg, "transfer", pos[k], "%g: must be a positive number",
-                                  *posv[k]);
-    }
-    if (rc == FDR_OK)
-        rc = fdr_config_double(cfg, "transfer", "lo", 0, &o->lo);
-    if (rc == FDR_OK)
-        rc = fdr_config_double(cfg, "transfer", "hi", 0, &o->hi);
-    if (rc == FDR_OK && (fdr_config_has(cfg, "transfer", "lo") ||
-                         fdr_config_has(cfg, "transfer", "hi")) &&
-        !(isfinite(o->lo) && isfinite(o->hi) && o->lo < o->hi))
-        rc = fdr_config_error(cfg, "transfer", fdr_config_has(cfg, "transfer", "hi") ? "hi" : "lo",
-                              "the domain needs both lo and hi, finite, with lo < hi (got "
-                              "[%g, %g])",
-                              o->lo, o->hi);
-    if (rc == FDR_OK)
-        rc = fdr_config_long(cfg, "transfer", "max_cells", 2048, &cells);
-    if (rc == FDR_OK && (cells < 16 || cells > 20000))
-        rc = fdr_config_error(cfg, "transfer", "max_cells", "%ld: must be between 16 and 20000",
-                              cells);
-    if (rc == FDR_OK)
-        o->max_cells = (size_t)cells;
-    return rc;
-}
-
 typedef struct {
     const char *command;
     const fdr_config *cfg;
     const fdr_model *m;
     const fdr_transfer *t;
-    const fdr_exact *e; /* the Lyapunov reference, where e->available */
+    const fdr_exact *e; /* the Lyapunov reference, where its method is LYAPUNOV */
 } transfer_output;
 
 /* The Lyapunov value of quantity q, or NAN where there is none. */
 static double lyapunov_value(const transfer_output *o, int q)
 {
-    if (!o->e->available)
+    if (o->e->method != FDR_EXACT_LYAPUNOV)
         return NAN;
     const fdr_lyap_traces *tr = &o->e->tr;
     switch (q) {
@@ -257,17 +208,13 @@ int fdr_cli_transfer(int argc, char **argv)
     const char *path = fdr_cli_model_path(argv[optind], model_buf, sizeof model_buf);
     char name[256], outdir[FDR_PATH_MAX];
     fdr_config_display_name(path, name, sizeof name);
-    fdr_transfer_opts o = {0};
     fdr_plot_opts po;
     fdr_plot_defaults(&po);
     int rc = (cfg = fdr_config_load(path)) ? FDR_OK : FDR_EINVAL;
     for (size_t k = 0; rc == FDR_OK && k < nsets; k++)
         rc = fdr_config_set(cfg, sets[k]);
-    /* [plot] is checked like every command's, though nothing is drawn */
-    if (rc == FDR_OK)
-        rc = read_opts(cfg, &o);
-    if (rc == FDR_OK)
-        rc = fdr_config_check_unused_section(cfg, "transfer");
+    /* [plot] is checked like every command's, though nothing is drawn; the
+     * model reads [transfer] */
     if (rc == FDR_OK)
         rc = fdr_plot_config(&po, cfg);
     if (rc == FDR_OK && !(m = fdr_model_alloc(cfg, name)))
@@ -282,9 +229,10 @@ int fdr_cli_transfer(int argc, char **argv)
         rc = fdr_outdir_check(outdir);
     fdr_transfer t;
     if (rc == FDR_OK)
-        rc = fdr_transfer_solve(m, &o, &t);
-    /* the Lyapunov solution beside it, on a quadratic */
-    if (rc == FDR_OK)
+        rc = fdr_transfer_solve(m, &m->transfer, &t);
+    /* the Lyapunov solution beside it, on a quadratic (off one, the exact
+     * references would only solve the same transfer operator again) */
+    if (rc == FDR_OK && m->land->H)
         rc = fdr_exact_compute(m, &e);
     transfer_output to = {command, cfg, m, &t, &e};
     if (rc == FDR_OK && !quiet)

@@ -26,9 +26,8 @@
 
 #define MAX_LINE 199 /* Debian's inih reads at most INI_MAX_LINE = 200 bytes */
 
-/* [plot] holds the figures' settings and [transfer] the transfer
- * operator's grid, which the commands that use them read and check
- * (fdr_config_check_unused_section); the model reads the other four. */
+/* [plot] holds the figures' settings, which the commands that draw read and
+ * check (fdr_config_check_unused_section); the model reads the other five. */
 static const char *const known_sections[] = {"landscape", "noise", "optimizer", "run", "plot",
                                              "transfer", NULL};
 
@@ -834,7 +833,7 @@ static int check_unused(const fdr_config *c, const char *only)
     for (size_t i = 0; i < c->n; i++) {
         const entry *e = &c->e[i];
         if (e->used || (only ? strcmp(e->sec, only) != 0
-                             : strcmp(e->sec, "plot") == 0 || strcmp(e->sec, "transfer") == 0))
+                             : strcmp(e->sec, "plot") == 0))
             continue;
         char keys[512] = "", *p = keys;
         const char *guess = NULL;

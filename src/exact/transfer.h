@@ -57,20 +57,8 @@ enum {
 extern const char *const fdr_transfer_names[FDR_TQ_N];
 extern const char *const fdr_transfer_what[FDR_TQ_N];
 
-/* How the kernel's matrix is formed (see above). */
-enum { FDR_TRANSFER_AUTO, FDR_TRANSFER_POINT, FDR_TRANSFER_CELL };
-
-typedef struct {
-    int kernel;       /* FDR_TRANSFER_*: AUTO takes POINT for a smooth density, else CELL */
-    /* the grid spacing in units of the narrowest kernel width sigma on the
-     * domain (0: 0.25 for POINT, 0.05 for CELL) */
-    double spacing;
-    /* the domain: where f - min f <= energy T, T = eta_b C(c) / 2 (the
-     * temperature of the small-lr Gibbs law), widened by pad kernel widths
-     * on each side (0: energy 60, pad 14), unless lo < hi give it */
-    double energy, pad, lo, hi;
-    size_t max_cells; /* refuse a grid of more cells (0: 2048; memory 16 N^2 bytes) */
-} fdr_transfer_opts;
+/* The options (fdr_transfer_opts, kernels FDR_TRANSFER_*) are the model's
+ * [transfer] section: model.h. */
 
 typedef struct {
     fdr_est q[FDR_TQ_N]; /* value and error (the error is an estimate, not a sigma) */

@@ -483,7 +483,7 @@ static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
         char name[32];
         snprintf(name, sizeof name, "F%d%s", k, k == 2 ? " (realized step)" : "");
         fmt_est(buf, sizeof buf, t->F[k]);
-        fmt_num(ex, sizeof ex, k == 2 ? t->F2_exact : (t->degree == 2 ? 0.0 : NAN));
+        fmt_num(ex, sizeof ex, t->F_exact[k]);
         fprintf(f, "  %-22s %-26s exact %s\n", name, buf, ex);
     }
     fmt_est(buf, sizeof buf, t->F2_noise_averaged);
@@ -494,6 +494,30 @@ static void fdr2_table(FILE *f, const fdr_fdr2_terms *t)
     fmt_est(an, sizeof an, t->anharmonic);
     fdr_print_wrapped(f, 25, "  %-22s %-26s vs F3 + ... + F%d = %s\n", "dissipation - F2", buf,
                       t->order, an);
+    if (!isnan(t->residual_exact)) {
+        char ea[32];
+        fmt_num(ex, sizeof ex, t->residual_exact);
+        fmt_num(ea, sizeof ea, t->anharmonic_exact);
+        fdr_print_wrapped(f, 25, "  %-22s %-26s vs F3 + ... + F%d = %s\n", "  exact", ex,
+                          t->order, ea);
+    }
+}
+
+/* Where the exact column of a 1-D anharmonic model comes from, and how
+ * accurate it is. */
+static void exact_transfer_note(FILE *f, const fdr_exact *e)
+{
+    const fdr_transfer *t = &e->transfer;
+    fdr_print_wrapped(f, 2,
+                      "\nexact values: the transfer operator (%s kernel) on %zu cells over "
+                      "[%.6g, %.6g], error estimate at most %.1e of each value, %.2f s\n",
+                      t->kernel == FDR_TRANSFER_CELL ? "cell-mass" : "point-value", t->cells,
+                      t->lo, t->hi, e->max_rel_err, t->seconds);
+    if (e->dropped[0])
+        fdr_print_wrapped(f, 2,
+                          "no exact value for %s: the transfer operator's error estimate is "
+                          "above %g of it (refine [transfer] spacing, energy or pad)\n",
+                          e->dropped, FDR_EXACT_MAX_REL_ERR);
 }
 
 void fdr_report_table(FILE *f, const fdr_report *rep)
@@ -600,15 +624,19 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
     if (a->fdr2.measured)
         fdr2_table(f, &a->fdr2);
     fprintf(f, "\n%-16s %-26s %-12s %7s %8s\n", "observable", "estimate", "exact", "z", "tau_int");
+    int nrough = 0; /* z-scores against an exact value whose own error is not small */
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         const fdr_observable *o = &a->obs[k];
         char est[64], ex[32], z[16];
         fmt_est(est, sizeof est, o->est);
         fmt_num(ex, sizeof ex, o->exact);
-        if (isnan(o->exact) || !(o->est.err > 0) || !isfinite(o->est.err))
+        double zx = fdr_zscore_exact(o->est, o->exact, o->exact_err);
+        int rough = !isnan(zx) && fdr_exact_error_matters(o->est.err, o->exact_err);
+        nrough += rough;
+        if (isnan(zx))
             snprintf(z, sizeof z, "-");
         else
-            snprintf(z, sizeof z, "%.2f", (o->est.val - o->exact) / o->est.err);
+            snprintf(z, sizeof z, "%.2f%s", zx, rough ? "~" : "");
         char tau[16];
         if (isnan(o->tau_int))
             snprintf(tau, sizeof tau, "-");
@@ -616,6 +644,11 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
             snprintf(tau, sizeof tau, "%s%.3g", o->tau_resolved ? "" : ">", o->tau_int);
         fprintf(f, "%-16s %-26s %-12s %7s %8s\n", o->key, est, ex, z, tau);
     }
+    if (nrough)
+        fdr_print_wrapped(f, 1,
+                          "(~: the exact value's numerical error is above a tenth of the error "
+                          "bar; z divides by both, and grades the exact value as much as the "
+                          "estimate)\n");
     for (int k = 0; k < FDR_NSTATE_OBS; k++)
         if (!a->obs[k].tau_resolved) {
             fdr_print_wrapped(f, 1,
@@ -645,6 +678,8 @@ void fdr_report_table(FILE *f, const fdr_report *rep)
                 st->worst, st->drift.val, st->drift.err, st->z, st->threshold);
     if (!rep->e->available)
         fdr_print_wrapped(f, 2, "\nno exact reference: %s\n", rep->e->why_not);
+    else if (rep->e->method == FDR_EXACT_TRANSFER)
+        exact_transfer_note(f, rep->e);
     if (a->all_pass)
         fprintf(f, "\nPASS: every exact relation holds within |z| < limit\n");
     else if (nfail)
@@ -744,6 +779,36 @@ json_t *fdr_json_relation(const fdr_relation *x)
     return o;
 }
 
+/* summary.json's exact_reference: whether there is one and why not, and
+ * how it was computed - the Lyapunov solution (exact to rounding) or the
+ * transfer operator, with its grid and the numerical error of each value. */
+static json_t *exact_json(const fdr_exact *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "available", json_boolean(e->available));
+    json_object_set_new(o, "reason", e->available ? json_null() : json_string(e->why_not));
+    json_object_set_new(o, "method", json_string(fdr_exact_method_name(e->method)));
+    if (e->method != FDR_EXACT_TRANSFER)
+        return o;
+    const fdr_transfer *t = &e->transfer;
+    json_t *x = json_object(), *errs = json_object();
+    json_object_set_new(x, "kernel", json_string(t->kernel == FDR_TRANSFER_CELL ? "cell" : "point"));
+    json_object_set_new(x, "cells", json_integer((json_int_t)t->cells));
+    json_object_set_new(x, "lo", fdr_json_number(t->lo));
+    json_object_set_new(x, "hi", fdr_json_number(t->hi));
+    json_object_set_new(x, "tail_mass", fdr_json_number(t->tail_mass));
+    json_object_set_new(x, "seconds", fdr_json_number(t->seconds));
+    json_object_set_new(x, "max_relative_error", fdr_json_number(e->max_rel_err));
+    json_object_set_new(x, "max_relative_error_allowed", fdr_json_number(FDR_EXACT_MAX_REL_ERR));
+    json_object_set_new(x, "dropped", json_string(e->dropped));
+    for (int q = 0; q < FDR_TQ_N; q++)
+        if (!isnan(t->q[q].val))
+            json_object_set_new(errs, fdr_transfer_names[q], fdr_json_number(t->q[q].err));
+    json_object_set_new(x, "errors", errs);
+    json_object_set_new(o, "transfer", x);
+    return o;
+}
+
 static json_t *summary_json(const fdr_report *rep)
 {
     const fdr_model *m = rep->m;
@@ -811,11 +876,7 @@ static json_t *summary_json(const fdr_report *rep)
     json_object_set_new(model, "run", run);
     json_object_set_new(root, "model", model);
 
-    json_t *exact = json_object();
-    json_object_set_new(exact, "available", json_boolean(rep->e->available));
-    json_object_set_new(exact, "reason",
-                        rep->e->available ? json_null() : json_string(rep->e->why_not));
-    json_object_set_new(root, "exact_reference", exact);
+    json_object_set_new(root, "exact_reference", exact_json(rep->e));
     json_object_set_new(root, "error_bars", json_string(a->error_method));
     json_object_set_new(root, "error_bars_suspect", json_boolean(a->errors_suspect));
 
@@ -855,15 +916,14 @@ static json_t *summary_json(const fdr_report *rep)
         for (int k = 2; k <= t->order; k++) {
             char name[8];
             snprintf(name, sizeof name, "F%d", k);
-            json_object_set_new(terms, name,
-                                fdr_json_est(t->F[k], k == 2 ? t->F2_exact
-                                                        : (t->degree == 2 ? 0.0 : NAN)));
+            json_object_set_new(terms, name, fdr_json_est(t->F[k], t->F_exact[k]));
         }
         json_object_set_new(terms, "F2_noise_averaged",
                             fdr_json_est(t->F2_noise_averaged, t->F2_exact));
-        json_object_set_new(terms, "truncation", fdr_json_est(t->truncation, NAN));
-        json_object_set_new(terms, "anharmonic", fdr_json_est(t->anharmonic, NAN));
-        json_object_set_new(terms, "residual", fdr_json_est(t->residual, NAN));
+        json_object_set_new(terms, "truncation",
+                            fdr_json_est(t->truncation, t->F_exact[t->order]));
+        json_object_set_new(terms, "anharmonic", fdr_json_est(t->anharmonic, t->anharmonic_exact));
+        json_object_set_new(terms, "residual", fdr_json_est(t->residual, t->residual_exact));
         json_object_set_new(root, "fdr2_terms", terms);
     }
     json_t *timing = json_object();
@@ -1144,11 +1204,12 @@ static size_t fdr2_rows(const fdr_fdr2_terms *t, fdr2_row *row)
     row[n++] = (fdr2_row){"F2_noise_averaged", t->F2_noise_averaged.val,
                           t->F2_noise_averaged.err, t->F2_exact};
     for (int k = 3; k <= t->order; k++) {
-        row[n] = (fdr2_row){"", t->F[k].val, t->F[k].err, t->degree == 2 ? 0.0 : NAN};
+        row[n] = (fdr2_row){"", t->F[k].val, t->F[k].err, t->F_exact[k]};
         snprintf(row[n++].term, sizeof row->term, "F%d", k);
     }
-    row[n++] = (fdr2_row){"residual", t->residual.val, t->residual.err, NAN};
-    row[n++] = (fdr2_row){"anharmonic", t->anharmonic.val, t->anharmonic.err, NAN};
+    row[n++] = (fdr2_row){"residual", t->residual.val, t->residual.err, t->residual_exact};
+    row[n++] = (fdr2_row){"anharmonic", t->anharmonic.val, t->anharmonic.err,
+                          t->anharmonic_exact};
     return n;
 }
 
@@ -1351,7 +1412,7 @@ static int write_histogram(FILE *f, const void *ctx)
     header(f, rep, "stationary marginal of theta_1 (every replica, every sample_every steps)");
     fprintf(f, "# noise %s\n# coordinate 1\n# samples %zu\n", rep->m->noise->type->name, h.n);
     fprintf(f, "# exact mean %.17g\n# exact variance %.17g\n",
-            rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN, h.var); /* + 0.0: no "-0" */
+            rep->e->w ? rep->m->land->ref[0] + 0.0 : NAN, h.var); /* + 0.0: no "-0" */
     fprintf(f, "# x density count\n");
     for (int b = 0; b < NBIN; b++)
         fprintf(f, "%.17g %.17g %ld\n", bin_centre(&h, b), bin_density(&h, b), h.count[b]);
@@ -1588,7 +1649,7 @@ static int gp_histogram(FILE *f, const fdr_report *rep)
     fdr_gp_str(f, "hist_noise", rep->m->noise->type->name);
     fdr_gp_int(f, "hist_coord", 1);
     fdr_gp_int(f, "hist_samples", (long long)h.n);
-    fdr_gp_num(f, "hist_exact_mean", rep->e->available ? rep->m->land->ref[0] + 0.0 : NAN);
+    fdr_gp_num(f, "hist_exact_mean", rep->e->w ? rep->m->land->ref[0] + 0.0 : NAN);
     fdr_gp_num(f, "hist_exact_var", h.var);
     fdr_gp_int(f, "hist_rows", nrows);
     fdr_gp_int(f, "hist_npos", npos);

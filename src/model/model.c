@@ -466,6 +466,55 @@ static int read_groups(fdr_model *m, fdr_config *cfg)
     return FDR_OK;
 }
 
+/* [transfer]: the transfer operator's grid (every key optional; 0 in o
+ * means its default), read by every command since any may compute the exact
+ * law from it (exact.h). */
+static int read_transfer(fdr_transfer_opts *o, fdr_config *cfg)
+{
+    const char *kernel;
+    long cells = 2048;
+    int rc = fdr_config_string(cfg, "transfer", "kernel", "auto", &kernel);
+    if (rc == FDR_OK) {
+        if (strcmp(kernel, "auto") == 0)
+            o->kernel = FDR_TRANSFER_AUTO;
+        else if (strcmp(kernel, "point") == 0)
+            o->kernel = FDR_TRANSFER_POINT;
+        else if (strcmp(kernel, "cell") == 0)
+            o->kernel = FDR_TRANSFER_CELL;
+        else
+            rc = fdr_config_error(cfg, "transfer", "kernel", "'%s': expected auto, point or cell",
+                                  kernel);
+    }
+    static const char *const pos[] = {"spacing", "energy", "pad"};
+    double *posv[] = {&o->spacing, &o->energy, &o->pad};
+    for (size_t k = 0; rc == FDR_OK && k < 3; k++) {
+        rc = fdr_config_double(cfg, "transfer", pos[k], 0, posv[k]);
+        if (rc == FDR_OK && (!(*posv[k] > 0) || !isfinite(*posv[k])) &&
+            fdr_config_has(cfg, "transfer", pos[k]))
+            rc = fdr_config_error(cfg, "transfer", pos[k], "%g: must be a positive number",
+                                  *posv[k]);
+    }
+    if (rc == FDR_OK)
+        rc = fdr_config_double(cfg, "transfer", "lo", 0, &o->lo);
+    if (rc == FDR_OK)
+        rc = fdr_config_double(cfg, "transfer", "hi", 0, &o->hi);
+    if (rc == FDR_OK && (fdr_config_has(cfg, "transfer", "lo") ||
+                         fdr_config_has(cfg, "transfer", "hi")) &&
+        !(isfinite(o->lo) && isfinite(o->hi) && o->lo < o->hi))
+        rc = fdr_config_error(cfg, "transfer", fdr_config_has(cfg, "transfer", "hi") ? "hi" : "lo",
+                              "the domain needs both lo and hi, finite, with lo < hi (got "
+                              "[%g, %g])",
+                              o->lo, o->hi);
+    if (rc == FDR_OK)
+        rc = fdr_config_long(cfg, "transfer", "max_cells", 2048, &cells);
+    if (rc == FDR_OK && (cells < 16 || cells > 20000))
+        rc = fdr_config_error(cfg, "transfer", "max_cells", "%ld: must be between 16 and 20000",
+                              cells);
+    if (rc == FDR_OK)
+        o->max_cells = (size_t)cells;
+    return rc;
+}
+
 static int read_run(fdr_model *m, fdr_config *cfg)
 {
     int rc;
@@ -638,7 +687,7 @@ fdr_model *fdr_model_alloc(fdr_config *cfg, const char *name)
         (fdr_minibatch_shifts(m->noise, &shifts, &nshift) &&
          fdr_landscape_average(m->land, shifts, nshift) != FDR_OK) ||
         read_optimizer(m, cfg) || read_groups(m, cfg) ||
-        read_run(m, cfg) || fdr_config_check_unused(cfg) || check_start(m, cfg) ||
+        read_run(m, cfg) || read_transfer(&m->transfer, cfg) || fdr_config_check_unused(cfg) || check_start(m, cfg) ||
         (m->noise->type->prepare &&
          m->noise->type->prepare(m->noise->state, (size_t)m->replicas) != FDR_OK)) {
         fdr_model_free(m);

@@ -25,6 +25,23 @@ typedef struct {
 
 #define FDR_MAX_GROUPS 16
 
+/* [transfer]: the grid of the transfer operator (exact/transfer.h), which
+ * computes the exact stationary law of a 1-D model. How the kernel's
+ * matrix is formed (transfer.h): */
+enum { FDR_TRANSFER_AUTO, FDR_TRANSFER_POINT, FDR_TRANSFER_CELL };
+
+typedef struct {
+    int kernel;       /* FDR_TRANSFER_*: AUTO takes POINT for a smooth density, else CELL */
+    /* the grid spacing in units of the narrowest kernel width sigma on the
+     * domain (0: 0.25 for POINT, 0.05 for CELL) */
+    double spacing;
+    /* the domain: where f - min f <= energy T, T = eta_b C(c) / 2 (the
+     * temperature of the small-lr Gibbs law), widened by pad kernel widths
+     * on each side (0: energy 60, pad 14), unless lo < hi give it */
+    double energy, pad, lo, hi;
+    size_t max_cells; /* refuse a grid of more cells (0: 2048; memory 16 N^2 bytes) */
+} fdr_transfer_opts;
+
 typedef struct {
     char *name;   /* model name: the file's base name without .ini, or "default" */
     char *source; /* the file it came from */
@@ -61,6 +78,7 @@ typedef struct {
     double threshold;       /* |z| above which a relation fails */
     int fdr2;               /* measure the FDR2 terms */
     int fdr2_order;         /* K: Taylor terms F2 .. FK */
+    fdr_transfer_opts transfer; /* [transfer] (0: every default) */
 } fdr_model;
 
 /* The built-in default experiment as INI text. */

@@ -135,6 +135,17 @@ double fdr_zscore(double diff, double err)
     return isfinite(diff) && isfinite(err) && err > 0 ? diff / err : NAN;
 }
 
+double fdr_zscore_exact(fdr_est est, double exact, double exact_err)
+{
+    double xe = isfinite(exact_err) ? exact_err : 0;
+    return fdr_zscore(est.val - exact, xe > 0 ? hypot(est.err, xe) : est.err);
+}
+
+int fdr_exact_error_matters(double err, double exact_err)
+{
+    return exact_err > 0.1 * err;
+}
+
 /* 1 if the relation's difference has a finite value and a finite, positive
  * error bar: only then does its z-score decide a verdict. */
 static int resolved(const fdr_relation *rel)
@@ -321,8 +332,29 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
     memcpy(c, diss, sizeof c);
     c[FDR_OBS_F2] = -1;
     t->residual = fdr_scalar_estimate(r, c);
-    t->dissipation_exact = e->available ? dc[0] * e->tr.grad_sq + dc[1] * e->tr.v_dot_grad : NAN;
-    t->F2_exact = e->available ? 0.5 * e->tr.v_H_v : NAN;
+    /* the exact values (exact.h): NAN where unknown; F3 ... FK vanish on a
+     * quadratic whether or not its stationary law is known */
+    t->dissipation_exact = dc[0] * e->q[FDR_TQ_GSQ].val + dc[1] * e->q[FDR_TQ_VG].val;
+    t->F2_exact = e->q[FDR_TQ_F2].val;
+    double fluct = 0, anh = isnan(t->F2_exact) && deg != 2 ? NAN : 0;
+    for (int k = 2; k <= K; k++) {
+        double x = e->q[FDR_TQ_F2 + k - 2].val;
+        t->F_exact[k] = isnan(x) && k > 2 && deg == 2 ? 0.0 : x;
+        fluct += t->F_exact[k];
+        anh += k > 2 ? t->F_exact[k] : 0;
+    }
+    /* The residual is a small difference of two large values: the transfer
+     * operator's own (kept only if accurate relative to it, exact.h), and on
+     * a quadratic 0 identically, not to rounding. */
+    if (e->method == FDR_EXACT_TRANSFER) {
+        t->residual_exact = e->q[FDR_TQ_RESIDUAL].val;
+        t->anharmonic_exact = e->q[FDR_TQ_ANHARMONIC].val;
+    } else {
+        t->residual_exact = deg == 2 && !isnan(t->dissipation_exact) && !isnan(t->F2_exact)
+                                ? 0.0
+                                : t->dissipation_exact - t->F2_exact;
+        t->anharmonic_exact = anh;
+    }
     /* The series closes exactly once K reaches the polynomial degree. */
     int closes = deg > 0 && deg <= K;
 
@@ -334,7 +366,7 @@ static void analyse_fdr2(const fdr_model *m, const fdr_result *r, const fdr_exac
     snprintf(full->name, sizeof full->name, "FDR2");
     full->identity = closes;
     full->lhs_exact = t->dissipation_exact;
-    full->rhs_exact = t->F2_exact;
+    full->rhs_exact = fluct;
 
     fdr_relation *harm = &a->rel[a->nrel++];
     memset(c, 0, sizeof c);
@@ -371,9 +403,9 @@ static void fdr1(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fd
     snprintf(f1->name, sizeof f1->name, "FDR1");
     /* An adaptive preconditioner: the relation's violation is the result. */
     f1->identity = !m->opt->fdr1_approximate;
-    f1->lhs_exact = e->available ? e->tr.theta_dot_grad : NAN;
-    f1->rhs_exact =
-        e->available ? c1 * e->tr.v_dot_v + kg * (e->tr.grad_sq + e->tr.tr_C) : NAN;
+    f1->lhs_exact = e->q[FDR_TQ_OL].val;
+    f1->rhs_exact = c1 * e->q[FDR_TQ_VV].val +
+                    (kg != 0 ? kg * (e->q[FDR_TQ_GSQ].val + e->tr.tr_C) : 0);
 }
 
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a)
@@ -401,8 +433,8 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
     static const char *const what_p[FDR_NSTATE_OBS] = {
         "<(theta - c) . grad f>", "<v^T P^-1 v>", "<grad f^T P grad f>", "<v . grad f>",
         "<f> - f(c)"};
-    const double ex[FDR_NSTATE_OBS] = {e->tr.theta_dot_grad, e->tr.v_dot_v, e->tr.grad_sq,
-                                 e->tr.v_dot_grad, e->tr.loss_excess};
+    static const int exq[FDR_NSTATE_OBS] = {FDR_TQ_OL, FDR_TQ_VV, FDR_TQ_GSQ, FDR_TQ_VG,
+                                            FDR_TQ_LOSS};
     for (int k = 0; k < FDR_NSTATE_OBS; k++) {
         for (size_t u = 0; u < U; u++)
             l[u] = unit_scalar(r, u, k);
@@ -412,7 +444,8 @@ int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr
                              ? what_p[k]
                              : what[k];
         a->obs[k].est = mean_err(l, U);
-        a->obs[k].exact = e->available ? ex[k] : NAN;
+        a->obs[k].exact = e->q[exq[k]].val;
+        a->obs[k].exact_err = isnan(a->obs[k].exact) ? NAN : e->q[exq[k]].err;
         a->obs[k].tau_int = tau_int(r, k);
         a->obs[k].tau_resolved =
             !((double)r->window / FDR_NBATCH < FDR_TAU_RESOLVED * a->obs[k].tau_int);

@@ -45,6 +45,8 @@ typedef struct {
     const char *what; /* a short description with its formula */
     fdr_est est;
     double exact;   /* NAN when unknown */
+    double exact_err; /* the exact value's numerical error (0 from the Lyapunov
+                         solution, an estimate from the transfer operator) */
     double tau_int; /* integrated autocorrelation time, in steps; NAN if the
                        observable does not fluctuate */
     int tau_resolved; /* 0: the batches are shorter than FDR_TAU_RESOLVED
@@ -65,6 +67,8 @@ typedef struct {
     fdr_est dissipation, F2_noise_averaged, truncation, anharmonic, residual;
     fdr_est F[FDR_KMAX + 1]; /* F[k] for k = 2 .. K */
     double dissipation_exact, F2_exact; /* NAN when unknown */
+    double F_exact[FDR_KMAX + 1];       /* k = 2 .. K (F_exact[2] = F2_exact); NAN when unknown */
+    double residual_exact, anharmonic_exact; /* dissipation - F2, F3 + ... + FK */
 } fdr_fdr2_terms;
 
 /* Quantities the stationarity check follows: the state observables and
@@ -106,6 +110,15 @@ void fdr_scalar_relation(const fdr_result *r, const double *cl, const double *cr
 
 int fdr_analyse(const fdr_model *m, const fdr_result *r, const fdr_exact *e, fdr_analysis *a);
 void fdr_analysis_clear(fdr_analysis *a);
+
+/* The z-score of an estimate against an exact value with a numerical error:
+ * (est - exact) / hypot(err, exact_err), NAN as fdr_zscore. */
+double fdr_zscore_exact(fdr_est est, double exact, double exact_err);
+
+/* 1 if an exact value's numerical error is not small against the 1-sigma
+ * error bar of the estimate it grades (above a tenth of it): its z-score
+ * then says less than its value suggests, and the output says so. */
+int fdr_exact_error_matters(double err, double exact_err);
 
 /* The z-score diff / err of a difference with its 1-sigma error, or NAN
  * when the difference is unresolved: diff not finite, or err not a finite,

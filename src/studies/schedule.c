@@ -930,12 +930,21 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     rc = res->gsize ? record_grid(res, m->record_every) : FDR_ENOMEM;
     for (size_t g = 0; rc == FDR_OK && g < res->ngroups; g++)
         res->gsize[g] = g + 1 < res->ngroups ? bs : res->R - g * bs;
-    res->exact_available = e.available;
-    res->why_not = e.available ? NULL : e.why_not;
+    /* The exact curves propagate the Lyapunov moments; the transfer operator
+     * gives the stationary state only (its excess loss, from f(c), is moved
+     * to f* below with the curves). */
+    res->exact_available = e.method == FDR_EXACT_LYAPUNOV;
+    if (!e.available)
+        snprintf(res->why_buf, sizeof res->why_buf, "%s", e.why_not);
+    else if (!res->exact_available)
+        snprintf(res->why_buf, sizeof res->why_buf,
+                 "the exact law here comes from the transfer operator, which gives the "
+                 "stationary state only, not the transient along a schedule");
+    res->why_not = res->exact_available ? NULL : res->why_buf;
     res->stationary_loss = e.available ? e.tr.loss_excess : NAN;
     /* With parameter groups the exact curves propagate dense d x d moments
      * (exact_curve_groups): refused beyond about 1e10 operations. */
-    if (rc == FDR_OK && e.available && res->npg > 1) {
+    if (rc == FDR_OK && res->exact_available && res->npg > 1) {
         if (6.0 * (double)d * (double)d * (double)d * (double)m->steps > 1e10) {
             res->exact_available = 0;
             res->stationary_loss = NAN;
@@ -982,6 +991,8 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     /* The curves so far are f - f(c); shift them to f - f*. */
     double shift = m->land->fref - res->fstar;
+    if (e.method == FDR_EXACT_TRANSFER)
+        res->stationary_loss += shift;
     for (size_t i = 0; rc == FDR_OK && i < res->nsched; i++)
         for (size_t k = 0; k < res->n_rec; k++)
             res->s[i].loss[k] += shift;
@@ -990,7 +1001,7 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
         if (!isnan(o->target)) {
             res->target = o->target;
             snprintf(res->target_how, sizeof res->target_how, "given (--target)");
-        } else if (res->exact_available) {
+        } else if (isfinite(res->stationary_loss)) {
             res->target = frac * res->stationary_loss;
             snprintf(res->target_how, sizeof res->target_how,
                      "%g x the exact stationary excess loss %.6g at the initial lr", frac,

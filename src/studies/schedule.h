@@ -43,6 +43,7 @@
 #define FDR_SCHEDULE_H
 
 #include "core/fdr.h"
+#include "exact/exact.h"
 #include "model/model.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -145,7 +146,8 @@ typedef struct {
     double fstar; /* f* used for the excess loss */
     const char *fstar_how;
     int exact_available;    /* an exact reference exists for this model */
-    const char *why_not;    /* if not: the reason */
+    const char *why_not;    /* if not: the reason (why_buf) */
+    char why_buf[FDR_EXACT_WHY_MAX];
     double stationary_loss; /* exact stationary <f> - f* at the initial lr, or NAN */
     double target;
     char target_how[160];

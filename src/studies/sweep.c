@@ -391,8 +391,10 @@ static const char *why_no_exact(const fdr_limits *lim, const char *name)
     return "no stationary state of the exact dynamics";
 }
 
+/* Grades est against exact, whose numerical error is exact_err (0 for a
+ * closed form), or records why_not when exact is NAN. */
 static void grade(fdr_sweep_point *q, const char *name, const char *what, fdr_est est,
-                  double exact, const char *why_not)
+                  double exact, double exact_err, const char *why_not)
 {
     fdr_sweep_grade *g = &q->grade[q->ngrade++];
     g->name = name;
@@ -400,7 +402,7 @@ static void grade(fdr_sweep_point *q, const char *name, const char *what, fdr_es
     g->est = est;
     g->exact = exact;
     g->why_not = isnan(exact) ? why_not : NULL;
-    g->z = isnan(exact) ? NAN : fdr_zscore(est.val - exact, est.err);
+    g->z = isnan(exact) ? NAN : fdr_zscore_exact(est, exact, exact_err);
 }
 
 /* The graded quantities of a point off the learning-rate axis: the state
@@ -410,25 +412,36 @@ static void grade_point(fdr_sweep_point *q, const fdr_analysis *a, const fdr_exa
                         const fdr_limits *lim)
 {
     q->ngrade = 0;
+    snprintf(q->why_not, sizeof q->why_not, "%s",
+             e->available ? "no exact value for this observable" : e->why_not);
     for (size_t k = 0; k < FDR_NSTATE_OBS; k++)
         grade(q, a->obs[k].key, a->obs[k].what, a->obs[k].est, a->obs[k].exact,
-              e->available ? "no exact value for this observable" : e->why_not);
+              a->obs[k].exact_err, q->why_not);
     if (!q->measured) {
         const char *why = "the optimizer has no dissipation in terms of <|grad f|^2> and "
                           "<v . grad f>, so G is not defined";
         const fdr_est none = {NAN, NAN};
-        grade(q, "G", "G = dissipation / eta", none, NAN, why);
+        grade(q, "G", "G = dissipation / eta", none, NAN, 0, why);
         return;
     }
     const fdr_point *p = &q->pt;
-    grade(q, "G", "G = dissipation / eta", p->G, p->G_exact, why_no_exact(lim, "G"));
+    /* G and F2 from the exact stationary law where the references have no
+     * finite-lr value (the transfer operator off the quadratic) */
+    const fdr_fdr2_terms *t = &a->fdr2;
+    int law = e->method == FDR_EXACT_TRANSFER && t->measured;
+    int g_law = law && isnan(p->G_exact) && !isnan(t->dissipation_exact);
+    grade(q, "G", "G = dissipation / eta", p->G,
+          g_law ? t->dissipation_exact / p->lr : p->G_exact,
+          g_law ? e->q[FDR_TQ_DISSIPATION].err / p->lr : 0, why_no_exact(lim, "G"));
+    int f2_law = law && isnan(p->F_exact[2]) && !isnan(t->F2_exact);
     if (p->order >= 2)
-        grade(q, "F2", "F2 = <D^2 f[v'^2]> / 2", p->F[2], p->F_exact[2],
+        grade(q, "F2", "F2 = <D^2 f[v'^2]> / 2", p->F[2],
+              f2_law ? t->F2_exact : p->F_exact[2], f2_law ? e->q[FDR_TQ_F2].err : 0,
               why_no_exact(lim, "F2"));
-    grade(q, "hessian", "G / (k_G eta)", p->hessian, p->hessian_exact,
+    grade(q, "hessian", "G / (k_G eta)", p->hessian, p->hessian_exact, 0,
           why_no_exact(lim, "hessian"));
     grade(q, "curvature", "(k_theta / k_G) G / <theta . grad f>", p->curvature,
-          p->curvature_exact, why_no_exact(lim, "curvature"));
+          p->curvature_exact, 0, why_no_exact(lim, "curvature"));
 }
 
 /* Per point: the engine run (in parallel over points with one thread inside

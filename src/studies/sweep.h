@@ -98,6 +98,7 @@ typedef struct {
     size_t nrel;
     fdr_sweep_grade grade[FDR_SWEEP_NGRADE]; /* off the learning-rate axis only */
     size_t ngrade;
+    char why_not[FDR_EXACT_WHY_MAX]; /* the exact references' reason, which grades point to */
 } fdr_sweep_point;
 
 typedef struct {
