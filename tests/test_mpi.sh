@@ -2,8 +2,8 @@
 # test_mpi.sh - `mpirun -np N fdrsim run` (N = 1, 2, 3, 4, one and two OpenMP threads per rank)
 # writes outputs identical to the one-process run's, every line but the command line and the
 # timing, on the fused quadratic path (default.ini) and the general path (a quartic); a run
-# that diverges fails alike (message and exit status); sweep and schedule, which rank 0 runs
-# alone in a job, give the one-process outputs. TAP output; skipped without MPI
+# that diverges fails alike (message and exit status); so does sweep, whose points the ranks
+# share; schedule, which rank 0 runs alone in a job, gives the one-process outputs. TAP output; skipped without MPI
 # (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
 
 fdrsim=${FDRSIM:-./fdrsim}
@@ -18,7 +18,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..17"
+echo "1..27"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -81,21 +81,61 @@ for np in 3 4; do
         "a diverging run under mpirun -np $np fails as in one process (exit 2, same message)" \
         "$why"
 done
-# sweep and schedule run on rank 0 alone in a job: its outputs, written once, are the
-# one-process ones.
-sw="$src/models/sweep-quadratic.ini --lr 0.02:0.1:3 --steps 400 --replicas 4 -q"
-sc="$src/models/schedule-double-well.ini --mode ensemble --t-adaptive 50 --steps 400 --replicas 4 -q"
-for study in sweep:"$sw" schedule:"$sc"; do
-    cmd=${study%%:*}
+# sweep shares its points over the ranks: along the learning rate (one and two threads per
+# rank), and off it, where the points differ in cost (run.steps) and carry graded quantities
+# with their reasons; every output is the one-process one.
+for name in lr grid; do
+    case $name in
+        lr) args="$src/models/sweep-quadratic.ini --lr 0.02:0.1:5 --steps 400 --replicas 4 -q" ;;
+        *) args="$src/models/quartic-anharmonic-1d.ini --over run.steps=400,1600,800
+                 --over optimizer.momentum=0,0.5 --replicas 8 -q" ;;
+    esac
     # shellcheck disable=SC2086
-    "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-1" >/dev/null 2>&1
-    # shellcheck disable=SC2086
-    $mpirun -np 2 "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-2" >"$out/log" 2>&1
-    rc=$?
-    why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/$cmd-1" "$out/$cmd-2")
-    report "$([ -z "$why" ] && echo 0 || echo 1)" \
-        "$cmd under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
+    "$fdrsim" sweep $args -o "$out/sweep-$name-1" >/dev/null 2>&1
+    for np in 1 2 3 4; do
+        for j in 1 2; do
+            [ "$j" = 2 ] && { [ "$name" != lr ] || [ "$np" != 2 ]; } && continue
+            d="$out/sweep-$name-np$np-j$j"
+            # shellcheck disable=SC2086
+            $mpirun -np "$np" "$fdrsim" sweep $args -j "$j" -o "$d" >"$out/log" 2>&1
+            rc=$?
+            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
+                   same "$out/sweep-$name-1" "$d")
+            report "$([ -z "$why" ] && echo 0 || echo 1)" \
+                "sweep ($name): mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
+                "$why"
+        done
+    done
 done
+# A sweep whose third point diverges (run by rank 2 of 3, rank 2 of 4): the one-process message,
+# which names the first failing point, and exit status; no output folder.
+sdiv="$src/models/quartic-anharmonic-1d.ini --lr 0.1,0.2,1.2,1.3 --steps 3000 --replicas 50 -q"
+# shellcheck disable=SC2086
+"$fdrsim" sweep $sdiv -o "$out/sdiv1" 2>"$out/err1"
+rc1=$?
+for np in 3 4; do
+    # shellcheck disable=SC2086
+    $mpirun -np "$np" "$fdrsim" sweep $sdiv -o "$out/sdiv$np" 2>"$out/err$np" >/dev/null
+    rc=$?
+    why=$( [ "$rc" = "$rc1" ] || echo "exit $rc, one process: $rc1"
+           grep '^fdrsim' "$out/err$np" >"$out/msg"
+           cmp -s "$out/err1" "$out/msg" || diff "$out/err1" "$out/msg"
+           [ -e "$out/sdiv$np" ] && echo "an output folder was written")
+    report "$([ "$rc1" = 2 ] && grep -q 'lr 1.2: .*diverged' "$out/err1" && [ -z "$why" ] \
+              && echo 0 || echo 1)" \
+        "a sweep point diverging under mpirun -np $np fails as in one process (exit 2, same message)" \
+        "$why"
+done
+# schedule runs on rank 0 alone in a job: its outputs, written once, are the one-process ones.
+sc="$src/models/schedule-double-well.ini --mode ensemble --t-adaptive 50 --steps 400 --replicas 4 -q"
+# shellcheck disable=SC2086
+"$fdrsim" schedule $sc -o "$out/schedule-1" >/dev/null 2>&1
+# shellcheck disable=SC2086
+$mpirun -np 2 "$fdrsim" schedule $sc -o "$out/schedule-2" >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/schedule-1" "$out/schedule-2")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "schedule under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
 # a checkpoint in a job of two ranks is refused (each rank holds only its blocks): exit 2, no
 # checkpoint and no output folder
 # shellcheck disable=SC2086

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "cli/cli.h"
+#include "engine/dist.h"
 #include "io/report.h"
 #include "studies/sweep.h"
 
@@ -252,8 +253,12 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
     static char model_buf[4096];
     const char *path = fdr_cli_model_path(argv[optind], model_buf, sizeof model_buf);
     fdr_config_display_name(path, name, sizeof name);
-    fdr_sweep_spec spec = {path, NULL, name, sets, nsets, NULL, 0, axes, naxes, threads,
-                           !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
+    /* in an MPI job every rank runs its share of the points; rank 0 writes */
+    const int root = fdr_cli_root();
+    fdr_sweep_spec spec = {.path = path, .name = name, .sets = sets, .nsets = nsets,
+                           .axes = axes, .naxes = naxes, .threads = threads,
+                           .progress = !quiet && isatty(STDERR_FILENO) ? show_progress : NULL,
+                           .dist = fdr_cli_dist()};
     uint64_t seed = 0;
     double model_lr = 0;
     /* The learning rate is swept when asked, and by default when nothing else is. */
@@ -274,12 +279,17 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
                              : snprintf(outdir, sizeof outdir, "%s-sweep-seed%llu", name,
                                         (unsigned long long)seed)) >= (int)sizeof outdir)
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
-    if (rc == FDR_OK)
+    if (rc == FDR_OK && root)
         rc = fdr_outdir_check(outdir);
-    if (rc == FDR_OK && po.want)
+    if (rc == FDR_OK && root && po.want)
         rc = plot("sweep.gp", NULL);
+    rc = fdr_dist_agree(spec.dist, rc);
     if (rc == FDR_OK)
         rc = fdr_sweep_run(&spec, &s);
+    if (!root) {
+        code = rc == FDR_OK ? 0 : exit_code(rc);
+        goto done;
+    }
     if (rc == FDR_OK && !quiet)
         fdr_sweep_table(stdout, s);
     if (rc == FDR_OK)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "studies/sweep.h"
+#include "engine/dist.h"
 #include "engine/engine.h"
 #include "core/fdr.h"
 #include "io/report.h"
@@ -311,6 +312,7 @@ void fdr_sweep_free(fdr_sweep *s)
     if (!s)
         return;
     free(s->pts);
+    free(s->remote);
     for (size_t l = 0; s->lines && l < s->nlines; l++) {
         fdr_limits_clear(&s->lines[l].lim);
         fdr_sweep_fit_clear(&s->lines[l].fit);
@@ -487,28 +489,234 @@ static int run_one(fdr_sweep *s, point_work *w, size_t p)
     return rc;
 }
 
-static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
+/* ---- the points over the ranks of a parallel job ----------------------------- */
+
+/* A point's estimated cost: steps x replicas x the dimension, and the
+ * dimension again for a dense Hessian (a d x d product per step). */
+static double point_cost(const fdr_model *m)
 {
-    size_t n = s->n, done = 0;
-    int *rc = fdr_calloc(n, sizeof *rc);
-    char (*msg)[768] = fdr_calloc(n, sizeof *msg);
-    if (!rc || !msg) {
-        free(rc);
-        free(msg);
+    double d = (double)m->land->dim;
+    return (double)m->steps * (double)m->replicas * d * (m->land->H && !m->land->hdiag ? d : 1);
+}
+
+typedef struct {
+    double cost;
+    size_t p;
+} costed;
+
+static int by_cost(const void *a, const void *b)
+{
+    const costed *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* owner[p]: the rank that runs point p. The points by falling cost (ties in
+ * grid order), each to the rank with the least work so far (ties to the
+ * lowest rank): the same on every rank, whatever the number of threads. */
+static int assign_points(const fdr_dist *d, const fdr_sweep *s, const point_work *w, int *owner)
+{
+    size_t n = s->n, ranks = d ? (size_t)d->size : 1;
+    memset(owner, 0, n * sizeof *owner);
+    if (ranks <= 1)
+        return FDR_OK;
+    costed *c = fdr_malloc(n * sizeof *c);
+    double *load = fdr_calloc(ranks, sizeof *load);
+    if (!c || !load) {
+        free(c);
+        free(load);
         return FDR_ENOMEM;
     }
+    for (size_t p = 0; p < n; p++)
+        c[p] = (costed){point_cost(w->models[p]), p};
+    qsort(c, n, sizeof *c, by_cost);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = 0;
+        for (size_t k = 1; k < ranks; k++)
+            if (load[k] < load[r])
+                r = k;
+        owner[c[i].p] = (int)r;
+        load[r] += c[i].cost;
+    }
+    free(c);
+    free(load);
+    return FDR_OK;
+}
+
+/* A point travels as its index and status, then its message (a failure)
+ * or its record followed by its grades' strings, each a length (0: NULL)
+ * and that many bytes with the terminating NUL. */
+static size_t put(char *buf, size_t at, const void *x, size_t len)
+{
+    if (buf)
+        memcpy(buf + at, x, len);
+    return at + len;
+}
+
+static size_t put_str(char *buf, size_t at, const char *str)
+{
+    uint64_t len = str ? strlen(str) + 1 : 0;
+    at = put(buf, at, &len, sizeof len);
+    return put(buf, at, str, (size_t)len);
+}
+
+/* Packs the points of this rank (todo[0 .. mine)) into buf, or only counts
+ * the bytes when buf is NULL; returns the size. */
+static size_t pack_points(const fdr_sweep *s, const size_t *todo, size_t mine, const int *rc,
+                          char (*msg)[768], char *buf)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < mine; i++) {
+        size_t p = todo[i];
+        uint64_t head[2] = {p, (uint64_t)(int64_t)rc[p]};
+        at = put(buf, at, head, sizeof head);
+        if (rc[p] != FDR_OK) {
+            at = put_str(buf, at, msg[p]);
+            continue;
+        }
+        const fdr_sweep_point *q = &s->pts[p];
+        at = put(buf, at, q, sizeof *q);
+        for (size_t k = 0; k < q->ngrade; k++) {
+            at = put_str(buf, at, q->grade[k].name);
+            at = put_str(buf, at, q->grade[k].what);
+            at = put_str(buf, at, q->grade[k].why_not);
+        }
+    }
+    return at;
+}
+
+/* Reads a string written by put_str from buf[*at .. len) in place (the
+ * buffer outlives the sweep's use of it); 0 if it runs past the end. */
+static int get_str(char *buf, size_t len, size_t *at, const char **str)
+{
+    uint64_t n;
+    if (len - *at < sizeof n)
+        return 0;
+    memcpy(&n, buf + *at, sizeof n);
+    *at += sizeof n;
+    if (n > len - *at || (n && buf[*at + n - 1] != '\0'))
+        return 0;
+    *str = n ? buf + *at : NULL;
+    *at += (size_t)n;
+    return 1;
+}
+
+/* Places the points packed in buf (len bytes) into s, their statuses into
+ * rc and msg; FDR_EFAIL if the bytes are not what pack_points writes. */
+static int unpack_points(fdr_sweep *s, char *buf, size_t len, int *rc, char (*msg)[768])
+{
+    size_t at = 0;
+    while (at < len) {
+        uint64_t head[2];
+        if (len - at < sizeof head)
+            break;
+        memcpy(head, buf + at, sizeof head);
+        at += sizeof head;
+        size_t p = (size_t)head[0];
+        if (head[0] >= s->n)
+            break;
+        rc[p] = (int)(int64_t)head[1];
+        if (rc[p] != FDR_OK) {
+            const char *text;
+            if (!get_str(buf, len, &at, &text))
+                break;
+            snprintf(msg[p], sizeof msg[p], "%s", text ? text : "");
+            continue;
+        }
+        fdr_sweep_point *q = &s->pts[p];
+        if (len - at < sizeof *q)
+            break;
+        memcpy(q, buf + at, sizeof *q);
+        at += sizeof *q;
+        size_t k = 0;
+        for (; k < q->ngrade && k < FDR_SWEEP_NGRADE; k++)
+            if (!get_str(buf, len, &at, &q->grade[k].name) ||
+                !get_str(buf, len, &at, &q->grade[k].what) ||
+                !get_str(buf, len, &at, &q->grade[k].why_not))
+                break;
+        if (k < q->ngrade)
+            break;
+    }
+    return at == len ? FDR_OK
+                     : fdr_error(FDR_EFAIL, "the sweep's points from the other ranks arrived "
+                                            "malformed (at byte %zu of %zu)", at, len);
+}
+
+/* Brings the points the other ranks ran to rank 0 (their records into s,
+ * their statuses into rc and msg). Every rank takes part; a failure on
+ * one is every rank's status. */
+static int collect_points(const fdr_dist *d, fdr_sweep *s, const size_t *todo, size_t mine,
+                          int *rc, char (*msg)[768])
+{
+    size_t ranks = (size_t)d->size;
+    uint64_t *size = fdr_malloc(ranks * sizeof *size);
+    size_t *len = fdr_malloc(ranks * sizeof *len);
+    char *send = NULL;
+    uint64_t own = d->rank == 0 ? 0 : pack_points(s, todo, mine, rc, msg, NULL);
+    int status = size && len ? FDR_OK : FDR_ENOMEM;
+    if (status == FDR_OK && own && !(send = fdr_malloc((size_t)own)))
+        status = FDR_ENOMEM;
+    if (status == FDR_OK && own)
+        pack_points(s, todo, mine, rc, msg, send);
+    status = fdr_dist_agree(d, status);
+    for (size_t k = 0; status == FDR_OK && k < ranks; k++)
+        len[k] = sizeof *size;
+    if (status == FDR_OK)
+        status = d->gather(d->ctx, &own, len, size, 1);
+    size_t total = 0;
+    for (size_t k = 0; status == FDR_OK && k < ranks; k++)
+        total += (len[k] = (size_t)size[k]);
+    if (status == FDR_OK && d->rank == 0 && total && !(s->remote = fdr_malloc(total)))
+        status = FDR_ENOMEM;
+    status = fdr_dist_agree(d, status);
+    if (status == FDR_OK)
+        status = d->gather(d->ctx, send, len, s->remote, 0);
+    status = fdr_dist_agree(d, status);
+    if (status == FDR_OK && d->rank == 0)
+        status = unpack_points(s, s->remote, total, rc, msg);
+    free(size);
+    free(len);
+    free(send);
+    return status;
+}
+
+/* Runs this rank's points (all of them without a job), in parallel over
+ * them, and brings every point to rank 0, which reports the first failing
+ * point in grid order; every rank returns that status. */
+static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
+{
+    const fdr_dist *d = spec->dist && spec->dist->size > 1 ? spec->dist : NULL;
+    size_t n = s->n, done = 0, mine = 0;
+    int *rc = fdr_calloc(n, sizeof *rc), *owner = fdr_calloc(n, sizeof *owner);
+    size_t *todo = fdr_malloc(n * sizeof *todo);
+    char (*msg)[768] = fdr_calloc(n, sizeof *msg);
+    int status = rc && owner && todo && msg ? FDR_OK : FDR_ENOMEM;
+    if (status == FDR_OK)
+        status = assign_points(d, s, w, owner);
+#ifdef _OPENMP
+    int nt = spec->threads > 0 ? spec->threads : omp_get_max_threads();
+    if (status == FDR_OK)
+        status = fdr_blas_reserve(nt);
+#endif
+    status = fdr_dist_agree(d, status);
+    if (status != FDR_OK) {
+        free(rc);
+        free(owner);
+        free(todo);
+        free(msg);
+        return status;
+    }
+    for (size_t p = 0; p < n; p++)
+        if (owner[p] == (d ? d->rank : 0))
+            todo[mine++] = p;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 #ifdef _OPENMP
-    int nt = spec->threads > 0 ? spec->threads : omp_get_max_threads();
-    if (fdr_blas_reserve(nt) != FDR_OK) {
-        free(rc);
-        free(msg);
-        return FDR_ENOMEM;
-    }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-    for (size_t p = 0; p < n; p++) {
+    for (size_t i = 0; i < mine; i++) {
+        size_t p = todo[i];
         fdr_error_clear();
         rc[p] = run_one(s, w, p);
         if (rc[p] != FDR_OK)
@@ -517,22 +725,28 @@ static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
 #ifdef _OPENMP
 #pragma omp critical(fdr_sweep_progress)
 #endif
-            spec->progress(spec->progress_ctx, ++done, n);
+            spec->progress(spec->progress_ctx, ++done, mine);
         }
     }
+    fdr_error_clear();
+    if (d)
+        status = collect_points(d, s, todo, mine, rc, msg);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    int status = FDR_OK;
-    fdr_error_clear();
-    for (size_t p = 0; p < n && status == FDR_OK; p++)
-        if (rc[p] != FDR_OK) {
-            char lab[512];
-            point_label(s, p, w->models[p]->lr, lab, sizeof lab);
-            status = fdr_error(rc[p], "%s: %s", lab, msg[p][0] ? msg[p] : "failed");
-        }
+    if (status == FDR_OK && (!d || d->rank == 0)) {
+        fdr_error_clear();
+        for (size_t p = 0; p < n && status == FDR_OK; p++)
+            if (rc[p] != FDR_OK) {
+                char lab[512];
+                point_label(s, p, w->models[p]->lr, lab, sizeof lab);
+                status = fdr_error(rc[p], "%s: %s", lab, msg[p][0] ? msg[p] : "failed");
+            }
+    }
     free(rc);
+    free(owner);
+    free(todo);
     free(msg);
-    return status;
+    return fdr_dist_agree(d, status);
 }
 
 /* Off the learning rate: refuses point p (model m, references lim) when,
@@ -622,9 +836,14 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     }
     if (rc == FDR_OK)
         rc = prepare_points(spec, s, &w);
+    /* every rank prepares every point (the same checks, the same messages);
+     * a failure only some ranks met must not leave the others waiting */
+    rc = fdr_dist_agree(spec->dist, rc);
     if (rc == FDR_OK)
         rc = run_points(spec, s, &w);
-    for (size_t l = 0; rc == FDR_OK && s->lr_axis && l < s->nlines; l++) {
+    /* in a parallel job only rank 0 holds every point */
+    int root = !spec->dist || spec->dist->rank == 0;
+    for (size_t l = 0; rc == FDR_OK && root && s->lr_axis && l < s->nlines; l++) {
         fdr_sweep_line *L = &s->lines[l];
         fdr_point *pts = fdr_malloc(L->n * sizeof *pts);
         if (!pts) {
@@ -650,7 +869,7 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     free(w.models);
     free(w.hv);
     free(w.plim);
-    if (rc != FDR_OK) {
+    if (rc != FDR_OK || !root) {
         fdr_sweep_free(s);
         return rc;
     }

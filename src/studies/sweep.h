@@ -21,7 +21,9 @@
  * model's run.seed, and its own replicas and streams. The points therefore
  * are statistically independent (the fits assume it) and each is a complete
  * engine run on one thread, so the sweep is identical bit for bit for any
- * thread count and schedule. */
+ * thread count and schedule, and for any number of processes of a parallel
+ * job (fdr_sweep_spec.dist): each point is run whole by one rank, and rank
+ * 0 collects them into their places in the grid. */
 #ifndef FDR_SWEEP_H
 #define FDR_SWEEP_H
 
@@ -31,6 +33,8 @@
 #include "model/model.h"
 
 #include <stdio.h>
+
+struct fdr_dist;
 
 #define FDR_SWEEP_SEED_STRIDE 1000003u
 #define FDR_SWEEP_MAX_POINTS 1000
@@ -76,6 +80,16 @@ typedef struct {
      * never prints; the CLI passes a function that does). */
     void (*progress)(void *ctx, size_t done, size_t n);
     void *progress_ctx;    /* passed to progress */
+    /* The parallel job whose ranks share the points (engine/dist.h), or NULL
+     * to run them all here. Every rank calls fdr_sweep_run with the same
+     * spec; each runs whole points (its threads as above), handed out by
+     * their estimated cost (steps x replicas x dimension, times the
+     * dimension again for a dense Hessian), the largest first, each to the
+     * rank with the least work so far, so that the ranks finish together.
+     * progress then counts a rank's own points. Rank 0 receives every
+     * point, fits and gets the sweep; every other rank gets *out NULL and
+     * the same status. */
+    const struct fdr_dist *dist;
 } fdr_sweep_spec;
 
 /* A quantity graded at one point against its exact value there. */
@@ -128,12 +142,14 @@ typedef struct {
     fdr_model *m;     /* the model built from cfg */
     fdr_limits lim;   /* its references (the header's description) */
     uint64_t seed;    /* the base seed */
-    double seconds;   /* wall time of all engine runs */
+    double seconds;   /* wall time of all engine runs (over every rank of a job) */
+    char *remote;     /* the points other ranks ran, as received: their grades' strings */
 } fdr_sweep;
 
 /* Runs every point and the fits. On failure *out is NULL and the recorded
  * message names the point that failed (FDR_EINVAL, FDR_EUNSTABLE and
- * FDR_EDIVERGED are the user's input; anything else a run-time failure). */
+ * FDR_EDIVERGED are the user's input; anything else a run-time failure),
+ * the first in grid order, whichever rank ran it. */
 int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out);
 void fdr_sweep_free(fdr_sweep *s);
 
