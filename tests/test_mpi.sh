@@ -2,9 +2,9 @@
 # test_mpi.sh - `mpirun -np N fdrsim run` (N = 1, 2, 3, 4, one and two OpenMP threads per rank)
 # writes outputs identical to the one-process run's, every line but the command line and the
 # timing, on the fused quadratic path (default.ini) and the general path (a quartic); a run
-# that diverges fails alike (message and exit status); so does sweep, whose points the ranks
-# share; schedule, which rank 0 runs alone in a job, gives the one-process outputs. TAP output; skipped without MPI
-# (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
+# that diverges fails alike (message and exit status); so do sweep, whose points the ranks
+# share, and schedule in both modes, whose replica blocks they share. TAP output; skipped
+# without MPI (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
 
 fdrsim=${FDRSIM:-./fdrsim}
 src=${srcdir:-.}
@@ -18,7 +18,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..27"
+echo "1..36"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -126,16 +126,28 @@ for np in 3 4; do
         "a sweep point diverging under mpirun -np $np fails as in one process (exit 2, same message)" \
         "$why"
 done
-# schedule runs on rank 0 alone in a job: its outputs, written once, are the one-process ones.
-sc="$src/models/schedule-double-well.ini --mode ensemble --t-adaptive 50 --steps 400 --replicas 4 -q"
-# shellcheck disable=SC2086
-"$fdrsim" schedule $sc -o "$out/schedule-1" >/dev/null 2>&1
-# shellcheck disable=SC2086
-$mpirun -np 2 "$fdrsim" schedule $sc -o "$out/schedule-2" >"$out/log" 2>&1
-rc=$?
-why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/schedule-1" "$out/schedule-2")
-report "$([ -z "$why" ] && echo 0 || echo 1)" \
-    "schedule under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
+# schedule shares its replica blocks over the ranks, in both quencher modes: replica mode (each
+# replica's own quenches, gathered to rank 0) and ensemble mode (every check sums all ranks'
+# window sums in replica order), on a double well, whose f* comes from every replica's descent.
+for mode in replica ensemble; do
+    sc="$src/models/schedule-double-well.ini --mode $mode --t-adaptive 100 --steps 3000 --replicas 96 -q"
+    # shellcheck disable=SC2086
+    "$fdrsim" schedule $sc -o "$out/schedule-$mode-1" >/dev/null 2>&1
+    for np in 1 2 3 4; do
+        for j in 1 2; do
+            [ "$j" = 2 ] && [ "$np" != 2 ] && continue
+            d="$out/schedule-$mode-np$np-j$j"
+            # shellcheck disable=SC2086
+            $mpirun -np "$np" "$fdrsim" schedule $sc -j "$j" -o "$d" >"$out/log" 2>&1
+            rc=$?
+            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
+                   same "$out/schedule-$mode-1" "$d")
+            report "$([ -z "$why" ] && echo 0 || echo 1)" \
+                "schedule ($mode mode): mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
+                "$why"
+        done
+    done
+done
 # a checkpoint in a job of two ranks is refused (each rank holds only its blocks): exit 2, no
 # checkpoint and no output folder
 # shellcheck disable=SC2086

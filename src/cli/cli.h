@@ -40,8 +40,8 @@ int fdr_cli_transfer(int argc, char **argv);
 
 /* ---- the ranks of an MPI job (ranks.c) ---------------------------------------
  * The job fdrsim runs in (engine/dist.h), set once by main, or NULL when it
- * runs alone. run and sweep share their work over its ranks (schedule
- * runs on rank 0 alone); only rank 0 prints and writes (main silences the others' stdout and
+ * runs alone. run, sweep and schedule share their work over its ranks;
+ * only rank 0 prints and writes (main silences the others' stdout and
  * stderr). */
 struct fdr_dist;
 void fdr_cli_set_dist(const struct fdr_dist *d);

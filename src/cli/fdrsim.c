@@ -944,10 +944,6 @@ static int fdrsim_main(int argc, char **argv)
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_blas_serial();
-    /* schedule does not share its work over ranks yet: in an MPI job rank 0
-     * runs it alone, and the other ranks leave */
-    if (argc > 1 && strcmp(argv[1], "schedule") == 0 && !fdr_cli_root())
-        return 0;
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
         return finish(fdr_cli_sweep(argc - 1, argv + 1, fdr_plot_render));
     if (argc > 1 && strcmp(argv[1], "check") == 0)
