@@ -3,8 +3,10 @@
 # writes outputs identical to the one-process run's, every line but the command line and the
 # timing, on the fused quadratic path (default.ini) and the general path (a quartic); a run
 # that diverges fails alike (message and exit status); so do sweep, whose points the ranks
-# share, and schedule in both modes, whose replica blocks they share. TAP output; skipped
-# without MPI (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
+# share, and schedule in both modes, whose replica blocks they share. A job's checkpoint is the
+# one-process one; a job stopped by SIGTERM or killed by SIGKILL resumes, under any number of
+# ranks, to the uninterrupted outputs; a changed model is refused. TAP output; skipped without
+# MPI (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
 
 fdrsim=${FDRSIM:-./fdrsim}
 src=${srcdir:-.}
@@ -18,7 +20,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..36"
+echo "1..43"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -148,16 +150,99 @@ for mode in replica ensemble; do
         done
     done
 done
-# a checkpoint in a job of two ranks is refused (each rank holds only its blocks): exit 2, no
-# checkpoint and no output folder
+# Checkpoints in a job: rank 0 collects every rank's blocks and writes a one-process
+# checkpoint, which resumes under any number of ranks.
+ck="$out/ck"
+mkdir -p "$ck"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"  # killed runs cannot free
+export ASAN_OPTIONS
+# wait_for FILE: until FILE exists (at most 60 s)
+wait_for() {
+    k=0
+    while [ ! -e "$1" ] && [ $k -lt 3000 ]; do
+        sleep 0.02
+        k=$((k + 1))
+    done
+}
+# the step-0 checkpoint of -np 3 is, byte for byte, that of one process (same command)
+c0="$src/models/quartic-anharmonic-1d.ini --steps 4000 --replicas 64 -q --checkpoint-every 1e9
+    --checkpoint $ck/zero.ckpt --out $ck/zero"
 # shellcheck disable=SC2086
-$mpirun -np 2 "$fdrsim" run "$src/models/default.ini" --steps 400 --replicas 16 -q \
-    --checkpoint "$out/job.ckpt" --out "$out/ckpt2" >"$out/log" 2>&1
+"$fdrsim" run $c0 >/dev/null 2>&1 && mv "$ck/zero.ckpt" "$ck/zero-1.ckpt" && rm -rf "$ck/zero"
+# shellcheck disable=SC2086
+$mpirun -np 3 "$fdrsim" run $c0 >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
+       cmp "$ck/zero-1.ckpt" "$ck/zero.ckpt" 2>&1)
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "the checkpoint mpirun -np 3 writes at step 0 is the one-process one, byte for byte" "$why"
+
+# A job stopped by SIGTERM (which mpirun forwards to every rank) writes its checkpoint and
+# leaves no output; resumed under 3 ranks, and under one process, it gives the outputs of the
+# uninterrupted one-process run.
+long="$src/models/quartic-anharmonic-1d.ini --steps 2000000 --replicas 32 -q"
+# shellcheck disable=SC2086
+"$fdrsim" run $long -j 2 --out "$ck/ref" >/dev/null 2>&1
+# shellcheck disable=SC2086
+$mpirun -np 2 "$fdrsim" run $long --checkpoint "$ck/term.ckpt" --checkpoint-every 0 \
+    --out "$ck/term" >"$out/log" 2>&1 &
+job=$!
+wait_for "$ck/term.ckpt"
+sleep 0.3
+kill -TERM "$job"
+wait "$job"
+rc=$?
+why=$( [ "$rc" != 0 ] || echo "the job ended (exit 0) before SIGTERM reached it"
+       grep -q 'SIGTERM: checkpoint written to' "$out/log" || cat "$out/log"
+       [ -e "$ck/term" ] && echo "an output folder was written")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "mpirun -np 2 run --checkpoint stopped by SIGTERM writes its checkpoint, no output" "$why"
+cp "$ck/term.ckpt" "$ck/term-copy.ckpt"
+$mpirun -np 3 "$fdrsim" resume "$ck/term.ckpt" -q >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ck/ref" "$ck/term")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "its checkpoint resumed under mpirun -np 3 gives the uninterrupted one-process outputs" "$why"
+rm -rf "$ck/term"
+"$fdrsim" resume "$ck/term-copy.ckpt" -q >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ck/ref" "$ck/term")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "its checkpoint resumed by one process gives the uninterrupted one-process outputs" "$why"
+
+# Jobs killed with SIGKILL (every rank and mpirun) at three moments, checkpointing at every look,
+# resumed from their last checkpoint under 2 ranks: the uninterrupted outputs.
+for delay in 0.2 0.5 0.9; do
+    tag="kill-$delay"
+    # shellcheck disable=SC2086
+    $mpirun -np 2 "$fdrsim" run $long --checkpoint "$ck/$tag.ckpt" --checkpoint-every 0 \
+        --out "$ck/$tag" >/dev/null 2>&1 &
+    job=$!
+    wait_for "$ck/$tag.ckpt"
+    sleep "$delay"
+    pkill -KILL -f -- "--out $ck/$tag" 2>/dev/null
+    wait "$job" 2>/dev/null
+    ended=$([ -e "$ck/$tag" ] && echo "the job had ended before SIGKILL")
+    $mpirun -np 2 "$fdrsim" resume "$ck/$tag.ckpt" -q >"$out/log" 2>&1
+    rc=$?
+    why=$( [ -z "$ended" ] || echo "$ended"
+           [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ck/ref" "$ck/$tag")
+    report "$([ -z "$why" ] && echo 0 || echo 1)" \
+        "a job killed with SIGKILL after ${delay} s, resumed under mpirun -np 2, gives the uninterrupted outputs" \
+        "$why"
+done
+
+# resuming under a changed model is refused in a job too: exit 2, the reason, no output
+cp "$src/models/quartic-anharmonic-1d.ini" "$ck/model.ini"
+$mpirun -np 2 "$fdrsim" run "$ck/model.ini" --steps 400 --replicas 16 -q --checkpoint-every 1e9 \
+    --checkpoint "$ck/changed.ckpt" --out "$ck/changed" >/dev/null 2>&1
+rm -rf "$ck/changed"
+sed 's/^lr *=.*/lr = 0.0999/' "$ck/model.ini" >"$ck/edit" && mv "$ck/edit" "$ck/model.ini"
+$mpirun -np 2 "$fdrsim" resume "$ck/changed.ckpt" -q >"$out/log" 2>&1
 rc=$?
 why=$( [ "$rc" = 2 ] || echo "exit $rc, not 2"
-       grep -q 'checkpoints are not written or read in an MPI job' "$out/log" || cat "$out/log"
-       [ -e "$out/job.ckpt" ] && echo "a checkpoint was written"
-       [ -e "$out/ckpt2" ] && echo "an output folder was written")
+       grep -q 'the model has changed' "$out/log" || cat "$out/log"
+       [ -e "$ck/changed" ] && echo "an output folder was written")
 report "$([ -z "$why" ] && echo 0 || echo 1)" \
-    "run --checkpoint under mpirun -np 2 is refused (exit 2), nothing written" "$why"
+    "resuming under a changed model is refused under mpirun -np 2 (exit 2), nothing written" "$why"
 exit $failed

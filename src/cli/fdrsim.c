@@ -486,12 +486,18 @@ static double seconds_since(const struct timespec *t0)
  * not change its bits (engine.h; test_observer's advancing_in_pieces). */
 #define CHUNK_SECONDS 0.1
 
-static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, const char *command,
-                            const char *outdir)
+/* Writes the run's checkpoint: in an MPI job, rank 0 writes the state of
+ * every rank's blocks, collected first (a one-process checkpoint), and
+ * every rank returns its status. */
+static int write_checkpoint(const run_opts *o, fdr_engine *e, const fdr_dist *job, uint64_t hash,
+                            const char *command, const char *outdir)
 {
+    int rc = fdr_engine_collect(e);
+    if (rc != FDR_OK || !fdr_cli_root())
+        return fdr_dist_agree(job, rc);
     const char **str = fdr_calloc(CK_NFIXED + o->nsets, sizeof *str);
     if (!str)
-        return FDR_ENOMEM;
+        return fdr_dist_agree(job, FDR_ENOMEM);
     char every[32];
     snprintf(every, sizeof every, "%.17g", o->every);
     str[CK_COMMAND] = "run";
@@ -501,8 +507,38 @@ static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, con
     str[CK_EVERY] = every;
     for (size_t i = 0; i < o->nsets; i++)
         str[CK_NFIXED + i] = o->sets[i];
-    int rc = fdr_checkpoint_write(o->checkpoint, e, hash, str, CK_NFIXED + o->nsets);
+    rc = fdr_checkpoint_write(o->checkpoint, e, hash, str, CK_NFIXED + o->nsets);
     free(str);
+    return fdr_dist_agree(job, rc);
+}
+
+/* What every rank does after an advance: rank 0's next chunk and its clock's
+ * call for a checkpoint, and a stop if any rank was signalled (a launcher
+ * forwards a signal to every rank, not at the same instant), the first
+ * signal in rank order. Without a job, this process's own. */
+typedef struct {
+    long chunk;
+    int write, signal;
+} step_plan;
+
+static int plan_agree(const fdr_dist *job, step_plan *p)
+{
+    if (!job || job->size <= 1)
+        return FDR_OK;
+    size_t n = (size_t)job->size, *len = fdr_malloc(n * sizeof *len);
+    step_plan *all = fdr_malloc(n * sizeof *all);
+    int rc = fdr_dist_agree(job, len && all ? FDR_OK : FDR_ENOMEM);
+    for (size_t k = 0; rc == FDR_OK && k < n; k++)
+        len[k] = sizeof *all;
+    if (rc == FDR_OK)
+        rc = job->gather(job->ctx, p, len, all, 1);
+    if (rc == FDR_OK) {
+        *p = all[0];
+        for (size_t k = 1; k < n && !p->signal; k++)
+            p->signal = all[k].signal;
+    }
+    free(len);
+    free(all);
     return rc;
 }
 
@@ -510,7 +546,9 @@ static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, con
  * checkpoint, in advances of about CHUNK_SECONDS, writing the checkpoint
  * at step 0, every o->every seconds and, when SIGTERM or SIGINT came, once
  * more before returning FDR_EIO with *stopped set to the signal. A resumed
- * run first takes the checkpoint's state, if it is of this very model. */
+ * run first takes the checkpoint's state, if it is of this very model. In
+ * an MPI job the ranks advance together, by rank 0's chunks, and stop
+ * together. */
 static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_model *m,
                         const char *command, const char *outdir, const fdr_dist *job,
                         fdr_result **out, int *stopped)
@@ -520,10 +558,11 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
     *stopped = 0;
     if (!o->checkpoint)
         return fdr_engine_run_dist(m, o->threads, progress, job, out);
-    fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress};
-    fdr_engine *e;
-    int rc = fdr_engine_alloc(m, &eo, &e);
+    fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress, .dist = job};
+    fdr_engine *e = NULL;
+    int rc = fdr_dist_agree(job, fdr_engine_alloc(m, &eo, &e));
     if (rc != FDR_OK) {
+        fdr_engine_free(e);
         stop_signals_release();
         return rc;
     }
@@ -534,9 +573,9 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
                                    "resume refused; start afresh with 'fdrsim run'",
                        o->resume->path, m->source);
     else if (o->resume)
-        rc = fdr_checkpoint_restore(o->resume, e);
+        rc = fdr_dist_agree(job, fdr_checkpoint_restore(o->resume, e));
     else /* at step 0: a path that cannot be written fails now, not hours in */
-        rc = write_checkpoint(o, e, hash, command, outdir);
+        rc = write_checkpoint(o, e, job, hash, command, outdir);
     struct timespec last, t0;
     clock_gettime(CLOCK_MONOTONIC, &last);
     long chunk = 1;
@@ -551,22 +590,26 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if ((rc = fdr_engine_advance(e, to)) != FDR_OK)
             break;
-        /* the next chunk of about CHUNK_SECONDS, growing at most fourfold */
-        double dt = seconds_since(&t0), want = CHUNK_SECONDS / fmax(dt, 1e-9) * (double)(to - from);
-        chunk = want < 1 ? 1 : want > 4.0 * (double)chunk ? 4 * chunk : (long)want;
         if (to == m->steps)
             break; /* a signal in the last advance lets the run finish */
-        if (stop_signal || seconds_since(&last) >= o->every) {
-            rc = write_checkpoint(o, e, hash, command, outdir);
+        /* the next chunk of about CHUNK_SECONDS, growing at most fourfold */
+        double dt = seconds_since(&t0), want = CHUNK_SECONDS / fmax(dt, 1e-9) * (double)(to - from);
+        step_plan plan = {want < 1 ? 1 : want > 4.0 * (double)chunk ? 4 * chunk : (long)want,
+                          seconds_since(&last) >= o->every, stop_signal};
+        if ((rc = plan_agree(job, &plan)) != FDR_OK)
+            break;
+        chunk = plan.chunk;
+        if (plan.signal || plan.write) {
+            rc = write_checkpoint(o, e, job, hash, command, outdir);
             clock_gettime(CLOCK_MONOTONIC, &last);
         }
-        if (rc == FDR_OK && stop_signal) {
-            *stopped = stop_signal;
+        if (rc == FDR_OK && plan.signal) {
+            *stopped = plan.signal;
             if (progress)
                 progress("stepping", 1);
             rc = fdr_error(FDR_EIO, "%s: checkpoint written to %s at step %ld of %ld; continue "
                                     "with 'fdrsim resume %s'",
-                           stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to,
+                           plan.signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to,
                            m->steps, o->checkpoint);
         }
     }
@@ -1090,12 +1133,6 @@ static int fdrsim_main(int argc, char **argv)
         /* refused, not ignored: a study or figures run would not be checkpointed */
         fprintf(stderr, "%s: %s: --checkpoint%s applies to run and resume only\n", prog, cmd,
                 o.checkpoint ? "" : "-every");
-        code = EXIT_USAGE;
-    } else if ((o.checkpoint || strcmp(cmd, "resume") == 0) && fdr_cli_dist() &&
-               fdr_cli_dist()->size > 1) {
-        /* each rank holds only its blocks: one file of rank 0's would not resume */
-        fprintf(stderr, "%s: %s: checkpoints are not written or read in an MPI job of more than "
-                        "one rank yet; run with one rank, or without --checkpoint\n", prog, cmd);
         code = EXIT_USAGE;
     } else if (every_given && !o.checkpoint && strcmp(cmd, "run") == 0) {
         fprintf(stderr, "%s: run: --checkpoint-every needs --checkpoint FILE\n", prog);

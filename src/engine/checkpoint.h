@@ -39,6 +39,15 @@ typedef int (*fdr_state_fn)(void *ctx, const char *name, void *p, size_t bytes);
  * failed; FDR_EINVAL otherwise. */
 int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx);
 
+/* In a parallel job (fdr_engine_opts.dist), brings the state of every
+ * other rank's blocks (as fdr_engine_state visits it) to rank 0, so that
+ * rank 0's engine holds the state a one-process engine has at this step:
+ * the checkpoint it writes is a one-process checkpoint, which resumes under
+ * any number of ranks. The other ranks' engines are left as they were, and
+ * rank 0 goes on stepping its own blocks only. Every rank calls it; every
+ * rank returns the same status. Without a job, FDR_OK at once. */
+int fdr_engine_collect(fdr_engine *e);
+
 /* The step every replica of e is at. */
 long fdr_engine_step(const fdr_engine *e);
 
