@@ -20,7 +20,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..43"
+echo "1..44"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -231,6 +231,17 @@ for delay in 0.2 0.5 0.9; do
         "a job killed with SIGKILL after ${delay} s, resumed under mpirun -np 2, gives the uninterrupted outputs" \
         "$why"
 done
+
+# a sweep's checkpoint is not written in a job of several ranks yet: refused, nothing written
+$mpirun -np 2 "$fdrsim" sweep "$src/models/sweep-quadratic.ini" --lr 0.02:0.1:3 --steps 400 \
+    --replicas 4 -q --checkpoint "$ck/sweep.ckpt" -o "$ck/sweep" >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 2 ] || echo "exit $rc, not 2"
+       grep -q 'a sweep is not checkpointed or resumed in an MPI job' "$out/log" || cat "$out/log"
+       [ -e "$ck/sweep.ckpt" ] && echo "a checkpoint was written"
+       [ -e "$ck/sweep" ] && echo "an output folder was written")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "sweep --checkpoint under mpirun -np 2 is refused (exit 2), nothing written" "$why"
 
 # resuming under a changed model is refused in a job too: exit 2, the reason, no output
 cp "$src/models/quartic-anharmonic-1d.ini" "$ck/model.ini"

@@ -74,9 +74,9 @@ static void usage(FILE *f)
             "  figures [-o DIR]   the analogues of the paper's figures on bundled models with\n"
             "                     exact values, one output folder each under DIR (default:\n"
             "                     figures); the plot options below apply\n"
-            "  resume FILE        continue the run whose checkpoint FILE is, to the output it\n"
-            "                     would have given uninterrupted (options: -o, -j, -q, --check,\n"
-            "                     --checkpoint-every and the plot options)\n"
+            "  resume FILE        continue the run or sweep whose checkpoint FILE is, to the\n"
+            "                     output it would have given uninterrupted (options: -o, -j,\n"
+            "                     -q, --checkpoint-every, the plot options; --check for a run)\n"
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two outputs (run, sweep or schedule) statistically;\n"
             "                     exit 1 if any quantity moved ('fdrsim check --help')\n"
@@ -446,34 +446,6 @@ static int run_fill(const char *dir, const void *ctx)
  * then the --set overrides. */
 enum { CK_COMMAND, CK_MODEL, CK_CMDLINE, CK_OUTDIR, CK_EVERY, CK_NFIXED };
 
-/* The signal (SIGTERM, SIGINT) that asked a run with a checkpoint to stop. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-    stop_signal = sig;
-}
-
-static struct sigaction old_term, old_int;
-
-/* From the start of a run with a checkpoint to the end of its stepping,
- * SIGTERM and SIGINT only set stop_signal: one during the set-up stops the
- * run at its first look, with a checkpoint. */
-static void stop_signals_catch(void)
-{
-    struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGINT, &sa, &old_int);
-}
-
-static void stop_signals_release(void)
-{
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGINT, &old_int, NULL);
-}
-
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t;
@@ -563,7 +535,7 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
     int rc = fdr_dist_agree(job, fdr_engine_alloc(m, &eo, &e));
     if (rc != FDR_OK) {
         fdr_engine_free(e);
-        stop_signals_release();
+        fdr_cli_stop_release();
         return rc;
     }
     uint64_t hash = fdr_checkpoint_model_hash(cfg, m);
@@ -595,7 +567,7 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
         /* the next chunk of about CHUNK_SECONDS, growing at most fourfold */
         double dt = seconds_since(&t0), want = CHUNK_SECONDS / fmax(dt, 1e-9) * (double)(to - from);
         step_plan plan = {want < 1 ? 1 : want > 4.0 * (double)chunk ? 4 * chunk : (long)want,
-                          seconds_since(&last) >= o->every, stop_signal};
+                          seconds_since(&last) >= o->every, fdr_cli_stop_signal};
         if ((rc = plan_agree(job, &plan)) != FDR_OK)
             break;
         chunk = plan.chunk;
@@ -613,7 +585,7 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
                            m->steps, o->checkpoint);
         }
     }
-    stop_signals_release();
+    fdr_cli_stop_release();
     if (rc == FDR_OK)
         rc = fdr_engine_result(e, out);
     fdr_engine_free(e);
@@ -625,11 +597,11 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     char name[256];
     fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
     if (o->checkpoint)
-        stop_signals_catch();
+        fdr_cli_stop_catch();
     fdr_model *m = fdr_model_alloc(cfg, name);
     if (!m) {
         if (o->checkpoint)
-            stop_signals_release();
+            fdr_cli_stop_release();
         return fail(exit_code_for(fdr_error_status()));
     }
     fdr_exact e = {0};
@@ -655,7 +627,7 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     if (rc == FDR_OK)
         rc = run_stepping(o, cfg, m, command, outdir, job, &r, &stopped);
     else if (o->checkpoint)
-        stop_signals_release();
+        fdr_cli_stop_release();
     if (!fdr_cli_root()) {
         fdr_result_free(r);
         fdr_model_free(m);
@@ -687,7 +659,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
 /* `fdrsim resume FILE`: the run the checkpoint records, built again from
  * its model file and overrides (refused if they no longer give the same
  * model), continued from the checkpoint's state into its output folder
- * (or -o's), with the output options given now. */
+ * (or -o's), with the output options given now; or the sweep it records,
+ * its points done taken as they are (cli/sweep.c). */
 static int cmd_resume(run_opts *o, const char *path, size_t nsets, int every_given)
 {
     if (nsets || o->checkpoint) {
@@ -702,7 +675,34 @@ static int cmd_resume(run_opts *o, const char *path, size_t nsets, int every_giv
     char *end;
     double every = ck.nstr >= CK_NFIXED ? strtod(ck.str[CK_EVERY], &end) : NAN;
     int code = 0;
-    if (ck.nstr < CK_NFIXED || strcmp(ck.str[CK_COMMAND], "run") != 0 || !(every >= 0)) {
+    if (ck.nstr && strcmp(ck.str[CK_COMMAND], "sweep") == 0 && o->check) {
+        fprintf(stderr, "%s: resume: --check does not apply to a sweep (%s)\n", prog, path);
+        code = EXIT_USAGE;
+    } else if (ck.nstr && strcmp(ck.str[CK_COMMAND], "sweep") == 0) {
+        /* a sweep's: the options given here after its own, and the checkpoint
+         * goes on into the file resumed */
+        char *extra[10], jbuf[32], ebuf[64];
+        size_t n = 0;
+        extra[n++] = "--checkpoint";
+        extra[n++] = (char *)path;
+        if (o->threads > 0) {
+            snprintf(jbuf, sizeof jbuf, "-j%d", o->threads);
+            extra[n++] = jbuf;
+        }
+        if (o->quiet)
+            extra[n++] = "-q";
+        if (o->out) {
+            extra[n++] = "-o";
+            extra[n++] = (char *)o->out;
+        }
+        if (every_given) {
+            snprintf(ebuf, sizeof ebuf, "--checkpoint-every=%.17g", o->every);
+            extra[n++] = ebuf;
+        }
+        if (o->plot.want)
+            extra[n++] = "--plot";
+        code = fdr_cli_sweep_resume(&ck, extra, n, fdr_plot_render);
+    } else if (ck.nstr < CK_NFIXED || strcmp(ck.str[CK_COMMAND], "run") != 0 || !(every >= 0)) {
         fprintf(stderr, "%s: %s: not the checkpoint of an 'fdrsim run' (%s)\n", prog, path,
                 ck.nstr ? ck.str[CK_COMMAND] : "no command recorded");
         code = EXIT_USAGE;

@@ -66,9 +66,19 @@ const char *fdr_checkpoint_build(void);
 int fdr_checkpoint_write(const char *path, fdr_engine *e, uint64_t model_hash,
                          const char *const *str, size_t nstr);
 
+/* The same for any state: visit calls fn(fnctx, name, p, bytes) on each of
+ * its records in turn (it is called twice: once to count the bytes). */
+typedef int (*fdr_state_visit)(void *ctx, fdr_state_fn fn, void *fnctx);
+int fdr_checkpoint_write_state(const char *path, fdr_state_visit visit, void *ctx,
+                               uint64_t model_hash, const char *const *str, size_t nstr);
+
+/* FNV-1a 64 of n bytes at p, continuing from h (0: from the start), the
+ * hash the model hash is made of, for callers that hash more. */
+uint64_t fdr_checkpoint_hash(uint64_t h, const void *p, size_t n);
+
 /* A checkpoint read and verified (format, length, checksum, version,
  * build); its state is not yet put into an engine. */
-typedef struct {
+typedef struct fdr_checkpoint {
     char *path;
     unsigned char *data;
     size_t len, state; /* the file's bytes; the offset of the state records */
@@ -84,6 +94,10 @@ int fdr_checkpoint_open(const char *path, fdr_checkpoint *ck);
  * caller compares the model hash first): FDR_EINVAL if a record is
  * missing, named otherwise or of another size, or the state is invalid. */
 int fdr_checkpoint_restore(const fdr_checkpoint *ck, fdr_engine *e);
+
+/* A checkpoint whose state is one record called name (any size): *p and
+ * *len are its bytes, inside ck. FDR_EINVAL if the state is anything else. */
+int fdr_checkpoint_blob(const fdr_checkpoint *ck, const char *name, const void **p, size_t *len);
 
 void fdr_checkpoint_clear(fdr_checkpoint *ck);
 

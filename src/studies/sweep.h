@@ -32,6 +32,8 @@
 #include "stats/estimators.h"
 #include "model/model.h"
 
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct fdr_dist;
@@ -90,6 +92,25 @@ typedef struct {
      * point, fits and gets the sweep; every other rank gets *out NULL and
      * the same status. */
     const struct fdr_dist *dist;
+    /* Checkpoints, at the points' boundaries (each point is a whole run, so
+     * the points done are the sweep's state). save (NULL: none) receives
+     * the sweep's identity (hash: the model's settings as resolved and the
+     * grid) and the points done so far, packed (what done takes back): after
+     * a point is done, when every seconds have passed since the last call,
+     * and once more when *stop (NULL: never) became nonzero. No point starts
+     * after a stop and the points running are abandoned: fdr_sweep_run then
+     * returns FDR_EIO once the last save is made. One call at a time; not in
+     * a parallel job of more than one rank. */
+    int (*save)(void *ctx, uint64_t hash, const void *bytes, size_t len);
+    void *save_ctx;
+    double every;
+    const volatile sig_atomic_t *stop;
+    /* The points an earlier sitting did (save's bytes) and its hash, which
+     * must be this sweep's (else FDR_EINVAL): they are not run again. */
+    const void *done;
+    size_t done_len;
+    uint64_t done_hash;
+    const char *done_source; /* where they come from, for messages (a file) */
 } fdr_sweep_spec;
 
 /* A quantity graded at one point against its exact value there. */
@@ -144,6 +165,8 @@ typedef struct {
     uint64_t seed;    /* the base seed */
     double seconds;   /* wall time of all engine runs (over every rank of a job) */
     char *remote;     /* the points other ranks ran, as received: their grades' strings */
+    char *resumed;    /* the points an earlier sitting did (spec.done), likewise */
+    size_t n_resumed; /* how many */
 } fdr_sweep;
 
 /* Runs every point and the fits. On failure *out is NULL and the recorded
