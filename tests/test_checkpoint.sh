@@ -7,7 +7,9 @@
 # directions); ten runs killed with SIGKILL at random moments (fixed seeds) and resumed from
 # their last checkpoint do too; checkpointing at every look changes no bit of the output; a
 # changed model, a truncated file, a flipped byte, another format version or model options on
-# resume are refused with exit 2, a message saying why and no output folder. TAP output.
+# resume are refused with exit 2, a message saying why and no output folder; a sweep stopped by
+# SIGTERM or killed by SIGKILL resumes to the uninterrupted sweep's output, and is refused
+# under a changed model. TAP output.
 # Environment: FDRSIM (the binary; default ./fdrsim), srcdir (set by make check).
 
 fdrsim=${FDRSIM:-./fdrsim}
@@ -19,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 n=0
 failed=0
 
-echo "1..16"
+echo "1..19"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -185,6 +187,93 @@ kills() {
 }
 kills kill-default default --steps 150000
 kills kill-adam adam-quartic --steps 160000
+
+# A sweep checkpoints at its points' boundaries (each point is a whole run): stopped by SIGTERM
+# half-way through its reference's time (then a quarter, a tenth, if it ended first), it keeps
+# the points done, exits 143 and writes no output; resumed, it runs the rest and writes the
+# uninterrupted sweep's output. Then three SIGKILLs at random moments (fixed seeds), with a
+# checkpoint after every point, each resumed from its last checkpoint: the same output.
+sweep_args="quartic-anharmonic-1d --lr 0.02:0.2:6 --steps 1000000 --replicas 8 -j 2 -q -o out"
+mkdir -p "$tmp/sweep/ref/x"
+t0=$(date +%s.%N)
+# shellcheck disable=SC2086
+(cd "$tmp/sweep/ref/x" && fdr sweep $sweep_args --checkpoint ../s.ckpt >log 2>&1) ||
+    echo "# the reference sweep failed: $(cat "$tmp/sweep/ref/x/log")"
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+cut=$tmp/sweep/cut/x
+mkdir -p "$cut"
+for part in 0.5 0.25 0.1; do
+    (
+        cd "$cut" || exit 1
+        rm -rf out ../s.ckpt
+        # shellcheck disable=SC2086
+        "$fdrsim" sweep $sweep_args --checkpoint ../s.ckpt >log 2>&1 &
+        pid=$!
+        wait_for ../s.ckpt
+        sleep "$(awk -v t="$secs" -v p=$part 'BEGIN { printf "%.2f", p * t }')"
+        kill -TERM $pid
+        wait $pid
+        echo $? >status
+    )
+    [ "$(cat "$cut/status")" = 0 ] || break
+done
+st=$(cat "$cut/status")
+msg=""
+[ "$st" = 143 ] || msg="the sweep exited $st, not 143: $(cat "$cut/log")"
+[ -z "$msg" ] && ! grep -q 'SIGTERM: checkpoint written to ../s.ckpt, stopped with [0-9]* of 6 points done' \
+    "$cut/log" && msg="no message: $(cat "$cut/log")"
+at=$(grep -o '[0-9]* of 6 points' "$cut/log")
+[ -z "$msg" ] && [ -e "$cut/out" ] && msg="the stopped sweep wrote an output folder"
+[ -z "$msg" ] && ! (cd "$cut" && fdr resume ../s.ckpt -q >log 2>&1) &&
+    msg="resume failed: $(cat "$cut/log")"
+[ -z "$msg" ] && msg=$(same "$tmp/sweep/ref/x/out" "$cut/out")
+report "$([ -z "$msg" ] && echo 0 || echo 1)" \
+    "a sweep stopped by SIGTERM ($at), resumed: the same output" "$msg"
+bad=""
+for seed in 1 2 3; do
+    cut=$tmp/sweep/kill/$seed
+    mkdir -p "$cut"
+    delay=$(awk -v s="$seed" -v t="$secs" 'BEGIN { srand(s); printf "%.2f", t * rand() }')
+    (
+        cd "$cut" || exit 1
+        # shellcheck disable=SC2086
+        "$fdrsim" sweep $sweep_args --checkpoint ../s.ckpt --checkpoint-every 0 >log 2>&1 &
+        pid=$!
+        wait_for ../s.ckpt
+        sleep "$delay"
+        kill -KILL $pid 2>/dev/null
+        wait $pid 2>/dev/null
+        rm -rf out
+        fdr resume ../s.ckpt -q >log 2>&1 || echo "resume failed: $(cat log)"
+    ) >"$cut/err"
+    [ -s "$cut/err" ] && bad="$bad seed $seed: $(cat "$cut/err");"
+    # the reference's command line had no --checkpoint-every: compare all but it
+    d=$(diff -r -I '"seconds":' -I 'command' "$tmp/sweep/ref/x/out" "$cut/out" 2>&1 | head -20)
+    [ -n "$d" ] && bad="$bad seed $seed (killed $delay s after it began): $d;"
+    rm -f "$tmp/sweep/kill/s.ckpt"
+done
+report "$([ -z "$bad" ] && echo 0 || echo 1)" \
+    "a sweep killed at three random moments, resumed: the same output" "$bad"
+# a sweep resumed under a changed model is refused: exit 2, the reason, no output
+cut=$tmp/sweep/changed
+mkdir -p "$cut"
+cp "$models/quartic-anharmonic-1d.ini" "$cut/model.ini"
+(
+    cd "$cut" || exit 1
+    "$fdrsim" sweep model.ini --lr 0.02:0.2:3 --steps 1000 --replicas 4 -q -o out \
+        --checkpoint s.ckpt >log 2>&1
+    rm -rf out
+    sed 's/^lr *=.*/lr = 0.0999/' model.ini >changed && mv changed model.ini
+    fdr resume s.ckpt -q >log 2>&1
+    echo $? >status
+)
+msg=""
+[ "$(cat "$cut/status")" = 2 ] || msg="exit $(cat "$cut/status"), not 2"
+grep -q 's.ckpt: the sweep has changed since its checkpoint was written' "$cut/log" ||
+    msg="$msg; no reason in: $(cat "$cut/log")"
+[ -e "$cut/out" ] && msg="$msg; an output folder was written"
+report "$([ -z "$msg" ] && echo 0 || echo 1)" "a sweep resumed under a changed model is refused" \
+    "$msg"
 
 # (c) refusals: exit 2, a message saying why, no output folder.
 ck=$tmp/refuse

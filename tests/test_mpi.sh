@@ -2,9 +2,11 @@
 # test_mpi.sh - `mpirun -np N fdrsim run` (N = 1, 2, 3, 4, one and two OpenMP threads per rank)
 # writes outputs identical to the one-process run's, every line but the command line and the
 # timing, on the fused quadratic path (default.ini) and the general path (a quartic); a run
-# that diverges fails alike (message and exit status); sweep and schedule, which rank 0 runs
-# alone in a job, give the one-process outputs. TAP output; skipped without MPI
-# (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
+# that diverges fails alike (message and exit status); so do sweep, whose points the ranks
+# share, and schedule in both modes, whose replica blocks they share. A job's checkpoint is the
+# one-process one; a job stopped by SIGTERM or killed by SIGKILL resumes, under any number of
+# ranks, to the uninterrupted outputs; a changed model is refused. TAP output; skipped without
+# MPI (./configure --with-mpi sets MPIRUN). Environment: FDRSIM (default ./fdrsim), srcdir, MPIRUN.
 
 fdrsim=${FDRSIM:-./fdrsim}
 src=${srcdir:-.}
@@ -18,7 +20,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/fdrsim-mpi.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT
 n=0
 failed=0
-echo "1..17"
+echo "1..44"
 report() {
     n=$((n + 1))
     if [ "$1" = 0 ]; then
@@ -81,31 +83,177 @@ for np in 3 4; do
         "a diverging run under mpirun -np $np fails as in one process (exit 2, same message)" \
         "$why"
 done
-# sweep and schedule run on rank 0 alone in a job: its outputs, written once, are the
-# one-process ones.
-sw="$src/models/sweep-quadratic.ini --lr 0.02:0.1:3 --steps 400 --replicas 4 -q"
-sc="$src/models/schedule-double-well.ini --mode ensemble --t-adaptive 50 --steps 400 --replicas 4 -q"
-for study in sweep:"$sw" schedule:"$sc"; do
-    cmd=${study%%:*}
+# sweep shares its points over the ranks: along the learning rate (one and two threads per
+# rank), and off it, where the points differ in cost (run.steps) and carry graded quantities
+# with their reasons; every output is the one-process one.
+for name in lr grid; do
+    case $name in
+        lr) args="$src/models/sweep-quadratic.ini --lr 0.02:0.1:5 --steps 400 --replicas 4 -q" ;;
+        *) args="$src/models/quartic-anharmonic-1d.ini --over run.steps=400,1600,800
+                 --over optimizer.momentum=0,0.5 --replicas 8 -q" ;;
+    esac
     # shellcheck disable=SC2086
-    "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-1" >/dev/null 2>&1
-    # shellcheck disable=SC2086
-    $mpirun -np 2 "$fdrsim" $cmd ${study#*:} -o "$out/$cmd-2" >"$out/log" 2>&1
-    rc=$?
-    why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$out/$cmd-1" "$out/$cmd-2")
-    report "$([ -z "$why" ] && echo 0 || echo 1)" \
-        "$cmd under mpirun -np 2 (rank 0 alone) gives the one-process outputs" "$why"
+    "$fdrsim" sweep $args -o "$out/sweep-$name-1" >/dev/null 2>&1
+    for np in 1 2 3 4; do
+        for j in 1 2; do
+            [ "$j" = 2 ] && { [ "$name" != lr ] || [ "$np" != 2 ]; } && continue
+            d="$out/sweep-$name-np$np-j$j"
+            # shellcheck disable=SC2086
+            $mpirun -np "$np" "$fdrsim" sweep $args -j "$j" -o "$d" >"$out/log" 2>&1
+            rc=$?
+            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
+                   same "$out/sweep-$name-1" "$d")
+            report "$([ -z "$why" ] && echo 0 || echo 1)" \
+                "sweep ($name): mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
+                "$why"
+        done
+    done
 done
-# a checkpoint in a job of two ranks is refused (each rank holds only its blocks): exit 2, no
-# checkpoint and no output folder
+# A sweep whose third point diverges (run by rank 2 of 3, rank 2 of 4): the one-process message,
+# which names the first failing point, and exit status; no output folder.
+sdiv="$src/models/quartic-anharmonic-1d.ini --lr 0.1,0.2,1.2,1.3 --steps 3000 --replicas 50 -q"
 # shellcheck disable=SC2086
-$mpirun -np 2 "$fdrsim" run "$src/models/default.ini" --steps 400 --replicas 16 -q \
-    --checkpoint "$out/job.ckpt" --out "$out/ckpt2" >"$out/log" 2>&1
+"$fdrsim" sweep $sdiv -o "$out/sdiv1" 2>"$out/err1"
+rc1=$?
+for np in 3 4; do
+    # shellcheck disable=SC2086
+    $mpirun -np "$np" "$fdrsim" sweep $sdiv -o "$out/sdiv$np" 2>"$out/err$np" >/dev/null
+    rc=$?
+    why=$( [ "$rc" = "$rc1" ] || echo "exit $rc, one process: $rc1"
+           grep '^fdrsim' "$out/err$np" >"$out/msg"
+           cmp -s "$out/err1" "$out/msg" || diff "$out/err1" "$out/msg"
+           [ -e "$out/sdiv$np" ] && echo "an output folder was written")
+    report "$([ "$rc1" = 2 ] && grep -q 'lr 1.2: .*diverged' "$out/err1" && [ -z "$why" ] \
+              && echo 0 || echo 1)" \
+        "a sweep point diverging under mpirun -np $np fails as in one process (exit 2, same message)" \
+        "$why"
+done
+# schedule shares its replica blocks over the ranks, in both quencher modes: replica mode (each
+# replica's own quenches, gathered to rank 0) and ensemble mode (every check sums all ranks'
+# window sums in replica order), on a double well, whose f* comes from every replica's descent.
+for mode in replica ensemble; do
+    sc="$src/models/schedule-double-well.ini --mode $mode --t-adaptive 100 --steps 3000 --replicas 96 -q"
+    # shellcheck disable=SC2086
+    "$fdrsim" schedule $sc -o "$out/schedule-$mode-1" >/dev/null 2>&1
+    for np in 1 2 3 4; do
+        for j in 1 2; do
+            [ "$j" = 2 ] && [ "$np" != 2 ] && continue
+            d="$out/schedule-$mode-np$np-j$j"
+            # shellcheck disable=SC2086
+            $mpirun -np "$np" "$fdrsim" schedule $sc -j "$j" -o "$d" >"$out/log" 2>&1
+            rc=$?
+            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
+                   same "$out/schedule-$mode-1" "$d")
+            report "$([ -z "$why" ] && echo 0 || echo 1)" \
+                "schedule ($mode mode): mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
+                "$why"
+        done
+    done
+done
+# Checkpoints in a job: rank 0 collects every rank's blocks and writes a one-process
+# checkpoint, which resumes under any number of ranks.
+ck="$out/ck"
+mkdir -p "$ck"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"  # killed runs cannot free
+export ASAN_OPTIONS
+# wait_for FILE: until FILE exists (at most 60 s)
+wait_for() {
+    k=0
+    while [ ! -e "$1" ] && [ $k -lt 3000 ]; do
+        sleep 0.02
+        k=$((k + 1))
+    done
+}
+# the step-0 checkpoint of -np 3 is, byte for byte, that of one process (same command)
+c0="$src/models/quartic-anharmonic-1d.ini --steps 4000 --replicas 64 -q --checkpoint-every 1e9
+    --checkpoint $ck/zero.ckpt --out $ck/zero"
+# shellcheck disable=SC2086
+"$fdrsim" run $c0 >/dev/null 2>&1 && mv "$ck/zero.ckpt" "$ck/zero-1.ckpt" && rm -rf "$ck/zero"
+# shellcheck disable=SC2086
+$mpirun -np 3 "$fdrsim" run $c0 >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
+       cmp "$ck/zero-1.ckpt" "$ck/zero.ckpt" 2>&1)
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "the checkpoint mpirun -np 3 writes at step 0 is the one-process one, byte for byte" "$why"
+
+# A job stopped by SIGTERM (which mpirun forwards to every rank) writes its checkpoint and
+# leaves no output; resumed under 3 ranks, and under one process, it gives the outputs of the
+# uninterrupted one-process run.
+long="$src/models/quartic-anharmonic-1d.ini --steps 2000000 --replicas 32 -q"
+# shellcheck disable=SC2086
+"$fdrsim" run $long -j 2 --out "$ck/ref" >/dev/null 2>&1
+# shellcheck disable=SC2086
+$mpirun -np 2 "$fdrsim" run $long --checkpoint "$ck/term.ckpt" --checkpoint-every 0 \
+    --out "$ck/term" >"$out/log" 2>&1 &
+job=$!
+wait_for "$ck/term.ckpt"
+sleep 0.3
+kill -TERM "$job"
+wait "$job"
+rc=$?
+why=$( [ "$rc" != 0 ] || echo "the job ended (exit 0) before SIGTERM reached it"
+       grep -q 'SIGTERM: checkpoint written to' "$out/log" || cat "$out/log"
+       [ -e "$ck/term" ] && echo "an output folder was written")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "mpirun -np 2 run --checkpoint stopped by SIGTERM writes its checkpoint, no output" "$why"
+cp "$ck/term.ckpt" "$ck/term-copy.ckpt"
+$mpirun -np 3 "$fdrsim" resume "$ck/term.ckpt" -q >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ck/ref" "$ck/term")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "its checkpoint resumed under mpirun -np 3 gives the uninterrupted one-process outputs" "$why"
+rm -rf "$ck/term"
+"$fdrsim" resume "$ck/term-copy.ckpt" -q >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ck/ref" "$ck/term")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "its checkpoint resumed by one process gives the uninterrupted one-process outputs" "$why"
+
+# Jobs killed with SIGKILL (every rank and mpirun) at three moments, checkpointing at every look,
+# resumed from their last checkpoint under 2 ranks: the uninterrupted outputs.
+for delay in 0.2 0.5 0.9; do
+    tag="kill-$delay"
+    # shellcheck disable=SC2086
+    $mpirun -np 2 "$fdrsim" run $long --checkpoint "$ck/$tag.ckpt" --checkpoint-every 0 \
+        --out "$ck/$tag" >/dev/null 2>&1 &
+    job=$!
+    wait_for "$ck/$tag.ckpt"
+    sleep "$delay"
+    pkill -KILL -f -- "--out $ck/$tag" 2>/dev/null
+    wait "$job" 2>/dev/null
+    ended=$([ -e "$ck/$tag" ] && echo "the job had ended before SIGKILL")
+    $mpirun -np 2 "$fdrsim" resume "$ck/$tag.ckpt" -q >"$out/log" 2>&1
+    rc=$?
+    why=$( [ -z "$ended" ] || echo "$ended"
+           [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ck/ref" "$ck/$tag")
+    report "$([ -z "$why" ] && echo 0 || echo 1)" \
+        "a job killed with SIGKILL after ${delay} s, resumed under mpirun -np 2, gives the uninterrupted outputs" \
+        "$why"
+done
+
+# a sweep's checkpoint is not written in a job of several ranks yet: refused, nothing written
+$mpirun -np 2 "$fdrsim" sweep "$src/models/sweep-quadratic.ini" --lr 0.02:0.1:3 --steps 400 \
+    --replicas 4 -q --checkpoint "$ck/sweep.ckpt" -o "$ck/sweep" >"$out/log" 2>&1
 rc=$?
 why=$( [ "$rc" = 2 ] || echo "exit $rc, not 2"
-       grep -q 'checkpoints are not written or read in an MPI job' "$out/log" || cat "$out/log"
-       [ -e "$out/job.ckpt" ] && echo "a checkpoint was written"
-       [ -e "$out/ckpt2" ] && echo "an output folder was written")
+       grep -q 'a sweep is not checkpointed or resumed in an MPI job' "$out/log" || cat "$out/log"
+       [ -e "$ck/sweep.ckpt" ] && echo "a checkpoint was written"
+       [ -e "$ck/sweep" ] && echo "an output folder was written")
 report "$([ -z "$why" ] && echo 0 || echo 1)" \
-    "run --checkpoint under mpirun -np 2 is refused (exit 2), nothing written" "$why"
+    "sweep --checkpoint under mpirun -np 2 is refused (exit 2), nothing written" "$why"
+
+# resuming under a changed model is refused in a job too: exit 2, the reason, no output
+cp "$src/models/quartic-anharmonic-1d.ini" "$ck/model.ini"
+$mpirun -np 2 "$fdrsim" run "$ck/model.ini" --steps 400 --replicas 16 -q --checkpoint-every 1e9 \
+    --checkpoint "$ck/changed.ckpt" --out "$ck/changed" >/dev/null 2>&1
+rm -rf "$ck/changed"
+sed 's/^lr *=.*/lr = 0.0999/' "$ck/model.ini" >"$ck/edit" && mv "$ck/edit" "$ck/model.ini"
+$mpirun -np 2 "$fdrsim" resume "$ck/changed.ckpt" -q >"$out/log" 2>&1
+rc=$?
+why=$( [ "$rc" = 2 ] || echo "exit $rc, not 2"
+       grep -q 'the model has changed' "$out/log" || cat "$out/log"
+       [ -e "$ck/changed" ] && echo "an output folder was written")
+report "$([ -z "$why" ] && echo 0 || echo 1)" \
+    "resuming under a changed model is refused under mpirun -np 2 (exit 2), nothing written" "$why"
 exit $failed

@@ -6,6 +6,7 @@
 
 #include "config/cfg.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 /* 1: `--check` or `fdrsim check` found a failed relation or a regression;
@@ -18,6 +19,12 @@ enum { EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
  * NULL makes --plot an error). Returns the exit status: 0 success, 2 bad
  * usage or input (nothing written), 3 a run-time failure. */
 int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const char *dir));
+/* `fdrsim resume FILE` of a sweep's checkpoint ck: the sweep it records,
+ * with the options extra (nextra of them: -j, -q, -o, --checkpoint-every,
+ * --plot) after its own, the points it holds taken as done. */
+struct fdr_checkpoint;
+int fdr_cli_sweep_resume(const struct fdr_checkpoint *ck, char *const *extra, size_t nextra,
+                         int (*plot)(const char *script, const char *dir));
 
 /* `fdrsim schedule MODEL [OPTION]...`: argv[0] is "schedule". plot(script,
  * dir) renders a gnuplot script into dir for --plot, and plot(script, NULL)
@@ -37,6 +44,15 @@ int fdr_cli_check(int argc, char **argv);
  * usage or input or a model it does not support (nothing written), 3 a
  * run-time failure. */
 int fdr_cli_transfer(int argc, char **argv);
+
+/* ---- stop requests (stop.c) --------------------------------------------------
+ * From fdr_cli_stop_catch to fdr_cli_stop_release, SIGTERM and SIGINT (what
+ * schedulers send before SIGKILL) only set fdr_cli_stop_signal to their
+ * number: a command with a checkpoint then writes it and stops at its next
+ * look. catch sets it to 0. */
+extern volatile sig_atomic_t fdr_cli_stop_signal;
+void fdr_cli_stop_catch(void);
+void fdr_cli_stop_release(void);
 
 /* ---- the ranks of an MPI job (ranks.c) ---------------------------------------
  * The job fdrsim runs in (engine/dist.h), set once by main, or NULL when it

@@ -74,9 +74,9 @@ static void usage(FILE *f)
             "  figures [-o DIR]   the analogues of the paper's figures on bundled models with\n"
             "                     exact values, one output folder each under DIR (default:\n"
             "                     figures); the plot options below apply\n"
-            "  resume FILE        continue the run whose checkpoint FILE is, to the output it\n"
-            "                     would have given uninterrupted (options: -o, -j, -q, --check,\n"
-            "                     --checkpoint-every and the plot options)\n"
+            "  resume FILE        continue the run or sweep whose checkpoint FILE is, to the\n"
+            "                     output it would have given uninterrupted (options: -o, -j,\n"
+            "                     -q, --checkpoint-every, the plot options; --check for a run)\n"
             "  check RESULT.json --baseline BASELINE.json\n"
             "                     compare two outputs (run, sweep or schedule) statistically;\n"
             "                     exit 1 if any quantity moved ('fdrsim check --help')\n"
@@ -446,34 +446,6 @@ static int run_fill(const char *dir, const void *ctx)
  * then the --set overrides. */
 enum { CK_COMMAND, CK_MODEL, CK_CMDLINE, CK_OUTDIR, CK_EVERY, CK_NFIXED };
 
-/* The signal (SIGTERM, SIGINT) that asked a run with a checkpoint to stop. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-    stop_signal = sig;
-}
-
-static struct sigaction old_term, old_int;
-
-/* From the start of a run with a checkpoint to the end of its stepping,
- * SIGTERM and SIGINT only set stop_signal: one during the set-up stops the
- * run at its first look, with a checkpoint. */
-static void stop_signals_catch(void)
-{
-    struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGINT, &sa, &old_int);
-}
-
-static void stop_signals_release(void)
-{
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGINT, &old_int, NULL);
-}
-
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t;
@@ -486,12 +458,18 @@ static double seconds_since(const struct timespec *t0)
  * not change its bits (engine.h; test_observer's advancing_in_pieces). */
 #define CHUNK_SECONDS 0.1
 
-static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, const char *command,
-                            const char *outdir)
+/* Writes the run's checkpoint: in an MPI job, rank 0 writes the state of
+ * every rank's blocks, collected first (a one-process checkpoint), and
+ * every rank returns its status. */
+static int write_checkpoint(const run_opts *o, fdr_engine *e, const fdr_dist *job, uint64_t hash,
+                            const char *command, const char *outdir)
 {
+    int rc = fdr_engine_collect(e);
+    if (rc != FDR_OK || !fdr_cli_root())
+        return fdr_dist_agree(job, rc);
     const char **str = fdr_calloc(CK_NFIXED + o->nsets, sizeof *str);
     if (!str)
-        return FDR_ENOMEM;
+        return fdr_dist_agree(job, FDR_ENOMEM);
     char every[32];
     snprintf(every, sizeof every, "%.17g", o->every);
     str[CK_COMMAND] = "run";
@@ -501,8 +479,38 @@ static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, con
     str[CK_EVERY] = every;
     for (size_t i = 0; i < o->nsets; i++)
         str[CK_NFIXED + i] = o->sets[i];
-    int rc = fdr_checkpoint_write(o->checkpoint, e, hash, str, CK_NFIXED + o->nsets);
+    rc = fdr_checkpoint_write(o->checkpoint, e, hash, str, CK_NFIXED + o->nsets);
     free(str);
+    return fdr_dist_agree(job, rc);
+}
+
+/* What every rank does after an advance: rank 0's next chunk and its clock's
+ * call for a checkpoint, and a stop if any rank was signalled (a launcher
+ * forwards a signal to every rank, not at the same instant), the first
+ * signal in rank order. Without a job, this process's own. */
+typedef struct {
+    long chunk;
+    int write, signal;
+} step_plan;
+
+static int plan_agree(const fdr_dist *job, step_plan *p)
+{
+    if (!job || job->size <= 1)
+        return FDR_OK;
+    size_t n = (size_t)job->size, *len = fdr_malloc(n * sizeof *len);
+    step_plan *all = fdr_malloc(n * sizeof *all);
+    int rc = fdr_dist_agree(job, len && all ? FDR_OK : FDR_ENOMEM);
+    for (size_t k = 0; rc == FDR_OK && k < n; k++)
+        len[k] = sizeof *all;
+    if (rc == FDR_OK)
+        rc = job->gather(job->ctx, p, len, all, 1);
+    if (rc == FDR_OK) {
+        *p = all[0];
+        for (size_t k = 1; k < n && !p->signal; k++)
+            p->signal = all[k].signal;
+    }
+    free(len);
+    free(all);
     return rc;
 }
 
@@ -510,7 +518,9 @@ static int write_checkpoint(const run_opts *o, fdr_engine *e, uint64_t hash, con
  * checkpoint, in advances of about CHUNK_SECONDS, writing the checkpoint
  * at step 0, every o->every seconds and, when SIGTERM or SIGINT came, once
  * more before returning FDR_EIO with *stopped set to the signal. A resumed
- * run first takes the checkpoint's state, if it is of this very model. */
+ * run first takes the checkpoint's state, if it is of this very model. In
+ * an MPI job the ranks advance together, by rank 0's chunks, and stop
+ * together. */
 static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_model *m,
                         const char *command, const char *outdir, const fdr_dist *job,
                         fdr_result **out, int *stopped)
@@ -520,11 +530,12 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
     *stopped = 0;
     if (!o->checkpoint)
         return fdr_engine_run_dist(m, o->threads, progress, job, out);
-    fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress};
-    fdr_engine *e;
-    int rc = fdr_engine_alloc(m, &eo, &e);
+    fdr_engine_opts eo = {.threads = o->threads, .relations = 1, .progress = progress, .dist = job};
+    fdr_engine *e = NULL;
+    int rc = fdr_dist_agree(job, fdr_engine_alloc(m, &eo, &e));
     if (rc != FDR_OK) {
-        stop_signals_release();
+        fdr_engine_free(e);
+        fdr_cli_stop_release();
         return rc;
     }
     uint64_t hash = fdr_checkpoint_model_hash(cfg, m);
@@ -534,9 +545,9 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
                                    "resume refused; start afresh with 'fdrsim run'",
                        o->resume->path, m->source);
     else if (o->resume)
-        rc = fdr_checkpoint_restore(o->resume, e);
+        rc = fdr_dist_agree(job, fdr_checkpoint_restore(o->resume, e));
     else /* at step 0: a path that cannot be written fails now, not hours in */
-        rc = write_checkpoint(o, e, hash, command, outdir);
+        rc = write_checkpoint(o, e, job, hash, command, outdir);
     struct timespec last, t0;
     clock_gettime(CLOCK_MONOTONIC, &last);
     long chunk = 1;
@@ -551,26 +562,30 @@ static int run_stepping(const run_opts *o, const fdr_config *cfg, const fdr_mode
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if ((rc = fdr_engine_advance(e, to)) != FDR_OK)
             break;
-        /* the next chunk of about CHUNK_SECONDS, growing at most fourfold */
-        double dt = seconds_since(&t0), want = CHUNK_SECONDS / fmax(dt, 1e-9) * (double)(to - from);
-        chunk = want < 1 ? 1 : want > 4.0 * (double)chunk ? 4 * chunk : (long)want;
         if (to == m->steps)
             break; /* a signal in the last advance lets the run finish */
-        if (stop_signal || seconds_since(&last) >= o->every) {
-            rc = write_checkpoint(o, e, hash, command, outdir);
+        /* the next chunk of about CHUNK_SECONDS, growing at most fourfold */
+        double dt = seconds_since(&t0), want = CHUNK_SECONDS / fmax(dt, 1e-9) * (double)(to - from);
+        step_plan plan = {want < 1 ? 1 : want > 4.0 * (double)chunk ? 4 * chunk : (long)want,
+                          seconds_since(&last) >= o->every, fdr_cli_stop_signal};
+        if ((rc = plan_agree(job, &plan)) != FDR_OK)
+            break;
+        chunk = plan.chunk;
+        if (plan.signal || plan.write) {
+            rc = write_checkpoint(o, e, job, hash, command, outdir);
             clock_gettime(CLOCK_MONOTONIC, &last);
         }
-        if (rc == FDR_OK && stop_signal) {
-            *stopped = stop_signal;
+        if (rc == FDR_OK && plan.signal) {
+            *stopped = plan.signal;
             if (progress)
                 progress("stepping", 1);
             rc = fdr_error(FDR_EIO, "%s: checkpoint written to %s at step %ld of %ld; continue "
                                     "with 'fdrsim resume %s'",
-                           stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to,
+                           plan.signal == SIGTERM ? "SIGTERM" : "SIGINT", o->checkpoint, to,
                            m->steps, o->checkpoint);
         }
     }
-    stop_signals_release();
+    fdr_cli_stop_release();
     if (rc == FDR_OK)
         rc = fdr_engine_result(e, out);
     fdr_engine_free(e);
@@ -582,11 +597,11 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     char name[256];
     fdr_config_display_name(o->model_path ? o->model_path : "default", name, sizeof name);
     if (o->checkpoint)
-        stop_signals_catch();
+        fdr_cli_stop_catch();
     fdr_model *m = fdr_model_alloc(cfg, name);
     if (!m) {
         if (o->checkpoint)
-            stop_signals_release();
+            fdr_cli_stop_release();
         return fail(exit_code_for(fdr_error_status()));
     }
     fdr_exact e = {0};
@@ -612,7 +627,7 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
     if (rc == FDR_OK)
         rc = run_stepping(o, cfg, m, command, outdir, job, &r, &stopped);
     else if (o->checkpoint)
-        stop_signals_release();
+        fdr_cli_stop_release();
     if (!fdr_cli_root()) {
         fdr_result_free(r);
         fdr_model_free(m);
@@ -644,7 +659,8 @@ static int cmd_run(const run_opts *o, fdr_config *cfg, const char *command)
 /* `fdrsim resume FILE`: the run the checkpoint records, built again from
  * its model file and overrides (refused if they no longer give the same
  * model), continued from the checkpoint's state into its output folder
- * (or -o's), with the output options given now. */
+ * (or -o's), with the output options given now; or the sweep it records,
+ * its points done taken as they are (cli/sweep.c). */
 static int cmd_resume(run_opts *o, const char *path, size_t nsets, int every_given)
 {
     if (nsets || o->checkpoint) {
@@ -659,7 +675,34 @@ static int cmd_resume(run_opts *o, const char *path, size_t nsets, int every_giv
     char *end;
     double every = ck.nstr >= CK_NFIXED ? strtod(ck.str[CK_EVERY], &end) : NAN;
     int code = 0;
-    if (ck.nstr < CK_NFIXED || strcmp(ck.str[CK_COMMAND], "run") != 0 || !(every >= 0)) {
+    if (ck.nstr && strcmp(ck.str[CK_COMMAND], "sweep") == 0 && o->check) {
+        fprintf(stderr, "%s: resume: --check does not apply to a sweep (%s)\n", prog, path);
+        code = EXIT_USAGE;
+    } else if (ck.nstr && strcmp(ck.str[CK_COMMAND], "sweep") == 0) {
+        /* a sweep's: the options given here after its own, and the checkpoint
+         * goes on into the file resumed */
+        char *extra[10], jbuf[32], ebuf[64];
+        size_t n = 0;
+        extra[n++] = "--checkpoint";
+        extra[n++] = (char *)path;
+        if (o->threads > 0) {
+            snprintf(jbuf, sizeof jbuf, "-j%d", o->threads);
+            extra[n++] = jbuf;
+        }
+        if (o->quiet)
+            extra[n++] = "-q";
+        if (o->out) {
+            extra[n++] = "-o";
+            extra[n++] = (char *)o->out;
+        }
+        if (every_given) {
+            snprintf(ebuf, sizeof ebuf, "--checkpoint-every=%.17g", o->every);
+            extra[n++] = ebuf;
+        }
+        if (o->plot.want)
+            extra[n++] = "--plot";
+        code = fdr_cli_sweep_resume(&ck, extra, n, fdr_plot_render);
+    } else if (ck.nstr < CK_NFIXED || strcmp(ck.str[CK_COMMAND], "run") != 0 || !(every >= 0)) {
         fprintf(stderr, "%s: %s: not the checkpoint of an 'fdrsim run' (%s)\n", prog, path,
                 ck.nstr ? ck.str[CK_COMMAND] : "no command recorded");
         code = EXIT_USAGE;
@@ -944,11 +987,6 @@ static int fdrsim_main(int argc, char **argv)
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_blas_serial();
-    /* sweep and schedule do not share their work over ranks yet: in an MPI
-     * job rank 0 runs them alone, and the other ranks leave */
-    if (argc > 1 && (strcmp(argv[1], "sweep") == 0 || strcmp(argv[1], "schedule") == 0) &&
-        !fdr_cli_root())
-        return 0;
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
         return finish(fdr_cli_sweep(argc - 1, argv + 1, fdr_plot_render));
     if (argc > 1 && strcmp(argv[1], "check") == 0)
@@ -1095,12 +1133,6 @@ static int fdrsim_main(int argc, char **argv)
         /* refused, not ignored: a study or figures run would not be checkpointed */
         fprintf(stderr, "%s: %s: --checkpoint%s applies to run and resume only\n", prog, cmd,
                 o.checkpoint ? "" : "-every");
-        code = EXIT_USAGE;
-    } else if ((o.checkpoint || strcmp(cmd, "resume") == 0) && fdr_cli_dist() &&
-               fdr_cli_dist()->size > 1) {
-        /* each rank holds only its blocks: one file of rank 0's would not resume */
-        fprintf(stderr, "%s: %s: checkpoints are not written or read in an MPI job of more than "
-                        "one rank yet; run with one rank, or without --checkpoint\n", prog, cmd);
         code = EXIT_USAGE;
     } else if (every_given && !o.checkpoint && strcmp(cmd, "run") == 0) {
         fprintf(stderr, "%s: run: --checkpoint-every needs --checkpoint FILE\n", prog);

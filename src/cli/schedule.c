@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "cli/cli.h"
+#include "engine/dist.h"
 #include "io/report.h"
 #include "studies/schedule.h"
 
@@ -430,12 +431,23 @@ int fdr_cli_schedule(int argc, char **argv, int (*plot)(const char *script, cons
                              : snprintf(outdir, sizeof outdir, "%s-schedule-seed%llu", name,
                                         (unsigned long long)m->seed)) >= (int)sizeof outdir)
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
-    if (rc == FDR_OK)
+    /* in an MPI job every rank runs its replica blocks; rank 0 writes */
+    const int root = fdr_cli_root();
+    if (rc == FDR_OK && root)
         rc = fdr_outdir_check(outdir);
-    if (rc == FDR_OK && po.want)
+    if (rc == FDR_OK && root && po.want)
         rc = plot("schedule.gp", NULL);
+    o.dist = fdr_cli_dist();
+    rc = fdr_dist_agree(o.dist, rc);
     if (rc == FDR_OK)
         rc = fdr_sched_run(m, &o, &res);
+    if (rc == FDR_OK && !root) {
+        fdr_model_free(m);
+        fdr_config_free(cfg);
+        free(sets);
+        free(command);
+        return 0;
+    }
     if (rc == FDR_OK && !quiet)
         print_table(stdout, m, &o, res);
     if (rc == FDR_OK)

@@ -3,12 +3,16 @@
 #include "config.h"
 
 #include "cli/cli.h"
+#include "engine/checkpoint.h"
+#include "engine/dist.h"
 #include "io/report.h"
 #include "studies/sweep.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,13 +60,19 @@ static void sweep_usage(FILE *f)
             "      --replicas N         replicas per point (run.replicas)\n"
             "  -j, --threads N          points run in parallel on N threads (default: all)\n"
             "  -o, --out DIR            output folder (default: MODEL-sweep-seedN)\n"
+            "      --checkpoint FILE    keep the points done in FILE (at the start, every\n"
+            "                           --checkpoint-every seconds after a point, and on\n"
+            "                           SIGTERM or SIGINT, which stop the sweep);\n"
+            "                           'fdrsim resume FILE' runs the rest\n"
+            "      --checkpoint-every S seconds between checkpoints (default 600; 0: after\n"
+            "                           every point)\n"
             FDR_PLOT_USAGE
             "  -q, --quiet              print no table and no progress\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n"
             "\n"
             "Exit status: 0 success, 2 bad usage or input (nothing is written), 3 a run-time\n"
-            "failure.\n",
+            "failure, 130 or 143 stopped by SIGINT or SIGTERM after writing the checkpoint.\n",
             FDR_SWEEP_MAX_AXES - 1, FDR_SWEEP_SEED_STRIDE);
 }
 
@@ -102,7 +112,67 @@ static int model_defaults(const fdr_sweep_spec *spec, uint64_t *seed, double *lr
     return FDR_OK;
 }
 
+/* A sweep's checkpoint: the strings of checkpoint.h are "sweep", the
+ * command line (for the outputs' headers) and the command's arguments
+ * (argv[0] "sweep" included), which resume parses again; its state is one
+ * record, the points done. */
+typedef struct {
+    const char *path;
+    const char *const *str;
+    size_t nstr;
+} sweep_ckpt;
+
+typedef struct {
+    const void *bytes;
+    size_t len;
+} points_blob;
+
+static int points_visit(void *ctx, fdr_state_fn fn, void *fnctx)
+{
+    const points_blob *b = ctx;
+    return fn(fnctx, "points", (void *)b->bytes, b->len);
+}
+
+static int save_sweep(void *ctx, uint64_t hash, const void *bytes, size_t len)
+{
+    const sweep_ckpt *c = ctx;
+    points_blob b = {bytes, len};
+    return fdr_checkpoint_write_state(c->path, points_visit, &b, hash, c->str, c->nstr);
+}
+
+static int sweep_main(int argc, char **argv, int (*plot)(const char *script, const char *dir),
+                      const fdr_checkpoint *resume);
+
 int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const char *dir))
+{
+    return sweep_main(argc, argv, plot, NULL);
+}
+
+int fdr_cli_sweep_resume(const fdr_checkpoint *ck, char *const *extra, size_t nextra,
+                         int (*plot)(const char *script, const char *dir))
+{
+    if (ck->nstr < 3) {
+        fprintf(stderr, "fdrsim: %s: not the checkpoint of an 'fdrsim sweep'\n", ck->path);
+        return EXIT_USAGE;
+    }
+    size_t argc = ck->nstr - 2 + nextra;
+    char **argv = calloc(argc + 1, sizeof *argv);
+    if (!argv) {
+        fprintf(stderr, "fdrsim: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    for (size_t i = 2; i < ck->nstr; i++)
+        argv[i - 2] = ck->str[i];
+    /* the options given to resume come last: they override the recorded ones */
+    for (size_t i = 0; i < nextra; i++)
+        argv[ck->nstr - 2 + i] = extra[i];
+    int code = sweep_main((int)argc, argv, plot, ck);
+    free(argv);
+    return code;
+}
+
+static int sweep_main(int argc, char **argv, int (*plot)(const char *script, const char *dir),
+                      const fdr_checkpoint *resume)
 {
     static const struct option longopts[] = {
         {"lr", required_argument, NULL, 1},       {"momentum", required_argument, NULL, 2},
@@ -111,13 +181,16 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         {"threads", required_argument, NULL, 'j'}, {"out", required_argument, NULL, 'o'},
         FDR_PLOT_LONGOPTS,                        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"over", required_argument, NULL, 7},
-        {"version", no_argument, NULL, 'V'},
+        {"version", no_argument, NULL, 'V'},     {"checkpoint", required_argument, NULL, 8},
+        {"checkpoint-every", required_argument, NULL, 9},
         {NULL, 0, NULL, 0}};
     /* Library code checks every GSL status itself; GSL must not abort. */
     gsl_set_error_handler_off();
     fdr_error_clear();
-    const char *grid = NULL, *out = NULL;
+    const char *grid = NULL, *out = NULL, *ckpt = NULL;
     int threads = 0, quiet = 0, code = 0;
+    double every = 600;
+    const char **ckstr = NULL;
     fdr_plot_opts po;
     fdr_plot_defaults(&po);
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
@@ -222,6 +295,21 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
                 goto done;
             }
             break;
+        case 8:
+            ckpt = optarg;
+            break;
+        case 9: {
+            char *end;
+            errno = 0;
+            every = strtod(optarg, &end);
+            if (end == optarg || *end || errno || !(every >= 0) || isinf(every)) {
+                fprintf(stderr, "fdrsim sweep: --checkpoint-every %s: expected a number of "
+                                "seconds, 0 or more\n", optarg);
+                code = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        }
         case 'q':
             quiet = 1;
             break;
@@ -248,16 +336,51 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
         code = EXIT_USAGE;
         goto done;
     }
+    if ((ckpt || resume) && fdr_cli_dist() && fdr_cli_dist()->size > 1) {
+        fprintf(stderr, "fdrsim sweep: %s: a sweep is not checkpointed or resumed in an MPI "
+                        "job of more than one rank yet; run it with one rank\n",
+                resume ? resume->path : ckpt);
+        code = EXIT_USAGE;
+        goto done;
+    }
+    /* the checkpoint's strings: a resumed sweep keeps those it was started with */
+    size_t nckstr = resume ? resume->nstr : (size_t)argc + 2;
+    if (ckpt && !resume && !(ckstr = calloc(nckstr, sizeof *ckstr))) {
+        fprintf(stderr, "fdrsim sweep: out of memory\n");
+        code = EXIT_RUNTIME;
+        goto done;
+    }
+    if (ckpt && !resume) {
+        ckstr[0] = "sweep";
+        ckstr[1] = command;
+        for (int i = 0; i < argc; i++)
+            ckstr[2 + i] = argv[i];
+    }
+    sweep_ckpt ckctx = {ckpt, resume ? (const char *const *)resume->str : ckstr, nckstr};
     char name[256], outdir[FDR_PATH_MAX];
     static char model_buf[4096];
     const char *path = fdr_cli_model_path(argv[optind], model_buf, sizeof model_buf);
     fdr_config_display_name(path, name, sizeof name);
-    fdr_sweep_spec spec = {path, NULL, name, sets, nsets, NULL, 0, axes, naxes, threads,
-                           !quiet && isatty(STDERR_FILENO) ? show_progress : NULL, NULL};
+    /* in an MPI job every rank runs its share of the points; rank 0 writes */
+    const int root = fdr_cli_root();
+    fdr_sweep_spec spec = {.path = path, .name = name, .sets = sets, .nsets = nsets,
+                           .axes = axes, .naxes = naxes, .threads = threads,
+                           .progress = !quiet && isatty(STDERR_FILENO) ? show_progress : NULL,
+                           .dist = fdr_cli_dist(),
+                           .save = ckpt ? save_sweep : NULL,
+                           .save_ctx = &ckctx,
+                           .every = every,
+                           .stop = ckpt ? &fdr_cli_stop_signal : NULL};
+    if (resume) {
+        spec.done_hash = resume->model_hash;
+        spec.done_source = resume->path;
+    }
     uint64_t seed = 0;
     double model_lr = 0;
     /* The learning rate is swept when asked, and by default when nothing else is. */
     int rc = plot_settings(&spec, &po);
+    if (rc == FDR_OK && resume)
+        rc = fdr_checkpoint_blob(resume, "points", &spec.done, &spec.done_len);
     if (rc == FDR_OK && !((grid || naxes) && out))
         rc = model_defaults(&spec, &seed, &model_lr);
     if (rc == FDR_OK && grid) {
@@ -274,24 +397,41 @@ int fdr_cli_sweep(int argc, char **argv, int (*plot)(const char *script, const c
                              : snprintf(outdir, sizeof outdir, "%s-sweep-seed%llu", name,
                                         (unsigned long long)seed)) >= (int)sizeof outdir)
         rc = fdr_error(FDR_EINVAL, "--out: a path of more than %d characters", FDR_PATH_MAX - 1);
-    if (rc == FDR_OK)
+    if (rc == FDR_OK && root)
         rc = fdr_outdir_check(outdir);
-    if (rc == FDR_OK && po.want)
+    if (rc == FDR_OK && root && po.want)
         rc = plot("sweep.gp", NULL);
+    rc = fdr_dist_agree(spec.dist, rc);
+    if (ckpt)
+        fdr_cli_stop_catch();
     if (rc == FDR_OK)
         rc = fdr_sweep_run(&spec, &s);
+    int stopped = ckpt ? fdr_cli_stop_signal : 0;
+    if (ckpt)
+        fdr_cli_stop_release();
+    if (!root) {
+        code = rc == FDR_OK ? 0 : exit_code(rc);
+        goto done;
+    }
     if (rc == FDR_OK && !quiet)
         fdr_sweep_table(stdout, s);
     if (rc == FDR_OK)
-        rc = fdr_sweep_write(outdir, s, command, po.want ? plot : NULL);
+        rc = fdr_sweep_write(outdir, s, resume ? resume->str[1] : command,
+                             po.want ? plot : NULL);
     if (rc == FDR_OK && !quiet)
         printf("output written to %s/\n", outdir);
-    if (rc != FDR_OK) {
+    if (rc != FDR_OK && stopped && rc == FDR_EIO) {
+        fprintf(stderr, "fdrsim sweep: %s: checkpoint written to %s, %s; continue with "
+                        "'fdrsim resume %s'\n",
+                stopped == SIGTERM ? "SIGTERM" : "SIGINT", ckpt, fdr_error_message(), ckpt);
+        code = 128 + stopped;
+    } else if (rc != FDR_OK) {
         const char *msg = fdr_error_message();
         fprintf(stderr, "fdrsim sweep: %s\n", msg[0] ? msg : "failed");
         code = exit_code(rc);
     }
 done:
+    free(ckstr);
     for (size_t k = 0; k < naxes; k++)
         fdr_sweep_axis_clear(&axes[k]);
     fdr_sweep_free(s);

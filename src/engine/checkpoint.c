@@ -143,7 +143,8 @@ static int put_record(void *ctx, const char *name, void *p, size_t bytes)
 }
 
 typedef struct {
-    fdr_engine *e;
+    fdr_state_visit visit;
+    void *ctx;
     uint64_t model_hash, len; /* len: the file's length, from a counting pass */
     const char *const *str;
     size_t nstr;
@@ -168,7 +169,7 @@ static int write_all(sink *s, const ckpt_out *o)
     for (size_t i = 0; rc == FDR_OK && i < o->nstr; i++)
         rc = put_str(s, o->str[i]);
     if (rc == FDR_OK)
-        rc = fdr_engine_state(o->e, 0, put_record, s);
+        rc = o->visit(o->ctx, put_record, s);
     if (rc == FDR_OK)
         rc = put_u64(s, s->h); /* the checksum of everything before it */
     return rc;
@@ -180,16 +181,32 @@ static int write_file(FILE *f, const void *ctx)
     return write_all(&s, ctx);
 }
 
-int fdr_checkpoint_write(const char *path, fdr_engine *e, uint64_t model_hash,
-                         const char *const *str, size_t nstr)
+int fdr_checkpoint_write_state(const char *path, fdr_state_visit visit, void *ctx,
+                               uint64_t model_hash, const char *const *str, size_t nstr)
 {
-    ckpt_out o = {e, model_hash, 0, str, nstr};
+    ckpt_out o = {visit, ctx, model_hash, 0, str, nstr};
     sink count = {NULL, FNV_OFFSET, 0};
     int rc = write_all(&count, &o);
     if (rc != FDR_OK)
         return rc;
     o.len = count.len;
     return fdr_replace_file(path, write_file, &o);
+}
+
+static int engine_visit(void *ctx, fdr_state_fn fn, void *fnctx)
+{
+    return fdr_engine_state(ctx, 0, fn, fnctx);
+}
+
+int fdr_checkpoint_write(const char *path, fdr_engine *e, uint64_t model_hash,
+                         const char *const *str, size_t nstr)
+{
+    return fdr_checkpoint_write_state(path, engine_visit, e, model_hash, str, nstr);
+}
+
+uint64_t fdr_checkpoint_hash(uint64_t h, const void *p, size_t n)
+{
+    return fnv(h ? h : FNV_OFFSET, p, n);
 }
 
 /* ---- reading ------------------------------------------------------------------- */
@@ -361,6 +378,27 @@ static int get_record(void *ctx, const char *name, void *p, size_t bytes)
                        s->c.ck->path, have, (unsigned long long)n, name, bytes);
     free(have);
     return rc == FDR_OK ? take(&s->c, p, bytes) : rc;
+}
+
+int fdr_checkpoint_blob(const fdr_checkpoint *ck, const char *name, const void **p, size_t *len)
+{
+    cursor c = {ck, ck->state, ck->len - sizeof(uint64_t)};
+    char *have = NULL;
+    uint64_t n;
+    int rc = take_str(&c, &have);
+    if (rc == FDR_OK)
+        rc = take_u64(&c, &n);
+    if (rc == FDR_OK && strcmp(have, name) != 0)
+        rc = fdr_error(FDR_EINVAL, "%s: its state is '%s' where '%s' is due", ck->path, have,
+                       name);
+    else if (rc == FDR_OK && n != c.end - c.at)
+        rc = malformed(&c);
+    free(have);
+    if (rc == FDR_OK) {
+        *p = ck->data + c.at;
+        *len = (size_t)n;
+    }
+    return rc;
 }
 
 int fdr_checkpoint_restore(const fdr_checkpoint *ck, fdr_engine *e)

@@ -39,6 +39,15 @@ typedef int (*fdr_state_fn)(void *ctx, const char *name, void *p, size_t bytes);
  * failed; FDR_EINVAL otherwise. */
 int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx);
 
+/* In a parallel job (fdr_engine_opts.dist), brings the state of every
+ * other rank's blocks (as fdr_engine_state visits it) to rank 0, so that
+ * rank 0's engine holds the state a one-process engine has at this step:
+ * the checkpoint it writes is a one-process checkpoint, which resumes under
+ * any number of ranks. The other ranks' engines are left as they were, and
+ * rank 0 goes on stepping its own blocks only. Every rank calls it; every
+ * rank returns the same status. Without a job, FDR_OK at once. */
+int fdr_engine_collect(fdr_engine *e);
+
 /* The step every replica of e is at. */
 long fdr_engine_step(const fdr_engine *e);
 
@@ -57,9 +66,19 @@ const char *fdr_checkpoint_build(void);
 int fdr_checkpoint_write(const char *path, fdr_engine *e, uint64_t model_hash,
                          const char *const *str, size_t nstr);
 
+/* The same for any state: visit calls fn(fnctx, name, p, bytes) on each of
+ * its records in turn (it is called twice: once to count the bytes). */
+typedef int (*fdr_state_visit)(void *ctx, fdr_state_fn fn, void *fnctx);
+int fdr_checkpoint_write_state(const char *path, fdr_state_visit visit, void *ctx,
+                               uint64_t model_hash, const char *const *str, size_t nstr);
+
+/* FNV-1a 64 of n bytes at p, continuing from h (0: from the start), the
+ * hash the model hash is made of, for callers that hash more. */
+uint64_t fdr_checkpoint_hash(uint64_t h, const void *p, size_t n);
+
 /* A checkpoint read and verified (format, length, checksum, version,
  * build); its state is not yet put into an engine. */
-typedef struct {
+typedef struct fdr_checkpoint {
     char *path;
     unsigned char *data;
     size_t len, state; /* the file's bytes; the offset of the state records */
@@ -75,6 +94,10 @@ int fdr_checkpoint_open(const char *path, fdr_checkpoint *ck);
  * caller compares the model hash first): FDR_EINVAL if a record is
  * missing, named otherwise or of another size, or the state is invalid. */
 int fdr_checkpoint_restore(const fdr_checkpoint *ck, fdr_engine *e);
+
+/* A checkpoint whose state is one record called name (any size): *p and
+ * *len are its bytes, inside ck. FDR_EINVAL if the state is anything else. */
+int fdr_checkpoint_blob(const fdr_checkpoint *ck, const char *name, const void **p, size_t *len);
 
 void fdr_checkpoint_clear(fdr_checkpoint *ck);
 

@@ -364,7 +364,7 @@ static int block_init(block *b, const fdr_engine *e, size_t first, size_t n,
     b->lr = e->lr + first * e->ng;
     b->fc.lr = NAN;
     b->fc.h = e->hdiag;
-    b->vvlim = fdr_malloc(n * sizeof *b->vvlim);
+    b->vvlim = fdr_calloc(n, sizeof *b->vvlim); /* set at the first step (lr_seen) */
     b->lr_seen = fdr_malloc(n * e->ng * sizeof *b->lr_seen);
     if (!b->vvlim || !b->lr_seen)
         return FDR_ENOMEM;
@@ -1686,6 +1686,51 @@ long fdr_engine_step(const fdr_engine *e)
             return rc;                                                                             \
     } while (0)
 
+/* Block b's part of the state (fdr_engine_state). */
+static int block_state(fdr_engine *e, block *b, int restore, fdr_state_fn fn, void *ctx)
+{
+    const fdr_result *res = e->res;
+    size_t n = b->n, d = res->d, D = (size_t)FDR_NOBS, S = e->m->opt->state_size;
+    int rc;
+    VISIT("theta", b->X, n * d * sizeof *b->X);
+    VISIT("v", b->V, n * d * sizeof *b->V);
+    if (b->S)
+        VISIT("optimizer", b->S, S * n * d * sizeof *b->S);
+    VISIT("obs", b->obs, n * D * sizeof *b->obs);
+    VISIT("lr_seen", b->lr_seen, n * e->ng * sizeof *b->lr_seen);
+    VISIT("vvlim", b->vvlim, n * sizeof *b->vvlim);
+    VISIT("series", b->ts, res->n_rec * FDR_NTS * sizeof *b->ts);
+    if (b->P) {
+        VISIT("p_step", &b->p_step, sizeof b->p_step);
+        VISIT("projections", b->Pprev, n * res->ntens * sizeof *b->Pprev);
+    }
+    for (size_t r = 0; r < n; r++) {
+        fdr_rng_pos pos;
+        if (!restore)
+            fdr_rng_tell(b->rng[r], &pos);
+        VISIT("rng", &pos, sizeof pos);
+        if (restore && fdr_rng_seek(b->rng[r], &pos) != FDR_OK)
+            return fdr_error(FDR_EINVAL, "replica %zu: not a position of its generator",
+                             b->first + r);
+    }
+    return FDR_OK;
+}
+
+/* The state of block b's replicas held outside it: their learning rates
+ * and their noise law's state. */
+static int replicas_state(fdr_engine *e, const block *b, fdr_state_fn fn, void *ctx)
+{
+    const fdr_noise_type *nt = e->m->noise->type;
+    int rc;
+    VISIT("lr", e->lr + b->first * e->ng, b->n * e->ng * sizeof *e->lr);
+    for (size_t r = b->first; nt->replica_state && r < b->first + b->n; r++) {
+        void *p;
+        size_t bytes = nt->replica_state(e->m->noise->state, r, &p);
+        VISIT("noise", p, bytes);
+    }
+    return FDR_OK;
+}
+
 int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx)
 {
     const fdr_model *m = e->m;
@@ -1693,7 +1738,7 @@ int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx)
     if (!res || e->status != FDR_OK)
         return fdr_error(FDR_EINVAL, "%s: an engine that has %s has no state to checkpoint",
                          m->source, res ? "failed" : "given up its result");
-    size_t R = res->R, d = res->d, D = (size_t)FDR_NOBS, S = m->opt->state_size;
+    size_t R = res->R, d = res->d, D = (size_t)FDR_NOBS;
     int rc;
     VISIT("step", &e->t, sizeof e->t);
     VISIT("seconds", &e->seconds, sizeof e->seconds);
@@ -1712,31 +1757,9 @@ int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx)
         VISIT("samples", res->samples,
               res->n_samples * R * res->sample_dim * sizeof *res->samples);
     }
-    for (size_t k = 0; k < e->nblocks; k++) {
-        block *b = &e->blocks[k];
-        size_t n = b->n;
-        VISIT("theta", b->X, n * d * sizeof *b->X);
-        VISIT("v", b->V, n * d * sizeof *b->V);
-        if (b->S)
-            VISIT("optimizer", b->S, S * n * d * sizeof *b->S);
-        VISIT("obs", b->obs, n * D * sizeof *b->obs);
-        VISIT("lr_seen", b->lr_seen, n * e->ng * sizeof *b->lr_seen);
-        VISIT("vvlim", b->vvlim, n * sizeof *b->vvlim);
-        VISIT("series", b->ts, res->n_rec * FDR_NTS * sizeof *b->ts);
-        if (b->P) {
-            VISIT("p_step", &b->p_step, sizeof b->p_step);
-            VISIT("projections", b->Pprev, n * res->ntens * sizeof *b->Pprev);
-        }
-        for (size_t r = 0; r < n; r++) {
-            fdr_rng_pos pos;
-            if (!restore)
-                fdr_rng_tell(b->rng[r], &pos);
-            VISIT("rng", &pos, sizeof pos);
-            if (restore && fdr_rng_seek(b->rng[r], &pos) != FDR_OK)
-                return fdr_error(FDR_EINVAL, "replica %zu: not a position of its generator",
-                                 b->first + r);
-        }
-    }
+    for (size_t k = 0; k < e->nblocks; k++)
+        if ((rc = block_state(e, &e->blocks[k], restore, fn, ctx)) != FDR_OK)
+            return rc;
     const fdr_noise_type *nt = m->noise->type;
     for (size_t r = 0; nt->replica_state && r < R; r++) {
         void *p;
@@ -1750,3 +1773,81 @@ int fdr_engine_state(fdr_engine *e, int restore, fdr_state_fn fn, void *ctx)
 }
 
 #undef VISIT
+
+/* The collection's visitor: counts a record's bytes (buf NULL), packs them
+ * into buf or, unpacking, fills the record from it. */
+typedef struct {
+    char *buf;
+    size_t at;
+    int unpack;
+} packer;
+
+static int pack_record(void *ctx, const char *name, void *p, size_t bytes)
+{
+    (void)name;
+    packer *k = ctx;
+    if (k->buf && k->unpack)
+        memcpy(p, k->buf + k->at, bytes);
+    else if (k->buf)
+        memcpy(k->buf + k->at, p, bytes);
+    k->at += bytes;
+    return FDR_OK;
+}
+
+/* Packs (or counts, or unpacks) blocks [k0, k1) and their replicas' state. */
+static int pack_blocks(fdr_engine *e, size_t k0, size_t k1, packer *k)
+{
+    int rc = FDR_OK;
+    for (size_t i = k0; rc == FDR_OK && i < k1; i++) {
+        rc = block_state(e, &e->blocks[i], k->unpack, pack_record, k);
+        if (rc == FDR_OK)
+            rc = replicas_state(e, &e->blocks[i], pack_record, k);
+    }
+    return rc;
+}
+
+int fdr_engine_collect(fdr_engine *e)
+{
+    const fdr_dist *d = e->o.dist;
+    if (!d || d->size <= 1)
+        return FDR_OK;
+    if (!e->res || e->status != FDR_OK)
+        return fdr_error(FDR_EINVAL, "%s: an engine that has %s has no state to collect",
+                         e->m->source, e->res ? "failed" : "given up its result");
+    size_t ranks = (size_t)d->size, me = (size_t)d->rank, nb = e->nblocks, total = 0;
+    size_t *len = fdr_malloc(ranks * sizeof *len), *first = fdr_malloc((nb + 1) * sizeof *first);
+    int rc = len && first ? FDR_OK : FDR_ENOMEM;
+    /* rank 0 keeps its own blocks: it sends nothing */
+    for (size_t k = 0; rc == FDR_OK && k < ranks; k++) {
+        size_t k0, k1;
+        packer count = {NULL, 0, 0};
+        fdr_dist_range(d, (int)k, nb, &k0, &k1);
+        if (k > 0)
+            rc = pack_blocks(e, k0, k1, &count);
+        total += len[k] = count.at;
+    }
+    packer own = {NULL, 0, 0}, all = {NULL, 0, 1};
+    if (rc == FDR_OK && me != 0 && len[me] && !(own.buf = fdr_malloc(len[me])))
+        rc = FDR_ENOMEM;
+    if (rc == FDR_OK && me == 0 && total && !(all.buf = fdr_malloc(total)))
+        rc = FDR_ENOMEM;
+    if (rc == FDR_OK && own.buf)
+        rc = pack_blocks(e, e->k0, e->k1, &own);
+    rc = fdr_dist_agree(d, rc);
+    if (rc == FDR_OK)
+        rc = d->gather(d->ctx, own.buf, len, all.buf, 0);
+    if (rc == FDR_OK && me == 0)
+        rc = pack_blocks(e, e->k1, nb, &all);
+    rc = fdr_dist_agree(d, rc);
+    for (size_t k = 0; rc == FDR_OK && k < nb; k++)
+        first[k] = e->blocks[k].first;
+    if (rc == FDR_OK && e->o.relations) {
+        first[nb] = e->res->R;
+        rc = fdr_dist_result(d, e->res, nb, first);
+    }
+    free(len);
+    free(first);
+    free(own.buf);
+    free(all.buf);
+    return fdr_dist_agree(d, rc);
+}

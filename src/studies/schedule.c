@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "studies/schedule.h"
+#include "engine/dist.h"
 #include "engine/engine.h"
 #include "exact/exact.h"
 #include "exact/lyapunov.h"
@@ -286,23 +287,56 @@ static tracker *trackers_alloc(const run_ctx *c, size_t R)
     return tr;
 }
 
-/* Ensemble mode: parameter group g's check after its shared n-th step
- * since its last change, on the replica means of the half-running windows
- * (summed in replica order, so the decision does not depend on threads). */
-static void ensemble_check(const run_ctx *c, size_t R, size_t g, long next, fdr_quench *q,
-                           size_t *nq)
+/* The replicas [span[k], span[k + 1]) that rank k of job d runs (span has
+ * d->size + 1 entries): those of its range of the engine's blocks, empty
+ * for a rank without blocks. Without a job, span = {0, R}. */
+static void replica_spans(const fdr_engine *e, const fdr_dist *d, size_t R, size_t *span)
 {
-    size_t npg = c->npg;
+    size_t ranks = d ? (size_t)d->size : 1, nb = fdr_engine_nblocks(e);
+    for (size_t k = 0; k < ranks; k++) {
+        size_t k0, k1, first = R;
+        fdr_dist_range(d, (int)k, nb, &k0, &k1);
+        if (k0 < nb)
+            fdr_engine_block(e, k0, &first);
+        span[k] = first;
+    }
+    span[ranks] = R;
+}
+
+/* Ensemble mode: parameter group g's check after its shared n-th step
+ * since its last change, on the replica means of the half-running windows,
+ * summed in replica order so that the decision depends on neither threads
+ * nor ranks: in a job, every rank's window sums of its replicas (span)
+ * first reach every rank. win is scratch of 4 R doubles, len of d->size. */
+static int ensemble_check(const run_ctx *c, const fdr_dist *d, const size_t *span, size_t R,
+                          size_t g, long n, long next, fdr_quench *q, size_t *nq, double *win,
+                          size_t *len)
+{
+    size_t npg = c->npg, rank = d ? (size_t)d->rank : 0;
     tracker *tr = c->tr + g;
-    size_t j = (size_t)(tr[0].n / c->T);
+    size_t j = (size_t)(n / c->T), r0 = span[rank], r1 = span[rank + 1];
+    double *own = win + 2 * R;
+    for (size_t r = r0; r < r1; r++) {
+        own[2 * (r - r0)] = tr[r * npg].sl - tr[r * npg].pl[j];
+        own[2 * (r - r0) + 1] = tr[r * npg].sr - tr[r * npg].pr[j];
+    }
+    if (d) {
+        for (size_t k = 0; k < (size_t)d->size; k++)
+            len[k] = 2 * (span[k + 1] - span[k]) * sizeof *win;
+        int rc = d->gather(d->ctx, own, len, win, 1);
+        if (rc != FDR_OK)
+            return rc;
+    } else {
+        memcpy(win, own, 2 * R * sizeof *win);
+    }
     double sl = 0, sr = 0;
     for (size_t r = 0; r < R; r++) {
-        sl += tr[r * npg].sl - tr[r * npg].pl[j];
-        sr += tr[r * npg].sr - tr[r * npg].pr[j];
+        sl += win[2 * r];
+        sr += win[2 * r + 1];
     }
     double ratio = sl / sr;
     if (!(fabs(ratio - 1) < c->o->X))
-        return;
+        return FDR_OK;
     double lr = cut_lr(c->o, tr[0].lr);
     q[(*nq)++] = (fdr_quench){next, tr[0].lr, lr, ratio};
     for (size_t r = 0; r < R; r++) {
@@ -310,6 +344,101 @@ static void ensemble_check(const run_ctx *c, size_t R, size_t g, long next, fdr_
         tr[r * npg].frozen = lr <= c->o->lr_min;
         tracker_reset(&tr[r * npg], c->T, c->cap);
     }
+    return FDR_OK;
+}
+
+/* In a job, brings to rank 0 what the other ranks' replicas (span) hold:
+ * their groups' sums (acc; a rank's blocks are whole groups, so its groups
+ * are contiguous) and, in replica mode, every tracker's quenches. Every
+ * rank takes part; the status is every rank's. */
+static int gather_replicas(run_ctx *c, const fdr_dist *d, const size_t *span, int quenches)
+{
+    const fdr_sched_result *res = c->res;
+    size_t ranks = (size_t)d->size, rank = (size_t)d->rank, npg = c->npg;
+    size_t bs = res->gsize[0], per = res->n_rec * c->stride, R = res->R;
+    size_t *len = fdr_malloc(ranks * sizeof *len);
+    uint64_t *size = fdr_malloc(ranks * sizeof *size);
+    double *acc = rank == 0 ? fdr_malloc(res->ngroups * per * sizeof *acc) : NULL;
+    /* the quenches: per tracker of this rank's replicas, their count and records */
+    uint64_t own = 0;
+    for (size_t i = span[rank] * npg; quenches && rank != 0 && i < span[rank + 1] * npg; i++)
+        own += sizeof own + c->tr[i].nq * sizeof *c->tr[i].q;
+    char *send = own ? fdr_malloc((size_t)own) : NULL, *recv = NULL;
+    int rc = len && size && (rank != 0 || acc) && (!own || send) ? FDR_OK : FDR_ENOMEM;
+    rc = fdr_dist_agree(d, rc);
+    size_t g0 = span[rank] / bs;
+    for (size_t k = 0; rc == FDR_OK && k < ranks; k++)
+        len[k] = span[k] < span[k + 1]
+                     ? ((span[k + 1] + bs - 1) / bs - span[k] / bs) * per * sizeof *acc
+                     : 0;
+    if (rc == FDR_OK)
+        rc = d->gather(d->ctx, c->acc + g0 * per, len, acc, 0);
+    if (rc == FDR_OK && rank == 0)
+        memcpy(c->acc, acc, res->ngroups * per * sizeof *acc);
+    size_t at = 0, total = 0;
+    for (size_t i = span[rank] * npg; rc == FDR_OK && own && i < span[rank + 1] * npg; i++) {
+        uint64_t nq = c->tr[i].nq;
+        memcpy(send + at, &nq, sizeof nq);
+        memcpy(send + at + sizeof nq, c->tr[i].q, c->tr[i].nq * sizeof *c->tr[i].q);
+        at += sizeof nq + c->tr[i].nq * sizeof *c->tr[i].q;
+    }
+    for (size_t k = 0; rc == FDR_OK && quenches && k < ranks; k++)
+        len[k] = sizeof *size;
+    if (rc == FDR_OK && quenches)
+        rc = d->gather(d->ctx, &own, len, size, 1);
+    for (size_t k = 0; rc == FDR_OK && quenches && k < ranks; k++)
+        total += (len[k] = (size_t)size[k]);
+    if (rc == FDR_OK && quenches && rank == 0 && total && !(recv = fdr_malloc(total)))
+        rc = FDR_ENOMEM;
+    if (quenches)
+        rc = fdr_dist_agree(d, rc);
+    if (rc == FDR_OK && quenches)
+        rc = d->gather(d->ctx, send, len, recv, 0);
+    /* rank 0 places the other ranks' quenches at their trackers */
+    size_t qcap = (size_t)(c->m->steps / c->T) + 1;
+    at = 0;
+    for (size_t i = span[1] * npg; rc == FDR_OK && quenches && rank == 0 && i < R * npg; i++) {
+        uint64_t nq;
+        if (total - at < sizeof nq) {
+            rc = fdr_error(FDR_EFAIL, "the quenches from the other ranks arrived malformed");
+            break;
+        }
+        memcpy(&nq, recv + at, sizeof nq);
+        if (nq > qcap || total - at - sizeof nq < nq * sizeof *c->tr[i].q) {
+            rc = fdr_error(FDR_EFAIL, "the quenches from the other ranks arrived malformed");
+            break;
+        }
+        c->tr[i].nq = (size_t)nq;
+        memcpy(c->tr[i].q, recv + at + sizeof nq, (size_t)nq * sizeof *c->tr[i].q);
+        at += sizeof nq + (size_t)nq * sizeof *c->tr[i].q;
+    }
+    free(len);
+    free(size);
+    free(acc);
+    free(send);
+    free(recv);
+    return fdr_dist_agree(d, rc);
+}
+
+/* The lowest of every rank's lo, in rank order (fmin is exact, so the
+ * order does not change it); lo itself without a job. */
+static int lowest(const fdr_dist *d, double *lo)
+{
+    if (!d)
+        return FDR_OK;
+    size_t ranks = (size_t)d->size;
+    size_t *len = fdr_malloc(ranks * sizeof *len);
+    double *all = fdr_malloc(ranks * sizeof *all);
+    int rc = fdr_dist_agree(d, len && all ? FDR_OK : FDR_ENOMEM);
+    for (size_t k = 0; rc == FDR_OK && k < ranks; k++)
+        len[k] = sizeof *all;
+    if (rc == FDR_OK)
+        rc = d->gather(d->ctx, lo, len, all, 1);
+    for (size_t k = 0; rc == FDR_OK && k < ranks; k++)
+        *lo = fmin(*lo, all[k]);
+    free(len);
+    free(all);
+    return rc;
 }
 
 /* ---- exact curves and statistics ----------------------------------------- */
@@ -739,9 +868,18 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
     c.next = fdr_calloc(G, sizeof *c.next);
     fdr_engine *e = NULL;
     fdr_observer obs = {FDR_NEED_NOISY_OL, &c, sched_observe};
+    const fdr_dist *dist = o->dist && o->dist->size > 1 ? o->dist : NULL;
     fdr_engine_opts eo = {.threads = o->threads, .block_multiple = res->gsize[0], .observers = &obs,
-                          .n_observers = 1};
-    rc = c.acc && c.next ? fdr_engine_alloc(m, &eo, &e) : FDR_ENOMEM;
+                          .n_observers = 1, .dist = dist};
+    size_t ranks = dist ? (size_t)dist->size : 1;
+    /* per rank: its replicas (span), a length (lens); ensemble checks' window sums (win) */
+    size_t *span = fdr_malloc((2 * ranks + 1) * sizeof *span), *lens = span + ranks + 1;
+    double *win = ensemble ? fdr_malloc(4 * R * sizeof *win) : NULL;
+    rc = c.acc && c.next && span && (!ensemble || win) ? fdr_engine_alloc(m, &eo, &e)
+                                                       : FDR_ENOMEM;
+    rc = fdr_dist_agree(dist, rc);
+    if (rc == FDR_OK)
+        replica_spans(e, dist, R, span);
     for (size_t k = 0; rc == FDR_OK && k < G * n; k++) {
         double *a = c.acc + k * c.stride;
         memset(a, 0, c.stride * sizeof *a);
@@ -750,21 +888,25 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
             a[NACC + g * NPER + P_HI] = -INFINITY;
         }
     }
-    long t = 0;
+    long t = 0, since[FDR_MAX_GROUPS] = {0}; /* ensemble: each group's last change */
     while (rc == FDR_OK && t < m->steps) {
         /* The engine runs its blocks independently up to the next point
          * where the replicas must agree: the next ensemble check of any
          * parameter group, or the end of the run. */
         long t1 = m->steps;
         for (size_t g = 0; ensemble && g < npg; g++)
-            if (!c.tr[g].frozen && t + (c.T - c.tr[g].n % c.T) < t1)
-                t1 = t + (c.T - c.tr[g].n % c.T);
+            if (!c.tr[g].frozen && t + (c.T - (t - since[g]) % c.T) < t1)
+                t1 = t + (c.T - (t - since[g]) % c.T);
         rc = fdr_engine_advance(e, t1);
         t = t1;
         int checked = 0;
         for (size_t g = 0; rc == FDR_OK && ensemble && g < npg; g++)
-            if (!c.tr[g].frozen && c.tr[g].n % c.T == 0 && t < m->steps) {
-                ensemble_check(&c, R, g, t, s->q[g], &s->nq[g]);
+            if (!c.tr[g].frozen && (t - since[g]) % c.T == 0 && t < m->steps) {
+                size_t nq = s->nq[g];
+                rc = ensemble_check(&c, dist, span, R, g, t - since[g], t, s->q[g], &s->nq[g],
+                                    win, lens);
+                if (s->nq[g] > nq)
+                    since[g] = t;
                 checked = 1;
             }
         if (checked) {
@@ -786,6 +928,8 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
         fdr_error_clear();
         rc = fdr_error(FDR_EDIVERGED, "%s: schedule %s: %s", m->source, s->name, msg);
     }
+    if (rc == FDR_OK && dist)
+        rc = gather_replicas(&c, dist, span, kind == FDR_SCHED_FDR && !ensemble);
     if (rc == FDR_OK) {
         merge_blocks(res, s, c.acc);
         if (kind == FDR_SCHED_FDR && !ensemble)
@@ -795,19 +939,25 @@ static int run_schedule(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_r
                 c.tr[r].q = NULL;
             }
         /* f* off a known minimum: the lowest minimum reached by descent from
-         * the reference point and from every replica's final state. */
+         * the reference point and from every replica's final state (each
+         * rank descends from its own). */
         if (!m->land->ref_is_min) {
-            double *x = fdr_malloc(3 * d * sizeof *x);
-            if (!x)
-                rc = FDR_ENOMEM;
-            for (size_t r = 0; rc == FDR_OK && r < R; r++) {
+            size_t rank = dist ? (size_t)dist->rank : 0;
+            double *x = fdr_malloc(3 * d * sizeof *x), lo = res->fstar;
+            rc = fdr_dist_agree(dist, x ? FDR_OK : FDR_ENOMEM);
+            for (size_t r = span[rank]; rc == FDR_OK && r < span[rank + 1]; r++) {
                 fdr_engine_theta(e, r, x);
-                res->fstar = fmin(res->fstar, descend(m->land, x, x + d, x + 2 * d));
+                lo = fmin(lo, descend(m->land, x, x + d, x + 2 * d));
             }
+            if (rc == FDR_OK)
+                rc = lowest(dist, &lo);
+            res->fstar = lo;
             free(x);
         }
     }
     fdr_engine_free(e);
+    free(span);
+    free(win);
     free(c.acc);
     free(c.next);
     trackers_free(c.tr, R * npg);
@@ -970,6 +1120,8 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
         }
         free(x);
     }
+    /* in a job, rank 0 alone holds the curves and does all that follows them */
+    const int root = !o->dist || o->dist->rank == 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int k = 0; rc == FDR_OK && k < FDR_SCHED_NKINDS; k++)
@@ -978,7 +1130,7 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
             fdr_sched_curve *s = &res->s[res->nsched - 1];
             /* In replica mode the fdr replicas each follow their own lr
              * sequence, so no single exact curve describes their mean. */
-            if (rc == FDR_OK && res->exact_available &&
+            if (rc == FDR_OK && root && res->exact_available &&
                 (k != FDR_SCHED_FDR || o->mode == FDR_SCHED_ENSEMBLE)) {
                 double lr0[FDR_MAX_GROUPS];
                 for (size_t g = 0; g < res->npg; g++)
@@ -986,9 +1138,16 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
                 rc = res->npg > 1 ? exact_curve_groups(m, o, res, s, theta0, lr0)
                                   : exact_curve(m, o, e.w, res, s, theta0);
             }
+            rc = fdr_dist_agree(o->dist, rc);
         }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (!root) {
+        fdr_sched_result_free(res);
+        free(theta0);
+        fdr_exact_clear(&e);
+        return fdr_dist_agree(o->dist, rc);
+    }
     /* The curves so far are f - f(c); shift them to f - f*. */
     double shift = m->land->fref - res->fstar;
     if (e.method == FDR_EXACT_TRANSFER)
@@ -1011,27 +1170,24 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
             for (size_t i = 0; i < res->nsched; i++)
                 if (res->s[i].kind == FDR_SCHED_CONSTANT)
                     c = &res->s[i];
-            if (!c) {
-                rc = fdr_error(FDR_EINVAL, "give --target: %s, and --compare leaves out the "
-                                           "constant schedule that would measure it",
-                               res->why_not);
-                fdr_sched_result_free(res);
-                free(theta0);
-                fdr_exact_clear(&e);
-                return rc;
-            }
             double sum = 0;
             size_t cnt = 0;
-            for (size_t k = 0; k < res->n_rec; k++)
+            for (size_t k = 0; c && k < res->n_rec; k++)
                 if (2 * res->rec_step[k] >= res->steps) {
                     sum += c->loss[k];
                     cnt++;
                 }
-            res->target = frac * sum / (double)cnt;
-            snprintf(res->target_how, sizeof res->target_how,
-                     "%g x the constant schedule's mean excess loss %.6g over the second half "
-                     "of the run (no exact value for this model)",
-                     frac, sum / (double)cnt);
+            if (c) {
+                res->target = frac * sum / (double)cnt;
+                snprintf(res->target_how, sizeof res->target_how,
+                         "%g x the constant schedule's mean excess loss %.6g over the second "
+                         "half of the run (no exact value for this model)",
+                         frac, sum / (double)cnt);
+            } else {
+                rc = fdr_error(FDR_EINVAL, "give --target: %s, and --compare leaves out the "
+                                           "constant schedule that would measure it",
+                               res->why_not);
+            }
         }
     }
     for (size_t i = 0; rc == FDR_OK && i < res->nsched; i++) {
@@ -1042,6 +1198,7 @@ int fdr_sched_run(const fdr_model *m, const fdr_sched_opts *o, fdr_sched_result 
     }
     free(theta0);
     fdr_exact_clear(&e);
+    rc = fdr_dist_agree(o->dist, rc);
     if (rc != FDR_OK) {
         fdr_sched_result_free(res);
         return rc;

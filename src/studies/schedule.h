@@ -37,8 +37,9 @@
  * Replicas, streams and threads: replica r of every schedule starts at
  * theta_0 (the model's run.init) with v = 0 and draws from the stream
  * fdr_rng_alloc(seed, r), so the schedules see the same noise; replicas run
- * in fixed blocks spread over OpenMP threads, and every result is identical
- * for any thread count. */
+ * in fixed blocks spread over OpenMP threads (and over the ranks of a
+ * parallel job), and every result is identical for any thread count and
+ * number of ranks. */
 #ifndef FDR_SCHEDULE_H
 #define FDR_SCHEDULE_H
 
@@ -47,6 +48,8 @@
 #include "model/model.h"
 #include <stddef.h>
 #include <stdint.h>
+
+struct fdr_dist;
 
 enum fdr_sched_kind { FDR_SCHED_FDR, FDR_SCHED_CONSTANT, FDR_SCHED_STEP, FDR_SCHED_INVERSE };
 #define FDR_SCHED_NKINDS 4
@@ -81,6 +84,14 @@ typedef struct {
      * second half of the run. */
     double target;
     int threads; /* OpenMP threads (0: OpenMP's default) */
+    /* The parallel job whose ranks share the replica blocks (engine/dist.h),
+     * or NULL. Every rank calls fdr_sched_run with the same model and
+     * options; ensemble mode's checks sum every rank's window sums in
+     * replica order, and rank 0 merges the blocks' sums, the quenches and
+     * f* in the one-process order, so its result is identical bit for bit
+     * to one process's; every other rank gets *out NULL and the same
+     * status. */
+    const struct fdr_dist *dist;
 } fdr_sched_opts;
 
 /* Fills o with the defaults: X 0.01, Y 0.9, t_adaptive 1000, replica mode,

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "studies/sweep.h"
+#include "engine/checkpoint.h"
+#include "engine/dist.h"
 #include "engine/engine.h"
 #include "core/fdr.h"
 #include "io/report.h"
@@ -311,6 +313,8 @@ void fdr_sweep_free(fdr_sweep *s)
     if (!s)
         return;
     free(s->pts);
+    free(s->remote);
+    free(s->resumed);
     for (size_t l = 0; s->lines && l < s->nlines; l++) {
         fdr_limits_clear(&s->lines[l].lim);
         fdr_sweep_fit_clear(&s->lines[l].fit);
@@ -454,7 +458,29 @@ typedef struct {
     fdr_harmonic_values *hv;
 } point_work;
 
-static int run_one(fdr_sweep *s, point_work *w, size_t p)
+/* The status of a point abandoned at a stop request (fdr_sweep_spec.stop). */
+#define STOPPED 1
+
+/* fdr_engine_run on one thread; with a stop request to watch, in pieces
+ * between which it is looked at (where a run pauses does not change its
+ * bits: engine.h), STOPPED if it came. */
+static int run_engine(const fdr_model *m, const volatile sig_atomic_t *stop, fdr_result **r)
+{
+    enum { PIECES = 64 };
+    if (!stop)
+        return fdr_engine_run(m, 1, 0, r);
+    fdr_engine_opts o = {.threads = 1, .relations = 1};
+    fdr_engine *e = NULL;
+    int rc = fdr_engine_alloc(m, &o, &e);
+    for (long k = 1; rc == FDR_OK && k <= PIECES; k++)
+        rc = *stop ? STOPPED : fdr_engine_advance(e, m->steps * k / PIECES);
+    if (rc == FDR_OK)
+        rc = fdr_engine_result(e, r);
+    fdr_engine_free(e);
+    return rc;
+}
+
+static int run_one(fdr_sweep *s, point_work *w, size_t p, const volatile sig_atomic_t *stop)
 {
     fdr_sweep_point *q = &s->pts[p];
     fdr_model *m = w->models[p];
@@ -464,7 +490,7 @@ static int run_one(fdr_sweep *s, point_work *w, size_t p)
     fdr_exact e;
     memset(&a, 0, sizeof a);
     memset(&e, 0, sizeof e);
-    int rc = fdr_engine_run(m, 1, 0, &r);
+    int rc = run_engine(m, stop, &r);
     /* The exact references (solved here, so that only one workspace per
      * thread lives at a time) and the analysis, one thread at a time: parts
      * of them switch GSL's global error handler. */
@@ -500,52 +526,364 @@ static int run_one(fdr_sweep *s, point_work *w, size_t p)
     return rc;
 }
 
+/* ---- the points over the ranks of a parallel job ----------------------------- */
+
+/* A point's estimated cost: steps x replicas x the dimension, and the
+ * dimension again for a dense Hessian (a d x d product per step). */
+static double point_cost(const fdr_model *m)
+{
+    double d = (double)m->land->dim;
+    return (double)m->steps * (double)m->replicas * d * (m->land->H && !m->land->hdiag ? d : 1);
+}
+
+typedef struct {
+    double cost;
+    size_t p;
+} costed;
+
+static int by_cost(const void *a, const void *b)
+{
+    const costed *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* owner[p]: the rank that runs point p. The points by falling cost (ties in
+ * grid order), each to the rank with the least work so far (ties to the
+ * lowest rank): the same on every rank, whatever the number of threads. */
+static int assign_points(const fdr_dist *d, const fdr_sweep *s, const point_work *w, int *owner)
+{
+    size_t n = s->n, ranks = d ? (size_t)d->size : 1;
+    memset(owner, 0, n * sizeof *owner);
+    if (ranks <= 1)
+        return FDR_OK;
+    costed *c = fdr_malloc(n * sizeof *c);
+    double *load = fdr_calloc(ranks, sizeof *load);
+    if (!c || !load) {
+        free(c);
+        free(load);
+        return FDR_ENOMEM;
+    }
+    for (size_t p = 0; p < n; p++)
+        c[p] = (costed){point_cost(w->models[p]), p};
+    qsort(c, n, sizeof *c, by_cost);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = 0;
+        for (size_t k = 1; k < ranks; k++)
+            if (load[k] < load[r])
+                r = k;
+        owner[c[i].p] = (int)r;
+        load[r] += c[i].cost;
+    }
+    free(c);
+    free(load);
+    return FDR_OK;
+}
+
+/* A point travels as its index and status, then its message (a failure)
+ * or its record followed by its grades' strings, each a length (0: NULL)
+ * and that many bytes with the terminating NUL. */
+static size_t put(char *buf, size_t at, const void *x, size_t len)
+{
+    if (buf)
+        memcpy(buf + at, x, len);
+    return at + len;
+}
+
+static size_t put_str(char *buf, size_t at, const char *str)
+{
+    uint64_t len = str ? strlen(str) + 1 : 0;
+    at = put(buf, at, &len, sizeof len);
+    return put(buf, at, str, (size_t)len);
+}
+
+/* Packs the points of this rank (todo[0 .. mine)) into buf, or only counts
+ * the bytes when buf is NULL; returns the size. */
+static size_t pack_points(const fdr_sweep *s, const size_t *todo, size_t mine, const int *rc,
+                          char (*msg)[768], char *buf)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < mine; i++) {
+        size_t p = todo[i];
+        uint64_t head[2] = {p, (uint64_t)(int64_t)rc[p]};
+        at = put(buf, at, head, sizeof head);
+        if (rc[p] != FDR_OK) {
+            at = put_str(buf, at, msg[p]);
+            continue;
+        }
+        const fdr_sweep_point *q = &s->pts[p];
+        at = put(buf, at, q, sizeof *q);
+        for (size_t k = 0; k < q->ngrade; k++) {
+            at = put_str(buf, at, q->grade[k].name);
+            at = put_str(buf, at, q->grade[k].what);
+            at = put_str(buf, at, q->grade[k].why_not);
+        }
+    }
+    return at;
+}
+
+/* Reads a string written by put_str from buf[*at .. len) in place (the
+ * buffer outlives the sweep's use of it); 0 if it runs past the end. */
+static int get_str(char *buf, size_t len, size_t *at, const char **str)
+{
+    uint64_t n;
+    if (len - *at < sizeof n)
+        return 0;
+    memcpy(&n, buf + *at, sizeof n);
+    *at += sizeof n;
+    if (n > len - *at || (n && buf[*at + n - 1] != '\0'))
+        return 0;
+    *str = n ? buf + *at : NULL;
+    *at += (size_t)n;
+    return 1;
+}
+
+/* Places the points packed in buf (len bytes) into s, their statuses into
+ * rc and msg; FDR_EFAIL if the bytes are not what pack_points writes. */
+static int unpack_points(fdr_sweep *s, char *buf, size_t len, int *rc, char (*msg)[768],
+                         char *got)
+{
+    size_t at = 0;
+    while (at < len) {
+        uint64_t head[2];
+        if (len - at < sizeof head)
+            break;
+        memcpy(head, buf + at, sizeof head);
+        at += sizeof head;
+        size_t p = (size_t)head[0];
+        if (head[0] >= s->n)
+            break;
+        rc[p] = (int)(int64_t)head[1];
+        if (rc[p] != FDR_OK) {
+            const char *text;
+            if (!get_str(buf, len, &at, &text))
+                break;
+            snprintf(msg[p], sizeof msg[p], "%s", text ? text : "");
+            continue;
+        }
+        fdr_sweep_point *q = &s->pts[p];
+        if (len - at < sizeof *q)
+            break;
+        memcpy(q, buf + at, sizeof *q);
+        at += sizeof *q;
+        size_t k = 0;
+        for (; k < q->ngrade && k < FDR_SWEEP_NGRADE; k++)
+            if (!get_str(buf, len, &at, &q->grade[k].name) ||
+                !get_str(buf, len, &at, &q->grade[k].what) ||
+                !get_str(buf, len, &at, &q->grade[k].why_not))
+                break;
+        if (k < q->ngrade)
+            break;
+        if (got)
+            got[p] = 1;
+    }
+    return at == len ? FDR_OK
+                     : fdr_error(FDR_EFAIL, "the sweep's points from the other ranks arrived "
+                                            "malformed (at byte %zu of %zu)", at, len);
+}
+
+/* Brings the points the other ranks ran to rank 0 (their records into s,
+ * their statuses into rc and msg). Every rank takes part; a failure on
+ * one is every rank's status. */
+static int collect_points(const fdr_dist *d, fdr_sweep *s, const size_t *todo, size_t mine,
+                          int *rc, char (*msg)[768])
+{
+    size_t ranks = (size_t)d->size;
+    uint64_t *size = fdr_malloc(ranks * sizeof *size);
+    size_t *len = fdr_malloc(ranks * sizeof *len);
+    char *send = NULL;
+    uint64_t own = d->rank == 0 ? 0 : pack_points(s, todo, mine, rc, msg, NULL);
+    int status = size && len ? FDR_OK : FDR_ENOMEM;
+    if (status == FDR_OK && own && !(send = fdr_malloc((size_t)own)))
+        status = FDR_ENOMEM;
+    if (status == FDR_OK && own)
+        pack_points(s, todo, mine, rc, msg, send);
+    status = fdr_dist_agree(d, status);
+    for (size_t k = 0; status == FDR_OK && k < ranks; k++)
+        len[k] = sizeof *size;
+    if (status == FDR_OK)
+        status = d->gather(d->ctx, &own, len, size, 1);
+    size_t total = 0;
+    for (size_t k = 0; status == FDR_OK && k < ranks; k++)
+        total += (len[k] = (size_t)size[k]);
+    if (status == FDR_OK && d->rank == 0 && total && !(s->remote = fdr_malloc(total)))
+        status = FDR_ENOMEM;
+    status = fdr_dist_agree(d, status);
+    if (status == FDR_OK)
+        status = d->gather(d->ctx, send, len, s->remote, 0);
+    status = fdr_dist_agree(d, status);
+    if (status == FDR_OK && d->rank == 0)
+        status = unpack_points(s, s->remote, total, rc, msg, NULL);
+    free(size);
+    free(len);
+    free(send);
+    return status;
+}
+
+/* The sweep's identity in a checkpoint: the model's settings as resolved
+ * (with the spec's overrides), and the grid. */
+static uint64_t sweep_hash(const fdr_sweep_spec *spec, const fdr_sweep *s)
+{
+    uint64_t h = fdr_checkpoint_model_hash(s->cfg, s->m), n = spec->n;
+    h = fdr_checkpoint_hash(h, &n, sizeof n);
+    h = fdr_checkpoint_hash(h, spec->lr, spec->n * sizeof *spec->lr);
+    for (size_t k = 0; k < spec->naxes; k++) {
+        const fdr_sweep_axis *a = &spec->axes[k];
+        h = fdr_checkpoint_hash(h, a->key, strlen(a->key) + 1);
+        for (size_t i = 0; i < a->n; i++)
+            h = fdr_checkpoint_hash(h, a->values[i], strlen(a->values[i]) + 1);
+    }
+    return h;
+}
+
+/* Hands save the points done (fin), packed. */
+static int save_points(const fdr_sweep_spec *spec, const fdr_sweep *s, const char *fin,
+                       const int *rc, char (*msg)[768], uint64_t hash)
+{
+    size_t *list = fdr_malloc((s->n ? s->n : 1) * sizeof *list), k = 0;
+    if (!list)
+        return FDR_ENOMEM;
+    for (size_t p = 0; p < s->n; p++)
+        if (fin[p])
+            list[k++] = p;
+    size_t len = pack_points(s, list, k, rc, msg, NULL);
+    char *buf = fdr_malloc(len ? len : 1);
+    int status = buf ? FDR_OK : FDR_ENOMEM;
+    if (status == FDR_OK) {
+        pack_points(s, list, k, rc, msg, buf);
+        status = spec->save(spec->save_ctx, hash, buf, len);
+    }
+    free(buf);
+    free(list);
+    return status;
+}
+
+/* Takes the points an earlier sitting did (spec->done) into s, marking
+ * them in fin. */
+static int resume_points(const fdr_sweep_spec *spec, fdr_sweep *s, uint64_t hash, int *rc,
+                         char (*msg)[768], char *fin)
+{
+    if (!spec->done)
+        return FDR_OK;
+    if (spec->done_hash != hash)
+        return fdr_error(FDR_EINVAL, "%s: the sweep has changed since its checkpoint was "
+                                     "written (the model file, its overrides or the grid): "
+                                     "resume refused; start afresh with 'fdrsim sweep'",
+                         spec->done_source ? spec->done_source : "the points done");
+    if (!(s->resumed = fdr_malloc(spec->done_len ? spec->done_len : 1)))
+        return FDR_ENOMEM;
+    memcpy(s->resumed, spec->done, spec->done_len);
+    int status = unpack_points(s, s->resumed, spec->done_len, rc, msg, fin);
+    for (size_t p = 0; status == FDR_OK && p < s->n; p++) {
+        if (fin[p] && rc[p] != FDR_OK)
+            status = fdr_error(FDR_EINVAL, "%s: holds a point that failed",
+                               spec->done_source ? spec->done_source : "the points done");
+        s->n_resumed += fin[p] != 0;
+    }
+    return status;
+}
+
+/* Runs this rank's points (all of them without a job) but those an
+ * earlier sitting did, in parallel over them, saving the points done as
+ * spec asks, and brings every point to rank 0, which reports the first
+ * failing point in grid order; every rank returns that status. */
 static int run_points(const fdr_sweep_spec *spec, fdr_sweep *s, point_work *w)
 {
-    size_t n = s->n, done = 0;
-    int *rc = fdr_calloc(n, sizeof *rc);
-    char (*msg)[768] = fdr_calloc(n, sizeof *msg);
-    if (!rc || !msg) {
-        free(rc);
-        free(msg);
-        return FDR_ENOMEM;
-    }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const fdr_dist *d = spec->dist && spec->dist->size > 1 ? spec->dist : NULL;
+    size_t n = s->n, done = 0, mine = 0;
+    int *rc = fdr_calloc(n, sizeof *rc), *owner = fdr_calloc(n, sizeof *owner);
+    size_t *todo = fdr_malloc(n * sizeof *todo);
+    char (*msg)[768] = fdr_calloc(n, sizeof *msg), *fin = fdr_calloc(n, 1);
+    uint64_t hash = sweep_hash(spec, s);
+    int status = rc && owner && todo && msg && fin ? FDR_OK : FDR_ENOMEM;
+    if (status == FDR_OK && d && (spec->save || spec->done))
+        status = fdr_error(FDR_EINVAL, "a sweep is not checkpointed or resumed in an MPI job of "
+                                       "more than one rank yet: run it with one rank");
+    if (status == FDR_OK)
+        status = resume_points(spec, s, hash, rc, msg, fin);
+    /* a checkpoint that cannot be written fails now, not hours in */
+    if (status == FDR_OK && spec->save)
+        status = save_points(spec, s, fin, rc, msg, hash);
+    if (status == FDR_OK)
+        status = assign_points(d, s, w, owner);
 #ifdef _OPENMP
     int nt = spec->threads > 0 ? spec->threads : omp_get_max_threads();
-    if (fdr_blas_reserve(nt) != FDR_OK) {
-        free(rc);
-        free(msg);
-        return FDR_ENOMEM;
-    }
+    if (status == FDR_OK)
+        status = fdr_blas_reserve(nt);
+#endif
+    status = fdr_dist_agree(d, status);
+    for (size_t p = 0; status == FDR_OK && p < n; p++)
+        if (owner[p] == (d ? d->rank : 0) && !fin[p])
+            todo[mine++] = p;
+    struct timespec t0, t1, last;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    last = t0;
+    int save_rc = FDR_OK;
+    char save_msg[768] = "";
+    if (status != FDR_OK)
+        mine = 0;
+#ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-    for (size_t p = 0; p < n; p++) {
+    for (size_t i = 0; i < mine; i++) {
+        size_t p = todo[i];
         fdr_error_clear();
-        rc[p] = run_one(s, w, p);
-        if (rc[p] != FDR_OK)
+        rc[p] = spec->stop && *spec->stop ? STOPPED : run_one(s, w, p, spec->stop);
+        if (rc[p] != FDR_OK && rc[p] != STOPPED)
             snprintf(msg[p], sizeof msg[p], "%s", fdr_error_message());
-        if (spec->progress) {
 #ifdef _OPENMP
 #pragma omp critical(fdr_sweep_progress)
 #endif
-            spec->progress(spec->progress_ctx, ++done, n);
+        {
+            fin[p] = rc[p] == FDR_OK;
+            if (rc[p] != STOPPED && spec->progress)
+                spec->progress(spec->progress_ctx, ++done, mine);
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double since = (double)(now.tv_sec - last.tv_sec) +
+                           1e-9 * (double)(now.tv_nsec - last.tv_nsec);
+            if (fin[p] && spec->save && save_rc == FDR_OK && since >= spec->every) {
+                fdr_error_clear();
+                if ((save_rc = save_points(spec, s, fin, rc, msg, hash)) != FDR_OK)
+                    snprintf(save_msg, sizeof save_msg, "%s", fdr_error_message());
+                last = now;
+            }
         }
     }
+    /* a stop that came once every point was done lets the sweep finish */
+    size_t nfin = 0;
+    for (size_t p = 0; p < n && fin; p++)
+        nfin += fin[p] != 0;
+    int stopped = status == FDR_OK && spec->stop && *spec->stop && nfin < n;
+    if (status == FDR_OK && save_rc != FDR_OK) {
+        status = fdr_error(save_rc, "%s", save_msg[0] ? save_msg : "the checkpoint failed");
+    } else if (stopped && spec->save) {
+        status = save_points(spec, s, fin, rc, msg, hash);
+    }
+    if (status == FDR_OK)
+        fdr_error_clear();
+    if (status == FDR_OK && d)
+        status = collect_points(d, s, todo, mine, rc, msg);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    int status = FDR_OK;
-    fdr_error_clear();
-    for (size_t p = 0; p < n && status == FDR_OK; p++)
-        if (rc[p] != FDR_OK) {
-            char lab[512];
-            point_label(s, p, w->models[p]->lr, lab, sizeof lab);
-            status = fdr_error(rc[p], "%s: %s", lab, msg[p][0] ? msg[p] : "failed");
-        }
+    if (status == FDR_OK && (!d || d->rank == 0)) {
+        fdr_error_clear();
+        for (size_t p = 0; p < n && status == FDR_OK; p++)
+            if (rc[p] != FDR_OK && rc[p] != STOPPED) {
+                char lab[512];
+                point_label(s, p, w->models[p]->lr, lab, sizeof lab);
+                status = fdr_error(rc[p], "%s: %s", lab, msg[p][0] ? msg[p] : "failed");
+            }
+    }
+    if (status == FDR_OK && stopped)
+        status = fdr_error(FDR_EIO, "stopped with %zu of %zu points done", nfin, n);
     free(rc);
+    free(owner);
+    free(todo);
     free(msg);
-    return status;
+    free(fin);
+    return fdr_dist_agree(d, status);
 }
 
 /* Off the learning rate: refuses point p (model m, references lim) when,
@@ -635,9 +973,14 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     }
     if (rc == FDR_OK)
         rc = prepare_points(spec, s, &w);
+    /* every rank prepares every point (the same checks, the same messages);
+     * a failure only some ranks met must not leave the others waiting */
+    rc = fdr_dist_agree(spec->dist, rc);
     if (rc == FDR_OK)
         rc = run_points(spec, s, &w);
-    for (size_t l = 0; rc == FDR_OK && s->lr_axis && l < s->nlines; l++) {
+    /* in a parallel job only rank 0 holds every point */
+    int root = !spec->dist || spec->dist->rank == 0;
+    for (size_t l = 0; rc == FDR_OK && root && s->lr_axis && l < s->nlines; l++) {
         fdr_sweep_line *L = &s->lines[l];
         fdr_point *pts = fdr_malloc(L->n * sizeof *pts);
         if (!pts) {
@@ -663,7 +1006,7 @@ int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out)
     free(w.models);
     free(w.hv);
     free(w.plim);
-    if (rc != FDR_OK) {
+    if (rc != FDR_OK || !root) {
         fdr_sweep_free(s);
         return rc;
     }

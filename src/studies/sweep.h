@@ -21,7 +21,9 @@
  * model's run.seed, and its own replicas and streams. The points therefore
  * are statistically independent (the fits assume it) and each is a complete
  * engine run on one thread, so the sweep is identical bit for bit for any
- * thread count and schedule. */
+ * thread count and schedule, and for any number of processes of a parallel
+ * job (fdr_sweep_spec.dist): each point is run whole by one rank, and rank
+ * 0 collects them into their places in the grid. */
 #ifndef FDR_SWEEP_H
 #define FDR_SWEEP_H
 
@@ -30,7 +32,11 @@
 #include "stats/estimators.h"
 #include "model/model.h"
 
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+
+struct fdr_dist;
 
 #define FDR_SWEEP_SEED_STRIDE 1000003u
 #define FDR_SWEEP_MAX_POINTS 1000
@@ -76,6 +82,35 @@ typedef struct {
      * never prints; the CLI passes a function that does). */
     void (*progress)(void *ctx, size_t done, size_t n);
     void *progress_ctx;    /* passed to progress */
+    /* The parallel job whose ranks share the points (engine/dist.h), or NULL
+     * to run them all here. Every rank calls fdr_sweep_run with the same
+     * spec; each runs whole points (its threads as above), handed out by
+     * their estimated cost (steps x replicas x dimension, times the
+     * dimension again for a dense Hessian), the largest first, each to the
+     * rank with the least work so far, so that the ranks finish together.
+     * progress then counts a rank's own points. Rank 0 receives every
+     * point, fits and gets the sweep; every other rank gets *out NULL and
+     * the same status. */
+    const struct fdr_dist *dist;
+    /* Checkpoints, at the points' boundaries (each point is a whole run, so
+     * the points done are the sweep's state). save (NULL: none) receives
+     * the sweep's identity (hash: the model's settings as resolved and the
+     * grid) and the points done so far, packed (what done takes back): after
+     * a point is done, when every seconds have passed since the last call,
+     * and once more when *stop (NULL: never) became nonzero. No point starts
+     * after a stop and the points running are abandoned: fdr_sweep_run then
+     * returns FDR_EIO once the last save is made. One call at a time; not in
+     * a parallel job of more than one rank. */
+    int (*save)(void *ctx, uint64_t hash, const void *bytes, size_t len);
+    void *save_ctx;
+    double every;
+    const volatile sig_atomic_t *stop;
+    /* The points an earlier sitting did (save's bytes) and its hash, which
+     * must be this sweep's (else FDR_EINVAL): they are not run again. */
+    const void *done;
+    size_t done_len;
+    uint64_t done_hash;
+    const char *done_source; /* where they come from, for messages (a file) */
 } fdr_sweep_spec;
 
 /* A quantity graded at one point against its exact value there. */
@@ -129,12 +164,16 @@ typedef struct {
     fdr_model *m;     /* the model built from cfg */
     fdr_limits lim;   /* its references (the header's description) */
     uint64_t seed;    /* the base seed */
-    double seconds;   /* wall time of all engine runs */
+    double seconds;   /* wall time of all engine runs (over every rank of a job) */
+    char *remote;     /* the points other ranks ran, as received: their grades' strings */
+    char *resumed;    /* the points an earlier sitting did (spec.done), likewise */
+    size_t n_resumed; /* how many */
 } fdr_sweep;
 
 /* Runs every point and the fits. On failure *out is NULL and the recorded
  * message names the point that failed (FDR_EINVAL, FDR_EUNSTABLE and
- * FDR_EDIVERGED are the user's input; anything else a run-time failure). */
+ * FDR_EDIVERGED are the user's input; anything else a run-time failure),
+ * the first in grid order, whichever rank ran it. */
 int fdr_sweep_run(const fdr_sweep_spec *spec, fdr_sweep **out);
 void fdr_sweep_free(fdr_sweep *s);
 
