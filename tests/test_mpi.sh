@@ -86,29 +86,31 @@ done
 # sweep shares its points over the ranks: along the learning rate (one and two threads per
 # rank), and off it, where the points differ in cost (run.steps) and carry graded quantities
 # with their reasons; every output is the one-process one.
-for name in lr grid; do
-    case $name in
-        lr) args="$src/models/sweep-quadratic.ini --lr 0.02:0.1:5 --steps 400 --replicas 4 -q" ;;
-        *) args="$src/models/quartic-anharmonic-1d.ini --over run.steps=400,1600,800
-                 --over optimizer.momentum=0,0.5 --replicas 8 -q" ;;
-    esac
-    # shellcheck disable=SC2086
-    "$fdrsim" sweep $args -o "$out/sweep-$name-1" >/dev/null 2>&1
+# under_ranks LABEL TWO CMD ARGS...: `fdrsim CMD ARGS` run alone, then under mpirun -np 1, 2, 3,
+# 4 with one thread per rank (and -np 2 with two when TWO is 2), must give the same outputs.
+under_ranks() {
+    label=$1 two=$2
+    shift 2
+    dir=$(printf '%s' "$label" | tr -c 'a-z0-9' '-')
+    ref="$out/$dir-1"
+    "$fdrsim" "$@" -o "$ref" >/dev/null 2>&1
     for np in 1 2 3 4; do
         for j in 1 2; do
-            [ "$j" = 2 ] && { [ "$name" != lr ] || [ "$np" != 2 ]; } && continue
-            d="$out/sweep-$name-np$np-j$j"
-            # shellcheck disable=SC2086
-            $mpirun -np "$np" "$fdrsim" sweep $args -j "$j" -o "$d" >"$out/log" 2>&1
+            [ "$j" = 2 ] && { [ "$two" != 2 ] || [ "$np" != 2 ]; } && continue
+            d="$out/$dir-np$np-j$j"
+            $mpirun -np "$np" "$fdrsim" "$@" -j "$j" -o "$d" >"$out/log" 2>&1
             rc=$?
-            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
-                   same "$out/sweep-$name-1" "$d")
+            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }; same "$ref" "$d")
             report "$([ -z "$why" ] && echo 0 || echo 1)" \
-                "sweep ($name): mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
+                "$label: mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
                 "$why"
         done
     done
-done
+}
+under_ranks "sweep (lr)" 2 sweep "$src/models/sweep-quadratic.ini" --lr 0.02:0.1:5 --steps 400 \
+    --replicas 4 -q
+under_ranks "sweep (grid)" 1 sweep "$src/models/quartic-anharmonic-1d.ini" \
+    --over run.steps=400,1600,800 --over optimizer.momentum=0,0.5 --replicas 8 -q
 # A sweep whose third point diverges (run by rank 2 of 3, rank 2 of 4): the one-process message,
 # which names the first failing point, and exit status; no output folder.
 sdiv="$src/models/quartic-anharmonic-1d.ini --lr 0.1,0.2,1.2,1.3 --steps 3000 --replicas 50 -q"
@@ -132,23 +134,8 @@ done
 # replica's own quenches, gathered to rank 0) and ensemble mode (every check sums all ranks'
 # window sums in replica order), on a double well, whose f* comes from every replica's descent.
 for mode in replica ensemble; do
-    sc="$src/models/schedule-double-well.ini --mode $mode --t-adaptive 100 --steps 3000 --replicas 96 -q"
-    # shellcheck disable=SC2086
-    "$fdrsim" schedule $sc -o "$out/schedule-$mode-1" >/dev/null 2>&1
-    for np in 1 2 3 4; do
-        for j in 1 2; do
-            [ "$j" = 2 ] && [ "$np" != 2 ] && continue
-            d="$out/schedule-$mode-np$np-j$j"
-            # shellcheck disable=SC2086
-            $mpirun -np "$np" "$fdrsim" schedule $sc -j "$j" -o "$d" >"$out/log" 2>&1
-            rc=$?
-            why=$( [ "$rc" = 0 ] || { echo "exit $rc"; cat "$out/log"; }
-                   same "$out/schedule-$mode-1" "$d")
-            report "$([ -z "$why" ] && echo 0 || echo 1)" \
-                "schedule ($mode mode): mpirun -np $np, $j thread(s) per rank, gives the one-process outputs" \
-                "$why"
-        done
-    done
+    under_ranks "schedule ($mode mode)" 2 schedule "$src/models/schedule-double-well.ini" \
+        --mode "$mode" --t-adaptive 100 --steps 3000 --replicas 96 -q
 done
 # Checkpoints in a job: rank 0 collects every rank's blocks and writes a one-process
 # checkpoint, which resumes under any number of ranks.

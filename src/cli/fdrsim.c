@@ -497,19 +497,16 @@ static int plan_agree(const fdr_dist *job, step_plan *p)
 {
     if (!job || job->size <= 1)
         return FDR_OK;
-    size_t n = (size_t)job->size, *len = fdr_malloc(n * sizeof *len);
+    size_t n = (size_t)job->size;
     step_plan *all = fdr_malloc(n * sizeof *all);
-    int rc = fdr_dist_agree(job, len && all ? FDR_OK : FDR_ENOMEM);
-    for (size_t k = 0; rc == FDR_OK && k < n; k++)
-        len[k] = sizeof *all;
+    int rc = fdr_dist_agree(job, all ? FDR_OK : FDR_ENOMEM);
     if (rc == FDR_OK)
-        rc = job->gather(job->ctx, p, len, all, 1);
+        rc = fdr_dist_each(job, p, sizeof *p, all);
     if (rc == FDR_OK) {
         *p = all[0];
         for (size_t k = 1; k < n && !p->signal; k++)
             p->signal = all[k].signal;
     }
-    free(len);
     free(all);
     return rc;
 }

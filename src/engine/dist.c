@@ -101,6 +101,18 @@ static int ranges(const fdr_dist *d, size_t nblocks, const size_t *first, size_t
     return FDR_OK;
 }
 
+int fdr_dist_each(const fdr_dist *d, const void *item, size_t size, void *all)
+{
+    size_t n = (size_t)d->size, *len = malloc(n * sizeof *len);
+    if (!len)
+        return fdr_error(FDR_ENOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++)
+        len[k] = size;
+    int rc = d->gather(d->ctx, item, len, all, 1);
+    free(len);
+    return rc;
+}
+
 int fdr_dist_share(const fdr_dist *d, size_t count, size_t size, void *items, int all)
 {
     size_t *lo, *hi;

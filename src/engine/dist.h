@@ -39,6 +39,11 @@ int fdr_dist_agree(const fdr_dist *d, int rc);
  * on rank 0 only). */
 int fdr_dist_share(const fdr_dist *d, size_t count, size_t size, void *items, int all);
 
+/* Every rank's size bytes at item into all (d->size x size bytes, in rank
+ * order), on every rank: the one value each rank contributes to a
+ * decision they all take alike. FDR_OK or a status with fdr_error. */
+int fdr_dist_each(const fdr_dist *d, const void *item, size_t size, void *all);
+
 /* Moves into rank 0's res the accumulators of the replicas the other ranks
  * ran (each placed at its replica, as a one-process run leaves them):
  * nblocks blocks, block k starting at replica first[k], first[nblocks] = R.

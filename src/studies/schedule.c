@@ -382,10 +382,8 @@ static int gather_replicas(run_ctx *c, const fdr_dist *d, const size_t *span, in
         memcpy(send + at + sizeof nq, c->tr[i].q, c->tr[i].nq * sizeof *c->tr[i].q);
         at += sizeof nq + c->tr[i].nq * sizeof *c->tr[i].q;
     }
-    for (size_t k = 0; rc == FDR_OK && quenches && k < ranks; k++)
-        len[k] = sizeof *size;
     if (rc == FDR_OK && quenches)
-        rc = d->gather(d->ctx, &own, len, size, 1);
+        rc = fdr_dist_each(d, &own, sizeof own, size);
     for (size_t k = 0; rc == FDR_OK && quenches && k < ranks; k++)
         total += (len[k] = (size_t)size[k]);
     if (rc == FDR_OK && quenches && rank == 0 && total && !(recv = fdr_malloc(total)))
@@ -427,16 +425,12 @@ static int lowest(const fdr_dist *d, double *lo)
     if (!d)
         return FDR_OK;
     size_t ranks = (size_t)d->size;
-    size_t *len = fdr_malloc(ranks * sizeof *len);
     double *all = fdr_malloc(ranks * sizeof *all);
-    int rc = fdr_dist_agree(d, len && all ? FDR_OK : FDR_ENOMEM);
-    for (size_t k = 0; rc == FDR_OK && k < ranks; k++)
-        len[k] = sizeof *all;
+    int rc = fdr_dist_agree(d, all ? FDR_OK : FDR_ENOMEM);
     if (rc == FDR_OK)
-        rc = d->gather(d->ctx, lo, len, all, 1);
+        rc = fdr_dist_each(d, lo, sizeof *lo, all);
     for (size_t k = 0; rc == FDR_OK && k < ranks; k++)
         *lo = fmin(*lo, all[k]);
-    free(len);
     free(all);
     return rc;
 }

@@ -700,10 +700,8 @@ static int collect_points(const fdr_dist *d, fdr_sweep *s, const size_t *todo, s
     if (status == FDR_OK && own)
         pack_points(s, todo, mine, rc, msg, send);
     status = fdr_dist_agree(d, status);
-    for (size_t k = 0; status == FDR_OK && k < ranks; k++)
-        len[k] = sizeof *size;
     if (status == FDR_OK)
-        status = d->gather(d->ctx, &own, len, size, 1);
+        status = fdr_dist_each(d, &own, sizeof own, size);
     size_t total = 0;
     for (size_t k = 0; status == FDR_OK && k < ranks; k++)
         total += (len[k] = (size_t)size[k]);
